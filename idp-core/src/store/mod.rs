@@ -1,0 +1,120 @@
+//! The storage port. The core decides; a store only persists.
+//!
+//! Every method that touches tenant data takes the tenant's id first, and a
+//! store must never return another tenant's rows. Race-sensitive rules are
+//! single atomic methods ([`Store::take_code`], [`Store::rotate_refresh_token`])
+//! so that two concurrent requests cannot both win.
+
+mod records;
+
+pub use records::*;
+
+use crate::clock::UnixTime;
+use crate::crypto::secret::SecretHash;
+use crate::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
+use std::future::Future;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was violated (slug, email, client id).
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// The backend failed (I/O, corruption, pool exhausted).
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Persistence for everything the provider keeps.
+pub trait Store: Send + Sync + 'static {
+    // Tenants and keys.
+
+    /// Creates a tenant with its first signing keys, atomically.
+    fn create_tenant(
+        &self,
+        tenant: &TenantRecord,
+        keys: &[SigningKeyRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A tenant by slug.
+    fn tenant_by_slug(&self, slug: &str) -> impl Future<Output = StoreResult<Option<TenantRecord>>> + Send;
+    /// Every tenant, ordered by slug.
+    fn list_tenants(&self) -> impl Future<Output = StoreResult<Vec<TenantRecord>>> + Send;
+    /// A tenant's signing keys, newest first.
+    fn signing_keys(&self, tenant: &TenantId) -> impl Future<Output = StoreResult<Vec<SigningKeyRecord>>> + Send;
+
+    // Clients and users.
+
+    /// Registers a client; `Conflict` if the id exists in the tenant.
+    fn create_client(&self, tenant: &TenantId, client: &ClientRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A client by id.
+    fn client(&self, tenant: &TenantId, id: &ClientId) -> impl Future<Output = StoreResult<Option<ClientRecord>>> + Send;
+    /// Creates a user; `Conflict` if the email exists in the tenant.
+    fn create_user(&self, tenant: &TenantId, user: &UserRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A user by id.
+    fn user(&self, tenant: &TenantId, id: &UserId) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
+    /// A user by (lowercase) email.
+    fn user_by_email(&self, tenant: &TenantId, email: &str) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
+
+    // Sessions, interactions, consent.
+
+    /// Stores a new session.
+    fn create_session(&self, tenant: &TenantId, session: &SessionRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A session by the hash of its cookie, if not expired at `now`.
+    fn session_by_secret(
+        &self,
+        tenant: &TenantId,
+        secret: &SecretHash,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<Option<SessionRecord>>> + Send;
+    /// A session by its public id, if not expired at `now`.
+    fn session(&self, tenant: &TenantId, id: &SessionId, now: UnixTime) -> impl Future<Output = StoreResult<Option<SessionRecord>>> + Send;
+    /// Records a fresh authentication in an existing session.
+    fn touch_session_auth(&self, tenant: &TenantId, id: &SessionId, auth_time: UnixTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Stores a pending interaction.
+    fn create_interaction(&self, tenant: &TenantId, interaction: &InteractionRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A pending interaction by the hash of its id, if not expired at `now`.
+    fn interaction(
+        &self,
+        tenant: &TenantId,
+        id: &SecretHash,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<Option<InteractionRecord>>> + Send;
+    /// Binds a session to an interaction after login.
+    fn set_interaction_session(
+        &self,
+        tenant: &TenantId,
+        id: &SecretHash,
+        session: &SessionId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes an interaction once it is finished.
+    fn delete_interaction(&self, tenant: &TenantId, id: &SecretHash) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The consent a user gave a client.
+    fn consent(&self, tenant: &TenantId, user: &UserId, client: &ClientId) -> impl Future<Output = StoreResult<Option<ConsentRecord>>> + Send;
+    /// Creates or replaces a consent.
+    fn save_consent(&self, tenant: &TenantId, consent: &ConsentRecord) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // Codes and tokens.
+
+    /// Stores an authorization code.
+    fn create_code(&self, tenant: &TenantId, code: &CodeRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Atomically marks a code consumed and returns it, or reports that it was used before.
+    fn take_code(&self, tenant: &TenantId, code: &SecretHash) -> impl Future<Output = StoreResult<TakenCode>> + Send;
+    /// Stores the first refresh token of a grant.
+    fn create_refresh_token(&self, tenant: &TenantId, token: &RefreshTokenRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A refresh token by hash (consumed or not).
+    fn refresh_token(&self, tenant: &TenantId, token: &SecretHash) -> impl Future<Output = StoreResult<Option<RefreshTokenRecord>>> + Send;
+    /// Atomically: if `old` is neither consumed nor revoked, mark it consumed at
+    /// `now` and store `new` (`Rotated`); otherwise change nothing (`Reused`).
+    fn rotate_refresh_token(
+        &self,
+        tenant: &TenantId,
+        old: &SecretHash,
+        new: &RefreshTokenRecord,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<Rotation>> + Send;
+    /// Revokes every refresh token of a grant.
+    fn revoke_grant(&self, tenant: &TenantId, grant: &GrantId) -> impl Future<Output = StoreResult<()>> + Send;
+}

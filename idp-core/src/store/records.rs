@@ -1,0 +1,267 @@
+//! The rows the core reads and writes through the [`Store`](super::Store) port.
+//! Secrets appear only as [`SecretHash`]es; sealed secrets only as ciphertext.
+
+use crate::clock::UnixTime;
+use crate::crypto::secret::SecretHash;
+use crate::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
+use crate::jwks::SigningAlg;
+
+/// A tenant: one OpenID Provider with its own issuer `{base}/t/{slug}`.
+#[derive(Clone, Debug)]
+pub struct TenantRecord {
+    /// Internal id, never shown in URLs.
+    pub id: TenantId,
+    /// URL name: lowercase letters, digits and dashes.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// The tenant's data key, wrapped by the master key.
+    pub wrapped_data_key: Vec<u8>,
+    /// Creation time.
+    pub created_at: UnixTime,
+}
+
+/// A signing key pair, private half sealed under the tenant's data key.
+#[derive(Clone, Debug)]
+pub struct SigningKeyRecord {
+    /// RFC 7638 thumbprint of the public key.
+    pub kid: String,
+    /// Algorithm.
+    pub alg: SigningAlg,
+    /// PKCS#8 private key sealed with location `signing_keys/{kid}`.
+    pub sealed_private_key: Vec<u8>,
+    /// Creation time; the newest key of an algorithm is the active one.
+    pub created_at: UnixTime,
+    /// When the key stopped signing; it is still published until its tokens expire.
+    pub retired_at: Option<UnixTime>,
+}
+
+/// How a client authenticates at the token endpoint (OIDC Registration §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenEndpointAuthMethod {
+    /// HTTP Basic with form-encoded id and secret (RFC 6749 §2.3.1).
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1).
+    ClientSecretPost,
+    /// A public client: no secret (RFC 6749 §2.1).
+    None,
+}
+
+impl TokenEndpointAuthMethod {
+    /// The registration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::None => "none",
+        }
+    }
+
+    /// Parses a registration name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "client_secret_basic" => Some(Self::ClientSecretBasic),
+            "client_secret_post" => Some(Self::ClientSecretPost),
+            "none" => Some(Self::None),
+            _ => None,
+        }
+    }
+}
+
+/// An OAuth grant type a client may use (RFC 6749 §4, RFC 8628).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GrantType {
+    /// RFC 6749 §4.1.
+    AuthorizationCode,
+    /// RFC 6749 §6.
+    RefreshToken,
+    /// RFC 6749 §4.4 (served from the next issue on).
+    ClientCredentials,
+    /// RFC 8628 (served from the next issue on).
+    DeviceCode,
+}
+
+impl GrantType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::ClientCredentials => "client_credentials",
+            Self::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "authorization_code" => Some(Self::AuthorizationCode),
+            "refresh_token" => Some(Self::RefreshToken),
+            "client_credentials" => Some(Self::ClientCredentials),
+            "urn:ietf:params:oauth:grant-type:device_code" => Some(Self::DeviceCode),
+            _ => None,
+        }
+    }
+}
+
+/// A registered client.
+#[derive(Clone, Debug)]
+pub struct ClientRecord {
+    /// `client_id`.
+    pub id: ClientId,
+    /// Display name shown on the consent page.
+    pub name: String,
+    /// Hash of the client secret; `None` for a public client.
+    pub secret_hash: Option<SecretHash>,
+    /// Registered authentication method.
+    pub auth_method: TokenEndpointAuthMethod,
+    /// Redirect URIs, matched exactly (RFC 9700 §2.1).
+    pub redirect_uris: Vec<String>,
+    /// Allowed grant types.
+    pub grant_types: Vec<GrantType>,
+    /// Whether PKCE is required (always true for public clients).
+    pub require_pkce: bool,
+    /// ID-token signing algorithm (`id_token_signed_response_alg`).
+    pub id_token_alg: SigningAlg,
+    /// Creation time.
+    pub created_at: UnixTime,
+}
+
+/// A user of one tenant.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    /// `sub`.
+    pub id: UserId,
+    /// Login name and `email` claim; unique per tenant, stored lowercase.
+    pub email: String,
+    /// `email_verified` claim.
+    pub email_verified: bool,
+    /// `name` claim.
+    pub name: Option<String>,
+    /// argon2id PHC string; `None` if the user cannot log in with a password.
+    pub password_hash: Option<String>,
+    /// Creation time.
+    pub created_at: UnixTime,
+    /// Last change, the `updated_at` claim.
+    pub updated_at: UnixTime,
+}
+
+/// A server-side login session, found by the hash of its cookie.
+#[derive(Clone, Debug)]
+pub struct SessionRecord {
+    /// Public id, the `sid` claim.
+    pub id: SessionId,
+    /// Hash of the cookie value.
+    pub secret_hash: SecretHash,
+    /// Who is logged in.
+    pub user_id: UserId,
+    /// When the user last authenticated (the `auth_time` claim).
+    pub auth_time: UnixTime,
+    /// Creation time.
+    pub created_at: UnixTime,
+    /// Absolute expiry.
+    pub expires_at: UnixTime,
+}
+
+/// An authorization request waiting for the user (login or consent).
+#[derive(Clone, Debug)]
+pub struct InteractionRecord {
+    /// Hash of the interaction id carried in the page URL.
+    pub id_hash: SecretHash,
+    /// The validated request, serialized by the core (opaque to the store).
+    pub request_json: String,
+    /// Set once the user has logged in during this interaction.
+    pub session_id: Option<SessionId>,
+    /// Creation time.
+    pub created_at: UnixTime,
+    /// Expiry.
+    pub expires_at: UnixTime,
+}
+
+/// Scopes a user has granted a client (OIDC Core §3.1.2.4).
+#[derive(Clone, Debug)]
+pub struct ConsentRecord {
+    /// The user.
+    pub user_id: UserId,
+    /// The client.
+    pub client_id: ClientId,
+    /// Granted scopes, space-separated.
+    pub scope: String,
+    /// Last update.
+    pub updated_at: UnixTime,
+}
+
+/// An authorization code (RFC 6749 §4.1.2), found by its hash.
+#[derive(Clone, Debug)]
+pub struct CodeRecord {
+    /// Hash of the code.
+    pub code_hash: SecretHash,
+    /// The grant this code starts.
+    pub grant_id: GrantId,
+    /// The client it was issued to.
+    pub client_id: ClientId,
+    /// The user.
+    pub user_id: UserId,
+    /// The session it was issued in.
+    pub session_id: SessionId,
+    /// The redirect URI of the request, compared at the token endpoint (§4.1.3).
+    pub redirect_uri: String,
+    /// Granted scope, space-separated.
+    pub scope: String,
+    /// `nonce` of the request.
+    pub nonce: Option<String>,
+    /// PKCE S256 challenge (RFC 7636 §4.3).
+    pub code_challenge: Option<String>,
+    /// Time of the authentication.
+    pub auth_time: UnixTime,
+    /// Expiry (short: 60 s).
+    pub expires_at: UnixTime,
+}
+
+/// What [`Store::take_code`](super::Store::take_code) found.
+#[derive(Clone, Debug)]
+pub enum TakenCode {
+    /// First use: the code is now consumed.
+    Fresh(CodeRecord),
+    /// The code had already been used (RFC 6749 §4.1.2: revoke its grant).
+    AlreadyUsed(CodeRecord),
+    /// No such code.
+    Unknown,
+}
+
+/// A refresh token (RFC 6749 §6), found by its hash.
+#[derive(Clone, Debug)]
+pub struct RefreshTokenRecord {
+    /// Hash of the token.
+    pub token_hash: SecretHash,
+    /// The grant (family) this token belongs to.
+    pub grant_id: GrantId,
+    /// The client it was issued to.
+    pub client_id: ClientId,
+    /// The user.
+    pub user_id: UserId,
+    /// The session of the original authentication.
+    pub session_id: SessionId,
+    /// Granted scope, space-separated.
+    pub scope: String,
+    /// Time of the original authentication.
+    pub auth_time: UnixTime,
+    /// Issue time.
+    pub issued_at: UnixTime,
+    /// Expiry.
+    pub expires_at: UnixTime,
+    /// When it was exchanged for a new token; a second exchange is a reuse.
+    pub consumed_at: Option<UnixTime>,
+    /// Whether its family was revoked.
+    pub revoked: bool,
+}
+
+/// What [`Store::rotate_refresh_token`](super::Store::rotate_refresh_token) did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rotation {
+    /// The old token was live: it is now consumed and the new one stored.
+    Rotated,
+    /// The old token had already been consumed or revoked: nothing stored.
+    /// The caller revokes the family (RFC 9700 §4.14.2).
+    Reused,
+}
