@@ -83,11 +83,14 @@ pub struct Verified {
 /// holds are accepted (never `none`), and a key is used only with its own `alg`.
 pub fn verify(token: &str, ring: &KeyRing) -> Result<Verified, JoseError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(JoseError::Malformed);
     };
-    let header_bytes = URL_SAFE_NO_PAD.decode(h).map_err(|_| JoseError::Malformed)?;
+    let header_bytes = URL_SAFE_NO_PAD
+        .decode(h)
+        .map_err(|_| JoseError::Malformed)?;
     let header: Header = serde_json::from_slice(&header_bytes).map_err(|_| JoseError::Malformed)?;
     let alg = SigningAlg::parse(&header.alg).ok_or(JoseError::UnknownKey)?;
     let key = match header.kid.as_deref() {
@@ -98,11 +101,15 @@ pub fn verify(token: &str, ring: &KeyRing) -> Result<Verified, JoseError> {
     if key.alg() != alg {
         return Err(JoseError::UnknownKey);
     }
-    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| JoseError::Malformed)?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| JoseError::Malformed)?;
     let signing_input_len = h.len() + 1 + p.len();
     key.verify(&token.as_bytes()[..signing_input_len], &signature)
         .map_err(|_| JoseError::BadSignature)?;
-    let payload = URL_SAFE_NO_PAD.decode(p).map_err(|_| JoseError::Malformed)?;
+    let payload = URL_SAFE_NO_PAD
+        .decode(p)
+        .map_err(|_| JoseError::Malformed)?;
     Ok(Verified { header, payload })
 }
 
@@ -156,7 +163,10 @@ mod tests {
     #[test]
     fn at_hash_matches_the_oidc_example() {
         // OIDC Core examples use SHA-256; check the construction on a known value.
-        let h = half_hash(SigningAlg::Rs256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y");
+        let h = half_hash(
+            SigningAlg::Rs256,
+            "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y",
+        );
         assert_eq!(h, "77QmUPtjPfzWtF2AnpK9RQ");
     }
 }

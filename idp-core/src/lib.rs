@@ -6,10 +6,42 @@
 //! secrets at rest) and talks to the outside world only through
 //! [`http::Request`]/[`http::Response`] and the [`store::Store`] port.
 //! It has no HTTP server and no SQL, and never reads the environment.
+//!
+//! ## Map
+//! - [`provider::Provider`]: the entry point; [`Provider::handle`](provider::Provider::handle)
+//!   serves discovery, JWKS, authorize, token and userinfo for every tenant.
+//! - [`authorize`]: the authorization request as a pipeline of checks
+//!   (`request`, `pkce`, `prompt`), and [`authorize::interaction`] for the
+//!   login and consent pages an application renders.
+//! - `token`: the token endpoint, one file per grant.
+//! - [`id_token`], [`access_token`] (RFC 9068 JWT), [`userinfo`], [`discovery`], [`jwks`].
+//! - [`tenant`], [`client`], [`user`], [`session`]: registries.
+//! - [`crypto`]: randomness, secret hashes, argon2id, envelope encryption.
+//! - [`store`]: the storage port a backend implements.
 
+pub mod access_token;
+pub mod authorize;
+pub mod client;
 pub mod clock;
 pub mod crypto;
+pub mod discovery;
+pub mod error;
+pub mod id_token;
 pub mod ids;
 pub mod jose;
 pub mod jwks;
+pub mod provider;
+pub mod scope;
+pub mod session;
 pub mod store;
+pub mod tenant;
+mod token;
+pub mod user;
+pub mod userinfo;
+pub mod wire;
+
+pub use authorize::interaction::{InteractionView, LoginOutcome, PageError, Stage};
+pub use client::{CreatedClient, NewClient};
+pub use error::{AdminError, ErrorCode, OAuthError};
+pub use provider::{Lifetimes, Offload, Provider, ProviderConfig};
+pub use user::NewUser;

@@ -180,7 +180,10 @@ mod tests {
             dk.open(&sealed, "t1/keys/k2").err(),
             Some(EnvelopeError::Open)
         );
-        assert_eq!(master().unwrap(&wrapped, "t1").err(), Some(EnvelopeError::Open));
+        assert_eq!(
+            master().unwrap(&wrapped, "t1").err(),
+            Some(EnvelopeError::Open)
+        );
         Ok(())
     }
 

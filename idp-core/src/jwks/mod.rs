@@ -27,18 +27,25 @@ impl KeyRing {
         let doc = serde_json::json!({
             "keys": keys.iter().map(|k| k.public_jwk()).collect::<Vec<_>>()
         });
-        let jwks = Bytes::from(serde_json::to_vec(&doc).unwrap_or_else(|_| b"{\"keys\":[]}".to_vec()));
+        let jwks =
+            Bytes::from(serde_json::to_vec(&doc).unwrap_or_else(|_| b"{\"keys\":[]}".to_vec()));
         Self { keys, jwks }
     }
 
     /// The key that signs new tokens with `alg`.
     pub fn active(&self, alg: SigningAlg) -> Option<&SigningKey> {
-        self.keys.iter().find(|k| k.alg() == alg).map(|k| k.as_ref())
+        self.keys
+            .iter()
+            .find(|k| k.alg() == alg)
+            .map(|k| k.as_ref())
     }
 
     /// Any key of the ring, active or retired, by `kid`.
     pub fn by_kid(&self, kid: &str) -> Option<&SigningKey> {
-        self.keys.iter().find(|k| k.kid() == kid).map(|k| k.as_ref())
+        self.keys
+            .iter()
+            .find(|k| k.kid() == kid)
+            .map(|k| k.as_ref())
     }
 
     /// The serialized JWKS document, ready to serve.
@@ -62,13 +69,19 @@ mod tests {
             serde_json::from_slice(&ring.jwks_json()).map_err(|_| KeyError("json"))?;
         let keys = doc["keys"].as_array().cloned().unwrap_or_default();
         assert_eq!(keys.len(), 3);
-        let mut kids: Vec<_> = keys.iter().map(|k| k["kid"].as_str().unwrap_or("")).collect();
+        let mut kids: Vec<_> = keys
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap_or(""))
+            .collect();
         kids.sort();
         kids.dedup();
         assert_eq!(kids.len(), 3);
         for k in &keys {
             for private in ["d", "p", "q", "dp", "dq", "qi"] {
-                assert!(k.get(private).is_none(), "private member {private} published");
+                assert!(
+                    k.get(private).is_none(),
+                    "private member {private} published"
+                );
             }
         }
         Ok(())

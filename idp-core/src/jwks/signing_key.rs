@@ -4,7 +4,7 @@
 use crate::jose::b64;
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::KeySize;
-use aws_lc_rs::signature::{self, Ed25519KeyPair, EcdsaKeyPair, KeyPair as _};
+use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
@@ -85,8 +85,9 @@ impl SigningKey {
                 Zeroizing::new(der.as_ref().to_vec())
             }
             SigningAlg::Es256 => {
-                let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-                    .map_err(|_| KeyError("P-256 key generation failed"))?;
+                let doc =
+                    EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                        .map_err(|_| KeyError("P-256 key generation failed"))?;
                 Zeroizing::new(doc.as_ref().to_vec())
             }
             SigningAlg::EdDsa => {
@@ -113,21 +114,22 @@ impl SigningKey {
                 (Pair::Rsa(pair), members)
             }
             SigningAlg::Es256 => {
-                let pair = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8)
-                    .map_err(|_| KeyError("stored P-256 key is invalid"))?;
+                let pair =
+                    EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8)
+                        .map_err(|_| KeyError("stored P-256 key is invalid"))?;
                 let point = pair.public_key().as_ref();
                 if point.len() != 65 || point[0] != 4 {
                     return Err(KeyError("unexpected P-256 public key encoding"));
                 }
-                let members =
-                    json!({"crv": "P-256", "kty": "EC", "x": b64(&point[1..33]), "y": b64(&point[33..])});
+                let members = json!({"crv": "P-256", "kty": "EC", "x": b64(&point[1..33]), "y": b64(&point[33..])});
                 (Pair::Ec(pair), members)
             }
             SigningAlg::EdDsa => {
                 let pair = Ed25519KeyPair::from_pkcs8(pkcs8)
                     .or_else(|_| Ed25519KeyPair::from_pkcs8_maybe_unchecked(pkcs8))
                     .map_err(|_| KeyError("stored Ed25519 key is invalid"))?;
-                let members = json!({"crv": "Ed25519", "kty": "OKP", "x": b64(pair.public_key().as_ref())});
+                let members =
+                    json!({"crv": "Ed25519", "kty": "OKP", "x": b64(pair.public_key().as_ref())});
                 (Pair::Ed(pair), members)
             }
         };

@@ -39,29 +39,59 @@ pub trait Store: Send + Sync + 'static {
         keys: &[SigningKeyRecord],
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// A tenant by slug.
-    fn tenant_by_slug(&self, slug: &str) -> impl Future<Output = StoreResult<Option<TenantRecord>>> + Send;
+    fn tenant_by_slug(
+        &self,
+        slug: &str,
+    ) -> impl Future<Output = StoreResult<Option<TenantRecord>>> + Send;
     /// Every tenant, ordered by slug.
     fn list_tenants(&self) -> impl Future<Output = StoreResult<Vec<TenantRecord>>> + Send;
     /// A tenant's signing keys, newest first.
-    fn signing_keys(&self, tenant: &TenantId) -> impl Future<Output = StoreResult<Vec<SigningKeyRecord>>> + Send;
+    fn signing_keys(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<Vec<SigningKeyRecord>>> + Send;
 
     // Clients and users.
 
     /// Registers a client; `Conflict` if the id exists in the tenant.
-    fn create_client(&self, tenant: &TenantId, client: &ClientRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_client(
+        &self,
+        tenant: &TenantId,
+        client: &ClientRecord,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// A client by id.
-    fn client(&self, tenant: &TenantId, id: &ClientId) -> impl Future<Output = StoreResult<Option<ClientRecord>>> + Send;
+    fn client(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+    ) -> impl Future<Output = StoreResult<Option<ClientRecord>>> + Send;
     /// Creates a user; `Conflict` if the email exists in the tenant.
-    fn create_user(&self, tenant: &TenantId, user: &UserRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_user(
+        &self,
+        tenant: &TenantId,
+        user: &UserRecord,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// A user by id.
-    fn user(&self, tenant: &TenantId, id: &UserId) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
+    fn user(
+        &self,
+        tenant: &TenantId,
+        id: &UserId,
+    ) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
     /// A user by (lowercase) email.
-    fn user_by_email(&self, tenant: &TenantId, email: &str) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
+    fn user_by_email(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+    ) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
 
     // Sessions, interactions, consent.
 
     /// Stores a new session.
-    fn create_session(&self, tenant: &TenantId, session: &SessionRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_session(
+        &self,
+        tenant: &TenantId,
+        session: &SessionRecord,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// A session by the hash of its cookie, if not expired at `now`.
     fn session_by_secret(
         &self,
@@ -70,11 +100,25 @@ pub trait Store: Send + Sync + 'static {
         now: UnixTime,
     ) -> impl Future<Output = StoreResult<Option<SessionRecord>>> + Send;
     /// A session by its public id, if not expired at `now`.
-    fn session(&self, tenant: &TenantId, id: &SessionId, now: UnixTime) -> impl Future<Output = StoreResult<Option<SessionRecord>>> + Send;
+    fn session(
+        &self,
+        tenant: &TenantId,
+        id: &SessionId,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<Option<SessionRecord>>> + Send;
     /// Records a fresh authentication in an existing session.
-    fn touch_session_auth(&self, tenant: &TenantId, id: &SessionId, auth_time: UnixTime) -> impl Future<Output = StoreResult<()>> + Send;
+    fn touch_session_auth(
+        &self,
+        tenant: &TenantId,
+        id: &SessionId,
+        auth_time: UnixTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Stores a pending interaction.
-    fn create_interaction(&self, tenant: &TenantId, interaction: &InteractionRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_interaction(
+        &self,
+        tenant: &TenantId,
+        interaction: &InteractionRecord,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// A pending interaction by the hash of its id, if not expired at `now`.
     fn interaction(
         &self,
@@ -90,22 +134,51 @@ pub trait Store: Send + Sync + 'static {
         session: &SessionId,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Deletes an interaction once it is finished.
-    fn delete_interaction(&self, tenant: &TenantId, id: &SecretHash) -> impl Future<Output = StoreResult<()>> + Send;
+    fn delete_interaction(
+        &self,
+        tenant: &TenantId,
+        id: &SecretHash,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// The consent a user gave a client.
-    fn consent(&self, tenant: &TenantId, user: &UserId, client: &ClientId) -> impl Future<Output = StoreResult<Option<ConsentRecord>>> + Send;
+    fn consent(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        client: &ClientId,
+    ) -> impl Future<Output = StoreResult<Option<ConsentRecord>>> + Send;
     /// Creates or replaces a consent.
-    fn save_consent(&self, tenant: &TenantId, consent: &ConsentRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    fn save_consent(
+        &self,
+        tenant: &TenantId,
+        consent: &ConsentRecord,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     // Codes and tokens.
 
     /// Stores an authorization code.
-    fn create_code(&self, tenant: &TenantId, code: &CodeRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_code(
+        &self,
+        tenant: &TenantId,
+        code: &CodeRecord,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Atomically marks a code consumed and returns it, or reports that it was used before.
-    fn take_code(&self, tenant: &TenantId, code: &SecretHash) -> impl Future<Output = StoreResult<TakenCode>> + Send;
+    fn take_code(
+        &self,
+        tenant: &TenantId,
+        code: &SecretHash,
+    ) -> impl Future<Output = StoreResult<TakenCode>> + Send;
     /// Stores the first refresh token of a grant.
-    fn create_refresh_token(&self, tenant: &TenantId, token: &RefreshTokenRecord) -> impl Future<Output = StoreResult<()>> + Send;
+    fn create_refresh_token(
+        &self,
+        tenant: &TenantId,
+        token: &RefreshTokenRecord,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// A refresh token by hash (consumed or not).
-    fn refresh_token(&self, tenant: &TenantId, token: &SecretHash) -> impl Future<Output = StoreResult<Option<RefreshTokenRecord>>> + Send;
+    fn refresh_token(
+        &self,
+        tenant: &TenantId,
+        token: &SecretHash,
+    ) -> impl Future<Output = StoreResult<Option<RefreshTokenRecord>>> + Send;
     /// Atomically: if `old` is neither consumed nor revoked, mark it consumed at
     /// `now` and store `new` (`Rotated`); otherwise change nothing (`Reused`).
     fn rotate_refresh_token(
@@ -116,5 +189,9 @@ pub trait Store: Send + Sync + 'static {
         now: UnixTime,
     ) -> impl Future<Output = StoreResult<Rotation>> + Send;
     /// Revokes every refresh token of a grant.
-    fn revoke_grant(&self, tenant: &TenantId, grant: &GrantId) -> impl Future<Output = StoreResult<()>> + Send;
+    fn revoke_grant(
+        &self,
+        tenant: &TenantId,
+        grant: &GrantId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }

@@ -1,0 +1,86 @@
+//! Access tokens: JWTs per RFC 9068 (`typ: at+jwt`), signed ES256 because
+//! they are minted on every token request and ES256 signs about 15x faster
+//! than RS256. A resource server verifies them with the tenant's JWKS.
+//! The audience is the client itself until resource indicators exist.
+
+use crate::clock::UnixTime;
+use crate::crypto::random;
+use crate::error::{ErrorCode, OAuthError};
+use crate::jose;
+use crate::jwks::SigningAlg;
+use crate::tenant::TenantContext;
+use serde::{Deserialize, Serialize};
+
+/// RFC 9068 §2.2 claims.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccessTokenClaims {
+    /// Issuer.
+    pub iss: String,
+    /// The user (or the client, for client credentials).
+    pub sub: String,
+    /// Audience.
+    pub aud: String,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// Granted scopes.
+    pub scope: String,
+    /// Expiry.
+    pub exp: UnixTime,
+    /// Issue time.
+    pub iat: UnixTime,
+    /// Unique id.
+    pub jti: String,
+    /// Time of the user's authentication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<UnixTime>,
+    /// Session id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// The media type of RFC 9068 tokens, in the `typ` header.
+pub const TYP: &str = "at+jwt";
+
+/// Signs an access token.
+pub fn sign(tenant: &TenantContext, claims: &AccessTokenClaims) -> Result<String, OAuthError> {
+    let key = tenant
+        .keys
+        .active(SigningAlg::Es256)
+        .ok_or_else(|| OAuthError::server("tenant has no ES256 key"))?;
+    jose::sign(key, TYP, claims).map_err(OAuthError::server)
+}
+
+/// A fresh `jti`.
+pub fn new_jti() -> String {
+    random::token(16)
+}
+
+/// Verifies an access token of this tenant: signature by one of its keys,
+/// `typ` at+jwt (so an ID token is never accepted as an access token), its
+/// issuer, and expiry (RFC 9068 §4).
+pub fn verify(
+    tenant: &TenantContext,
+    token: &str,
+    now: UnixTime,
+) -> Result<AccessTokenClaims, OAuthError> {
+    let invalid = |d| OAuthError::new(ErrorCode::InvalidToken, d);
+    let verified =
+        jose::verify(token, &tenant.keys).map_err(|_| invalid("the access token is invalid"))?;
+    if !verified
+        .header
+        .typ
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case(TYP))
+    {
+        return Err(invalid("the token is not an access token"));
+    }
+    let claims: AccessTokenClaims = serde_json::from_slice(&verified.payload)
+        .map_err(|_| invalid("the access token is invalid"))?;
+    if claims.iss != tenant.issuer {
+        return Err(invalid("the access token is invalid"));
+    }
+    if claims.exp <= now {
+        return Err(invalid("the access token has expired"));
+    }
+    Ok(claims)
+}

@@ -1,0 +1,310 @@
+//! Interactions: an authorization request suspended while the user logs in
+//! or consents. The request is stored server-side (so a restart loses
+//! nothing) under the hash of a random id carried in the page URL
+//! `{issuer}/interaction/{id}`. The embedding application renders the pages
+//! and calls back into these methods; the protocol stays here.
+
+use super::request::AuthorizationRequest;
+use super::response;
+use crate::crypto::{random, secret::SecretHash};
+use crate::error::{ErrorCode, OAuthError};
+use crate::ids::SessionId;
+use crate::provider::Provider;
+use crate::scope::Scopes;
+use crate::store::{ConsentRecord, InteractionRecord, SessionRecord, Store};
+use crate::tenant::TenantContext;
+use crate::wire;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use std::sync::Arc;
+
+/// Which page the interaction needs now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// The user must log in.
+    Login,
+    /// The user is logged in and must approve the client's access.
+    Consent,
+}
+
+/// What a page needs to show.
+#[derive(Clone, Debug)]
+pub struct InteractionView {
+    /// Login or consent.
+    pub stage: Stage,
+    /// The tenant's display name.
+    pub tenant_name: String,
+    /// The client's display name.
+    pub client_name: String,
+    /// Requested scopes.
+    pub scopes: Vec<String>,
+    /// `login_hint`, to pre-fill the username field.
+    pub login_hint: Option<String>,
+    /// The logged-in user's email, on the consent page.
+    pub user_email: Option<String>,
+    /// The tenant's issuer path, for cookie paths.
+    pub tenant_path: String,
+}
+
+/// Why a page cannot be served.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PageError {
+    /// No such tenant.
+    UnknownTenant,
+    /// No such interaction, or it expired or finished.
+    UnknownInteraction,
+    /// The interaction belongs to another browser session.
+    WrongSession,
+    /// Internal failure.
+    Internal,
+}
+
+impl From<OAuthError> for PageError {
+    fn from(_: OAuthError) -> Self {
+        PageError::Internal
+    }
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(e: crate::store::StoreError) -> Self {
+        tracing::error!(error = %e, "storage failure on an interaction page");
+        PageError::Internal
+    }
+}
+
+/// The result of a login form submission.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// Wrong username or password: show the form again.
+    Rejected(InteractionView),
+    /// Logged in: follow this response (it sets the session cookie).
+    Continue(Response<Bytes>),
+}
+
+struct Loaded {
+    tenant: Arc<TenantContext>,
+    id_hash: SecretHash,
+    record: InteractionRecord,
+    request: AuthorizationRequest,
+}
+
+impl<S: Store> Provider<S> {
+    /// Suspends `request`, redirecting the browser to its page.
+    pub(crate) async fn begin_interaction(
+        &self,
+        tenant: &TenantContext,
+        request: &AuthorizationRequest,
+        session: Option<SessionId>,
+        status: StatusCode,
+    ) -> Result<Response<Bytes>, OAuthError> {
+        let id = random::secret();
+        let now = self.clock.now();
+        let record = InteractionRecord {
+            id_hash: SecretHash::of(&id),
+            request_json: serde_json::to_string(request).map_err(OAuthError::server)?,
+            session_id: session,
+            created_at: now,
+            expires_at: now + self.config.lifetimes.interaction,
+        };
+        self.store
+            .create_interaction(&tenant.record.id, &record)
+            .await?;
+        Ok(wire::redirect(
+            &tenant.endpoint(&format!("/interaction/{id}")),
+            status,
+        ))
+    }
+
+    async fn load_interaction(&self, slug: &str, id: &str) -> Result<Loaded, PageError> {
+        let tenant = self.tenant(slug).await?.ok_or(PageError::UnknownTenant)?;
+        let id_hash = SecretHash::of(id);
+        let record = self
+            .store
+            .interaction(&tenant.record.id, &id_hash, self.clock.now())
+            .await?
+            .ok_or(PageError::UnknownInteraction)?;
+        let request: AuthorizationRequest =
+            serde_json::from_str(&record.request_json).map_err(|_| PageError::Internal)?;
+        Ok(Loaded {
+            tenant,
+            id_hash,
+            record,
+            request,
+        })
+    }
+
+    /// The session bound to a consent-stage interaction, which must be the
+    /// browser's current session.
+    async fn bound_session(
+        &self,
+        l: &Loaded,
+        headers: &HeaderMap,
+    ) -> Result<SessionRecord, PageError> {
+        let bound = l
+            .record
+            .session_id
+            .as_ref()
+            .ok_or(PageError::WrongSession)?;
+        let current = self.current_session(&l.tenant, headers).await?;
+        match current {
+            Some(s) if &s.id == bound => Ok(s),
+            _ => Err(PageError::WrongSession),
+        }
+    }
+
+    async fn view(
+        &self,
+        l: &Loaded,
+        user_email: Option<String>,
+    ) -> Result<InteractionView, PageError> {
+        let client = self
+            .store
+            .client(&l.tenant.record.id, &l.request.client_id)
+            .await?
+            .ok_or(PageError::UnknownInteraction)?;
+        Ok(InteractionView {
+            stage: if l.record.session_id.is_some() {
+                Stage::Consent
+            } else {
+                Stage::Login
+            },
+            tenant_name: l.tenant.record.name.clone(),
+            client_name: client.name,
+            scopes: Scopes::from_stored(&l.request.scope)
+                .iter()
+                .map(str::to_owned)
+                .collect(),
+            login_hint: l.request.login_hint.clone(),
+            user_email,
+            tenant_path: l.tenant.path.clone(),
+        })
+    }
+
+    /// What the interaction's page should show.
+    pub async fn interaction(
+        &self,
+        slug: &str,
+        id: &str,
+        headers: &HeaderMap,
+    ) -> Result<InteractionView, PageError> {
+        let l = self.load_interaction(slug, id).await?;
+        let email = match &l.record.session_id {
+            Some(_) => {
+                let session = self.bound_session(&l, headers).await?;
+                self.store
+                    .user(&l.tenant.record.id, &session.user_id)
+                    .await?
+                    .map(|u| u.email)
+            }
+            None => None,
+        };
+        self.view(&l, email).await
+    }
+
+    /// Checks the submitted credentials; on success starts a session and
+    /// continues to consent or straight back to the client.
+    pub async fn submit_login(
+        &self,
+        slug: &str,
+        id: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<LoginOutcome, PageError> {
+        let l = self.load_interaction(slug, id).await?;
+        let Some(user) = self
+            .check_password(&l.tenant.record.id, email, password)
+            .await?
+        else {
+            return Ok(LoginOutcome::Rejected(self.view(&l, None).await?));
+        };
+        let (session, cookie) = self.start_session(&l.tenant, &user).await?;
+        let client = self
+            .store
+            .client(&l.tenant.record.id, &l.request.client_id)
+            .await?
+            .ok_or(PageError::UnknownInteraction)?;
+        let mut res = if self
+            .consent_needed(&l.tenant, &l.request, &client, &session)
+            .await?
+        {
+            self.store
+                .set_interaction_session(&l.tenant.record.id, &l.id_hash, &session.id)
+                .await?;
+            wire::redirect(
+                &l.tenant.endpoint(&format!("/interaction/{id}")),
+                StatusCode::SEE_OTHER,
+            )
+        } else {
+            self.store
+                .delete_interaction(&l.tenant.record.id, &l.id_hash)
+                .await?;
+            self.issue_code(&l.tenant, &l.request, &session, StatusCode::SEE_OTHER)
+                .await?
+        };
+        let value = HeaderValue::from_str(&cookie).map_err(|_| PageError::Internal)?;
+        res.headers_mut().append(http::header::SET_COOKIE, value);
+        Ok(LoginOutcome::Continue(res))
+    }
+
+    /// Records the user's answer on the consent page and returns the client's
+    /// redirect: a code if approved, `access_denied` otherwise.
+    pub async fn submit_consent(
+        &self,
+        slug: &str,
+        id: &str,
+        headers: &HeaderMap,
+        approve: bool,
+    ) -> Result<Response<Bytes>, PageError> {
+        let l = self.load_interaction(slug, id).await?;
+        let session = self.bound_session(&l, headers).await?;
+        self.store
+            .delete_interaction(&l.tenant.record.id, &l.id_hash)
+            .await?;
+        if !approve {
+            return Ok(self.deny(&l));
+        }
+        let tenant_id = &l.tenant.record.id;
+        let requested = Scopes::from_stored(&l.request.scope);
+        let previous = self
+            .store
+            .consent(tenant_id, &session.user_id, &l.request.client_id)
+            .await?;
+        let scope = match previous {
+            Some(p) => Scopes::from_stored(&p.scope).union(&requested),
+            None => requested,
+        };
+        let consent = ConsentRecord {
+            user_id: session.user_id.clone(),
+            client_id: l.request.client_id.clone(),
+            scope: scope.to_param(),
+            updated_at: self.clock.now(),
+        };
+        self.store.save_consent(tenant_id, &consent).await?;
+        Ok(self
+            .issue_code(&l.tenant, &l.request, &session, StatusCode::SEE_OTHER)
+            .await?)
+    }
+
+    /// The user gave up on the login page: tell the client (`access_denied`).
+    pub async fn cancel_interaction(
+        &self,
+        slug: &str,
+        id: &str,
+    ) -> Result<Response<Bytes>, PageError> {
+        let l = self.load_interaction(slug, id).await?;
+        self.store
+            .delete_interaction(&l.tenant.record.id, &l.id_hash)
+            .await?;
+        Ok(self.deny(&l))
+    }
+
+    fn deny(&self, l: &Loaded) -> Response<Bytes> {
+        response::error_redirect(
+            &l.request.redirect_uri,
+            l.request.state.as_deref(),
+            &l.tenant.issuer,
+            &OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"),
+            StatusCode::SEE_OTHER,
+        )
+    }
+}

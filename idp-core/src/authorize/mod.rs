@@ -1,0 +1,187 @@
+//! The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2): validates the
+//! request, then either issues a code at once (a live session that satisfies
+//! `prompt`/`max_age` and a remembered consent) or suspends the request as an
+//! interaction for the login and consent pages, which resume it.
+//!
+//! Not supported, on purpose: implicit and hybrid response types,
+//! `response_mode` other than `query`, request objects (refused with
+//! `request_not_supported`).
+
+pub mod interaction;
+pub mod pkce;
+pub mod prompt;
+pub mod request;
+pub mod response;
+
+use crate::crypto::{random, secret::SecretHash};
+use crate::error::{ErrorCode, OAuthError};
+use crate::ids::GrantId;
+use crate::provider::Provider;
+use crate::scope::Scopes;
+use crate::store::{ClientRecord, CodeRecord, SessionRecord, Store};
+use crate::tenant::TenantContext;
+use crate::wire::{self, Params};
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use request::{AuthorizationRequest, Rejection};
+
+/// What to do with a validated request given the browser's session.
+enum Decision {
+    /// Issue a code now.
+    Issue(SessionRecord),
+    /// Show the login page.
+    Login,
+    /// Show the consent page for this session.
+    Consent(SessionRecord),
+}
+
+impl<S: Store> Provider<S> {
+    pub(crate) async fn authorize(
+        &self,
+        tenant: &TenantContext,
+        req: Request<Bytes>,
+    ) -> Response<Bytes> {
+        let (status, params) = if req.method() == Method::GET {
+            (
+                StatusCode::FOUND,
+                Params::parse(req.uri().query().unwrap_or("").as_bytes()),
+            )
+        } else {
+            // OIDC Core §3.1.2.1: POST uses form serialization.
+            (StatusCode::SEE_OTHER, Params::parse(req.body()))
+        };
+        let (request, client) = match request::validate(&self.store, tenant, &params).await {
+            Ok(ok) => ok,
+            Err(Rejection::Page(error)) => return wire::error_page(&error),
+            Err(Rejection::Redirect {
+                redirect_uri,
+                state,
+                error,
+            }) => {
+                return response::error_redirect(
+                    &redirect_uri,
+                    state.as_deref(),
+                    &tenant.issuer,
+                    &error,
+                    status,
+                );
+            }
+        };
+        let fail = |error: &OAuthError| {
+            response::error_redirect(
+                &request.redirect_uri,
+                request.state.as_deref(),
+                &tenant.issuer,
+                error,
+                status,
+            )
+        };
+        let result = async {
+            let session = self.current_session(tenant, req.headers()).await?;
+            let decision = self.decide(tenant, &request, &client, session).await?;
+            match decision {
+                Decision::Issue(session) => {
+                    self.issue_code(tenant, &request, &session, status).await
+                }
+                Decision::Login | Decision::Consent(_) if request.prompt.none => {
+                    let code = if matches!(decision, Decision::Login) {
+                        OAuthError::new(ErrorCode::LoginRequired, "the user must log in")
+                    } else {
+                        OAuthError::new(ErrorCode::ConsentRequired, "the user must consent")
+                    };
+                    Err(code)
+                }
+                Decision::Login => self.begin_interaction(tenant, &request, None, status).await,
+                Decision::Consent(s) => {
+                    self.begin_interaction(tenant, &request, Some(s.id), status)
+                        .await
+                }
+            }
+        }
+        .await;
+        result.unwrap_or_else(|e| fail(&e))
+    }
+
+    /// Applies `prompt`, `max_age`, `id_token_hint` and remembered consent.
+    async fn decide(
+        &self,
+        tenant: &TenantContext,
+        request: &AuthorizationRequest,
+        client: &ClientRecord,
+        session: Option<SessionRecord>,
+    ) -> Result<Decision, OAuthError> {
+        let now = self.clock.now();
+        if prompt::login_needed(
+            request.prompt,
+            request.max_age,
+            request.hint_sub.as_deref(),
+            session.as_ref(),
+            now,
+        ) {
+            return Ok(Decision::Login);
+        }
+        let Some(session) = session else {
+            return Ok(Decision::Login);
+        };
+        if self
+            .consent_needed(tenant, request, client, &session)
+            .await?
+        {
+            Ok(Decision::Consent(session))
+        } else {
+            Ok(Decision::Issue(session))
+        }
+    }
+
+    /// Consent is asked when `prompt=consent`, or when the user has not yet
+    /// granted this client every requested scope (OIDC Core §3.1.2.4).
+    pub(crate) async fn consent_needed(
+        &self,
+        tenant: &TenantContext,
+        request: &AuthorizationRequest,
+        client: &ClientRecord,
+        session: &SessionRecord,
+    ) -> Result<bool, OAuthError> {
+        if request.prompt.consent {
+            return Ok(true);
+        }
+        let granted = self
+            .store
+            .consent(&tenant.record.id, &session.user_id, &client.id)
+            .await?;
+        let requested = Scopes::from_stored(&request.scope);
+        Ok(granted.is_none_or(|c| !requested.is_subset_of(&Scopes::from_stored(&c.scope))))
+    }
+
+    /// Stores a single-use code for the session's user and redirects to the client.
+    pub(crate) async fn issue_code(
+        &self,
+        tenant: &TenantContext,
+        request: &AuthorizationRequest,
+        session: &SessionRecord,
+        status: StatusCode,
+    ) -> Result<Response<Bytes>, OAuthError> {
+        let code = random::secret();
+        let record = CodeRecord {
+            code_hash: SecretHash::of(&code),
+            grant_id: GrantId::generate(),
+            client_id: request.client_id.clone(),
+            user_id: session.user_id.clone(),
+            session_id: session.id.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            scope: request.scope.clone(),
+            nonce: request.nonce.clone(),
+            code_challenge: request.code_challenge.clone(),
+            auth_time: session.auth_time,
+            expires_at: self.clock.now() + self.config.lifetimes.code,
+        };
+        self.store.create_code(&tenant.record.id, &record).await?;
+        Ok(response::code_redirect(
+            &request.redirect_uri,
+            &code,
+            request.state.as_deref(),
+            &tenant.issuer,
+            status,
+        ))
+    }
+}

@@ -1,0 +1,162 @@
+//! `prompt`, `max_age` and `id_token_hint` (OIDC Core §3.1.2.1): whether the
+//! user must (re-)authenticate or consent, or must not be shown anything.
+
+use crate::clock::UnixTime;
+use crate::error::{ErrorCode, OAuthError};
+use crate::jose;
+use crate::store::SessionRecord;
+use crate::tenant::TenantContext;
+use crate::wire::Params;
+use serde::{Deserialize, Serialize};
+
+/// The parsed `prompt` parameter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    /// `none`: never show a page; fail instead.
+    pub none: bool,
+    /// `login`: re-authenticate even with a session.
+    pub login: bool,
+    /// `consent`: ask for consent even if given before.
+    pub consent: bool,
+}
+
+/// check_prompt: space-delimited values of `none`, `login`, `consent`;
+/// `none` must stand alone (OIDC Core §3.1.2.1).
+pub fn check_prompt(params: &Params) -> Result<Prompt, OAuthError> {
+    let mut p = Prompt::default();
+    let Some(raw) = params.single("prompt")? else {
+        return Ok(p);
+    };
+    for value in raw.split(' ').filter(|v| !v.is_empty()) {
+        match value {
+            "none" => p.none = true,
+            "login" => p.login = true,
+            "consent" => p.consent = true,
+            other => {
+                return Err(OAuthError::with(
+                    ErrorCode::InvalidRequest,
+                    format!("unsupported prompt value '{other}'"),
+                ));
+            }
+        }
+    }
+    if p.none && (p.login || p.consent) {
+        return Err(OAuthError::invalid_request(
+            "prompt=none cannot be combined with other values",
+        ));
+    }
+    Ok(p)
+}
+
+/// check_max_age: a non-negative integer number of seconds.
+pub fn check_max_age(params: &Params) -> Result<Option<i64>, OAuthError> {
+    match params.single("max_age")? {
+        None => Ok(None),
+        Some(v) => {
+            v.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .map(Some)
+                .ok_or(OAuthError::invalid_request(
+                    "max_age must be a non-negative integer",
+                ))
+        }
+    }
+}
+
+/// check_id_token_hint: an ID token this tenant issued (its signature and
+/// issuer are checked; expiry is not, as OIDC Core §3.1.2.1 allows expired
+/// hints). Returns its `sub`.
+pub fn check_id_token_hint(
+    tenant: &TenantContext,
+    params: &Params,
+) -> Result<Option<String>, OAuthError> {
+    let Some(hint) = params.single("id_token_hint")? else {
+        return Ok(None);
+    };
+    let invalid =
+        || OAuthError::invalid_request("id_token_hint is not a valid ID token of this issuer");
+    let verified = jose::verify(hint, &tenant.keys).map_err(|_| invalid())?;
+    #[derive(Deserialize)]
+    struct HintClaims {
+        iss: String,
+        sub: String,
+    }
+    let claims: HintClaims = serde_json::from_slice(&verified.payload).map_err(|_| invalid())?;
+    if claims.iss != tenant.issuer {
+        return Err(invalid());
+    }
+    Ok(Some(claims.sub))
+}
+
+/// Whether the user must authenticate (again) before a code can be issued.
+pub fn login_needed(
+    prompt: Prompt,
+    max_age: Option<i64>,
+    hint_sub: Option<&str>,
+    session: Option<&SessionRecord>,
+    now: UnixTime,
+) -> bool {
+    match session {
+        None => true,
+        Some(s) => {
+            prompt.login
+                // max_age=0 means "authenticate now" (OIDC Core §3.1.2.1).
+                || max_age.is_some_and(|m| now - s.auth_time >= m)
+                || hint_sub.is_some_and(|sub| sub != s.user_id.as_str())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::secret::SecretHash;
+    use crate::ids::{SessionId, UserId};
+
+    fn session(auth_time: UnixTime) -> SessionRecord {
+        SessionRecord {
+            id: SessionId::new("s"),
+            secret_hash: SecretHash::of("x"),
+            user_id: UserId::new("u1"),
+            auth_time,
+            created_at: auth_time,
+            expires_at: auth_time + 1000,
+        }
+    }
+
+    #[test]
+    fn prompt_none_stands_alone() {
+        assert!(check_prompt(&Params::parse(b"prompt=none+login")).is_err());
+        assert!(check_prompt(&Params::parse(b"prompt=select_account")).is_err());
+        let p = check_prompt(&Params::parse(b"prompt=login+consent")).unwrap_or_default();
+        assert!(p.login && p.consent && !p.none);
+    }
+
+    #[test]
+    fn max_age_must_be_a_non_negative_integer() {
+        assert_eq!(check_max_age(&Params::parse(b"max_age=30")), Ok(Some(30)));
+        assert!(check_max_age(&Params::parse(b"max_age=-1")).is_err());
+        assert!(check_max_age(&Params::parse(b"max_age=abc")).is_err());
+    }
+
+    #[test]
+    fn login_rules() {
+        let p = Prompt::default();
+        let s = session(100);
+        assert!(login_needed(p, None, None, None, 100));
+        assert!(!login_needed(p, None, None, Some(&s), 150));
+        assert!(login_needed(
+            Prompt { login: true, ..p },
+            None,
+            None,
+            Some(&s),
+            150
+        ));
+        assert!(login_needed(p, Some(30), None, Some(&s), 150));
+        assert!(!login_needed(p, Some(60), None, Some(&s), 150));
+        assert!(login_needed(p, Some(0), None, Some(&s), 100));
+        assert!(login_needed(p, None, Some("u2"), Some(&s), 150));
+        assert!(!login_needed(p, None, Some("u1"), Some(&s), 150));
+    }
+}

@@ -1,0 +1,148 @@
+//! The tenant's client registry: registering clients and authenticating them.
+
+pub mod auth;
+
+use crate::crypto::{random, secret::SecretHash};
+use crate::error::AdminError;
+use crate::ids::ClientId;
+use crate::jwks::SigningAlg;
+use crate::provider::Provider;
+use crate::store::{ClientRecord, GrantType, Store, TokenEndpointAuthMethod};
+
+/// What an operator asks for when registering a client.
+#[derive(Clone, Debug)]
+pub struct NewClient {
+    /// Display name, shown on the consent page.
+    pub name: String,
+    /// Redirect URIs, matched exactly.
+    pub redirect_uris: Vec<String>,
+    /// A public client (no secret; RFC 6749 §2.1), e.g. a SPA or native app.
+    pub public: bool,
+    /// Grant types; empty means authorization_code and refresh_token.
+    pub grant_types: Vec<GrantType>,
+    /// Require PKCE. Forced on for public clients.
+    pub require_pkce: bool,
+    /// ID-token signing algorithm.
+    pub id_token_alg: SigningAlg,
+    /// Token endpoint authentication method for confidential clients
+    /// (default `client_secret_basic`; `client_secret_post` is accepted too).
+    pub auth_method: Option<TokenEndpointAuthMethod>,
+}
+
+impl NewClient {
+    /// A confidential client with secure defaults.
+    pub fn new(name: &str, redirect_uris: Vec<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            redirect_uris,
+            public: false,
+            grant_types: Vec::new(),
+            require_pkce: true,
+            id_token_alg: SigningAlg::Rs256,
+            auth_method: None,
+        }
+    }
+}
+
+/// A registered client and, for a confidential one, its secret: shown once,
+/// stored only as a hash.
+#[derive(Debug)]
+pub struct CreatedClient {
+    /// The stored client.
+    pub client: ClientRecord,
+    /// The plain secret, never retrievable again.
+    pub secret: Option<String>,
+}
+
+/// RFC 6749 §3.1.2: an absolute URI without a fragment.
+pub fn validate_redirect_uri(uri: &str) -> Result<(), AdminError> {
+    let parsed = url::Url::parse(uri).map_err(|e| {
+        AdminError::Invalid(format!("redirect URI '{uri}' is not an absolute URI: {e}"))
+    })?;
+    if parsed.fragment().is_some() {
+        return Err(AdminError::Invalid(format!(
+            "redirect URI '{uri}' must not contain a fragment (RFC 6749 §3.1.2)"
+        )));
+    }
+    if parsed.cannot_be_a_base() && parsed.scheme() != "urn" {
+        return Err(AdminError::Invalid(format!(
+            "redirect URI '{uri}' is not a usable URI"
+        )));
+    }
+    Ok(())
+}
+
+impl<S: Store> Provider<S> {
+    /// Registers a client in the tenant `slug`.
+    pub async fn create_client(
+        &self,
+        slug: &str,
+        new: NewClient,
+    ) -> Result<CreatedClient, AdminError> {
+        let tenant = self.require_tenant(slug).await?;
+        if new.name.trim().is_empty() {
+            return Err(AdminError::Invalid("client name must not be empty".into()));
+        }
+        let grant_types = if new.grant_types.is_empty() {
+            vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
+        } else {
+            new.grant_types.clone()
+        };
+        if grant_types.contains(&GrantType::AuthorizationCode) && new.redirect_uris.is_empty() {
+            return Err(AdminError::Invalid(
+                "a client using authorization_code needs at least one redirect URI".into(),
+            ));
+        }
+        for uri in &new.redirect_uris {
+            validate_redirect_uri(uri)?;
+        }
+        if new.public && !new.require_pkce {
+            return Err(AdminError::Invalid(
+                "PKCE cannot be turned off for a public client (RFC 9700 §2.1.1)".into(),
+            ));
+        }
+        let (secret, secret_hash, auth_method) = if new.public {
+            (None, None, TokenEndpointAuthMethod::None)
+        } else {
+            let secret = random::secret();
+            let hash = SecretHash::of(&secret);
+            let method = match new.auth_method {
+                Some(TokenEndpointAuthMethod::None) => {
+                    return Err(AdminError::Invalid(
+                        "a confidential client cannot use auth method 'none'".into(),
+                    ));
+                }
+                Some(m) => m,
+                None => TokenEndpointAuthMethod::ClientSecretBasic,
+            };
+            (Some(secret), Some(hash), method)
+        };
+        let client = ClientRecord {
+            id: ClientId::generate(),
+            name: new.name.trim().to_owned(),
+            secret_hash,
+            auth_method,
+            redirect_uris: new.redirect_uris,
+            grant_types,
+            require_pkce: new.public || new.require_pkce,
+            id_token_alg: new.id_token_alg,
+            created_at: self.clock.now(),
+        };
+        self.store.create_client(&tenant.record.id, &client).await?;
+        Ok(CreatedClient { client, secret })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uris_must_be_absolute_without_fragment() {
+        assert!(validate_redirect_uri("https://app.example/cb").is_ok());
+        assert!(validate_redirect_uri("http://127.0.0.1:8080/cb?x=1").is_ok());
+        assert!(validate_redirect_uri("com.example.app:/oauth2redirect").is_ok());
+        assert!(validate_redirect_uri("/relative").is_err());
+        assert!(validate_redirect_uri("https://app.example/cb#frag").is_err());
+    }
+}

@@ -1,0 +1,163 @@
+//! Errors on the wire: one value per RFC error code, mapped to its HTTP status
+//! in one place. Internal failures are logged and answered as `server_error`
+//! without detail.
+
+use crate::store::StoreError;
+use http::StatusCode;
+use std::borrow::Cow;
+
+/// An error code from RFC 6749 §4.1.2.1 and §5.2, OIDC Core §3.1.2.6,
+/// RFC 6750 §3.1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Malformed or missing parameter.
+    InvalidRequest,
+    /// Client authentication failed (401).
+    InvalidClient,
+    /// Code or refresh token invalid, expired, revoked or of another client.
+    InvalidGrant,
+    /// The client may not use this grant or response type.
+    UnauthorizedClient,
+    /// Grant type not supported.
+    UnsupportedGrantType,
+    /// Response type not supported.
+    UnsupportedResponseType,
+    /// Scope invalid or wider than granted.
+    InvalidScope,
+    /// The user or server denied the request.
+    AccessDenied,
+    /// `prompt=none` but the user must log in.
+    LoginRequired,
+    /// `prompt=none` but the user must consent.
+    ConsentRequired,
+    /// `request` parameter not supported.
+    RequestNotSupported,
+    /// `request_uri` parameter not supported.
+    RequestUriNotSupported,
+    /// `registration` parameter not supported.
+    RegistrationNotSupported,
+    /// Bearer token invalid (RFC 6750 §3.1, 401).
+    InvalidToken,
+    /// Bearer token lacks a scope (RFC 6750 §3.1, 403).
+    InsufficientScope,
+    /// Internal failure (500).
+    ServerError,
+}
+
+impl ErrorCode {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RequestUriNotSupported => "request_uri_not_supported",
+            Self::RegistrationNotSupported => "registration_not_supported",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::ServerError => "server_error",
+        }
+    }
+
+    /// The status of a direct (non-redirect) error response.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidClient | Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
+            Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// A protocol error with a precise, stable description.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthError {
+    /// The RFC error code.
+    pub code: ErrorCode,
+    /// `error_description`: says exactly what was wrong, never a secret.
+    pub description: Cow<'static, str>,
+}
+
+impl OAuthError {
+    /// An error with a fixed description.
+    pub const fn new(code: ErrorCode, description: &'static str) -> Self {
+        Self {
+            code,
+            description: Cow::Borrowed(description),
+        }
+    }
+
+    /// An error with a computed description.
+    pub fn with(code: ErrorCode, description: String) -> Self {
+        Self {
+            code,
+            description: Cow::Owned(description),
+        }
+    }
+
+    /// `invalid_request` with a description.
+    pub const fn invalid_request(description: &'static str) -> Self {
+        Self::new(ErrorCode::InvalidRequest, description)
+    }
+
+    /// `invalid_grant` with a description.
+    pub const fn invalid_grant(description: &'static str) -> Self {
+        Self::new(ErrorCode::InvalidGrant, description)
+    }
+
+    /// `server_error`; the cause is logged, not sent.
+    pub fn server(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(ErrorCode::ServerError, "internal error")
+    }
+}
+
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
+        Self::server(e)
+    }
+}
+
+impl std::fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.description)
+    }
+}
+
+/// Why an administrative operation (create a tenant, client or user) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// No tenant with this slug.
+    #[error("no tenant with slug '{0}'")]
+    UnknownTenant(String),
+    /// An argument was invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// The object already exists.
+    #[error("{0} already exists")]
+    Conflict(String),
+    /// Storage failed.
+    #[error("storage failure: {0}")]
+    Store(String),
+    /// Something else failed (key generation, encryption).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => Self::Conflict(what),
+            StoreError::Backend(msg) => Self::Store(msg),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! ID tokens (OIDC Core §2, §3.1.3.6): signed with the client's registered
+//! algorithm (RS256 by default), carrying `at_hash` for the access token
+//! issued beside it, `sid` for logout, and `azp`.
+
+use crate::clock::UnixTime;
+use crate::error::OAuthError;
+use crate::jose;
+use crate::scope::Scopes;
+use crate::store::{ClientRecord, UserRecord};
+use crate::tenant::TenantContext;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Serialize)]
+struct IdTokenClaims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: UnixTime,
+    iat: UnixTime,
+    auth_time: UnixTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nonce: Option<&'a str>,
+    at_hash: String,
+    sid: &'a str,
+    azp: &'a str,
+    #[serde(flatten)]
+    profile: Map<String, Value>,
+}
+
+/// What goes into one ID token.
+pub struct IdTokenInput<'a> {
+    /// The user.
+    pub user: &'a UserRecord,
+    /// The client (audience and algorithm).
+    pub client: &'a ClientRecord,
+    /// Granted scopes (select the profile claims).
+    pub scopes: &'a Scopes,
+    /// Time of the authentication.
+    pub auth_time: UnixTime,
+    /// The request's nonce (absent on refresh).
+    pub nonce: Option<&'a str>,
+    /// The session id.
+    pub sid: &'a str,
+    /// The access token issued with it.
+    pub access_token: &'a str,
+    /// Now.
+    pub now: UnixTime,
+    /// Lifetime in seconds.
+    pub lifetime: i64,
+}
+
+/// Signs an ID token.
+pub fn sign(tenant: &TenantContext, input: IdTokenInput<'_>) -> Result<String, OAuthError> {
+    let alg = input.client.id_token_alg;
+    let key = tenant
+        .keys
+        .active(alg)
+        .ok_or_else(|| OAuthError::server(format!("tenant has no {} key", alg.as_str())))?;
+    let claims = IdTokenClaims {
+        iss: &tenant.issuer,
+        sub: input.user.id.as_str(),
+        aud: input.client.id.as_str(),
+        exp: input.now + input.lifetime,
+        iat: input.now,
+        auth_time: input.auth_time,
+        nonce: input.nonce,
+        at_hash: jose::half_hash(alg, input.access_token),
+        sid: input.sid,
+        azp: input.client.id.as_str(),
+        profile: crate::user::claims_for(input.user, input.scopes),
+    };
+    jose::sign(key, "JWT", &claims).map_err(OAuthError::server)
+}

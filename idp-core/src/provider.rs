@@ -1,0 +1,256 @@
+//! [`Provider`]: the entry point an embedding service holds. It routes the
+//! per-tenant protocol endpoints and caches each tenant's parsed keys.
+
+use crate::clock::{Clock, SystemClock};
+use crate::crypto::envelope::MasterKey;
+use crate::error::{AdminError, OAuthError};
+use crate::store::Store;
+use crate::tenant::TenantContext;
+use crate::wire;
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Lifetimes of what the provider issues, in seconds.
+#[derive(Clone, Debug)]
+pub struct Lifetimes {
+    /// Authorization codes (RFC 6749 §4.1.2 recommends at most 10 minutes).
+    pub code: i64,
+    /// Access tokens.
+    pub access_token: i64,
+    /// ID tokens.
+    pub id_token: i64,
+    /// Refresh tokens, from their issue.
+    pub refresh_token: i64,
+    /// Login sessions, absolute.
+    pub session: i64,
+    /// A pending login or consent page.
+    pub interaction: i64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            code: 60,
+            access_token: 3600,
+            id_token: 3600,
+            refresh_token: 30 * 24 * 3600,
+            session: 14 * 24 * 3600,
+            interaction: 30 * 60,
+        }
+    }
+}
+
+/// Runs blocking work (password hashing) somewhere other than the async
+/// executor. The server passes tokio's `spawn_blocking`; the default runs inline.
+pub type Offload =
+    Arc<dyn Fn(Box<dyn FnOnce() + Send>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// How the provider is set up. The embedding application builds it (the
+/// core never reads the environment).
+#[derive(Clone)]
+pub struct ProviderConfig {
+    /// Public base URL, e.g. `https://login.example.com`; issuers are
+    /// `{base_url}/t/{slug}`. No trailing slash.
+    pub base_url: String,
+    /// Master key wrapping the tenants' data keys.
+    pub master_key: MasterKey,
+    /// Lifetimes.
+    pub lifetimes: Lifetimes,
+}
+
+impl ProviderConfig {
+    /// A configuration with default lifetimes.
+    pub fn new(base_url: &str, master_key: MasterKey) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            master_key,
+            lifetimes: Lifetimes::default(),
+        }
+    }
+
+    /// Whether cookies must be `Secure` (the base URL is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// The path part of the base URL ("" at the root).
+    pub fn base_path(&self) -> &str {
+        let after_scheme = self.base_url.split_once("://").map_or("", |(_, rest)| rest);
+        after_scheme.find('/').map_or("", |i| &after_scheme[i..])
+    }
+}
+
+/// The OpenID Provider: all tenants, one store.
+pub struct Provider<S: Store> {
+    pub(crate) store: S,
+    pub(crate) config: ProviderConfig,
+    pub(crate) clock: Arc<dyn Clock>,
+    offload: Offload,
+    tenants: RwLock<HashMap<String, Arc<TenantContext>>>,
+}
+
+impl<S: Store> Provider<S> {
+    /// A provider over `store`.
+    pub fn new(store: S, config: ProviderConfig) -> Self {
+        Self {
+            store,
+            config,
+            clock: Arc::new(SystemClock),
+            offload: Arc::new(|job| {
+                job();
+                Box::pin(async {})
+            }),
+            tenants: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Replaces the clock (tests pass a fixed one).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Runs password hashing through `offload` (e.g. tokio's `spawn_blocking`).
+    pub fn with_offload(mut self, offload: Offload) -> Self {
+        self.offload = offload;
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+
+    /// Runs `f` through the offload hook and returns its result.
+    pub(crate) async fn offload<R: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, OAuthError> {
+        let slot = Arc::new(Mutex::new(None));
+        let out = Arc::clone(&slot);
+        (self.offload)(Box::new(move || {
+            let r = f();
+            if let Ok(mut guard) = out.lock() {
+                *guard = Some(r);
+            }
+        }))
+        .await;
+        let taken = slot.lock().ok().and_then(|mut g| g.take());
+        taken.ok_or_else(|| OAuthError::server("offloaded job did not complete"))
+    }
+
+    /// The tenant with `slug`, with its keys parsed; cached after first use.
+    pub async fn tenant(&self, slug: &str) -> Result<Option<Arc<TenantContext>>, OAuthError> {
+        if let Some(ctx) = self.tenants.read().ok().and_then(|m| m.get(slug).cloned()) {
+            return Ok(Some(ctx));
+        }
+        let Some(record) = self.store.tenant_by_slug(slug).await? else {
+            return Ok(None);
+        };
+        let keys = self.store.signing_keys(&record.id).await?;
+        let ctx =
+            Arc::new(TenantContext::load(&self.config, record, &keys).map_err(OAuthError::server)?);
+        if let Ok(mut map) = self.tenants.write() {
+            map.insert(slug.to_owned(), Arc::clone(&ctx));
+        }
+        Ok(Some(ctx))
+    }
+
+    pub(crate) async fn require_tenant(
+        &self,
+        slug: &str,
+    ) -> Result<Arc<TenantContext>, AdminError> {
+        self.tenant(slug)
+            .await
+            .map_err(|e| AdminError::Internal(e.description.into_owned()))?
+            .ok_or_else(|| AdminError::UnknownTenant(slug.to_owned()))
+    }
+
+    /// Handles a request to a protocol endpoint: discovery, JWKS, authorize,
+    /// token, userinfo, under `{base path}/t/{slug}/…` and the RFC 8414
+    /// metadata URL. Anything else gets a 404 JSON error.
+    pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let path = req.uri().path();
+        let Some(rest) = path.strip_prefix(self.config.base_path()) else {
+            return not_found();
+        };
+        // RFC 8414 §3.1: the well-known segment is inserted before the issuer path.
+        let (slug, endpoint) =
+            if let Some(slug) = rest.strip_prefix("/.well-known/oauth-authorization-server/t/") {
+                (slug, "/.well-known/openid-configuration")
+            } else if let Some(tail) = rest.strip_prefix("/t/") {
+                match tail.find('/') {
+                    Some(i) => (&tail[..i], &tail[i..]),
+                    None => return not_found(),
+                }
+            } else {
+                return not_found();
+            };
+        let tenant = match self.tenant(slug).await {
+            Ok(Some(t)) => t,
+            Ok(None) => return not_found(),
+            Err(e) => return wire::json_error(&e),
+        };
+        let method = req.method().clone();
+        match (endpoint, method) {
+            ("/.well-known/openid-configuration", Method::GET) => tenant.discovery_response(),
+            ("/jwks", Method::GET) => tenant.jwks_response(),
+            ("/authorize", Method::GET | Method::POST) => self.authorize(&tenant, req).await,
+            ("/token", Method::POST) => self.token(&tenant, req).await,
+            ("/userinfo", Method::GET | Method::POST) => self.userinfo(&tenant, req).await,
+            (
+                "/.well-known/openid-configuration"
+                | "/jwks"
+                | "/authorize"
+                | "/token"
+                | "/userinfo",
+                _,
+            ) => method_not_allowed(),
+            _ => not_found(),
+        }
+    }
+}
+
+fn not_found() -> Response<Bytes> {
+    wire::json(
+        StatusCode::NOT_FOUND,
+        Bytes::from_static(br#"{"error":"not_found","error_description":"no such endpoint"}"#),
+    )
+}
+
+fn method_not_allowed() -> Response<Bytes> {
+    wire::json(
+        StatusCode::METHOD_NOT_ALLOWED,
+        Bytes::from_static(
+            br#"{"error":"invalid_request","error_description":"method not allowed on this endpoint"}"#,
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_path_is_the_url_path() -> Result<(), crate::crypto::envelope::EnvelopeError> {
+        let key = MasterKey::from_hex(&"ab".repeat(32))?;
+        assert_eq!(
+            ProviderConfig::new("http://localhost:3000", key.clone()).base_path(),
+            ""
+        );
+        assert_eq!(
+            ProviderConfig::new("https://app.example/idp/", key).base_path(),
+            "/idp"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,191 @@
+//! Tenants: each is its own OpenID Provider with issuer `{base_url}/t/{slug}`,
+//! its own keys, clients, users and sessions.
+
+use crate::crypto::envelope::{DataKey, MasterKey};
+use crate::error::AdminError;
+use crate::ids::TenantId;
+use crate::jwks::{KeyRing, SigningAlg, SigningKey};
+use crate::provider::{Provider, ProviderConfig};
+use crate::store::{SigningKeyRecord, Store, TenantRecord};
+use crate::wire;
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode};
+
+/// Where a signing key's sealed private half lives (the AAD of its ciphertext).
+fn key_location(tenant: &TenantId, kid: &str) -> String {
+    format!("tenants/{tenant}/signing_keys/{kid}/private_key")
+}
+
+/// Validates a tenant slug: 1–63 characters of lowercase letters, digits and
+/// dashes, starting with a letter or digit and not ending with a dash, so it is
+/// safe as a URL path segment and a DNS label alike.
+pub fn validate_slug(slug: &str) -> Result<(), AdminError> {
+    let ok_chars = slug
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if slug.is_empty()
+        || slug.len() > 63
+        || !ok_chars
+        || slug.starts_with('-')
+        || slug.ends_with('-')
+    {
+        return Err(AdminError::Invalid(format!(
+            "invalid tenant slug '{slug}': use 1-63 lowercase letters, digits and dashes, not starting or ending with a dash"
+        )));
+    }
+    Ok(())
+}
+
+/// A tenant ready to serve: its record, issuer, parsed keys and the
+/// documents that do not change between requests.
+#[derive(Debug)]
+pub struct TenantContext {
+    /// The stored tenant.
+    pub record: TenantRecord,
+    /// `{base_url}/t/{slug}`.
+    pub issuer: String,
+    /// Path of the issuer, the session cookie's `Path`.
+    pub path: String,
+    /// Parsed signing keys.
+    pub keys: KeyRing,
+    discovery: Bytes,
+}
+
+impl TenantContext {
+    /// Unseals and parses the tenant's keys.
+    pub fn load(
+        config: &ProviderConfig,
+        record: TenantRecord,
+        keys: &[SigningKeyRecord],
+    ) -> Result<Self, AdminError> {
+        let data_key = config
+            .master_key
+            .unwrap(&record.wrapped_data_key, record.id.as_str())
+            .map_err(|e| AdminError::Internal(format!("tenant {}: {e}", record.slug)))?;
+        let mut parsed = Vec::with_capacity(keys.len());
+        for k in keys {
+            let pkcs8 = zeroize::Zeroizing::new(
+                data_key
+                    .open(&k.sealed_private_key, &key_location(&record.id, &k.kid))
+                    .map_err(|e| AdminError::Internal(format!("key {}: {e}", k.kid)))?,
+            );
+            parsed.push(
+                SigningKey::from_pkcs8(k.alg, &pkcs8)
+                    .map_err(|e| AdminError::Internal(e.to_string()))?,
+            );
+        }
+        let issuer = format!("{}/t/{}", config.base_url, record.slug);
+        let path = format!("{}/t/{}/", config.base_path(), record.slug);
+        let discovery = crate::discovery::document(&issuer);
+        Ok(Self {
+            record,
+            issuer,
+            path,
+            keys: KeyRing::new(parsed),
+            discovery,
+        })
+    }
+
+    /// `{issuer}{suffix}`.
+    pub fn endpoint(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.issuer)
+    }
+
+    pub(crate) fn discovery_response(&self) -> Response<Bytes> {
+        let mut res = wire::json(StatusCode::OK, self.discovery.clone());
+        res.headers_mut().insert(
+            http::header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        );
+        res
+    }
+
+    pub(crate) fn jwks_response(&self) -> Response<Bytes> {
+        let mut res = wire::json(StatusCode::OK, self.keys.jwks_json());
+        res.headers_mut().insert(
+            http::header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        );
+        res
+    }
+}
+
+impl<S: Store> Provider<S> {
+    /// Creates a tenant with a fresh data key and one signing key per algorithm.
+    pub async fn create_tenant(&self, slug: &str, name: &str) -> Result<TenantRecord, AdminError> {
+        validate_slug(slug)?;
+        let now = self.clock.now();
+        let id = TenantId::generate();
+        let data_key = DataKey::generate();
+        let wrapped = wrap(&self.config.master_key, &data_key, &id)?;
+        let mut keys = Vec::new();
+        for alg in SigningAlg::ALL {
+            let (key, pkcs8) =
+                SigningKey::generate(alg).map_err(|e| AdminError::Internal(e.to_string()))?;
+            let sealed = data_key
+                .seal(&pkcs8, &key_location(&id, key.kid()))
+                .map_err(|e| AdminError::Internal(e.to_string()))?;
+            keys.push(SigningKeyRecord {
+                kid: key.kid().to_owned(),
+                alg,
+                sealed_private_key: sealed,
+                created_at: now,
+                retired_at: None,
+            });
+        }
+        let record = TenantRecord {
+            id,
+            slug: slug.to_owned(),
+            name: if name.is_empty() {
+                slug.to_owned()
+            } else {
+                name.to_owned()
+            },
+            wrapped_data_key: wrapped,
+            created_at: now,
+        };
+        self.store
+            .create_tenant(&record, &keys)
+            .await
+            .map_err(|e| match AdminError::from(e) {
+                AdminError::Conflict(_) => AdminError::Conflict(format!("tenant '{slug}'")),
+                other => other,
+            })?;
+        Ok(record)
+    }
+
+    /// Every tenant, by slug.
+    pub async fn list_tenants(&self) -> Result<Vec<TenantRecord>, AdminError> {
+        Ok(self.store.list_tenants().await?)
+    }
+}
+
+fn wrap(master: &MasterKey, key: &DataKey, tenant: &TenantId) -> Result<Vec<u8>, AdminError> {
+    master
+        .wrap(key, tenant.as_str())
+        .map_err(|e| AdminError::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_digits_and_dashes() {
+        for ok in ["acme", "a", "acme-2", "0day"] {
+            assert!(validate_slug(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "Acme",
+            "acme_2",
+            "-acme",
+            "acme-",
+            "a/b",
+            "a.b",
+            &"a".repeat(64),
+        ] {
+            assert!(validate_slug(bad).is_err(), "{bad}");
+        }
+    }
+}

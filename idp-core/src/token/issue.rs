@@ -1,0 +1,126 @@
+//! Minting the token response (RFC 6749 §5.1, OIDC Core §3.1.3.3): an access
+//! token, an ID token when `openid` was granted, and a refresh token when
+//! `offline_access` was granted.
+
+use crate::access_token::{self, AccessTokenClaims};
+use crate::clock::UnixTime;
+use crate::crypto::{random, secret::SecretHash};
+use crate::error::OAuthError;
+use crate::id_token::{self, IdTokenInput};
+use crate::ids::{GrantId, SessionId};
+use crate::provider::Provider;
+use crate::scope::Scopes;
+use crate::store::{ClientRecord, RefreshTokenRecord, Store, UserRecord};
+use crate::tenant::TenantContext;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct TokenResponse<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: i64,
+    scope: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+}
+
+/// The grant being served.
+pub(super) struct Grant<'a> {
+    pub client: &'a ClientRecord,
+    pub user: &'a UserRecord,
+    pub grant_id: &'a GrantId,
+    pub session_id: &'a SessionId,
+    /// Scopes for the access token (may be narrower than the grant's).
+    pub scopes: &'a Scopes,
+    pub auth_time: UnixTime,
+    pub nonce: Option<&'a str>,
+}
+
+/// A refresh token to hand out with the response.
+pub(super) struct NewRefreshToken {
+    pub token: String,
+    pub record: RefreshTokenRecord,
+}
+
+impl<S: Store> Provider<S> {
+    /// A new refresh token of the grant, carrying the grant's full scope
+    /// (RFC 6749 §6: identical to the one it replaces).
+    pub(super) fn new_refresh_token(
+        &self,
+        g: &Grant<'_>,
+        grant_scope: &str,
+        now: UnixTime,
+    ) -> NewRefreshToken {
+        let token = random::secret();
+        let record = RefreshTokenRecord {
+            token_hash: SecretHash::of(&token),
+            grant_id: g.grant_id.clone(),
+            client_id: g.client.id.clone(),
+            user_id: g.user.id.clone(),
+            session_id: g.session_id.clone(),
+            scope: grant_scope.to_owned(),
+            auth_time: g.auth_time,
+            issued_at: now,
+            expires_at: now + self.config.lifetimes.refresh_token,
+            consumed_at: None,
+            revoked: false,
+        };
+        NewRefreshToken { token, record }
+    }
+
+    /// Signs the tokens and serializes the response body.
+    pub(super) fn token_response(
+        &self,
+        tenant: &TenantContext,
+        g: &Grant<'_>,
+        refresh: Option<&str>,
+        now: UnixTime,
+    ) -> Result<Vec<u8>, OAuthError> {
+        let lifetimes = &self.config.lifetimes;
+        let scope = g.scopes.to_param();
+        let access_token = access_token::sign(
+            tenant,
+            &AccessTokenClaims {
+                iss: tenant.issuer.clone(),
+                sub: g.user.id.as_str().to_owned(),
+                aud: g.client.id.as_str().to_owned(),
+                client_id: g.client.id.as_str().to_owned(),
+                scope: scope.clone(),
+                exp: now + lifetimes.access_token,
+                iat: now,
+                jti: access_token::new_jti(),
+                auth_time: Some(g.auth_time),
+                sid: Some(g.session_id.as_str().to_owned()),
+            },
+        )?;
+        let id_token = if g.scopes.contains("openid") {
+            Some(id_token::sign(
+                tenant,
+                IdTokenInput {
+                    user: g.user,
+                    client: g.client,
+                    scopes: g.scopes,
+                    auth_time: g.auth_time,
+                    nonce: g.nonce,
+                    sid: g.session_id.as_str(),
+                    access_token: &access_token,
+                    now,
+                    lifetime: lifetimes.id_token,
+                },
+            )?)
+        } else {
+            None
+        };
+        serde_json::to_vec(&TokenResponse {
+            access_token: &access_token,
+            token_type: "Bearer",
+            expires_in: lifetimes.access_token,
+            scope: &scope,
+            id_token: id_token.as_deref(),
+            refresh_token: refresh,
+        })
+        .map_err(OAuthError::server)
+    }
+}

@@ -1,0 +1,116 @@
+//! The UserInfo endpoint (OIDC Core §5.3): GET or POST, bearer token in the
+//! `Authorization` header or, on POST, the form body (RFC 6750 §2.1, §2.2).
+
+use crate::access_token;
+use crate::error::{ErrorCode, OAuthError};
+use crate::ids::UserId;
+use crate::provider::Provider;
+use crate::scope::Scopes;
+use crate::store::Store;
+use crate::tenant::TenantContext;
+use crate::wire::{self, Params};
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use serde_json::Value;
+
+/// Finds the bearer token; RFC 6750 §2: exactly one method.
+fn bearer(req: &Request<Bytes>) -> Result<Option<String>, OAuthError> {
+    let header = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            (v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "))
+                .then(|| v[7..].trim().to_owned())
+        });
+    let is_form = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let form = if req.method() == Method::POST && is_form {
+        Params::parse(req.body())
+            .single("access_token")?
+            .map(str::to_owned)
+    } else {
+        None
+    };
+    match (header, form) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+            "the access token was sent in more than one way",
+        )),
+        (h, f) => Ok(h.or(f)),
+    }
+}
+
+/// RFC 6750 §3: the challenge, with the error code when there is one.
+fn challenge(tenant: &TenantContext, error: Option<&OAuthError>) -> Response<Bytes> {
+    let mut value = format!("Bearer realm=\"{}\"", tenant.issuer);
+    let (status, body) = match error {
+        Some(e) => {
+            value.push_str(&format!(
+                ", error=\"{}\", error_description=\"{}\"",
+                e.code.as_str(),
+                e.description.replace('"', "'")
+            ));
+            (e.code.status(), wire::error_body(e))
+        }
+        None => (StatusCode::UNAUTHORIZED, Vec::new()),
+    };
+    let mut res = wire::json_no_store(status, body);
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        res.headers_mut().insert(http::header::WWW_AUTHENTICATE, v);
+    }
+    res
+}
+
+impl<S: Store> Provider<S> {
+    pub(crate) async fn userinfo(
+        &self,
+        tenant: &TenantContext,
+        req: Request<Bytes>,
+    ) -> Response<Bytes> {
+        let token = match bearer(&req) {
+            Ok(Some(t)) => t,
+            Ok(None) => return challenge(tenant, None),
+            Err(e) => return challenge(tenant, Some(&e)),
+        };
+        let claims = match access_token::verify(tenant, &token, self.clock.now()) {
+            Ok(c) => c,
+            Err(e) => return challenge(tenant, Some(&e)),
+        };
+        let scopes = Scopes::from_stored(&claims.scope);
+        if !scopes.contains("openid") {
+            return challenge(
+                tenant,
+                Some(&OAuthError::new(
+                    ErrorCode::InsufficientScope,
+                    "the token was not granted the openid scope",
+                )),
+            );
+        }
+        let user = match self
+            .store
+            .user(&tenant.record.id, &UserId::new(claims.sub))
+            .await
+        {
+            Ok(Some(u)) => u,
+            Ok(None) => {
+                return challenge(
+                    tenant,
+                    Some(&OAuthError::new(
+                        ErrorCode::InvalidToken,
+                        "the user no longer exists",
+                    )),
+                );
+            }
+            Err(e) => return wire::json_error(&OAuthError::from(e)),
+        };
+        let mut body = crate::user::claims_for(&user, &scopes);
+        body.insert("sub".into(), Value::String(user.id.as_str().to_owned()));
+        match serde_json::to_vec(&body) {
+            Ok(b) => wire::json_no_store(StatusCode::OK, b),
+            Err(e) => wire::json_error(&OAuthError::server(e)),
+        }
+    }
+}
