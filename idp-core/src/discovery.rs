@@ -26,7 +26,6 @@ pub fn document(issuer: &str) -> Bytes {
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "azp",
             "name", "preferred_username", "updated_at", "email", "email_verified"
         ],
-        "prompt_values_supported": ["none", "login", "consent"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,

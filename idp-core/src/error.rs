@@ -96,11 +96,21 @@ impl OAuthError {
         }
     }
 
-    /// An error with a computed description.
+    /// An error with a computed description. Characters RFC 6749 §5.2 does
+    /// not allow in `error_description` (outside %x20-21 / %x23-5B / %x5D-7E,
+    /// i.e. controls, `"`, `\` and non-ASCII) become `?`, since a computed
+    /// description may quote request input.
     pub fn with(code: ErrorCode, description: String) -> Self {
+        let clean = description
+            .chars()
+            .map(|c| match c {
+                ' '..='~' if c != '"' && c != '\\' => c,
+                _ => '?',
+            })
+            .collect();
         Self {
             code,
-            description: Cow::Owned(description),
+            description: Cow::Owned(clean),
         }
     }
 
@@ -124,6 +134,17 @@ impl OAuthError {
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
         Self::server(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn computed_descriptions_keep_to_the_rfc_6749_charset() {
+        let e = OAuthError::with(ErrorCode::InvalidRequest, "bad \"x\\y\"\n é".into());
+        assert_eq!(e.description, "bad ?x?y?? ?");
     }
 }
 

@@ -5,11 +5,9 @@
 use crate::clock::UnixTime;
 use crate::error::OAuthError;
 use crate::jose;
-use crate::scope::Scopes;
 use crate::store::{ClientRecord, UserRecord};
 use crate::tenant::TenantContext;
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 #[derive(Serialize)]
 struct IdTokenClaims<'a> {
@@ -24,8 +22,6 @@ struct IdTokenClaims<'a> {
     at_hash: String,
     sid: &'a str,
     azp: &'a str,
-    #[serde(flatten)]
-    profile: Map<String, Value>,
 }
 
 /// What goes into one ID token.
@@ -34,8 +30,6 @@ pub struct IdTokenInput<'a> {
     pub user: &'a UserRecord,
     /// The client (audience and algorithm).
     pub client: &'a ClientRecord,
-    /// Granted scopes (select the profile claims).
-    pub scopes: &'a Scopes,
     /// Time of the authentication.
     pub auth_time: UnixTime,
     /// The request's nonce (absent on refresh).
@@ -68,7 +62,6 @@ pub fn sign(tenant: &TenantContext, input: IdTokenInput<'_>) -> Result<String, O
         at_hash: jose::half_hash(alg, input.access_token),
         sid: input.sid,
         azp: input.client.id.as_str(),
-        profile: crate::user::claims_for(input.user, input.scopes),
     };
     jose::sign(key, "JWT", &claims).map_err(OAuthError::server)
 }

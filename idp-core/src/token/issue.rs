@@ -101,7 +101,6 @@ impl<S: Store> Provider<S> {
                 IdTokenInput {
                     user: g.user,
                     client: g.client,
-                    scopes: g.scopes,
                     auth_time: g.auth_time,
                     nonce: g.nonce,
                     sid: g.session_id.as_str(),
