@@ -1,1 +1,69 @@
-fn main() {}
+//! `idp-server`: run the server (default) or an administration command.
+
+use clap::Parser;
+use idp_server::cli::{Cli, Command, run};
+use idp_server::config::Config;
+use std::process::ExitCode;
+
+/// Logs go to standard error; the server logs requests at `info`, the
+/// administration commands only warnings (such as development mode).
+fn init_logging(default_level: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let server = idp_server::server::start(config).await.map_err(|e| e.to_string())?;
+    tracing::info!(addr = %server.addr, base_url = %server.base_url, "idp-server listening");
+    println!("idp-server listening on http://{} (BASE_URL {})", server.addr, server.base_url);
+    server.run_until(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    init_logging(if matches!(command, Command::Serve) { "info" } else { "warn" });
+    let result = match Config::resolve(&cli.flags) {
+        Err(e) => Err(e.to_string()),
+        Ok(config) => match command {
+            Command::Serve => serve(config).await,
+            other => run(&config, other).await.map_err(|e| e.to_string()),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

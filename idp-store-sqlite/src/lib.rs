@@ -1,1 +1,375 @@
+//! # idp-store-sqlite
+//!
+//! The SQLite implementation of [`idp_core::store::Store`]: rusqlite behind an
+//! r2d2 pool, WAL journal, embedded migrations tracked in `PRAGMA user_version`.
+//!
+//! It maps the port to tables and nothing more: every protocol rule stays in
+//! `idp-core`. Every query on tenant data is scoped by `tenant_id`.
+//!
+//! ## Map
+//! - this file: [`SqliteStore`], [`SqliteStore::open`], the pool, the
+//!   connection pragmas and the mapping of SQLite errors to [`StoreError`];
+//! - `migrations`: the embedded schema and its versioning;
+//! - `port`: the [`Store`](idp_core::store::Store) implementation, which runs
+//!   the SQL of `tenants`, `clients`, `users`, `sessions` (sessions,
+//!   interactions, consent) and `grants` (codes, refresh tokens) on blocking
+//!   threads;
+//! - `codec`: how records' fields become columns and back;
+//! - `backup`: online backup, WAL checkpoint, health check.
 
+mod backup;
+mod clients;
+mod codec;
+mod grants;
+mod migrations;
+mod port;
+mod sessions;
+mod tenants;
+mod users;
+
+#[cfg(test)]
+mod testing;
+
+pub use backup::BackupError;
+pub use migrations::SCHEMA_VERSION;
+
+use idp_core::store::{StoreError, StoreResult};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Pragmas run on every new connection. `busy_timeout` comes first so that
+/// the others wait for a lock instead of failing.
+const CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout=5000;
+     PRAGMA journal_mode=WAL;
+     PRAGMA synchronous=NORMAL;
+     PRAGMA foreign_keys=ON;";
+
+/// Connections in the pool. SQLite has one writer at a time (writes take
+/// `BEGIN IMMEDIATE` or a single autocommit statement); readers run in
+/// parallel under WAL.
+const POOL_SIZE: u32 = 8;
+
+/// How long a call waits for a free connection before failing.
+const POOL_WAIT: Duration = Duration::from_secs(10);
+
+/// Prepared statements cached per connection (the hot paths use about 15).
+const STATEMENT_CACHE: usize = 32;
+
+type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+/// A [`Store`](idp_core::store::Store) on one SQLite database file.
+///
+/// Cheap to clone: clones share the connection pool.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: Pool,
+    path: Arc<Path>,
+}
+
+/// Why [`SqliteStore::open`] failed. Each message fits on one startup line.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The URL or path could not be understood.
+    #[error("invalid database location '{location}': {reason}")]
+    InvalidLocation {
+        /// What was given.
+        location: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The directory that should hold the database could not be created.
+    #[error("cannot open database at {}: cannot create directory {}: {source}", .path.display(), .dir.display())]
+    CreateDir {
+        /// The database file.
+        path: PathBuf,
+        /// The directory.
+        dir: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// SQLite could not open, configure or read the file.
+    #[error("cannot open database at {}: {reason}", .path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's explanation.
+        reason: String,
+    },
+    /// A schema migration failed; the database was left unchanged.
+    #[error("cannot migrate database at {}: {reason}", .path.display())]
+    Migrate {
+        /// The database file.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+    /// The database was written by a newer version of idp.
+    #[error(
+        "cannot open database at {}: its schema version {found} is newer than this binary supports ({supported}); upgrade idp",
+        .path.display()
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// `PRAGMA user_version` of the file.
+        found: i64,
+        /// [`SCHEMA_VERSION`].
+        supported: i64,
+    },
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url_or_path` and brings its
+    /// schema up to date.
+    ///
+    /// Accepts `sqlite:./data/idp.db`, `sqlite://./data/idp.db`,
+    /// `sqlite:///abs/path.db` or a bare path; a `?query` after a `sqlite:`
+    /// URL is ignored. The parent directory is created if missing. In-memory
+    /// databases are refused: every pooled connection would see its own.
+    ///
+    /// Blocks while it opens and migrates; call it at startup.
+    pub fn open(url_or_path: &str) -> Result<Self, OpenError> {
+        let path = parse_location(url_or_path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| OpenError::CreateDir {
+                path: path.clone(),
+                dir: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let open_err = |e: rusqlite::Error| OpenError::Open {
+            path: path.clone(),
+            reason: e.to_string(),
+        };
+        let mut conn = Connection::open(&path).map_err(open_err)?;
+        conn.execute_batch(CONNECTION_PRAGMAS).map_err(open_err)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), %mode, "SQLite could not enable WAL; readers will block writers");
+        }
+        migrations::apply(&mut conn, &path)?;
+        drop(conn);
+
+        let manager = SqliteConnectionManager::file(&path).with_init(|c| {
+            c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+            c.execute_batch(CONNECTION_PRAGMAS)
+        });
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .connection_timeout(POOL_WAIT)
+            .build(manager)
+            .map_err(|e| OpenError::Open {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            pool,
+            path: Arc::from(path),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread, mapping SQLite
+    /// errors with [`db_error`].
+    pub(crate) async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|e| {
+                StoreError::Backend(format!("no database connection available: {e}"))
+            })?;
+            f(&mut conn).map_err(db_error)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("database task failed: {e}")))?
+    }
+}
+
+/// Turns a `DATABASE_URL` or a path into a file path.
+fn parse_location(location: &str) -> Result<PathBuf, OpenError> {
+    let invalid = |reason| OpenError::InvalidLocation {
+        location: location.to_owned(),
+        reason,
+    };
+    let trimmed = location.trim();
+    let path = match trimmed.strip_prefix("sqlite:") {
+        Some(rest) => {
+            let rest = rest.split_once('?').map_or(rest, |(p, _)| p);
+            rest.strip_prefix("//").unwrap_or(rest)
+        }
+        None => trimmed,
+    };
+    if path.is_empty() {
+        return Err(invalid("no file path given"));
+    }
+    if path == ":memory:" || path.starts_with("file::memory:") {
+        return Err(invalid(
+            "in-memory databases are not supported; give a file path",
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// Maps an SQLite error to the port's error: a UNIQUE or PRIMARY KEY
+/// violation becomes [`StoreError::Conflict`] naming the field, anything else
+/// [`StoreError::Backend`].
+pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(failure, message) = &e {
+        let unique = matches!(
+            failure.extended_code,
+            rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+        );
+        if unique {
+            return StoreError::Conflict(conflict_field(message.as_deref().unwrap_or("")));
+        }
+    }
+    StoreError::Backend(e.to_string())
+}
+
+/// The field named by SQLite's "UNIQUE constraint failed: users.tenant_id,
+/// users.email" message, without the tenant scope: `email`; a bare `id`
+/// becomes `user id`.
+fn conflict_field(message: &str) -> String {
+    let Some((_, columns)) = message.split_once("failed: ") else {
+        return "record".to_owned();
+    };
+    let fields: Vec<String> = columns
+        .split(',')
+        .filter_map(|qualified| {
+            let qualified = qualified.trim();
+            let (table, column) = qualified.split_once('.').unwrap_or(("", qualified));
+            match column {
+                "tenant_id" if table != "tenants" => None,
+                "id" => {
+                    let singular = table.strip_suffix('s').unwrap_or(table);
+                    Some(format!("{singular} id").trim_start().to_owned())
+                }
+                other => Some(other.to_owned()),
+            }
+        })
+        .collect();
+    if fields.is_empty() {
+        "record".to_owned()
+    } else {
+        fields.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_parse_to_paths() -> Result<(), OpenError> {
+        for (given, want) in [
+            ("sqlite:./data/idp.db", "./data/idp.db"),
+            ("sqlite://./data/idp.db", "./data/idp.db"),
+            ("sqlite:///abs/path.db", "/abs/path.db"),
+            ("sqlite:data.db?mode=rwc", "data.db"),
+            ("./data/idp.db", "./data/idp.db"),
+            ("/abs/idp.db", "/abs/idp.db"),
+        ] {
+            assert_eq!(parse_location(given)?, PathBuf::from(want), "{given}");
+        }
+        for bad in ["", "sqlite:", "sqlite://", "sqlite::memory:", ":memory:"] {
+            assert!(parse_location(bad).is_err(), "{bad}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn conflict_names_the_field() {
+        for (message, want) in [
+            ("UNIQUE constraint failed: tenants.slug", "slug"),
+            ("UNIQUE constraint failed: tenants.id", "tenant id"),
+            (
+                "UNIQUE constraint failed: clients.tenant_id, clients.id",
+                "client id",
+            ),
+            (
+                "UNIQUE constraint failed: users.tenant_id, users.email",
+                "email",
+            ),
+            (
+                "UNIQUE constraint failed: signing_keys.tenant_id, signing_keys.kid",
+                "kid",
+            ),
+            ("something else", "record"),
+        ] {
+            assert_eq!(conflict_field(message), want);
+        }
+    }
+
+    #[tokio::test]
+    async fn reopening_keeps_the_data() -> crate::testing::TestResult {
+        use crate::testing::{client_record, fresh_store, tenant_record};
+        use idp_core::store::Store;
+        let (dir, store) = fresh_store()?;
+        let tenant = tenant_record("acme");
+        store.create_tenant(&tenant, &[]).await?;
+        store
+            .create_client(&tenant.id, &client_record("c1"))
+            .await?;
+        let location = store.path().display().to_string();
+        drop(store);
+        let store = SqliteStore::open(&location)?;
+        assert!(store.tenant_by_slug("acme").await?.is_some());
+        assert!(
+            store
+                .client(&tenant.id, &client_record("c1").id)
+                .await?
+                .is_some()
+        );
+        drop(dir);
+        Ok(())
+    }
+
+    #[test]
+    fn a_missing_directory_is_created() -> crate::testing::TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("a/b/c/idp.db");
+        let store = SqliteStore::open(&format!("sqlite://{}", path.display()))?;
+        assert_eq!(store.path(), path.as_path());
+        assert!(path.exists());
+        Ok(())
+    }
+
+    #[test]
+    fn an_unwritable_location_is_a_one_line_error() -> crate::testing::TestResult {
+        let dir = tempfile::tempdir()?;
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, b"x")?;
+        let err = SqliteStore::open(&blocker.join("idp.db").to_string_lossy())
+            .err()
+            .ok_or("opened below a file")?;
+        let message = err.to_string();
+        assert!(message.starts_with("cannot open database at "), "{message}");
+        assert!(!message.contains('\n'));
+        Ok(())
+    }
+
+    #[test]
+    fn open_errors_are_one_line() {
+        let e = OpenError::Open {
+            path: PathBuf::from("/x/idp.db"),
+            reason: "unable to open database file".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot open database at /x/idp.db: unable to open database file"
+        );
+    }
+}

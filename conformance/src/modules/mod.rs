@@ -1,0 +1,3 @@
+//! One module per OpenID Foundation test module id.
+
+pub mod discovery;

@@ -1,0 +1,101 @@
+//! `idp-server client create`.
+
+use super::{CliError, print_json, provider};
+use crate::config::Config;
+use idp_core::NewClient;
+use idp_core::jwks::SigningAlg;
+use idp_core::store::{GrantType, TokenEndpointAuthMethod};
+
+/// Client commands.
+#[derive(clap::Subcommand, Debug)]
+pub enum ClientCommand {
+    /// Register a client. A confidential client's secret is printed once.
+    Create {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Display name, shown on the consent page.
+        #[arg(long)]
+        name: String,
+        /// Redirect URI, matched exactly (repeatable).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// A public client (SPA, native app): no secret, PKCE required.
+        #[arg(long)]
+        public: bool,
+        /// Allowed grant type (repeatable; default authorization_code and refresh_token).
+        #[arg(long = "grant-type")]
+        grant_types: Vec<String>,
+        /// Do not require PKCE (confidential clients only).
+        #[arg(long)]
+        no_pkce: bool,
+        /// ID-token signing algorithm: RS256 (default), ES256 or EdDSA.
+        #[arg(long, default_value = "RS256")]
+        id_token_alg: String,
+        /// Token endpoint auth method: client_secret_basic (default) or client_secret_post.
+        #[arg(long)]
+        auth_method: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), CliError> {
+    let ClientCommand::Create {
+        tenant,
+        name,
+        redirect_uris,
+        public,
+        grant_types,
+        no_pkce,
+        id_token_alg,
+        auth_method,
+        json,
+    } = command;
+    let grant_types = grant_types
+        .iter()
+        .map(|g| GrantType::parse(g).ok_or_else(|| CliError::Failed(format!("unknown grant type '{g}'"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let id_token_alg = SigningAlg::parse(&id_token_alg)
+        .ok_or_else(|| CliError::Failed(format!("unknown ID-token algorithm '{id_token_alg}' (RS256, ES256, EdDSA)")))?;
+    let auth_method = auth_method
+        .map(|m| {
+            TokenEndpointAuthMethod::parse(&m).ok_or_else(|| CliError::Failed(format!("unknown auth method '{m}'")))
+        })
+        .transpose()?;
+    let new = NewClient {
+        name,
+        redirect_uris,
+        public,
+        grant_types,
+        require_pkce: !no_pkce,
+        id_token_alg,
+        auth_method,
+    };
+    let created = provider(config)?.create_client(&tenant, new).await?;
+    let c = &created.client;
+    if json {
+        print_json(&serde_json::json!({
+            "client_id": c.id.as_str(),
+            "client_secret": created.secret,
+            "name": c.name,
+            "redirect_uris": c.redirect_uris,
+            "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+            "public": c.secret_hash.is_none(),
+            "require_pkce": c.require_pkce,
+            "id_token_signed_response_alg": c.id_token_alg.as_str(),
+            "token_endpoint_auth_method": c.auth_method.as_str(),
+        }));
+    } else {
+        println!("client_id:     {}", c.id);
+        match &created.secret {
+            Some(s) => {
+                println!("client_secret: {s}");
+                println!("(the secret is shown only now; it is stored hashed)");
+            }
+            None => println!("public client: no secret; PKCE (S256) required"),
+        }
+    }
+    Ok(())
+}

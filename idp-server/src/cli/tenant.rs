@@ -1,0 +1,63 @@
+//! `idp-server tenant create|list`.
+
+use super::{CliError, print_json, provider};
+use crate::config::Config;
+use idp_core::store::TenantRecord;
+
+/// Tenant commands.
+#[derive(clap::Subcommand, Debug)]
+pub enum TenantCommand {
+    /// Create a tenant: its own issuer, signing keys, clients and users.
+    Create {
+        /// URL name: lowercase letters, digits and dashes.
+        slug: String,
+        /// Display name (default: the slug).
+        #[arg(long)]
+        name: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tenants.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn to_json(t: &TenantRecord, base_url: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": t.id.as_str(),
+        "slug": t.slug,
+        "name": t.name,
+        "issuer": format!("{base_url}/t/{}", t.slug),
+    })
+}
+
+pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), CliError> {
+    let provider = provider(config)?;
+    let base_url = provider.config().base_url.clone();
+    match command {
+        TenantCommand::Create { slug, name, json } => {
+            let t = provider.create_tenant(&slug, name.as_deref().unwrap_or("")).await?;
+            if json {
+                print_json(&to_json(&t, &base_url));
+            } else {
+                println!("created tenant '{}' (id {})", t.slug, t.id);
+                println!("issuer: {base_url}/t/{}", t.slug);
+            }
+        }
+        TenantCommand::List { json } => {
+            let tenants = provider.list_tenants().await?;
+            if json {
+                print_json(&serde_json::Value::Array(tenants.iter().map(|t| to_json(t, &base_url)).collect()));
+            } else {
+                for t in &tenants {
+                    println!("{}\t{}\t{base_url}/t/{}", t.slug, t.name, t.slug);
+                }
+            }
+        }
+    }
+    Ok(())
+}

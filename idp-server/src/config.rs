@@ -1,0 +1,200 @@
+//! Configuration: the only place the environment is read. Each setting comes
+//! from its command-line flag, else the environment variable, else a `.env`
+//! file in the working directory, else its default (design.md).
+
+use idp_core::crypto::envelope::MasterKey;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Settings as given by flags (all optional; see [`Config::resolve`]).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct Flags {
+    /// SQLite database [env: DATABASE_URL] [default: sqlite:./data/idp.db]
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on [env: SERVER_HOST] [default: 127.0.0.1]
+    #[arg(long, global = true)]
+    pub host: Option<String>,
+    /// Port to listen on [env: SERVER_PORT] [default: 3000]
+    #[arg(long, global = true)]
+    pub port: Option<String>,
+    /// Public base URL; issuers are {BASE_URL}/t/{tenant} [env: BASE_URL] [default: http://localhost:{port}]
+    #[arg(long, global = true)]
+    pub base_url: Option<String>,
+}
+
+/// A configuration error, reported as one line naming the setting.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct ConfigError {
+    /// The setting's environment variable name.
+    pub setting: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        Self { setting, message: message.into() }
+    }
+}
+
+/// The resolved configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `DATABASE_URL`.
+    pub database_url: String,
+    /// `SERVER_HOST`.
+    pub host: String,
+    /// `SERVER_PORT` (0 picks a free port).
+    pub port: u16,
+    /// `BASE_URL`; `None` means `http://localhost:{bound port}`.
+    pub base_url: Option<String>,
+    /// `ENCRYPTION_KEY`; `None` means development mode (a generated key file).
+    pub encryption_key: Option<String>,
+}
+
+/// Reads `KEY=VALUE` lines of a `.env` file (comments and blank lines
+/// skipped, surrounding quotes removed).
+fn read_dotenv(path: &Path) -> HashMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return HashMap::new();
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.strip_prefix("export ").unwrap_or(l).split_once('='))
+        .map(|(k, v)| {
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|x| x.strip_suffix('"'))
+                .or_else(|| v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
+                .unwrap_or(v);
+            (k.trim().to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+impl Config {
+    /// Resolves flags, environment, `.env` and defaults.
+    pub fn resolve(flags: &Flags) -> Result<Self, ConfigError> {
+        let dotenv = read_dotenv(Path::new(".env"));
+        let get = |flag: &Option<String>, name: &str| -> Option<String> {
+            flag.clone()
+                .or_else(|| std::env::var(name).ok())
+                .or_else(|| dotenv.get(name).cloned())
+                .filter(|v| !v.trim().is_empty())
+        };
+        let port_text = get(&flags.port, "SERVER_PORT").unwrap_or_else(|| "3000".into());
+        let port = port_text
+            .trim()
+            .parse::<u16>()
+            .map_err(|_| ConfigError::new("SERVER_PORT", format!("'{port_text}' is not a port number (0-65535)")))?;
+        let base_url = get(&flags.base_url, "BASE_URL");
+        if let Some(url) = &base_url {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| ConfigError::new("BASE_URL", format!("'{url}' is not an absolute URL: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() || parsed.fragment().is_some() {
+                return Err(ConfigError::new("BASE_URL", format!("'{url}' must be an http(s) URL without query or fragment")));
+            }
+        }
+        Ok(Self {
+            database_url: get(&flags.database_url, "DATABASE_URL").unwrap_or_else(|| "sqlite:./data/idp.db".into()),
+            host: get(&flags.host, "SERVER_HOST").unwrap_or_else(|| "127.0.0.1".into()),
+            port,
+            base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
+            encryption_key: get(&None, "ENCRYPTION_KEY"),
+        })
+    }
+
+    /// A configuration for tests: loopback, any port, the given database and key.
+    pub fn for_tests(database_url: String, encryption_key: String) -> Self {
+        Self {
+            database_url,
+            host: "127.0.0.1".into(),
+            port: 0,
+            base_url: None,
+            encryption_key: Some(encryption_key),
+        }
+    }
+
+    /// The master key: `ENCRYPTION_KEY`, or in development mode a key kept in
+    /// `{data_dir}/encryption.key` (created with mode 0600 on first start).
+    pub fn master_key(&self, data_dir: &Path) -> Result<MasterKey, ConfigError> {
+        if let Some(hex) = &self.encryption_key {
+            return MasterKey::from_hex(hex)
+                .map_err(|_| ConfigError::new("ENCRYPTION_KEY", "must be 64 hexadecimal characters (32 bytes)"));
+        }
+        let path = data_dir.join("encryption.key");
+        let hex = match std::fs::read_to_string(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let hex = MasterKey::generate_hex();
+                write_private(&path, &hex).map_err(|e| {
+                    ConfigError::new("ENCRYPTION_KEY", format!("unset, and cannot write a development key to {}: {e}", path.display()))
+                })?;
+                tracing::warn!(
+                    path = %path.display(),
+                    "ENCRYPTION_KEY is not set: DEVELOPMENT MODE. A new master key was generated and written to this file. \
+                     Anyone who can read it can decrypt every tenant's private keys. Set ENCRYPTION_KEY (64 hex characters) in production."
+                );
+                hex
+            }
+            Ok(hex) => {
+                tracing::warn!(path = %path.display(), "ENCRYPTION_KEY is not set: DEVELOPMENT MODE, using the key in this file");
+                hex
+            }
+            Err(e) => {
+                return Err(ConfigError::new("ENCRYPTION_KEY", format!("unset, and cannot read {}: {e}", path.display())));
+            }
+        };
+        MasterKey::from_hex(&hex).map_err(|_| {
+            ConfigError::new("ENCRYPTION_KEY", format!("unset, and the development key in {} is malformed", path.display()))
+        })
+    }
+}
+
+/// Writes a file readable only by its owner.
+fn write_private(path: &PathBuf, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotenv_lines() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let p = dir.path().join(".env");
+        std::fs::write(&p, "# comment\nA=1\nexport B=\"two words\"\n\nC='x=y'\n")?;
+        let m = read_dotenv(&p);
+        assert_eq!(m.get("A").map(String::as_str), Some("1"));
+        assert_eq!(m.get("B").map(String::as_str), Some("two words"));
+        assert_eq!(m.get("C").map(String::as_str), Some("x=y"));
+        Ok(())
+    }
+
+    #[test]
+    fn dev_key_file_is_private_and_reused() -> Result<(), Box<dyn std::error::Error>> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir()?;
+        let cfg = Config::for_tests("sqlite:x".into(), String::new());
+        let cfg = Config { encryption_key: None, ..cfg };
+        cfg.master_key(dir.path())?;
+        let meta = std::fs::metadata(dir.path().join("encryption.key"))?;
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let first = std::fs::read_to_string(dir.path().join("encryption.key"))?;
+        cfg.master_key(dir.path())?;
+        assert_eq!(first, std::fs::read_to_string(dir.path().join("encryption.key"))?);
+        Ok(())
+    }
+}

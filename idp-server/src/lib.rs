@@ -1,0 +1,12 @@
+//! # idp-server
+//!
+//! The self-hostable idp server: configuration, the HTTP server around
+//! `idp-core`, the login and consent pages, health endpoints and the CLI.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod health;
+pub mod pages;
+pub mod router;
+pub mod server;

@@ -1,0 +1,88 @@
+//! Routing: platform endpoints (health), the pages this server renders
+//! (login and consent), and everything else to the protocol engine.
+
+use crate::app::App;
+use crate::{health, pages};
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+
+/// A page route under a tenant: `/t/{slug}/interaction/{id}[/{action}]`.
+struct InteractionRoute<'a> {
+    slug: &'a str,
+    id: &'a str,
+    action: Option<&'a str>,
+}
+
+fn interaction_route<'a>(base_path: &str, path: &'a str) -> Option<InteractionRoute<'a>> {
+    let rest = path.strip_prefix(base_path)?.strip_prefix("/t/")?;
+    let (slug, rest) = rest.split_once('/')?;
+    let rest = rest.strip_prefix("interaction/")?;
+    let (id, action) = match rest.split_once('/') {
+        Some((id, action)) => (id, Some(action)),
+        None => (rest, None),
+    };
+    (!id.is_empty()).then_some(InteractionRoute { slug, id, action })
+}
+
+/// Routes one request.
+pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
+    let path = req.uri().path();
+    let mut res = match path {
+        "/health" => health::health(),
+        "/health/live" => health::live(),
+        "/health/ready" => health::ready(app).await,
+        _ => match interaction_route(&app.base_path, path) {
+            Some(r) => {
+                let (slug, id, action) = (r.slug.to_owned(), r.id.to_owned(), r.action.map(str::to_owned));
+                pages::interaction(app, req, &slug, &id, action.as_deref()).await
+            }
+            None => app.provider.handle(req).await,
+        },
+    };
+    let h = res.headers_mut();
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    res
+}
+
+/// 413 for bodies over the limit.
+pub fn payload_too_large() -> Response<Bytes> {
+    let mut res = Response::new(Bytes::from_static(
+        br#"{"error":"invalid_request","error_description":"request body too large"}"#,
+    ));
+    *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    res.headers_mut()
+        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res
+}
+
+/// The path with secrets (interaction ids) masked, for logs.
+pub fn loggable_path(path: &str) -> String {
+    match path.find("/interaction/") {
+        Some(i) => {
+            let start = i + "/interaction/".len();
+            let end = path[start..].find('/').map_or(path.len(), |j| start + j);
+            format!("{}…{}", &path[..start], &path[end..])
+        }
+        None => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_interaction_routes() {
+        let r = interaction_route("", "/t/acme/interaction/abc/login");
+        assert!(matches!(r, Some(InteractionRoute { slug: "acme", id: "abc", action: Some("login") })));
+        assert!(interaction_route("", "/t/acme/authorize").is_none());
+        assert!(interaction_route("/idp", "/idp/t/a/interaction/x").is_some());
+    }
+
+    #[test]
+    fn masks_interaction_ids() {
+        assert_eq!(loggable_path("/t/a/interaction/SECRET/login"), "/t/a/interaction/…/login");
+        assert_eq!(loggable_path("/t/a/token"), "/t/a/token");
+    }
+}

@@ -1,0 +1,159 @@
+//! Registered clients.
+
+use crate::codec::{Alg, AuthMethod, GrantTypes, Hash, StringList, json_list};
+use idp_core::ids::{ClientId, TenantId};
+use idp_core::store::ClientRecord;
+use rusqlite::{Connection, OptionalExtension, Result, params};
+
+/// Inserts a client; a duplicate id in the tenant is a conflict on `client id`.
+pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord) -> Result<()> {
+    conn.execute(
+        "INSERT INTO clients
+           (tenant_id, id, name, secret_hash, auth_method, redirect_uris, grant_types,
+            require_pkce, id_token_alg, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            tenant.as_str(),
+            client.id.as_str(),
+            client.name,
+            client.secret_hash.as_ref().map(|h| h.as_bytes()),
+            client.auth_method.as_str(),
+            json_list(client.redirect_uris.iter().map(String::as_str))?,
+            json_list(client.grant_types.iter().map(|g| g.as_str()))?,
+            client.require_pkce,
+            client.id_token_alg.as_str(),
+            client.created_at,
+        ],
+    )?;
+    Ok(())
+}
+
+/// A client by id, within the tenant.
+pub(crate) fn get(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: &ClientId,
+) -> Result<Option<ClientRecord>> {
+    conn.prepare_cached(
+        "SELECT id, name, secret_hash, auth_method, redirect_uris, grant_types,
+                require_pkce, id_token_alg, created_at
+         FROM clients WHERE tenant_id = ?1 AND id = ?2",
+    )?
+    .query_row([tenant.as_str(), id.as_str()], |r| {
+        Ok(ClientRecord {
+            id: ClientId::new(r.get::<_, String>(0)?),
+            name: r.get(1)?,
+            secret_hash: r.get::<_, Option<Hash>>(2)?.map(|h| h.0),
+            auth_method: r.get::<_, AuthMethod>(3)?.0,
+            redirect_uris: r.get::<_, StringList>(4)?.0,
+            grant_types: r.get::<_, GrantTypes>(5)?.0,
+            require_pkce: r.get(6)?,
+            id_token_alg: r.get::<_, Alg>(7)?.0,
+            created_at: r.get(8)?,
+        })
+    })
+    .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{TestResult, client_record, two_tenants};
+    use idp_core::ids::ClientId;
+    use idp_core::jwks::SigningAlg;
+    use idp_core::store::{GrantType, Store, StoreError, TokenEndpointAuthMethod};
+
+    #[tokio::test]
+    async fn client_round_trips() -> TestResult {
+        let (_dir, store, a, _b) = two_tenants().await?;
+        let client = client_record("c1");
+        store.create_client(&a, &client).await?;
+        let got = store
+            .client(&a, &client.id)
+            .await?
+            .ok_or("client missing")?;
+        assert_eq!(got.id, client.id);
+        assert_eq!(got.name, client.name);
+        assert_eq!(got.secret_hash, client.secret_hash);
+        assert_eq!(got.auth_method, TokenEndpointAuthMethod::ClientSecretPost);
+        assert_eq!(got.redirect_uris, client.redirect_uris);
+        assert_eq!(got.grant_types, client.grant_types);
+        assert!(!got.require_pkce);
+        assert_eq!(got.id_token_alg, SigningAlg::Es256);
+        assert_eq!(got.created_at, client.created_at);
+        assert!(store.client(&a, &ClientId::new("nope")).await?.is_none());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn public_client_round_trips() -> TestResult {
+        let (_dir, store, a, _b) = two_tenants().await?;
+        let mut client = client_record("spa");
+        client.secret_hash = None;
+        client.auth_method = TokenEndpointAuthMethod::None;
+        client.require_pkce = true;
+        client.grant_types = vec![GrantType::AuthorizationCode];
+        client.redirect_uris = vec![];
+        client.id_token_alg = SigningAlg::Rs256;
+        store.create_client(&a, &client).await?;
+        let got = store
+            .client(&a, &client.id)
+            .await?
+            .ok_or("client missing")?;
+        assert_eq!(got.secret_hash, None);
+        assert_eq!(got.auth_method, TokenEndpointAuthMethod::None);
+        assert!(got.require_pkce);
+        assert_eq!(got.grant_types, [GrantType::AuthorizationCode]);
+        assert!(got.redirect_uris.is_empty());
+        assert_eq!(got.id_token_alg, SigningAlg::Rs256);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn client_ids_are_unique_per_tenant_only() -> TestResult {
+        let (_dir, store, a, b) = two_tenants().await?;
+        store.create_client(&a, &client_record("c1")).await?;
+        let again = store.create_client(&a, &client_record("c1")).await;
+        assert!(
+            matches!(again, Err(StoreError::Conflict(ref f)) if f == "client id"),
+            "{again:?}"
+        );
+        // Invisible under tenant b, and free to register there.
+        assert!(store.client(&b, &ClientId::new("c1")).await?.is_none());
+        let mut other = client_record("c1");
+        other.name = "B's client".to_owned();
+        store.create_client(&b, &other).await?;
+        let got = store
+            .client(&a, &ClientId::new("c1"))
+            .await?
+            .ok_or("missing")?;
+        assert_eq!(got.name, "Client c1");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_client_of_an_unknown_tenant_is_refused() -> TestResult {
+        let (_dir, store, _a, _b) = two_tenants().await?;
+        let result = store
+            .create_client(&idp_core::ids::TenantId::new("ghost"), &client_record("c1"))
+            .await;
+        assert!(matches!(result, Err(StoreError::Backend(_))), "{result:?}");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_row_is_a_backend_error() -> TestResult {
+        let (_dir, store, a, _b) = two_tenants().await?;
+        store.create_client(&a, &client_record("c1")).await?;
+        let conn = rusqlite::Connection::open(store.path())?;
+        conn.execute("UPDATE clients SET auth_method = 'tls_client_auth'", [])?;
+        drop(conn);
+        let result = store.client(&a, &ClientId::new("c1")).await;
+        match result {
+            Err(StoreError::Backend(message)) => {
+                assert!(message.contains("tls_client_auth"), "{message}");
+            }
+            other => return Err(format!("expected Backend, got {other:?}").into()),
+        }
+        Ok(())
+    }
+}

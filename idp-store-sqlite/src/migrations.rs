@@ -1,0 +1,139 @@
+//! The schema, embedded in the binary and versioned by `PRAGMA user_version`.
+//!
+//! Migration `n` (1-based) brings a database from version `n - 1` to `n`.
+//! Pending migrations run in one `BEGIN IMMEDIATE` transaction together with
+//! the version bump, so a failure leaves the database as it was and two
+//! processes opening the same new file cannot both migrate it. A migration
+//! is never edited once released; a change is a new file.
+
+use crate::OpenError;
+use rusqlite::{Connection, TransactionBehavior};
+use std::path::Path;
+
+/// Migrations in order: (version, SQL).
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+
+/// The schema version this binary writes and understands.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database at `path`, open on `conn`, to [`SCHEMA_VERSION`].
+/// Returns how many migrations ran (0 when it was up to date).
+pub(crate) fn apply(conn: &mut Connection, path: &Path) -> Result<usize, OpenError> {
+    let failed = |e: rusqlite::Error| OpenError::Migrate {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    // Fast path without a write lock, so opening an up-to-date database
+    // (the CLI next to a running server) never waits for writers.
+    let found = user_version(conn).map_err(|e| OpenError::Open {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    check_version(found, path)?;
+    if found == SCHEMA_VERSION {
+        return Ok(0);
+    }
+
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(failed)?;
+    // Another process may have migrated while we waited for the lock.
+    let found = user_version(&tx).map_err(failed)?;
+    check_version(found, path)?;
+    let mut applied = 0;
+    for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+        tx.execute_batch(sql).map_err(|e| OpenError::Migrate {
+            path: path.to_path_buf(),
+            reason: format!("migration {version}: {e}"),
+        })?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(failed)?;
+        applied += 1;
+    }
+    tx.commit().map_err(failed)?;
+    tracing::info!(path = %path.display(), from = found, to = SCHEMA_VERSION, "database migrated");
+    Ok(applied)
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn check_version(found: i64, path: &Path) -> Result<(), OpenError> {
+    if !(0..=SCHEMA_VERSION).contains(&found) {
+        return Err(OpenError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SqliteStore;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn versions_are_consecutive_from_one() {
+        for (i, (version, sql)) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(*version, i as i64 + 1);
+            // The caller owns the transaction.
+            for line in sql.lines().filter(|l| !l.trim_start().starts_with("--")) {
+                let upper = line.to_ascii_uppercase();
+                assert!(
+                    !upper.contains("BEGIN") && !upper.contains("COMMIT"),
+                    "{line}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn opening_twice_is_a_no_op() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("nested/dir/idp.db");
+        let location = format!("sqlite:{}", path.display());
+        drop(SqliteStore::open(&location)?);
+        let mut conn = Connection::open(&path)?;
+        assert_eq!(user_version(&conn)?, SCHEMA_VERSION);
+        assert_eq!(apply(&mut conn, &path)?, 0);
+        drop(conn);
+        let store = SqliteStore::open(&location)?;
+        assert_eq!(store.path(), path.as_path());
+        Ok(())
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("idp.db");
+        let conn = Connection::open(&path)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)?;
+        drop(conn);
+        match SqliteStore::open(&path.to_string_lossy()) {
+            Err(e @ OpenError::TooNew { .. }) => {
+                assert!(e.to_string().contains("newer than this binary supports"));
+            }
+            other => return Err(format!("expected TooNew, got {other:?}").into()),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_a_clear_error() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("idp.db");
+        std::fs::write(&path, b"this is not an SQLite database, just some text....")?;
+        let err = SqliteStore::open(&path.to_string_lossy())
+            .err()
+            .ok_or("opened a text file")?;
+        let message = err.to_string();
+        assert!(message.starts_with("cannot open database at "), "{message}");
+        assert!(!message.contains('\n'));
+        Ok(())
+    }
+}

@@ -1,0 +1,210 @@
+//! [`Store`] for [`SqliteStore`]: each method copies its arguments and runs
+//! the SQL of its area module on a blocking thread.
+
+use crate::{SqliteStore, clients, grants, sessions, tenants, users};
+use idp_core::clock::UnixTime;
+use idp_core::crypto::secret::SecretHash;
+use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
+use idp_core::store::{
+    ClientRecord, CodeRecord, ConsentRecord, InteractionRecord, RefreshTokenRecord, Rotation,
+    SessionRecord, SigningKeyRecord, Store, StoreResult, TakenCode, TenantRecord, UserRecord,
+};
+
+impl Store for SqliteStore {
+    async fn create_tenant(
+        &self,
+        tenant: &TenantRecord,
+        keys: &[SigningKeyRecord],
+    ) -> StoreResult<()> {
+        let (tenant, keys) = (tenant.clone(), keys.to_vec());
+        self.run(move |c| tenants::create(c, &tenant, &keys)).await
+    }
+
+    async fn tenant_by_slug(&self, slug: &str) -> StoreResult<Option<TenantRecord>> {
+        let slug = slug.to_owned();
+        self.run(move |c| tenants::by_slug(c, &slug)).await
+    }
+
+    async fn list_tenants(&self) -> StoreResult<Vec<TenantRecord>> {
+        self.run(|c| tenants::list(c)).await
+    }
+
+    async fn signing_keys(&self, tenant: &TenantId) -> StoreResult<Vec<SigningKeyRecord>> {
+        let tenant = tenant.clone();
+        self.run(move |c| tenants::signing_keys(c, &tenant)).await
+    }
+
+    async fn create_client(&self, tenant: &TenantId, client: &ClientRecord) -> StoreResult<()> {
+        let (tenant, client) = (tenant.clone(), client.clone());
+        self.run(move |c| clients::create(c, &tenant, &client))
+            .await
+    }
+
+    async fn client(&self, tenant: &TenantId, id: &ClientId) -> StoreResult<Option<ClientRecord>> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.run(move |c| clients::get(c, &tenant, &id)).await
+    }
+
+    async fn create_user(&self, tenant: &TenantId, user: &UserRecord) -> StoreResult<()> {
+        let (tenant, user) = (tenant.clone(), user.clone());
+        self.run(move |c| users::create(c, &tenant, &user)).await
+    }
+
+    async fn user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<UserRecord>> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.run(move |c| users::by_id(c, &tenant, &id)).await
+    }
+
+    async fn user_by_email(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+    ) -> StoreResult<Option<UserRecord>> {
+        let (tenant, email) = (tenant.clone(), email.to_owned());
+        self.run(move |c| users::by_email(c, &tenant, &email)).await
+    }
+
+    async fn create_session(&self, tenant: &TenantId, session: &SessionRecord) -> StoreResult<()> {
+        let (tenant, session) = (tenant.clone(), session.clone());
+        self.run(move |c| sessions::create_session(c, &tenant, &session))
+            .await
+    }
+
+    async fn session_by_secret(
+        &self,
+        tenant: &TenantId,
+        secret: &SecretHash,
+        now: UnixTime,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let (tenant, secret) = (tenant.clone(), *secret);
+        self.run(move |c| sessions::session_by_secret(c, &tenant, &secret, now))
+            .await
+    }
+
+    async fn session(
+        &self,
+        tenant: &TenantId,
+        id: &SessionId,
+        now: UnixTime,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.run(move |c| sessions::session(c, &tenant, &id, now))
+            .await
+    }
+
+    async fn touch_session_auth(
+        &self,
+        tenant: &TenantId,
+        id: &SessionId,
+        auth_time: UnixTime,
+    ) -> StoreResult<()> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.run(move |c| sessions::touch_auth(c, &tenant, &id, auth_time))
+            .await
+    }
+
+    async fn create_interaction(
+        &self,
+        tenant: &TenantId,
+        interaction: &InteractionRecord,
+    ) -> StoreResult<()> {
+        let (tenant, interaction) = (tenant.clone(), interaction.clone());
+        self.run(move |c| sessions::create_interaction(c, &tenant, &interaction))
+            .await
+    }
+
+    async fn interaction(
+        &self,
+        tenant: &TenantId,
+        id: &SecretHash,
+        now: UnixTime,
+    ) -> StoreResult<Option<InteractionRecord>> {
+        let (tenant, id) = (tenant.clone(), *id);
+        self.run(move |c| sessions::interaction(c, &tenant, &id, now))
+            .await
+    }
+
+    async fn set_interaction_session(
+        &self,
+        tenant: &TenantId,
+        id: &SecretHash,
+        session: &SessionId,
+    ) -> StoreResult<()> {
+        let (tenant, id, session) = (tenant.clone(), *id, session.clone());
+        self.run(move |c| sessions::set_interaction_session(c, &tenant, &id, &session))
+            .await
+    }
+
+    async fn delete_interaction(&self, tenant: &TenantId, id: &SecretHash) -> StoreResult<()> {
+        let (tenant, id) = (tenant.clone(), *id);
+        self.run(move |c| sessions::delete_interaction(c, &tenant, &id))
+            .await
+    }
+
+    async fn consent(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        client: &ClientId,
+    ) -> StoreResult<Option<ConsentRecord>> {
+        let (tenant, user, client) = (tenant.clone(), user.clone(), client.clone());
+        self.run(move |c| sessions::consent(c, &tenant, &user, &client))
+            .await
+    }
+
+    async fn save_consent(&self, tenant: &TenantId, consent: &ConsentRecord) -> StoreResult<()> {
+        let (tenant, consent) = (tenant.clone(), consent.clone());
+        self.run(move |c| sessions::save_consent(c, &tenant, &consent))
+            .await
+    }
+
+    async fn create_code(&self, tenant: &TenantId, code: &CodeRecord) -> StoreResult<()> {
+        let (tenant, code) = (tenant.clone(), code.clone());
+        self.run(move |c| grants::create_code(c, &tenant, &code))
+            .await
+    }
+
+    async fn take_code(&self, tenant: &TenantId, code: &SecretHash) -> StoreResult<TakenCode> {
+        let (tenant, code) = (tenant.clone(), *code);
+        self.run(move |c| grants::take_code(c, &tenant, &code))
+            .await
+    }
+
+    async fn create_refresh_token(
+        &self,
+        tenant: &TenantId,
+        token: &RefreshTokenRecord,
+    ) -> StoreResult<()> {
+        let (tenant, token) = (tenant.clone(), token.clone());
+        self.run(move |c| grants::create_refresh_token(c, &tenant, &token))
+            .await
+    }
+
+    async fn refresh_token(
+        &self,
+        tenant: &TenantId,
+        token: &SecretHash,
+    ) -> StoreResult<Option<RefreshTokenRecord>> {
+        let (tenant, token) = (tenant.clone(), *token);
+        self.run(move |c| grants::refresh_token(c, &tenant, &token))
+            .await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        tenant: &TenantId,
+        old: &SecretHash,
+        new: &RefreshTokenRecord,
+        now: UnixTime,
+    ) -> StoreResult<Rotation> {
+        let (tenant, old, new) = (tenant.clone(), *old, new.clone());
+        self.run(move |c| grants::rotate_refresh_token(c, &tenant, &old, &new, now))
+            .await
+    }
+
+    async fn revoke_grant(&self, tenant: &TenantId, grant: &GrantId) -> StoreResult<()> {
+        let (tenant, grant) = (tenant.clone(), grant.clone());
+        self.run(move |c| grants::revoke_grant(c, &tenant, &grant))
+            .await
+    }
+}

@@ -1,0 +1,135 @@
+//! Users of a tenant.
+
+use idp_core::ids::{TenantId, UserId};
+use idp_core::store::UserRecord;
+use rusqlite::{Connection, OptionalExtension, Result, Row, params};
+
+const COLUMNS: &str = "id, email, email_verified, name, password_hash, created_at, updated_at";
+
+/// Inserts a user; a duplicate email in the tenant is a conflict on `email`,
+/// a duplicate id on `user id`.
+pub(crate) fn create(conn: &Connection, tenant: &TenantId, user: &UserRecord) -> Result<()> {
+    conn.execute(
+        "INSERT INTO users
+           (tenant_id, id, email, email_verified, name, password_hash, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            tenant.as_str(),
+            user.id.as_str(),
+            user.email,
+            user.email_verified,
+            user.name,
+            user.password_hash,
+            user.created_at,
+            user.updated_at,
+        ],
+    )?;
+    Ok(())
+}
+
+/// A user by id, within the tenant.
+pub(crate) fn by_id(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: &UserId,
+) -> Result<Option<UserRecord>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM users WHERE tenant_id = ?1 AND id = ?2"
+    ))?
+    .query_row([tenant.as_str(), id.as_str()], user_from_row)
+    .optional()
+}
+
+/// A user by email, compared exactly (the core stores and asks in lowercase).
+pub(crate) fn by_email(
+    conn: &Connection,
+    tenant: &TenantId,
+    email: &str,
+) -> Result<Option<UserRecord>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM users WHERE tenant_id = ?1 AND email = ?2"
+    ))?
+    .query_row([tenant.as_str(), email], user_from_row)
+    .optional()
+}
+
+fn user_from_row(r: &Row<'_>) -> Result<UserRecord> {
+    Ok(UserRecord {
+        id: UserId::new(r.get::<_, String>(0)?),
+        email: r.get(1)?,
+        email_verified: r.get(2)?,
+        name: r.get(3)?,
+        password_hash: r.get(4)?,
+        created_at: r.get(5)?,
+        updated_at: r.get(6)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{TestResult, two_tenants, user_record};
+    use idp_core::ids::UserId;
+    use idp_core::store::{Store, StoreError};
+
+    #[tokio::test]
+    async fn user_round_trips_by_id_and_email() -> TestResult {
+        let (_dir, store, a, _b) = two_tenants().await?;
+        let user = user_record("u1", "ada@example.com");
+        store.create_user(&a, &user).await?;
+        for got in [
+            store.user(&a, &user.id).await?,
+            store.user_by_email(&a, "ada@example.com").await?,
+        ] {
+            let got = got.ok_or("user missing")?;
+            assert_eq!(got.id, user.id);
+            assert_eq!(got.email, user.email);
+            assert!(got.email_verified);
+            assert_eq!(got.name, user.name);
+            assert_eq!(got.password_hash, user.password_hash);
+            assert_eq!(got.created_at, user.created_at);
+            assert_eq!(got.updated_at, user.updated_at);
+        }
+        // Exact match: the core lowercases before asking.
+        assert!(store.user_by_email(&a, "Ada@example.com").await?.is_none());
+
+        let mut bare = user_record("u2", "bob@example.com");
+        bare.email_verified = false;
+        bare.name = None;
+        bare.password_hash = None;
+        store.create_user(&a, &bare).await?;
+        let got = store.user(&a, &bare.id).await?.ok_or("user missing")?;
+        assert!(!got.email_verified);
+        assert_eq!(got.name, None);
+        assert_eq!(got.password_hash, None);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn emails_are_unique_per_tenant_only() -> TestResult {
+        let (_dir, store, a, b) = two_tenants().await?;
+        store
+            .create_user(&a, &user_record("u1", "ada@example.com"))
+            .await?;
+        let again = store
+            .create_user(&a, &user_record("u2", "ada@example.com"))
+            .await;
+        assert!(
+            matches!(again, Err(StoreError::Conflict(ref f)) if f == "email"),
+            "{again:?}"
+        );
+        let same_id = store
+            .create_user(&a, &user_record("u1", "other@example.com"))
+            .await;
+        assert!(
+            matches!(same_id, Err(StoreError::Conflict(ref f)) if f == "user id"),
+            "{same_id:?}"
+        );
+
+        assert!(store.user(&b, &UserId::new("u1")).await?.is_none());
+        assert!(store.user_by_email(&b, "ada@example.com").await?.is_none());
+        store
+            .create_user(&b, &user_record("u1", "ada@example.com"))
+            .await?;
+        Ok(())
+    }
+}
