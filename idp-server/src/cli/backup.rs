@@ -14,7 +14,7 @@ pub(super) async fn run(config: &Config, path: &Path) -> Result<(), CliError> {
     store
         .backup_to(path)
         .await
-        .map_err(|e| CliError::Failed(format!("backup to {} failed: {e}", path.display())))?;
+        .map_err(|e| CliError::Failed(e.to_string()))?;
     println!("backup written to {}", path.display());
     Ok(())
 }
