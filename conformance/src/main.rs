@@ -20,7 +20,10 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let http = match reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build() {
+    let http = match reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: cannot build an HTTP client: {e}");
@@ -29,17 +32,30 @@ async fn main() -> ExitCode {
     };
     let reports = run_all(&http, &args.issuer).await;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).unwrap_or_default()
+        );
     } else {
         for r in &reports {
-            let status = serde_json::to_value(r.status()).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let status = serde_json::to_value(r.status())
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             match r.reason() {
                 Some(reason) => println!("{:<45} {status:<8} {reason}", r.module),
                 None => println!("{:<45} {status}", r.module),
             }
         }
-        let failed = reports.iter().filter(|r| r.status() == Status::Fail).count();
+        let failed = reports
+            .iter()
+            .filter(|r| r.status() == Status::Fail)
+            .count();
         println!("{} passed, {} failed", reports.len() - failed, failed);
     }
-    if reports.iter().any(|r| r.status() == Status::Fail) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if reports.iter().any(|r| r.status() == Status::Fail) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -39,7 +39,11 @@ pub struct Report {
 impl Report {
     /// The module's status: its worst check.
     pub fn status(&self) -> Status {
-        self.outcomes.iter().map(|o| o.status).max().unwrap_or(Status::Skipped)
+        self.outcomes
+            .iter()
+            .map(|o| o.status)
+            .max()
+            .unwrap_or(Status::Skipped)
     }
 
     /// The first reason for the module's status, if it is not a pass.
@@ -58,9 +62,19 @@ pub struct Checks(pub Vec<Outcome>);
 
 impl Checks {
     /// Records a check that passes when `ok`, else has `failure` status.
-    pub fn check(&mut self, check: &'static str, ok: bool, failure: Status, detail: impl Into<String>) {
+    pub fn check(
+        &mut self,
+        check: &'static str,
+        ok: bool,
+        failure: Status,
+        detail: impl Into<String>,
+    ) {
         let status = if ok { Status::Pass } else { failure };
         let detail = if ok { String::new() } else { detail.into() };
-        self.0.push(Outcome { check, status, detail });
+        self.0.push(Outcome {
+            check,
+            status,
+            detail,
+        });
     }
 }

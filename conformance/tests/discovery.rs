@@ -20,7 +20,10 @@ async fn oidcc_discovery_endpoint_verification() -> Result<(), Box<dyn std::erro
     let dir = tempfile::tempdir()?;
     let db = format!("sqlite:{}", dir.path().join("idp.db").display());
     let server = idp_server::server::start(Config::for_tests(db.clone(), "cd".repeat(32))).await?;
-    let cfg = Config { base_url: Some(server.base_url.clone()), ..Config::for_tests(db, "cd".repeat(32)) };
+    let cfg = Config {
+        base_url: Some(server.base_url.clone()),
+        ..Config::for_tests(db, "cd".repeat(32))
+    };
     let provider = idp_server::cli::provider_for(&cfg)?;
     provider.create_tenant("conf", "Conformance").await?;
 
@@ -36,7 +39,12 @@ async fn oidcc_discovery_endpoint_verification() -> Result<(), Box<dyn std::erro
             assert_eq!(o.status, Status::Pass, "{}: {}", o.check, o.detail);
         }
     }
-    assert!(report.outcomes.iter().any(|o| o.check == "CheckDistinctKeyIdValueInServerJWKs"));
+    assert!(
+        report
+            .outcomes
+            .iter()
+            .any(|o| o.check == "CheckDistinctKeyIdValueInServerJWKs")
+    );
     server.shutdown().await;
     Ok(())
 }

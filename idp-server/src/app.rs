@@ -38,14 +38,26 @@ fn blocking_offload() -> Offload {
 
 /// Opens the store, running its migrations.
 pub fn open_store(config: &Config) -> Result<SqliteStore, ConfigError> {
-    SqliteStore::open(&config.database_url).map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))
+    SqliteStore::open(&config.database_url)
+        .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))
 }
 
 /// Loads the master key and builds the provider over `store`.
-pub fn build_provider(config: &Config, store: SqliteStore, base_url: &str) -> Result<IdpProvider, ConfigError> {
-    let data_dir = store.path().parent().map(Path::to_path_buf).unwrap_or_default();
+pub fn build_provider(
+    config: &Config,
+    store: SqliteStore,
+    base_url: &str,
+) -> Result<IdpProvider, ConfigError> {
+    let data_dir = store
+        .path()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let master_key = config.master_key(&data_dir)?;
-    Ok(Provider::new(store, ProviderConfig::new(base_url, master_key)).with_offload(blocking_offload()))
+    Ok(
+        Provider::new(store, ProviderConfig::new(base_url, master_key))
+            .with_offload(blocking_offload()),
+    )
 }
 
 impl App {
@@ -53,6 +65,10 @@ impl App {
     pub fn new(provider: IdpProvider) -> Self {
         let secure_cookies = provider.config().secure_cookies();
         let base_path = provider.config().base_path().to_owned();
-        Self { provider, secure_cookies, base_path }
+        Self {
+            provider,
+            secure_cookies,
+            base_path,
+        }
     }
 }

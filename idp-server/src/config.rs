@@ -35,7 +35,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn new(setting: &'static str, message: impl Into<String>) -> Self {
-        Self { setting, message: message.into() }
+        Self {
+            setting,
+            message: message.into(),
+        }
     }
 }
 
@@ -87,24 +90,44 @@ impl Config {
                 .filter(|v| !v.trim().is_empty())
         };
         let port_text = get(&flags.port, "SERVER_PORT").unwrap_or_else(|| "3000".into());
-        let port = port_text
-            .trim()
-            .parse::<u16>()
-            .map_err(|_| ConfigError::new("SERVER_PORT", format!("'{port_text}' is not a port number (0-65535)")))?;
+        let port = port_text.trim().parse::<u16>().map_err(|_| {
+            ConfigError::new(
+                "SERVER_PORT",
+                format!("'{port_text}' is not a port number (0-65535)"),
+            )
+        })?;
         let base_url = get(&flags.base_url, "BASE_URL");
         if let Some(url) = &base_url {
-            let parsed = url::Url::parse(url)
-                .map_err(|e| ConfigError::new("BASE_URL", format!("'{url}' is not an absolute URL: {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() || parsed.fragment().is_some() {
-                return Err(ConfigError::new("BASE_URL", format!("'{url}' must be an http(s) URL without query or fragment")));
+            let parsed = url::Url::parse(url).map_err(|e| {
+                ConfigError::new("BASE_URL", format!("'{url}' is not an absolute URL: {e}"))
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https")
+                || parsed.query().is_some()
+                || parsed.fragment().is_some()
+            {
+                return Err(ConfigError::new(
+                    "BASE_URL",
+                    format!("'{url}' must be an http(s) URL without query or fragment"),
+                ));
             }
         }
+        let encryption_key = get(&None, "ENCRYPTION_KEY");
+        if let Some(key) = &encryption_key {
+            // Checked before anything touches the disk.
+            MasterKey::from_hex(key).map_err(|_| {
+                ConfigError::new(
+                    "ENCRYPTION_KEY",
+                    "must be 64 hexadecimal characters (32 bytes)",
+                )
+            })?;
+        }
         Ok(Self {
-            database_url: get(&flags.database_url, "DATABASE_URL").unwrap_or_else(|| "sqlite:./data/idp.db".into()),
+            database_url: get(&flags.database_url, "DATABASE_URL")
+                .unwrap_or_else(|| "sqlite:./data/idp.db".into()),
             host: get(&flags.host, "SERVER_HOST").unwrap_or_else(|| "127.0.0.1".into()),
             port,
             base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
-            encryption_key: get(&None, "ENCRYPTION_KEY"),
+            encryption_key,
         })
     }
 
@@ -123,15 +146,25 @@ impl Config {
     /// `{data_dir}/encryption.key` (created with mode 0600 on first start).
     pub fn master_key(&self, data_dir: &Path) -> Result<MasterKey, ConfigError> {
         if let Some(hex) = &self.encryption_key {
-            return MasterKey::from_hex(hex)
-                .map_err(|_| ConfigError::new("ENCRYPTION_KEY", "must be 64 hexadecimal characters (32 bytes)"));
+            return MasterKey::from_hex(hex).map_err(|_| {
+                ConfigError::new(
+                    "ENCRYPTION_KEY",
+                    "must be 64 hexadecimal characters (32 bytes)",
+                )
+            });
         }
         let path = data_dir.join("encryption.key");
         let hex = match std::fs::read_to_string(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let hex = MasterKey::generate_hex();
                 write_private(&path, &hex).map_err(|e| {
-                    ConfigError::new("ENCRYPTION_KEY", format!("unset, and cannot write a development key to {}: {e}", path.display()))
+                    ConfigError::new(
+                        "ENCRYPTION_KEY",
+                        format!(
+                            "unset, and cannot write a development key to {}: {e}",
+                            path.display()
+                        ),
+                    )
                 })?;
                 tracing::warn!(
                     path = %path.display(),
@@ -145,11 +178,20 @@ impl Config {
                 hex
             }
             Err(e) => {
-                return Err(ConfigError::new("ENCRYPTION_KEY", format!("unset, and cannot read {}: {e}", path.display())));
+                return Err(ConfigError::new(
+                    "ENCRYPTION_KEY",
+                    format!("unset, and cannot read {}: {e}", path.display()),
+                ));
             }
         };
         MasterKey::from_hex(&hex).map_err(|_| {
-            ConfigError::new("ENCRYPTION_KEY", format!("unset, and the development key in {} is malformed", path.display()))
+            ConfigError::new(
+                "ENCRYPTION_KEY",
+                format!(
+                    "unset, and the development key in {} is malformed",
+                    path.display()
+                ),
+            )
         })
     }
 }
@@ -188,13 +230,19 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir()?;
         let cfg = Config::for_tests("sqlite:x".into(), String::new());
-        let cfg = Config { encryption_key: None, ..cfg };
+        let cfg = Config {
+            encryption_key: None,
+            ..cfg
+        };
         cfg.master_key(dir.path())?;
         let meta = std::fs::metadata(dir.path().join("encryption.key"))?;
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);
         let first = std::fs::read_to_string(dir.path().join("encryption.key"))?;
         cfg.master_key(dir.path())?;
-        assert_eq!(first, std::fs::read_to_string(dir.path().join("encryption.key"))?);
+        assert_eq!(
+            first,
+            std::fs::read_to_string(dir.path().join("encryption.key"))?
+        );
         Ok(())
     }
 }

@@ -21,10 +21,14 @@ pub fn live() -> Response<Bytes> {
 /// `GET /health/ready`: 200 when the database answers, 503 otherwise.
 pub async fn ready(app: &App) -> Response<Bytes> {
     if app.provider.store().health_check().await {
-        let body = serde_json::json!({"status": "ready", "version": VERSION, "database": "connected"});
+        let body =
+            serde_json::json!({"status": "ready", "version": VERSION, "database": "connected"});
         wire::json(StatusCode::OK, Bytes::from(body.to_string()))
     } else {
         let body = serde_json::json!({"status": "unavailable", "version": VERSION, "database": "disconnected"});
-        wire::json(StatusCode::SERVICE_UNAVAILABLE, Bytes::from(body.to_string()))
+        wire::json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Bytes::from(body.to_string()),
+        )
     }
 }

@@ -9,9 +9,12 @@ use std::process::ExitCode;
 /// administration commands only warnings (such as development mode).
 fn init_logging(default_level: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let filter =
+        EnvFilter::try_from_env("LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new(default_level));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -20,9 +23,14 @@ fn init_logging(default_level: &str) {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let server = idp_server::server::start(config).await.map_err(|e| e.to_string())?;
+    let server = idp_server::server::start(config)
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!(addr = %server.addr, base_url = %server.base_url, "idp-server listening");
-    println!("idp-server listening on http://{} (BASE_URL {})", server.addr, server.base_url);
+    println!(
+        "idp-server listening on http://{} (BASE_URL {})",
+        server.addr, server.base_url
+    );
     server.run_until(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
@@ -51,7 +59,11 @@ async fn shutdown_signal() {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
-    init_logging(if matches!(command, Command::Serve) { "info" } else { "warn" });
+    init_logging(if matches!(command, Command::Serve) {
+        "info"
+    } else {
+        "warn"
+    });
     let result = match Config::resolve(&cli.flags) {
         Err(e) => Err(e.to_string()),
         Ok(config) => match command {

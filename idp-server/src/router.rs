@@ -33,14 +33,21 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
         "/health/ready" => health::ready(app).await,
         _ => match interaction_route(&app.base_path, path) {
             Some(r) => {
-                let (slug, id, action) = (r.slug.to_owned(), r.id.to_owned(), r.action.map(str::to_owned));
+                let (slug, id, action) = (
+                    r.slug.to_owned(),
+                    r.id.to_owned(),
+                    r.action.map(str::to_owned),
+                );
                 pages::interaction(app, req, &slug, &id, action.as_deref()).await
             }
             None => app.provider.handle(req).await,
         },
     };
     let h = res.headers_mut();
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     res
 }
@@ -51,8 +58,10 @@ pub fn payload_too_large() -> Response<Bytes> {
         br#"{"error":"invalid_request","error_description":"request body too large"}"#,
     ));
     *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-    res.headers_mut()
-        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    res.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     res
 }
 
@@ -75,14 +84,24 @@ mod tests {
     #[test]
     fn parses_interaction_routes() {
         let r = interaction_route("", "/t/acme/interaction/abc/login");
-        assert!(matches!(r, Some(InteractionRoute { slug: "acme", id: "abc", action: Some("login") })));
+        assert!(matches!(
+            r,
+            Some(InteractionRoute {
+                slug: "acme",
+                id: "abc",
+                action: Some("login")
+            })
+        ));
         assert!(interaction_route("", "/t/acme/authorize").is_none());
         assert!(interaction_route("/idp", "/idp/t/a/interaction/x").is_some());
     }
 
     #[test]
     fn masks_interaction_ids() {
-        assert_eq!(loggable_path("/t/a/interaction/SECRET/login"), "/t/a/interaction/…/login");
+        assert_eq!(
+            loggable_path("/t/a/interaction/SECRET/login"),
+            "/t/a/interaction/…/login"
+        );
         assert_eq!(loggable_path("/t/a/token"), "/t/a/token");
     }
 }

@@ -42,7 +42,10 @@ impl RunningServer {
     /// Serves until `signal` completes, then shuts down gracefully. Fails if
     /// the accept loop ends on its own, which would leave a process that
     /// listens to nothing.
-    pub async fn run_until(mut self, signal: impl std::future::Future<Output = ()>) -> Result<(), String> {
+    pub async fn run_until(
+        mut self,
+        signal: impl std::future::Future<Output = ()>,
+    ) -> Result<(), String> {
         tokio::select! {
             _ = signal => {
                 self.shutdown().await;
@@ -61,12 +64,16 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
     // before building the provider: BASE_URL defaults to the bound port.
     let store = open_store(&config)?;
     let listener = TcpListener::bind(&addr).await.map_err(|e| {
-        let setting = if e.kind() == std::io::ErrorKind::AddrInUse { "SERVER_PORT" } else { "SERVER_HOST" };
+        let setting = if e.kind() == std::io::ErrorKind::AddrInUse {
+            "SERVER_PORT"
+        } else {
+            "SERVER_HOST"
+        };
         ConfigError::new(setting, format!("cannot listen on {addr}: {e}"))
     })?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| ConfigError::new("SERVER_HOST", format!("cannot read the bound address: {e}")))?;
+    let local = listener.local_addr().map_err(|e| {
+        ConfigError::new("SERVER_HOST", format!("cannot read the bound address: {e}"))
+    })?;
     let base_url = config
         .base_url
         .clone()
@@ -74,7 +81,12 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
     let app = Arc::new(App::new(build_provider(&config, store, &base_url)?));
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(accept_loop(listener, app, stopped));
-    Ok(RunningServer { addr: local, base_url, stop, task })
+    Ok(RunningServer {
+        addr: local,
+        base_url,
+        stop,
+        task,
+    })
 }
 
 async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: oneshot::Receiver<()>) {
@@ -102,7 +114,10 @@ async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: oneshot:
     let _ = app.provider.store().checkpoint().await;
 }
 
-async fn serve(app: Arc<App>, req: http::Request<Incoming>) -> Result<http::Response<Full<Bytes>>, Infallible> {
+async fn serve(
+    app: Arc<App>,
+    req: http::Request<Incoming>,
+) -> Result<http::Response<Full<Bytes>>, Infallible> {
     let started = std::time::Instant::now();
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {

@@ -41,6 +41,7 @@ pub(crate) fn take_code(
     conn: &mut Connection,
     tenant: &TenantId,
     hash: &SecretHash,
+    now: UnixTime,
 ) -> Result<TakenCode> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found = tx
@@ -58,10 +59,10 @@ pub(crate) fn take_code(
         Some((code, Some(_consumed_at))) => TakenCode::AlreadyUsed(code),
         Some((code, None)) => {
             tx.prepare_cached(
-                "UPDATE codes SET consumed_at = unixepoch()
+                "UPDATE codes SET consumed_at = ?3
                  WHERE tenant_id = ?1 AND code_hash = ?2",
             )?
-            .execute(params![tenant.as_str(), hash.as_bytes()])?;
+            .execute(params![tenant.as_str(), hash.as_bytes(), now])?;
             TakenCode::Fresh(code)
         }
     };
@@ -190,7 +191,7 @@ mod tests {
         let code = code_record("code-1", "g1");
         store.create_code(&a, &code).await?;
         let hash = SecretHash::of("code-1");
-        let TakenCode::Fresh(got) = store.take_code(&a, &hash).await? else {
+        let TakenCode::Fresh(got) = store.take_code(&a, &hash, 1_000).await? else {
             return Err("first take was not Fresh".into());
         };
         assert_eq!(got.code_hash, hash);
@@ -205,12 +206,12 @@ mod tests {
         assert_eq!(got.auth_time, code.auth_time);
         assert_eq!(got.expires_at, code.expires_at);
 
-        let TakenCode::AlreadyUsed(again) = store.take_code(&a, &hash).await? else {
+        let TakenCode::AlreadyUsed(again) = store.take_code(&a, &hash, 1_000).await? else {
             return Err("second take was not AlreadyUsed".into());
         };
         assert_eq!(again.grant_id, code.grant_id);
         assert!(matches!(
-            store.take_code(&a, &SecretHash::of("nope")).await?,
+            store.take_code(&a, &SecretHash::of("nope"), 1_000).await?,
             TakenCode::Unknown
         ));
 
@@ -218,7 +219,7 @@ mod tests {
         bare.nonce = None;
         bare.code_challenge = None;
         store.create_code(&a, &bare).await?;
-        let TakenCode::Fresh(got) = store.take_code(&a, &bare.code_hash).await? else {
+        let TakenCode::Fresh(got) = store.take_code(&a, &bare.code_hash, 1_000).await? else {
             return Err("not Fresh".into());
         };
         assert_eq!((got.nonce, got.code_challenge), (None, None));
@@ -231,18 +232,18 @@ mod tests {
         let code = code_record("code-1", "g1");
         store.create_code(&a, &code).await?;
         assert!(matches!(
-            store.take_code(&b, &code.code_hash).await?,
+            store.take_code(&b, &code.code_hash, 1_000).await?,
             TakenCode::Unknown
         ));
         // b's attempt did not consume a's code.
         assert!(matches!(
-            store.take_code(&a, &code.code_hash).await?,
+            store.take_code(&a, &code.code_hash, 1_000).await?,
             TakenCode::Fresh(_)
         ));
         // The same hash under b is a separate code.
         store.create_code(&b, &code).await?;
         assert!(matches!(
-            store.take_code(&b, &code.code_hash).await?,
+            store.take_code(&b, &code.code_hash, 1_000).await?,
             TakenCode::Fresh(_)
         ));
         let dup = store.create_code(&a, &code).await;
@@ -258,7 +259,7 @@ mod tests {
         let tasks: Vec<_> = (0..16)
             .map(|_| {
                 let (store, a, hash) = (store.clone(), a.clone(), code.code_hash);
-                tokio::spawn(async move { store.take_code(&a, &hash).await })
+                tokio::spawn(async move { store.take_code(&a, &hash, 1_000).await })
             })
             .collect();
         let (mut fresh, mut used) = (0, 0);

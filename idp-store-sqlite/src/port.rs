@@ -164,9 +164,14 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn take_code(&self, tenant: &TenantId, code: &SecretHash) -> StoreResult<TakenCode> {
+    async fn take_code(
+        &self,
+        tenant: &TenantId,
+        code: &SecretHash,
+        now: UnixTime,
+    ) -> StoreResult<TakenCode> {
         let (tenant, code) = (tenant.clone(), *code);
-        self.run(move |c| grants::take_code(c, &tenant, &code))
+        self.run(move |c| grants::take_code(c, &tenant, &code, now))
             .await
     }
 

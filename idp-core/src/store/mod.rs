@@ -161,11 +161,13 @@ pub trait Store: Send + Sync + 'static {
         tenant: &TenantId,
         code: &CodeRecord,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Atomically marks a code consumed and returns it, or reports that it was used before.
+    /// Atomically marks a code consumed at `now` and returns it, or reports
+    /// that it was used before.
     fn take_code(
         &self,
         tenant: &TenantId,
         code: &SecretHash,
+        now: UnixTime,
     ) -> impl Future<Output = StoreResult<TakenCode>> + Send;
     /// Stores the first refresh token of a grant.
     fn create_refresh_token(

@@ -26,9 +26,10 @@ impl<S: Store> Provider<S> {
         let redirect_uri = params.single("redirect_uri")?;
         let verifier = params.single("code_verifier")?;
         let tenant_id = &tenant.record.id;
+        let now = self.clock.now();
         let record = match self
             .store
-            .take_code(tenant_id, &SecretHash::of(code))
+            .take_code(tenant_id, &SecretHash::of(code), now)
             .await?
         {
             TakenCode::Fresh(r) => r,
@@ -39,7 +40,6 @@ impl<S: Store> Provider<S> {
                 return Err(INVALID_CODE);
             }
         };
-        let now = self.clock.now();
         if record.expires_at <= now || record.client_id != client.id {
             return Err(INVALID_CODE);
         }

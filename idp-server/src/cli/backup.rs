@@ -8,7 +8,10 @@ use std::path::Path;
 
 pub(super) async fn run(config: &Config, path: &Path) -> Result<(), CliError> {
     if path.exists() {
-        return Err(CliError::Failed(format!("{} already exists; choose a new file", path.display())));
+        return Err(CliError::Failed(format!(
+            "{} already exists; choose a new file",
+            path.display()
+        )));
     }
     let store = open_store(config)?;
     store

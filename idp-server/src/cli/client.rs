@@ -55,13 +55,19 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
     } = command;
     let grant_types = grant_types
         .iter()
-        .map(|g| GrantType::parse(g).ok_or_else(|| CliError::Failed(format!("unknown grant type '{g}'"))))
+        .map(|g| {
+            GrantType::parse(g).ok_or_else(|| CliError::Failed(format!("unknown grant type '{g}'")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let id_token_alg = SigningAlg::parse(&id_token_alg)
-        .ok_or_else(|| CliError::Failed(format!("unknown ID-token algorithm '{id_token_alg}' (RS256, ES256, EdDSA)")))?;
+    let id_token_alg = SigningAlg::parse(&id_token_alg).ok_or_else(|| {
+        CliError::Failed(format!(
+            "unknown ID-token algorithm '{id_token_alg}' (RS256, ES256, EdDSA)"
+        ))
+    })?;
     let auth_method = auth_method
         .map(|m| {
-            TokenEndpointAuthMethod::parse(&m).ok_or_else(|| CliError::Failed(format!("unknown auth method '{m}'")))
+            TokenEndpointAuthMethod::parse(&m)
+                .ok_or_else(|| CliError::Failed(format!("unknown auth method '{m}'")))
         })
         .transpose()?;
     let new = NewClient {

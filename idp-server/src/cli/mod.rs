@@ -70,16 +70,21 @@ pub fn provider_for(config: &Config) -> Result<IdpProvider, CliError> {
 /// Builds the provider the administration commands use.
 pub(crate) fn provider(config: &Config) -> Result<IdpProvider, CliError> {
     let store = open_store(config)?;
-    let base_url = config
-        .base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://localhost:{}", if config.port == 0 { 3000 } else { config.port }));
+    let base_url = config.base_url.clone().unwrap_or_else(|| {
+        format!(
+            "http://localhost:{}",
+            if config.port == 0 { 3000 } else { config.port }
+        )
+    });
     Ok(build_provider(config, store, &base_url)?)
 }
 
 /// Prints `value` as pretty JSON.
 pub(crate) fn print_json(value: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }
 
 /// Runs an administration command.

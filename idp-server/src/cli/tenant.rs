@@ -40,7 +40,9 @@ pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), C
     let base_url = provider.config().base_url.clone();
     match command {
         TenantCommand::Create { slug, name, json } => {
-            let t = provider.create_tenant(&slug, name.as_deref().unwrap_or("")).await?;
+            let t = provider
+                .create_tenant(&slug, name.as_deref().unwrap_or(""))
+                .await?;
             if json {
                 print_json(&to_json(&t, &base_url));
             } else {
@@ -51,7 +53,9 @@ pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), C
         TenantCommand::List { json } => {
             let tenants = provider.list_tenants().await?;
             if json {
-                print_json(&serde_json::Value::Array(tenants.iter().map(|t| to_json(t, &base_url)).collect()));
+                print_json(&serde_json::Value::Array(
+                    tenants.iter().map(|t| to_json(t, &base_url)).collect(),
+                ));
             } else {
                 for t in &tenants {
                     println!("{}\t{}\t{base_url}/t/{}", t.slug, t.name, t.slug);

@@ -32,26 +32,44 @@ pub enum UserCommand {
 }
 
 pub(super) async fn run(config: &Config, command: UserCommand) -> Result<(), CliError> {
-    let UserCommand::Create { tenant, email, name, password_stdin, email_verified, json } = command;
+    let UserCommand::Create {
+        tenant,
+        email,
+        name,
+        password_stdin,
+        email_verified,
+        json,
+    } = command;
     let password = if password_stdin {
         let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| CliError::Failed(format!("cannot read the password from standard input: {e}")))?;
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+            CliError::Failed(format!("cannot read the password from standard input: {e}"))
+        })?;
         let pw = line.trim_end_matches(['\n', '\r']).to_owned();
         if pw.is_empty() {
-            return Err(CliError::Failed("the password on standard input is empty".into()));
+            return Err(CliError::Failed(
+                "the password on standard input is empty".into(),
+            ));
         }
         Some(pw)
     } else {
         None
     };
     let user = provider(config)?
-        .create_user(&tenant, NewUser { email, name, password, email_verified })
+        .create_user(
+            &tenant,
+            NewUser {
+                email,
+                name,
+                password,
+                email_verified,
+            },
+        )
         .await?;
     if json {
-        print_json(&serde_json::json!({"id": user.id.as_str(), "email": user.email, "tenant": tenant}));
+        print_json(
+            &serde_json::json!({"id": user.id.as_str(), "email": user.email, "tenant": tenant}),
+        );
     } else {
         println!("created user {} (id {})", user.email, user.id);
         if user.password_hash.is_none() {

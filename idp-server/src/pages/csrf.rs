@@ -23,7 +23,10 @@ pub struct CsrfToken {
 /// Reuses the browser's token or makes a new one.
 pub fn token(headers: &HeaderMap, path: &str, secure: bool) -> CsrfToken {
     match cookie(headers, CSRF_COOKIE).filter(|v| v.len() >= 32) {
-        Some(v) => CsrfToken { value: v.to_owned(), set_cookie: None },
+        Some(v) => CsrfToken {
+            value: v.to_owned(),
+            set_cookie: None,
+        },
         None => {
             let value = random::secret();
             let set_cookie = Some(set_cookie(CSRF_COOKIE, &value, path, 24 * 3600, secure));
@@ -34,7 +37,10 @@ pub fn token(headers: &HeaderMap, path: &str, secure: bool) -> CsrfToken {
 
 /// Whether the form's `csrf` field equals the cookie, compared in constant time.
 pub fn verify(headers: &HeaderMap, form: &Params) -> bool {
-    match (cookie(headers, CSRF_COOKIE), form.single("csrf").ok().flatten()) {
+    match (
+        cookie(headers, CSRF_COOKIE),
+        form.single("csrf").ok().flatten(),
+    ) {
         (Some(c), Some(f)) if c.len() >= 32 => SecretHash::of(c).matches(f),
         _ => false,
     }
@@ -48,10 +54,18 @@ mod tests {
     fn form_must_echo_the_cookie() {
         let mut h = HeaderMap::new();
         let v = "a".repeat(43);
-        h.insert(http::header::COOKIE, format!("idp_csrf={v}").parse().unwrap_or_else(|_| unreachable!()));
+        h.insert(
+            http::header::COOKIE,
+            format!("idp_csrf={v}")
+                .parse()
+                .unwrap_or_else(|_| unreachable!()),
+        );
         assert!(verify(&h, &Params::parse(format!("csrf={v}").as_bytes())));
         assert!(!verify(&h, &Params::parse(b"csrf=bbbb")));
         assert!(!verify(&h, &Params::parse(b"")));
-        assert!(!verify(&HeaderMap::new(), &Params::parse(format!("csrf={v}").as_bytes())));
+        assert!(!verify(
+            &HeaderMap::new(),
+            &Params::parse(format!("csrf={v}").as_bytes())
+        ));
     }
 }

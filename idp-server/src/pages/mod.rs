@@ -59,8 +59,14 @@ fn html(status: StatusCode, body: String) -> Response<Bytes> {
     let mut res = Response::new(Bytes::from(body));
     *res.status_mut() = status;
     let h = res.headers_mut();
-    h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    h.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     h.insert(
         "content-security-policy",
         HeaderValue::from_static(
@@ -72,7 +78,11 @@ fn html(status: StatusCode, body: String) -> Response<Bytes> {
 }
 
 fn message(status: StatusCode, title: &str, text: &str) -> Response<Bytes> {
-    let page = MessagePage { tenant_name: "Sign in", title, message: text };
+    let page = MessagePage {
+        tenant_name: "Sign in",
+        title,
+        message: text,
+    };
     html(status, page.render().unwrap_or_else(|_| text.to_owned()))
 }
 
@@ -111,7 +121,11 @@ fn render_view(
             action: format!("{base}/login"),
             cancel_action: format!("{base}/cancel"),
             csrf: &csrf.value,
-            username: if username.is_empty() { view.login_hint.as_deref().unwrap_or("") } else { username },
+            username: if username.is_empty() {
+                view.login_hint.as_deref().unwrap_or("")
+            } else {
+                username
+            },
             error,
         }
         .render(),
@@ -119,7 +133,11 @@ fn render_view(
             tenant_name: &view.tenant_name,
             client_name: &view.client_name,
             user_email: view.user_email.as_deref().unwrap_or(""),
-            scopes: view.scopes.iter().map(|s| (s.as_str(), describe(s))).collect(),
+            scopes: view
+                .scopes
+                .iter()
+                .map(|s| (s.as_str(), describe(s)))
+                .collect(),
             action: format!("{base}/consent"),
             csrf: &csrf.value,
         }
@@ -128,7 +146,11 @@ fn render_view(
     let Ok(body) = body else {
         return page_error(PageError::Internal);
     };
-    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
     let mut res = html(status, body);
     if let Some(c) = &csrf.set_cookie
         && let Ok(v) = HeaderValue::from_str(c)
@@ -139,7 +161,13 @@ fn render_view(
 }
 
 /// Serves `{issuer}/interaction/{id}[/login|/consent|/cancel]`.
-pub async fn interaction(app: &App, req: Request<Bytes>, slug: &str, id: &str, action: Option<&str>) -> Response<Bytes> {
+pub async fn interaction(
+    app: &App,
+    req: Request<Bytes>,
+    slug: &str,
+    id: &str,
+    action: Option<&str>,
+) -> Response<Bytes> {
     let provider = &app.provider;
     let headers = req.headers();
     match (req.method().clone(), action) {
@@ -167,7 +195,13 @@ pub async fn interaction(app: &App, req: Request<Bytes>, slug: &str, id: &str, a
                         Ok(LoginOutcome::Continue(res)) => Ok(res),
                         Ok(LoginOutcome::Rejected(view)) => {
                             let token = csrf::token(headers, &view.tenant_path, app.secure_cookies);
-                            Ok(render_view(&view, id, &token, username, Some("Wrong email or password.")))
+                            Ok(render_view(
+                                &view,
+                                id,
+                                &token,
+                                username,
+                                Some("Wrong email or password."),
+                            ))
                         }
                         Err(e) => Err(e),
                     }
@@ -180,6 +214,10 @@ pub async fn interaction(app: &App, req: Request<Bytes>, slug: &str, id: &str, a
             };
             result.unwrap_or_else(page_error)
         }
-        _ => message(StatusCode::METHOD_NOT_ALLOWED, "Not allowed", "This page cannot be used that way."),
+        _ => message(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Not allowed",
+            "This page cannot be used that way.",
+        ),
     }
 }

@@ -1,0 +1,18 @@
+//! idp-server integration tests: one binary, one module per feature. Every
+//! test starts its own server on 127.0.0.1:0 over a temporary SQLite file,
+//! provisions it with the CLI, and speaks HTTP to it: a cookie-keeping
+//! `Browser` plays the user, `openidconnect` plays the relying party.
+
+mod support;
+
+mod authorize_errors;
+mod code_flow;
+mod discovery;
+mod pkce;
+mod refresh;
+mod restart;
+mod sso_prompt;
+mod startup;
+mod tenants;
+mod token_errors;
+mod userinfo;
