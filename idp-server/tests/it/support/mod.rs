@@ -1,0 +1,30 @@
+//! Shared test machinery: a real server on 127.0.0.1:0 over a temporary
+//! SQLite file, the CLI run as a separate process on the same database, a
+//! `Browser` (an HTTP client with a cookie jar that does not follow
+//! redirects) that fills in the login and consent pages, and an
+//! `openidconnect` relying party as the independent judge of what the
+//! provider issues.
+
+#![allow(dead_code)]
+
+mod browser;
+mod http;
+mod raw;
+mod rp;
+mod server;
+
+pub use browser::*;
+pub use http::*;
+pub use raw::*;
+pub use rp::*;
+pub use server::*;
+
+/// The master key every test server and CLI run uses.
+pub const KEY_HEX: &str = "abababababababababababababababababababababababababababababababab";
+
+/// The redirect URI registered for test clients. Nothing listens there: the
+/// browser never follows redirects, it reads `Location`.
+pub const REDIRECT_URI: &str = "https://rp.example/cb";
+
+/// The password of users made by [`Env::new`].
+pub const PASSWORD: &str = "correct horse battery staple";

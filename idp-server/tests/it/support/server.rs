@@ -1,0 +1,426 @@
+//! The server and the CLI: a real server over a temporary directory, CLI runs, provisioning.
+
+use super::*;
+use idp_server::config::Config;
+use idp_server::server::RunningServer;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// A server over its own temporary directory.
+pub struct TestServer {
+    /// Holds the SQLite file; removed on drop.
+    pub dir: TempDir,
+    /// `sqlite:{dir}/idp.db`.
+    pub database_url: String,
+    /// BASE_URL in effect (`http://localhost:{port}`).
+    pub base_url: String,
+    /// The bound port.
+    pub port: u16,
+    running: Option<RunningServer>,
+}
+
+/// What a CLI run printed.
+#[derive(Debug)]
+pub struct CliOutput {
+    /// Exit status was success.
+    pub success: bool,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl TestServer {
+    /// Starts a server on 127.0.0.1:0 with a fresh database.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let database_url = format!("sqlite:{}", dir.path().join("idp.db").display());
+        let config = Config::for_tests(database_url.clone(), KEY_HEX.to_owned());
+        let running = idp_server::server::start(config)
+            .await
+            .expect("the server starts on 127.0.0.1:0");
+        let base_url = running.base_url.clone();
+        let port = running.addr.port();
+        assert!(
+            running.addr.ip().is_loopback(),
+            "server bound to {} instead of the loopback address",
+            running.addr
+        );
+        Self {
+            dir,
+            database_url,
+            base_url,
+            port,
+            running: Some(running),
+        }
+    }
+
+    /// Stops the server gracefully and starts a new one on the same
+    /// database, port and BASE_URL (a restarted deployment keeps its URL).
+    pub async fn restart(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+        let mut last_error = String::new();
+        for _ in 0..50 {
+            let mut config = Config::for_tests(self.database_url.clone(), KEY_HEX.to_owned());
+            config.port = self.port;
+            config.base_url = Some(self.base_url.clone());
+            match idp_server::server::start(config).await {
+                Ok(running) => {
+                    assert_eq!(running.base_url, self.base_url);
+                    self.running = Some(running);
+                    return;
+                }
+                Err(e) => {
+                    last_error = format!("{e:?}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!(
+            "the server did not restart on port {}: {last_error}",
+            self.port
+        );
+    }
+
+    /// Stops the server.
+    pub async fn shutdown(mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+
+    /// `{base_url}/t/{slug}`.
+    pub fn issuer(&self, slug: &str) -> String {
+        format!("{}/t/{slug}", self.base_url)
+    }
+
+    /// Runs `idp-server ARGS` on this server's database, `stdin` on its input.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_idp-server"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("DATABASE_URL", &self.database_url)
+            .env("ENCRYPTION_KEY", KEY_HEX)
+            .env("BASE_URL", &self.base_url)
+            .env_remove("SERVER_HOST")
+            .env_remove("SERVER_PORT")
+            .env_remove("LOG_FORMAT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the idp-server binary runs");
+        {
+            let mut input = child.stdin.take().expect("stdin is piped");
+            if let Some(text) = stdin {
+                input
+                    .write_all(text.as_bytes())
+                    .expect("write to the CLI's stdin");
+            }
+        }
+        let out = child.wait_with_output().expect("the CLI finishes");
+        CliOutput {
+            success: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs a CLI command that must succeed and print JSON.
+    pub fn cli_json(&self, args: &[&str], stdin: Option<&str>) -> Value {
+        let out = self.cli(args, stdin);
+        assert!(
+            out.success,
+            "`idp-server {}` failed: {}",
+            args.join(" "),
+            out.stderr
+        );
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "`idp-server {}` printed no JSON ({e}): {}",
+                args.join(" "),
+                out.stdout
+            )
+        })
+    }
+
+    /// `tenant create SLUG --json`.
+    pub fn create_tenant(&self, slug: &str) -> Tenant {
+        let v = self.cli_json(
+            &[
+                "tenant",
+                "create",
+                slug,
+                "--name",
+                &format!("{slug} Inc."),
+                "--json",
+            ],
+            None,
+        );
+        assert_eq!(v["slug"], slug);
+        let issuer = self.issuer(slug);
+        assert_eq!(v["issuer"], issuer.as_str(), "issuer printed by the CLI");
+        Tenant {
+            slug: slug.to_owned(),
+            id: str_field(&v, "id"),
+            issuer,
+        }
+    }
+
+    /// `client create --tenant SLUG ... --json`.
+    pub fn create_client(&self, slug: &str, spec: &ClientSpec) -> RegisteredClient {
+        let mut args: Vec<String> = vec![
+            "client".into(),
+            "create".into(),
+            "--tenant".into(),
+            slug.into(),
+            "--name".into(),
+            spec.name.clone(),
+        ];
+        for uri in &spec.redirect_uris {
+            args.push("--redirect-uri".into());
+            args.push(uri.clone());
+        }
+        if spec.public {
+            args.push("--public".into());
+        }
+        for g in &spec.grant_types {
+            args.push("--grant-type".into());
+            args.push(g.clone());
+        }
+        if spec.no_pkce {
+            args.push("--no-pkce".into());
+        }
+        if let Some(alg) = &spec.id_token_alg {
+            args.push("--id-token-alg".into());
+            args.push(alg.clone());
+        }
+        if let Some(m) = &spec.auth_method {
+            args.push("--auth-method".into());
+            args.push(m.clone());
+        }
+        args.push("--json".into());
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let v = self.cli_json(&refs, None);
+        let secret = v["client_secret"].as_str().map(str::to_owned);
+        assert_eq!(
+            secret.is_none(),
+            spec.public,
+            "client_secret present exactly for confidential clients: {v}"
+        );
+        RegisteredClient {
+            client_id: str_field(&v, "client_id"),
+            client_secret: secret,
+            redirect_uri: spec.redirect_uris.first().cloned().unwrap_or_default(),
+            auth_method: v["token_endpoint_auth_method"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned(),
+            json: v,
+        }
+    }
+
+    /// `user create --tenant SLUG --email EMAIL --name NAME --password-stdin --json`.
+    pub fn create_user(&self, slug: &str, email: &str, name: &str, password: &str) -> User {
+        let v = self.cli_json(
+            &[
+                "user",
+                "create",
+                "--tenant",
+                slug,
+                "--email",
+                email,
+                "--name",
+                name,
+                "--password-stdin",
+                "--json",
+            ],
+            Some(&format!("{password}\n")),
+        );
+        assert_eq!(v["email"], email);
+        User {
+            id: str_field(&v, "id"),
+            email: email.to_owned(),
+            name: name.to_owned(),
+            password: password.to_owned(),
+        }
+    }
+}
+
+fn str_field(v: &Value, name: &str) -> String {
+    v[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("'{name}' missing in {v}"))
+        .to_owned()
+}
+
+/// A tenant made through the CLI.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    /// Slug.
+    pub slug: String,
+    /// Id.
+    pub id: String,
+    /// `{base_url}/t/{slug}`.
+    pub issuer: String,
+}
+
+/// What to register.
+#[derive(Clone, Debug)]
+pub struct ClientSpec {
+    /// Display name.
+    pub name: String,
+    /// Redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// `--public`.
+    pub public: bool,
+    /// `--grant-type` values (empty: the default).
+    pub grant_types: Vec<String>,
+    /// `--no-pkce`.
+    pub no_pkce: bool,
+    /// `--id-token-alg`.
+    pub id_token_alg: Option<String>,
+    /// `--auth-method`.
+    pub auth_method: Option<String>,
+}
+
+impl ClientSpec {
+    /// A confidential client with the defaults and [`REDIRECT_URI`].
+    pub fn confidential(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            redirect_uris: vec![REDIRECT_URI.to_owned()],
+            public: false,
+            grant_types: Vec::new(),
+            no_pkce: false,
+            id_token_alg: None,
+            auth_method: None,
+        }
+    }
+
+    /// A public client.
+    pub fn public(name: &str) -> Self {
+        Self {
+            public: true,
+            ..Self::confidential(name)
+        }
+    }
+}
+
+/// A client registered through the CLI.
+#[derive(Clone, Debug)]
+pub struct RegisteredClient {
+    /// `client_id`.
+    pub client_id: String,
+    /// `client_secret` (confidential clients).
+    pub client_secret: Option<String>,
+    /// The first redirect URI.
+    pub redirect_uri: String,
+    /// `token_endpoint_auth_method` as printed.
+    pub auth_method: String,
+    /// Everything the CLI printed.
+    pub json: Value,
+}
+
+/// A user made through the CLI.
+#[derive(Clone, Debug)]
+pub struct User {
+    /// `sub`.
+    pub id: String,
+    /// Login name.
+    pub email: String,
+    /// Full name.
+    pub name: String,
+    /// Password.
+    pub password: String,
+}
+
+/// The endpoints of a tenant, read from its discovery document.
+#[derive(Clone, Debug)]
+pub struct Endpoints {
+    /// `issuer`.
+    pub issuer: String,
+    /// `authorization_endpoint`.
+    pub authorization: String,
+    /// `token_endpoint`.
+    pub token: String,
+    /// `userinfo_endpoint`.
+    pub userinfo: String,
+    /// `jwks_uri`.
+    pub jwks: String,
+    /// The whole document.
+    pub doc: Value,
+}
+
+/// Reads `{issuer}/.well-known/openid-configuration`.
+pub async fn discover(issuer: &str) -> Endpoints {
+    let res = plain_client()
+        .get(format!("{issuer}/.well-known/openid-configuration"))
+        .send()
+        .await
+        .expect("discovery request");
+    assert_eq!(res.status(), StatusCode::OK, "discovery of {issuer}");
+    let doc: Value = res.json().await.expect("discovery is JSON");
+    let field = |name: &str| {
+        doc[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("discovery of {issuer} lacks {name}: {doc}"))
+            .to_owned()
+    };
+    Endpoints {
+        issuer: field("issuer"),
+        authorization: field("authorization_endpoint"),
+        token: field("token_endpoint"),
+        userinfo: field("userinfo_endpoint"),
+        jwks: field("jwks_uri"),
+        doc,
+    }
+}
+
+/// A tenant with a confidential client and a user, ready for flows.
+pub struct Env {
+    /// The server.
+    pub server: TestServer,
+    /// Tenant `acme`.
+    pub tenant: Tenant,
+    /// A confidential client with default settings.
+    pub client: RegisteredClient,
+    /// `alice@acme.example`.
+    pub user: User,
+    /// Discovered endpoints of `acme`.
+    pub endpoints: Endpoints,
+}
+
+impl Env {
+    /// Starts a server with tenant `acme`, client `Web App` and user alice.
+    pub async fn new() -> Self {
+        let server = TestServer::start().await;
+        let tenant = server.create_tenant("acme");
+        let client = server.create_client("acme", &ClientSpec::confidential("Web App"));
+        let user = server.create_user("acme", "alice@acme.example", "Alice Example", PASSWORD);
+        let endpoints = discover(&tenant.issuer).await;
+        Self {
+            server,
+            tenant,
+            client,
+            user,
+            endpoints,
+        }
+    }
+
+    /// Registers another client of `acme`.
+    pub fn client(&self, spec: &ClientSpec) -> RegisteredClient {
+        self.server.create_client(&self.tenant.slug, spec)
+    }
+
+    /// An `openidconnect` relying party for `client` of `acme`.
+    pub async fn rp(&self, client: &RegisteredClient) -> Rp {
+        Rp::discover(&self.tenant.issuer, client).await
+    }
+}
