@@ -25,6 +25,8 @@ pub struct TestServer {
 /// What a CLI run printed.
 #[derive(Debug)]
 pub struct CliOutput {
+    /// Exit status as printed (code or signal).
+    pub status: String,
     /// Exit status was success.
     pub success: bool,
     /// Standard output.
@@ -126,6 +128,7 @@ impl TestServer {
         }
         let out = child.wait_with_output().expect("the CLI finishes");
         CliOutput {
+            status: out.status.to_string(),
             success: out.status.success(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -137,9 +140,11 @@ impl TestServer {
         let out = self.cli(args, stdin);
         assert!(
             out.success,
-            "`idp-server {}` failed: {}",
+            "`idp-server {}` failed ({}): {}{}",
             args.join(" "),
-            out.stderr
+            out.status,
+            out.stderr,
+            out.stdout
         );
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
             panic!(
