@@ -7,7 +7,10 @@ use crate::clock::UnixTime;
 use crate::crypto::random;
 use crate::error::{ErrorCode, OAuthError};
 use crate::jose;
+use crate::ids::{GrantId, SessionId};
 use crate::jwks::SigningAlg;
+use crate::provider::Provider;
+use crate::store::{AccessTokenRef, Store};
 use crate::tenant::TenantContext;
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +39,10 @@ pub struct AccessTokenClaims {
     /// Session id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// The grant it was issued from (opaque), so that revoking the grant
+    /// (a refresh token, a reused code) deactivates it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
 }
 
 /// The media type of RFC 9068 tokens, in the `typ` header.
@@ -83,4 +90,36 @@ pub fn verify(
         return Err(invalid("the access token has expired"));
     }
     Ok(claims)
+}
+
+impl<S: Store> Provider<S> {
+    /// An access token of this tenant that is valid now and was not revoked,
+    /// directly or through its grant or session (RFC 7009 §2, RFC 7662 §2.2).
+    pub(crate) async fn active_access_token(
+        &self,
+        tenant: &TenantContext,
+        token: &str,
+    ) -> Result<AccessTokenClaims, OAuthError> {
+        let claims = verify(tenant, token, self.clock.now())?;
+        let grant = claims.gid.clone().map(GrantId::new);
+        let session = claims.sid.clone().map(SessionId::new);
+        let revoked = self
+            .store
+            .access_token_revoked(
+                &tenant.record.id,
+                AccessTokenRef {
+                    jti: &claims.jti,
+                    grant_id: grant.as_ref(),
+                    session_id: session.as_ref(),
+                },
+            )
+            .await?;
+        if revoked {
+            return Err(OAuthError::new(
+                ErrorCode::InvalidToken,
+                "the access token was revoked",
+            ));
+        }
+        Ok(claims)
+    }
 }

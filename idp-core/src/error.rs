@@ -40,6 +40,14 @@ pub enum ErrorCode {
     InvalidToken,
     /// Bearer token lacks a scope (RFC 6750 §3.1, 403).
     InsufficientScope,
+    /// RFC 8628 §3.5: the user has not answered yet; keep polling.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polling too fast; add 5 seconds to the interval.
+    SlowDown,
+    /// RFC 8628 §3.5: the device code expired.
+    ExpiredToken,
+    /// RFC 8707 §2: the requested resource (audience) is not allowed.
+    InvalidTarget,
     /// Internal failure (500).
     ServerError,
 }
@@ -63,6 +71,10 @@ impl ErrorCode {
             Self::RegistrationNotSupported => "registration_not_supported",
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
+            Self::InvalidTarget => "invalid_target",
             Self::ServerError => "server_error",
         }
     }

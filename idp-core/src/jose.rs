@@ -4,7 +4,7 @@
 //! (`kid`, `typ: at+jwt` for RFC 9068 access tokens, `typ: logout+jwt` later)
 //! and signing uses the key ring's already parsed keys.
 
-use crate::jwks::{KeyRing, SigningAlg, SigningKey};
+use crate::jwks::{KeyRing, PublicKeySet, SigningAlg, SigningKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -79,9 +79,16 @@ pub struct Verified {
     pub payload: Vec<u8>,
 }
 
-/// Verifies a compact JWS against the keys of `ring`. Only algorithms the ring
-/// holds are accepted (never `none`), and a key is used only with its own `alg`.
-pub fn verify(token: &str, ring: &KeyRing) -> Result<Verified, JoseError> {
+/// A compact JWS taken apart, signature not yet checked.
+struct Parts<'a> {
+    header: Header,
+    alg: SigningAlg,
+    signing_input: &'a [u8],
+    payload_b64: &'a str,
+    signature: Vec<u8>,
+}
+
+fn split(token: &str) -> Result<Parts<'_>, JoseError> {
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -92,25 +99,65 @@ pub fn verify(token: &str, ring: &KeyRing) -> Result<Verified, JoseError> {
         .decode(h)
         .map_err(|_| JoseError::Malformed)?;
     let header: Header = serde_json::from_slice(&header_bytes).map_err(|_| JoseError::Malformed)?;
+    // Only the algorithms we implement; `none` and anything else is refused.
     let alg = SigningAlg::parse(&header.alg).ok_or(JoseError::UnknownKey)?;
-    let key = match header.kid.as_deref() {
-        Some(kid) => ring.by_kid(kid),
-        None => ring.active(alg),
-    }
-    .ok_or(JoseError::UnknownKey)?;
-    if key.alg() != alg {
-        return Err(JoseError::UnknownKey);
-    }
     let signature = URL_SAFE_NO_PAD
         .decode(s)
         .map_err(|_| JoseError::Malformed)?;
-    let signing_input_len = h.len() + 1 + p.len();
-    key.verify(&token.as_bytes()[..signing_input_len], &signature)
-        .map_err(|_| JoseError::BadSignature)?;
+    Ok(Parts {
+        header,
+        alg,
+        signing_input: &token.as_bytes()[..h.len() + 1 + p.len()],
+        payload_b64: p,
+        signature,
+    })
+}
+
+fn finish(parts: Parts<'_>) -> Result<Verified, JoseError> {
     let payload = URL_SAFE_NO_PAD
-        .decode(p)
+        .decode(parts.payload_b64)
         .map_err(|_| JoseError::Malformed)?;
-    Ok(Verified { header, payload })
+    Ok(Verified {
+        header: parts.header,
+        payload,
+    })
+}
+
+/// Verifies a compact JWS against the keys of `ring`. Only algorithms the ring
+/// holds are accepted (never `none`), and a key is used only with its own `alg`.
+pub fn verify(token: &str, ring: &KeyRing) -> Result<Verified, JoseError> {
+    let parts = split(token)?;
+    let key = match parts.header.kid.as_deref() {
+        Some(kid) => ring.by_kid(kid),
+        None => ring.active(parts.alg),
+    }
+    .ok_or(JoseError::UnknownKey)?;
+    if key.alg() != parts.alg {
+        return Err(JoseError::UnknownKey);
+    }
+    key.verify(parts.signing_input, &parts.signature)
+        .map_err(|_| JoseError::BadSignature)?;
+    finish(parts)
+}
+
+/// The payload of a compact JWS *without* checking its signature: only to
+/// find out who claims to have signed it, before verifying with their keys.
+pub fn unverified_payload(token: &str) -> Result<Vec<u8>, JoseError> {
+    finish(split(token)?).map(|v| v.payload)
+}
+
+/// Verifies a compact JWS against a client's registered public keys.
+pub fn verify_with_set(token: &str, keys: &PublicKeySet) -> Result<Verified, JoseError> {
+    let parts = split(token)?;
+    if !keys.verify(
+        parts.alg,
+        parts.header.kid.as_deref(),
+        parts.signing_input,
+        &parts.signature,
+    ) {
+        return Err(JoseError::BadSignature);
+    }
+    finish(parts)
 }
 
 /// Left half of the hash of `value`, base64url: OIDC Core §3.1.3.6 (`at_hash`)

@@ -3,6 +3,7 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::crypto::envelope::MasterKey;
+use crate::device::guard::AttemptGuard;
 use crate::error::{AdminError, OAuthError};
 use crate::store::Store;
 use crate::tenant::TenantContext;
@@ -29,6 +30,10 @@ pub struct Lifetimes {
     pub session: i64,
     /// A pending login or consent page.
     pub interaction: i64,
+    /// Device codes (RFC 8628 §3.2 `expires_in`).
+    pub device_code: i64,
+    /// Minimum seconds between device polls (RFC 8628 §3.2 `interval`).
+    pub device_poll_interval: i64,
 }
 
 impl Default for Lifetimes {
@@ -40,6 +45,8 @@ impl Default for Lifetimes {
             refresh_token: 30 * 24 * 3600,
             session: 14 * 24 * 3600,
             interaction: 30 * 60,
+            device_code: 10 * 60,
+            device_poll_interval: 5,
         }
     }
 }
@@ -48,6 +55,13 @@ impl Default for Lifetimes {
 /// executor. The server passes tokio's `spawn_blocking`; the default runs inline.
 pub type Offload =
     Arc<dyn Fn(Box<dyn FnOnce() + Send>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// Fetches a URL the provider must read (a client's `jwks_uri`): given the
+/// URL, the response body of a 200. The embedding application supplies it
+/// (the core has no HTTP client); without one, `jwks_uri` is refused.
+pub type Fetch = Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<Bytes, String>> + Send>> + Send + Sync,
+>;
 
 /// How the provider is set up. The embedding application builds it (the
 /// core never reads the environment).
@@ -90,6 +104,8 @@ pub struct Provider<S: Store> {
     pub(crate) config: ProviderConfig,
     pub(crate) clock: Arc<dyn Clock>,
     offload: Offload,
+    pub(crate) fetch: Option<Fetch>,
+    pub(crate) device_guard: AttemptGuard,
     tenants: RwLock<HashMap<String, Arc<TenantContext>>>,
 }
 
@@ -104,8 +120,16 @@ impl<S: Store> Provider<S> {
                 job();
                 Box::pin(async {})
             }),
+            fetch: None,
+            device_guard: AttemptGuard::default(),
             tenants: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// Lets the provider fetch clients' `jwks_uri` documents through `fetch`.
+    pub fn with_fetch(mut self, fetch: Fetch) -> Self {
+        self.fetch = Some(fetch);
+        self
     }
 
     /// Replaces the clock (tests pass a fixed one).
@@ -176,7 +200,7 @@ impl<S: Store> Provider<S> {
     }
 
     /// Handles a request to a protocol endpoint: discovery, JWKS, authorize,
-    /// token, userinfo, under `{base path}/t/{slug}/…` and the RFC 8414
+    /// token, userinfo, revocation, introspection, device authorization, under `{base path}/t/{slug}/…` and the RFC 8414
     /// metadata URL. Anything else gets a 404 JSON error.
     pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
         let path = req.uri().path();
@@ -207,12 +231,20 @@ impl<S: Store> Provider<S> {
             ("/authorize", Method::GET | Method::POST) => self.authorize(&tenant, req).await,
             ("/token", Method::POST) => self.token(&tenant, req).await,
             ("/userinfo", Method::GET | Method::POST) => self.userinfo(&tenant, req).await,
+            ("/revoke", Method::POST) => self.revoke(&tenant, req).await,
+            ("/introspect", Method::POST) => self.introspect(&tenant, req).await,
+            ("/device_authorization", Method::POST) => {
+                self.device_authorization(&tenant, req).await
+            }
             (
                 "/.well-known/openid-configuration"
                 | "/jwks"
                 | "/authorize"
                 | "/token"
-                | "/userinfo",
+                | "/userinfo"
+                | "/revoke"
+                | "/introspect"
+                | "/device_authorization",
                 _,
             ) => method_not_allowed(),
             _ => not_found(),

@@ -4,8 +4,9 @@
 //! base URL is https.
 
 use crate::crypto::{random, secret::SecretHash};
-use crate::error::OAuthError;
-use crate::ids::SessionId;
+use crate::clock::UnixTime;
+use crate::error::{AdminError, OAuthError};
+use crate::ids::{SessionId, UserId};
 use crate::provider::Provider;
 use crate::store::{SessionRecord, Store, UserRecord};
 use crate::tenant::TenantContext;
@@ -80,6 +81,83 @@ impl<S: Store> Provider<S> {
             self.config.secure_cookies(),
         );
         Ok((session, header))
+    }
+}
+
+/// A session as an administrator or the user sees it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SessionInfo {
+    /// Public id (the `sid` claim).
+    pub id: String,
+    /// The user.
+    pub user_id: String,
+    /// When the user last authenticated in it.
+    pub auth_time: UnixTime,
+    /// When it started.
+    pub created_at: UnixTime,
+    /// When it ends at the latest.
+    pub expires_at: UnixTime,
+}
+
+impl From<SessionRecord> for SessionInfo {
+    fn from(s: SessionRecord) -> Self {
+        Self {
+            id: s.id.as_str().to_owned(),
+            user_id: s.user_id.as_str().to_owned(),
+            auth_time: s.auth_time,
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+        }
+    }
+}
+
+/// Session control: what the CLI and the admin API expose.
+impl<S: Store> Provider<S> {
+    async fn user_id_by_email(&self, slug: &str, email: &str) -> Result<(std::sync::Arc<TenantContext>, UserId), AdminError> {
+        let tenant = self.require_tenant(slug).await?;
+        let user = self
+            .store
+            .user_by_email(&tenant.record.id, &email.trim().to_lowercase())
+            .await?
+            .ok_or_else(|| AdminError::Invalid(format!("no user with email '{email}'")))?;
+        Ok((tenant, user.id))
+    }
+
+    /// The live sessions of the user with `email`, newest first.
+    pub async fn list_sessions(
+        &self,
+        slug: &str,
+        email: &str,
+    ) -> Result<Vec<SessionInfo>, AdminError> {
+        let (tenant, user) = self.user_id_by_email(slug, email).await?;
+        let sessions = self
+            .store
+            .user_sessions(&tenant.record.id, &user, self.clock.now())
+            .await?;
+        Ok(sessions.into_iter().map(SessionInfo::from).collect())
+    }
+
+    /// Revokes one session: it ends, its refresh tokens are revoked and its
+    /// access tokens are inactive from now on. `false` if it was not live.
+    pub async fn revoke_session(&self, slug: &str, id: &str) -> Result<bool, AdminError> {
+        let tenant = self.require_tenant(slug).await?;
+        Ok(self
+            .store
+            .revoke_session(&tenant.record.id, &SessionId::new(id), self.clock.now())
+            .await?)
+    }
+
+    /// Revokes every live session of the user with `email`; returns how many.
+    pub async fn revoke_user_sessions(&self, slug: &str, email: &str) -> Result<usize, AdminError> {
+        let (tenant, user) = self.user_id_by_email(slug, email).await?;
+        let now = self.clock.now();
+        let mut revoked = 0;
+        for s in self.store.user_sessions(&tenant.record.id, &user, now).await? {
+            if self.store.revoke_session(&tenant.record.id, &s.id, now).await? {
+                revoked += 1;
+            }
+        }
+        Ok(revoked)
     }
 }
 

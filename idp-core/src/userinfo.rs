@@ -1,7 +1,6 @@
 //! The UserInfo endpoint (OIDC Core §5.3): GET or POST, bearer token in the
 //! `Authorization` header or, on POST, the form body (RFC 6750 §2.1, §2.2).
 
-use crate::access_token;
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::UserId;
 use crate::provider::Provider;
@@ -75,7 +74,7 @@ impl<S: Store> Provider<S> {
             Ok(None) => return challenge(tenant, None),
             Err(e) => return challenge(tenant, Some(&e)),
         };
-        let claims = match access_token::verify(tenant, &token, self.clock.now()) {
+        let claims = match self.active_access_token(tenant, &token).await {
             Ok(c) => c,
             Err(e) => return challenge(tenant, Some(&e)),
         };

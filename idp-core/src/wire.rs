@@ -78,6 +78,19 @@ pub fn json_error(error: &OAuthError) -> Response<Bytes> {
     json_no_store(error.code.status(), error_body(error))
 }
 
+/// An error answer of an endpoint where the client authenticates: a 401
+/// carries the scheme the client may use (RFC 6749 §5.2).
+pub fn client_error(error: &OAuthError) -> Response<Bytes> {
+    let mut res = json_error(error);
+    if error.code == crate::error::ErrorCode::InvalidClient {
+        res.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            http::HeaderValue::from_static("Basic realm=\"idp\""),
+        );
+    }
+    res
+}
+
 /// A redirect to `location` (302 after GET, 303 after POST).
 pub fn redirect(location: &str, status: StatusCode) -> Response<Bytes> {
     let mut res = Response::new(Bytes::new());

@@ -2,7 +2,8 @@
 //! HTTP layer needs. Built the same way for the server and the CLI.
 
 use crate::config::{Config, ConfigError};
-use idp_core::{Offload, Provider, ProviderConfig};
+use bytes::Bytes;
+use idp_core::{Fetch, Offload, Provider, ProviderConfig};
 use idp_store_sqlite::SqliteStore;
 use std::path::Path;
 use std::sync::Arc;
@@ -36,6 +37,36 @@ fn blocking_offload() -> Offload {
     })
 }
 
+/// Largest JWK Set document fetched from a client's `jwks_uri`.
+const MAX_JWKS_BYTES: usize = 64 * 1024;
+
+/// Fetches clients' `jwks_uri` documents: 5-second timeout, no redirects,
+/// a size cap, 200 only.
+fn http_fetch() -> Option<Fetch> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .ok()?;
+    Some(Arc::new(move |url: String| {
+        let client = client.clone();
+        Box::pin(async move {
+            let mut res = client.get(&url).send().await.map_err(|e| e.to_string())?;
+            if res.status() != reqwest::StatusCode::OK {
+                return Err(format!("status {}", res.status()));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = res.chunk().await.map_err(|e| e.to_string())? {
+                if body.len() + chunk.len() > MAX_JWKS_BYTES {
+                    return Err("document too large".into());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Bytes::from(body))
+        })
+    }))
+}
+
 /// Opens the store, running its migrations.
 pub fn open_store(config: &Config) -> Result<SqliteStore, ConfigError> {
     SqliteStore::open(&config.database_url)
@@ -54,10 +85,14 @@ pub fn build_provider(
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let master_key = config.master_key(&data_dir)?;
-    Ok(
-        Provider::new(store, ProviderConfig::new(base_url, master_key))
-            .with_offload(blocking_offload()),
-    )
+    let mut provider_config = ProviderConfig::new(base_url, master_key);
+    provider_config.lifetimes = config.lifetimes.clone();
+    let mut provider = Provider::new(store, provider_config)
+        .with_offload(blocking_offload());
+    if let Some(fetch) = http_fetch() {
+        provider = provider.with_fetch(fetch);
+    }
+    Ok(provider)
 }
 
 impl App {

@@ -55,6 +55,9 @@ pub struct Config {
     pub base_url: Option<String>,
     /// `ENCRYPTION_KEY`; `None` means development mode (a generated key file).
     pub encryption_key: Option<String>,
+    /// Lifetimes of codes, tokens and sessions (not configurable from the
+    /// environment yet; tests and embedders shorten them).
+    pub lifetimes: idp_core::Lifetimes,
 }
 
 /// Reads `KEY=VALUE` lines of a `.env` file (comments and blank lines
@@ -128,6 +131,7 @@ impl Config {
             port,
             base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
             encryption_key,
+            lifetimes: idp_core::Lifetimes::default(),
         })
     }
 
@@ -139,6 +143,7 @@ impl Config {
             port: 0,
             base_url: None,
             encryption_key: Some(encryption_key),
+            lifetimes: idp_core::Lifetimes::default(),
         }
     }
 

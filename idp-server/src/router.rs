@@ -1,10 +1,36 @@
 //! Routing: platform endpoints (health), the pages this server renders
-//! (login and consent), and everything else to the protocol engine.
+//! (login, consent, device, logout), and everything else to the protocol engine.
 
 use crate::app::App;
 use crate::{health, pages};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
+
+/// A page served by this server under a tenant.
+enum PageRoute<'a> {
+    /// `/t/{slug}/interaction/{id}[/{action}]`.
+    Interaction(InteractionRoute<'a>),
+    /// `/t/{slug}/device[/{step}]`.
+    Device { slug: &'a str, step: Option<&'a str> },
+    /// `/t/{slug}/logout[/confirm]`.
+    Logout { slug: &'a str, confirm: bool },
+}
+
+fn page_route<'a>(base_path: &str, path: &'a str) -> Option<PageRoute<'a>> {
+    if let Some(r) = interaction_route(base_path, path) {
+        return Some(PageRoute::Interaction(r));
+    }
+    let rest = path.strip_prefix(base_path)?.strip_prefix("/t/")?;
+    let (slug, rest) = rest.split_once('/')?;
+    match rest {
+        "device" => Some(PageRoute::Device { slug, step: None }),
+        "device/login" => Some(PageRoute::Device { slug, step: Some("login") }),
+        "device/decision" => Some(PageRoute::Device { slug, step: Some("decision") }),
+        "logout" => Some(PageRoute::Logout { slug, confirm: false }),
+        "logout/confirm" => Some(PageRoute::Logout { slug, confirm: true }),
+        _ => None,
+    }
+}
 
 /// A page route under a tenant: `/t/{slug}/interaction/{id}[/{action}]`.
 struct InteractionRoute<'a> {
@@ -31,14 +57,22 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
         "/health" => health::health(),
         "/health/live" => health::live(),
         "/health/ready" => health::ready(app).await,
-        _ => match interaction_route(&app.base_path, path) {
-            Some(r) => {
+        _ => match page_route(&app.base_path, path) {
+            Some(PageRoute::Interaction(r)) => {
                 let (slug, id, action) = (
                     r.slug.to_owned(),
                     r.id.to_owned(),
                     r.action.map(str::to_owned),
                 );
-                pages::interaction(app, req, &slug, &id, action.as_deref()).await
+                pages::interaction::interaction(app, req, &slug, &id, action.as_deref()).await
+            }
+            Some(PageRoute::Device { slug, step }) => {
+                let (slug, step) = (slug.to_owned(), step.map(str::to_owned));
+                pages::device::device(app, req, &slug, step.as_deref()).await
+            }
+            Some(PageRoute::Logout { slug, confirm }) => {
+                let slug = slug.to_owned();
+                pages::logout::logout(app, req, &slug, confirm).await
             }
             None => app.provider.handle(req).await,
         },

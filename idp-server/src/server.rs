@@ -89,14 +89,22 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
     })
 }
 
+/// The address of the connection's peer, in each request's extensions (the
+/// device page's attempt limit keys on it).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
 async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: oneshot::Receiver<()>) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, _peer)) = accepted else { continue };
+                let Ok((stream, peer)) = accepted else { continue };
                 let app = Arc::clone(&app);
-                let service = service_fn(move |req| serve(Arc::clone(&app), req));
+                let service = service_fn(move |mut req: http::Request<Incoming>| {
+                    req.extensions_mut().insert(ClientAddr(peer.ip()));
+                    serve(Arc::clone(&app), req)
+                });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(10))

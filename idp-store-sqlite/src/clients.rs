@@ -10,8 +10,9 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
     conn.execute(
         "INSERT INTO clients
            (tenant_id, id, name, secret_hash, auth_method, redirect_uris, grant_types,
-            require_pkce, id_token_alg, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            require_pkce, id_token_alg, created_at, allowed_scopes, audiences, jwks, jwks_uri,
+            post_logout_redirect_uris)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             tenant.as_str(),
             client.id.as_str(),
@@ -23,6 +24,11 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
             client.require_pkce,
             client.id_token_alg.as_str(),
             client.created_at,
+            json_list(client.allowed_scopes.iter().map(String::as_str))?,
+            json_list(client.audiences.iter().map(String::as_str))?,
+            client.jwks,
+            client.jwks_uri,
+            json_list(client.post_logout_redirect_uris.iter().map(String::as_str))?,
         ],
     )?;
     Ok(())
@@ -36,7 +42,8 @@ pub(crate) fn get(
 ) -> Result<Option<ClientRecord>> {
     conn.prepare_cached(
         "SELECT id, name, secret_hash, auth_method, redirect_uris, grant_types,
-                require_pkce, id_token_alg, created_at
+                require_pkce, id_token_alg, created_at, allowed_scopes, audiences, jwks,
+                jwks_uri, post_logout_redirect_uris
          FROM clients WHERE tenant_id = ?1 AND id = ?2",
     )?
     .query_row([tenant.as_str(), id.as_str()], |r| {
@@ -50,6 +57,11 @@ pub(crate) fn get(
             require_pkce: r.get(6)?,
             id_token_alg: r.get::<_, Alg>(7)?.0,
             created_at: r.get(8)?,
+            allowed_scopes: r.get::<_, StringList>(9)?.0,
+            audiences: r.get::<_, StringList>(10)?.0,
+            jwks: r.get(11)?,
+            jwks_uri: r.get(12)?,
+            post_logout_redirect_uris: r.get::<_, StringList>(13)?.0,
         })
     })
     .optional()

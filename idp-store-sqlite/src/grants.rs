@@ -169,13 +169,75 @@ pub(crate) fn rotate_refresh_token(
     Ok(Rotation::Rotated)
 }
 
-/// Revokes every refresh token of the grant.
-pub(crate) fn revoke_grant(conn: &Connection, tenant: &TenantId, grant: &GrantId) -> Result<()> {
-    conn.execute(
+/// Revokes every refresh token of the grant, and records the grant as
+/// revoked until `keep_until` for its access tokens.
+pub(crate) fn revoke_grant(
+    conn: &mut Connection,
+    tenant: &TenantId,
+    grant: &GrantId,
+    keep_until: UnixTime,
+) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
         "UPDATE refresh_tokens SET revoked = 1 WHERE tenant_id = ?1 AND grant_id = ?2",
         params![tenant.as_str(), grant.as_str()],
     )?;
+    tx.execute(
+        "INSERT INTO revoked_grants (tenant_id, grant_id, keep_until) VALUES (?1, ?2, ?3)
+         ON CONFLICT (tenant_id, grant_id) DO UPDATE
+         SET keep_until = max(keep_until, excluded.keep_until)",
+        params![tenant.as_str(), grant.as_str(), keep_until],
+    )?;
+    tx.commit()
+}
+
+/// Records an access token's revocation.
+pub(crate) fn revoke_access_token(
+    conn: &Connection,
+    tenant: &TenantId,
+    jti: &str,
+    keep_until: UnixTime,
+) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO revoked_access_tokens (tenant_id, jti, keep_until)
+         VALUES (?1, ?2, ?3)",
+        params![tenant.as_str(), jti, keep_until],
+    )?;
     Ok(())
+}
+
+/// Whether the token, its grant or its session was revoked: one query.
+pub(crate) fn access_token_revoked(
+    conn: &Connection,
+    tenant: &TenantId,
+    jti: &str,
+    grant: Option<&str>,
+    session: Option<&str>,
+) -> Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE tenant_id = ?1 AND jti = ?2)
+             OR EXISTS (SELECT 1 FROM revoked_grants WHERE tenant_id = ?1 AND grant_id = ?3)
+             OR EXISTS (SELECT 1 FROM sessions
+                        WHERE tenant_id = ?1 AND id = ?4 AND revoked_at IS NOT NULL)",
+    )?
+    .query_row(params![tenant.as_str(), jti, grant, session], |r| r.get(0))
+}
+
+/// Records a client assertion's `jti`; `false` if it was there already.
+pub(crate) fn use_client_assertion(
+    conn: &Connection,
+    tenant: &TenantId,
+    client: &ClientId,
+    jti: &str,
+    expires_at: UnixTime,
+) -> Result<bool> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO client_assertions (tenant_id, client_id, jti, expires_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![tenant.as_str(), client.as_str(), jti, expires_at])?;
+    Ok(inserted == 1)
 }
 
 #[cfg(test)]
@@ -354,7 +416,7 @@ mod tests {
         for t in [&token, &sibling, &other_grant] {
             store.create_refresh_token(&a, t).await?;
         }
-        store.revoke_grant(&a, &GrantId::new("g1")).await?;
+        store.revoke_grant(&a, &GrantId::new("g1"), 10_000).await?;
         for (t, revoked) in [(&token, true), (&sibling, true), (&other_grant, false)] {
             let got = store
                 .refresh_token(&a, &t.token_hash)
@@ -388,7 +450,7 @@ mod tests {
             .await?;
         assert_eq!(result, Rotation::Reused);
         assert!(store.refresh_token(&b, &next.token_hash).await?.is_none());
-        store.revoke_grant(&b, &token.grant_id).await?;
+        store.revoke_grant(&b, &token.grant_id, 10_000).await?;
         let got = store
             .refresh_token(&a, &token.token_hash)
             .await?

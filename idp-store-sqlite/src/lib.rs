@@ -20,6 +20,7 @@
 mod backup;
 mod clients;
 mod codec;
+mod devices;
 mod grants;
 mod migrations;
 mod port;

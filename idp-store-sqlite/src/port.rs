@@ -1,13 +1,14 @@
 //! [`Store`] for [`SqliteStore`]: each method copies its arguments and runs
 //! the SQL of its area module on a blocking thread.
 
-use crate::{SqliteStore, clients, grants, sessions, tenants, users};
+use crate::{SqliteStore, clients, devices, grants, sessions, tenants, users};
 use idp_core::clock::UnixTime;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use idp_core::store::{
-    ClientRecord, CodeRecord, ConsentRecord, InteractionRecord, RefreshTokenRecord, Rotation,
-    SessionRecord, SigningKeyRecord, Store, StoreResult, TakenCode, TenantRecord, UserRecord,
+    AccessTokenRef, ClientRecord, CodeRecord, ConsentRecord, DeviceCodeRecord, DeviceDecision,
+    InteractionRecord, RefreshTokenRecord, Rotation, SessionRecord, SigningKeyRecord, Store,
+    StoreResult, TakenCode, TenantRecord, UserRecord,
 };
 
 impl Store for SqliteStore {
@@ -207,9 +208,134 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn revoke_grant(&self, tenant: &TenantId, grant: &GrantId) -> StoreResult<()> {
+    async fn revoke_grant(
+        &self,
+        tenant: &TenantId,
+        grant: &GrantId,
+        keep_until: UnixTime,
+    ) -> StoreResult<()> {
         let (tenant, grant) = (tenant.clone(), grant.clone());
-        self.run(move |c| grants::revoke_grant(c, &tenant, &grant))
+        self.run(move |c| grants::revoke_grant(c, &tenant, &grant, keep_until))
+            .await
+    }
+
+    async fn revoke_access_token(
+        &self,
+        tenant: &TenantId,
+        jti: &str,
+        keep_until: UnixTime,
+    ) -> StoreResult<()> {
+        let (tenant, jti) = (tenant.clone(), jti.to_owned());
+        self.run(move |c| grants::revoke_access_token(c, &tenant, &jti, keep_until))
+            .await
+    }
+
+    async fn access_token_revoked(
+        &self,
+        tenant: &TenantId,
+        token: AccessTokenRef<'_>,
+    ) -> StoreResult<bool> {
+        let tenant = tenant.clone();
+        let jti = token.jti.to_owned();
+        let grant = token.grant_id.map(|g| g.as_str().to_owned());
+        let session = token.session_id.map(|s| s.as_str().to_owned());
+        self.run(move |c| {
+            grants::access_token_revoked(c, &tenant, &jti, grant.as_deref(), session.as_deref())
+        })
+        .await
+    }
+
+    async fn use_client_assertion(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        jti: &str,
+        expires_at: UnixTime,
+    ) -> StoreResult<bool> {
+        let (tenant, client, jti) = (tenant.clone(), client.clone(), jti.to_owned());
+        self.run(move |c| grants::use_client_assertion(c, &tenant, &client, &jti, expires_at))
+            .await
+    }
+
+    async fn user_sessions(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        now: UnixTime,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let (tenant, user) = (tenant.clone(), user.clone());
+        self.run(move |c| sessions::user_sessions(c, &tenant, &user, now))
+            .await
+    }
+
+    async fn end_session(&self, tenant: &TenantId, id: &SessionId, now: UnixTime) -> StoreResult<()> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.run(move |c| sessions::end_session(c, &tenant, &id, now))
+            .await
+    }
+
+    async fn revoke_session(
+        &self,
+        tenant: &TenantId,
+        id: &SessionId,
+        now: UnixTime,
+    ) -> StoreResult<bool> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.run(move |c| sessions::revoke_session(c, &tenant, &id, now))
+            .await
+    }
+
+    async fn create_device_code(
+        &self,
+        tenant: &TenantId,
+        record: &DeviceCodeRecord,
+    ) -> StoreResult<()> {
+        let (tenant, record) = (tenant.clone(), record.clone());
+        self.run(move |c| devices::create(c, &tenant, &record)).await
+    }
+
+    async fn device_code_by_user_code(
+        &self,
+        tenant: &TenantId,
+        user_code: &str,
+        now: UnixTime,
+    ) -> StoreResult<Option<DeviceCodeRecord>> {
+        let (tenant, code) = (tenant.clone(), user_code.to_owned());
+        self.run(move |c| devices::by_user_code(c, &tenant, &code, now))
+            .await
+    }
+
+    async fn decide_device_code(
+        &self,
+        tenant: &TenantId,
+        user_code: &str,
+        decision: &DeviceDecision,
+        now: UnixTime,
+    ) -> StoreResult<bool> {
+        let (tenant, code, decision) = (tenant.clone(), user_code.to_owned(), decision.clone());
+        self.run(move |c| devices::decide(c, &tenant, &code, &decision, now))
+            .await
+    }
+
+    async fn poll_device_code(
+        &self,
+        tenant: &TenantId,
+        device_code: &SecretHash,
+        now: UnixTime,
+    ) -> StoreResult<Option<DeviceCodeRecord>> {
+        let (tenant, hash) = (tenant.clone(), *device_code);
+        self.run(move |c| devices::poll(c, &tenant, &hash, now))
+            .await
+    }
+
+    async fn set_device_interval(
+        &self,
+        tenant: &TenantId,
+        device_code: &SecretHash,
+        interval: i64,
+    ) -> StoreResult<()> {
+        let (tenant, hash) = (tenant.clone(), *device_code);
+        self.run(move |c| devices::set_interval(c, &tenant, &hash, interval))
             .await
     }
 }

@@ -41,7 +41,7 @@ pub(crate) fn session_by_secret(
 ) -> Result<Option<SessionRecord>> {
     conn.prepare_cached(&format!(
         "SELECT {SESSION_COLUMNS} FROM sessions
-         WHERE tenant_id = ?1 AND secret_hash = ?2 AND expires_at > ?3"
+         WHERE tenant_id = ?1 AND secret_hash = ?2 AND expires_at > ?3 AND ended_at IS NULL"
     ))?
     .query_row(
         params![tenant.as_str(), secret.as_bytes(), now],
@@ -59,7 +59,7 @@ pub(crate) fn session(
 ) -> Result<Option<SessionRecord>> {
     conn.prepare_cached(&format!(
         "SELECT {SESSION_COLUMNS} FROM sessions
-         WHERE tenant_id = ?1 AND id = ?2 AND expires_at > ?3"
+         WHERE tenant_id = ?1 AND id = ?2 AND expires_at > ?3 AND ended_at IS NULL"
     ))?
     .query_row(params![tenant.as_str(), id.as_str(), now], session_from_row)
     .optional()
@@ -77,6 +77,58 @@ pub(crate) fn touch_auth(
         params![tenant.as_str(), id.as_str(), auth_time],
     )?;
     Ok(())
+}
+
+/// A user's live sessions, newest first.
+pub(crate) fn user_sessions(
+    conn: &Connection,
+    tenant: &TenantId,
+    user: &UserId,
+    now: UnixTime,
+) -> Result<Vec<SessionRecord>> {
+    conn.prepare_cached(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions
+         WHERE tenant_id = ?1 AND user_id = ?2 AND expires_at > ?3 AND ended_at IS NULL
+         ORDER BY created_at DESC, id"
+    ))?
+    .query_map(params![tenant.as_str(), user.as_str(), now], session_from_row)?
+    .collect()
+}
+
+/// Ends a session (logout); an ended session is left as it was.
+pub(crate) fn end_session(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: &SessionId,
+    now: UnixTime,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE sessions SET ended_at = ?3
+         WHERE tenant_id = ?1 AND id = ?2 AND ended_at IS NULL",
+        params![tenant.as_str(), id.as_str(), now],
+    )?;
+    Ok(())
+}
+
+/// Revokes a live session and its refresh tokens in one transaction.
+pub(crate) fn revoke_session(
+    conn: &mut Connection,
+    tenant: &TenantId,
+    id: &SessionId,
+    now: UnixTime,
+) -> Result<bool> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let changed = tx.execute(
+        "UPDATE sessions SET revoked_at = ?3, ended_at = coalesce(ended_at, ?3)
+         WHERE tenant_id = ?1 AND id = ?2 AND revoked_at IS NULL AND expires_at > ?3",
+        params![tenant.as_str(), id.as_str(), now],
+    )?;
+    tx.execute(
+        "UPDATE refresh_tokens SET revoked = 1 WHERE tenant_id = ?1 AND session_id = ?2",
+        params![tenant.as_str(), id.as_str()],
+    )?;
+    tx.commit()?;
+    Ok(changed == 1)
 }
 
 fn session_from_row(r: &Row<'_>) -> Result<SessionRecord> {

@@ -68,6 +68,11 @@ pub(crate) fn client_record(id: &str) -> ClientRecord {
         ],
         require_pkce: false,
         id_token_alg: SigningAlg::Es256,
+        allowed_scopes: vec!["read".to_owned()],
+        audiences: vec!["https://api.example".to_owned()],
+        jwks: Some(r#"{"keys":[]}"#.to_owned()),
+        jwks_uri: None,
+        post_logout_redirect_uris: vec!["https://rp.example/bye".to_owned()],
         created_at: 1_700_000_100,
     }
 }

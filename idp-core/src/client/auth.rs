@@ -1,8 +1,12 @@
-//! Client authentication at the token endpoint (RFC 6749 §2.3):
-//! `client_secret_basic`, `client_secret_post`, and `none` for public clients.
+//! Client authentication at the token, revocation, introspection and device
+//! authorization endpoints (RFC 6749 §2.3): `client_secret_basic`,
+//! `client_secret_post`, `private_key_jwt` (RFC 7523), and `none` for
+//! public clients.
 
+use super::assertion::{self, JWT_BEARER};
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::ClientId;
+use crate::provider::Provider;
 use crate::store::{ClientRecord, Store};
 use crate::tenant::TenantContext;
 use crate::wire::Params;
@@ -14,14 +18,20 @@ const INVALID_CLIENT: OAuthError =
     OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
 
 /// The credentials a request carries.
-struct Credentials {
-    client_id: String,
-    secret: Option<String>,
+#[derive(Debug)]
+enum Credentials {
+    /// A client id with a secret (Basic or body), or without one (public client).
+    Secret {
+        client_id: String,
+        secret: Option<String>,
+    },
+    /// A signed JWT (`client_assertion`).
+    Assertion { client_id: String, assertion: String },
 }
 
 /// RFC 6749 §2.3.1: the Basic user name and password are the
 /// form-urlencoded client id and secret.
-fn basic_credentials(value: &str) -> Result<Credentials, OAuthError> {
+fn basic_credentials(value: &str) -> Result<(String, String), OAuthError> {
     let encoded = value
         .strip_prefix("Basic ")
         .or_else(|| value.strip_prefix("basic "))
@@ -37,33 +47,57 @@ fn basic_credentials(value: &str) -> Result<Credentials, OAuthError> {
             .map(|(_, v)| v.into_owned())
             .unwrap_or_default()
     };
-    Ok(Credentials {
-        client_id: decode(id),
-        secret: Some(decode(secret)),
-    })
+    Ok((decode(id), decode(secret)))
 }
 
 fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, OAuthError> {
     let body_id = params.single("client_id")?;
     let body_secret = params.single("client_secret")?;
-    if let Some(header) = headers.get(http::header::AUTHORIZATION) {
-        let header = header.to_str().map_err(|_| INVALID_CLIENT)?;
-        if header.len() > 6 && header[..6].eq_ignore_ascii_case("basic ") {
-            if body_secret.is_some() {
-                // RFC 6749 §2.3: a client MUST NOT use more than one method.
-                return Err(OAuthError::invalid_request(
-                    "client used more than one authentication method",
-                ));
-            }
-            let creds = basic_credentials(header)?;
-            if body_id.is_some_and(|id| id != creds.client_id) {
-                return Err(INVALID_CLIENT);
-            }
-            return Ok(creds);
+    let assertion = params.single("client_assertion")?;
+    let assertion_type = params.single("client_assertion_type")?;
+    let basic = match headers.get(http::header::AUTHORIZATION) {
+        Some(h) => {
+            let h = h.to_str().map_err(|_| INVALID_CLIENT)?;
+            (h.len() > 6 && h[..6].eq_ignore_ascii_case("basic ")).then_some(h)
         }
+        None => None,
+    };
+    // RFC 6749 §2.3: a client MUST NOT use more than one method.
+    let methods = usize::from(basic.is_some())
+        + usize::from(body_secret.is_some())
+        + usize::from(assertion.is_some());
+    if methods > 1 {
+        return Err(OAuthError::invalid_request(
+            "client used more than one authentication method",
+        ));
+    }
+    if let Some(assertion) = assertion {
+        if assertion_type != Some(JWT_BEARER) {
+            return Err(OAuthError::invalid_request(
+                "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ));
+        }
+        let client_id = assertion::claimed_client_id(assertion)?;
+        if body_id.is_some_and(|id| id != client_id) {
+            return Err(INVALID_CLIENT);
+        }
+        return Ok(Credentials::Assertion {
+            client_id,
+            assertion: assertion.to_owned(),
+        });
+    }
+    if let Some(header) = basic {
+        let (client_id, secret) = basic_credentials(header)?;
+        if body_id.is_some_and(|id| id != client_id) {
+            return Err(INVALID_CLIENT);
+        }
+        return Ok(Credentials::Secret {
+            client_id,
+            secret: Some(secret),
+        });
     }
     match body_id {
-        Some(id) => Ok(Credentials {
+        Some(id) => Ok(Credentials::Secret {
             client_id: id.to_owned(),
             secret: body_secret.map(str::to_owned),
         }),
@@ -74,24 +108,48 @@ fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, OAut
     }
 }
 
-/// Authenticates the client of a token-endpoint request. Unknown clients,
-/// wrong secrets, a confidential client without a secret or a public client
-/// with one all give 401 `invalid_client` (RFC 6749 §5.2).
-pub async fn authenticate<S: Store>(
-    store: &S,
-    tenant: &TenantContext,
-    headers: &HeaderMap,
-    params: &Params,
-) -> Result<ClientRecord, OAuthError> {
-    let creds = credentials(headers, params)?;
-    let client = store
-        .client(&tenant.record.id, &ClientId::new(creds.client_id))
-        .await?
-        .ok_or(INVALID_CLIENT)?;
-    match (&client.secret_hash, creds.secret.as_deref()) {
-        (Some(hash), Some(secret)) if hash.matches(secret) => Ok(client),
-        (None, None) => Ok(client),
-        _ => Err(INVALID_CLIENT),
+impl<S: Store> Provider<S> {
+    /// Authenticates the client of a request to `endpoint` (its full URL,
+    /// an acceptable `aud` of an assertion). Unknown clients, wrong secrets or
+    /// assertions, a confidential client without credentials or a public
+    /// client with some all give 401 `invalid_client` (RFC 6749 §5.2).
+    pub(crate) async fn authenticate_client(
+        &self,
+        tenant: &TenantContext,
+        headers: &HeaderMap,
+        params: &Params,
+        endpoint: &str,
+    ) -> Result<ClientRecord, OAuthError> {
+        let creds = credentials(headers, params)?;
+        let client_id = match &creds {
+            Credentials::Secret { client_id, .. } | Credentials::Assertion { client_id, .. } => {
+                client_id
+            }
+        };
+        let client = self
+            .store
+            .client(&tenant.record.id, &ClientId::new(client_id.as_str()))
+            .await?
+            .ok_or(INVALID_CLIENT)?;
+        match &creds {
+            Credentials::Assertion { assertion, .. } => {
+                self.verify_client_assertion(tenant, &client, assertion, endpoint)
+                    .await?;
+                Ok(client)
+            }
+            Credentials::Secret { secret, .. } => {
+                match (&client.secret_hash, secret.as_deref()) {
+                    (Some(hash), Some(secret)) if hash.matches(secret) => Ok(client),
+                    (None, None)
+                        if client.auth_method
+                            == crate::store::TokenEndpointAuthMethod::None =>
+                    {
+                        Ok(client)
+                    }
+                    _ => Err(INVALID_CLIENT),
+                }
+            }
+        }
     }
 }
 
@@ -103,9 +161,9 @@ mod tests {
     fn basic_credentials_are_form_decoded() -> Result<(), OAuthError> {
         // "my%3Aclient:s%2Bcr%20t" -> id "my:client", secret "s+cr t"
         let value = format!("Basic {}", STANDARD.encode("my%3Aclient:s%2Bcr%20t"));
-        let c = basic_credentials(&value)?;
-        assert_eq!(c.client_id, "my:client");
-        assert_eq!(c.secret.as_deref(), Some("s+cr t"));
+        let (id, secret) = basic_credentials(&value)?;
+        assert_eq!(id, "my:client");
+        assert_eq!(secret, "s+cr t");
         assert!(basic_credentials("Basic !!!").is_err());
         assert!(basic_credentials(&format!("Basic {}", STANDARD.encode("nocolon"))).is_err());
         Ok(())

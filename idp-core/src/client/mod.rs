@@ -1,5 +1,6 @@
 //! The tenant's client registry: registering clients and authenticating them.
 
+pub mod assertion;
 pub mod auth;
 
 use crate::crypto::{random, secret::SecretHash};
@@ -25,8 +26,19 @@ pub struct NewClient {
     /// ID-token signing algorithm.
     pub id_token_alg: SigningAlg,
     /// Token endpoint authentication method for confidential clients
-    /// (default `client_secret_basic`; `client_secret_post` is accepted too).
+    /// (default `client_secret_basic`; `client_secret_post` is accepted too;
+    /// `private_key_jwt` needs `jwks` or `jwks_uri` and gets no secret).
     pub auth_method: Option<TokenEndpointAuthMethod>,
+    /// Scopes the client may ask for with `client_credentials`.
+    pub allowed_scopes: Vec<String>,
+    /// Audiences its client-credentials tokens may name; the first is the default.
+    pub audiences: Vec<String>,
+    /// Its public keys, a JWK Set document (for `private_key_jwt`).
+    pub jwks: Option<String>,
+    /// Where it publishes its JWK Set (for `private_key_jwt`).
+    pub jwks_uri: Option<String>,
+    /// Registered `post_logout_redirect_uri`s, matched exactly.
+    pub post_logout_redirect_uris: Vec<String>,
 }
 
 impl NewClient {
@@ -40,6 +52,11 @@ impl NewClient {
             require_pkce: true,
             id_token_alg: SigningAlg::Rs256,
             auth_method: None,
+            allowed_scopes: Vec::new(),
+            audiences: Vec::new(),
+            jwks: None,
+            jwks_uri: None,
+            post_logout_redirect_uris: Vec::new(),
         }
     }
 }
@@ -101,31 +118,82 @@ impl<S: Store> Provider<S> {
                 "PKCE cannot be turned off for a public client (RFC 9700 §2.1.1)".into(),
             ));
         }
-        let (secret, secret_hash, auth_method) = if new.public {
-            (None, None, TokenEndpointAuthMethod::None)
-        } else {
-            let secret = random::secret();
-            let hash = SecretHash::of(&secret);
-            let method = match new.auth_method {
-                Some(TokenEndpointAuthMethod::None) => {
+        for uri in &new.post_logout_redirect_uris {
+            validate_redirect_uri(uri)?;
+        }
+        if new.public && grant_types.contains(&GrantType::ClientCredentials) {
+            return Err(AdminError::Invalid(
+                "client_credentials is for confidential clients only (RFC 6749 §4.4)".into(),
+            ));
+        }
+        for scope in &new.allowed_scopes {
+            if !crate::scope::is_valid_token(scope) {
+                return Err(AdminError::Invalid(format!("'{scope}' is not a valid scope")));
+            }
+        }
+        for audience in &new.audiences {
+            if audience.is_empty() || audience.chars().any(char::is_whitespace) {
+                return Err(AdminError::Invalid(format!("'{audience}' is not a valid audience")));
+            }
+        }
+        let method = match (new.public, new.auth_method) {
+            (true, None | Some(TokenEndpointAuthMethod::None)) => TokenEndpointAuthMethod::None,
+            (true, Some(m)) => {
+                return Err(AdminError::Invalid(format!(
+                    "a public client cannot use auth method '{}'",
+                    m.as_str()
+                )));
+            }
+            (false, Some(TokenEndpointAuthMethod::None)) => {
+                return Err(AdminError::Invalid(
+                    "a confidential client cannot use auth method 'none'".into(),
+                ));
+            }
+            (false, Some(m)) => m,
+            (false, None) => TokenEndpointAuthMethod::ClientSecretBasic,
+        };
+        if method == TokenEndpointAuthMethod::PrivateKeyJwt {
+            match (&new.jwks, &new.jwks_uri) {
+                (Some(jwks), None) => {
+                    crate::jwks::PublicKeySet::parse(jwks.as_bytes())
+                        .map_err(|e| AdminError::Invalid(format!("jwks: {e}")))?;
+                }
+                (None, Some(uri)) => {
+                    let parsed = url::Url::parse(uri)
+                        .map_err(|e| AdminError::Invalid(format!("jwks_uri: {e}")))?;
+                    if !matches!(parsed.scheme(), "https" | "http") {
+                        return Err(AdminError::Invalid("jwks_uri must be an http(s) URL".into()));
+                    }
+                }
+                _ => {
                     return Err(AdminError::Invalid(
-                        "a confidential client cannot use auth method 'none'".into(),
+                        "private_key_jwt needs exactly one of jwks and jwks_uri".into(),
                     ));
                 }
-                Some(m) => m,
-                None => TokenEndpointAuthMethod::ClientSecretBasic,
-            };
-            (Some(secret), Some(hash), method)
+            }
+        }
+        let (secret, secret_hash) = match method {
+            TokenEndpointAuthMethod::ClientSecretBasic | TokenEndpointAuthMethod::ClientSecretPost => {
+                let secret = random::secret();
+                let hash = SecretHash::of(&secret);
+                (Some(secret), Some(hash))
+            }
+            TokenEndpointAuthMethod::PrivateKeyJwt | TokenEndpointAuthMethod::None => (None, None),
         };
         let client = ClientRecord {
             id: ClientId::generate(),
             name: new.name.trim().to_owned(),
             secret_hash,
-            auth_method,
+            auth_method: method,
             redirect_uris: new.redirect_uris,
             grant_types,
             require_pkce: new.public || new.require_pkce,
             id_token_alg: new.id_token_alg,
+            allowed_scopes: new.allowed_scopes,
+            audiences: new.audiences,
+            jwks: new.jwks,
+            jwks_uri: new.jwks_uri,
+            post_logout_redirect_uris: new.post_logout_redirect_uris,
             created_at: self.clock.now(),
         };
         self.store.create_client(&tenant.record.id, &client).await?;

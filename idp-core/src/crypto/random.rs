@@ -27,6 +27,23 @@ pub fn secret() -> String {
     token(32)
 }
 
+/// `len` characters drawn uniformly from `alphabet` (rejection sampling, so
+/// no character is more likely than another).
+pub fn from_alphabet(alphabet: &[u8], len: usize) -> String {
+    let n = alphabet.len().clamp(1, 256);
+    // The largest multiple of n that fits in a byte: bytes above it are redrawn.
+    let limit = 256 - 256 % n;
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        for b in bytes::<32>() {
+            if usize::from(b) < limit && out.len() < len {
+                out.push(char::from(alphabet[usize::from(b) % n]));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

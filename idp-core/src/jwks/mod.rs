@@ -5,8 +5,10 @@
 //! ring (and in the JWKS) so that tokens they signed keep verifying until they
 //! expire; rotation on a schedule comes with the background jobs.
 
+mod public_key;
 mod signing_key;
 
+pub use public_key::{JwkError, PublicKeySet};
 pub use signing_key::{KeyError, SigningAlg, SigningKey};
 
 use bytes::Bytes;

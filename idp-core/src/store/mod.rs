@@ -190,10 +190,102 @@ pub trait Store: Send + Sync + 'static {
         new: &RefreshTokenRecord,
         now: UnixTime,
     ) -> impl Future<Output = StoreResult<Rotation>> + Send;
-    /// Revokes every refresh token of a grant.
+    /// Revokes a grant: every refresh token of it, and (through a record kept
+    /// until `keep_until`, when its last access token has expired) every
+    /// access token issued from it.
     fn revoke_grant(
         &self,
         tenant: &TenantId,
         grant: &GrantId,
+        keep_until: UnixTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Records one access token as revoked until its expiry.
+    fn revoke_access_token(
+        &self,
+        tenant: &TenantId,
+        jti: &str,
+        keep_until: UnixTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Whether the access token, its grant or its session was revoked.
+    fn access_token_revoked(
+        &self,
+        tenant: &TenantId,
+        token: AccessTokenRef<'_>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Records a client assertion's `jti` until `expires_at`; `false` if the
+    /// client used it before (RFC 7523 §3 replay protection).
+    fn use_client_assertion(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        jti: &str,
+        expires_at: UnixTime,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // Session control.
+
+    /// A user's live sessions at `now`, newest first.
+    fn user_sessions(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<Vec<SessionRecord>>> + Send;
+    /// Ends a session (logout): its cookie stops working; tokens stay as they are.
+    fn end_session(
+        &self,
+        tenant: &TenantId,
+        id: &SessionId,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Revokes a session, atomically: it ends, its refresh tokens are revoked
+    /// and its access tokens count as revoked. `false` if there was no such
+    /// live session.
+    fn revoke_session(
+        &self,
+        tenant: &TenantId,
+        id: &SessionId,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // Device authorization (RFC 8628).
+
+    /// Stores a device authorization; `Conflict` if the user code is taken.
+    fn create_device_code(
+        &self,
+        tenant: &TenantId,
+        record: &DeviceCodeRecord,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A pending, unexpired device authorization by its normalized user code.
+    fn device_code_by_user_code(
+        &self,
+        tenant: &TenantId,
+        user_code: &str,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<Option<DeviceCodeRecord>>> + Send;
+    /// Records the user's decision if the authorization is still pending and
+    /// unexpired; `false` otherwise.
+    fn decide_device_code(
+        &self,
+        tenant: &TenantId,
+        user_code: &str,
+        decision: &DeviceDecision,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// A device poll, atomically: returns the record as it was, sets its
+    /// `last_poll_at` to `now`, and if it was approved, unconsumed and
+    /// unexpired, marks it consumed at `now` (so only one poll redeems it).
+    fn poll_device_code(
+        &self,
+        tenant: &TenantId,
+        device_code: &SecretHash,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<Option<DeviceCodeRecord>>> + Send;
+    /// Sets a new polling interval after a `slow_down`.
+    fn set_device_interval(
+        &self,
+        tenant: &TenantId,
+        device_code: &SecretHash,
+        interval: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }

@@ -43,6 +43,8 @@ pub enum TokenEndpointAuthMethod {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body (RFC 6749 §2.3.1).
     ClientSecretPost,
+    /// A JWT signed with a key the client registered (RFC 7523 §2.2, OIDC Core §9).
+    PrivateKeyJwt,
     /// A public client: no secret (RFC 6749 §2.1).
     None,
 }
@@ -53,6 +55,7 @@ impl TokenEndpointAuthMethod {
         match self {
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
             Self::None => "none",
         }
     }
@@ -62,6 +65,7 @@ impl TokenEndpointAuthMethod {
         match s {
             "client_secret_basic" => Some(Self::ClientSecretBasic),
             "client_secret_post" => Some(Self::ClientSecretPost),
+            "private_key_jwt" => Some(Self::PrivateKeyJwt),
             "none" => Some(Self::None),
             _ => None,
         }
@@ -75,9 +79,9 @@ pub enum GrantType {
     AuthorizationCode,
     /// RFC 6749 §6.
     RefreshToken,
-    /// RFC 6749 §4.4 (served from the next issue on).
+    /// RFC 6749 §4.4.
     ClientCredentials,
-    /// RFC 8628 (served from the next issue on).
+    /// RFC 8628.
     DeviceCode,
 }
 
@@ -123,6 +127,17 @@ pub struct ClientRecord {
     pub require_pkce: bool,
     /// ID-token signing algorithm (`id_token_signed_response_alg`).
     pub id_token_alg: SigningAlg,
+    /// Scopes the client may request with `client_credentials` (RFC 6749 §4.4.2).
+    pub allowed_scopes: Vec<String>,
+    /// Audiences (resource servers) the client's client-credentials tokens
+    /// may name; the first is the default.
+    pub audiences: Vec<String>,
+    /// The client's public keys as a JWK Set document, for `private_key_jwt`.
+    pub jwks: Option<String>,
+    /// Where the client publishes its JWK Set, for `private_key_jwt`.
+    pub jwks_uri: Option<String>,
+    /// Where the client may send the browser after logout (RP-Initiated Logout §3).
+    pub post_logout_redirect_uris: Vec<String>,
     /// Creation time.
     pub created_at: UnixTime,
 }
@@ -264,4 +279,98 @@ pub enum Rotation {
     /// The old token had already been consumed or revoked: nothing stored.
     /// The caller revokes the family (RFC 9700 §4.14.2).
     Reused,
+}
+
+/// Where a device authorization stands (RFC 8628 §3.4-§3.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceStatus {
+    /// Waiting for the user.
+    Pending,
+    /// The user approved on the verification page.
+    Approved,
+    /// The user denied.
+    Denied,
+}
+
+impl DeviceStatus {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Denied => "denied",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "approved" => Some(Self::Approved),
+            "denied" => Some(Self::Denied),
+            _ => None,
+        }
+    }
+}
+
+/// A device authorization (RFC 8628 §3.2): found by the hash of its device
+/// code when the device polls, by its user code when the user types it.
+#[derive(Clone, Debug)]
+pub struct DeviceCodeRecord {
+    /// Hash of the device code.
+    pub device_code_hash: SecretHash,
+    /// The user code, normalized (uppercase, no dash).
+    pub user_code: String,
+    /// The grant the tokens will belong to.
+    pub grant_id: GrantId,
+    /// The device's client.
+    pub client_id: ClientId,
+    /// Requested scope, space-separated.
+    pub scope: String,
+    /// Where it stands.
+    pub status: DeviceStatus,
+    /// Who approved, once approved.
+    pub user_id: Option<UserId>,
+    /// The session the approval was made in.
+    pub session_id: Option<SessionId>,
+    /// Time of the approving user's authentication.
+    pub auth_time: Option<UnixTime>,
+    /// Minimum seconds between polls (raised by `slow_down`, RFC 8628 §3.5).
+    pub interval: i64,
+    /// When the device last polled.
+    pub last_poll_at: Option<UnixTime>,
+    /// When the device redeemed it; a device code is redeemable once.
+    pub consumed_at: Option<UnixTime>,
+    /// Creation time.
+    pub created_at: UnixTime,
+    /// Expiry.
+    pub expires_at: UnixTime,
+}
+
+/// The user's answer on the verification page.
+#[derive(Clone, Debug)]
+pub enum DeviceDecision {
+    /// Approved by this user, in this session.
+    Approve {
+        /// The user.
+        user_id: UserId,
+        /// The session.
+        session_id: SessionId,
+        /// When the user authenticated.
+        auth_time: UnixTime,
+    },
+    /// Denied.
+    Deny,
+}
+
+/// What identifies an access token for revocation checks: its own `jti`,
+/// the grant it came from and the session it belongs to.
+#[derive(Clone, Copy, Debug)]
+pub struct AccessTokenRef<'a> {
+    /// The token's `jti`.
+    pub jti: &'a str,
+    /// Its grant, absent for client credentials.
+    pub grant_id: Option<&'a GrantId>,
+    /// Its session, absent for client credentials.
+    pub session_id: Option<&'a SessionId>,
 }

@@ -36,7 +36,7 @@ impl<S: Store> Provider<S> {
             TakenCode::Unknown => return Err(INVALID_CODE),
             TakenCode::AlreadyUsed(r) => {
                 // RFC 6749 §4.1.2: revoke the tokens issued from this code.
-                self.store.revoke_grant(tenant_id, &r.grant_id).await?;
+                self.revoke_grant(tenant, &r.grant_id).await?;
                 return Err(INVALID_CODE);
             }
         };

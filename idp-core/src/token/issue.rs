@@ -15,15 +15,15 @@ use crate::tenant::TenantContext;
 use serde::Serialize;
 
 #[derive(Serialize)]
-struct TokenResponse<'a> {
-    access_token: &'a str,
-    token_type: &'static str,
-    expires_in: i64,
-    scope: &'a str,
+pub(super) struct TokenResponse<'a> {
+    pub access_token: &'a str,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub scope: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    id_token: Option<&'a str>,
+    pub id_token: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<&'a str>,
+    pub refresh_token: Option<&'a str>,
 }
 
 /// The grant being served.
@@ -93,6 +93,7 @@ impl<S: Store> Provider<S> {
                 jti: access_token::new_jti(),
                 auth_time: Some(g.auth_time),
                 sid: Some(g.session_id.as_str().to_owned()),
+                gid: Some(g.grant_id.as_str().to_owned()),
             },
         )?;
         let id_token = if g.scopes.contains("openid") {

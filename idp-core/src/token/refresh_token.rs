@@ -35,7 +35,7 @@ impl<S: Store> Provider<S> {
             return Err(INVALID_TOKEN);
         }
         if record.consumed_at.is_some() {
-            self.store.revoke_grant(tenant_id, &record.grant_id).await?;
+            self.revoke_grant(tenant, &record.grant_id).await?;
             return Err(OAuthError::invalid_grant(
                 "refresh token was already used; the grant is revoked",
             ));
@@ -78,7 +78,7 @@ impl<S: Store> Provider<S> {
             Rotation::Rotated => self.token_response(tenant, &grant, Some(&new.token), now),
             Rotation::Reused => {
                 // Lost a race with another use of the same token: that is reuse too.
-                self.store.revoke_grant(tenant_id, &record.grant_id).await?;
+                self.revoke_grant(tenant, &record.grant_id).await?;
                 Err(OAuthError::invalid_grant(
                     "refresh token was already used; the grant is revoked",
                 ))

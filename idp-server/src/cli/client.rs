@@ -32,9 +32,25 @@ pub enum ClientCommand {
         /// ID-token signing algorithm: RS256 (default), ES256 or EdDSA.
         #[arg(long, default_value = "RS256")]
         id_token_alg: String,
-        /// Token endpoint auth method: client_secret_basic (default) or client_secret_post.
+        /// Token endpoint auth method: client_secret_basic (default),
+        /// client_secret_post, or private_key_jwt (with --jwks or --jwks-uri).
         #[arg(long)]
         auth_method: Option<String>,
+        /// Scope the client may request with client_credentials (repeatable).
+        #[arg(long = "scope")]
+        scopes: Vec<String>,
+        /// Audience its client-credentials tokens may name (repeatable; the first is the default).
+        #[arg(long = "audience")]
+        audiences: Vec<String>,
+        /// The client's public keys, a JWK Set as JSON (for private_key_jwt).
+        #[arg(long)]
+        jwks: Option<String>,
+        /// Where the client publishes its JWK Set (for private_key_jwt).
+        #[arg(long)]
+        jwks_uri: Option<String>,
+        /// Where the browser may go after logout, matched exactly (repeatable).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -51,6 +67,11 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
         no_pkce,
         id_token_alg,
         auth_method,
+        scopes,
+        audiences,
+        jwks,
+        jwks_uri,
+        post_logout_redirect_uris,
         json,
     } = command;
     let grant_types = grant_types
@@ -78,6 +99,11 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
         require_pkce: !no_pkce,
         id_token_alg,
         auth_method,
+        allowed_scopes: scopes,
+        audiences,
+        jwks,
+        jwks_uri,
+        post_logout_redirect_uris,
     };
     let created = provider(config)?.create_client(&tenant, new).await?;
     let c = &created.client;
@@ -88,10 +114,14 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
             "name": c.name,
             "redirect_uris": c.redirect_uris,
             "grant_types": c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
-            "public": c.secret_hash.is_none(),
+            "public": c.auth_method == TokenEndpointAuthMethod::None,
             "require_pkce": c.require_pkce,
             "id_token_signed_response_alg": c.id_token_alg.as_str(),
             "token_endpoint_auth_method": c.auth_method.as_str(),
+            "scopes": c.allowed_scopes,
+            "audiences": c.audiences,
+            "jwks_uri": c.jwks_uri,
+            "post_logout_redirect_uris": c.post_logout_redirect_uris,
         }));
     } else {
         println!("client_id:     {}", c.id);
@@ -100,7 +130,10 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
                 println!("client_secret: {s}");
                 println!("(the secret is shown only now; it is stored hashed)");
             }
-            None => println!("public client: no secret; PKCE (S256) required"),
+            None if c.auth_method == TokenEndpointAuthMethod::None => {
+                println!("public client: no secret; PKCE (S256) required")
+            }
+            None => println!("authenticates with private_key_jwt: no secret"),
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 
 mod backup;
 mod client;
+mod session;
 mod tenant;
 mod user;
 
@@ -37,6 +38,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// List and revoke login sessions.
+    #[command(subcommand)]
+    Session(session::SessionCommand),
     /// Take a consistent online copy of the database.
     Backup {
         /// Destination file.
@@ -94,6 +98,7 @@ pub async fn run(config: &Config, command: Command) -> Result<(), CliError> {
         Command::Tenant(c) => tenant::run(config, c).await,
         Command::Client(c) => client::run(config, c).await,
         Command::User(c) => user::run(config, c).await,
+        Command::Session(c) => session::run(config, c).await,
         Command::Backup { path } => backup::run(config, &path).await,
     }
 }

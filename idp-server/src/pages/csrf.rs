@@ -35,6 +35,19 @@ pub fn token(headers: &HeaderMap, path: &str, secure: bool) -> CsrfToken {
     }
 }
 
+/// Adds the token's cookie to a page response when the token is new.
+pub fn attach(
+    mut res: http::Response<bytes::Bytes>,
+    token: &CsrfToken,
+) -> http::Response<bytes::Bytes> {
+    if let Some(c) = &token.set_cookie
+        && let Ok(v) = http::HeaderValue::from_str(c)
+    {
+        res.headers_mut().append(http::header::SET_COOKIE, v);
+    }
+    res
+}
+
 /// Whether the form's `csrf` field equals the cookie, compared in constant time.
 pub fn verify(headers: &HeaderMap, form: &Params) -> bool {
     match (

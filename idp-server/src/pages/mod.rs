@@ -1,50 +1,86 @@
-//! The pages a person sees during sign-in: login and consent. They render an
-//! interaction that idp-core suspended and hand the answers back to it; no
-//! protocol decision is made here. Plain HTML forms, no JavaScript, stable
-//! ids (`username`, `password`, `allow`, `deny`) for browser automation.
+//! The pages a person sees: login and consent ([`interaction`]), device code
+//! entry ([`device`]) and logout confirmation ([`logout`]). They render what
+//! idp-core hands them and hand the answers back; no protocol decision is
+//! made here. Plain HTML forms, no JavaScript, stable ids (`username`,
+//! `password`, `user_code`, `allow`, `deny`) for browser automation.
 
 pub mod csrf;
+pub mod device;
+pub mod interaction;
+pub mod logout;
 
-use crate::app::App;
 use askama::Template;
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, StatusCode};
-use idp_core::wire::Params;
-use idp_core::{InteractionView, LoginOutcome, PageError, Stage};
+use http::{HeaderValue, Response, StatusCode};
+use idp_core::PageError;
 
 #[derive(Template)]
 #[template(path = "login.html")]
-struct LoginPage<'a> {
-    tenant_name: &'a str,
-    client_name: &'a str,
-    action: String,
-    cancel_action: String,
-    csrf: &'a str,
-    username: &'a str,
-    error: Option<&'a str>,
+pub(crate) struct LoginPage<'a> {
+    pub(crate) tenant_name: &'a str,
+    pub(crate) client_name: &'a str,
+    pub(crate) action: String,
+    pub(crate) cancel_action: Option<String>,
+    pub(crate) hidden: Vec<(&'a str, &'a str)>,
+    pub(crate) csrf: &'a str,
+    pub(crate) username: &'a str,
+    pub(crate) error: Option<&'a str>,
 }
 
 #[derive(Template)]
 #[template(path = "consent.html")]
-struct ConsentPage<'a> {
-    tenant_name: &'a str,
-    client_name: &'a str,
-    user_email: &'a str,
-    scopes: Vec<(&'a str, &'static str)>,
-    action: String,
-    csrf: &'a str,
+pub(crate) struct ConsentPage<'a> {
+    pub(crate) tenant_name: &'a str,
+    pub(crate) client_name: &'a str,
+    pub(crate) user_email: &'a str,
+    pub(crate) scopes: Vec<(&'a str, &'static str)>,
+    pub(crate) action: String,
+    pub(crate) csrf: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "message.html")]
-struct MessagePage<'a> {
-    tenant_name: &'a str,
-    title: &'a str,
-    message: &'a str,
+pub(crate) struct MessagePage<'a> {
+    pub(crate) tenant_name: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) message: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "device_entry.html")]
+pub(crate) struct DeviceEntryPage<'a> {
+    pub(crate) tenant_name: &'a str,
+    pub(crate) action: String,
+    pub(crate) csrf: &'a str,
+    pub(crate) user_code: &'a str,
+    pub(crate) error: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "device_confirm.html")]
+pub(crate) struct DeviceConfirmPage<'a> {
+    pub(crate) tenant_name: &'a str,
+    pub(crate) client_name: &'a str,
+    pub(crate) user_email: &'a str,
+    pub(crate) user_code: &'a str,
+    pub(crate) scopes: Vec<(&'a str, &'static str)>,
+    pub(crate) action: String,
+    pub(crate) csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "logout_confirm.html")]
+pub(crate) struct LogoutConfirmPage<'a> {
+    pub(crate) tenant_name: &'a str,
+    pub(crate) client_name: Option<&'a str>,
+    pub(crate) user_email: Option<&'a str>,
+    pub(crate) hidden: Vec<(&'a str, &'a str)>,
+    pub(crate) action: String,
+    pub(crate) csrf: &'a str,
 }
 
 /// What a scope lets the application do, in words.
-fn describe(scope: &str) -> &'static str {
+pub(crate) fn describe(scope: &str) -> &'static str {
     match scope {
         "openid" => "Know who you are (your account id)",
         "profile" => "See your name and username",
@@ -55,7 +91,7 @@ fn describe(scope: &str) -> &'static str {
 }
 
 /// Headers every page carries: no caching, no framing, no script at all.
-fn html(status: StatusCode, body: String) -> Response<Bytes> {
+pub(crate) fn html(status: StatusCode, body: String) -> Response<Bytes> {
     let mut res = Response::new(Bytes::from(body));
     *res.status_mut() = status;
     let h = res.headers_mut();
@@ -77,16 +113,26 @@ fn html(status: StatusCode, body: String) -> Response<Bytes> {
     res
 }
 
-fn message(status: StatusCode, title: &str, text: &str) -> Response<Bytes> {
+pub(crate) fn message(status: StatusCode, title: &str, text: &str) -> Response<Bytes> {
+    message_for("Sign in", status, title, text)
+}
+
+/// A message page under the tenant's name.
+pub(crate) fn message_for(
+    tenant_name: &str,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> Response<Bytes> {
     let page = MessagePage {
-        tenant_name: "Sign in",
+        tenant_name,
         title,
         message: text,
     };
     html(status, page.render().unwrap_or_else(|_| text.to_owned()))
 }
 
-fn page_error(e: PageError) -> Response<Bytes> {
+pub(crate) fn page_error(e: PageError) -> Response<Bytes> {
     match e {
         PageError::UnknownTenant | PageError::UnknownInteraction => message(
             StatusCode::NOT_FOUND,
@@ -106,118 +152,20 @@ fn page_error(e: PageError) -> Response<Bytes> {
     }
 }
 
-fn render_view(
-    view: &InteractionView,
-    id: &str,
-    csrf: &csrf::CsrfToken,
-    username: &str,
-    error: Option<&str>,
-) -> Response<Bytes> {
-    let base = format!("{}interaction/{id}", view.tenant_path);
-    let body = match view.stage {
-        Stage::Login => LoginPage {
-            tenant_name: &view.tenant_name,
-            client_name: &view.client_name,
-            action: format!("{base}/login"),
-            cancel_action: format!("{base}/cancel"),
-            csrf: &csrf.value,
-            username: if username.is_empty() {
-                view.login_hint.as_deref().unwrap_or("")
-            } else {
-                username
-            },
-            error,
-        }
-        .render(),
-        Stage::Consent => ConsentPage {
-            tenant_name: &view.tenant_name,
-            client_name: &view.client_name,
-            user_email: view.user_email.as_deref().unwrap_or(""),
-            scopes: view
-                .scopes
-                .iter()
-                .map(|s| (s.as_str(), describe(s)))
-                .collect(),
-            action: format!("{base}/consent"),
-            csrf: &csrf.value,
-        }
-        .render(),
-    };
-    let Ok(body) = body else {
-        return page_error(PageError::Internal);
-    };
-    let status = if error.is_some() {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
-    };
-    let mut res = html(status, body);
-    if let Some(c) = &csrf.set_cookie
-        && let Ok(v) = HeaderValue::from_str(c)
-    {
-        res.headers_mut().append(http::header::SET_COOKIE, v);
-    }
-    res
+
+/// The answer to a form whose CSRF check failed.
+pub(crate) fn csrf_failed() -> Response<Bytes> {
+    message(
+        StatusCode::FORBIDDEN,
+        "This form has expired",
+        "Go back, reload the page and try again.",
+    )
 }
 
-/// Serves `{issuer}/interaction/{id}[/login|/consent|/cancel]`.
-pub async fn interaction(
-    app: &App,
-    req: Request<Bytes>,
-    slug: &str,
-    id: &str,
-    action: Option<&str>,
-) -> Response<Bytes> {
-    let provider = &app.provider;
-    let headers = req.headers();
-    match (req.method().clone(), action) {
-        (Method::GET, None) => match provider.interaction(slug, id, headers).await {
-            Ok(view) => {
-                let token = csrf::token(headers, &view.tenant_path, app.secure_cookies);
-                render_view(&view, id, &token, "", None)
-            }
-            Err(e) => page_error(e),
-        },
-        (Method::POST, Some(step @ ("login" | "consent" | "cancel"))) => {
-            let form = Params::parse(req.body());
-            if !csrf::verify(headers, &form) {
-                return message(
-                    StatusCode::FORBIDDEN,
-                    "This form has expired",
-                    "Go back, reload the page and try again.",
-                );
-            }
-            let result = match step {
-                "login" => {
-                    let username = form.single("username").ok().flatten().unwrap_or("");
-                    let password = form.single("password").ok().flatten().unwrap_or("");
-                    match provider.submit_login(slug, id, username, password).await {
-                        Ok(LoginOutcome::Continue(res)) => Ok(res),
-                        Ok(LoginOutcome::Rejected(view)) => {
-                            let token = csrf::token(headers, &view.tenant_path, app.secure_cookies);
-                            Ok(render_view(
-                                &view,
-                                id,
-                                &token,
-                                username,
-                                Some("Wrong email or password."),
-                            ))
-                        }
-                        Err(e) => Err(e),
-                    }
-                }
-                "consent" => {
-                    let approve = form.single("decision").ok().flatten() == Some("allow");
-                    provider.submit_consent(slug, id, headers, approve).await
-                }
-                _ => provider.cancel_interaction(slug, id).await,
-            };
-            result.unwrap_or_else(page_error)
-        }
-        _ => message(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "Not allowed",
-            "This page cannot be used that way.",
-        ),
+/// Renders a template, or the internal-error page if rendering fails.
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response<Bytes> {
+    match page.render() {
+        Ok(body) => html(status, body),
+        Err(_) => page_error(PageError::Internal),
     }
 }

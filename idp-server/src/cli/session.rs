@@ -1,0 +1,92 @@
+//! `idp-server session list|revoke`: a user's login sessions, and revoking
+//! one or all of them (its refresh tokens die, its access tokens turn
+//! inactive at introspection and userinfo).
+
+use super::{CliError, print_json, provider};
+use crate::config::Config;
+
+/// Session commands.
+#[derive(clap::Subcommand, Debug)]
+pub enum SessionCommand {
+    /// List a user's live sessions, newest first.
+    List {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke one session (by id) or all sessions of a user (--all --email).
+    Revoke {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// The session id (the `sid` claim), as `session list` shows it.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Revoke every session of the user given by --email.
+        #[arg(long, requires = "email")]
+        all: bool,
+        /// The user's email (with --all).
+        #[arg(long)]
+        email: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(super) async fn run(config: &Config, command: SessionCommand) -> Result<(), CliError> {
+    let provider = provider(config)?;
+    match command {
+        SessionCommand::List {
+            tenant,
+            email,
+            json,
+        } => {
+            let sessions = provider.list_sessions(&tenant, &email).await?;
+            if json {
+                print_json(&serde_json::json!({ "sessions": sessions }));
+            } else if sessions.is_empty() {
+                println!("no live sessions");
+            } else {
+                println!("{:<24} {:>12} {:>12}", "id", "auth_time", "expires_at");
+                for s in sessions {
+                    println!("{:<24} {:>12} {:>12}", s.id, s.auth_time, s.expires_at);
+                }
+            }
+        }
+        SessionCommand::Revoke {
+            tenant,
+            id,
+            all,
+            email,
+            json,
+        } => {
+            let revoked = match (id, all, email) {
+                (Some(id), false, _) => {
+                    if !provider.revoke_session(&tenant, &id).await? {
+                        return Err(CliError::Failed(format!("no live session '{id}'")));
+                    }
+                    1
+                }
+                (_, true, Some(email)) => provider.revoke_user_sessions(&tenant, &email).await?,
+                _ => {
+                    return Err(CliError::Failed(
+                        "give a session id, or --all with --email".into(),
+                    ));
+                }
+            };
+            if json {
+                print_json(&serde_json::json!({ "revoked": revoked }));
+            } else {
+                println!("revoked {revoked} session(s)");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! The login and consent pages of an authorization request suspended by
+//! idp-core (an interaction).
+
+use super::{ConsentPage, LoginPage, csrf, describe, html, message, page_error};
+use crate::app::App;
+use askama::Template;
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use idp_core::wire::Params;
+use idp_core::{InteractionView, LoginOutcome, PageError, Stage};
+
+fn render_view(
+    view: &InteractionView,
+    id: &str,
+    csrf: &csrf::CsrfToken,
+    username: &str,
+    error: Option<&str>,
+) -> Response<Bytes> {
+    let base = format!("{}interaction/{id}", view.tenant_path);
+    let body = match view.stage {
+        Stage::Login => LoginPage {
+            tenant_name: &view.tenant_name,
+            client_name: &view.client_name,
+            action: format!("{base}/login"),
+            cancel_action: Some(format!("{base}/cancel")),
+            hidden: Vec::new(),
+            csrf: &csrf.value,
+            username: if username.is_empty() {
+                view.login_hint.as_deref().unwrap_or("")
+            } else {
+                username
+            },
+            error,
+        }
+        .render(),
+        Stage::Consent => ConsentPage {
+            tenant_name: &view.tenant_name,
+            client_name: &view.client_name,
+            user_email: view.user_email.as_deref().unwrap_or(""),
+            scopes: view
+                .scopes
+                .iter()
+                .map(|s| (s.as_str(), describe(s)))
+                .collect(),
+            action: format!("{base}/consent"),
+            csrf: &csrf.value,
+        }
+        .render(),
+    };
+    let Ok(body) = body else {
+        return page_error(PageError::Internal);
+    };
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    csrf::attach(html(status, body), csrf)
+}
+
+/// Serves `{issuer}/interaction/{id}[/login|/consent|/cancel]`.
+pub async fn interaction(
+    app: &App,
+    req: Request<Bytes>,
+    slug: &str,
+    id: &str,
+    action: Option<&str>,
+) -> Response<Bytes> {
+    let provider = &app.provider;
+    let headers = req.headers();
+    match (req.method().clone(), action) {
+        (Method::GET, None) => match provider.interaction(slug, id, headers).await {
+            Ok(view) => {
+                let token = csrf::token(headers, &view.tenant_path, app.secure_cookies);
+                render_view(&view, id, &token, "", None)
+            }
+            Err(e) => page_error(e),
+        },
+        (Method::POST, Some(step @ ("login" | "consent" | "cancel"))) => {
+            let form = Params::parse(req.body());
+            if !csrf::verify(headers, &form) {
+                return message(
+                    StatusCode::FORBIDDEN,
+                    "This form has expired",
+                    "Go back, reload the page and try again.",
+                );
+            }
+            let result = match step {
+                "login" => {
+                    let username = form.single("username").ok().flatten().unwrap_or("");
+                    let password = form.single("password").ok().flatten().unwrap_or("");
+                    match provider.submit_login(slug, id, username, password).await {
+                        Ok(LoginOutcome::Continue(res)) => Ok(res),
+                        Ok(LoginOutcome::Rejected(view)) => {
+                            let token = csrf::token(headers, &view.tenant_path, app.secure_cookies);
+                            Ok(render_view(
+                                &view,
+                                id,
+                                &token,
+                                username,
+                                Some("Wrong email or password."),
+                            ))
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                "consent" => {
+                    let approve = form.single("decision").ok().flatten() == Some("allow");
+                    provider.submit_consent(slug, id, headers, approve).await
+                }
+                _ => provider.cancel_interaction(slug, id).await,
+            };
+            result.unwrap_or_else(page_error)
+        }
+        _ => message(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Not allowed",
+            "This page cannot be used that way.",
+        ),
+    }
+}

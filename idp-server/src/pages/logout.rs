@@ -1,0 +1,132 @@
+//! The end-session endpoint's pages (RP-Initiated Logout 1.0): idp-core
+//! validates the request and decides whether to ask; this renders the
+//! question and the "signed out" page, or redirects to the RP.
+
+use super::{LogoutConfirmPage, csrf, csrf_failed, message_for, render};
+use crate::app::App;
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use idp_core::LogoutOutcome;
+use idp_core::logout::LogoutError;
+use idp_core::wire::{self, Params};
+
+fn outcome(
+    app: &App,
+    req: &Request<Bytes>,
+    result: Result<LogoutOutcome, LogoutError>,
+) -> Response<Bytes> {
+    match result {
+        Ok(LogoutOutcome::Done {
+            redirect,
+            clear_cookie,
+            tenant_name,
+        }) => {
+            let mut res = match redirect {
+                Some(uri) => wire::redirect(&uri, StatusCode::SEE_OTHER),
+                None => message_for(
+                    &tenant_name,
+                    StatusCode::OK,
+                    "You are signed out",
+                    "You can close this page.",
+                ),
+            };
+            if let Ok(v) = HeaderValue::from_str(&clear_cookie) {
+                res.headers_mut().append(http::header::SET_COOKIE, v);
+            }
+            res
+        }
+        Ok(LogoutOutcome::Confirm {
+            request,
+            client_name,
+            user_email,
+            tenant_name,
+            tenant_path,
+        }) => {
+            let token = csrf::token(req.headers(), &tenant_path, app.secure_cookies);
+            let mut hidden = Vec::new();
+            if let Some(v) = &request.id_token_hint {
+                hidden.push(("id_token_hint", v.as_str()));
+            }
+            if let Some(v) = &request.client_id {
+                hidden.push(("client_id", v.as_str()));
+            }
+            if let Some(v) = &request.post_logout_redirect_uri {
+                hidden.push(("post_logout_redirect_uri", v.as_str()));
+            }
+            if let Some(v) = &request.state {
+                hidden.push(("state", v.as_str()));
+            }
+            let page = LogoutConfirmPage {
+                tenant_name: &tenant_name,
+                client_name: client_name.as_deref(),
+                user_email: user_email.as_deref(),
+                hidden,
+                action: format!("{tenant_path}logout/confirm"),
+                csrf: &token.value,
+            };
+            csrf::attach(render(StatusCode::OK, &page), &token)
+        }
+        Err(LogoutError::UnknownTenant) => message_for(
+            "Sign out",
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no such sign-out page.",
+        ),
+        Err(LogoutError::Invalid(why)) => message_for(
+            "Sign out",
+            StatusCode::BAD_REQUEST,
+            "This sign-out request is not valid",
+            &why,
+        ),
+        Err(LogoutError::Internal) => message_for(
+            "Sign out",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "Please try again in a moment.",
+        ),
+    }
+}
+
+/// Serves `{issuer}/logout` (GET or POST) and `{issuer}/logout/confirm` (POST).
+pub async fn logout(
+    app: &App,
+    req: Request<Bytes>,
+    slug: &str,
+    confirm: bool,
+) -> Response<Bytes> {
+    let provider = &app.provider;
+    match (req.method().clone(), confirm) {
+        (Method::GET, false) => {
+            let params = Params::parse(req.uri().query().unwrap_or("").as_bytes());
+            let result = provider.logout_request(slug, &params, req.headers()).await;
+            outcome(app, &req, result)
+        }
+        (Method::POST, false) => {
+            let params = Params::parse(req.body());
+            let result = provider.logout_request(slug, &params, req.headers()).await;
+            outcome(app, &req, result)
+        }
+        (Method::POST, true) => {
+            let form = Params::parse(req.body());
+            if !csrf::verify(req.headers(), &form) {
+                return csrf_failed();
+            }
+            if form.single("decision").ok().flatten() != Some("logout") {
+                return message_for(
+                    "Sign out",
+                    StatusCode::OK,
+                    "You are still signed in",
+                    "You can close this page.",
+                );
+            }
+            let result = provider.confirm_logout(slug, &form, req.headers()).await;
+            outcome(app, &req, result)
+        }
+        _ => message_for(
+            "Sign out",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Not allowed",
+            "This page cannot be used that way.",
+        ),
+    }
+}
