@@ -7,6 +7,7 @@ mod support;
 
 mod authorize_errors;
 mod code_flow;
+mod device;
 mod discovery;
 mod pkce;
 mod refresh;

@@ -18,6 +18,8 @@ pub enum ClientAuth<'a> {
     Post(&'a str, &'a str),
     /// `none`: `client_id` in the body.
     Public(&'a str),
+    /// `private_key_jwt`: a signed assertion in the body.
+    Assertion(&'a str),
     /// Nothing at all.
     Nothing,
 }
@@ -56,6 +58,13 @@ pub async fn token_request(endpoint: &str, auth: ClientAuth<'_>, params: &[(&str
             form.push(("client_secret", secret));
         }
         ClientAuth::Public(id) => form.push(("client_id", id)),
+        ClientAuth::Assertion(jwt) => {
+            form.push((
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ));
+            form.push(("client_assertion", jwt));
+        }
         ClientAuth::Nothing => {}
     }
     let url = Url::parse(endpoint).expect("token endpoint URL");
@@ -224,4 +233,77 @@ pub fn id_token_of(tokens: &CoreTokenResponse) -> String {
         .id_token()
         .expect("an ID token in the token response")
         .to_string()
+}
+
+/// A client's own P-256 key pair, for `private_key_jwt`.
+pub struct ClientKey {
+    pair: aws_lc_rs::signature::EcdsaKeyPair,
+    /// Key id in the JWK.
+    pub kid: String,
+}
+
+impl ClientKey {
+    /// A fresh key.
+    pub fn generate(kid: &str) -> Self {
+        let pair = aws_lc_rs::signature::EcdsaKeyPair::generate(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        )
+        .expect("P-256 key generation");
+        Self {
+            pair,
+            kid: kid.to_owned(),
+        }
+    }
+
+    /// The public key as a JWK Set document.
+    pub fn jwks(&self) -> String {
+        use aws_lc_rs::signature::KeyPair;
+        let point = self.pair.public_key().as_ref();
+        serde_json::json!({"keys": [{
+            "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": self.kid,
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+            "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+        }]})
+        .to_string()
+    }
+
+    /// Signs `claims` as an ES256 JWT.
+    pub fn sign(&self, claims: &Value) -> String {
+        let header = serde_json::json!({"alg": "ES256", "typ": "JWT", "kid": self.kid});
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let sig = self.pair.sign(&rng, input.as_bytes()).expect("ES256 signing");
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))
+    }
+
+    /// A client assertion (RFC 7523 §3) from `client_id` for `aud`, valid for `ttl` seconds.
+    pub fn assertion(&self, client_id: &str, aud: &str, ttl: i64) -> String {
+        let jti = URL_SAFE_NO_PAD.encode(aws_lc_rs::rand::generate::<[u8; 16]>(
+            &aws_lc_rs::rand::SystemRandom::new(),
+        )
+        .expect("random")
+        .expose());
+        self.sign(&serde_json::json!({
+            "iss": client_id, "sub": client_id, "aud": aud, "jti": jti,
+            "iat": now(), "exp": now() + ttl,
+        }))
+    }
+}
+
+/// POSTs a form to an endpoint where the client authenticates (revocation,
+/// introspection, device authorization): same authentication as [`token_request`].
+pub async fn client_post(endpoint: &str, auth: ClientAuth<'_>, params: &[(&str, &str)]) -> Resp {
+    token_request(endpoint, auth, params).await
+}
+
+/// `POST introspection_endpoint` for `token`, authenticated as `client`.
+pub async fn introspect(endpoints: &Endpoints, client: &RegisteredClient, token: &str) -> Value {
+    let res = client_post(&endpoints.introspection, ClientAuth::of(client), &[("token", token)]).await;
+    assert_eq!(res.status, StatusCode::OK, "introspection: {}", res.body);
+    assert_no_store(&res);
+    res.json()
 }

@@ -101,7 +101,16 @@ impl Rp {
             ClientId::new(registered.client_id.clone()),
             registered.client_secret.clone().map(ClientSecret::new),
         )
-        .set_redirect_uri(RedirectUrl::new(registered.redirect_uri.clone()).expect("redirect URI"));
+        // Clients without a redirect URI (device, service) get a placeholder:
+        // the RP is then only used to verify tokens.
+        .set_redirect_uri(
+            RedirectUrl::new(if registered.redirect_uri.is_empty() {
+                REDIRECT_URI.to_owned()
+            } else {
+                registered.redirect_uri.clone()
+            })
+            .expect("redirect URI"),
+        );
         if registered.auth_method == "client_secret_post" {
             client = client.set_auth_type(AuthType::RequestBody);
         }

@@ -19,7 +19,17 @@ pub struct TestServer {
     pub base_url: String,
     /// The bound port.
     pub port: u16,
+    lifetimes: idp_core::Lifetimes,
     running: Option<RunningServer>,
+}
+
+/// Lifetimes of test servers: the defaults, with a 1-second device polling
+/// interval so device-flow tests need not wait 5 seconds per poll.
+pub fn test_lifetimes() -> idp_core::Lifetimes {
+    idp_core::Lifetimes {
+        device_poll_interval: 1,
+        ..idp_core::Lifetimes::default()
+    }
 }
 
 /// What a CLI run printed.
@@ -38,9 +48,15 @@ pub struct CliOutput {
 impl TestServer {
     /// Starts a server on 127.0.0.1:0 with a fresh database.
     pub async fn start() -> Self {
+        Self::start_with(test_lifetimes()).await
+    }
+
+    /// Starts a server with these lifetimes.
+    pub async fn start_with(lifetimes: idp_core::Lifetimes) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let database_url = format!("sqlite:{}", dir.path().join("idp.db").display());
-        let config = Config::for_tests(database_url.clone(), KEY_HEX.to_owned());
+        let mut config = Config::for_tests(database_url.clone(), KEY_HEX.to_owned());
+        config.lifetimes = lifetimes.clone();
         let running = idp_server::server::start(config)
             .await
             .expect("the server starts on 127.0.0.1:0");
@@ -56,6 +72,7 @@ impl TestServer {
             database_url,
             base_url,
             port,
+            lifetimes,
             running: Some(running),
         }
     }
@@ -71,6 +88,7 @@ impl TestServer {
             let mut config = Config::for_tests(self.database_url.clone(), KEY_HEX.to_owned());
             config.port = self.port;
             config.base_url = Some(self.base_url.clone());
+            config.lifetimes = self.lifetimes.clone();
             match idp_server::server::start(config).await {
                 Ok(running) => {
                     assert_eq!(running.base_url, self.base_url);
@@ -210,14 +228,33 @@ impl TestServer {
             args.push("--auth-method".into());
             args.push(m.clone());
         }
+        for (flag, values) in [
+            ("--scope", &spec.scopes),
+            ("--audience", &spec.audiences),
+            ("--post-logout-redirect-uri", &spec.post_logout_redirect_uris),
+        ] {
+            for v in values {
+                args.push(flag.into());
+                args.push(v.clone());
+            }
+        }
+        if let Some(jwks) = &spec.jwks {
+            args.push("--jwks".into());
+            args.push(jwks.clone());
+        }
+        if let Some(uri) = &spec.jwks_uri {
+            args.push("--jwks-uri".into());
+            args.push(uri.clone());
+        }
         args.push("--json".into());
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let v = self.cli_json(&refs, None);
         let secret = v["client_secret"].as_str().map(str::to_owned);
+        let keys = spec.jwks.is_some() || spec.jwks_uri.is_some();
         assert_eq!(
             secret.is_none(),
-            spec.public,
-            "client_secret present exactly for confidential clients: {v}"
+            spec.public || keys,
+            "client_secret present exactly for confidential clients with secrets: {v}"
         );
         RegisteredClient {
             client_id: str_field(&v, "client_id"),
@@ -293,6 +330,16 @@ pub struct ClientSpec {
     pub id_token_alg: Option<String>,
     /// `--auth-method`.
     pub auth_method: Option<String>,
+    /// `--scope` (client credentials).
+    pub scopes: Vec<String>,
+    /// `--audience`.
+    pub audiences: Vec<String>,
+    /// `--post-logout-redirect-uri`.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// `--jwks`.
+    pub jwks: Option<String>,
+    /// `--jwks-uri`.
+    pub jwks_uri: Option<String>,
 }
 
 impl ClientSpec {
@@ -306,6 +353,22 @@ impl ClientSpec {
             no_pkce: false,
             id_token_alg: None,
             auth_method: None,
+            scopes: Vec::new(),
+            audiences: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            jwks: None,
+            jwks_uri: None,
+        }
+    }
+
+    /// A confidential client for service-to-service calls only.
+    pub fn service(name: &str, scopes: &[&str], audiences: &[&str]) -> Self {
+        Self {
+            redirect_uris: Vec::new(),
+            grant_types: vec!["client_credentials".into()],
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            audiences: audiences.iter().map(|s| s.to_string()).collect(),
+            ..Self::confidential(name)
         }
     }
 
@@ -359,6 +422,14 @@ pub struct Endpoints {
     pub userinfo: String,
     /// `jwks_uri`.
     pub jwks: String,
+    /// `revocation_endpoint`.
+    pub revocation: String,
+    /// `introspection_endpoint`.
+    pub introspection: String,
+    /// `device_authorization_endpoint`.
+    pub device_authorization: String,
+    /// `end_session_endpoint`.
+    pub end_session: String,
     /// The whole document.
     pub doc: Value,
 }
@@ -384,6 +455,10 @@ pub async fn discover(issuer: &str) -> Endpoints {
         token: field("token_endpoint"),
         userinfo: field("userinfo_endpoint"),
         jwks: field("jwks_uri"),
+        revocation: field("revocation_endpoint"),
+        introspection: field("introspection_endpoint"),
+        device_authorization: field("device_authorization_endpoint"),
+        end_session: field("end_session_endpoint"),
         doc,
     }
 }
@@ -405,7 +480,11 @@ pub struct Env {
 impl Env {
     /// Starts a server with tenant `acme`, client `Web App` and user alice.
     pub async fn new() -> Self {
-        let server = TestServer::start().await;
+        Self::with_server(TestServer::start().await).await
+    }
+
+    /// The same on a server already started.
+    pub async fn with_server(server: TestServer) -> Self {
         let tenant = server.create_tenant("acme");
         let client = server.create_client("acme", &ClientSpec::confidential("Web App"));
         let user = server.create_user("acme", "alice@acme.example", "Alice Example", PASSWORD);
