@@ -6,6 +6,7 @@
 mod support;
 
 mod authorize_errors;
+mod client_credentials;
 mod code_flow;
 mod device;
 mod discovery;
