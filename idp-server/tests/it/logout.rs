@@ -1,0 +1,157 @@
+//! RP-Initiated Logout 1.0 through HTTP: the end-session endpoint, its
+//! confirmation page, and what a logout does to single sign-on.
+
+use crate::support::*;
+use openidconnect::core::CoreAuthPrompt;
+use reqwest::StatusCode;
+
+const AFTER_LOGOUT: &str = "https://rp.example/signed-out";
+
+fn silent_opts() -> AuthOptions {
+    AuthOptions {
+        prompt: Some(CoreAuthPrompt::None),
+        ..AuthOptions::default()
+    }
+}
+
+/// `prompt=none` in `browser`: the error code, or None when a code came back.
+async fn silent_result(browser: &Browser, rp: &Rp) -> Option<String> {
+    let req = rp.auth_request(&silent_opts());
+    let res = browser.get(req.url.as_str()).await;
+    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
+    Callback::parse(&res.redirect()).error
+}
+
+async fn logged_in(env: &Env, client: &RegisteredClient, browser: &Browser) -> (Rp, String) {
+    let rp = env.rp(client).await;
+    let flow = rp.flow(browser, &env.user, &AuthOptions::default()).await;
+    assert_eq!(silent_result(browser, &rp).await, None, "SSO works before logout");
+    (rp, id_token_of(&flow.tokens))
+}
+
+fn with_logout_uri(env: &Env) -> RegisteredClient {
+    env.client(&ClientSpec {
+        post_logout_redirect_uris: vec![AFTER_LOGOUT.into()],
+        ..ClientSpec::confidential("Logout App")
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_with_id_token_hint_redirects_with_state_and_ends_sso() {
+    let env = Env::new().await;
+    let client = with_logout_uri(&env);
+    let browser = Browser::new();
+    let (rp, id_token) = logged_in(&env, &client, &browser).await;
+    let url = with_query(
+        &env.endpoints.end_session,
+        &[
+            ("id_token_hint", &id_token),
+            ("post_logout_redirect_uri", AFTER_LOGOUT),
+            ("state", "bye 123"),
+        ],
+    );
+    let res = browser.get(&url).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let to = res.redirect();
+    assert_eq!(to.as_str(), format!("{AFTER_LOGOUT}?state=bye+123"));
+    assert_eq!(
+        silent_result(&browser, &rp).await.as_deref(),
+        Some("login_required"),
+        "after logout prompt=none must answer login_required"
+    );
+    // The old cookie, replayed, does not bring the session back.
+    assert_eq!(
+        silent_result(&browser.reconnect(), &rp).await.as_deref(),
+        Some("login_required")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_by_post_works_too() {
+    let env = Env::new().await;
+    let client = with_logout_uri(&env);
+    let browser = Browser::new();
+    let (rp, id_token) = logged_in(&env, &client, &browser).await;
+    let res = browser
+        .post_form(
+            &env.endpoints.end_session,
+            &[("id_token_hint", &id_token), ("post_logout_redirect_uri", AFTER_LOGOUT)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.redirect().as_str(), AFTER_LOGOUT);
+    assert_eq!(silent_result(&browser, &rp).await.as_deref(), Some("login_required"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_without_a_hint_asks_the_user_first() {
+    let env = Env::new().await;
+    let client = with_logout_uri(&env);
+    let browser = Browser::new();
+    let (rp, _) = logged_in(&env, &client, &browser).await;
+    let url = with_query(
+        &env.endpoints.end_session,
+        &[
+            ("client_id", &client.client_id),
+            ("post_logout_redirect_uri", AFTER_LOGOUT),
+            ("state", "s1"),
+        ],
+    );
+    let page = browser.get(&url).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Logout App"), "{}", page.body);
+    // Until the user confirms, nothing happened.
+    assert_eq!(silent_result(&browser, &rp).await, None);
+    // "Stay signed in" keeps the session.
+    let form = page.form_with("id=\"logout-form\"").expect("confirmation form");
+    let mut fields: Vec<(&str, &str)> = form.hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    fields.push(("decision", "stay"));
+    let stay = browser.post_form(form.action.as_str(), &fields).await;
+    assert_eq!(stay.status, StatusCode::OK);
+    assert_eq!(silent_result(&browser, &rp).await, None);
+    // Without the CSRF pair the confirmation is refused.
+    let forged = Browser::new()
+        .post_form(form.action.as_str(), &[("decision", "logout")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // Confirming logs out and returns to the client with its state.
+    let page = browser.get(&url).await;
+    let done = browser.submit_consent(&page, "logout").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.redirect().as_str(), format!("{AFTER_LOGOUT}?state=s1"));
+    assert_eq!(silent_result(&browser, &rp).await.as_deref(), Some("login_required"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unregistered_post_logout_redirect_uri_is_a_400_page_without_redirect() {
+    let env = Env::new().await;
+    let client = with_logout_uri(&env);
+    let browser = Browser::new();
+    let (rp, id_token) = logged_in(&env, &client, &browser).await;
+    for params in [
+        vec![("id_token_hint", id_token.as_str()), ("post_logout_redirect_uri", "https://evil.example/")],
+        vec![("post_logout_redirect_uri", AFTER_LOGOUT)],
+        vec![("client_id", env.client.client_id.as_str()), ("id_token_hint", id_token.as_str())],
+        vec![("id_token_hint", "not-a-jwt")],
+    ] {
+        let res = browser.get(&with_query(&env.endpoints.end_session, &params)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{params:?}: {}", res.body);
+        assert!(res.header("location").is_none());
+    }
+    // None of them logged the user out.
+    assert_eq!(silent_result(&browser, &rp).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hint_from_another_tenant_is_refused() {
+    let env = Env::new().await;
+    let client = with_logout_uri(&env);
+    let browser = Browser::new();
+    let (_rp, id_token) = logged_in(&env, &client, &browser).await;
+    env.server.create_tenant("globex");
+    let globex = discover(&env.server.issuer("globex")).await;
+    let res = browser
+        .get(&with_query(&globex.end_session, &[("id_token_hint", &id_token)]))
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+}
