@@ -6,8 +6,8 @@
 use crate::clock::UnixTime;
 use crate::crypto::random;
 use crate::error::{ErrorCode, OAuthError};
-use crate::jose;
 use crate::ids::{GrantId, SessionId};
+use crate::jose;
 use crate::jwks::SigningAlg;
 use crate::provider::Provider;
 use crate::store::{AccessTokenRef, Store};

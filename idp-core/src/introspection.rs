@@ -39,21 +39,29 @@ impl<S: Store> Provider<S> {
             }
             let token = params.required("token")?;
             let answer = if TokenTypeHint::parse(&params)? == Some(TokenTypeHint::RefreshToken) {
-                match self.introspect_refresh_token(tenant, &client, token).await? {
+                match self
+                    .introspect_refresh_token(tenant, &client, token)
+                    .await?
+                {
                     Some(v) => Some(v),
                     None => self.introspect_access_token(tenant, token).await?,
                 }
             } else {
                 match self.introspect_access_token(tenant, token).await? {
                     Some(v) => Some(v),
-                    None => self.introspect_refresh_token(tenant, &client, token).await?,
+                    None => {
+                        self.introspect_refresh_token(tenant, &client, token)
+                            .await?
+                    }
                 }
             };
             Ok(answer.unwrap_or_else(|| json!({ "active": false })))
         }
         .await;
         match result {
-            Ok(v) => wire::json_no_store(StatusCode::OK, serde_json::to_vec(&v).unwrap_or_default()),
+            Ok(v) => {
+                wire::json_no_store(StatusCode::OK, serde_json::to_vec(&v).unwrap_or_default())
+            }
             Err(e) => wire::client_error(&e),
         }
     }

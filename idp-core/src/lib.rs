@@ -46,8 +46,8 @@ pub mod wire;
 
 pub use authorize::interaction::{InteractionView, LoginOutcome, PageError, Stage};
 pub use client::{CreatedClient, NewClient};
-pub use error::{AdminError, ErrorCode, OAuthError};
 pub use device::verification::{Attempter, DeviceError, DeviceSignIn, DeviceView};
+pub use error::{AdminError, ErrorCode, OAuthError};
 pub use logout::{LogoutOutcome, LogoutRequest};
 pub use provider::{Fetch, Lifetimes, Offload, Provider, ProviderConfig};
 pub use session::SessionInfo;

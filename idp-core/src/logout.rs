@@ -181,18 +181,20 @@ impl<S: Store> Provider<S> {
     }
 
     fn logout_done(&self, v: &Validated) -> LogoutOutcome {
-        let redirect = v.request.post_logout_redirect_uri.as_ref().map(|uri| {
-            match &v.request.state {
-                Some(state) => {
-                    let mut url = uri.clone();
-                    url.push(if uri.contains('?') { '&' } else { '?' });
-                    url.push_str("state=");
-                    url.extend(form_urlencoded::byte_serialize(state.as_bytes()));
-                    url
-                }
-                None => uri.clone(),
-            }
-        });
+        let redirect =
+            v.request
+                .post_logout_redirect_uri
+                .as_ref()
+                .map(|uri| match &v.request.state {
+                    Some(state) => {
+                        let mut url = uri.clone();
+                        url.push(if uri.contains('?') { '&' } else { '?' });
+                        url.push_str("state=");
+                        url.extend(form_urlencoded::byte_serialize(state.as_bytes()));
+                        url
+                    }
+                    None => uri.clone(),
+                });
         LogoutOutcome::Done {
             redirect,
             clear_cookie: set_cookie(

@@ -57,7 +57,11 @@ impl<S: Store> Provider<S> {
     }
 
     /// `POST {issuer}/revoke`.
-    pub(crate) async fn revoke(&self, tenant: &TenantContext, req: Request<Bytes>) -> Response<Bytes> {
+    pub(crate) async fn revoke(
+        &self,
+        tenant: &TenantContext,
+        req: Request<Bytes>,
+    ) -> Response<Bytes> {
         let params = Params::parse(req.body());
         let endpoint = tenant.endpoint("/revoke");
         let result = async {

@@ -3,8 +3,8 @@
 //! the tenant's issuer path (so tenants never share it) and `Secure` when the
 //! base URL is https.
 
-use crate::crypto::{random, secret::SecretHash};
 use crate::clock::UnixTime;
+use crate::crypto::{random, secret::SecretHash};
 use crate::error::{AdminError, OAuthError};
 use crate::ids::{SessionId, UserId};
 use crate::provider::Provider;
@@ -113,7 +113,11 @@ impl From<SessionRecord> for SessionInfo {
 
 /// Session control: what the CLI and the admin API expose.
 impl<S: Store> Provider<S> {
-    async fn user_id_by_email(&self, slug: &str, email: &str) -> Result<(std::sync::Arc<TenantContext>, UserId), AdminError> {
+    async fn user_id_by_email(
+        &self,
+        slug: &str,
+        email: &str,
+    ) -> Result<(std::sync::Arc<TenantContext>, UserId), AdminError> {
         let tenant = self.require_tenant(slug).await?;
         let user = self
             .store
@@ -152,8 +156,16 @@ impl<S: Store> Provider<S> {
         let (tenant, user) = self.user_id_by_email(slug, email).await?;
         let now = self.clock.now();
         let mut revoked = 0;
-        for s in self.store.user_sessions(&tenant.record.id, &user, now).await? {
-            if self.store.revoke_session(&tenant.record.id, &s.id, now).await? {
+        for s in self
+            .store
+            .user_sessions(&tenant.record.id, &user, now)
+            .await?
+        {
+            if self
+                .store
+                .revoke_session(&tenant.record.id, &s.id, now)
+                .await?
+            {
                 revoked += 1;
             }
         }

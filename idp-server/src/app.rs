@@ -87,8 +87,7 @@ pub fn build_provider(
     let master_key = config.master_key(&data_dir)?;
     let mut provider_config = ProviderConfig::new(base_url, master_key);
     provider_config.lifetimes = config.lifetimes.clone();
-    let mut provider = Provider::new(store, provider_config)
-        .with_offload(blocking_offload());
+    let mut provider = Provider::new(store, provider_config).with_offload(blocking_offload());
     if let Some(fetch) = http_fetch() {
         provider = provider.with_fetch(fetch);
     }

@@ -11,7 +11,10 @@ enum PageRoute<'a> {
     /// `/t/{slug}/interaction/{id}[/{action}]`.
     Interaction(InteractionRoute<'a>),
     /// `/t/{slug}/device[/{step}]`.
-    Device { slug: &'a str, step: Option<&'a str> },
+    Device {
+        slug: &'a str,
+        step: Option<&'a str>,
+    },
     /// `/t/{slug}/logout[/confirm]`.
     Logout { slug: &'a str, confirm: bool },
 }
@@ -24,10 +27,22 @@ fn page_route<'a>(base_path: &str, path: &'a str) -> Option<PageRoute<'a>> {
     let (slug, rest) = rest.split_once('/')?;
     match rest {
         "device" => Some(PageRoute::Device { slug, step: None }),
-        "device/login" => Some(PageRoute::Device { slug, step: Some("login") }),
-        "device/decision" => Some(PageRoute::Device { slug, step: Some("decision") }),
-        "logout" => Some(PageRoute::Logout { slug, confirm: false }),
-        "logout/confirm" => Some(PageRoute::Logout { slug, confirm: true }),
+        "device/login" => Some(PageRoute::Device {
+            slug,
+            step: Some("login"),
+        }),
+        "device/decision" => Some(PageRoute::Device {
+            slug,
+            step: Some("decision"),
+        }),
+        "logout" => Some(PageRoute::Logout {
+            slug,
+            confirm: false,
+        }),
+        "logout/confirm" => Some(PageRoute::Logout {
+            slug,
+            confirm: true,
+        }),
         _ => None,
     }
 }

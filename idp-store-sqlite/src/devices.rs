@@ -109,9 +109,8 @@ pub(crate) fn poll(
         .query_row(params![tenant.as_str(), hash.as_bytes()], from_row)
         .optional()?;
     if let Some(d) = &found {
-        let redeem = d.status == DeviceStatus::Approved
-            && d.consumed_at.is_none()
-            && d.expires_at > now;
+        let redeem =
+            d.status == DeviceStatus::Approved && d.consumed_at.is_none() && d.expires_at > now;
         tx.prepare_cached(
             "UPDATE device_codes
              SET last_poll_at = ?3, consumed_at = CASE WHEN ?4 THEN ?3 ELSE consumed_at END
@@ -165,4 +164,143 @@ fn from_row(r: &Row<'_>) -> Result<DeviceCodeRecord> {
         created_at: r.get(12)?,
         expires_at: r.get(13)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{TestResult, two_tenants};
+    use idp_core::crypto::secret::SecretHash;
+    use idp_core::ids::{ClientId, GrantId, SessionId, UserId};
+    use idp_core::store::{DeviceCodeRecord, DeviceDecision, DeviceStatus, Store, StoreError};
+
+    fn device(code: &str, user_code: &str) -> DeviceCodeRecord {
+        DeviceCodeRecord {
+            device_code_hash: SecretHash::of(code),
+            user_code: user_code.to_owned(),
+            grant_id: GrantId::new("g1"),
+            client_id: ClientId::new("tv"),
+            scope: "openid".to_owned(),
+            status: DeviceStatus::Pending,
+            user_id: None,
+            session_id: None,
+            auth_time: None,
+            interval: 5,
+            last_poll_at: None,
+            consumed_at: None,
+            created_at: 1_000,
+            expires_at: 1_600,
+        }
+    }
+
+    fn approve() -> DeviceDecision {
+        DeviceDecision::Approve {
+            user_id: UserId::new("u1"),
+            session_id: SessionId::new("s1"),
+            auth_time: 1_010,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_approved_code_is_redeemed_by_exactly_one_poll() -> TestResult {
+        let (_dir, store, a, _b) = two_tenants().await?;
+        store
+            .create_device_code(&a, &device("dc", "BCDFGHJK"))
+            .await?;
+        let found = store
+            .device_code_by_user_code(&a, "BCDFGHJK", 1_001)
+            .await?;
+        assert!(found.is_some_and(|d| d.status == DeviceStatus::Pending));
+        assert!(
+            store
+                .decide_device_code(&a, "BCDFGHJK", &approve(), 1_002)
+                .await?
+        );
+        // Decided once: the code no longer matches a pending request.
+        assert!(
+            !store
+                .decide_device_code(&a, "BCDFGHJK", &DeviceDecision::Deny, 1_003)
+                .await?
+        );
+        assert!(
+            store
+                .device_code_by_user_code(&a, "BCDFGHJK", 1_003)
+                .await?
+                .is_none()
+        );
+
+        let hash = SecretHash::of("dc");
+        let (s1, s2) = (store.clone(), store.clone());
+        let (t1, t2) = (a.clone(), a.clone());
+        let p1 = tokio::spawn(async move { s1.poll_device_code(&t1, &hash, 1_020).await });
+        let p2 = tokio::spawn(async move { s2.poll_device_code(&t2, &hash, 1_020).await });
+        let polls = [p1.await??, p2.await??];
+        let winners = polls
+            .iter()
+            .flatten()
+            .filter(|d| d.consumed_at.is_none() && d.status == DeviceStatus::Approved)
+            .count();
+        assert_eq!(winners, 1, "exactly one poll saw it unconsumed");
+        let after = store
+            .poll_device_code(&a, &hash, 1_030)
+            .await?
+            .ok_or("gone")?;
+        assert_eq!(after.consumed_at, Some(1_020));
+        assert_eq!(after.user_id, Some(UserId::new("u1")));
+        assert_eq!(after.auth_time, Some(1_010));
+        assert_eq!(after.last_poll_at, Some(1_020));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn codes_stay_in_their_tenant_and_expire() -> TestResult {
+        let (_dir, store, a, b) = two_tenants().await?;
+        store
+            .create_device_code(&a, &device("dc", "BCDFGHJK"))
+            .await?;
+        assert!(
+            store
+                .device_code_by_user_code(&b, "BCDFGHJK", 1_001)
+                .await?
+                .is_none()
+        );
+        assert!(
+            store
+                .poll_device_code(&b, &SecretHash::of("dc"), 1_001)
+                .await?
+                .is_none()
+        );
+        assert!(
+            !store
+                .decide_device_code(&b, "BCDFGHJK", &approve(), 1_001)
+                .await?
+        );
+        assert!(
+            store
+                .device_code_by_user_code(&a, "BCDFGHJK", 1_600)
+                .await?
+                .is_none()
+        );
+        assert!(
+            !store
+                .decide_device_code(&a, "BCDFGHJK", &approve(), 1_600)
+                .await?
+        );
+        // A live user code cannot be handed out twice in a tenant.
+        let dup = store
+            .create_device_code(&a, &device("dc2", "BCDFGHJK"))
+            .await;
+        assert!(matches!(dup, Err(StoreError::Conflict(_))));
+        store
+            .create_device_code(&b, &device("dc2", "BCDFGHJK"))
+            .await?;
+        store
+            .set_device_interval(&a, &SecretHash::of("dc"), 10)
+            .await?;
+        let d = store
+            .poll_device_code(&a, &SecretHash::of("dc"), 1_100)
+            .await?
+            .ok_or("gone")?;
+        assert_eq!(d.interval, 10);
+        Ok(())
+    }
 }

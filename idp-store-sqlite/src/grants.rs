@@ -481,4 +481,49 @@ mod tests {
         assert_eq!(rotated, 1);
         Ok(())
     }
+
+    #[tokio::test]
+    async fn revocations_reach_access_tokens_by_jti_grant_or_session() -> TestResult {
+        use idp_core::ids::SessionId;
+        use idp_core::store::AccessTokenRef;
+        let (_dir, store, a, b) = two_tenants().await?;
+        let (g1, g2) = (GrantId::new("g1"), GrantId::new("g2"));
+        let token = |jti, grant| AccessTokenRef {
+            jti,
+            grant_id: Some(grant),
+            session_id: None,
+        };
+        assert!(!store.access_token_revoked(&a, token("j1", &g1)).await?);
+        store.revoke_access_token(&a, "j1", 5_000).await?;
+        store.revoke_access_token(&a, "j1", 5_000).await?;
+        assert!(store.access_token_revoked(&a, token("j1", &g2)).await?);
+        assert!(!store.access_token_revoked(&b, token("j1", &g2)).await?);
+        store.revoke_grant(&a, &g1, 5_000).await?;
+        assert!(store.access_token_revoked(&a, token("j2", &g1)).await?);
+        assert!(!store.access_token_revoked(&a, token("j2", &g2)).await?);
+        let s1 = SessionId::new("s1");
+        let by_session = AccessTokenRef {
+            jti: "j3",
+            grant_id: None,
+            session_id: Some(&s1),
+        };
+        assert!(!store.access_token_revoked(&a, by_session).await?);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_client_assertion_jti_is_accepted_once_per_client() -> TestResult {
+        use idp_core::ids::ClientId;
+        let (_dir, store, a, b) = two_tenants().await?;
+        let c1 = ClientId::new("c1");
+        assert!(store.use_client_assertion(&a, &c1, "jti-1", 2_000).await?);
+        assert!(!store.use_client_assertion(&a, &c1, "jti-1", 2_000).await?);
+        assert!(
+            store
+                .use_client_assertion(&a, &ClientId::new("c2"), "jti-1", 2_000)
+                .await?
+        );
+        assert!(store.use_client_assertion(&b, &c1, "jti-1", 2_000).await?);
+        Ok(())
+    }
 }

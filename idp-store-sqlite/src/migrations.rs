@@ -13,7 +13,10 @@ use std::path::Path;
 /// Migrations in order: (version, SQL).
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
-    (2, include_str!("../migrations/0002_device_revocation_sessions.sql")),
+    (
+        2,
+        include_str!("../migrations/0002_device_revocation_sessions.sql"),
+    ),
 ];
 
 /// The schema version this binary writes and understands.
@@ -107,6 +110,30 @@ mod tests {
         drop(conn);
         let store = SqliteStore::open(&location)?;
         assert_eq!(store.path(), path.as_path());
+        Ok(())
+    }
+
+    #[test]
+    fn a_version_1_database_keeps_its_rows_when_upgraded() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("idp.db");
+        let conn = Connection::open(&path)?;
+        conn.execute_batch(MIGRATIONS[0].1)?;
+        conn.pragma_update(None, "user_version", 1)?;
+        conn.execute_batch(
+            "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1);
+             INSERT INTO clients VALUES ('t', 'c', 'App', NULL, 'none', '[]', '[]', 1, 'RS256', 1);
+             INSERT INTO sessions VALUES ('t', 's', zeroblob(32), 'u', 1, 1, 99);",
+        )?;
+        drop(conn);
+        let mut conn = Connection::open(&path)?;
+        assert_eq!(apply(&mut conn, &path)?, MIGRATIONS.len() - 1);
+        let (scopes, ended): (String, Option<i64>) = conn.query_row(
+            "SELECT c.allowed_scopes, s.ended_at FROM clients c, sessions s",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        assert_eq!((scopes.as_str(), ended), ("[]", None));
         Ok(())
     }
 

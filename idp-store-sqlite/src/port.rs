@@ -268,7 +268,12 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn end_session(&self, tenant: &TenantId, id: &SessionId, now: UnixTime) -> StoreResult<()> {
+    async fn end_session(
+        &self,
+        tenant: &TenantId,
+        id: &SessionId,
+        now: UnixTime,
+    ) -> StoreResult<()> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.run(move |c| sessions::end_session(c, &tenant, &id, now))
             .await
@@ -291,7 +296,8 @@ impl Store for SqliteStore {
         record: &DeviceCodeRecord,
     ) -> StoreResult<()> {
         let (tenant, record) = (tenant.clone(), record.clone());
-        self.run(move |c| devices::create(c, &tenant, &record)).await
+        self.run(move |c| devices::create(c, &tenant, &record))
+            .await
     }
 
     async fn device_code_by_user_code(

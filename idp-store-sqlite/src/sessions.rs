@@ -91,7 +91,10 @@ pub(crate) fn user_sessions(
          WHERE tenant_id = ?1 AND user_id = ?2 AND expires_at > ?3 AND ended_at IS NULL
          ORDER BY created_at DESC, id"
     ))?
-    .query_map(params![tenant.as_str(), user.as_str(), now], session_from_row)?
+    .query_map(
+        params![tenant.as_str(), user.as_str(), now],
+        session_from_row,
+    )?
     .collect()
 }
 
@@ -390,6 +393,67 @@ mod tests {
                 .consent(&a, &user, &ClientId::new("c2"))
                 .await?
                 .is_none()
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn ended_and_revoked_sessions() -> TestResult {
+        use idp_core::ids::{GrantId, SessionId};
+        use idp_core::store::AccessTokenRef;
+        let (_dir, store, a, b) = two_tenants().await?;
+        store
+            .create_session(&a, &session_record("s1", "cookie-1", 5_000))
+            .await?;
+        store
+            .create_session(&a, &session_record("s2", "cookie-2", 5_000))
+            .await?;
+        store
+            .create_refresh_token(&a, &crate::testing::refresh_record("rt-1", "g1"))
+            .await?;
+        let listed = store.user_sessions(&a, &UserId::new("u1"), 1_000).await?;
+        assert_eq!(listed.len(), 2);
+        assert!(
+            store
+                .user_sessions(&b, &UserId::new("u1"), 1_000)
+                .await?
+                .is_empty()
+        );
+
+        // Logout: the cookie stops working, the tokens do not change.
+        store.end_session(&a, &SessionId::new("s2"), 1_100).await?;
+        assert!(
+            store
+                .session_by_secret(&a, &SecretHash::of("cookie-2"), 1_200)
+                .await?
+                .is_none()
+        );
+        let s2 = SessionId::new("s2");
+        let via = |sid| AccessTokenRef {
+            jti: "j",
+            grant_id: None,
+            session_id: Some(sid),
+        };
+        assert!(!store.access_token_revoked(&a, via(&s2)).await?);
+
+        // Revocation: another tenant cannot; the owner can, once.
+        let s1 = SessionId::new("s1");
+        assert!(!store.revoke_session(&b, &s1, 1_200).await?);
+        assert!(store.revoke_session(&a, &s1, 1_200).await?);
+        assert!(!store.revoke_session(&a, &s1, 1_300).await?);
+        assert!(store.session(&a, &s1, 1_300).await?.is_none());
+        assert!(store.access_token_revoked(&a, via(&s1)).await?);
+        let rt = store
+            .refresh_token(&a, &SecretHash::of("rt-1"))
+            .await?
+            .ok_or("missing")?;
+        assert!(rt.revoked, "the session's refresh tokens are revoked");
+        assert_eq!(rt.grant_id, GrantId::new("g1"));
+        assert!(
+            store
+                .user_sessions(&a, &UserId::new("u1"), 1_300)
+                .await?
+                .is_empty()
         );
         Ok(())
     }

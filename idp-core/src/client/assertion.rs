@@ -107,23 +107,31 @@ impl<S: Store> Provider<S> {
             .map_err(|_| rejected("client_assertion lacks iss, sub, aud, exp or jti"))?;
         let id = client.id.as_str();
         if claims.iss != id || claims.sub != id {
-            return Err(rejected("client_assertion iss and sub must be the client id"));
+            return Err(rejected(
+                "client_assertion iss and sub must be the client id",
+            ));
         }
         let token_endpoint = tenant.endpoint("/token");
         if ![tenant.issuer.as_str(), token_endpoint.as_str(), endpoint]
             .iter()
             .any(|a| claims.aud.contains(a))
         {
-            return Err(rejected("client_assertion aud must be the issuer or the endpoint"));
+            return Err(rejected(
+                "client_assertion aud must be the issuer or the endpoint",
+            ));
         }
         let now = self.clock.now();
         if claims.exp <= now {
             return Err(rejected("client_assertion has expired"));
         }
         if claims.exp > now + MAX_LIFETIME {
-            return Err(rejected("client_assertion lives too long (exp at most 1 hour ahead)"));
+            return Err(rejected(
+                "client_assertion lives too long (exp at most 1 hour ahead)",
+            ));
         }
-        if claims.nbf.is_some_and(|t| t > now + LEEWAY) || claims.iat.is_some_and(|t| t > now + LEEWAY) {
+        if claims.nbf.is_some_and(|t| t > now + LEEWAY)
+            || claims.iat.is_some_and(|t| t > now + LEEWAY)
+        {
             return Err(rejected("client_assertion is not valid yet"));
         }
         if claims.jti.is_empty() {

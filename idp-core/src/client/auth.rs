@@ -26,7 +26,10 @@ enum Credentials {
         secret: Option<String>,
     },
     /// A signed JWT (`client_assertion`).
-    Assertion { client_id: String, assertion: String },
+    Assertion {
+        client_id: String,
+        assertion: String,
+    },
 }
 
 /// RFC 6749 §2.3.1: the Basic user name and password are the
@@ -137,18 +140,15 @@ impl<S: Store> Provider<S> {
                     .await?;
                 Ok(client)
             }
-            Credentials::Secret { secret, .. } => {
-                match (&client.secret_hash, secret.as_deref()) {
-                    (Some(hash), Some(secret)) if hash.matches(secret) => Ok(client),
-                    (None, None)
-                        if client.auth_method
-                            == crate::store::TokenEndpointAuthMethod::None =>
-                    {
-                        Ok(client)
-                    }
-                    _ => Err(INVALID_CLIENT),
+            Credentials::Secret { secret, .. } => match (&client.secret_hash, secret.as_deref()) {
+                (Some(hash), Some(secret)) if hash.matches(secret) => Ok(client),
+                (None, None)
+                    if client.auth_method == crate::store::TokenEndpointAuthMethod::None =>
+                {
+                    Ok(client)
                 }
-            }
+                _ => Err(INVALID_CLIENT),
+            },
         }
     }
 }

@@ -128,12 +128,16 @@ impl<S: Store> Provider<S> {
         }
         for scope in &new.allowed_scopes {
             if !crate::scope::is_valid_token(scope) {
-                return Err(AdminError::Invalid(format!("'{scope}' is not a valid scope")));
+                return Err(AdminError::Invalid(format!(
+                    "'{scope}' is not a valid scope"
+                )));
             }
         }
         for audience in &new.audiences {
             if audience.is_empty() || audience.chars().any(char::is_whitespace) {
-                return Err(AdminError::Invalid(format!("'{audience}' is not a valid audience")));
+                return Err(AdminError::Invalid(format!(
+                    "'{audience}' is not a valid audience"
+                )));
             }
         }
         let method = match (new.public, new.auth_method) {
@@ -162,7 +166,9 @@ impl<S: Store> Provider<S> {
                     let parsed = url::Url::parse(uri)
                         .map_err(|e| AdminError::Invalid(format!("jwks_uri: {e}")))?;
                     if !matches!(parsed.scheme(), "https" | "http") {
-                        return Err(AdminError::Invalid("jwks_uri must be an http(s) URL".into()));
+                        return Err(AdminError::Invalid(
+                            "jwks_uri must be an http(s) URL".into(),
+                        ));
                     }
                 }
                 _ => {
@@ -173,7 +179,8 @@ impl<S: Store> Provider<S> {
             }
         }
         let (secret, secret_hash) = match method {
-            TokenEndpointAuthMethod::ClientSecretBasic | TokenEndpointAuthMethod::ClientSecretPost => {
+            TokenEndpointAuthMethod::ClientSecretBasic
+            | TokenEndpointAuthMethod::ClientSecretPost => {
                 let secret = random::secret();
                 let hash = SecretHash::of(&secret);
                 (Some(secret), Some(hash))

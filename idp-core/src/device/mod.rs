@@ -77,7 +77,11 @@ impl<S: Store> Provider<S> {
             // A user code can collide with a live one: draw again (rarely).
             let mut tries = 0;
             loop {
-                match self.store.create_device_code(&tenant.record.id, &record).await {
+                match self
+                    .store
+                    .create_device_code(&tenant.record.id, &record)
+                    .await
+                {
                     Ok(()) => break,
                     Err(StoreError::Conflict(_)) if tries < 5 => {
                         tries += 1;

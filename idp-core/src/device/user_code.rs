@@ -42,7 +42,10 @@ mod tests {
         let code = generate();
         assert_eq!(code.len(), 8);
         assert_eq!(normalize(&display(&code)), Some(code.clone()));
-        assert_eq!(normalize(&display(&code).to_lowercase()), Some(code.clone()));
+        assert_eq!(
+            normalize(&display(&code).to_lowercase()),
+            Some(code.clone())
+        );
         assert_eq!(normalize("wdjb mjht"), Some("WDJBMJHT".into()));
         assert_eq!(normalize("WDJB-MJH"), None);
         assert_eq!(normalize("AEIO-UAEI"), None);

@@ -48,7 +48,10 @@ struct RawJwk {
 }
 
 enum Material {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// Uncompressed SEC1 point.
     P256(Vec<u8>),
     Ed25519(Vec<u8>),
@@ -95,7 +98,9 @@ impl PublicKeySet {
             }
             let key = match (k.kty.as_str(), k.crv.as_deref()) {
                 ("RSA", _) => match (decode(&k.n), decode(&k.e)) {
-                    (Some(n), Some(e)) if n.len() >= 256 => Some((SigningAlg::Rs256, Material::Rsa { n, e })),
+                    (Some(n), Some(e)) if n.len() >= 256 => {
+                        Some((SigningAlg::Rs256, Material::Rsa { n, e }))
+                    }
                     _ => None,
                 },
                 ("EC", Some("P-256")) => match (decode(&k.x), decode(&k.y)) {
@@ -166,7 +171,10 @@ mod tests {
             let set = serde_json::json!({ "keys": [key.public_jwk()] });
             let set = PublicKeySet::parse(serde_json::to_string(&set)?.as_bytes())?;
             let sig = key.sign(b"message")?;
-            assert!(set.verify(alg, Some(key.kid()), b"message", &sig), "{alg:?}");
+            assert!(
+                set.verify(alg, Some(key.kid()), b"message", &sig),
+                "{alg:?}"
+            );
             assert!(set.verify(alg, None, b"message", &sig));
             assert!(!set.verify(alg, Some("other"), b"message", &sig));
             assert!(!set.verify(alg, None, b"tampered", &sig));
@@ -177,10 +185,15 @@ mod tests {
     #[test]
     fn refuses_private_keys_and_empty_sets() {
         assert!(matches!(
-            PublicKeySet::parse(br#"{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}]}"#),
+            PublicKeySet::parse(
+                br#"{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}]}"#
+            ),
             Err(JwkError::Malformed(_))
         ));
-        assert_eq!(PublicKeySet::parse(br#"{"keys":[]}"#).err(), Some(JwkError::NoKeys));
+        assert_eq!(
+            PublicKeySet::parse(br#"{"keys":[]}"#).err(),
+            Some(JwkError::NoKeys)
+        );
         assert!(PublicKeySet::parse(b"[]").is_err());
     }
 }

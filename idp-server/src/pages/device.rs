@@ -3,8 +3,7 @@
 //! idp-core, which counts wrong codes per address and browser.
 
 use super::{
-    DeviceConfirmPage, DeviceEntryPage, LoginPage, csrf, csrf_failed, describe, message_for,
-    render,
+    DeviceConfirmPage, DeviceEntryPage, LoginPage, csrf, csrf_failed, describe, message_for, render,
 };
 use crate::app::App;
 use crate::server::ClientAddr;
@@ -15,7 +14,10 @@ use idp_core::{Attempter, DeviceError, DeviceSignIn, DeviceView};
 
 fn attempter(req: &Request<Bytes>) -> Attempter {
     Attempter {
-        ip: req.extensions().get::<ClientAddr>().map(|a| a.0.to_string()),
+        ip: req
+            .extensions()
+            .get::<ClientAddr>()
+            .map(|a| a.0.to_string()),
         browser: idp_core::session::cookie(req.headers(), csrf::CSRF_COOKIE).map(str::to_owned),
     }
 }
@@ -44,7 +46,11 @@ fn confirm_page(view: &DeviceView, token: &csrf::CsrfToken) -> Response<Bytes> {
         client_name: &view.client_name,
         user_email: view.user_email.as_deref().unwrap_or(""),
         user_code: &view.user_code,
-        scopes: view.scopes.iter().map(|s| (s.as_str(), describe(s))).collect(),
+        scopes: view
+            .scopes
+            .iter()
+            .map(|s| (s.as_str(), describe(s)))
+            .collect(),
         action: format!("{}device/decision", view.tenant_path),
         csrf: &token.value,
     };
@@ -92,7 +98,14 @@ pub async fn device(
     if req.method() == Method::GET && step.is_none() {
         let query = Params::parse(req.uri().query().unwrap_or("").as_bytes());
         let prefill = query.single("user_code").ok().flatten().unwrap_or("");
-        return entry_page(&tenant_name, &tenant_path, &token, prefill, None, StatusCode::OK);
+        return entry_page(
+            &tenant_name,
+            &tenant_path,
+            &token,
+            prefill,
+            None,
+            StatusCode::OK,
+        );
     }
     if req.method() != Method::POST {
         return message_for(

@@ -88,12 +88,7 @@ fn outcome(
 }
 
 /// Serves `{issuer}/logout` (GET or POST) and `{issuer}/logout/confirm` (POST).
-pub async fn logout(
-    app: &App,
-    req: Request<Bytes>,
-    slug: &str,
-    confirm: bool,
-) -> Response<Bytes> {
+pub async fn logout(app: &App, req: Request<Bytes>, slug: &str, confirm: bool) -> Response<Bytes> {
     let provider = &app.provider;
     match (req.method().clone(), confirm) {
         (Method::GET, false) => {

@@ -152,7 +152,6 @@ pub(crate) fn page_error(e: PageError) -> Response<Bytes> {
     }
 }
 
-
 /// The answer to a form whose CSRF check failed.
 pub(crate) fn csrf_failed() -> Response<Bytes> {
     message(

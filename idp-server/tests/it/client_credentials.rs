@@ -23,7 +23,10 @@ async fn assert_service_token(env: &Env, client_id: &str, res: &Resp, scope: &st
     let body = res.json();
     assert_eq!(body["token_type"], "Bearer");
     assert!(body.get("id_token").is_none(), "no ID token: {body}");
-    assert!(body.get("refresh_token").is_none(), "no refresh token: {body}");
+    assert!(
+        body.get("refresh_token").is_none(),
+        "no refresh token: {body}"
+    );
     assert_eq!(body["scope"], scope);
     let token = body["access_token"].as_str().expect("access_token");
     verify_es256(token, &jwks(&env.endpoints).await).expect("signature");
@@ -38,18 +41,39 @@ async fn assert_service_token(env: &Env, client_id: &str, res: &Resp, scope: &st
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_credentials_with_basic_and_post() {
     let env = Env::new().await;
-    let basic = env.client(&ClientSpec::service("Billing", &["invoices:read", "invoices:write"], &[API]));
-    let res = token_request(&env.endpoints.token, ClientAuth::of(&basic), &cc(Some("invoices:read"))).await;
+    let basic = env.client(&ClientSpec::service(
+        "Billing",
+        &["invoices:read", "invoices:write"],
+        &[API],
+    ));
+    let res = token_request(
+        &env.endpoints.token,
+        ClientAuth::of(&basic),
+        &cc(Some("invoices:read")),
+    )
+    .await;
     assert_service_token(&env, &basic.client_id, &res, "invoices:read", API).await;
     // Without scope: everything the client is allowed.
     let res = token_request(&env.endpoints.token, ClientAuth::of(&basic), &cc(None)).await;
-    assert_service_token(&env, &basic.client_id, &res, "invoices:read invoices:write", API).await;
+    assert_service_token(
+        &env,
+        &basic.client_id,
+        &res,
+        "invoices:read invoices:write",
+        API,
+    )
+    .await;
 
     let post = env.client(&ClientSpec {
         auth_method: Some("client_secret_post".into()),
         ..ClientSpec::service("Reports", &["reports"], &[])
     });
-    let res = token_request(&env.endpoints.token, ClientAuth::of(&post), &cc(Some("reports"))).await;
+    let res = token_request(
+        &env.endpoints.token,
+        ClientAuth::of(&post),
+        &cc(Some("reports")),
+    )
+    .await;
     // No audience registered: the token is for the client itself.
     assert_service_token(&env, &post.client_id, &res, "reports", &post.client_id).await;
 }
@@ -57,17 +81,33 @@ async fn client_credentials_with_basic_and_post() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_credentials_refuses_what_is_not_registered() {
     let env = Env::new().await;
-    let svc = env.client(&ClientSpec::service("Billing", &["invoices:read"], &[API, "https://other.example"]));
+    let svc = env.client(&ClientSpec::service(
+        "Billing",
+        &["invoices:read"],
+        &[API, "https://other.example"],
+    ));
     let secret = svc.client_secret.clone().unwrap_or_default();
-    token_request(&env.endpoints.token, ClientAuth::Basic(&svc.client_id, "wrong"), &cc(None))
-        .await
-        .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
-    token_request(&env.endpoints.token, ClientAuth::Basic(&svc.client_id, &secret), &cc(Some("invoices:write")))
-        .await
-        .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_scope");
-    token_request(&env.endpoints.token, ClientAuth::Basic(&svc.client_id, &secret), &cc(Some("openid")))
-        .await
-        .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_scope");
+    token_request(
+        &env.endpoints.token,
+        ClientAuth::Basic(&svc.client_id, "wrong"),
+        &cc(None),
+    )
+    .await
+    .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+    token_request(
+        &env.endpoints.token,
+        ClientAuth::Basic(&svc.client_id, &secret),
+        &cc(Some("invoices:write")),
+    )
+    .await
+    .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_scope");
+    token_request(
+        &env.endpoints.token,
+        ClientAuth::Basic(&svc.client_id, &secret),
+        &cc(Some("openid")),
+    )
+    .await
+    .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_scope");
     let mut p = cc(None);
     p.push(("resource", "https://evil.example"));
     token_request(&env.endpoints.token, ClientAuth::of(&svc), &p)
@@ -77,18 +117,40 @@ async fn client_credentials_refuses_what_is_not_registered() {
     let mut p = cc(None);
     p.push(("audience", "https://other.example"));
     let res = token_request(&env.endpoints.token, ClientAuth::of(&svc), &p).await;
-    assert_service_token(&env, &svc.client_id, &res, "invoices:read", "https://other.example").await;
+    assert_service_token(
+        &env,
+        &svc.client_id,
+        &res,
+        "invoices:read",
+        "https://other.example",
+    )
+    .await;
     // The web client was not registered for the grant.
     token_request(&env.endpoints.token, ClientAuth::of(&env.client), &cc(None))
         .await
         .assert_oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client");
     // A public client cannot even be registered for it.
     let out = env.server.cli(
-        &["client", "create", "--tenant", "acme", "--name", "X", "--public",
-          "--redirect-uri", REDIRECT_URI, "--grant-type", "client_credentials"],
+        &[
+            "client",
+            "create",
+            "--tenant",
+            "acme",
+            "--name",
+            "X",
+            "--public",
+            "--redirect-uri",
+            REDIRECT_URI,
+            "--grant-type",
+            "client_credentials",
+        ],
         None,
     );
-    assert!(!out.success && out.stderr.contains("confidential"), "{}", out.stderr);
+    assert!(
+        !out.success && out.stderr.contains("confidential"),
+        "{}",
+        out.stderr
+    );
 }
 
 fn jwt_client(env: &Env, key: &ClientKey) -> RegisteredClient {
@@ -108,15 +170,36 @@ async fn private_key_jwt_authenticates_once_per_assertion() {
     assert!(client.client_secret.is_none());
 
     let assertion = key.assertion(&client.client_id, &env.endpoints.token, 60);
-    let res = token_request(&env.endpoints.token, ClientAuth::Assertion(&assertion), &cc(None)).await;
+    let res = token_request(
+        &env.endpoints.token,
+        ClientAuth::Assertion(&assertion),
+        &cc(None),
+    )
+    .await;
     assert_service_token(&env, &client.client_id, &res, "jobs", &client.client_id).await;
     // The same assertion again: a replay.
-    let res = token_request(&env.endpoints.token, ClientAuth::Assertion(&assertion), &cc(None)).await;
+    let res = token_request(
+        &env.endpoints.token,
+        ClientAuth::Assertion(&assertion),
+        &cc(None),
+    )
+    .await;
     let err = res.assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
-    assert!(err["error_description"].as_str().unwrap_or("").contains("jti"), "{err}");
+    assert!(
+        err["error_description"]
+            .as_str()
+            .unwrap_or("")
+            .contains("jti"),
+        "{err}"
+    );
     // The issuer is an acceptable audience too.
     let by_issuer = key.assertion(&client.client_id, &env.tenant.issuer, 60);
-    let res = token_request(&env.endpoints.token, ClientAuth::Assertion(&by_issuer), &cc(None)).await;
+    let res = token_request(
+        &env.endpoints.token,
+        ClientAuth::Assertion(&by_issuer),
+        &cc(None),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 }
 
@@ -129,12 +212,38 @@ async fn bad_private_key_jwt_assertions_are_invalid_client() {
     let token = env.endpoints.token.as_str();
     let bad = |claims: Value| key.sign(&claims);
     let cases = [
-        ("expired", bad(serde_json::json!({"iss": id, "sub": id, "aud": token, "jti": "a1", "exp": now() - 10}))),
-        ("wrong aud", bad(serde_json::json!({"iss": id, "sub": id, "aud": "https://elsewhere.example/token", "jti": "a2", "exp": now() + 60}))),
-        ("no jti", bad(serde_json::json!({"iss": id, "sub": id, "aud": token, "exp": now() + 60}))),
-        ("iss differs", bad(serde_json::json!({"iss": "someone", "sub": id, "aud": token, "jti": "a3", "exp": now() + 60}))),
-        ("too long-lived", bad(serde_json::json!({"iss": id, "sub": id, "aud": token, "jti": "a4", "exp": now() + 86_400}))),
-        ("other key", ClientKey::generate("k1").assertion(id, token, 60)),
+        (
+            "expired",
+            bad(
+                serde_json::json!({"iss": id, "sub": id, "aud": token, "jti": "a1", "exp": now() - 10}),
+            ),
+        ),
+        (
+            "wrong aud",
+            bad(
+                serde_json::json!({"iss": id, "sub": id, "aud": "https://elsewhere.example/token", "jti": "a2", "exp": now() + 60}),
+            ),
+        ),
+        (
+            "no jti",
+            bad(serde_json::json!({"iss": id, "sub": id, "aud": token, "exp": now() + 60})),
+        ),
+        (
+            "iss differs",
+            bad(
+                serde_json::json!({"iss": "someone", "sub": id, "aud": token, "jti": "a3", "exp": now() + 60}),
+            ),
+        ),
+        (
+            "too long-lived",
+            bad(
+                serde_json::json!({"iss": id, "sub": id, "aud": token, "jti": "a4", "exp": now() + 86_400}),
+            ),
+        ),
+        (
+            "other key",
+            ClientKey::generate("k1").assertion(id, token, 60),
+        ),
     ];
     for (what, assertion) in cases {
         let res = token_request(token, ClientAuth::Assertion(&assertion), &cc(None)).await;
@@ -154,7 +263,9 @@ async fn bad_private_key_jwt_assertions_are_invalid_client() {
 
 /// Serves `body` as JSON to every request on a loopback port, in the background.
 async fn serve_jwks(body: String) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
@@ -184,7 +295,12 @@ async fn private_key_jwt_with_a_jwks_uri() {
         ..ClientSpec::service("Remote Signer", &["jobs"], &[])
     });
     let assertion = key.assertion(&client.client_id, &env.endpoints.token, 60);
-    let res = token_request(&env.endpoints.token, ClientAuth::Assertion(&assertion), &cc(None)).await;
+    let res = token_request(
+        &env.endpoints.token,
+        ClientAuth::Assertion(&assertion),
+        &cc(None),
+    )
+    .await;
     assert_service_token(&env, &client.client_id, &res, "jobs", &client.client_id).await;
 }
 
@@ -192,19 +308,43 @@ async fn private_key_jwt_with_a_jwks_uri() {
 async fn discovery_lists_the_grants_and_auth_methods() {
     let env = Env::new().await;
     let doc = &env.endpoints.doc;
-    for g in ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code"] {
-        assert!(doc["grant_types_supported"].as_array().is_some_and(|a| a.iter().any(|v| v == g)), "{g}");
+    for g in [
+        "client_credentials",
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ] {
+        assert!(
+            doc["grant_types_supported"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|v| v == g)),
+            "{g}"
+        );
     }
     for (field, method, expected) in [
-        ("token_endpoint_auth_methods_supported", "private_key_jwt", true),
-        ("introspection_endpoint_auth_methods_supported", "private_key_jwt", true),
-        ("introspection_endpoint_auth_methods_supported", "none", false),
+        (
+            "token_endpoint_auth_methods_supported",
+            "private_key_jwt",
+            true,
+        ),
+        (
+            "introspection_endpoint_auth_methods_supported",
+            "private_key_jwt",
+            true,
+        ),
+        (
+            "introspection_endpoint_auth_methods_supported",
+            "none",
+            false,
+        ),
         ("revocation_endpoint_auth_methods_supported", "none", true),
     ] {
-        let has = doc[field].as_array().is_some_and(|a| a.iter().any(|v| v == method));
+        let has = doc[field]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|v| v == method));
         assert_eq!(has, expected, "{field} {method}: {doc}");
     }
-    assert!(doc["token_endpoint_auth_signing_alg_values_supported"]
-        .as_array()
-        .is_some_and(|a| a.iter().any(|v| v == "ES256")));
+    assert!(
+        doc["token_endpoint_auth_signing_alg_values_supported"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|v| v == "ES256"))
+    );
 }

@@ -57,11 +57,19 @@ async fn enter_code(browser: &Browser, verification_uri: &str, code: &str) -> Re
 
 /// The user enters the code, signs in as `user` and answers `decision`.
 async fn answer(browser: &Browser, auth: &Value, user: &User, decision: &str) -> Resp {
-    let complete = auth["verification_uri_complete"].as_str().expect("complete URI");
+    let complete = auth["verification_uri_complete"]
+        .as_str()
+        .expect("complete URI");
     let code = auth["user_code"].as_str().expect("user_code");
     let login = enter_code(browser, complete, code).await;
-    assert!(login.is_login_page(), "expected the login page: {}", login.body);
-    let confirm = browser.submit_login(&login, &user.email, &user.password).await;
+    assert!(
+        login.is_login_page(),
+        "expected the login page: {}",
+        login.body
+    );
+    let confirm = browser
+        .submit_login(&login, &user.email, &user.password)
+        .await;
     assert!(
         confirm.body.contains(code),
         "the approval page shows the code: {}",
@@ -110,8 +118,11 @@ async fn approved_device_gets_tokens_once() {
     let claims = rp.verify_id_token(&parsed, None, CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256);
     assert_eq!(claims.subject().as_str(), env.user.id);
     // Userinfo answers for the user.
-    let info = get_bearer(&env.endpoints.userinfo, tokens["access_token"].as_str().unwrap_or(""))
-        .await;
+    let info = get_bearer(
+        &env.endpoints.userinfo,
+        tokens["access_token"].as_str().unwrap_or(""),
+    )
+    .await;
     assert_eq!(info.json()["email"], env.user.email.as_str());
 
     // Redeemable once.
@@ -183,7 +194,12 @@ async fn user_codes_are_case_and_dash_insensitive() {
     let auth = device_authorization(&env, &tv, "openid").await;
     let code = auth["user_code"].as_str().unwrap_or("");
     let sloppy = code.replace('-', " ").to_lowercase();
-    let page = enter_code(&Browser::new(), &format!("{}/device", env.tenant.issuer), &sloppy).await;
+    let page = enter_code(
+        &Browser::new(),
+        &format!("{}/device", env.tenant.issuer),
+        &sloppy,
+    )
+    .await;
     assert!(page.is_login_page(), "{}", page.body);
 }
 
@@ -194,7 +210,13 @@ async fn guessing_user_codes_is_stopped_with_429_and_retry_after() {
     let auth = device_authorization(&env, &tv, "openid").await;
     let browser = Browser::new();
     let entry = format!("{}/device", env.tenant.issuer);
-    for guess in ["BCDF-GHJK", "BCDF-GHJL", "BCDF-GHJM", "BCDF-GHJN", "BCDF-GHJP"] {
+    for guess in [
+        "BCDF-GHJK",
+        "BCDF-GHJL",
+        "BCDF-GHJM",
+        "BCDF-GHJN",
+        "BCDF-GHJP",
+    ] {
         let page = enter_code(&browser, &entry, guess).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
     }
@@ -240,7 +262,10 @@ async fn device_flow_needs_the_grant_and_stays_in_its_tenant() {
     let res = token_request(
         &globex.token,
         ClientAuth::of(&globex_tv),
-        &[("grant_type", GRANT), ("device_code", auth["device_code"].as_str().unwrap_or(""))],
+        &[
+            ("grant_type", GRANT),
+            ("device_code", auth["device_code"].as_str().unwrap_or("")),
+        ],
     )
     .await;
     res.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");

@@ -25,7 +25,11 @@ async fn silent_result(browser: &Browser, rp: &Rp) -> Option<String> {
 async fn logged_in(env: &Env, client: &RegisteredClient, browser: &Browser) -> (Rp, String) {
     let rp = env.rp(client).await;
     let flow = rp.flow(browser, &env.user, &AuthOptions::default()).await;
-    assert_eq!(silent_result(browser, &rp).await, None, "SSO works before logout");
+    assert_eq!(
+        silent_result(browser, &rp).await,
+        None,
+        "SSO works before logout"
+    );
     (rp, id_token_of(&flow.tokens))
 }
 
@@ -75,12 +79,18 @@ async fn logout_by_post_works_too() {
     let res = browser
         .post_form(
             &env.endpoints.end_session,
-            &[("id_token_hint", &id_token), ("post_logout_redirect_uri", AFTER_LOGOUT)],
+            &[
+                ("id_token_hint", &id_token),
+                ("post_logout_redirect_uri", AFTER_LOGOUT),
+            ],
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(res.redirect().as_str(), AFTER_LOGOUT);
-    assert_eq!(silent_result(&browser, &rp).await.as_deref(), Some("login_required"));
+    assert_eq!(
+        silent_result(&browser, &rp).await.as_deref(),
+        Some("login_required")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,8 +113,14 @@ async fn logout_without_a_hint_asks_the_user_first() {
     // Until the user confirms, nothing happened.
     assert_eq!(silent_result(&browser, &rp).await, None);
     // "Stay signed in" keeps the session.
-    let form = page.form_with("id=\"logout-form\"").expect("confirmation form");
-    let mut fields: Vec<(&str, &str)> = form.hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let form = page
+        .form_with("id=\"logout-form\"")
+        .expect("confirmation form");
+    let mut fields: Vec<(&str, &str)> = form
+        .hidden
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     fields.push(("decision", "stay"));
     let stay = browser.post_form(form.action.as_str(), &fields).await;
     assert_eq!(stay.status, StatusCode::OK);
@@ -119,7 +135,10 @@ async fn logout_without_a_hint_asks_the_user_first() {
     let done = browser.submit_consent(&page, "logout").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(done.redirect().as_str(), format!("{AFTER_LOGOUT}?state=s1"));
-    assert_eq!(silent_result(&browser, &rp).await.as_deref(), Some("login_required"));
+    assert_eq!(
+        silent_result(&browser, &rp).await.as_deref(),
+        Some("login_required")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,13 +148,26 @@ async fn unregistered_post_logout_redirect_uri_is_a_400_page_without_redirect() 
     let browser = Browser::new();
     let (rp, id_token) = logged_in(&env, &client, &browser).await;
     for params in [
-        vec![("id_token_hint", id_token.as_str()), ("post_logout_redirect_uri", "https://evil.example/")],
+        vec![
+            ("id_token_hint", id_token.as_str()),
+            ("post_logout_redirect_uri", "https://evil.example/"),
+        ],
         vec![("post_logout_redirect_uri", AFTER_LOGOUT)],
-        vec![("client_id", env.client.client_id.as_str()), ("id_token_hint", id_token.as_str())],
+        vec![
+            ("client_id", env.client.client_id.as_str()),
+            ("id_token_hint", id_token.as_str()),
+        ],
         vec![("id_token_hint", "not-a-jwt")],
     ] {
-        let res = browser.get(&with_query(&env.endpoints.end_session, &params)).await;
-        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{params:?}: {}", res.body);
+        let res = browser
+            .get(&with_query(&env.endpoints.end_session, &params))
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::BAD_REQUEST,
+            "{params:?}: {}",
+            res.body
+        );
         assert!(res.header("location").is_none());
     }
     // None of them logged the user out.
@@ -151,7 +183,10 @@ async fn a_hint_from_another_tenant_is_refused() {
     env.server.create_tenant("globex");
     let globex = discover(&env.server.issuer("globex")).await;
     let res = browser
-        .get(&with_query(&globex.end_session, &[("id_token_hint", &id_token)]))
+        .get(&with_query(
+            &globex.end_session,
+            &[("id_token_hint", &id_token)],
+        ))
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
 }

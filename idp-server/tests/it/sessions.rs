@@ -9,7 +9,11 @@ use serde_json::json;
 async fn offline_flow(env: &Env, browser: &Browser) -> (Rp, String, String) {
     let rp = env.rp(&env.client).await;
     let flow = rp
-        .flow(browser, &env.user, &AuthOptions::scopes(&["offline_access"]))
+        .flow(
+            browser,
+            &env.user,
+            &AuthOptions::scopes(&["offline_access"]),
+        )
         .await;
     (
         rp,
@@ -20,7 +24,15 @@ async fn offline_flow(env: &Env, browser: &Browser) -> (Rp, String, String) {
 
 fn sessions(env: &Env) -> Vec<serde_json::Value> {
     let v = env.server.cli_json(
-        &["session", "list", "--tenant", "acme", "--email", &env.user.email, "--json"],
+        &[
+            "session",
+            "list",
+            "--tenant",
+            "acme",
+            "--email",
+            &env.user.email,
+            "--json",
+        ],
         None,
     );
     v["sessions"].as_array().cloned().unwrap_or_default()
@@ -37,9 +49,15 @@ async fn revoking_a_session_kills_its_tokens_and_sso() {
     // The session ids are the `sid` of the ID tokens.
     let (_, claims) = jwt_parts(&at_a);
     let sid_a = claims["sid"].as_str().expect("sid").to_owned();
-    assert!(listed.iter().any(|s| s["id"] == sid_a.as_str()), "{listed:?}");
+    assert!(
+        listed.iter().any(|s| s["id"] == sid_a.as_str()),
+        "{listed:?}"
+    );
 
-    let out = env.server.cli_json(&["session", "revoke", "--tenant", "acme", &sid_a, "--json"], None);
+    let out = env.server.cli_json(
+        &["session", "revoke", "--tenant", "acme", &sid_a, "--json"],
+        None,
+    );
     assert_eq!(out["revoked"], 1);
 
     // Session A: refresh refused, access token inactive, userinfo 401, SSO gone.
@@ -50,14 +68,29 @@ async fn revoking_a_session_kills_its_tokens_and_sso() {
     )
     .await
     .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
-    assert_eq!(introspect(&env.endpoints, &env.client, &at_a).await, json!({"active": false}));
-    assert_eq!(get_bearer(&env.endpoints.userinfo, &at_a).await.status, StatusCode::UNAUTHORIZED);
-    let req = rp.auth_request(&AuthOptions { prompt: Some(CoreAuthPrompt::None), ..AuthOptions::default() });
+    assert_eq!(
+        introspect(&env.endpoints, &env.client, &at_a).await,
+        json!({"active": false})
+    );
+    assert_eq!(
+        get_bearer(&env.endpoints.userinfo, &at_a).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let req = rp.auth_request(&AuthOptions {
+        prompt: Some(CoreAuthPrompt::None),
+        ..AuthOptions::default()
+    });
     let res = browser_a.get(req.url.as_str()).await;
-    assert_eq!(Callback::parse(&res.redirect()).error.as_deref(), Some("login_required"));
+    assert_eq!(
+        Callback::parse(&res.redirect()).error.as_deref(),
+        Some("login_required")
+    );
 
     // Session B is untouched.
-    assert_eq!(introspect(&env.endpoints, &env.client, &at_b).await["active"], true);
+    assert_eq!(
+        introspect(&env.endpoints, &env.client, &at_b).await["active"],
+        true
+    );
     let res = token_request(
         &env.endpoints.token,
         ClientAuth::of(&env.client),
@@ -68,8 +101,14 @@ async fn revoking_a_session_kills_its_tokens_and_sso() {
     assert_eq!(sessions(&env).len(), 1);
 
     // Revoking a session twice, or an unknown one, fails with a message.
-    let again = env.server.cli(&["session", "revoke", "--tenant", "acme", &sid_a], None);
-    assert!(!again.success && again.stderr.starts_with("error: "), "{}", again.stderr);
+    let again = env
+        .server
+        .cli(&["session", "revoke", "--tenant", "acme", &sid_a], None);
+    assert!(
+        !again.success && again.stderr.starts_with("error: "),
+        "{}",
+        again.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,13 +117,25 @@ async fn revoking_all_sessions_of_a_user() {
     let (_, at_a, _) = offline_flow(&env, &Browser::new()).await;
     let (_, at_b, rt_b) = offline_flow(&env, &Browser::new()).await;
     let out = env.server.cli_json(
-        &["session", "revoke", "--tenant", "acme", "--all", "--email", &env.user.email, "--json"],
+        &[
+            "session",
+            "revoke",
+            "--tenant",
+            "acme",
+            "--all",
+            "--email",
+            &env.user.email,
+            "--json",
+        ],
         None,
     );
     assert_eq!(out["revoked"], 2);
     assert!(sessions(&env).is_empty());
     for at in [&at_a, &at_b] {
-        assert_eq!(introspect(&env.endpoints, &env.client, at).await, json!({"active": false}));
+        assert_eq!(
+            introspect(&env.endpoints, &env.client, at).await,
+            json!({"active": false})
+        );
     }
     token_request(
         &env.endpoints.token,
@@ -102,13 +153,30 @@ async fn sessions_are_per_tenant() {
     let (_, claims) = jwt_parts(&at);
     let sid = claims["sid"].as_str().expect("sid").to_owned();
     env.server.create_tenant("globex");
-    env.server.create_user("globex", &env.user.email, "Alice at Globex", PASSWORD);
+    env.server
+        .create_user("globex", &env.user.email, "Alice at Globex", PASSWORD);
     let v = env.server.cli_json(
-        &["session", "list", "--tenant", "globex", "--email", &env.user.email, "--json"],
+        &[
+            "session",
+            "list",
+            "--tenant",
+            "globex",
+            "--email",
+            &env.user.email,
+            "--json",
+        ],
         None,
     );
     assert_eq!(v["sessions"], json!([]));
-    let out = env.server.cli(&["session", "revoke", "--tenant", "globex", &sid], None);
-    assert!(!out.success, "another tenant's session id means nothing there");
-    assert_eq!(introspect(&env.endpoints, &env.client, &at).await["active"], true);
+    let out = env
+        .server
+        .cli(&["session", "revoke", "--tenant", "globex", &sid], None);
+    assert!(
+        !out.success,
+        "another tenant's session id means nothing there"
+    );
+    assert_eq!(
+        introspect(&env.endpoints, &env.client, &at).await["active"],
+        true
+    );
 }

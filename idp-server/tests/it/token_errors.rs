@@ -57,7 +57,10 @@ async fn reused_code_revokes_the_refresh_token_issued_from_it() {
         .as_str()
         .expect("access token")
         .to_owned();
-    assert_eq!(introspect(&env.endpoints, &env.client, &at).await["active"], true);
+    assert_eq!(
+        introspect(&env.endpoints, &env.client, &at).await["active"],
+        true
+    );
     exchange(&env, ClientAuth::of(&env.client), &code, &verifier)
         .await
         .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
@@ -70,8 +73,14 @@ async fn reused_code_revokes_the_refresh_token_issued_from_it() {
     .await
     .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
     // ... and the access token issued from it too.
-    assert_eq!(introspect(&env.endpoints, &env.client, &at).await, serde_json::json!({"active": false}));
-    assert_eq!(get_bearer(&env.endpoints.userinfo, &at).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        introspect(&env.endpoints, &env.client, &at).await,
+        serde_json::json!({"active": false})
+    );
+    assert_eq!(
+        get_bearer(&env.endpoints.userinfo, &at).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

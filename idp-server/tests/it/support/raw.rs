@@ -276,17 +276,20 @@ impl ClientKey {
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
         let rng = aws_lc_rs::rand::SystemRandom::new();
-        let sig = self.pair.sign(&rng, input.as_bytes()).expect("ES256 signing");
+        let sig = self
+            .pair
+            .sign(&rng, input.as_bytes())
+            .expect("ES256 signing");
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))
     }
 
     /// A client assertion (RFC 7523 §3) from `client_id` for `aud`, valid for `ttl` seconds.
     pub fn assertion(&self, client_id: &str, aud: &str, ttl: i64) -> String {
-        let jti = URL_SAFE_NO_PAD.encode(aws_lc_rs::rand::generate::<[u8; 16]>(
-            &aws_lc_rs::rand::SystemRandom::new(),
-        )
-        .expect("random")
-        .expose());
+        let jti = URL_SAFE_NO_PAD.encode(
+            aws_lc_rs::rand::generate::<[u8; 16]>(&aws_lc_rs::rand::SystemRandom::new())
+                .expect("random")
+                .expose(),
+        );
         self.sign(&serde_json::json!({
             "iss": client_id, "sub": client_id, "aud": aud, "jti": jti,
             "iat": now(), "exp": now() + ttl,
@@ -302,7 +305,12 @@ pub async fn client_post(endpoint: &str, auth: ClientAuth<'_>, params: &[(&str, 
 
 /// `POST introspection_endpoint` for `token`, authenticated as `client`.
 pub async fn introspect(endpoints: &Endpoints, client: &RegisteredClient, token: &str) -> Value {
-    let res = client_post(&endpoints.introspection, ClientAuth::of(client), &[("token", token)]).await;
+    let res = client_post(
+        &endpoints.introspection,
+        ClientAuth::of(client),
+        &[("token", token)],
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK, "introspection: {}", res.body);
     assert_no_store(&res);
     res.json()

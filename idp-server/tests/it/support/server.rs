@@ -231,7 +231,10 @@ impl TestServer {
         for (flag, values) in [
             ("--scope", &spec.scopes),
             ("--audience", &spec.audiences),
-            ("--post-logout-redirect-uri", &spec.post_logout_redirect_uris),
+            (
+                "--post-logout-redirect-uri",
+                &spec.post_logout_redirect_uris,
+            ),
         ] {
             for v in values {
                 args.push(flag.into());
