@@ -348,3 +348,30 @@ async fn discovery_lists_the_grants_and_auth_methods() {
             .is_some_and(|a| a.iter().any(|v| v == "ES256"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_clients_and_assertions_stay_in_their_tenant() {
+    let env = Env::new().await;
+    let svc = env.client(&ClientSpec::service("Billing", &["invoices:read"], &[]));
+    let key = ClientKey::generate("k1");
+    let signer = jwt_client(&env, &key);
+    env.server.create_tenant("globex");
+    let globex = discover(&env.server.issuer("globex")).await;
+    token_request(&globex.token, ClientAuth::of(&svc), &cc(None))
+        .await
+        .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+    // An assertion made for acme's token endpoint, sent to globex's.
+    let assertion = key.assertion(&signer.client_id, &env.endpoints.token, 60);
+    token_request(&globex.token, ClientAuth::Assertion(&assertion), &cc(None))
+        .await
+        .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+    // And acme's service token is inactive at globex's introspection.
+    let res = token_request(&env.endpoints.token, ClientAuth::of(&svc), &cc(None)).await;
+    let at = res.json()["access_token"].as_str().unwrap_or("").to_owned();
+    let globex_api = env.server.create_client("globex", &ClientSpec::service("API", &[], &[]));
+    assert_eq!(
+        introspect(&globex, &globex_api, &at).await,
+        serde_json::json!({"active": false})
+    );
+    assert_eq!(introspect(&env.endpoints, &svc, &at).await["active"], true);
+}
