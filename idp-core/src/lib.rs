@@ -7,6 +7,18 @@
 //! [`http::Request`]/[`http::Response`] and the [`store::Store`] port.
 //! It has no HTTP server and no SQL, and never reads the environment.
 //!
+//! ## Embedding
+//! Build a [`Provider`] over a [`store::Store`] (for example
+//! `idp_store_sqlite::SqliteStore`) and a [`ProviderConfig`], whose base URL
+//! may carry a path prefix (`https://app.example/idp` gives issuers
+//! `https://app.example/idp/t/{tenant}`). Route the login and consent pages,
+//! `{issuer}/interaction/{id}`, to your own handlers built on
+//! [`Provider::interaction`], [`Provider::submit_login`] and
+//! [`Provider::submit_consent`], and every other request under the prefix to
+//! [`Provider::handle`]. The workspace's `examples/embedded` crate is a
+//! complete, tested hyper application doing exactly that: one binary that is
+//! both a web app and its own identity provider.
+//!
 //! ## Map
 //! - [`provider::Provider`]: the entry point; [`Provider::handle`](provider::Provider::handle)
 //!   serves discovery, JWKS, authorize, token and userinfo for every tenant.
