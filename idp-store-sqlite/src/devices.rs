@@ -98,15 +98,20 @@ pub(crate) fn decide(
 pub(crate) fn poll(
     conn: &mut Connection,
     tenant: &TenantId,
+    client: &ClientId,
     hash: &SecretHash,
     now: UnixTime,
 ) -> Result<Option<DeviceCodeRecord>> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found = tx
         .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM device_codes WHERE tenant_id = ?1 AND device_code_hash = ?2"
+            "SELECT {COLUMNS} FROM device_codes
+             WHERE tenant_id = ?1 AND device_code_hash = ?2 AND client_id = ?3"
         ))?
-        .query_row(params![tenant.as_str(), hash.as_bytes()], from_row)
+        .query_row(
+            params![tenant.as_str(), hash.as_bytes(), client.as_str()],
+            from_row,
+        )
         .optional()?;
     if let Some(d) = &found {
         let redeem =
@@ -231,8 +236,10 @@ mod tests {
         let hash = SecretHash::of("dc");
         let (s1, s2) = (store.clone(), store.clone());
         let (t1, t2) = (a.clone(), a.clone());
-        let p1 = tokio::spawn(async move { s1.poll_device_code(&t1, &hash, 1_020).await });
-        let p2 = tokio::spawn(async move { s2.poll_device_code(&t2, &hash, 1_020).await });
+        let tv = ClientId::new("tv");
+        let (tv1, tv2) = (tv.clone(), tv.clone());
+        let p1 = tokio::spawn(async move { s1.poll_device_code(&t1, &tv1, &hash, 1_020).await });
+        let p2 = tokio::spawn(async move { s2.poll_device_code(&t2, &tv2, &hash, 1_020).await });
         let polls = [p1.await??, p2.await??];
         let winners = polls
             .iter()
@@ -240,8 +247,16 @@ mod tests {
             .filter(|d| d.consumed_at.is_none() && d.status == DeviceStatus::Approved)
             .count();
         assert_eq!(winners, 1, "exactly one poll saw it unconsumed");
+        // Another client's poll neither sees nor touches it.
+        let tv2 = ClientId::new("tv2");
+        assert!(
+            store
+                .poll_device_code(&a, &tv2, &hash, 1_025)
+                .await?
+                .is_none()
+        );
         let after = store
-            .poll_device_code(&a, &hash, 1_030)
+            .poll_device_code(&a, &tv, &hash, 1_030)
             .await?
             .ok_or("gone")?;
         assert_eq!(after.consumed_at, Some(1_020));
@@ -265,7 +280,7 @@ mod tests {
         );
         assert!(
             store
-                .poll_device_code(&b, &SecretHash::of("dc"), 1_001)
+                .poll_device_code(&b, &ClientId::new("tv"), &SecretHash::of("dc"), 1_001)
                 .await?
                 .is_none()
         );
@@ -297,7 +312,7 @@ mod tests {
             .set_device_interval(&a, &SecretHash::of("dc"), 10)
             .await?;
         let d = store
-            .poll_device_code(&a, &SecretHash::of("dc"), 1_100)
+            .poll_device_code(&a, &ClientId::new("tv"), &SecretHash::of("dc"), 1_100)
             .await?
             .ok_or("gone")?;
         assert_eq!(d.interval, 10);

@@ -326,11 +326,12 @@ impl Store for SqliteStore {
     async fn poll_device_code(
         &self,
         tenant: &TenantId,
+        client: &ClientId,
         device_code: &SecretHash,
         now: UnixTime,
     ) -> StoreResult<Option<DeviceCodeRecord>> {
-        let (tenant, hash) = (tenant.clone(), *device_code);
-        self.run(move |c| devices::poll(c, &tenant, &hash, now))
+        let (tenant, client, hash) = (tenant.clone(), client.clone(), *device_code);
+        self.run(move |c| devices::poll(c, &tenant, &client, &hash, now))
             .await
     }
 

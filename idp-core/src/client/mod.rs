@@ -187,8 +187,12 @@ impl<S: Store> Provider<S> {
             }
             TokenEndpointAuthMethod::PrivateKeyJwt | TokenEndpointAuthMethod::None => (None, None),
         };
+        // An id starting with '-' reads as a flag on command lines: draw again.
+        let id = std::iter::repeat_with(ClientId::generate)
+            .find(|id| id.as_str().starts_with(|c: char| c.is_ascii_alphanumeric()))
+            .unwrap_or_else(ClientId::generate);
         let client = ClientRecord {
-            id: ClientId::generate(),
+            id,
             name: new.name.trim().to_owned(),
             secret_hash,
             auth_method: method,

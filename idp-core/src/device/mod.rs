@@ -2,7 +2,7 @@
 //! a CLI) gets a device code to poll with and a short user code that the
 //! user types on another device's browser, at the verification page.
 //!
-//! - [`Provider::device_authorization`] (here): `POST {issuer}/device_authorization`, §3.1-3.2.
+//! - `Provider::device_authorization` (here): `POST {issuer}/device_authorization`, §3.1-3.2.
 //! - [`verification`]: what the verification page calls (§3.3).
 //! - the polling grant lives with the other grants in `token::device_code` (§3.4-3.5).
 //! - [`guard`]: the limit on wrong user-code entries (§5.1).

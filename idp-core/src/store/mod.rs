@@ -272,12 +272,14 @@ pub trait Store: Send + Sync + 'static {
         decision: &DeviceDecision,
         now: UnixTime,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// A device poll, atomically: returns the record as it was, sets its
-    /// `last_poll_at` to `now`, and if it was approved, unconsumed and
-    /// unexpired, marks it consumed at `now` (so only one poll redeems it).
+    /// A device poll by `client`, atomically: returns the record as it was,
+    /// sets its `last_poll_at` to `now`, and if it was approved, unconsumed
+    /// and unexpired, marks it consumed at `now` (so only one poll redeems
+    /// it). A code of another client is `None` and left untouched.
     fn poll_device_code(
         &self,
         tenant: &TenantId,
+        client: &ClientId,
         device_code: &SecretHash,
         now: UnixTime,
     ) -> impl Future<Output = StoreResult<Option<DeviceCodeRecord>>> + Send;

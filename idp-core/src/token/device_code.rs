@@ -29,10 +29,10 @@ impl<S: Store> Provider<S> {
         let now = self.clock.now();
         let record = self
             .store
-            .poll_device_code(tenant_id, &hash, now)
+            .poll_device_code(tenant_id, &client.id, &hash, now)
             .await?
             .ok_or(INVALID_CODE)?;
-        if record.client_id != client.id || record.consumed_at.is_some() {
+        if record.consumed_at.is_some() {
             return Err(INVALID_CODE);
         }
         if record.expires_at <= now {

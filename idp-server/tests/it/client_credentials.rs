@@ -368,7 +368,9 @@ async fn service_clients_and_assertions_stay_in_their_tenant() {
     // And acme's service token is inactive at globex's introspection.
     let res = token_request(&env.endpoints.token, ClientAuth::of(&svc), &cc(None)).await;
     let at = res.json()["access_token"].as_str().unwrap_or("").to_owned();
-    let globex_api = env.server.create_client("globex", &ClientSpec::service("API", &[], &[]));
+    let globex_api = env
+        .server
+        .create_client("globex", &ClientSpec::service("API", &[], &[]));
     assert_eq!(
         introspect(&globex, &globex_api, &at).await,
         serde_json::json!({"active": false})

@@ -281,4 +281,8 @@ async fn device_flow_needs_the_grant_and_stays_in_its_tenant() {
     poll(&env, &other, auth["device_code"].as_str().unwrap_or(""))
         .await
         .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");
+    // ... and the other client's poll left it untouched: no slow_down for the owner.
+    poll(&env, &tv, auth["device_code"].as_str().unwrap_or(""))
+        .await
+        .assert_oauth_error(StatusCode::BAD_REQUEST, "authorization_pending");
 }
