@@ -43,6 +43,10 @@ pub struct AccessTokenClaims {
     /// (a refresh token, a reused code) deactivates it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gid: Option<String>,
+    /// Claims asked for at userinfo with the `claims` parameter (OIDC Core
+    /// §5.5), released there beside those of the scopes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub userinfo_claims: Vec<String>,
 }
 
 /// The media type of RFC 9068 tokens, in the `typ` header.

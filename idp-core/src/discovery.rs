@@ -20,7 +20,7 @@ pub fn document(issuer: &str) -> Bytes {
         "end_session_endpoint": format!("{issuer}/logout"),
         "scopes_supported": crate::scope::SUPPORTED,
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": [
             "authorization_code", "refresh_token", "client_credentials",
             "urn:ietf:params:oauth:grant-type:device_code"
@@ -46,7 +46,7 @@ pub fn document(issuer: &str) -> Bytes {
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "azp",
             "name", "preferred_username", "updated_at", "email", "email_verified"
         ],
-        "claims_parameter_supported": false,
+        "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,

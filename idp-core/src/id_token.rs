@@ -22,6 +22,9 @@ struct IdTokenClaims<'a> {
     at_hash: String,
     sid: &'a str,
     azp: &'a str,
+    /// Claims asked for in the ID token with the `claims` parameter.
+    #[serde(flatten)]
+    requested: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What goes into one ID token.
@@ -42,6 +45,8 @@ pub struct IdTokenInput<'a> {
     pub now: UnixTime,
     /// Lifetime in seconds.
     pub lifetime: i64,
+    /// Claims asked for in the ID token (`claims` parameter, OIDC Core §5.5).
+    pub requested: &'a [String],
 }
 
 /// Signs an ID token.
@@ -62,6 +67,7 @@ pub fn sign(tenant: &TenantContext, input: IdTokenInput<'_>) -> Result<String, O
         at_hash: jose::half_hash(alg, input.access_token),
         sid: input.sid,
         azp: input.client.id.as_str(),
+        requested: crate::claims::values_of(input.user, input.requested),
     };
     jose::sign(key, "JWT", &claims).map_err(OAuthError::server)
 }

@@ -33,6 +33,7 @@
 
 pub mod access_token;
 pub mod authorize;
+pub mod claims;
 pub mod client;
 pub mod clock;
 pub mod crypto;

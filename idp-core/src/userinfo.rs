@@ -106,6 +106,7 @@ impl<S: Store> Provider<S> {
             Err(e) => return wire::json_error(&OAuthError::from(e)),
         };
         let mut body = crate::user::claims_for(&user, &scopes);
+        body.extend(crate::claims::values_of(&user, &claims.userinfo_claims));
         body.insert("sub".into(), Value::String(user.id.as_str().to_owned()));
         match serde_json::to_vec(&body) {
             Ok(b) => wire::json_no_store(StatusCode::OK, b),

@@ -15,8 +15,8 @@ pub(crate) fn create_code(conn: &Connection, tenant: &TenantId, c: &CodeRecord) 
     conn.execute(
         "INSERT INTO codes
            (tenant_id, code_hash, grant_id, client_id, user_id, session_id, redirect_uri,
-            scope, nonce, code_challenge, auth_time, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            scope, nonce, code_challenge, auth_time, expires_at, claims)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             tenant.as_str(),
             c.code_hash.as_bytes(),
@@ -30,6 +30,7 @@ pub(crate) fn create_code(conn: &Connection, tenant: &TenantId, c: &CodeRecord) 
             c.code_challenge,
             c.auth_time,
             c.expires_at,
+            c.claims,
         ],
     )?;
     Ok(())
@@ -47,7 +48,7 @@ pub(crate) fn take_code(
     let found = tx
         .prepare_cached(
             "SELECT code_hash, grant_id, client_id, user_id, session_id, redirect_uri, scope,
-                    nonce, code_challenge, auth_time, expires_at, consumed_at
+                    nonce, code_challenge, auth_time, expires_at, consumed_at, claims
              FROM codes WHERE tenant_id = ?1 AND code_hash = ?2",
         )?
         .query_row(params![tenant.as_str(), hash.as_bytes()], |r| {
@@ -83,6 +84,7 @@ fn code_from_row(r: &Row<'_>) -> Result<CodeRecord> {
         code_challenge: r.get(8)?,
         auth_time: r.get(9)?,
         expires_at: r.get(10)?,
+        claims: r.get(12)?,
     })
 }
 
@@ -95,8 +97,8 @@ pub(crate) fn create_refresh_token(
     conn.prepare_cached(
         "INSERT INTO refresh_tokens
            (tenant_id, token_hash, grant_id, client_id, user_id, session_id, scope,
-            auth_time, issued_at, expires_at, consumed_at, revoked)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            auth_time, issued_at, expires_at, consumed_at, revoked, claims)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -111,6 +113,7 @@ pub(crate) fn create_refresh_token(
         t.expires_at,
         t.consumed_at,
         t.revoked,
+        t.claims,
     ])?;
     Ok(())
 }
@@ -123,7 +126,7 @@ pub(crate) fn refresh_token(
 ) -> Result<Option<RefreshTokenRecord>> {
     conn.prepare_cached(
         "SELECT token_hash, grant_id, client_id, user_id, session_id, scope,
-                auth_time, issued_at, expires_at, consumed_at, revoked
+                auth_time, issued_at, expires_at, consumed_at, revoked, claims
          FROM refresh_tokens WHERE tenant_id = ?1 AND token_hash = ?2",
     )?
     .query_row(params![tenant.as_str(), hash.as_bytes()], |r| {
@@ -139,6 +142,7 @@ pub(crate) fn refresh_token(
             expires_at: r.get(8)?,
             consumed_at: r.get(9)?,
             revoked: r.get(10)?,
+            claims: r.get(11)?,
         })
     })
     .optional()
@@ -265,6 +269,7 @@ mod tests {
         assert_eq!(got.scope, code.scope);
         assert_eq!(got.nonce, code.nonce);
         assert_eq!(got.code_challenge, code.code_challenge);
+        assert_eq!(got.claims, code.claims);
         assert_eq!(got.auth_time, code.auth_time);
         assert_eq!(got.expires_at, code.expires_at);
 

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/0002_device_revocation_sessions.sql"),
     ),
+    (3, include_str!("../migrations/0003_claims_request.sql")),
 ];
 
 /// The schema version this binary writes and understands.

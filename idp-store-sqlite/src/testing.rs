@@ -111,6 +111,7 @@ pub(crate) fn code_record(code: &str, grant: &str) -> CodeRecord {
         scope: "openid email".to_owned(),
         nonce: Some("n-0S6_WzA2Mj".to_owned()),
         code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned()),
+        claims: Some(r#"{"userinfo":["name"]}"#.to_owned()),
         auth_time: 1_000,
         expires_at: 1_060,
     }
@@ -124,6 +125,7 @@ pub(crate) fn refresh_record(token: &str, grant: &str) -> RefreshTokenRecord {
         user_id: UserId::new("u1"),
         session_id: SessionId::new("s1"),
         scope: "openid offline_access".to_owned(),
+        claims: None,
         auth_time: 1_000,
         issued_at: 1_100,
         expires_at: 100_000,

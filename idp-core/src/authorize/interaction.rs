@@ -170,7 +170,9 @@ impl<S: Store> Provider<S> {
             },
             tenant_name: l.tenant.record.name.clone(),
             client_name: client.name,
-            scopes: Scopes::from_stored(&l.request.scope)
+            scopes: l
+                .request
+                .consent_scopes()
                 .iter()
                 .map(str::to_owned)
                 .collect(),
@@ -264,7 +266,7 @@ impl<S: Store> Provider<S> {
             return Ok(self.deny(&l));
         }
         let tenant_id = &l.tenant.record.id;
-        let requested = Scopes::from_stored(&l.request.scope);
+        let requested = l.request.consent_scopes();
         let previous = self
             .store
             .consent(tenant_id, &session.user_id, &l.request.client_id)
@@ -304,6 +306,7 @@ impl<S: Store> Provider<S> {
             l.request.state.as_deref(),
             &l.tenant.issuer,
             &OAuthError::new(ErrorCode::AccessDenied, "the user denied the request"),
+            l.request.response_mode,
             StatusCode::SEE_OTHER,
         )
     }

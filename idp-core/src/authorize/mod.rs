@@ -3,8 +3,8 @@
 //! `prompt`/`max_age` and a remembered consent) or suspends the request as an
 //! interaction for the login and consent pages, which resume it.
 //!
-//! Not supported, on purpose: implicit and hybrid response types,
-//! `response_mode` other than `query`, request objects (refused with
+//! Not supported, on purpose: implicit and hybrid response types (and so the
+//! `fragment` response mode), request objects (refused with
 //! `request_not_supported`).
 
 pub mod interaction;
@@ -56,6 +56,7 @@ impl<S: Store> Provider<S> {
             Err(Rejection::Redirect {
                 redirect_uri,
                 state,
+                mode,
                 error,
             }) => {
                 return response::error_redirect(
@@ -63,6 +64,7 @@ impl<S: Store> Provider<S> {
                     state.as_deref(),
                     &tenant.issuer,
                     &error,
+                    mode,
                     status,
                 );
             }
@@ -73,6 +75,7 @@ impl<S: Store> Provider<S> {
                 request.state.as_deref(),
                 &tenant.issuer,
                 error,
+                request.response_mode,
                 status,
             )
         };
@@ -149,7 +152,7 @@ impl<S: Store> Provider<S> {
             .store
             .consent(&tenant.record.id, &session.user_id, &client.id)
             .await?;
-        let requested = Scopes::from_stored(&request.scope);
+        let requested = request.consent_scopes();
         Ok(granted.is_none_or(|c| !requested.is_subset_of(&Scopes::from_stored(&c.scope))))
     }
 
@@ -172,6 +175,7 @@ impl<S: Store> Provider<S> {
             scope: request.scope.clone(),
             nonce: request.nonce.clone(),
             code_challenge: request.code_challenge.clone(),
+            claims: request.claims.as_ref().map(|c| c.to_json()),
             auth_time: session.auth_time,
             expires_at: self.clock.now() + self.config.lifetimes.code,
         };
@@ -181,7 +185,20 @@ impl<S: Store> Provider<S> {
             &code,
             request.state.as_deref(),
             &tenant.issuer,
+            request.response_mode,
             status,
         ))
+    }
+}
+
+impl AuthorizationRequest {
+    /// What the user consents to: the scopes, and those implied by claims
+    /// asked for with the `claims` parameter.
+    pub fn consent_scopes(&self) -> Scopes {
+        let scopes = Scopes::from_stored(&self.scope);
+        match &self.claims {
+            Some(c) => scopes.union(&c.implied_scopes()),
+            None => scopes,
+        }
     }
 }

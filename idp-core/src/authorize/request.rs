@@ -5,6 +5,8 @@
 
 use super::pkce;
 use super::prompt::{self, Prompt};
+use super::response::ResponseMode;
+use crate::claims::ClaimsRequest;
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::ClientId;
 use crate::scope::Scopes;
@@ -36,6 +38,12 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// `sub` of a valid `id_token_hint`.
     pub hint_sub: Option<String>,
+    /// How the response goes back.
+    #[serde(default)]
+    pub response_mode: ResponseMode,
+    /// The `claims` parameter.
+    #[serde(default)]
+    pub claims: Option<ClaimsRequest>,
 }
 
 /// Why a request was refused, and where the answer may go.
@@ -49,6 +57,8 @@ pub enum Rejection {
         redirect_uri: String,
         /// `state` to echo.
         state: Option<String>,
+        /// How the response goes back.
+        mode: ResponseMode,
         /// The error.
         error: OAuthError,
     },
@@ -125,13 +135,23 @@ fn check_response_type(client: &ClientRecord, params: &Params) -> Result<(), OAu
     }
 }
 
-/// check_response_mode: `query` (the default for `code`).
-fn check_response_mode(params: &Params) -> Result<(), OAuthError> {
+/// check_response_mode: `query` (the default for `code`) or `form_post`.
+/// Read before any other check so that their errors go back the same way.
+fn check_response_mode(params: &Params) -> Result<ResponseMode, OAuthError> {
     match params.single("response_mode")? {
-        None | Some("query") => Ok(()),
+        None | Some("query") => Ok(ResponseMode::Query),
+        Some("form_post") => Ok(ResponseMode::FormPost),
         Some(_) => Err(OAuthError::invalid_request(
-            "only response_mode=query is supported",
+            "response_mode must be query or form_post",
         )),
+    }
+}
+
+/// check_claims: the `claims` parameter, if any (OIDC Core §5.5).
+fn check_claims(params: &Params) -> Result<Option<ClaimsRequest>, OAuthError> {
+    match params.single("claims")? {
+        Some(raw) => ClaimsRequest::parse(raw),
+        None => Ok(None),
     }
 }
 
@@ -155,24 +175,27 @@ pub async fn validate<S: Store>(
         .await
         .map_err(Rejection::Page)?;
     let redirect_uri = check_redirect_uri(&client, params).map_err(Rejection::Page)?;
-    let redirect = |state: Option<String>, error| Rejection::Redirect {
+    let redirect = |state: Option<String>, mode, error| Rejection::Redirect {
         redirect_uri: redirect_uri.clone(),
         state,
+        mode,
         error,
     };
     let state = params
         .single("state")
-        .map_err(|e| redirect(None, e))?
+        .map_err(|e| redirect(None, ResponseMode::Query, e))?
         .map(str::to_owned);
-    let fail = |error| redirect(state.clone(), error);
+    let response_mode =
+        check_response_mode(params).map_err(|e| redirect(state.clone(), ResponseMode::Query, e))?;
+    let fail = |error| redirect(state.clone(), response_mode, error);
     check_unsupported_features(params).map_err(fail)?;
     check_response_type(&client, params).map_err(fail)?;
-    check_response_mode(params).map_err(fail)?;
     let scope = check_scope(&client, params).map_err(fail)?;
     let code_challenge = pkce::check_challenge(&client, params).map_err(fail)?;
     let prompt = prompt::check_prompt(params).map_err(fail)?;
     let max_age = prompt::check_max_age(params).map_err(fail)?;
     let hint_sub = prompt::check_id_token_hint(tenant, params).map_err(fail)?;
+    let claims = check_claims(params).map_err(fail)?;
     let nonce = params.single("nonce").map_err(fail)?.map(str::to_owned);
     let login_hint = params
         .single("login_hint")
@@ -190,6 +213,8 @@ pub async fn validate<S: Store>(
             max_age,
             login_hint,
             hint_sub,
+            response_mode,
+            claims,
         },
         client,
     ))

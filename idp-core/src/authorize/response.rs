@@ -1,10 +1,99 @@
 //! Authorization responses to the client's redirect URI (RFC 6749 §4.1.2),
-//! with `iss` (RFC 9207) so a client can tell which issuer answered.
+//! with `iss` (RFC 9207) so a client can tell which issuer answered, in the
+//! query or, with `response_mode=form_post`, as an auto-submitted form
+//! (OAuth 2.0 Form Post Response Mode).
 
 use crate::error::OAuthError;
 use crate::wire;
 use bytes::Bytes;
-use http::{Response, StatusCode};
+use http::{HeaderValue, Response, StatusCode};
+use serde::{Deserialize, Serialize};
+
+/// How the response reaches the client.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResponseMode {
+    /// In the redirect URI's query (the default for `code`, RFC 6749 §4.1.2).
+    #[default]
+    Query,
+    /// POSTed by the browser from an HTML form (Form Post Response Mode §2).
+    FormPost,
+}
+
+/// The script that submits the form; allowed by its hash in the page's CSP,
+/// so no other script can run there.
+const SUBMIT_SCRIPT: &str = "document.forms[0].submit();";
+/// `'sha256-…'` of [`SUBMIT_SCRIPT`].
+fn script_hash() -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, SUBMIT_SCRIPT.as_bytes());
+    use base64::Engine;
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(d.as_ref())
+    )
+}
+
+/// Form Post Response Mode §2: an HTML page whose form POSTs `params` to
+/// `redirect_uri` at once (a button remains for browsers without script).
+pub fn form_post(redirect_uri: &str, params: &[(&str, &str)]) -> Response<Bytes> {
+    let esc = wire::html_escape;
+    let mut inputs = String::new();
+    for (k, v) in params {
+        inputs.push_str(&format!(
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            esc(k),
+            esc(v)
+        ));
+    }
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Submit</title></head>\
+         <body><form method=\"post\" action=\"{}\">{inputs}\
+         <noscript><button type=\"submit\">Continue</button></noscript></form>\
+         <script>{SUBMIT_SCRIPT}</script></body></html>",
+        esc(redirect_uri)
+    );
+    let mut res = Response::new(Bytes::from(body));
+    let h = res.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    let csp = format!(
+        "default-src 'none'; script-src {}; form-action {}; base-uri 'none'; frame-ancestors 'none'",
+        script_hash(),
+        csp_source(redirect_uri)
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert("content-security-policy", v);
+    }
+    res
+}
+
+/// The origin of `uri` as a CSP source (`https://rp.example`), or `*` for
+/// a URI without one (a custom scheme).
+fn csp_source(uri: &str) -> String {
+    url::Url::parse(uri)
+        .ok()
+        .map(|u| u.origin())
+        .filter(url::Origin::is_tuple)
+        .map_or_else(|| "*".to_owned(), |o| o.ascii_serialization())
+}
+
+/// Sends `params` to the client in `mode`.
+pub fn deliver(
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+    mode: ResponseMode,
+    status: StatusCode,
+) -> Response<Bytes> {
+    match mode {
+        ResponseMode::Query => redirect_with(redirect_uri, params, status),
+        ResponseMode::FormPost => form_post(redirect_uri, params),
+    }
+}
 
 /// Redirects to `redirect_uri` with `params` appended to its query.
 pub fn redirect_with(
@@ -34,6 +123,7 @@ pub fn error_redirect(
     state: Option<&str>,
     issuer: &str,
     error: &OAuthError,
+    mode: ResponseMode,
     status: StatusCode,
 ) -> Response<Bytes> {
     let mut params = vec![
@@ -44,7 +134,7 @@ pub fn error_redirect(
         params.push(("state", s));
     }
     params.push(("iss", issuer));
-    redirect_with(redirect_uri, &params, status)
+    deliver(redirect_uri, &params, mode, status)
 }
 
 /// The success response (RFC 6749 §4.1.2).
@@ -53,6 +143,7 @@ pub fn code_redirect(
     code: &str,
     state: Option<&str>,
     issuer: &str,
+    mode: ResponseMode,
     status: StatusCode,
 ) -> Response<Bytes> {
     let mut params = vec![("code", code)];
@@ -60,7 +151,7 @@ pub fn code_redirect(
         params.push(("state", s));
     }
     params.push(("iss", issuer));
-    redirect_with(redirect_uri, &params, status)
+    deliver(redirect_uri, &params, mode, status)
 }
 
 #[cfg(test)]
@@ -74,6 +165,7 @@ mod tests {
             "c0de",
             Some("s &=x"),
             "https://op/t/a",
+            ResponseMode::Query,
             StatusCode::FOUND,
         );
         let loc = res
@@ -85,5 +177,26 @@ mod tests {
             loc,
             "https://rp.example/cb?a=1&code=c0de&state=s+%26%3Dx&iss=https%3A%2F%2Fop%2Ft%2Fa"
         );
+    }
+
+    #[test]
+    fn form_post_escapes_and_allows_only_its_own_script() {
+        let res = form_post(
+            "https://rp.example/cb",
+            &[("code", "c0de"), ("state", "\"><x")],
+        );
+        let body = String::from_utf8_lossy(res.body()).into_owned();
+        assert!(body.contains(r#"action="https://rp.example/cb""#), "{body}");
+        assert!(
+            body.contains(r#"name="state" value="&quot;&gt;&lt;x""#),
+            "{body}"
+        );
+        let csp = res
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(csp.contains("script-src 'sha256-"), "{csp}");
+        assert!(csp.contains("form-action https://rp.example"), "{csp}");
     }
 }

@@ -227,6 +227,8 @@ pub struct CodeRecord {
     pub nonce: Option<String>,
     /// PKCE S256 challenge (RFC 7636 §4.3).
     pub code_challenge: Option<String>,
+    /// The `claims` request, serialized by the core (opaque to the store).
+    pub claims: Option<String>,
     /// Time of the authentication.
     pub auth_time: UnixTime,
     /// Expiry (short: 60 s).
@@ -259,6 +261,8 @@ pub struct RefreshTokenRecord {
     pub session_id: SessionId,
     /// Granted scope, space-separated.
     pub scope: String,
+    /// The `claims` request of the original authorization (opaque to the store).
+    pub claims: Option<String>,
     /// Time of the original authentication.
     pub auth_time: UnixTime,
     /// Issue time.

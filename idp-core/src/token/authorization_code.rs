@@ -76,6 +76,7 @@ impl<S: Store> Provider<S> {
             .await?
             .ok_or(INVALID_CODE)?;
         let scopes = Scopes::from_stored(&record.scope);
+        let claims = crate::claims::ClaimsRequest::from_json(record.claims.as_deref());
         let grant = Grant {
             client,
             user: &user,
@@ -84,6 +85,7 @@ impl<S: Store> Provider<S> {
             scopes: &scopes,
             auth_time: record.auth_time,
             nonce: record.nonce.as_deref(),
+            claims: claims.as_ref(),
         };
         let refresh = if scopes.contains("offline_access")
             && client.grant_types.contains(&GrantType::RefreshToken)

@@ -57,6 +57,7 @@ impl<S: Store> Provider<S> {
                 auth_time: None,
                 sid: None,
                 gid: None,
+                userinfo_claims: Vec::new(),
             },
         )?;
         serde_json::to_vec(&TokenResponse {

@@ -85,6 +85,7 @@ impl<S: Store> Provider<S> {
                     scopes: &scopes,
                     auth_time,
                     nonce: None,
+                    claims: None,
                 };
                 let refresh = if scopes.contains("offline_access")
                     && client.grant_types.contains(&GrantType::RefreshToken)

@@ -3,6 +3,7 @@
 //! `offline_access` was granted.
 
 use crate::access_token::{self, AccessTokenClaims};
+use crate::claims::ClaimsRequest;
 use crate::clock::UnixTime;
 use crate::crypto::{random, secret::SecretHash};
 use crate::error::OAuthError;
@@ -36,6 +37,8 @@ pub(super) struct Grant<'a> {
     pub scopes: &'a Scopes,
     pub auth_time: UnixTime,
     pub nonce: Option<&'a str>,
+    /// The `claims` request of the authorization.
+    pub claims: Option<&'a ClaimsRequest>,
 }
 
 /// A refresh token to hand out with the response.
@@ -61,6 +64,7 @@ impl<S: Store> Provider<S> {
             user_id: g.user.id.clone(),
             session_id: g.session_id.clone(),
             scope: grant_scope.to_owned(),
+            claims: g.claims.map(ClaimsRequest::to_json),
             auth_time: g.auth_time,
             issued_at: now,
             expires_at: now + self.config.lifetimes.refresh_token,
@@ -94,6 +98,7 @@ impl<S: Store> Provider<S> {
                 auth_time: Some(g.auth_time),
                 sid: Some(g.session_id.as_str().to_owned()),
                 gid: Some(g.grant_id.as_str().to_owned()),
+                userinfo_claims: g.claims.map(|c| c.userinfo.clone()).unwrap_or_default(),
             },
         )?;
         let id_token = if g.scopes.contains("openid") {
@@ -108,6 +113,7 @@ impl<S: Store> Provider<S> {
                     access_token: &access_token,
                     now,
                     lifetime: lifetimes.id_token,
+                    requested: g.claims.map_or(&[][..], |c| c.id_token.as_slice()),
                 },
             )?)
         } else {

@@ -60,6 +60,7 @@ impl<S: Store> Provider<S> {
             .user(tenant_id, &record.user_id)
             .await?
             .ok_or(INVALID_TOKEN)?;
+        let claims = crate::claims::ClaimsRequest::from_json(record.claims.as_deref());
         let grant = Grant {
             client,
             user: &user,
@@ -68,6 +69,7 @@ impl<S: Store> Provider<S> {
             scopes: &scopes,
             auth_time: record.auth_time,
             nonce: None,
+            claims: claims.as_ref(),
         };
         let new = self.new_refresh_token(&grant, &record.scope, now);
         match self
