@@ -30,6 +30,8 @@ pub struct Outcome {
 /// One module's result.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
+    /// The suite's test plan id.
+    pub plan: &'static str,
     /// The suite's module id.
     pub module: &'static str,
     /// Every check run.
@@ -37,6 +39,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// A module not run, with the reason the suite would also accept.
+    pub fn skipped(module: &'static str, reason: &str) -> Self {
+        Self {
+            plan: "",
+            module,
+            outcomes: vec![Outcome {
+                check: "Skipped",
+                status: Status::Skipped,
+                detail: reason.to_owned(),
+            }],
+        }
+    }
+
     /// The module's status: its worst check.
     pub fn status(&self) -> Status {
         self.outcomes

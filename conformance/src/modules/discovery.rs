@@ -34,6 +34,7 @@ pub async fn run(http: &reqwest::Client, issuer: &str) -> Report {
                 format!("GET {url}: {e}"),
             );
             return Report {
+                plan: "",
                 module: MODULE,
                 outcomes: c.0,
             };
@@ -67,6 +68,7 @@ pub async fn run(http: &reqwest::Client, issuer: &str) -> Report {
                 "not a JSON object",
             );
             return Report {
+                plan: "",
                 module: MODULE,
                 outcomes: c.0,
             };
@@ -169,6 +171,7 @@ pub async fn run(http: &reqwest::Client, issuer: &str) -> Report {
     }
     check_jwks(http, &doc, &mut c).await;
     Report {
+        plan: "",
         module: MODULE,
         outcomes: c.0,
     }

@@ -1,3 +1,4 @@
-//! One module per OpenID Foundation test module id.
+//! One module per OpenID Foundation test module (or plan).
 
+pub mod basic;
 pub mod discovery;

@@ -1,0 +1,38 @@
+//! What the runner is pointed at: the issuer, the statically registered
+//! clients the plans use, and the test user who logs in on the OP's pages.
+
+/// A statically registered client.
+#[derive(Clone, Debug)]
+pub struct StaticClient {
+    /// `client_id`.
+    pub id: String,
+    /// `client_secret`.
+    pub secret: String,
+}
+
+/// The test user.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    /// Login name, typed into the login form's text or email field.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// The OP under test and how to use it (the suite's plan configuration).
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Issuer; discovery is at `{issuer}/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// `client`: authenticates with client_secret_basic.
+    pub client: Option<StaticClient>,
+    /// `client2`: a second client (client_secret_basic), for the refresh test.
+    pub client2: Option<StaticClient>,
+    /// `client_secret_post`: a client registered for client_secret_post.
+    pub client_post: Option<StaticClient>,
+    /// The redirect URI registered for all three clients. Nothing needs to
+    /// listen there: the runner reads the redirect, it never follows it.
+    pub redirect_uri: String,
+    /// The user who logs in.
+    pub user: Option<TestUser>,
+}

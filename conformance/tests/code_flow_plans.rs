@@ -1,0 +1,214 @@
+//! The Basic OP plan (`oidcc-basic-certification-test-plan`, static
+//! clients) against a real server on 127.0.0.1:0: one test per module.
+//!
+//! One server serves every test of this binary: it runs on a thread of its
+//! own (each test has its own runtime) and is provisioned once, as an
+//! operator would before a certification run: tenant `conf`, clients
+//! `client` and `client2` (client_secret_basic) and a client_secret_post
+//! client, all registered without the PKCE requirement (the plan's requests
+//! carry no PKCE), and the test user.
+
+use conformance::{Plan, StaticClient, Status, Target, TestUser};
+use idp_core::NewClient;
+use idp_core::store::TokenEndpointAuthMethod;
+use idp_server::config::Config;
+use std::sync::OnceLock;
+
+const REDIRECT_URI: &str = "https://rp.conformance.invalid/callback";
+
+fn target() -> &'static Target {
+    static TARGET: OnceLock<Target> = OnceLock::new();
+    TARGET.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                match provision().await {
+                    Ok((target, _dir, _server)) => {
+                        let _ = tx.send(Ok(target));
+                        // Serve until the test binary exits.
+                        std::future::pending::<()>().await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                    }
+                }
+            });
+        });
+        match rx.recv() {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => panic!("the conformance server did not start: {e}"),
+            Err(e) => panic!("the conformance server thread died: {e}"),
+        }
+    })
+}
+
+type Provisioned = (Target, tempfile::TempDir, idp_server::server::RunningServer);
+
+async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let db = format!("sqlite:{}", dir.path().join("idp.db").display());
+    let key = "cd".repeat(32);
+    let server = idp_server::server::start(Config::for_tests(db.clone(), key.clone())).await?;
+    let cfg = Config {
+        base_url: Some(server.base_url.clone()),
+        ..Config::for_tests(db, key)
+    };
+    let provider = idp_server::cli::provider_for(&cfg)?;
+    provider.create_tenant("conf", "Conformance").await?;
+    let mut clients = Vec::new();
+    for (name, method) in [
+        ("client", TokenEndpointAuthMethod::ClientSecretBasic),
+        ("client2", TokenEndpointAuthMethod::ClientSecretBasic),
+        (
+            "client_secret_post",
+            TokenEndpointAuthMethod::ClientSecretPost,
+        ),
+    ] {
+        let created = provider
+            .create_client(
+                "conf",
+                NewClient {
+                    require_pkce: false,
+                    auth_method: Some(method),
+                    ..NewClient::new(name, vec![REDIRECT_URI.to_owned()])
+                },
+            )
+            .await?;
+        clients.push(StaticClient {
+            id: created.client.id.as_str().to_owned(),
+            secret: created.secret.ok_or("no secret")?,
+        });
+    }
+    let user = TestUser {
+        username: "buffy@example.com".into(),
+        password: "conformance password 1".into(),
+    };
+    provider
+        .create_user(
+            "conf",
+            idp_core::NewUser {
+                email: user.username.clone(),
+                name: Some("Buffy Summers".into()),
+                email_verified: true,
+                password: Some(user.password.clone()),
+            },
+        )
+        .await?;
+    let mut clients = clients.into_iter();
+    let target = Target {
+        issuer: format!("{}/t/conf", server.base_url),
+        client: clients.next(),
+        client2: clients.next(),
+        client_post: clients.next(),
+        redirect_uri: REDIRECT_URI.into(),
+        user: Some(user),
+    };
+    Ok((target, dir, server))
+}
+
+/// Runs `id` of `plan` and holds it to what certification accepts: never
+/// FAIL; SKIPPED or WARNING only where listed, for the reason given there.
+async fn module(plan: Plan, id: &'static str) {
+    let report = conformance::run_module(plan, id, target(), None).await;
+    let status = report.status();
+    let reason = report.reason().unwrap_or_default();
+    let accepted: &[(Status, &str)] = match id {
+        // Scopes this provider does not offer: the suite skips them too.
+        "oidcc-scope-address" | "oidcc-scope-phone" | "oidcc-scope-all" => {
+            &[(Status::Skipped, "scopes_supported does not list")]
+        }
+        // Users have only a name and an email: the other profile claims are absent.
+        "oidcc-scope-profile" => &[(Status::Warning, "userinfo lacks")],
+        // No authentication context classes are defined.
+        "oidcc-ensure-request-with-acr-values-succeeds" => &[(Status::Warning, "acr None")],
+        // Request objects are refused with request_not_supported, which the plan accepts.
+        "oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported" => {
+            &[(Status::Skipped, "request_not_supported")]
+        }
+        _ => &[],
+    };
+    let ok = status == Status::Pass
+        || accepted
+            .iter()
+            .any(|(s, why)| *s == status && reason.contains(why));
+    assert!(ok, "{id}: {status:?}: {reason}\n{:#?}", report.outcomes);
+}
+
+macro_rules! modules {
+    ($($name:ident => $id:literal,)*) => {
+        /// `oidcc-basic-certification-test-plan`.
+        mod basic {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    module(Plan::Basic, $id).await;
+                }
+            )*
+        }
+
+        /// `oidcc-formpost-basic-certification-test-plan`.
+        mod form_post {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    module(Plan::FormPost, $id).await;
+                }
+            )*
+        }
+
+        #[test]
+        fn every_module_of_the_plan_has_a_test() {
+            let tested = [$($id),*];
+            for id in conformance::modules::basic::MODULES {
+                assert!(tested.contains(&id), "no test for {id}");
+            }
+        }
+    };
+}
+
+modules! {
+    oidcc_server => "oidcc-server",
+    oidcc_response_type_missing => "oidcc-response-type-missing",
+    oidcc_userinfo_get => "oidcc-userinfo-get",
+    oidcc_userinfo_post_header => "oidcc-userinfo-post-header",
+    oidcc_userinfo_post_body => "oidcc-userinfo-post-body",
+    oidcc_ensure_request_without_nonce_succeeds_for_code_flow => "oidcc-ensure-request-without-nonce-succeeds-for-code-flow",
+    oidcc_scope_profile => "oidcc-scope-profile",
+    oidcc_scope_email => "oidcc-scope-email",
+    oidcc_scope_address => "oidcc-scope-address",
+    oidcc_scope_phone => "oidcc-scope-phone",
+    oidcc_scope_all => "oidcc-scope-all",
+    oidcc_alternate_happy_flow => "oidcc-alternate-happy-flow",
+    oidcc_display_page => "oidcc-display-page",
+    oidcc_display_popup => "oidcc-display-popup",
+    oidcc_prompt_login => "oidcc-prompt-login",
+    oidcc_prompt_none_not_logged_in => "oidcc-prompt-none-not-logged-in",
+    oidcc_prompt_none_logged_in => "oidcc-prompt-none-logged-in",
+    oidcc_max_age_1 => "oidcc-max-age-1",
+    oidcc_max_age_10000 => "oidcc-max-age-10000",
+    oidcc_ensure_request_with_unknown_parameter_succeeds => "oidcc-ensure-request-with-unknown-parameter-succeeds",
+    oidcc_id_token_hint => "oidcc-id-token-hint",
+    oidcc_login_hint => "oidcc-login-hint",
+    oidcc_ui_locales => "oidcc-ui-locales",
+    oidcc_claims_locales => "oidcc-claims-locales",
+    oidcc_ensure_request_with_acr_values_succeeds => "oidcc-ensure-request-with-acr-values-succeeds",
+    oidcc_codereuse => "oidcc-codereuse",
+    oidcc_codereuse_30seconds => "oidcc-codereuse-30seconds",
+    oidcc_ensure_registered_redirect_uri => "oidcc-ensure-registered-redirect-uri",
+    oidcc_ensure_post_request_succeeds => "oidcc-ensure-post-request-succeeds",
+    oidcc_server_client_secret_post => "oidcc-server-client-secret-post",
+    oidcc_unsigned_request_object_supported_correctly_or_rejected_as_unsupported => "oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported",
+    oidcc_claims_essential => "oidcc-claims-essential",
+    oidcc_ensure_request_object_with_redirect_uri => "oidcc-ensure-request-object-with-redirect-uri",
+    oidcc_refresh_token => "oidcc-refresh-token",
+    oidcc_ensure_request_with_valid_pkce_succeeds => "oidcc-ensure-request-with-valid-pkce-succeeds",
+}
