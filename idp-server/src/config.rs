@@ -21,6 +21,12 @@ pub struct Flags {
     /// Public base URL; issuers are {BASE_URL}/t/{tenant} [env: BASE_URL] [default: http://localhost:{port}]
     #[arg(long, global = true)]
     pub base_url: Option<String>,
+    /// PEM certificate chain; with --tls-key-file, serve HTTPS [env: TLS_CERT_FILE]
+    #[arg(long, global = true)]
+    pub tls_cert_file: Option<String>,
+    /// PEM private key (PKCS#8, RSA or SEC1) of the certificate [env: TLS_KEY_FILE]
+    #[arg(long, global = true)]
+    pub tls_key_file: Option<String>,
 }
 
 /// A configuration error, reported as one line naming the setting.
@@ -51,13 +57,114 @@ pub struct Config {
     pub host: String,
     /// `SERVER_PORT` (0 picks a free port).
     pub port: u16,
-    /// `BASE_URL`; `None` means `http://localhost:{bound port}`.
+    /// `BASE_URL`; `None` means `http://localhost:{bound port}`, or
+    /// `https://…` when [`Config::tls`] is set.
     pub base_url: Option<String>,
     /// `ENCRYPTION_KEY`; `None` means development mode (a generated key file).
     pub encryption_key: Option<String>,
     /// Lifetimes of codes, tokens and sessions (not configurable from the
     /// environment yet; tests and embedders shorten them).
     pub lifetimes: idp_core::Lifetimes,
+    /// `TLS_CERT_FILE` and `TLS_KEY_FILE`: serve HTTPS with this certificate
+    /// and key; `None` serves plain HTTP (behind a TLS-terminating proxy).
+    pub tls: Option<TlsConfig>,
+}
+
+/// Where the server's certificate chain and private key come from. Both are
+/// read and checked (parsed, and the key matched to the certificate) when the
+/// server starts, before it opens the database; errors name `TLS_CERT_FILE`
+/// or `TLS_KEY_FILE`.
+#[derive(Clone)]
+pub enum TlsConfig {
+    /// PEM files, read at start-up (`TLS_CERT_FILE`, `TLS_KEY_FILE`).
+    Files {
+        /// The certificate chain, leaf first.
+        cert_file: PathBuf,
+        /// The private key: PKCS#8, PKCS#1 (RSA) or SEC1 (EC).
+        key_file: PathBuf,
+    },
+    /// PEM text held in memory (tests, embedders).
+    Pem {
+        /// The certificate chain, leaf first.
+        cert_chain: Vec<u8>,
+        /// The private key: PKCS#8, PKCS#1 (RSA) or SEC1 (EC).
+        private_key: zeroize::Zeroizing<Vec<u8>>,
+    },
+}
+
+impl TlsConfig {
+    /// Certificate chain and key from PEM files.
+    pub fn from_files(cert_file: impl Into<PathBuf>, key_file: impl Into<PathBuf>) -> Self {
+        Self::Files {
+            cert_file: cert_file.into(),
+            key_file: key_file.into(),
+        }
+    }
+
+    /// Certificate chain and key as PEM text.
+    pub fn from_pem(cert_chain: impl Into<Vec<u8>>, private_key: impl Into<Vec<u8>>) -> Self {
+        Self::Pem {
+            cert_chain: cert_chain.into(),
+            private_key: zeroize::Zeroizing::new(private_key.into()),
+        }
+    }
+
+    /// The certificate chain's PEM text and where it came from (for errors).
+    pub(crate) fn cert_pem(&self) -> Result<(Vec<u8>, String), ConfigError> {
+        match self {
+            Self::Files { cert_file, .. } => std::fs::read(cert_file)
+                .map(|pem| (pem, cert_file.display().to_string()))
+                .map_err(|e| {
+                    ConfigError::new(
+                        "TLS_CERT_FILE",
+                        format!("cannot read {}: {e}", cert_file.display()),
+                    )
+                }),
+            Self::Pem { cert_chain, .. } => Ok((cert_chain.clone(), "the PEM given".into())),
+        }
+    }
+
+    /// The private key's PEM text and where it came from (for errors).
+    pub(crate) fn key_pem(&self) -> Result<(zeroize::Zeroizing<Vec<u8>>, String), ConfigError> {
+        match self {
+            Self::Files { key_file, .. } => std::fs::read(key_file)
+                .map(|pem| (zeroize::Zeroizing::new(pem), key_file.display().to_string()))
+                .map_err(|e| {
+                    ConfigError::new(
+                        "TLS_KEY_FILE",
+                        format!("cannot read {}: {e}", key_file.display()),
+                    )
+                }),
+            Self::Pem { private_key, .. } => Ok((private_key.clone(), "the PEM given".into())),
+        }
+    }
+}
+
+/// Never prints key material.
+impl std::fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Files {
+                cert_file,
+                key_file,
+            } => f
+                .debug_struct("TlsConfig::Files")
+                .field("cert_file", cert_file)
+                .field("key_file", key_file)
+                .finish(),
+            Self::Pem { cert_chain, .. } => f
+                .debug_struct("TlsConfig::Pem")
+                .field("cert_chain", &format_args!("{} bytes", cert_chain.len()))
+                .field("private_key", &format_args!("(redacted)"))
+                .finish(),
+        }
+    }
+}
+
+/// The default BASE_URL for a port: `https` when TLS is on.
+pub(crate) fn default_base_url(tls: bool, port: u16) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://localhost:{port}")
 }
 
 /// Reads `KEY=VALUE` lines of a `.env` file (comments and blank lines
@@ -114,6 +221,32 @@ impl Config {
                 ));
             }
         }
+        let tls = match (
+            get(&flags.tls_cert_file, "TLS_CERT_FILE"),
+            get(&flags.tls_key_file, "TLS_KEY_FILE"),
+        ) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some(TlsConfig::from_files(cert, key)),
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    "TLS_KEY_FILE",
+                    "unset, but TLS_CERT_FILE is set: set both (HTTPS) or neither (plain HTTP)",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "TLS_CERT_FILE",
+                    "unset, but TLS_KEY_FILE is set: set both (HTTPS) or neither (plain HTTP)",
+                ));
+            }
+        };
+        // The server derives the default BASE_URL from the port it bound; an
+        // administration command binds nothing, so with TLS on it needs the
+        // https default here to print the issuers the server will use.
+        let base_url = match base_url {
+            None if tls.is_some() && port != 0 => Some(default_base_url(true, port)),
+            other => other,
+        };
         let encryption_key = get(&None, "ENCRYPTION_KEY");
         if let Some(key) = &encryption_key {
             // Checked before anything touches the disk.
@@ -132,10 +265,12 @@ impl Config {
             base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
             encryption_key,
             lifetimes: idp_core::Lifetimes::default(),
+            tls,
         })
     }
 
-    /// A configuration for tests: loopback, any port, the given database and key.
+    /// A configuration for tests: loopback, any port, the given database and
+    /// key, plain HTTP (set [`Config::tls`] for HTTPS).
     pub fn for_tests(database_url: String, encryption_key: String) -> Self {
         Self {
             database_url,
@@ -144,6 +279,7 @@ impl Config {
             base_url: None,
             encryption_key: Some(encryption_key),
             lifetimes: idp_core::Lifetimes::default(),
+            tls: None,
         }
     }
 
@@ -228,6 +364,30 @@ mod tests {
         assert_eq!(m.get("B").map(String::as_str), Some("two words"));
         assert_eq!(m.get("C").map(String::as_str), Some("x=y"));
         Ok(())
+    }
+
+    #[test]
+    fn tls_files_come_in_pairs() {
+        let flags = Flags {
+            port: Some("8443".into()),
+            tls_cert_file: Some("cert.pem".into()),
+            ..Flags::default()
+        };
+        let err = Config::resolve(&flags).err().map(|e| e.setting);
+        assert_eq!(err, Some("TLS_KEY_FILE"));
+        let flags = Flags {
+            port: Some("8443".into()),
+            tls_key_file: Some("key.pem".into()),
+            ..Flags::default()
+        };
+        let err = Config::resolve(&flags).err().map(|e| e.setting);
+        assert_eq!(err, Some("TLS_CERT_FILE"));
+    }
+
+    #[test]
+    fn tls_debug_hides_the_key() {
+        let tls = TlsConfig::from_pem("CERT", "-----BEGIN PRIVATE KEY-----secret");
+        assert!(!format!("{tls:?}").contains("secret"));
     }
 
     #[test]

@@ -23,12 +23,17 @@ fn init_logging(default_level: &str) {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let server = idp_server::server::start(config)
         .await
         .map_err(|e| e.to_string())?;
-    tracing::info!(addr = %server.addr, base_url = %server.base_url, "idp-server listening");
+    tracing::info!(addr = %server.addr, base_url = %server.base_url, tls = scheme == "https", "idp-server listening");
     println!(
-        "idp-server listening on http://{} (BASE_URL {})",
+        "idp-server listening on {scheme}://{} (BASE_URL {})",
         server.addr, server.base_url
     );
     server.run_until(shutdown_signal()).await?;

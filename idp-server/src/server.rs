@@ -1,8 +1,9 @@
 //! The HTTP server: hyper over tokio, HTTP/1.1, bounded request bodies,
-//! graceful shutdown.
+//! graceful shutdown, and optionally TLS (rustls with the aws-lc-rs
+//! provider, TLS 1.2 and 1.3, ALPN `http/1.1`; ADR 0013).
 
 use crate::app::{App, build_provider, open_store};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, TlsConfig, default_base_url};
 use crate::router;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -13,14 +14,23 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// Largest request body accepted (forms and token requests are small).
 const MAX_BODY: usize = 64 * 1024;
 /// How long in-flight requests get to finish on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long a client gets to complete the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client gets to send a request's headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A server accepting connections in the background.
 pub struct RunningServer {
@@ -60,6 +70,12 @@ impl RunningServer {
 /// Errors name the setting at fault, in one line.
 pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
     let addr = format!("{}:{}", config.host, config.port);
+    // The certificate and key are checked before anything touches the disk.
+    let tls = config
+        .tls
+        .as_ref()
+        .map(|tls| tls_server_config(tls).map(|c| TlsAcceptor::from(Arc::new(c))))
+        .transpose()?;
     // Open the store before binding so a bad database fails fast, but bind
     // before building the provider: BASE_URL defaults to the bound port.
     let store = open_store(&config)?;
@@ -77,10 +93,10 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
     let base_url = config
         .base_url
         .clone()
-        .unwrap_or_else(|| format!("http://localhost:{}", local.port()));
+        .unwrap_or_else(|| default_base_url(tls.is_some(), local.port()));
     let app = Arc::new(App::new(build_provider(&config, store, &base_url)?));
     let (stop, stopped) = oneshot::channel();
-    let task = tokio::spawn(accept_loop(listener, app, stopped));
+    let task = tokio::spawn(accept_loop(listener, tls, app, stopped));
     Ok(RunningServer {
         addr: local,
         base_url,
@@ -94,32 +110,135 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub std::net::IpAddr);
 
-async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: oneshot::Receiver<()>) {
+/// Builds the TLS configuration: the aws-lc-rs provider, TLS 1.3 and 1.2
+/// only, ALPN `http/1.1`, no client certificates, the certificate chain and
+/// its key (which must match). Errors name `TLS_CERT_FILE` or `TLS_KEY_FILE`.
+fn tls_server_config(tls: &TlsConfig) -> Result<rustls::ServerConfig, ConfigError> {
+    let cert_error = |m: String| ConfigError::new("TLS_CERT_FILE", m);
+    let key_error = |m: String| ConfigError::new("TLS_KEY_FILE", m);
+    let (cert_pem, cert_from) = tls.cert_pem()?;
+    let chain = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| cert_error(format!("{cert_from} is not valid PEM: {e}")))?;
+    if chain.is_empty() {
+        return Err(cert_error(format!(
+            "{cert_from} holds no PEM CERTIFICATE block"
+        )));
+    }
+    let (key_pem, key_from) = tls.key_pem()?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
+        key_error(format!(
+            "{key_from} holds no usable PEM private key (PKCS#8, RSA or SEC1): {e}"
+        ))
+    })?;
+    // Never the process-wide default: reqwest in this binary brings ring.
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let signing_key = provider
+        .key_provider
+        .load_private_key(key.clone_key())
+        .map_err(|e| key_error(format!("{key_from}: unsupported private key: {e}")))?;
+    match rustls::sign::CertifiedKey::new(chain.clone(), signing_key).keys_match() {
+        Ok(()) | Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) => {}
+        Err(rustls::Error::InconsistentKeys(_)) => {
+            return Err(key_error(format!(
+                "{key_from} does not match the certificate in TLS_CERT_FILE ({cert_from})"
+            )));
+        }
+        Err(rustls::Error::InvalidCertificate(e)) => {
+            return Err(cert_error(format!(
+                "{cert_from}: the first certificate is not valid X.509 ({e:?})"
+            )));
+        }
+        Err(e) => {
+            return Err(cert_error(format!(
+                "{cert_from}: the first certificate is unusable: {e}"
+            )));
+        }
+    }
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| cert_error(format!("TLS set-up failed: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| cert_error(format!("{cert_from}: {e}")))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Arc<App>,
+    mut stopped: oneshot::Receiver<()>,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Tells connections still in their TLS handshake to give up.
+    let (stopping, _) = watch::channel(false);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
                 let app = Arc::clone(&app);
-                let service = service_fn(move |mut req: http::Request<Incoming>| {
-                    req.extensions_mut().insert(ClientAddr(peer.ip()));
-                    serve(Arc::clone(&app), req)
-                });
-                let conn = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(Duration::from_secs(10))
-                    .serve_connection(TokioIo::new(stream), service);
-                let watched = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = watched.await;
-                });
+                // Taken before the spawn, so a shutdown that starts during
+                // the handshake still reaches this connection.
+                let watcher = graceful.watcher();
+                match &tls {
+                    None => {
+                        tokio::spawn(serve_connection(stream, peer, app, watcher));
+                    }
+                    Some(acceptor) => {
+                        // The handshake runs in the connection's own task: a
+                        // slow or failed one never holds up the accept loop.
+                        let handshake = acceptor.accept(stream);
+                        let mut stopping = stopping.subscribe();
+                        tokio::spawn(async move {
+                            let stream = tokio::select! {
+                                done = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake) => match done {
+                                    Ok(Ok(stream)) => stream,
+                                    Ok(Err(e)) => {
+                                        tracing::debug!(peer = %peer.ip(), error = %e, "TLS handshake failed");
+                                        return;
+                                    }
+                                    Err(_) => {
+                                        tracing::debug!(peer = %peer.ip(), "TLS handshake timed out");
+                                        return;
+                                    }
+                                },
+                                _ = stopping.wait_for(|s| *s) => return,
+                            };
+                            serve_connection(stream, peer, app, watcher).await;
+                        });
+                    }
+                }
             }
             _ = &mut stopped => break,
         }
     }
     drop(listener);
+    let _ = stopping.send(true);
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
     let _ = app.provider.store().checkpoint().await;
+}
+
+/// Serves HTTP/1.1 on one connection (plain or TLS) until it closes or a
+/// graceful shutdown ends it.
+async fn serve_connection<S>(
+    stream: S,
+    peer: SocketAddr,
+    app: Arc<App>,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |mut req: http::Request<Incoming>| {
+        req.extensions_mut().insert(ClientAddr(peer.ip()));
+        serve(Arc::clone(&app), req)
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service);
+    let _ = watcher.watch(conn).await;
 }
 
 async fn serve(

@@ -21,5 +21,6 @@ mod sessions;
 mod sso_prompt;
 mod startup;
 mod tenants;
+mod tls;
 mod token_errors;
 mod userinfo;
