@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde_json::json;
 
 /// The metadata document of the issuer `issuer`, serialized once per tenant.
-pub fn document(issuer: &str) -> Bytes {
+pub fn document(issuer: &str, dynamic_registration: bool) -> Bytes {
     let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
     let doc = json!({
         "issuer": issuer,
@@ -51,5 +51,12 @@ pub fn document(issuer: &str) -> Bytes {
         "request_uri_parameter_supported": false,
         "authorization_response_iss_parameter_supported": true,
     });
+    let mut doc = doc;
+    if dynamic_registration && let Some(m) = doc.as_object_mut() {
+        m.insert(
+            "registration_endpoint".into(),
+            json!(format!("{issuer}/register")),
+        );
+    }
     Bytes::from(serde_json::to_vec(&doc).unwrap_or_default())
 }

@@ -48,6 +48,10 @@ pub enum ErrorCode {
     ExpiredToken,
     /// RFC 8707 §2: the requested resource (audience) is not allowed.
     InvalidTarget,
+    /// RFC 7591 §3.2.2: a redirect URI is unacceptable.
+    InvalidRedirectUri,
+    /// RFC 7591 §3.2.2: some client metadata is unacceptable.
+    InvalidClientMetadata,
     /// Internal failure (500).
     ServerError,
 }
@@ -75,6 +79,8 @@ impl ErrorCode {
             Self::SlowDown => "slow_down",
             Self::ExpiredToken => "expired_token",
             Self::InvalidTarget => "invalid_target",
+            Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::InvalidClientMetadata => "invalid_client_metadata",
             Self::ServerError => "server_error",
         }
     }

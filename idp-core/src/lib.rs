@@ -47,6 +47,7 @@ pub mod jose;
 pub mod jwks;
 pub mod logout;
 pub mod provider;
+pub mod registration;
 pub mod revocation;
 pub mod scope;
 pub mod session;

@@ -236,6 +236,13 @@ impl<S: Store> Provider<S> {
             ("/device_authorization", Method::POST) => {
                 self.device_authorization(&tenant, req).await
             }
+            ("/register", Method::POST) if tenant.record.dynamic_registration => {
+                self.register(&tenant, req).await
+            }
+            (path, _) if tenant.record.dynamic_registration && path.starts_with("/register/") => {
+                let client_id = path["/register/".len()..].to_owned();
+                self.manage_registration(&tenant, &client_id, req).await
+            }
             (
                 "/.well-known/openid-configuration"
                 | "/jwks"

@@ -76,7 +76,7 @@ impl TenantContext {
         }
         let issuer = format!("{}/t/{}", config.base_url, record.slug);
         let path = format!("{}/t/{}/", config.base_path(), record.slug);
-        let discovery = crate::discovery::document(&issuer);
+        let discovery = crate::discovery::document(&issuer, record.dynamic_registration);
         Ok(Self {
             record,
             issuer,
@@ -113,6 +113,17 @@ impl TenantContext {
 impl<S: Store> Provider<S> {
     /// Creates a tenant with a fresh data key and one signing key per algorithm.
     pub async fn create_tenant(&self, slug: &str, name: &str) -> Result<TenantRecord, AdminError> {
+        self.create_tenant_with(slug, name, false).await
+    }
+
+    /// Creates a tenant; `dynamic_registration` opens `{issuer}/register`
+    /// (RFC 7591) to anyone.
+    pub async fn create_tenant_with(
+        &self,
+        slug: &str,
+        name: &str,
+        dynamic_registration: bool,
+    ) -> Result<TenantRecord, AdminError> {
         validate_slug(slug)?;
         let now = self.clock.now();
         let id = TenantId::generate();
@@ -142,6 +153,7 @@ impl<S: Store> Provider<S> {
                 name.to_owned()
             },
             wrapped_data_key: wrapped,
+            dynamic_registration,
             created_at: now,
         };
         self.store

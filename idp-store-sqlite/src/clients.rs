@@ -11,8 +11,8 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
         "INSERT INTO clients
            (tenant_id, id, name, secret_hash, auth_method, redirect_uris, grant_types,
             require_pkce, id_token_alg, created_at, allowed_scopes, audiences, jwks, jwks_uri,
-            post_logout_redirect_uris)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            post_logout_redirect_uris, registration_token_hash, metadata)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             tenant.as_str(),
             client.id.as_str(),
@@ -29,6 +29,11 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
             client.jwks,
             client.jwks_uri,
             json_list(client.post_logout_redirect_uris.iter().map(String::as_str))?,
+            client
+                .registration_token_hash
+                .as_ref()
+                .map(|h| h.as_bytes()),
+            client.metadata,
         ],
     )?;
     Ok(())
@@ -43,7 +48,7 @@ pub(crate) fn get(
     conn.prepare_cached(
         "SELECT id, name, secret_hash, auth_method, redirect_uris, grant_types,
                 require_pkce, id_token_alg, created_at, allowed_scopes, audiences, jwks,
-                jwks_uri, post_logout_redirect_uris
+                jwks_uri, post_logout_redirect_uris, registration_token_hash, metadata
          FROM clients WHERE tenant_id = ?1 AND id = ?2",
     )?
     .query_row([tenant.as_str(), id.as_str()], |r| {
@@ -62,9 +67,20 @@ pub(crate) fn get(
             jwks: r.get(11)?,
             jwks_uri: r.get(12)?,
             post_logout_redirect_uris: r.get::<_, StringList>(13)?.0,
+            registration_token_hash: r.get::<_, Option<Hash>>(14)?.map(|h| h.0),
+            metadata: r.get(15)?,
         })
     })
     .optional()
+}
+
+/// Deletes a client, within the tenant; `false` if there was none.
+pub(crate) fn delete(conn: &Connection, tenant: &TenantId, id: &ClientId) -> Result<bool> {
+    let n = conn.execute(
+        "DELETE FROM clients WHERE tenant_id = ?1 AND id = ?2",
+        params![tenant.as_str(), id.as_str()],
+    )?;
+    Ok(n == 1)
 }
 
 #[cfg(test)]
@@ -92,6 +108,16 @@ mod tests {
         assert!(!got.require_pkce);
         assert_eq!(got.id_token_alg, SigningAlg::Es256);
         assert_eq!(got.created_at, client.created_at);
+        assert_eq!(got.registration_token_hash, client.registration_token_hash);
+        assert_eq!(got.metadata, client.metadata);
+        assert_eq!(got.allowed_scopes, client.allowed_scopes);
+        assert_eq!(
+            got.post_logout_redirect_uris,
+            client.post_logout_redirect_uris
+        );
+        assert!(store.delete_client(&a, &client.id).await?);
+        assert!(!store.delete_client(&a, &client.id).await?);
+        assert!(store.client(&a, &client.id).await?.is_none());
         assert!(store.client(&a, &ClientId::new("nope")).await?.is_none());
         Ok(())
     }

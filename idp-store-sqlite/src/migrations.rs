@@ -18,6 +18,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0002_device_revocation_sessions.sql"),
     ),
     (3, include_str!("../migrations/0003_claims_request.sql")),
+    (
+        4,
+        include_str!("../migrations/0004_dynamic_registration.sql"),
+    ),
 ];
 
 /// The schema version this binary writes and understands.

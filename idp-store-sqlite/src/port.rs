@@ -46,6 +46,11 @@ impl Store for SqliteStore {
         self.run(move |c| clients::get(c, &tenant, &id)).await
     }
 
+    async fn delete_client(&self, tenant: &TenantId, id: &ClientId) -> StoreResult<bool> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.run(move |c| clients::delete(c, &tenant, &id)).await
+    }
+
     async fn create_user(&self, tenant: &TenantId, user: &UserRecord) -> StoreResult<()> {
         let (tenant, user) = (tenant.clone(), user.clone());
         self.run(move |c| users::create(c, &tenant, &user)).await

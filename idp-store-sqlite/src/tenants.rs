@@ -5,7 +5,7 @@ use idp_core::ids::TenantId;
 use idp_core::store::{SigningKeyRecord, TenantRecord};
 use rusqlite::{Connection, OptionalExtension, Result, Row, TransactionBehavior, params};
 
-const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at";
+const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at, dynamic_registration";
 
 /// Inserts the tenant and its keys in one transaction.
 pub(crate) fn create(
@@ -15,14 +15,15 @@ pub(crate) fn create(
 ) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
-        "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at, dynamic_registration)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             tenant.id.as_str(),
             tenant.slug,
             tenant.name,
             tenant.wrapped_data_key,
             tenant.created_at,
+            tenant.dynamic_registration,
         ],
     )?;
     {
@@ -89,6 +90,7 @@ fn tenant_from_row(r: &Row<'_>) -> Result<TenantRecord> {
         name: r.get(2)?,
         wrapped_data_key: r.get(3)?,
         created_at: r.get(4)?,
+        dynamic_registration: r.get(5)?,
     })
 }
 

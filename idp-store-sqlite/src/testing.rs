@@ -37,6 +37,7 @@ pub(crate) fn tenant_record(slug: &str) -> TenantRecord {
         slug: slug.to_owned(),
         name: format!("Tenant {slug}"),
         wrapped_data_key: vec![1, 2, 3, 0, 255],
+        dynamic_registration: slug == "a",
         created_at: 1_700_000_000,
     }
 }
@@ -73,6 +74,8 @@ pub(crate) fn client_record(id: &str) -> ClientRecord {
         jwks: Some(r#"{"keys":[]}"#.to_owned()),
         jwks_uri: None,
         post_logout_redirect_uris: vec!["https://rp.example/bye".to_owned()],
+        registration_token_hash: Some(SecretHash::of("rat")),
+        metadata: r#"{"client_uri":"https://rp.example"}"#.to_owned(),
         created_at: 1_700_000_100,
     }
 }

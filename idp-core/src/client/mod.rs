@@ -89,6 +89,15 @@ pub fn validate_redirect_uri(uri: &str) -> Result<(), AdminError> {
     Ok(())
 }
 
+/// What a client that registered itself (RFC 7591) carries besides
+/// [`NewClient`].
+pub(crate) struct SelfRegistration {
+    /// Hash of its registration access token (RFC 7592).
+    pub token_hash: SecretHash,
+    /// Other metadata to echo, a JSON object.
+    pub metadata: String,
+}
+
 impl<S: Store> Provider<S> {
     /// Registers a client in the tenant `slug`.
     pub async fn create_client(
@@ -97,6 +106,16 @@ impl<S: Store> Provider<S> {
         new: NewClient,
     ) -> Result<CreatedClient, AdminError> {
         let tenant = self.require_tenant(slug).await?;
+        self.insert_client(&tenant.record.id, new, None).await
+    }
+
+    /// Validates `new` and stores it as a client of `tenant`.
+    pub(crate) async fn insert_client(
+        &self,
+        tenant: &crate::ids::TenantId,
+        new: NewClient,
+        registration: Option<SelfRegistration>,
+    ) -> Result<CreatedClient, AdminError> {
         if new.name.trim().is_empty() {
             return Err(AdminError::Invalid("client name must not be empty".into()));
         }
@@ -205,9 +224,11 @@ impl<S: Store> Provider<S> {
             jwks: new.jwks,
             jwks_uri: new.jwks_uri,
             post_logout_redirect_uris: new.post_logout_redirect_uris,
+            registration_token_hash: registration.as_ref().map(|r| r.token_hash),
+            metadata: registration.map_or_else(|| "{}".to_owned(), |r| r.metadata),
             created_at: self.clock.now(),
         };
-        self.store.create_client(&tenant.record.id, &client).await?;
+        self.store.create_client(tenant, &client).await?;
         Ok(CreatedClient { client, secret })
     }
 }

@@ -65,6 +65,13 @@ pub trait Store: Send + Sync + 'static {
         tenant: &TenantId,
         id: &ClientId,
     ) -> impl Future<Output = StoreResult<Option<ClientRecord>>> + Send;
+    /// Deletes a client; `false` if there was none. Its tokens die with it:
+    /// they name a client that no longer authenticates.
+    fn delete_client(
+        &self,
+        tenant: &TenantId,
+        id: &ClientId,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Creates a user; `Conflict` if the email exists in the tenant.
     fn create_user(
         &self,

@@ -17,6 +17,8 @@ pub struct TenantRecord {
     pub name: String,
     /// The tenant's data key, wrapped by the master key.
     pub wrapped_data_key: Vec<u8>,
+    /// Whether anyone may register clients at `{issuer}/register` (RFC 7591).
+    pub dynamic_registration: bool,
     /// Creation time.
     pub created_at: UnixTime,
 }
@@ -138,6 +140,12 @@ pub struct ClientRecord {
     pub jwks_uri: Option<String>,
     /// Where the client may send the browser after logout (RP-Initiated Logout §3).
     pub post_logout_redirect_uris: Vec<String>,
+    /// Hash of the RFC 7592 registration access token, for clients that
+    /// registered themselves.
+    pub registration_token_hash: Option<SecretHash>,
+    /// Other registered metadata, echoed at registration reads (a JSON
+    /// object: `client_uri`, `logo_uri`, `contacts`, …; opaque to the store).
+    pub metadata: String,
     /// Creation time.
     pub created_at: UnixTime,
 }

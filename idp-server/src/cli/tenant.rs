@@ -14,6 +14,9 @@ pub enum TenantCommand {
         /// Display name (default: the slug).
         #[arg(long)]
         name: Option<String>,
+        /// Let anyone register clients at `{issuer}/register` (RFC 7591).
+        #[arg(long)]
+        dynamic_registration: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -32,6 +35,7 @@ fn to_json(t: &TenantRecord, base_url: &str) -> serde_json::Value {
         "slug": t.slug,
         "name": t.name,
         "issuer": format!("{base_url}/t/{}", t.slug),
+        "dynamic_registration": t.dynamic_registration,
     })
 }
 
@@ -39,9 +43,14 @@ pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), C
     let provider = provider(config)?;
     let base_url = provider.config().base_url.clone();
     match command {
-        TenantCommand::Create { slug, name, json } => {
+        TenantCommand::Create {
+            slug,
+            name,
+            dynamic_registration,
+            json,
+        } => {
             let t = provider
-                .create_tenant(&slug, name.as_deref().unwrap_or(""))
+                .create_tenant_with(&slug, name.as_deref().unwrap_or(""), dynamic_registration)
                 .await?;
             if json {
                 print_json(&to_json(&t, &base_url));

@@ -1,0 +1,362 @@
+//! Dynamic client registration (RFC 7591, OpenID Connect Dynamic Client
+//! Registration 1.0) and its management protocol (RFC 7592, read and
+//! delete), for tenants that enable it.
+//!
+//! `POST {issuer}/register` takes the client's metadata as JSON and answers
+//! 201 with its `client_id`, a secret for confidential clients, and a
+//! registration access token for `{issuer}/register/{client_id}`. Only what
+//! the provider implements is accepted: `response_types` `code`, the grant
+//! types it serves, its auth methods and ID-token algorithms, `public`
+//! subjects. Anything else is refused with `invalid_client_metadata` (or
+//! `invalid_redirect_uri`) rather than silently ignored, so a client never
+//! believes it has a feature it has not.
+
+use crate::client::{CreatedClient, NewClient, SelfRegistration, validate_redirect_uri};
+use crate::crypto::{random, secret::SecretHash};
+use crate::error::{AdminError, ErrorCode, OAuthError};
+use crate::ids::ClientId;
+use crate::jwks::{PublicKeySet, SigningAlg};
+use crate::provider::Provider;
+use crate::store::{ClientRecord, GrantType, Store, TokenEndpointAuthMethod};
+use crate::tenant::TenantContext;
+use crate::wire;
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use serde_json::{Map, Value, json};
+
+/// Metadata kept as given and echoed back (URLs are checked).
+const ECHOED_URLS: [&str; 6] = [
+    "client_uri",
+    "logo_uri",
+    "policy_uri",
+    "tos_uri",
+    "initiate_login_uri",
+    "sector_identifier_uri",
+];
+
+fn metadata_error(description: String) -> OAuthError {
+    OAuthError::with(ErrorCode::InvalidClientMetadata, description)
+}
+
+fn strings(doc: &Map<String, Value>, name: &str) -> Result<Option<Vec<String>>, OAuthError> {
+    match doc.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| metadata_error(format!("{name} must be an array of strings")))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(metadata_error(format!(
+            "{name} must be an array of strings"
+        ))),
+    }
+}
+
+fn string<'a>(doc: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, OAuthError> {
+    match doc.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(metadata_error(format!("{name} must be a string"))),
+    }
+}
+
+/// Reads and checks a registration request into a [`NewClient`] and the
+/// metadata to echo.
+fn parse_metadata(body: &[u8]) -> Result<(NewClient, Map<String, Value>), OAuthError> {
+    let doc: Map<String, Value> = serde_json::from_slice(body)
+        .map_err(|_| metadata_error("the request body must be a JSON object".into()))?;
+    let redirect_uris = strings(&doc, "redirect_uris")?.unwrap_or_default();
+    for uri in &redirect_uris {
+        validate_redirect_uri(uri)
+            .map_err(|e| OAuthError::with(ErrorCode::InvalidRedirectUri, e.to_string()))?;
+    }
+    if let Some(types) = strings(&doc, "response_types")?
+        && types.iter().any(|t| t != "code")
+    {
+        return Err(metadata_error(
+            "only response_types [\"code\"] is supported (no implicit or hybrid)".into(),
+        ));
+    }
+    let grant_types = match strings(&doc, "grant_types")? {
+        None => vec![GrantType::AuthorizationCode],
+        Some(list) => list
+            .iter()
+            .map(|g| {
+                GrantType::parse(g)
+                    .ok_or_else(|| metadata_error(format!("grant type '{g}' is not supported")))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let auth_method = match string(&doc, "token_endpoint_auth_method")? {
+        None => TokenEndpointAuthMethod::ClientSecretBasic,
+        Some(m) => TokenEndpointAuthMethod::parse(m).ok_or_else(|| {
+            metadata_error(format!("token_endpoint_auth_method '{m}' is not supported"))
+        })?,
+    };
+    let id_token_alg = match string(&doc, "id_token_signed_response_alg")? {
+        None => SigningAlg::Rs256,
+        Some(a) => SigningAlg::parse(a).ok_or_else(|| {
+            metadata_error(format!(
+                "id_token_signed_response_alg '{a}' is not supported"
+            ))
+        })?,
+    };
+    if let Some(t) = string(&doc, "subject_type")?
+        && t != "public"
+    {
+        return Err(metadata_error(format!(
+            "subject_type '{t}' is not supported"
+        )));
+    }
+    for unsupported in [
+        "userinfo_signed_response_alg",
+        "userinfo_encrypted_response_alg",
+        "id_token_encrypted_response_alg",
+        "request_object_encryption_alg",
+    ] {
+        if string(&doc, unsupported)?.is_some() {
+            return Err(metadata_error(format!("{unsupported} is not supported")));
+        }
+    }
+    let jwks = match doc.get("jwks") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Object(_)) => {
+            let text = v.to_string();
+            PublicKeySet::parse(text.as_bytes())
+                .map_err(|e| metadata_error(format!("jwks: {e}")))?;
+            Some(text)
+        }
+        Some(_) => return Err(metadata_error("jwks must be a JWK Set object".into())),
+    };
+    let jwks_uri = string(&doc, "jwks_uri")?.map(str::to_owned);
+    let mut echoed = Map::new();
+    for name in ECHOED_URLS {
+        if let Some(u) = string(&doc, name)? {
+            let parsed = url::Url::parse(u)
+                .map_err(|_| metadata_error(format!("{name} is not an absolute URL")))?;
+            if name == "initiate_login_uri" && parsed.scheme() != "https" {
+                return Err(metadata_error("initiate_login_uri must use https".into()));
+            }
+            echoed.insert(name.into(), Value::String(u.to_owned()));
+        }
+    }
+    for name in ["contacts", "request_uris"] {
+        if let Some(list) = strings(&doc, name)? {
+            echoed.insert(name.into(), json!(list));
+        }
+    }
+    if let Some(t) = string(&doc, "application_type")? {
+        if t != "web" && t != "native" {
+            return Err(metadata_error(
+                "application_type must be web or native".into(),
+            ));
+        }
+        echoed.insert("application_type".into(), json!(t));
+    }
+    let public = auth_method == TokenEndpointAuthMethod::None;
+    let new = NewClient {
+        name: string(&doc, "client_name")?
+            .unwrap_or("Unnamed client")
+            .to_owned(),
+        redirect_uris,
+        public,
+        grant_types,
+        // Certification profiles send no PKCE; public clients still must.
+        require_pkce: public,
+        id_token_alg,
+        auth_method: Some(auth_method),
+        allowed_scopes: Vec::new(),
+        audiences: Vec::new(),
+        jwks,
+        jwks_uri,
+        post_logout_redirect_uris: strings(&doc, "post_logout_redirect_uris")?.unwrap_or_default(),
+    };
+    Ok((new, echoed))
+}
+
+/// The registered metadata as RFC 7591 §3.2.1 returns it.
+fn client_document(tenant: &TenantContext, c: &ClientRecord) -> Map<String, Value> {
+    let mut doc = Map::new();
+    doc.insert("client_id".into(), json!(c.id.as_str()));
+    doc.insert("client_id_issued_at".into(), json!(c.created_at));
+    doc.insert("client_name".into(), json!(c.name));
+    doc.insert("redirect_uris".into(), json!(c.redirect_uris));
+    doc.insert("response_types".into(), json!(["code"]));
+    doc.insert(
+        "grant_types".into(),
+        json!(c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>()),
+    );
+    doc.insert(
+        "token_endpoint_auth_method".into(),
+        json!(c.auth_method.as_str()),
+    );
+    doc.insert(
+        "id_token_signed_response_alg".into(),
+        json!(c.id_token_alg.as_str()),
+    );
+    doc.insert("subject_type".into(), json!("public"));
+    if !c.post_logout_redirect_uris.is_empty() {
+        doc.insert(
+            "post_logout_redirect_uris".into(),
+            json!(c.post_logout_redirect_uris),
+        );
+    }
+    if let Some(j) = &c.jwks
+        && let Ok(v) = serde_json::from_str::<Value>(j)
+    {
+        doc.insert("jwks".into(), v);
+    }
+    if let Some(u) = &c.jwks_uri {
+        doc.insert("jwks_uri".into(), json!(u));
+    }
+    if let Ok(Value::Object(extra)) = serde_json::from_str::<Value>(&c.metadata) {
+        doc.extend(extra);
+    }
+    doc.insert(
+        "registration_client_uri".into(),
+        json!(tenant.endpoint(&format!("/register/{}", c.id))),
+    );
+    doc
+}
+
+fn json_response(status: StatusCode, doc: &Map<String, Value>) -> Response<Bytes> {
+    wire::json_no_store(status, serde_json::to_vec(doc).unwrap_or_default())
+}
+
+fn bearer(req: &Request<Bytes>) -> Option<&str> {
+    req.headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "))
+        .map(|v| v[7..].trim())
+}
+
+impl<S: Store> Provider<S> {
+    /// `POST {issuer}/register` (RFC 7591 §3).
+    pub(crate) async fn register(
+        &self,
+        tenant: &TenantContext,
+        req: Request<Bytes>,
+    ) -> Response<Bytes> {
+        let result = async {
+            let (new, echoed) = parse_metadata(req.body())?;
+            let token = random::secret();
+            let registration = SelfRegistration {
+                token_hash: SecretHash::of(&token),
+                metadata: Value::Object(echoed).to_string(),
+            };
+            let CreatedClient { client, secret } = self
+                .insert_client(&tenant.record.id, new, Some(registration))
+                .await
+                .map_err(|e| match e {
+                    AdminError::Invalid(msg) => metadata_error(msg),
+                    other => OAuthError::server(other),
+                })?;
+            let mut doc = client_document(tenant, &client);
+            if let Some(s) = secret {
+                doc.insert("client_secret".into(), json!(s));
+                // RFC 7591 §3.2.1: 0 means the secret does not expire.
+                doc.insert("client_secret_expires_at".into(), json!(0));
+            }
+            doc.insert("registration_access_token".into(), json!(token));
+            Ok::<_, OAuthError>(json_response(StatusCode::CREATED, &doc))
+        }
+        .await;
+        result.unwrap_or_else(|e| wire::json_error(&e))
+    }
+
+    /// `GET|DELETE {issuer}/register/{client_id}` (RFC 7592 §2.1, §2.3),
+    /// authorized by the client's registration access token.
+    pub(crate) async fn manage_registration(
+        &self,
+        tenant: &TenantContext,
+        client_id: &str,
+        req: Request<Bytes>,
+    ) -> Response<Bytes> {
+        let denied = || {
+            let e = OAuthError::new(
+                ErrorCode::InvalidToken,
+                "the registration access token is invalid",
+            );
+            let mut res = wire::json_error(&e);
+            res.headers_mut().insert(
+                http::header::WWW_AUTHENTICATE,
+                http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            res
+        };
+        let client = match self
+            .store
+            .client(&tenant.record.id, &ClientId::new(client_id))
+            .await
+        {
+            Ok(Some(c)) => c,
+            Ok(None) => return denied(),
+            Err(e) => return wire::json_error(&e.into()),
+        };
+        let authorized = match (bearer(&req), &client.registration_token_hash) {
+            (Some(token), Some(hash)) => hash.matches(token),
+            _ => false,
+        };
+        if !authorized {
+            return denied();
+        }
+        match *req.method() {
+            Method::GET => json_response(StatusCode::OK, &client_document(tenant, &client)),
+            Method::DELETE => match self
+                .store
+                .delete_client(&tenant.record.id, &client.id)
+                .await
+            {
+                Ok(_) => {
+                    let mut res = Response::new(Bytes::new());
+                    *res.status_mut() = StatusCode::NO_CONTENT;
+                    res
+                }
+                Err(e) => wire::json_error(&e.into()),
+            },
+            _ => wire::json_error(&OAuthError::invalid_request(
+                "registration updates (PUT) are not supported; delete and register again",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_what_is_not_implemented() {
+        let code = |body: &str| parse_metadata(body.as_bytes()).err().map(|e| e.code);
+        assert_eq!(
+            code(r#"{"redirect_uris":["https://a/cb#frag"]}"#),
+            Some(ErrorCode::InvalidRedirectUri)
+        );
+        assert_eq!(
+            code(r#"{"redirect_uris":["https://a/cb"],"response_types":["id_token"]}"#),
+            Some(ErrorCode::InvalidClientMetadata)
+        );
+        assert_eq!(
+            code(r#"{"redirect_uris":["https://a/cb"],"subject_type":"pairwise"}"#),
+            Some(ErrorCode::InvalidClientMetadata)
+        );
+        assert_eq!(
+            code(r#"{"redirect_uris":["https://a/cb"],"initiate_login_uri":"http://a/login"}"#),
+            Some(ErrorCode::InvalidClientMetadata)
+        );
+        assert_eq!(
+            code(r#"{"redirect_uris":["https://a/cb"],"id_token_signed_response_alg":"none"}"#),
+            Some(ErrorCode::InvalidClientMetadata)
+        );
+        assert_eq!(code("[]"), Some(ErrorCode::InvalidClientMetadata));
+        assert!(
+            parse_metadata(br#"{"redirect_uris":["https://a/cb"],"logo_uri":"https://a/l.png"}"#)
+                .is_ok()
+        );
+    }
+}
