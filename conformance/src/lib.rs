@@ -26,11 +26,18 @@ pub enum Plan {
     /// `oidcc-formpost-basic-certification-test-plan`: the Basic modules
     /// with `response_mode=form_post`.
     FormPost,
+    /// `oidcc-rp-initiated-logout-certification-test-plan`.
+    RpInitiatedLogout,
 }
 
 impl Plan {
     /// Every plan, in the order they run.
-    pub const ALL: [Plan; 3] = [Plan::Config, Plan::Basic, Plan::FormPost];
+    pub const ALL: [Plan; 4] = [
+        Plan::Config,
+        Plan::Basic,
+        Plan::FormPost,
+        Plan::RpInitiatedLogout,
+    ];
 
     /// The suite's plan id.
     pub fn id(self) -> &'static str {
@@ -38,6 +45,7 @@ impl Plan {
             Plan::Config => "oidcc-config-certification-test-plan",
             Plan::Basic => "oidcc-basic-certification-test-plan",
             Plan::FormPost => "oidcc-formpost-basic-certification-test-plan",
+            Plan::RpInitiatedLogout => "oidcc-rp-initiated-logout-certification-test-plan",
         }
     }
 
@@ -56,6 +64,7 @@ impl Plan {
         match self {
             Plan::Config => vec!["oidcc-discovery-endpoint-verification"],
             Plan::Basic | Plan::FormPost => modules::basic::MODULES.to_vec(),
+            Plan::RpInitiatedLogout => modules::logout::MODULES.to_vec(),
         }
     }
 }
@@ -89,6 +98,7 @@ async fn run_module_inner(
         };
     }
     match rp::op::Op::discover(target.clone(), root).await {
+        Ok(op) if plan == Plan::RpInitiatedLogout => modules::logout::run(id, &op).await,
         Ok(mut op) => {
             if plan == Plan::FormPost {
                 op.response_mode = Some("form_post");

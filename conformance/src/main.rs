@@ -35,13 +35,16 @@ struct Args {
     /// The redirect URI registered for the clients (nothing needs to listen there).
     #[arg(long, default_value = "https://rp.conformance.invalid/callback")]
     redirect_uri: String,
+    /// The post_logout_redirect_uri registered for --client-id (logout plan).
+    #[arg(long)]
+    post_logout_redirect_uri: Option<String>,
     /// The test user's login name.
     #[arg(long)]
     username: Option<String>,
     /// The test user's password.
     #[arg(long)]
     password: Option<String>,
-    /// Run only this plan: config, basic, formpost or a plan id (repeatable).
+    /// Run only this plan: config, basic, formpost, rp-initiated-logout, or a plan id (repeatable).
     #[arg(long = "plan")]
     plans: Vec<String>,
     /// Run only this module id (repeatable).
@@ -85,6 +88,7 @@ async fn main() -> ExitCode {
         client2: pair(args.client2_id, args.client2_secret),
         client_post: pair(args.post_client_id, args.post_client_secret),
         redirect_uri: args.redirect_uri,
+        post_logout_redirect_uri: args.post_logout_redirect_uri,
         user: match (args.username, args.password) {
             (Some(username), Some(password)) => Some(TestUser { username, password }),
             _ => None,
@@ -95,7 +99,9 @@ async fn main() -> ExitCode {
         match Plan::parse(p) {
             Some(plan) => plans.push(plan),
             None => {
-                eprintln!("error: unknown plan '{p}' (config, basic, formpost)");
+                eprintln!(
+                    "error: unknown plan '{p}' (config, basic, formpost, rp-initiated-logout)"
+                );
                 return ExitCode::from(2);
             }
         }

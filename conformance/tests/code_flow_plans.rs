@@ -8,6 +8,9 @@
 //! client, all registered without the PKCE requirement (the plan's requests
 //! carry no PKCE), and the test user.
 
+mod common;
+
+use common::tls::TestPki;
 use conformance::{Plan, StaticClient, Status, Target, TestUser};
 use idp_core::NewClient;
 use idp_core::store::TokenEndpointAuthMethod;
@@ -15,9 +18,11 @@ use idp_server::config::Config;
 use std::sync::OnceLock;
 
 const REDIRECT_URI: &str = "https://rp.conformance.invalid/callback";
+const POST_LOGOUT: &str = "https://rp.conformance.invalid/post_logout_redirect";
 
-fn target() -> &'static Target {
-    static TARGET: OnceLock<Target> = OnceLock::new();
+/// The provisioned target and the test CA its certificate chains to.
+fn target() -> &'static (Target, String) {
+    static TARGET: OnceLock<(Target, String)> = OnceLock::new();
     TARGET.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -49,13 +54,27 @@ fn target() -> &'static Target {
     })
 }
 
-type Provisioned = (Target, tempfile::TempDir, idp_server::server::RunningServer);
+type Provisioned = (
+    (Target, String),
+    tempfile::TempDir,
+    idp_server::server::RunningServer,
+);
 
+/// Starts the server over https with a throwaway CA, as the suite reaches
+/// every endpoint over https.
 async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let db = format!("sqlite:{}", dir.path().join("idp.db").display());
     let key = "cd".repeat(32);
-    let server = idp_server::server::start(Config::for_tests(db.clone(), key.clone())).await?;
+    let pki = TestPki::generate()?;
+    let mut config = Config::for_tests(db.clone(), key.clone());
+    config.tls = Some(pki.server_tls());
+    let server = idp_server::server::start(config).await?;
+    assert!(
+        server.base_url.starts_with("https://"),
+        "{}",
+        server.base_url
+    );
     let cfg = Config {
         base_url: Some(server.base_url.clone()),
         ..Config::for_tests(db, key)
@@ -77,6 +96,7 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
                 NewClient {
                     require_pkce: false,
                     auth_method: Some(method),
+                    post_logout_redirect_uris: vec![POST_LOGOUT.to_owned()],
                     ..NewClient::new(name, vec![REDIRECT_URI.to_owned()])
                 },
             )
@@ -109,14 +129,18 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
         client_post: clients.next(),
         redirect_uri: REDIRECT_URI.into(),
         user: Some(user),
+        post_logout_redirect_uri: Some(POST_LOGOUT.into()),
     };
-    Ok((target, dir, server))
+    Ok(((target, pki.ca_pem), dir, server))
 }
 
 /// Runs `id` of `plan` and holds it to what certification accepts: never
 /// FAIL; SKIPPED or WARNING only where listed, for the reason given there.
 async fn module(plan: Plan, id: &'static str) {
-    let report = conformance::run_module(plan, id, target(), None).await;
+    let (target, ca_pem) = target();
+    let root = reqwest::Certificate::from_pem(ca_pem.as_bytes()).ok();
+    assert!(root.is_some(), "the test CA parses");
+    let report = conformance::run_module(plan, id, target, root).await;
     let status = report.status();
     let reason = report.reason().unwrap_or_default();
     let accepted: &[(Status, &str)] = match id {
@@ -211,4 +235,41 @@ modules! {
     oidcc_ensure_request_object_with_redirect_uri => "oidcc-ensure-request-object-with-redirect-uri",
     oidcc_refresh_token => "oidcc-refresh-token",
     oidcc_ensure_request_with_valid_pkce_succeeds => "oidcc-ensure-request-with-valid-pkce-succeeds",
+}
+
+macro_rules! logout_modules {
+    ($($name:ident => $id:literal,)*) => {
+        /// `oidcc-rp-initiated-logout-certification-test-plan`.
+        mod rp_initiated_logout {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    module(Plan::RpInitiatedLogout, $id).await;
+                }
+            )*
+
+            #[test]
+            fn every_module_of_the_plan_has_a_test() {
+                let tested = [$($id),*];
+                for id in conformance::modules::logout::MODULES {
+                    assert!(tested.contains(&id), "no test for {id}");
+                }
+            }
+        }
+    };
+}
+
+logout_modules! {
+    discovery_endpoint_verification => "oidcc-rp-initiated-logout-discovery-endpoint-verification",
+    logout => "oidcc-rp-initiated-logout",
+    bad_post_logout_redirect_uri => "oidcc-rp-initiated-logout-bad-post-logout-redirect-uri",
+    query_added_to_post_logout_redirect_uri => "oidcc-rp-initiated-logout-query-added-to-post-logout-redirect-uri",
+    modified_id_token_hint => "oidcc-rp-initiated-logout-modified-id-token-hint",
+    bad_id_token_hint => "oidcc-rp-initiated-logout-bad-id-token-hint",
+    no_id_token_hint => "oidcc-rp-initiated-logout-no-id-token-hint",
+    no_params => "oidcc-rp-initiated-logout-no-params",
+    no_post_logout_redirect_uri => "oidcc-rp-initiated-logout-no-post-logout-redirect-uri",
+    only_state => "oidcc-rp-initiated-logout-only-state",
+    no_state => "oidcc-rp-initiated-logout-no-state",
 }

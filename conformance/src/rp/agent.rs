@@ -111,16 +111,38 @@ impl Agent {
     /// GET `url` and follow the OP until it answers the client.
     pub async fn navigate(&self, url: &str) -> Arrival {
         let req = self.http.get(url);
-        self.follow(req, Vec::new()).await
+        self.follow(req, &self.redirect_uri, false).await
     }
 
     /// POST `params` to `url` (an authorization request by POST) and follow.
     pub async fn navigate_post(&self, url: &str, params: &[(String, String)]) -> Arrival {
         let req = self.http.post(url).form(params);
-        self.follow(req, Vec::new()).await
+        self.follow(req, &self.redirect_uri, false).await
     }
 
-    async fn follow(&self, first: reqwest::RequestBuilder, mut seen: Vec<&'static str>) -> Arrival {
+    /// GET `url` (an end-session request) and follow the OP until it sends
+    /// the browser to `post_logout_redirect_uri` or stops on a page; a logout
+    /// confirmation (a submit button valued `logout`) is confirmed when
+    /// `confirm` is set, as the suite's browser script would.
+    pub async fn logout(
+        &self,
+        url: &str,
+        post_logout_redirect_uri: &str,
+        confirm: bool,
+    ) -> Arrival {
+        let Ok(target) = Url::parse(post_logout_redirect_uri) else {
+            return Arrival::Failed("post_logout_redirect_uri is not a URL".into());
+        };
+        self.follow(self.http.get(url), &target, confirm).await
+    }
+
+    async fn follow(
+        &self,
+        first: reqwest::RequestBuilder,
+        stop_at: &Url,
+        confirm_logout: bool,
+    ) -> Arrival {
+        let mut seen: Vec<&'static str> = Vec::new();
         let mut next = Some(first);
         for _ in 0..16 {
             let Some(req) = next.take() else { break };
@@ -139,7 +161,7 @@ impl Agent {
                 else {
                     return Arrival::Failed(format!("{status} without a Location"));
                 };
-                if is_redirect_target(&location, &self.redirect_uri) {
+                if is_redirect_target(&location, stop_at) {
                     let params = location
                         .query_pairs()
                         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -160,7 +182,7 @@ impl Agent {
             // form_post: an auto-submitting form to the redirect URI.
             if let Some(f) = forms
                 .iter()
-                .find(|f| f.method == "POST" && is_redirect_target(&f.action, &self.redirect_uri))
+                .find(|f| f.method == "POST" && is_redirect_target(&f.action, stop_at))
             {
                 return Arrival::Callback(Callback {
                     url: f.action.clone(),
@@ -223,6 +245,28 @@ impl Agent {
                 }
                 seen.push("consent");
                 next = Some(self.http.post(consent.action.clone()).form(&fields));
+                continue;
+            }
+            let logout_button = |f: &&Form| {
+                f.fields
+                    .iter()
+                    .any(|b| b.kind == "submit" && b.value.as_deref() == Some("logout"))
+            };
+            if confirm_logout
+                && !seen.contains(&"logout")
+                && let Some(form) = forms.iter().find(logout_button)
+            {
+                let mut fields = form.hidden();
+                if let Some(name) = form
+                    .fields
+                    .iter()
+                    .find(|b| b.kind == "submit" && b.value.as_deref() == Some("logout"))
+                    .and_then(|b| b.name.clone())
+                {
+                    fields.push((name, "logout".into()));
+                }
+                seen.push("logout");
+                next = Some(self.http.post(form.action.clone()).form(&fields));
                 continue;
             }
             return Arrival::Page {

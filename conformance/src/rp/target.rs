@@ -35,4 +35,6 @@ pub struct Target {
     pub redirect_uri: String,
     /// The user who logs in.
     pub user: Option<TestUser>,
+    /// The `post_logout_redirect_uri` registered for `client` (logout plans).
+    pub post_logout_redirect_uri: Option<String>,
 }

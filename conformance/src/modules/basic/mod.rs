@@ -131,7 +131,7 @@ pub async fn run(id: &'static str, op: &Op) -> Report {
 }
 
 /// What a module works with. A module returns `Some(reason)` to be skipped.
-pub(crate) struct Env<'a> {
+pub struct Env<'a> {
     pub op: &'a Op,
     pub client: StaticClient,
     pub c: &'a mut Checks,
@@ -139,7 +139,7 @@ pub(crate) struct Env<'a> {
 
 /// An authorization request being built.
 #[derive(Clone, Debug)]
-pub(crate) struct AuthRequest {
+pub struct AuthRequest {
     pub params: Vec<(String, String)>,
 }
 
@@ -185,7 +185,7 @@ impl AuthRequest {
 }
 
 /// The result of a successful code flow.
-pub(crate) struct Login {
+pub struct Login {
     pub tokens: Value,
     pub id_token: String,
     pub claims: Value,
