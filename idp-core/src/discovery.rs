@@ -47,8 +47,10 @@ pub fn document(issuer: &str, dynamic_registration: bool) -> Bytes {
             "name", "preferred_username", "updated_at", "email", "email_verified"
         ],
         "claims_parameter_supported": true,
-        "request_parameter_supported": false,
-        "request_uri_parameter_supported": false,
+        "request_parameter_supported": true,
+        "request_uri_parameter_supported": true,
+        "require_request_uri_registration": true,
+        "request_object_signing_alg_values_supported": ["none", "RS256", "ES256", "EdDSA"],
         "authorization_response_iss_parameter_supported": true,
     });
     let mut doc = doc;

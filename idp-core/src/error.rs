@@ -48,6 +48,10 @@ pub enum ErrorCode {
     ExpiredToken,
     /// RFC 8707 §2: the requested resource (audience) is not allowed.
     InvalidTarget,
+    /// OIDC Core §3.1.2.6: the request object is invalid.
+    InvalidRequestObject,
+    /// OIDC Core §3.1.2.6: the request_uri is invalid or cannot be fetched.
+    InvalidRequestUri,
     /// RFC 7591 §3.2.2: a redirect URI is unacceptable.
     InvalidRedirectUri,
     /// RFC 7591 §3.2.2: some client metadata is unacceptable.
@@ -79,6 +83,8 @@ impl ErrorCode {
             Self::SlowDown => "slow_down",
             Self::ExpiredToken => "expired_token",
             Self::InvalidTarget => "invalid_target",
+            Self::InvalidRequestObject => "invalid_request_object",
+            Self::InvalidRequestUri => "invalid_request_uri",
             Self::InvalidRedirectUri => "invalid_redirect_uri",
             Self::InvalidClientMetadata => "invalid_client_metadata",
             Self::ServerError => "server_error",

@@ -14,6 +14,11 @@ pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// Decodes base64url without padding; `None` if it is not.
+pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(s).ok()
+}
+
 /// Why a JWS could not be produced or accepted.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum JoseError {

@@ -149,6 +149,14 @@ fn parse_metadata(body: &[u8]) -> Result<(NewClient, Map<String, Value>), OAuthE
             echoed.insert(name.into(), json!(list));
         }
     }
+    if let Some(alg) = string(&doc, "request_object_signing_alg")? {
+        if alg != "none" && SigningAlg::parse(alg).is_none() {
+            return Err(metadata_error(format!(
+                "request_object_signing_alg '{alg}' is not supported"
+            )));
+        }
+        echoed.insert("request_object_signing_alg".into(), json!(alg));
+    }
     if let Some(t) = string(&doc, "application_type")? {
         if t != "web" && t != "native" {
             return Err(metadata_error(

@@ -35,6 +35,16 @@ impl Params {
         Ok(found)
     }
 
+    /// Parameters from name/value pairs.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
+    /// Every pair, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// A parameter that must be present exactly once.
     pub fn required(&self, name: &'static str) -> Result<&str, OAuthError> {
         self.single(name)?.ok_or_else(|| {

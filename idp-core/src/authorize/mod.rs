@@ -3,14 +3,17 @@
 //! `prompt`/`max_age` and a remembered consent) or suspends the request as an
 //! interaction for the login and consent pages, which resume it.
 //!
+//! Request objects (`request`, `request_uri`) are resolved first
+//! ([`request_object`]), so the pipeline sees one set of parameters.
+//!
 //! Not supported, on purpose: implicit and hybrid response types (and so the
-//! `fragment` response mode), request objects (refused with
-//! `request_not_supported`).
+//! `fragment` response mode).
 
 pub mod interaction;
 pub mod pkce;
 pub mod prompt;
 pub mod request;
+mod request_object;
 pub mod response;
 
 use crate::crypto::{random, secret::SecretHash};
@@ -49,6 +52,14 @@ impl<S: Store> Provider<S> {
         } else {
             // OIDC Core §3.1.2.1: POST uses form serialization.
             (StatusCode::SEE_OTHER, Params::parse(req.body()))
+        };
+        let params = match self.resolve_request_object(tenant, params.clone()).await {
+            Ok(p) => p,
+            Err(error) => {
+                return self
+                    .request_object_error(tenant, &params, &error, status)
+                    .await;
+            }
         };
         let (request, client) = match request::validate(&self.store, tenant, &params).await {
             Ok(ok) => ok,
@@ -103,6 +114,29 @@ impl<S: Store> Provider<S> {
         }
         .await;
         result.unwrap_or_else(|e| fail(&e))
+    }
+
+    /// A request object that cannot be used: the error goes to the query's
+    /// redirect URI only if that is registered for the query's client
+    /// (RFC 6749 §4.1.2.1), else to a page.
+    async fn request_object_error(
+        &self,
+        tenant: &TenantContext,
+        params: &Params,
+        error: &OAuthError,
+        status: StatusCode,
+    ) -> Response<Bytes> {
+        match request::validate_target(&self.store, tenant, params).await {
+            Some(redirect_uri) => response::error_redirect(
+                &redirect_uri,
+                params.single("state").ok().flatten(),
+                &tenant.issuer,
+                error,
+                response::ResponseMode::Query,
+                status,
+            ),
+            None => wire::error_page(error),
+        }
     }
 
     /// Applies `prompt`, `max_age`, `id_token_hint` and remembered consent.

@@ -93,21 +93,10 @@ fn check_redirect_uri(client: &ClientRecord, params: &Params) -> Result<String, 
     }
 }
 
-/// check_unsupported_features: request objects and registration parameters
-/// are refused with their dedicated codes (OIDC Core §3.1.2.6).
+/// check_unsupported_features: the `registration` parameter is refused with
+/// its dedicated code (OIDC Core §3.1.2.6). (Request objects were resolved
+/// before the pipeline.)
 fn check_unsupported_features(params: &Params) -> Result<(), OAuthError> {
-    if params.single("request")?.is_some() {
-        return Err(OAuthError::new(
-            ErrorCode::RequestNotSupported,
-            "request objects are not supported",
-        ));
-    }
-    if params.single("request_uri")?.is_some() {
-        return Err(OAuthError::new(
-            ErrorCode::RequestUriNotSupported,
-            "request_uri is not supported",
-        ));
-    }
     if params.single("registration")?.is_some() {
         return Err(OAuthError::new(
             ErrorCode::RegistrationNotSupported,
@@ -163,6 +152,17 @@ fn check_scope(client: &ClientRecord, params: &Params) -> Result<Scopes, OAuthEr
         scopes.remove("offline_access");
     }
     Ok(scopes)
+}
+
+/// The registered redirect URI of the request's client, if both check out:
+/// where an error may be sent.
+pub async fn validate_target<S: Store>(
+    store: &S,
+    tenant: &TenantContext,
+    params: &Params,
+) -> Option<String> {
+    let client = check_client(store, tenant, params).await.ok()?;
+    check_redirect_uri(&client, params).ok()
 }
 
 /// Runs every check, in order.

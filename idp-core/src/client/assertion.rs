@@ -69,7 +69,10 @@ pub(crate) fn claimed_client_id(assertion: &str) -> Result<String, OAuthError> {
 
 impl<S: Store> Provider<S> {
     /// The client's registered keys: inline, or fetched from its `jwks_uri`.
-    async fn client_keys(&self, client: &ClientRecord) -> Result<PublicKeySet, OAuthError> {
+    pub(crate) async fn client_keys(
+        &self,
+        client: &ClientRecord,
+    ) -> Result<PublicKeySet, OAuthError> {
         let document: Bytes = match (&client.jwks, &client.jwks_uri) {
             (Some(inline), _) => Bytes::from(inline.clone().into_bytes()),
             (None, Some(uri)) => {

@@ -175,6 +175,11 @@ impl<S: Store> Provider<S> {
             (false, Some(m)) => m,
             (false, None) => TokenEndpointAuthMethod::ClientSecretBasic,
         };
+        // Keys are also used for signed request objects: check them whatever the method.
+        if let Some(jwks) = &new.jwks {
+            crate::jwks::PublicKeySet::parse(jwks.as_bytes())
+                .map_err(|e| AdminError::Invalid(format!("jwks: {e}")))?;
+        }
         if method == TokenEndpointAuthMethod::PrivateKeyJwt {
             match (&new.jwks, &new.jwks_uri) {
                 (Some(jwks), None) => {

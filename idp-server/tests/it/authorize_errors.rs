@@ -159,36 +159,6 @@ async fn missing_response_type_is_invalid_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn request_objects_are_refused_with_their_own_codes() {
-    let env = Env::new().await;
-    let (_, challenge) = pkce_pair();
-    let url = raw_auth_url(
-        &env.endpoints,
-        &params_with(
-            &env.client.client_id,
-            &challenge,
-            &[("request", Some("eyJhbGciOiJub25lIn0.e30."))],
-        ),
-    );
-    redirected(&url)
-        .await
-        .assert_error("request_not_supported", &env.tenant.issuer, Some(STATE));
-    let url = raw_auth_url(
-        &env.endpoints,
-        &params_with(
-            &env.client.client_id,
-            &challenge,
-            &[("request_uri", Some("https://rp.example/request.jwt"))],
-        ),
-    );
-    redirected(&url).await.assert_error(
-        "request_uri_not_supported",
-        &env.tenant.issuer,
-        Some(STATE),
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_prompt_values_are_invalid_request() {
     let env = Env::new().await;
     let (_, challenge) = pkce_pair();

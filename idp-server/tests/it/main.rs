@@ -15,6 +15,7 @@ mod introspection;
 mod logout;
 mod pkce;
 mod refresh;
+mod request_objects;
 mod registration;
 mod restart;
 mod revocation;

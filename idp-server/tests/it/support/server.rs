@@ -253,7 +253,7 @@ impl TestServer {
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let v = self.cli_json(&refs, None);
         let secret = v["client_secret"].as_str().map(str::to_owned);
-        let keys = spec.jwks.is_some() || spec.jwks_uri.is_some();
+        let keys = spec.auth_method.as_deref() == Some("private_key_jwt");
         assert_eq!(
             secret.is_none(),
             spec.public || keys,
