@@ -152,10 +152,6 @@ async fn module(plan: Plan, id: &'static str) {
         "oidcc-scope-profile" => &[(Status::Warning, "userinfo lacks")],
         // No authentication context classes are defined.
         "oidcc-ensure-request-with-acr-values-succeeds" => &[(Status::Warning, "acr None")],
-        // Request objects are refused with request_not_supported, which the plan accepts.
-        "oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported" => {
-            &[(Status::Skipped, "request_not_supported")]
-        }
         _ => &[],
     };
     let ok = status == Status::Pass
