@@ -89,12 +89,12 @@ impl<S: Store> Provider<S> {
             .verify_request_object(tenant, &client, jwt.trim())
             .await?;
         for name in ["client_id", "response_type"] {
-            if let (Some(outer), Some(inner)) = (params.single(name)?, claims.get(name)) {
-                if inner.as_str() != Some(outer) {
-                    return Err(invalid(
-                        "client_id and response_type must match the request object",
-                    ));
-                }
+            if let (Some(outer), Some(inner)) = (params.single(name)?, claims.get(name))
+                && inner.as_str() != Some(outer)
+            {
+                return Err(invalid(
+                    "client_id and response_type must match the request object",
+                ));
             }
         }
         if claims.contains_key("request") || claims.contains_key("request_uri") {
