@@ -18,6 +18,12 @@ pub fn document(issuer: &str, dynamic_registration: bool) -> Bytes {
         "introspection_endpoint": format!("{issuer}/introspect"),
         "device_authorization_endpoint": format!("{issuer}/device_authorization"),
         "end_session_endpoint": format!("{issuer}/logout"),
+        // Front-Channel Logout §3 and Back-Channel Logout §2.1: `iss` and
+        // `sid` are always sent.
+        "frontchannel_logout_supported": true,
+        "frontchannel_logout_session_supported": true,
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "scopes_supported": crate::scope::SUPPORTED,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],

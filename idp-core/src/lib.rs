@@ -28,11 +28,14 @@
 //! - `token`: the token endpoint, one file per grant.
 //! - [`id_token`], [`access_token`] (RFC 9068 JWT), [`userinfo`], [`discovery`], [`jwks`].
 //! - [`tenant`], [`client`], [`user`], [`session`]: registries.
+//! - [`logout`] (RP-Initiated Logout) and [`channel_logout`] (telling the
+//!   session's relying parties through the front and back channels).
 //! - [`crypto`]: randomness, secret hashes, argon2id, envelope encryption.
 //! - [`store`]: the storage port a backend implements.
 
 pub mod access_token;
 pub mod authorize;
+pub mod channel_logout;
 pub mod claims;
 pub mod client;
 pub mod clock;
@@ -63,6 +66,6 @@ pub use client::{CreatedClient, NewClient};
 pub use device::verification::{Attempter, DeviceError, DeviceSignIn, DeviceView};
 pub use error::{AdminError, ErrorCode, OAuthError};
 pub use logout::{LogoutOutcome, LogoutRequest};
-pub use provider::{Fetch, Lifetimes, Offload, Provider, ProviderConfig};
+pub use provider::{Deliver, Fetch, Lifetimes, Offload, Provider, ProviderConfig};
 pub use session::SessionInfo;
 pub use user::NewUser;

@@ -9,6 +9,10 @@
 //! (§2: "the OP SHOULD ask the End-User whether to log out"), so that a
 //! stray link cannot sign anyone out. The embedding application renders that
 //! page and calls [`Provider::confirm_logout`].
+//!
+//! Ending the session tells its relying parties through the back channel
+//! before this returns, and hands the "signed out" page the front-channel
+//! URLs to load ([`channel_logout`](crate::channel_logout)).
 
 use crate::error::OAuthError;
 use crate::ids::{ClientId, SessionId};
@@ -40,10 +44,15 @@ pub struct LogoutRequest {
 #[derive(Debug)]
 pub enum LogoutOutcome {
     /// Logged out (or there was no session). Send the browser to `redirect`
-    /// (the RP, with `state`) or show a "signed out" page, and set `clear_cookie`.
+    /// (the RP, with `state`) or show a "signed out" page, and set
+    /// `clear_cookie`. With `frontchannel` URLs, show a page that loads each
+    /// in an iframe and then continues to `redirect`.
     Done {
         /// The RP's registered URI with `state`, if it gave one.
         redirect: Option<String>,
+        /// Front-Channel Logout §3: the session's RPs' `frontchannel_logout_uri`
+        /// with `iss` and `sid`, to render in iframes.
+        frontchannel: Vec<String>,
         /// `Set-Cookie` value that removes the session cookie.
         clear_cookie: String,
         /// The tenant's display name, for the page.
@@ -180,7 +189,7 @@ impl<S: Store> Provider<S> {
         })
     }
 
-    fn logout_done(&self, v: &Validated) -> LogoutOutcome {
+    fn logout_done(&self, v: &Validated, frontchannel: Vec<String>) -> LogoutOutcome {
         let redirect =
             v.request
                 .post_logout_redirect_uri
@@ -197,6 +206,7 @@ impl<S: Store> Provider<S> {
                 });
         LogoutOutcome::Done {
             redirect,
+            frontchannel,
             clear_cookie: set_cookie(
                 SESSION_COOKIE,
                 "",
@@ -208,11 +218,18 @@ impl<S: Store> Provider<S> {
         }
     }
 
-    async fn end(&self, v: &Validated, session: &SessionRecord) -> Result<(), LogoutError> {
+    /// Ends `session` and tells its relying parties: back-channel notices
+    /// are delivered now; the front-channel URLs are returned for the page.
+    async fn end(
+        &self,
+        v: &Validated,
+        session: &SessionRecord,
+    ) -> Result<Vec<String>, LogoutError> {
         self.store
             .end_session(&v.tenant.record.id, &session.id, self.clock.now())
             .await?;
-        Ok(())
+        let notices = self.session_end_notices(&v.tenant, session).await?;
+        Ok(notices.deliver().await)
     }
 
     /// `GET|POST {issuer}/logout` with the request's parameters (query or form).
@@ -226,12 +243,16 @@ impl<S: Store> Provider<S> {
         let Some(session) = self.current_session(&v.tenant, headers).await? else {
             // A cross-site POST arrives without the SameSite=Lax cookie: the
             // hint's `sid` still names the session the RP wants ended.
-            if let Some(sid) = v.hint.as_ref().and_then(|h| h.sid.as_deref()) {
-                self.store
-                    .end_session(&v.tenant.record.id, &SessionId::new(sid), self.clock.now())
-                    .await?;
+            let mut frontchannel = Vec::new();
+            if let Some(sid) = v.hint.as_ref().and_then(|h| h.sid.as_deref())
+                && let Some(session) = self
+                    .store
+                    .session(&v.tenant.record.id, &SessionId::new(sid), self.clock.now())
+                    .await?
+            {
+                frontchannel = self.end(&v, &session).await?;
             }
-            return Ok(self.logout_done(&v));
+            return Ok(self.logout_done(&v, frontchannel));
         };
         // The hint names this very session (or, without `sid`, its user).
         let from_session_rp = v.hint.as_ref().is_some_and(|h| match &h.sid {
@@ -239,8 +260,8 @@ impl<S: Store> Provider<S> {
             None => h.sub == session.user_id.as_str(),
         });
         if from_session_rp {
-            self.end(&v, &session).await?;
-            return Ok(self.logout_done(&v));
+            let frontchannel = self.end(&v, &session).await?;
+            return Ok(self.logout_done(&v, frontchannel));
         }
         let client_name = match &v.request.client_id {
             Some(id) => self
@@ -273,9 +294,10 @@ impl<S: Store> Provider<S> {
         headers: &HeaderMap,
     ) -> Result<LogoutOutcome, LogoutError> {
         let v = self.validate_logout(slug, params).await?;
+        let mut frontchannel = Vec::new();
         if let Some(session) = self.current_session(&v.tenant, headers).await? {
-            self.end(&v, &session).await?;
+            frontchannel = self.end(&v, &session).await?;
         }
-        Ok(self.logout_done(&v))
+        Ok(self.logout_done(&v, frontchannel))
     }
 }

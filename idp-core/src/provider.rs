@@ -63,6 +63,19 @@ pub type Fetch = Arc<
     dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<Bytes, String>> + Send>> + Send + Sync,
 >;
 
+/// POSTs a form to a URL (a client's `backchannel_logout_uri`): given the
+/// URL and the form's name/value pairs, the response status. The embedding
+/// application supplies it and bounds its time (the core has no HTTP client
+/// and no timer); without one, back-channel logout notices are skipped.
+pub type Deliver = Arc<
+    dyn Fn(
+            String,
+            Vec<(String, String)>,
+        ) -> Pin<Box<dyn Future<Output = Result<u16, String>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// How the provider is set up. The embedding application builds it (the
 /// core never reads the environment).
 #[derive(Clone)]
@@ -105,6 +118,7 @@ pub struct Provider<S: Store> {
     pub(crate) clock: Arc<dyn Clock>,
     offload: Offload,
     pub(crate) fetch: Option<Fetch>,
+    pub(crate) deliver: Option<Deliver>,
     pub(crate) device_guard: AttemptGuard,
     tenants: RwLock<HashMap<String, Arc<TenantContext>>>,
 }
@@ -121,6 +135,7 @@ impl<S: Store> Provider<S> {
                 Box::pin(async {})
             }),
             fetch: None,
+            deliver: None,
             device_guard: AttemptGuard::default(),
             tenants: RwLock::new(HashMap::new()),
         }
@@ -129,6 +144,13 @@ impl<S: Store> Provider<S> {
     /// Lets the provider fetch clients' `jwks_uri` documents through `fetch`.
     pub fn with_fetch(mut self, fetch: Fetch) -> Self {
         self.fetch = Some(fetch);
+        self
+    }
+
+    /// Lets the provider POST Logout Tokens to clients' `backchannel_logout_uri`
+    /// through `deliver` (Back-Channel Logout 1.0 §2.5).
+    pub fn with_deliver(mut self, deliver: Deliver) -> Self {
+        self.deliver = Some(deliver);
         self
     }
 

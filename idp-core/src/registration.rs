@@ -64,6 +64,14 @@ fn string<'a>(doc: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>
     }
 }
 
+fn boolean(doc: &Map<String, Value>, name: &str) -> Result<bool, OAuthError> {
+    match doc.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(metadata_error(format!("{name} must be a boolean"))),
+    }
+}
+
 /// Reads and checks a registration request into a [`NewClient`] and the
 /// metadata to echo.
 fn parse_metadata(body: &[u8]) -> Result<(NewClient, Map<String, Value>), OAuthError> {
@@ -182,6 +190,15 @@ fn parse_metadata(body: &[u8]) -> Result<(NewClient, Map<String, Value>), OAuthE
         jwks,
         jwks_uri,
         post_logout_redirect_uris: strings(&doc, "post_logout_redirect_uris")?.unwrap_or_default(),
+        // Front-Channel Logout §2 and Back-Channel Logout §2.2; the URIs
+        // are checked with every client's.
+        frontchannel_logout_uri: string(&doc, "frontchannel_logout_uri")?.map(str::to_owned),
+        frontchannel_logout_session_required: boolean(
+            &doc,
+            "frontchannel_logout_session_required",
+        )?,
+        backchannel_logout_uri: string(&doc, "backchannel_logout_uri")?.map(str::to_owned),
+        backchannel_logout_session_required: boolean(&doc, "backchannel_logout_session_required")?,
     };
     Ok((new, echoed))
 }
@@ -211,6 +228,20 @@ fn client_document(tenant: &TenantContext, c: &ClientRecord) -> Map<String, Valu
         doc.insert(
             "post_logout_redirect_uris".into(),
             json!(c.post_logout_redirect_uris),
+        );
+    }
+    if let Some(u) = &c.frontchannel_logout_uri {
+        doc.insert("frontchannel_logout_uri".into(), json!(u));
+        doc.insert(
+            "frontchannel_logout_session_required".into(),
+            json!(c.frontchannel_logout_session_required),
+        );
+    }
+    if let Some(u) = &c.backchannel_logout_uri {
+        doc.insert("backchannel_logout_uri".into(), json!(u));
+        doc.insert(
+            "backchannel_logout_session_required".into(),
+            json!(c.backchannel_logout_session_required),
         );
     }
     if let Some(j) = &c.jwks
@@ -362,6 +393,12 @@ mod tests {
             Some(ErrorCode::InvalidClientMetadata)
         );
         assert_eq!(code("[]"), Some(ErrorCode::InvalidClientMetadata));
+        assert_eq!(
+            code(
+                r#"{"redirect_uris":["https://a/cb"],"backchannel_logout_session_required":"yes"}"#
+            ),
+            Some(ErrorCode::InvalidClientMetadata)
+        );
         assert!(
             parse_metadata(br#"{"redirect_uris":["https://a/cb"],"logo_uri":"https://a/l.png"}"#)
                 .is_ok()

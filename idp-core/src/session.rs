@@ -3,6 +3,7 @@
 //! the tenant's issuer path (so tenants never share it) and `Secure` when the
 //! base URL is https.
 
+use crate::channel_logout::EndNotices;
 use crate::clock::UnixTime;
 use crate::crypto::{random, secret::SecretHash};
 use crate::error::{AdminError, OAuthError};
@@ -142,13 +143,26 @@ impl<S: Store> Provider<S> {
     }
 
     /// Revokes one session: it ends, its refresh tokens are revoked and its
-    /// access tokens are inactive from now on. `false` if it was not live.
+    /// access tokens are inactive from now on; its relying parties are told
+    /// through the back channel. `false` if it was not live.
     pub async fn revoke_session(&self, slug: &str, id: &str) -> Result<bool, AdminError> {
         let tenant = self.require_tenant(slug).await?;
-        Ok(self
+        let id = SessionId::new(id);
+        let now = self.clock.now();
+        let session = self.store.session(&tenant.record.id, &id, now).await?;
+        let revoked = self
             .store
-            .revoke_session(&tenant.record.id, &SessionId::new(id), self.clock.now())
-            .await?)
+            .revoke_session(&tenant.record.id, &id, now)
+            .await?;
+        if revoked && let Some(session) = session {
+            // No browser here: only the back channel can be used.
+            let _ = self
+                .session_end_notices(&tenant, &session)
+                .await?
+                .deliver()
+                .await;
+        }
+        Ok(revoked)
     }
 
     /// Revokes every live session of the user with `email`; returns how many.
@@ -156,6 +170,7 @@ impl<S: Store> Provider<S> {
         let (tenant, user) = self.user_id_by_email(slug, email).await?;
         let now = self.clock.now();
         let mut revoked = 0;
+        let mut notices = EndNotices::default();
         for s in self
             .store
             .user_sessions(&tenant.record.id, &user, now)
@@ -167,8 +182,11 @@ impl<S: Store> Provider<S> {
                 .await?
             {
                 revoked += 1;
+                notices.extend(self.session_end_notices(&tenant, &s).await?);
             }
         }
+        // Every session's relying parties at once, through the back channel.
+        let _ = notices.deliver().await;
         Ok(revoked)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::config::{Config, ConfigError};
 use bytes::Bytes;
-use idp_core::{Fetch, Offload, Provider, ProviderConfig};
+use idp_core::{Deliver, Fetch, Offload, Provider, ProviderConfig};
 use idp_store_sqlite::SqliteStore;
 use std::path::Path;
 use std::sync::Arc;
@@ -67,6 +67,36 @@ fn http_fetch() -> Option<Fetch> {
     }))
 }
 
+/// How long a back-channel logout delivery may take (Back-Channel Logout
+/// §2.5); a logout waits at most this long for its relying parties.
+const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// POSTs Logout Tokens to clients' `backchannel_logout_uri`: 5-second
+/// timeout, no redirects. Each request runs as its own task, so it finishes
+/// even if the browser that asked for the logout goes away; the provider
+/// waits for all of a logout's deliveries together.
+fn http_deliver() -> Option<Deliver> {
+    let client = reqwest::Client::builder()
+        .timeout(DELIVERY_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .ok()?;
+    Some(Arc::new(move |url: String, form: Vec<(String, String)>| {
+        let client = client.clone();
+        let task = tokio::spawn(async move {
+            let res = client
+                .post(&url)
+                .form(&form)
+                .send()
+                .await
+                // Without the URL: only the error's kind and cause.
+                .map_err(|e| e.without_url().to_string())?;
+            Ok(res.status().as_u16())
+        });
+        Box::pin(async move { task.await.map_err(|e| e.to_string())? })
+    }))
+}
+
 /// Opens the store, running its migrations.
 pub fn open_store(config: &Config) -> Result<SqliteStore, ConfigError> {
     SqliteStore::open(&config.database_url)
@@ -90,6 +120,9 @@ pub fn build_provider(
     let mut provider = Provider::new(store, provider_config).with_offload(blocking_offload());
     if let Some(fetch) = http_fetch() {
         provider = provider.with_fetch(fetch);
+    }
+    if let Some(deliver) = http_deliver() {
+        provider = provider.with_deliver(deliver);
     }
     Ok(provider)
 }

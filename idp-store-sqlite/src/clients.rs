@@ -3,7 +3,7 @@
 use crate::codec::{Alg, AuthMethod, GrantTypes, Hash, StringList, json_list};
 use idp_core::ids::{ClientId, TenantId};
 use idp_core::store::ClientRecord;
-use rusqlite::{Connection, OptionalExtension, Result, params};
+use rusqlite::{Connection, OptionalExtension, Result, Row, params};
 
 /// Inserts a client; a duplicate id in the tenant is a conflict on `client id`.
 pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord) -> Result<()> {
@@ -11,8 +11,11 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
         "INSERT INTO clients
            (tenant_id, id, name, secret_hash, auth_method, redirect_uris, grant_types,
             require_pkce, id_token_alg, created_at, allowed_scopes, audiences, jwks, jwks_uri,
-            post_logout_redirect_uris, registration_token_hash, metadata)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            post_logout_redirect_uris, registration_token_hash, metadata,
+            frontchannel_logout_uri, frontchannel_logout_session_required,
+            backchannel_logout_uri, backchannel_logout_session_required)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19, ?20, ?21)",
         params![
             tenant.as_str(),
             client.id.as_str(),
@@ -34,9 +37,46 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
                 .as_ref()
                 .map(|h| h.as_bytes()),
             client.metadata,
+            client.frontchannel_logout_uri,
+            client.frontchannel_logout_session_required,
+            client.backchannel_logout_uri,
+            client.backchannel_logout_session_required,
         ],
     )?;
     Ok(())
+}
+
+/// The columns [`from_row`] reads, for a query over `clients c`.
+pub(crate) const COLUMNS: &str = "c.id, c.name, c.secret_hash, c.auth_method, c.redirect_uris,
+    c.grant_types, c.require_pkce, c.id_token_alg, c.created_at, c.allowed_scopes, c.audiences,
+    c.jwks, c.jwks_uri, c.post_logout_redirect_uris, c.registration_token_hash, c.metadata,
+    c.frontchannel_logout_uri, c.frontchannel_logout_session_required,
+    c.backchannel_logout_uri, c.backchannel_logout_session_required";
+
+/// A client from a row of [`COLUMNS`].
+pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
+    Ok(ClientRecord {
+        id: ClientId::new(r.get::<_, String>(0)?),
+        name: r.get(1)?,
+        secret_hash: r.get::<_, Option<Hash>>(2)?.map(|h| h.0),
+        auth_method: r.get::<_, AuthMethod>(3)?.0,
+        redirect_uris: r.get::<_, StringList>(4)?.0,
+        grant_types: r.get::<_, GrantTypes>(5)?.0,
+        require_pkce: r.get(6)?,
+        id_token_alg: r.get::<_, Alg>(7)?.0,
+        created_at: r.get(8)?,
+        allowed_scopes: r.get::<_, StringList>(9)?.0,
+        audiences: r.get::<_, StringList>(10)?.0,
+        jwks: r.get(11)?,
+        jwks_uri: r.get(12)?,
+        post_logout_redirect_uris: r.get::<_, StringList>(13)?.0,
+        registration_token_hash: r.get::<_, Option<Hash>>(14)?.map(|h| h.0),
+        metadata: r.get(15)?,
+        frontchannel_logout_uri: r.get(16)?,
+        frontchannel_logout_session_required: r.get(17)?,
+        backchannel_logout_uri: r.get(18)?,
+        backchannel_logout_session_required: r.get(19)?,
+    })
 }
 
 /// A client by id, within the tenant.
@@ -45,32 +85,10 @@ pub(crate) fn get(
     tenant: &TenantId,
     id: &ClientId,
 ) -> Result<Option<ClientRecord>> {
-    conn.prepare_cached(
-        "SELECT id, name, secret_hash, auth_method, redirect_uris, grant_types,
-                require_pkce, id_token_alg, created_at, allowed_scopes, audiences, jwks,
-                jwks_uri, post_logout_redirect_uris, registration_token_hash, metadata
-         FROM clients WHERE tenant_id = ?1 AND id = ?2",
-    )?
-    .query_row([tenant.as_str(), id.as_str()], |r| {
-        Ok(ClientRecord {
-            id: ClientId::new(r.get::<_, String>(0)?),
-            name: r.get(1)?,
-            secret_hash: r.get::<_, Option<Hash>>(2)?.map(|h| h.0),
-            auth_method: r.get::<_, AuthMethod>(3)?.0,
-            redirect_uris: r.get::<_, StringList>(4)?.0,
-            grant_types: r.get::<_, GrantTypes>(5)?.0,
-            require_pkce: r.get(6)?,
-            id_token_alg: r.get::<_, Alg>(7)?.0,
-            created_at: r.get(8)?,
-            allowed_scopes: r.get::<_, StringList>(9)?.0,
-            audiences: r.get::<_, StringList>(10)?.0,
-            jwks: r.get(11)?,
-            jwks_uri: r.get(12)?,
-            post_logout_redirect_uris: r.get::<_, StringList>(13)?.0,
-            registration_token_hash: r.get::<_, Option<Hash>>(14)?.map(|h| h.0),
-            metadata: r.get(15)?,
-        })
-    })
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM clients c WHERE c.tenant_id = ?1 AND c.id = ?2"
+    ))?
+    .query_row([tenant.as_str(), id.as_str()], from_row)
     .optional()
 }
 
@@ -115,6 +133,10 @@ mod tests {
             got.post_logout_redirect_uris,
             client.post_logout_redirect_uris
         );
+        assert_eq!(got.frontchannel_logout_uri, client.frontchannel_logout_uri);
+        assert!(got.frontchannel_logout_session_required);
+        assert_eq!(got.backchannel_logout_uri, client.backchannel_logout_uri);
+        assert!(!got.backchannel_logout_session_required);
         assert!(store.delete_client(&a, &client.id).await?);
         assert!(!store.delete_client(&a, &client.id).await?);
         assert!(store.client(&a, &client.id).await?.is_none());

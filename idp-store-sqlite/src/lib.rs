@@ -12,8 +12,9 @@
 //! - `migrations`: the embedded schema and its versioning;
 //! - `port`: the [`Store`](idp_core::store::Store) implementation, which runs
 //!   the SQL of `tenants`, `clients`, `users`, `sessions` (sessions,
-//!   interactions, consent) and `grants` (codes, refresh tokens) on blocking
-//!   threads;
+//!   interactions, consent), `session_clients` (who took part in a session,
+//!   for front- and back-channel logout) and `grants` (codes, refresh tokens)
+//!   on blocking threads;
 //! - `codec`: how records' fields become columns and back;
 //! - `backup`: online backup, WAL checkpoint, health check.
 
@@ -24,6 +25,7 @@ mod devices;
 mod grants;
 mod migrations;
 mod port;
+mod session_clients;
 mod sessions;
 mod tenants;
 mod users;

@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/0004_dynamic_registration.sql"),
     ),
+    (5, include_str!("../migrations/0005_channel_logout.sql")),
 ];
 
 /// The schema version this binary writes and understands.
@@ -139,6 +140,13 @@ mod tests {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         assert_eq!((scopes.as_str(), ended), ("[]", None));
+        // Version 5: no logout URIs, session not required.
+        let (backchannel, required): (Option<String>, i64) = conn.query_row(
+            "SELECT backchannel_logout_uri, frontchannel_logout_session_required FROM clients",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        assert_eq!((backchannel, required), (None, 0));
         Ok(())
     }
 

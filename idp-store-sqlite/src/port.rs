@@ -1,7 +1,7 @@
 //! [`Store`] for [`SqliteStore`]: each method copies its arguments and runs
 //! the SQL of its area module on a blocking thread.
 
-use crate::{SqliteStore, clients, devices, grants, sessions, tenants, users};
+use crate::{SqliteStore, clients, devices, grants, session_clients, sessions, tenants, users};
 use idp_core::clock::UnixTime;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
@@ -292,6 +292,28 @@ impl Store for SqliteStore {
     ) -> StoreResult<bool> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.run(move |c| sessions::revoke_session(c, &tenant, &id, now))
+            .await
+    }
+
+    async fn add_session_client(
+        &self,
+        tenant: &TenantId,
+        session: &SessionId,
+        client: &ClientId,
+        now: UnixTime,
+    ) -> StoreResult<()> {
+        let (tenant, session, client) = (tenant.clone(), session.clone(), client.clone());
+        self.run(move |c| session_clients::add(c, &tenant, &session, &client, now))
+            .await
+    }
+
+    async fn take_session_clients(
+        &self,
+        tenant: &TenantId,
+        session: &SessionId,
+    ) -> StoreResult<Vec<ClientRecord>> {
+        let (tenant, session) = (tenant.clone(), session.clone());
+        self.run(move |c| session_clients::take(c, &tenant, &session))
             .await
     }
 

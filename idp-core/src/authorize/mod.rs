@@ -214,6 +214,15 @@ impl<S: Store> Provider<S> {
             expires_at: self.clock.now() + self.config.lifetimes.code,
         };
         self.store.create_code(&tenant.record.id, &record).await?;
+        // Front- and back-channel logout tell the session's clients (channel_logout).
+        self.store
+            .add_session_client(
+                &tenant.record.id,
+                &session.id,
+                &record.client_id,
+                self.clock.now(),
+            )
+            .await?;
         Ok(response::code_redirect(
             &request.redirect_uri,
             &code,

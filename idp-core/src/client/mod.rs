@@ -39,6 +39,14 @@ pub struct NewClient {
     pub jwks_uri: Option<String>,
     /// Registered `post_logout_redirect_uri`s, matched exactly.
     pub post_logout_redirect_uris: Vec<String>,
+    /// Front-channel logout URI (see [`validate_frontchannel_logout_uri`]).
+    pub frontchannel_logout_uri: Option<String>,
+    /// Front-Channel Logout §2 `frontchannel_logout_session_required`.
+    pub frontchannel_logout_session_required: bool,
+    /// Back-channel logout URI (see [`validate_backchannel_logout_uri`]).
+    pub backchannel_logout_uri: Option<String>,
+    /// Back-Channel Logout §2.2 `backchannel_logout_session_required`.
+    pub backchannel_logout_session_required: bool,
 }
 
 impl NewClient {
@@ -57,6 +65,10 @@ impl NewClient {
             jwks: None,
             jwks_uri: None,
             post_logout_redirect_uris: Vec::new(),
+            frontchannel_logout_uri: None,
+            frontchannel_logout_session_required: false,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
         }
     }
 }
@@ -84,6 +96,74 @@ pub fn validate_redirect_uri(uri: &str) -> Result<(), AdminError> {
     if parsed.cannot_be_a_base() && parsed.scheme() != "urn" {
         return Err(AdminError::Invalid(format!(
             "redirect URI '{uri}' is not a usable URI"
+        )));
+    }
+    Ok(())
+}
+
+/// An absolute http(s) URL without a fragment, for the logout URIs.
+fn logout_url(name: &str, uri: &str) -> Result<url::Url, AdminError> {
+    let parsed = url::Url::parse(uri)
+        .map_err(|e| AdminError::Invalid(format!("{name} '{uri}' is not an absolute URL: {e}")))?;
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host().is_none() {
+        return Err(AdminError::Invalid(format!(
+            "{name} '{uri}' must be an http(s) URL"
+        )));
+    }
+    if parsed.fragment().is_some() {
+        return Err(AdminError::Invalid(format!(
+            "{name} '{uri}' must not contain a fragment"
+        )));
+    }
+    Ok(parsed)
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Front-Channel Logout 1.0 §2: an absolute URL without a fragment, whose
+/// scheme, host and port are those of a registered redirect URI. It must use
+/// https; http only on a loopback host (`localhost`, 127.0.0.0/8, `::1`),
+/// for development: the browser loads it in the provider's page.
+pub fn validate_frontchannel_logout_uri(
+    uri: &str,
+    redirect_uris: &[String],
+) -> Result<(), AdminError> {
+    let name = "frontchannel_logout_uri";
+    let parsed = logout_url(name, uri)?;
+    if parsed.scheme() == "http" && !is_loopback(&parsed) {
+        return Err(AdminError::Invalid(format!(
+            "{name} '{uri}' must use https (http only on a loopback host)"
+        )));
+    }
+    let origin = parsed.origin();
+    if !redirect_uris
+        .iter()
+        .filter_map(|r| url::Url::parse(r).ok())
+        .any(|r| r.origin() == origin)
+    {
+        return Err(AdminError::Invalid(format!(
+            "{name} '{uri}' must have the scheme, host and port of a redirect URI (Front-Channel Logout §2)"
+        )));
+    }
+    Ok(())
+}
+
+/// Back-Channel Logout 1.0 §2.2: an absolute URL without a fragment. It
+/// should use https; http is allowed for confidential clients only, as the
+/// specification permits.
+pub fn validate_backchannel_logout_uri(uri: &str, public: bool) -> Result<(), AdminError> {
+    let name = "backchannel_logout_uri";
+    let parsed = logout_url(name, uri)?;
+    if parsed.scheme() == "http" && public {
+        return Err(AdminError::Invalid(format!(
+            "{name} '{uri}' must use https for a public client (Back-Channel Logout §2.2)"
         )));
     }
     Ok(())
@@ -139,6 +219,12 @@ impl<S: Store> Provider<S> {
         }
         for uri in &new.post_logout_redirect_uris {
             validate_redirect_uri(uri)?;
+        }
+        if let Some(uri) = &new.frontchannel_logout_uri {
+            validate_frontchannel_logout_uri(uri, &new.redirect_uris)?;
+        }
+        if let Some(uri) = &new.backchannel_logout_uri {
+            validate_backchannel_logout_uri(uri, new.public)?;
         }
         if new.public && grant_types.contains(&GrantType::ClientCredentials) {
             return Err(AdminError::Invalid(
@@ -229,6 +315,10 @@ impl<S: Store> Provider<S> {
             jwks: new.jwks,
             jwks_uri: new.jwks_uri,
             post_logout_redirect_uris: new.post_logout_redirect_uris,
+            frontchannel_logout_uri: new.frontchannel_logout_uri,
+            frontchannel_logout_session_required: new.frontchannel_logout_session_required,
+            backchannel_logout_uri: new.backchannel_logout_uri,
+            backchannel_logout_session_required: new.backchannel_logout_session_required,
             registration_token_hash: registration.as_ref().map(|r| r.token_hash),
             metadata: registration.map_or_else(|| "{}".to_owned(), |r| r.metadata),
             created_at: self.clock.now(),
@@ -249,5 +339,32 @@ mod tests {
         assert!(validate_redirect_uri("com.example.app:/oauth2redirect").is_ok());
         assert!(validate_redirect_uri("/relative").is_err());
         assert!(validate_redirect_uri("https://app.example/cb#frag").is_err());
+    }
+
+    #[test]
+    fn frontchannel_logout_uri_shares_a_redirect_uri_origin() {
+        let redirects = vec![
+            "https://app.example/cb".to_owned(),
+            "http://localhost:8080/cb".to_owned(),
+        ];
+        let check = |uri: &str| validate_frontchannel_logout_uri(uri, &redirects);
+        assert!(check("https://app.example/logout?x=1").is_ok());
+        assert!(check("http://localhost:8080/logout").is_ok());
+        assert!(check("https://app.example:8443/logout").is_err(), "port");
+        assert!(check("https://other.example/logout").is_err(), "host");
+        assert!(check("http://app.example/logout").is_err(), "http");
+        assert!(check("https://app.example/logout#f").is_err(), "fragment");
+        assert!(check("/logout").is_err(), "relative");
+        assert!(check("javascript:alert(1)").is_err(), "scheme");
+        assert!(validate_frontchannel_logout_uri("https://app.example/l", &[]).is_err());
+    }
+
+    #[test]
+    fn backchannel_logout_uri_is_https_or_http_for_confidential_clients() {
+        assert!(validate_backchannel_logout_uri("https://rp.example/bc", true).is_ok());
+        assert!(validate_backchannel_logout_uri("http://10.0.0.5:8080/bc", false).is_ok());
+        assert!(validate_backchannel_logout_uri("http://rp.example/bc", true).is_err());
+        assert!(validate_backchannel_logout_uri("https://rp.example/bc#x", false).is_err());
+        assert!(validate_backchannel_logout_uri("urn:x:y", false).is_err());
     }
 }

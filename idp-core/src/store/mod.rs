@@ -255,6 +255,26 @@ pub trait Store: Send + Sync + 'static {
         now: UnixTime,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 
+    // Front- and back-channel logout.
+
+    /// Records that `client` was issued a code in `session` (idempotent),
+    /// so that it is told when the session ends.
+    fn add_session_client(
+        &self,
+        tenant: &TenantId,
+        session: &SessionId,
+        client: &ClientId,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Atomically returns the clients recorded for `session` (those that
+    /// still exist, first recorded first) and forgets them, so that each is
+    /// told of the session's end once even if two ends race.
+    fn take_session_clients(
+        &self,
+        tenant: &TenantId,
+        session: &SessionId,
+    ) -> impl Future<Output = StoreResult<Vec<ClientRecord>>> + Send;
+
     // Device authorization (RFC 8628).
 
     /// Stores a device authorization; `Conflict` if the user code is taken.

@@ -140,6 +140,16 @@ pub struct ClientRecord {
     pub jwks_uri: Option<String>,
     /// Where the client may send the browser after logout (RP-Initiated Logout §3).
     pub post_logout_redirect_uris: Vec<String>,
+    /// Loaded in an iframe when a session it took part in ends
+    /// (Front-Channel Logout 1.0 §2).
+    pub frontchannel_logout_uri: Option<String>,
+    /// Whether the client requires `iss` and `sid` on its front-channel URI
+    /// (they are always sent).
+    pub frontchannel_logout_session_required: bool,
+    /// Where Logout Tokens are POSTed (Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether the client requires `sid` in Logout Tokens (always sent).
+    pub backchannel_logout_session_required: bool,
     /// Hash of the RFC 7592 registration access token, for clients that
     /// registered themselves.
     pub registration_token_hash: Option<SecretHash>,

@@ -51,6 +51,13 @@ pub enum ClientCommand {
         /// Where the browser may go after logout, matched exactly (repeatable).
         #[arg(long = "post-logout-redirect-uri")]
         post_logout_redirect_uris: Vec<String>,
+        /// Loaded in an iframe when the user logs out (Front-Channel Logout);
+        /// https (http on loopback only), same origin as a redirect URI.
+        #[arg(long)]
+        frontchannel_logout_uri: Option<String>,
+        /// Where Logout Tokens are POSTed when a session ends (Back-Channel Logout).
+        #[arg(long)]
+        backchannel_logout_uri: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -72,6 +79,8 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
         jwks,
         jwks_uri,
         post_logout_redirect_uris,
+        frontchannel_logout_uri,
+        backchannel_logout_uri,
         json,
     } = command;
     let grant_types = grant_types
@@ -104,6 +113,9 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
         jwks,
         jwks_uri,
         post_logout_redirect_uris,
+        frontchannel_logout_uri,
+        backchannel_logout_uri,
+        ..NewClient::new("", Vec::new())
     };
     let created = provider(config)?.create_client(&tenant, new).await?;
     let c = &created.client;
@@ -122,6 +134,8 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
             "audiences": c.audiences,
             "jwks_uri": c.jwks_uri,
             "post_logout_redirect_uris": c.post_logout_redirect_uris,
+            "frontchannel_logout_uri": c.frontchannel_logout_uri,
+            "backchannel_logout_uri": c.backchannel_logout_uri,
         }));
     } else {
         println!("client_id:     {}", c.id);

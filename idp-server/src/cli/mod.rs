@@ -32,9 +32,9 @@ pub enum Command {
     /// Manage tenants.
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
-    /// Manage clients.
+    /// Manage clients (boxed: `client create` has many options).
     #[command(subcommand)]
-    Client(client::ClientCommand),
+    Client(Box<client::ClientCommand>),
     /// Manage users.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -96,7 +96,7 @@ pub async fn run(config: &Config, command: Command) -> Result<(), CliError> {
     match command {
         Command::Serve => Ok(()),
         Command::Tenant(c) => tenant::run(config, c).await,
-        Command::Client(c) => client::run(config, c).await,
+        Command::Client(c) => client::run(config, *c).await,
         Command::User(c) => user::run(config, c).await,
         Command::Session(c) => session::run(config, c).await,
         Command::Backup { path } => backup::run(config, &path).await,

@@ -1,8 +1,18 @@
 //! The end-session endpoint's pages (RP-Initiated Logout 1.0): idp-core
 //! validates the request and decides whether to ask; this renders the
 //! question and the "signed out" page, or redirects to the RP.
+//!
+//! When relying parties of the session registered a front-channel logout
+//! URI (Front-Channel Logout 1.0 §3), the "signed out" page loads each in an
+//! iframe (`frame-src` limited to their origins, still no script) and, if
+//! the RP gave a `post_logout_redirect_uri`, continues there after a short
+//! `<meta http-equiv="refresh">` delay, `state` included, with a link for
+//! browsers that do not refresh.
 
-use super::{LogoutConfirmPage, csrf, csrf_failed, message_for, render};
+use super::{
+    LogoutConfirmPage, LogoutDonePage, csrf, csrf_failed, html_framing, message_for, page_error,
+    render,
+};
 use crate::app::App;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
@@ -18,17 +28,21 @@ fn outcome(
     match result {
         Ok(LogoutOutcome::Done {
             redirect,
+            frontchannel,
             clear_cookie,
             tenant_name,
         }) => {
-            let mut res = match redirect {
-                Some(uri) => wire::redirect(&uri, StatusCode::SEE_OTHER),
-                None => message_for(
+            let mut res = if !frontchannel.is_empty() {
+                frontchannel_page(&tenant_name, &frontchannel, redirect.as_deref())
+            } else if let Some(uri) = redirect {
+                wire::redirect(&uri, StatusCode::SEE_OTHER)
+            } else {
+                message_for(
                     &tenant_name,
                     StatusCode::OK,
                     "You are signed out",
                     "You can close this page.",
-                ),
+                )
             };
             if let Ok(v) = HeaderValue::from_str(&clear_cookie) {
                 res.headers_mut().append(http::header::SET_COOKIE, v);
@@ -84,6 +98,35 @@ fn outcome(
             "Something went wrong",
             "Please try again in a moment.",
         ),
+    }
+}
+
+/// Seconds the front-channel page waits before continuing to the RP: time
+/// for the iframes to load.
+const FRONTCHANNEL_DELAY: u32 = 2;
+
+/// The "signed out" page that loads the RPs' front-channel logout URIs.
+fn frontchannel_page(
+    tenant_name: &str,
+    frontchannel: &[String],
+    redirect: Option<&str>,
+) -> Response<Bytes> {
+    let mut origins: Vec<String> = frontchannel
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .collect();
+    origins.sort();
+    origins.dedup();
+    let page = LogoutDonePage {
+        tenant_name,
+        frontchannel,
+        redirect,
+        delay: FRONTCHANNEL_DELAY,
+    };
+    match askama::Template::render(&page) {
+        Ok(body) => html_framing(StatusCode::OK, body, &origins),
+        Err(_) => page_error(idp_core::PageError::Internal),
     }
 }
 

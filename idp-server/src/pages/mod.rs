@@ -1,8 +1,9 @@
 //! The pages a person sees: login and consent ([`interaction`]), device code
-//! entry ([`device`]) and logout confirmation ([`logout`]). They render what
-//! idp-core hands them and hand the answers back; no protocol decision is
-//! made here. Plain HTML forms, no JavaScript, stable ids (`username`,
-//! `password`, `user_code`, `allow`, `deny`) for browser automation.
+//! entry ([`device`]), logout confirmation and the signed-out page with its
+//! front-channel iframes ([`logout`]). They render what idp-core hands them
+//! and hand the answers back; no protocol decision is made here. Plain HTML
+//! forms, no JavaScript, stable ids (`username`, `password`, `user_code`,
+//! `allow`, `deny`) for browser automation.
 
 pub mod csrf;
 pub mod device;
@@ -79,6 +80,15 @@ pub(crate) struct LogoutConfirmPage<'a> {
     pub(crate) csrf: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "logout_done.html")]
+pub(crate) struct LogoutDonePage<'a> {
+    pub(crate) tenant_name: &'a str,
+    pub(crate) frontchannel: &'a [String],
+    pub(crate) redirect: Option<&'a str>,
+    pub(crate) delay: u32,
+}
+
 /// What a scope lets the application do, in words.
 pub(crate) fn describe(scope: &str) -> &'static str {
     match scope {
@@ -90,8 +100,28 @@ pub(crate) fn describe(scope: &str) -> &'static str {
     }
 }
 
+/// The Content-Security-Policy of every page: nothing but inline style.
+const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
 /// Headers every page carries: no caching, no framing, no script at all.
 pub(crate) fn html(status: StatusCode, body: String) -> Response<Bytes> {
+    html_with_csp(status, body, HeaderValue::from_static(CSP))
+}
+
+/// [`html`] for a page that frames `frame_origins` (and still runs no script).
+pub(crate) fn html_framing(
+    status: StatusCode,
+    body: String,
+    frame_origins: &[String],
+) -> Response<Bytes> {
+    let csp = format!("{CSP}; frame-src {}", frame_origins.join(" "));
+    match HeaderValue::from_str(&csp) {
+        Ok(v) => html_with_csp(status, body, v),
+        Err(_) => page_error(PageError::Internal),
+    }
+}
+
+fn html_with_csp(status: StatusCode, body: String, csp: HeaderValue) -> Response<Bytes> {
     let mut res = Response::new(Bytes::from(body));
     *res.status_mut() = status;
     let h = res.headers_mut();
@@ -103,12 +133,7 @@ pub(crate) fn html(status: StatusCode, body: String) -> Response<Bytes> {
         http::header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     );
-    h.insert(
-        "content-security-policy",
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
-        ),
-    );
+    h.insert("content-security-policy", csp);
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     res
 }

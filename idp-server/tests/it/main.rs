@@ -6,6 +6,7 @@
 mod support;
 
 mod authorize_errors;
+mod channel_logout;
 mod claims_and_form_post;
 mod client_credentials;
 mod code_flow;

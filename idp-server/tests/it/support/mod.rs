@@ -10,12 +10,14 @@
 mod browser;
 mod http;
 mod raw;
+mod receiver;
 mod rp;
 mod server;
 
 pub use browser::*;
 pub use http::*;
 pub use raw::*;
+pub use receiver::*;
 pub use rp::*;
 pub use server::*;
 

@@ -249,6 +249,15 @@ impl TestServer {
             args.push("--jwks-uri".into());
             args.push(uri.clone());
         }
+        for (flag, value) in [
+            ("--frontchannel-logout-uri", &spec.frontchannel_logout_uri),
+            ("--backchannel-logout-uri", &spec.backchannel_logout_uri),
+        ] {
+            if let Some(uri) = value {
+                args.push(flag.into());
+                args.push(uri.clone());
+            }
+        }
         args.push("--json".into());
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let v = self.cli_json(&refs, None);
@@ -343,6 +352,10 @@ pub struct ClientSpec {
     pub jwks: Option<String>,
     /// `--jwks-uri`.
     pub jwks_uri: Option<String>,
+    /// `--frontchannel-logout-uri`.
+    pub frontchannel_logout_uri: Option<String>,
+    /// `--backchannel-logout-uri`.
+    pub backchannel_logout_uri: Option<String>,
 }
 
 impl ClientSpec {
@@ -361,6 +374,8 @@ impl ClientSpec {
             post_logout_redirect_uris: Vec::new(),
             jwks: None,
             jwks_uri: None,
+            frontchannel_logout_uri: None,
+            backchannel_logout_uri: None,
         }
     }
 

@@ -1,0 +1,125 @@
+//! A tiny HTTP server on 127.0.0.1:0 that answers 200 to everything and
+//! records what came: relying parties' back-channel logout endpoints.
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A request the receiver got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// Method.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// `Content-Type`.
+    pub content_type: String,
+    /// Body text.
+    pub body: String,
+}
+
+/// Relying parties' back-channel endpoints: answers 200 to everything and
+/// records what came.
+pub struct Receiver {
+    /// `http://127.0.0.1:{port}`.
+    pub base: String,
+    got: Arc<Mutex<Vec<Received>>>,
+}
+
+/// Reads one HTTP/1.1 request (headers, then `content-length` bytes).
+async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Received> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let (method, path) = (
+        request_line.next()?.to_owned(),
+        request_line.next()?.to_owned(),
+    );
+    let header = |name: &str| {
+        head.split("\r\n")
+            .skip(1)
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    let length: usize = header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(Received {
+        method,
+        path,
+        content_type: header("content-type").unwrap_or_default(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+impl Receiver {
+    /// Starts listening on 127.0.0.1:0.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&got);
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let log = Arc::clone(&log);
+                tokio::spawn(async move {
+                    if let Some(r) = read_request(&mut stream).await {
+                        log.lock().expect("log").push(r);
+                    }
+                    let _ = stream
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        )
+                        .await;
+                });
+            }
+        });
+        Self {
+            base: format!("http://{addr}"),
+            got,
+        }
+    }
+
+    /// `{base}{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// What came to `path`.
+    pub fn at(&self, path: &str) -> Vec<Received> {
+        self.got
+            .lock()
+            .expect("log")
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
+    }
+
+    /// How many requests came in all.
+    pub fn total(&self) -> usize {
+        self.got.lock().expect("log").len()
+    }
+}
