@@ -26,6 +26,8 @@ pub enum Plan {
     /// `oidcc-formpost-basic-certification-test-plan`: the Basic modules
     /// with `response_mode=form_post`.
     FormPost,
+    /// `oidcc-dynamic-certification-test-plan` (response type `code`).
+    Dynamic,
     /// `oidcc-rp-initiated-logout-certification-test-plan`.
     RpInitiatedLogout,
 }
@@ -45,6 +47,7 @@ impl Plan {
             Plan::Config => "oidcc-config-certification-test-plan",
             Plan::Basic => "oidcc-basic-certification-test-plan",
             Plan::FormPost => "oidcc-formpost-basic-certification-test-plan",
+            Plan::Dynamic => "oidcc-dynamic-certification-test-plan",
             Plan::RpInitiatedLogout => "oidcc-rp-initiated-logout-certification-test-plan",
         }
     }
@@ -64,6 +67,7 @@ impl Plan {
         match self {
             Plan::Config => vec!["oidcc-discovery-endpoint-verification"],
             Plan::Basic | Plan::FormPost => modules::basic::MODULES.to_vec(),
+            Plan::Dynamic => modules::dynamic::MODULES.to_vec(),
             Plan::RpInitiatedLogout => modules::logout::MODULES.to_vec(),
         }
     }
@@ -99,6 +103,15 @@ async fn run_module_inner(
     }
     match rp::op::Op::discover(target.clone(), root).await {
         Ok(op) if plan == Plan::RpInitiatedLogout => modules::logout::run(id, &op).await,
+        Ok(mut op) if plan == Plan::Dynamic => {
+            if let Some((bind, public)) = &target.rp_host {
+                match shared_host(bind, public.clone()).await {
+                    Ok(h) => op.host = Some(h),
+                    Err(e) => return Report::skipped(id, &format!("cannot listen on {bind}: {e}")),
+                }
+            }
+            modules::dynamic::run(id, &op).await
+        }
         Ok(mut op) => {
             if plan == Plan::FormPost {
                 op.response_mode = Some("form_post");
@@ -118,6 +131,28 @@ async fn run_module_inner(
             }],
         },
     }
+}
+
+/// The RP's document host: one per process for a fixed address (modules
+/// run concurrently share it), a fresh one for port 0.
+async fn shared_host(
+    bind: &str,
+    public: Option<String>,
+) -> std::io::Result<std::sync::Arc<rp::host::Host>> {
+    static HOST: tokio::sync::OnceCell<std::sync::Arc<rp::host::Host>> =
+        tokio::sync::OnceCell::const_new();
+    if bind.ends_with(":0") {
+        return Ok(std::sync::Arc::new(
+            rp::host::Host::start(bind, public).await?,
+        ));
+    }
+    HOST.get_or_try_init(|| async {
+        rp::host::Host::start(bind, public)
+            .await
+            .map(std::sync::Arc::new)
+    })
+    .await
+    .cloned()
 }
 
 /// Runs the modules `runs` (plan, module) concurrently, each with its own

@@ -38,6 +38,13 @@ struct Args {
     /// The post_logout_redirect_uri registered for --client-id (logout plan).
     #[arg(long)]
     post_logout_redirect_uri: Option<String>,
+    /// Dynamic plan: listen here to publish the RP's JWK Set and request
+    /// objects for the OP to fetch, e.g. 0.0.0.0:8765.
+    #[arg(long)]
+    rp_host_bind: Option<String>,
+    /// The URL the OP reaches --rp-host-bind at (default http://ADDRESS).
+    #[arg(long)]
+    rp_host_url: Option<String>,
     /// The test user's login name.
     #[arg(long)]
     username: Option<String>,
@@ -62,6 +69,7 @@ fn pair(id: Option<String>, secret: Option<String>) -> Option<StaticClient> {
     Some(StaticClient {
         id: id?,
         secret: secret?,
+        key: None,
     })
 }
 
@@ -89,6 +97,7 @@ async fn main() -> ExitCode {
         client_post: pair(args.post_client_id, args.post_client_secret),
         redirect_uri: args.redirect_uri,
         post_logout_redirect_uri: args.post_logout_redirect_uri,
+        rp_host: args.rp_host_bind.map(|b| (b, args.rp_host_url)),
         user: match (args.username, args.password) {
             (Some(username), Some(password)) => Some(TestUser { username, password }),
             _ => None,

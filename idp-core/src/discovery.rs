@@ -33,6 +33,7 @@ pub fn document(issuer: &str, dynamic_registration: bool) -> Bytes {
         ],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
+        "userinfo_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": [
             "client_secret_basic", "client_secret_post", "private_key_jwt", "none"
         ],

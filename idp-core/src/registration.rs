@@ -121,7 +121,6 @@ fn parse_metadata(body: &[u8]) -> Result<(NewClient, Map<String, Value>), OAuthE
         )));
     }
     for unsupported in [
-        "userinfo_signed_response_alg",
         "userinfo_encrypted_response_alg",
         "id_token_encrypted_response_alg",
         "request_object_encryption_alg",
@@ -156,6 +155,14 @@ fn parse_metadata(body: &[u8]) -> Result<(NewClient, Map<String, Value>), OAuthE
         if let Some(list) = strings(&doc, name)? {
             echoed.insert(name.into(), json!(list));
         }
+    }
+    if let Some(alg) = string(&doc, "userinfo_signed_response_alg")? {
+        if SigningAlg::parse(alg).is_none() {
+            return Err(metadata_error(format!(
+                "userinfo_signed_response_alg '{alg}' is not supported"
+            )));
+        }
+        echoed.insert("userinfo_signed_response_alg".into(), json!(alg));
     }
     if let Some(alg) = string(&doc, "request_object_signing_alg")? {
         if alg != "none" && SigningAlg::parse(alg).is_none() {

@@ -2,7 +2,8 @@
 //! `Authorization` header or, on POST, the form body (RFC 6750 §2.1, §2.2).
 
 use crate::error::{ErrorCode, OAuthError};
-use crate::ids::UserId;
+use crate::ids::{ClientId, UserId};
+use crate::jwks::SigningAlg;
 use crate::provider::Provider;
 use crate::scope::Scopes;
 use crate::store::Store;
@@ -108,8 +109,65 @@ impl<S: Store> Provider<S> {
         let mut body = crate::user::claims_for(&user, &scopes);
         body.extend(crate::claims::values_of(&user, &claims.userinfo_claims));
         body.insert("sub".into(), Value::String(user.id.as_str().to_owned()));
-        match serde_json::to_vec(&body) {
-            Ok(b) => wire::json_no_store(StatusCode::OK, b),
+        match self.userinfo_signing_alg(tenant, &claims.client_id).await {
+            Ok(Some(alg)) => self.signed_userinfo(tenant, &claims.client_id, alg, body),
+            Ok(None) => match serde_json::to_vec(&body) {
+                Ok(b) => wire::json_no_store(StatusCode::OK, b),
+                Err(e) => wire::json_error(&OAuthError::server(e)),
+            },
+            Err(e) => wire::json_error(&e),
+        }
+    }
+
+    /// The client's `userinfo_signed_response_alg` (OIDC Registration §2), if any.
+    async fn userinfo_signing_alg(
+        &self,
+        tenant: &TenantContext,
+        client_id: &str,
+    ) -> Result<Option<SigningAlg>, OAuthError> {
+        let client = self
+            .store
+            .client(&tenant.record.id, &ClientId::new(client_id))
+            .await?;
+        Ok(client.and_then(|c| {
+            serde_json::from_str::<Value>(&c.metadata)
+                .ok()
+                .and_then(|m| {
+                    m["userinfo_signed_response_alg"]
+                        .as_str()
+                        .and_then(SigningAlg::parse)
+                })
+        }))
+    }
+
+    /// OIDC Core §5.3.2: the claims as a JWT signed for the client, with
+    /// `iss` and `aud`, served as `application/jwt`.
+    fn signed_userinfo(
+        &self,
+        tenant: &TenantContext,
+        client_id: &str,
+        alg: SigningAlg,
+        mut body: serde_json::Map<String, Value>,
+    ) -> Response<Bytes> {
+        let Some(key) = tenant.keys.active(alg) else {
+            return wire::json_error(&OAuthError::server(format!(
+                "tenant has no {} key",
+                alg.as_str()
+            )));
+        };
+        let now = self.clock.now();
+        body.insert("iss".into(), Value::String(tenant.issuer.clone()));
+        body.insert("aud".into(), Value::String(client_id.to_owned()));
+        body.insert("iat".into(), Value::from(now));
+        match crate::jose::sign(key, "JWT", &body) {
+            Ok(jwt) => {
+                let mut res = wire::json_no_store(StatusCode::OK, jwt.into_bytes());
+                res.headers_mut().insert(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/jwt"),
+                );
+                res
+            }
             Err(e) => wire::json_error(&OAuthError::server(e)),
         }
     }

@@ -126,6 +126,7 @@ pub async fn run(id: &'static str, op: &Op) -> Report {
         op,
         client: client.clone(),
         c: &mut c,
+        auth: crate::rp::op::ClientAuth::Basic,
     };
     run_logout(&mut env, id, &end_session, &plru).await;
     Report {

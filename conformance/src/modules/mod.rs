@@ -2,4 +2,5 @@
 
 pub mod basic;
 pub mod discovery;
+pub mod dynamic;
 pub mod logout;

@@ -4,7 +4,9 @@
 
 pub mod agent;
 pub mod checks;
+pub mod host;
 pub mod html;
 pub mod jose;
+pub mod key;
 pub mod op;
 pub mod target;

@@ -14,6 +14,10 @@ pub enum ClientAuth {
     Basic,
     /// `client_secret_post`.
     Post,
+    /// `private_key_jwt`, with the client's key, `aud` = token endpoint.
+    PrivateKeyJwt,
+    /// `private_key_jwt` with `aud` = the issuer.
+    PrivateKeyJwtIssuerAud,
 }
 
 /// How userinfo is called.
@@ -83,6 +87,8 @@ pub struct Op {
     pub jwks: Value,
     /// `response_mode` the plan sends (`form_post` in the Form Post plan).
     pub response_mode: Option<&'static str>,
+    /// Where the RP publishes documents for the OP (Dynamic plan).
+    pub host: Option<std::sync::Arc<super::host::Host>>,
 }
 
 impl Op {
@@ -129,6 +135,7 @@ impl Op {
             meta,
             jwks,
             response_mode: None,
+            host: None,
         })
     }
 
@@ -147,6 +154,24 @@ impl Op {
         self.meta[field]
             .as_array()
             .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(value)))
+    }
+
+    /// `POST registration_endpoint` with `metadata` (RFC 7591).
+    pub async fn register(&self, metadata: &Value) -> Resp {
+        let url = self.endpoint("registration_endpoint");
+        let res = self
+            .http
+            .post(url)
+            .header("accept", "application/json")
+            .json(metadata)
+            .send()
+            .await;
+        Self::read(res).await
+    }
+
+    /// `DELETE registration_client_uri` with the registration access token.
+    pub async fn unregister(&self, uri: &str, token: &str) -> Resp {
+        Self::read(self.http.delete(uri).bearer_auth(token).send().await).await
     }
 
     /// A fresh browser.
@@ -199,6 +224,17 @@ impl Op {
         params: &[(&str, &str)],
     ) -> Resp {
         let mut form: Vec<(&str, &str)> = params.to_vec();
+        let assertion = match (auth, &client.key) {
+            (ClientAuth::PrivateKeyJwt | ClientAuth::PrivateKeyJwtIssuerAud, Some(key)) => {
+                let aud = if auth == ClientAuth::PrivateKeyJwt {
+                    self.endpoint("token_endpoint")
+                } else {
+                    self.issuer().to_owned()
+                };
+                key.assertion(&client.id, &aud).unwrap_or_default()
+            }
+            _ => String::new(),
+        };
         let mut req = self.http.post(self.endpoint("token_endpoint"));
         match auth {
             ClientAuth::Basic => {
@@ -213,6 +249,13 @@ impl Op {
             ClientAuth::Post => {
                 form.push(("client_id", &client.id));
                 form.push(("client_secret", &client.secret));
+            }
+            ClientAuth::PrivateKeyJwt | ClientAuth::PrivateKeyJwtIssuerAud => {
+                form.push((
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ));
+                form.push(("client_assertion", &assertion));
             }
         }
         Self::read(req.form(&form).send().await).await

@@ -1,13 +1,15 @@
 //! What the runner is pointed at: the issuer, the statically registered
 //! clients the plans use, and the test user who logs in on the OP's pages.
 
-/// A statically registered client.
-#[derive(Clone, Debug)]
+/// A registered client (static, or registered by a Dynamic-plan module).
+#[derive(Clone, Debug, Default)]
 pub struct StaticClient {
     /// `client_id`.
     pub id: String,
-    /// `client_secret`.
+    /// `client_secret` (empty for `private_key_jwt` clients).
     pub secret: String,
+    /// The client's key, for `private_key_jwt`.
+    pub key: Option<std::sync::Arc<super::key::RpKey>>,
 }
 
 /// The test user.
@@ -37,4 +39,8 @@ pub struct Target {
     pub user: Option<TestUser>,
     /// The `post_logout_redirect_uri` registered for `client` (logout plans).
     pub post_logout_redirect_uri: Option<String>,
+    /// Where the relying party publishes its keys and request objects for
+    /// the OP to fetch (Dynamic plan): an address to listen on, and the URL
+    /// the OP reaches it at (default `http://{address}`).
+    pub rp_host: Option<(String, Option<String>)>,
 }

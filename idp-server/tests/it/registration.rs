@@ -243,3 +243,53 @@ async fn unacceptable_metadata_is_refused_with_400() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn userinfo_is_a_signed_jwt_for_clients_registered_for_it() {
+    let (server, endpoints) = open_tenant().await;
+    let user = server.create_user("open", "alice@open.example", "Alice", PASSWORD);
+    assert!(
+        endpoints.doc["userinfo_signing_alg_values_supported"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|v| v == "ES256"))
+    );
+    let res = register(
+        &endpoints,
+        &json!({"redirect_uris": [REDIRECT_URI], "userinfo_signed_response_alg": "ES256"}),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let doc = res.json();
+    assert_eq!(doc["userinfo_signed_response_alg"], "ES256");
+    let client = RegisteredClient {
+        client_id: doc["client_id"].as_str().unwrap_or("").to_owned(),
+        client_secret: doc["client_secret"].as_str().map(str::to_owned),
+        redirect_uri: REDIRECT_URI.to_owned(),
+        auth_method: "client_secret_basic".into(),
+        json: doc.clone(),
+    };
+    let rp = Rp::discover(&endpoints.issuer, &client).await;
+    let flow = rp
+        .flow(
+            &Browser::new(),
+            &user,
+            &AuthOptions {
+                scopes: vec!["email".into()],
+                no_pkce: true,
+                ..AuthOptions::default()
+            },
+        )
+        .await;
+    let info = get_bearer(&endpoints.userinfo, &access_token_of(&flow.tokens)).await;
+    assert_eq!(info.status, StatusCode::OK);
+    assert_eq!(
+        info.header("content-type").as_deref(),
+        Some("application/jwt")
+    );
+    verify_es256(info.body.trim(), &jwks(&endpoints).await).expect("signed by the tenant");
+    let (_, claims) = jwt_parts(info.body.trim());
+    assert_eq!(claims["iss"], endpoints.issuer.as_str());
+    assert_eq!(claims["aud"], client.client_id.as_str());
+    assert_eq!(claims["email"], user.email.as_str());
+    assert!(claims.get("nonce").is_none());
+}

@@ -71,6 +71,7 @@ pub async fn run(id: &'static str, op: &Op) -> Report {
         op,
         client,
         c: &mut c,
+        auth: ClientAuth::Basic,
     };
     let skipped = match id {
         "oidcc-server" => happy::server(env).await,
@@ -135,6 +136,8 @@ pub struct Env<'a> {
     pub op: &'a Op,
     pub client: StaticClient,
     pub c: &'a mut Checks,
+    /// How [`Env::login`] authenticates the client.
+    pub auth: ClientAuth,
 }
 
 /// An authorization request being built.
@@ -263,7 +266,8 @@ impl Env<'_> {
     /// A whole code flow in `agent`.
     pub async fn login(&mut self, agent: &Agent, req: &AuthRequest) -> Option<Login> {
         let cb = self.authorize(agent, req).await?;
-        self.finish(req, cb, ClientAuth::Basic, &[]).await
+        let auth = self.auth;
+        self.finish(req, cb, auth, &[]).await
     }
 
     /// A fresh browser, or a failed check.
