@@ -30,6 +30,10 @@ pub enum Plan {
     Dynamic,
     /// `oidcc-rp-initiated-logout-certification-test-plan`.
     RpInitiatedLogout,
+    /// `oidcc-frontchannel-rp-initiated-logout-certification-test-plan`.
+    FrontChannelLogout,
+    /// `oidcc-backchannel-rp-initiated-logout-certification-test-plan`.
+    BackChannelLogout,
 }
 
 impl Plan {
@@ -49,6 +53,12 @@ impl Plan {
             Plan::FormPost => "oidcc-formpost-basic-certification-test-plan",
             Plan::Dynamic => "oidcc-dynamic-certification-test-plan",
             Plan::RpInitiatedLogout => "oidcc-rp-initiated-logout-certification-test-plan",
+            Plan::FrontChannelLogout => {
+                "oidcc-frontchannel-rp-initiated-logout-certification-test-plan"
+            }
+            Plan::BackChannelLogout => {
+                "oidcc-backchannel-rp-initiated-logout-certification-test-plan"
+            }
         }
     }
 
@@ -69,6 +79,8 @@ impl Plan {
             Plan::Basic | Plan::FormPost => modules::basic::MODULES.to_vec(),
             Plan::Dynamic => modules::dynamic::MODULES.to_vec(),
             Plan::RpInitiatedLogout => modules::logout::MODULES.to_vec(),
+            Plan::FrontChannelLogout => modules::channel_logout::FRONT_MODULES.to_vec(),
+            Plan::BackChannelLogout => modules::channel_logout::BACK_MODULES.to_vec(),
         }
     }
 }
@@ -103,14 +115,23 @@ async fn run_module_inner(
     }
     match rp::op::Op::discover(target.clone(), root).await {
         Ok(op) if plan == Plan::RpInitiatedLogout => modules::logout::run(id, &op).await,
-        Ok(mut op) if plan == Plan::Dynamic => {
+        Ok(mut op)
+            if matches!(
+                plan,
+                Plan::Dynamic | Plan::FrontChannelLogout | Plan::BackChannelLogout
+            ) =>
+        {
             if let Some((bind, public)) = &target.rp_host {
                 match shared_host(bind, public.clone()).await {
                     Ok(h) => op.host = Some(h),
                     Err(e) => return Report::skipped(id, &format!("cannot listen on {bind}: {e}")),
                 }
             }
-            modules::dynamic::run(id, &op).await
+            if plan == Plan::Dynamic {
+                modules::dynamic::run(id, &op).await
+            } else {
+                modules::channel_logout::run(id, &op).await
+            }
         }
         Ok(mut op) => {
             if plan == Plan::FormPost {

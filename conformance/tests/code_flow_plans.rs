@@ -329,3 +329,23 @@ dynamic_modules! {
     refresh_token_rp_key_rotation => "oidcc-refresh-token-rp-key-rotation",
     server_rotate_keys => "oidcc-server-rotate-keys",
 }
+
+/// `oidcc-frontchannel-rp-initiated-logout-certification-test-plan`.
+#[tokio::test]
+async fn frontchannel_rp_initiated_logout() {
+    module(
+        Plan::FrontChannelLogout,
+        "oidcc-frontchannel-rp-initiated-logout",
+    )
+    .await;
+}
+
+/// `oidcc-backchannel-rp-initiated-logout-certification-test-plan`.
+#[tokio::test]
+async fn backchannel_rp_initiated_logout() {
+    module(
+        Plan::BackChannelLogout,
+        "oidcc-backchannel-rp-initiated-logout",
+    )
+    .await;
+}

@@ -7,11 +7,25 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// A request the host received: method, path with query, body.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    /// `Content-Type`, lowercase.
+    pub content_type: String,
+    /// Body text.
+    pub body: String,
+}
+
 /// A running host.
 pub struct Host {
     /// Base URL the OP reaches it at, without a trailing slash.
     pub public_url: String,
     documents: Arc<Mutex<HashMap<String, (String, String)>>>,
+    received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Host {
@@ -21,23 +35,70 @@ impl Host {
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
         let documents: Arc<Mutex<HashMap<String, (String, String)>>> = Arc::default();
+        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
         let served = Arc::clone(&documents);
+        let log = Arc::clone(&received);
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let served = Arc::clone(&served);
+                let log = Arc::clone(&log);
                 tokio::spawn(async move {
-                    let mut buf = vec![0u8; 8192];
-                    let n = stream.read(&mut buf).await.unwrap_or(0);
-                    let head = String::from_utf8_lossy(&buf[..n]);
-                    let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                    let path = path.split('?').next().unwrap_or("/").to_owned();
+                    let mut buf = vec![0u8; 16384];
+                    let mut n = 0;
+                    // Read the head, then as much body as Content-Length says.
+                    loop {
+                        let Ok(m) = stream.read(&mut buf[n..]).await else {
+                            break;
+                        };
+                        if m == 0 {
+                            break;
+                        }
+                        n += m;
+                        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let length = text[..end]
+                                .lines()
+                                .find_map(|l| {
+                                    let (k, v) = l.split_once(':')?;
+                                    k.eq_ignore_ascii_case("content-length")
+                                        .then(|| v.trim().parse::<usize>().ok())?
+                                })
+                                .unwrap_or(0);
+                            if n >= end + 4 + length || n == buf.len() {
+                                break;
+                            }
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+                    let mut first = head.lines().next().unwrap_or("").split_whitespace();
+                    let method = first.next().unwrap_or("").to_owned();
+                    let target = first.next().unwrap_or("/").to_owned();
+                    let content_type = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-type")
+                                .then(|| v.trim().to_ascii_lowercase())
+                        })
+                        .unwrap_or_default();
+                    if let Ok(mut l) = log.lock() {
+                        l.push(Received {
+                            method,
+                            target: target.clone(),
+                            content_type,
+                            body: body.to_owned(),
+                        });
+                    }
+                    let path = target.split('?').next().unwrap_or("/").to_owned();
                     let doc = served.lock().ok().and_then(|m| m.get(&path).cloned());
                     let res = match doc {
                         Some((ct, body)) => format!(
                             "HTTP/1.1 200 OK\r\ncontent-type: {ct}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                             body.len()
                         ),
-                        None => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_owned(),
+                        None => "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                            .to_owned(),
                     };
                     let _ = stream.write_all(res.as_bytes()).await;
                 });
@@ -46,7 +107,21 @@ impl Host {
         Ok(Self {
             public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
             documents,
+            received,
         })
+    }
+
+    /// The requests received so far whose path starts with `prefix`.
+    pub fn received(&self, prefix: &str) -> Vec<Received> {
+        self.received
+            .lock()
+            .map(|l| {
+                l.iter()
+                    .filter(|r| r.target.starts_with(prefix))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Publishes `body` at `path` (starting with `/`) and returns its URL.

@@ -169,3 +169,46 @@ pub fn forms(html: &str, page: &Url) -> Vec<Form> {
     }
     out
 }
+
+/// The `src` of every `<iframe>` of a page, resolved against its URL.
+pub fn iframes(html: &str, page: &Url) -> Vec<Url> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(p) = lower[from..].find("<iframe") {
+        let start = from + p;
+        let end = html[start..].find('>').map_or(html.len(), |e| start + e);
+        if let Some(src) = attr(&html[start..end], "src")
+            && let Ok(u) = page.join(&src)
+        {
+            out.push(u);
+        }
+        from = end;
+    }
+    out
+}
+
+/// The target of a `<meta http-equiv="refresh" content="N;url=…">`.
+pub fn meta_refresh(html: &str, page: &Url) -> Option<Url> {
+    let lower = html.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(p) = lower[from..].find("<meta") {
+        let start = from + p;
+        let end = html[start..].find('>').map_or(html.len(), |e| start + e);
+        let tag = &html[start..end];
+        if attr(tag, "http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh"))
+            && let Some(content) = attr(tag, "content")
+        {
+            let url = content
+                .split_once(';')
+                .map(|(_, rest)| rest.trim())
+                .and_then(|rest| {
+                    rest.strip_prefix("url=")
+                        .or_else(|| rest.strip_prefix("URL="))
+                })?;
+            return page.join(url).ok();
+        }
+        from = end;
+    }
+    None
+}
