@@ -46,10 +46,7 @@ impl Host {
                     let mut buf = vec![0u8; 16384];
                     let mut n = 0;
                     // Read the head, then as much body as Content-Length says.
-                    loop {
-                        let Ok(m) = stream.read(&mut buf[n..]).await else {
-                            break;
-                        };
+                    while let Ok(m) = stream.read(&mut buf[n..]).await {
                         if m == 0 {
                             break;
                         }
