@@ -45,6 +45,9 @@ struct Args {
     /// The URL the OP reaches --rp-host-bind at (default http://ADDRESS).
     #[arg(long)]
     rp_host_url: Option<String>,
+    /// oidcc-server-rotate-keys: the OP's JWKS saved before rotating its keys.
+    #[arg(long)]
+    previous_jwks: Option<std::path::PathBuf>,
     /// The test user's login name.
     #[arg(long)]
     username: Option<String>,
@@ -98,6 +101,19 @@ async fn main() -> ExitCode {
         redirect_uri: args.redirect_uri,
         post_logout_redirect_uri: args.post_logout_redirect_uri,
         rp_host: args.rp_host_bind.map(|b| (b, args.rp_host_url)),
+        previous_jwks: match &args.previous_jwks {
+            None => None,
+            Some(path) => match std::fs::read(path).map(|b| serde_json::from_slice(&b)) {
+                Ok(Ok(v)) => Some(v),
+                _ => {
+                    eprintln!(
+                        "error: --previous-jwks {}: not a readable JSON file",
+                        path.display()
+                    );
+                    return ExitCode::from(2);
+                }
+            },
+        },
         user: match (args.username, args.password) {
             (Some(username), Some(password)) => Some(TestUser { username, password }),
             _ => None,

@@ -54,6 +54,9 @@ fn target() -> &'static (Target, String) {
     })
 }
 
+/// The configuration the rotation test uses to rotate tenant `rotate`'s keys.
+static ROTATION: OnceLock<Config> = OnceLock::new();
+
 type Provisioned = (
     (Target, String),
     tempfile::TempDir,
@@ -69,6 +72,8 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
     let pki = TestPki::generate()?;
     let mut config = Config::for_tests(db.clone(), key.clone());
     config.tls = Some(pki.server_tls());
+    // A rotation by another process shows within a second.
+    config.lifetimes.tenant_cache = 1;
     let server = idp_server::server::start(config).await?;
     assert!(
         server.base_url.starts_with("https://"),
@@ -134,7 +139,27 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
         user: Some(user),
         post_logout_redirect_uri: Some(POST_LOGOUT.into()),
         rp_host: Some(("127.0.0.1:0".into(), None)),
+        previous_jwks: None,
     };
+    // A tenant of its own for oidcc-server-rotate-keys, so that rotating its
+    // keys cannot disturb the modules running meanwhile.
+    provider
+        .create_tenant_with("rotate", "Rotation", true)
+        .await?;
+    provider
+        .create_user(
+            "rotate",
+            idp_core::NewUser {
+                email: "buffy@example.com".into(),
+                name: Some("Buffy Summers".into()),
+                email_verified: true,
+                password: Some("conformance password 1".into()),
+            },
+        )
+        .await?;
+    if ROTATION.set(cfg).is_err() {
+        return Err("provisioned twice".into());
+    }
     Ok(((target, pki.ca_pem), dir, server))
 }
 
@@ -161,8 +186,7 @@ async fn module(plan: Plan, id: &'static str) {
         "oidcc-registration-sector-uri" | "oidcc-registration-sector-bad" => {
             &[(Status::Skipped, "does not list 'pairwise'")]
         }
-        // Manual in the suite as well: the tester rotates the keys first.
-        "oidcc-server-rotate-keys" => &[(Status::Skipped, "manual module")],
+
         _ => &[],
     };
     let ok = status == Status::Pass
@@ -295,7 +319,7 @@ macro_rules! dynamic_modules {
 
             #[test]
             fn every_module_of_the_plan_has_a_test() {
-                let tested = [$($id),*];
+                let tested = [$($id,)* "oidcc-server-rotate-keys"];
                 for id in conformance::modules::dynamic::MODULES {
                     assert!(tested.contains(&id), "no test for {id}");
                 }
@@ -327,7 +351,44 @@ dynamic_modules! {
     ensure_client_assertion_with_iss_aud_succeeds => "oidcc-ensure-client-assertion-with-iss-aud-succeeds",
     refresh_token => "oidcc-refresh-token",
     refresh_token_rp_key_rotation => "oidcc-refresh-token-rp-key-rotation",
-    server_rotate_keys => "oidcc-server-rotate-keys",
+}
+
+/// `oidcc-server-rotate-keys`: rotate tenant `rotate`'s keys as the tester
+/// would, then run the module with the JWKS from before.
+#[tokio::test]
+async fn dynamic_server_rotate_keys() -> Result<(), Box<dyn std::error::Error>> {
+    let (target, ca_pem) = target();
+    let issuer = target.issuer.replace("/t/conf", "/t/rotate");
+    let root = reqwest::Certificate::from_pem(ca_pem.as_bytes())?;
+    let http = reqwest::Client::builder()
+        .add_root_certificate(root.clone())
+        .build()?;
+    let discovery: serde_json::Value = http
+        .get(format!("{issuer}/.well-known/openid-configuration"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let jwks_uri = discovery["jwks_uri"].as_str().ok_or("no jwks_uri")?;
+    let previous: serde_json::Value = http.get(jwks_uri).send().await?.json().await?;
+    let cfg = ROTATION.get().ok_or("not provisioned")?;
+    let provider = idp_server::cli::provider_for(cfg)?;
+    provider.rotate_signing_keys("rotate").await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let target = Target {
+        issuer,
+        previous_jwks: Some(previous),
+        ..target.clone()
+    };
+    let report = conformance::run_module(
+        Plan::Dynamic,
+        "oidcc-server-rotate-keys",
+        &target,
+        Some(root),
+    )
+    .await;
+    assert_eq!(report.status(), Status::Pass, "{:#?}", report.outcomes);
+    Ok(())
 }
 
 /// `oidcc-frontchannel-rp-initiated-logout-certification-test-plan`.

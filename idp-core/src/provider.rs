@@ -1,7 +1,7 @@
 //! [`Provider`]: the entry point an embedding service holds. It routes the
 //! per-tenant protocol endpoints and caches each tenant's parsed keys.
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, UnixTime};
 use crate::crypto::envelope::MasterKey;
 use crate::device::guard::AttemptGuard;
 use crate::error::{AdminError, OAuthError};
@@ -34,6 +34,9 @@ pub struct Lifetimes {
     pub device_code: i64,
     /// Minimum seconds between device polls (RFC 8628 §3.2 `interval`).
     pub device_poll_interval: i64,
+    /// How long a tenant's settings and keys are cached before being read
+    /// again (how soon a server sees keys rotated by another process).
+    pub tenant_cache: i64,
 }
 
 impl Default for Lifetimes {
@@ -47,6 +50,7 @@ impl Default for Lifetimes {
             interaction: 30 * 60,
             device_code: 10 * 60,
             device_poll_interval: 5,
+            tenant_cache: 60,
         }
     }
 }
@@ -120,7 +124,8 @@ pub struct Provider<S: Store> {
     pub(crate) fetch: Option<Fetch>,
     pub(crate) deliver: Option<Deliver>,
     pub(crate) device_guard: AttemptGuard,
-    tenants: RwLock<HashMap<String, Arc<TenantContext>>>,
+    /// Tenants by slug, with when they were loaded.
+    tenants: RwLock<HashMap<String, (UnixTime, Arc<TenantContext>)>>,
 }
 
 impl<S: Store> Provider<S> {
@@ -196,7 +201,11 @@ impl<S: Store> Provider<S> {
 
     /// The tenant with `slug`, with its keys parsed; cached after first use.
     pub async fn tenant(&self, slug: &str) -> Result<Option<Arc<TenantContext>>, OAuthError> {
-        if let Some(ctx) = self.tenants.read().ok().and_then(|m| m.get(slug).cloned()) {
+        let now = self.clock.now();
+        let ttl = self.config.lifetimes.tenant_cache;
+        if let Some((loaded, ctx)) = self.tenants.read().ok().and_then(|m| m.get(slug).cloned())
+            && now - loaded < ttl
+        {
             return Ok(Some(ctx));
         }
         let Some(record) = self.store.tenant_by_slug(slug).await? else {
@@ -206,9 +215,16 @@ impl<S: Store> Provider<S> {
         let ctx =
             Arc::new(TenantContext::load(&self.config, record, &keys).map_err(OAuthError::server)?);
         if let Ok(mut map) = self.tenants.write() {
-            map.insert(slug.to_owned(), Arc::clone(&ctx));
+            map.insert(slug.to_owned(), (now, Arc::clone(&ctx)));
         }
         Ok(Some(ctx))
+    }
+
+    /// Drops the cached tenant, so the next request reloads it.
+    pub(crate) fn forget_tenant(&self, slug: &str) {
+        if let Ok(mut map) = self.tenants.write() {
+            map.remove(slug);
+        }
     }
 
     pub(crate) async fn require_tenant(

@@ -129,21 +129,7 @@ impl<S: Store> Provider<S> {
         let id = TenantId::generate();
         let data_key = DataKey::generate();
         let wrapped = wrap(&self.config.master_key, &data_key, &id)?;
-        let mut keys = Vec::new();
-        for alg in SigningAlg::ALL {
-            let (key, pkcs8) =
-                SigningKey::generate(alg).map_err(|e| AdminError::Internal(e.to_string()))?;
-            let sealed = data_key
-                .seal(&pkcs8, &key_location(&id, key.kid()))
-                .map_err(|e| AdminError::Internal(e.to_string()))?;
-            keys.push(SigningKeyRecord {
-                kid: key.kid().to_owned(),
-                alg,
-                sealed_private_key: sealed,
-                created_at: now,
-                retired_at: None,
-            });
-        }
+        let keys = new_signing_keys(&data_key, &id, now)?;
         let record = TenantRecord {
             id,
             slug: slug.to_owned(),
@@ -169,6 +155,56 @@ impl<S: Store> Provider<S> {
     /// Every tenant, by slug.
     pub async fn list_tenants(&self) -> Result<Vec<TenantRecord>, AdminError> {
         Ok(self.store.list_tenants().await?)
+    }
+}
+
+/// One fresh signing key per algorithm, private halves sealed under the
+/// tenant's data key.
+fn new_signing_keys(
+    data_key: &DataKey,
+    tenant: &TenantId,
+    now: crate::clock::UnixTime,
+) -> Result<Vec<SigningKeyRecord>, AdminError> {
+    let mut keys = Vec::new();
+    for alg in SigningAlg::ALL {
+        let (key, pkcs8) =
+            SigningKey::generate(alg).map_err(|e| AdminError::Internal(e.to_string()))?;
+        let sealed = data_key
+            .seal(&pkcs8, &key_location(tenant, key.kid()))
+            .map_err(|e| AdminError::Internal(e.to_string()))?;
+        keys.push(SigningKeyRecord {
+            kid: key.kid().to_owned(),
+            alg,
+            sealed_private_key: sealed,
+            created_at: now,
+            retired_at: None,
+        });
+    }
+    Ok(keys)
+}
+
+impl<S: Store> Provider<S> {
+    /// Rotates the tenant's signing keys: a new key per algorithm signs from
+    /// now on; the old ones are retired but stay in the JWKS, so tokens they
+    /// signed keep verifying (removing them once those tokens have expired
+    /// is the key-purge job's). Returns the new key ids. A running server
+    /// picks the new keys up within `Lifetimes::tenant_cache` seconds.
+    pub async fn rotate_signing_keys(&self, slug: &str) -> Result<Vec<String>, AdminError> {
+        let record = self
+            .store
+            .tenant_by_slug(slug)
+            .await?
+            .ok_or_else(|| AdminError::UnknownTenant(slug.to_owned()))?;
+        let data_key = self
+            .config
+            .master_key
+            .unwrap(&record.wrapped_data_key, record.id.as_str())
+            .map_err(|e| AdminError::Internal(format!("tenant {slug}: {e}")))?;
+        let now = self.clock.now();
+        let keys = new_signing_keys(&data_key, &record.id, now)?;
+        self.store.add_signing_keys(&record.id, &keys, now).await?;
+        self.forget_tenant(slug);
+        Ok(keys.into_iter().map(|k| k.kid).collect())
     }
 }
 

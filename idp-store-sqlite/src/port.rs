@@ -30,6 +30,17 @@ impl Store for SqliteStore {
         self.run(|c| tenants::list(c)).await
     }
 
+    async fn add_signing_keys(
+        &self,
+        tenant: &TenantId,
+        keys: &[SigningKeyRecord],
+        retired_at: UnixTime,
+    ) -> StoreResult<()> {
+        let (tenant, keys) = (tenant.clone(), keys.to_vec());
+        self.run(move |c| tenants::add_signing_keys(c, &tenant, &keys, retired_at))
+            .await
+    }
+
     async fn signing_keys(&self, tenant: &TenantId) -> StoreResult<Vec<SigningKeyRecord>> {
         let tenant = tenant.clone();
         self.run(move |c| tenants::signing_keys(c, &tenant)).await

@@ -64,6 +64,38 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<TenantRecord>> {
     rows.collect()
 }
 
+/// Retires the active keys and inserts `keys`, in one transaction.
+pub(crate) fn add_signing_keys(
+    conn: &mut Connection,
+    tenant: &TenantId,
+    keys: &[SigningKeyRecord],
+    retired_at: i64,
+) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE signing_keys SET retired_at = ?2 WHERE tenant_id = ?1 AND retired_at IS NULL",
+        params![tenant.as_str(), retired_at],
+    )?;
+    {
+        let mut insert = tx.prepare(
+            "INSERT INTO signing_keys
+               (tenant_id, kid, alg, sealed_private_key, created_at, retired_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for key in keys {
+            insert.execute(params![
+                tenant.as_str(),
+                key.kid,
+                key.alg.as_str(),
+                key.sealed_private_key,
+                key.created_at,
+                key.retired_at,
+            ])?;
+        }
+    }
+    tx.commit()
+}
+
 /// A tenant's signing keys, newest first.
 pub(crate) fn signing_keys(conn: &Connection, tenant: &TenantId) -> Result<Vec<SigningKeyRecord>> {
     let mut stmt = conn.prepare_cached(

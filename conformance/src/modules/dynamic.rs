@@ -543,8 +543,45 @@ async fn module(env: &mut Env<'_>, id: &str) -> Option<String> {
             refresh(env, true).await;
         }
         "oidcc-server-rotate-keys" => {
-            return Some(
-                "manual module: rotate the OP's signing keys, then start it (not run here)".into(),
+            let Some(previous) = op.target.previous_jwks.clone() else {
+                return Some(
+                    "manual module: rotate the OP's signing keys, then run it with --previous-jwks"
+                        .into(),
+                );
+            };
+            let kids = |jwks: &Value| -> Vec<String> {
+                jwks["keys"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|k| k["kid"].as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let (old, now) = (kids(&previous), kids(&op.jwks));
+            let fresh: Vec<&String> = now.iter().filter(|k| !old.contains(k)).collect();
+            env.c.check(
+                "CheckServerKeysRotated",
+                !fresh.is_empty(),
+                Status::Fail,
+                "the JWKS has no new key",
+            );
+            env.c.check(
+                "CheckServerKeysKeepOldKeys",
+                old.iter().all(|k| now.contains(k)),
+                Status::Warning,
+                "old keys were dropped at once",
+            );
+            let (_, login) = registered_login(env, json!({})).await?;
+            let kid = Jws::parse(&login.id_token)
+                .and_then(|j| j.header["kid"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            env.c.check(
+                "CheckIdTokenSignedWithNewKey",
+                fresh.iter().any(|k| **k == kid),
+                Status::Fail,
+                format!("the ID token is signed with {kid}, not a new key"),
             );
         }
         "oidcc-discovery-endpoint-verification" => {

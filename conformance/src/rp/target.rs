@@ -39,6 +39,9 @@ pub struct Target {
     pub user: Option<TestUser>,
     /// The `post_logout_redirect_uri` registered for `client` (logout plans).
     pub post_logout_redirect_uri: Option<String>,
+    /// The OP's JWK Set from before its keys were rotated, for
+    /// `oidcc-server-rotate-keys` (rotate, then run that module with it).
+    pub previous_jwks: Option<serde_json::Value>,
     /// Where the relying party publishes its keys and request objects for
     /// the OP to fetch (Dynamic plan): an address to listen on, and the URL
     /// the OP reaches it at (default `http://{address}`).

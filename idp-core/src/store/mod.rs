@@ -45,6 +45,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Option<TenantRecord>>> + Send;
     /// Every tenant, ordered by slug.
     fn list_tenants(&self) -> impl Future<Output = StoreResult<Vec<TenantRecord>>> + Send;
+    /// Adds signing keys and retires, at `retired_at`, every key that was
+    /// active, atomically (key rotation).
+    fn add_signing_keys(
+        &self,
+        tenant: &TenantId,
+        keys: &[SigningKeyRecord],
+        retired_at: UnixTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// A tenant's signing keys, newest first.
     fn signing_keys(
         &self,

@@ -1,4 +1,4 @@
-//! `idp-server tenant create|list`.
+//! `idp-server tenant create|list|rotate-keys`.
 
 use super::{CliError, print_json, provider};
 use crate::config::Config;
@@ -17,6 +17,15 @@ pub enum TenantCommand {
         /// Let anyone register clients at `{issuer}/register` (RFC 7591).
         #[arg(long)]
         dynamic_registration: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rotate the tenant's signing keys now: new keys sign from now on; the
+    /// old ones stay published so tokens they signed keep verifying.
+    RotateKeys {
+        /// Tenant slug.
+        slug: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -57,6 +66,17 @@ pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), C
             } else {
                 println!("created tenant '{}' (id {})", t.slug, t.id);
                 println!("issuer: {base_url}/t/{}", t.slug);
+            }
+        }
+        TenantCommand::RotateKeys { slug, json } => {
+            let kids = provider.rotate_signing_keys(&slug).await?;
+            if json {
+                print_json(&serde_json::json!({ "slug": slug, "new_kids": kids }));
+            } else {
+                println!("rotated the signing keys of '{slug}'; new key ids:");
+                for kid in kids {
+                    println!("  {kid}");
+                }
             }
         }
         TenantCommand::List { json } => {

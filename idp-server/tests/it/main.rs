@@ -13,6 +13,7 @@ mod code_flow;
 mod device;
 mod discovery;
 mod introspection;
+mod key_rotation;
 mod logout;
 mod pkce;
 mod refresh;

@@ -28,6 +28,7 @@ pub struct TestServer {
 pub fn test_lifetimes() -> idp_core::Lifetimes {
     idp_core::Lifetimes {
         device_poll_interval: 1,
+        tenant_cache: 1,
         ..idp_core::Lifetimes::default()
     }
 }
