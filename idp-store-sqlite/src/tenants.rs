@@ -171,6 +171,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn rotation_retires_the_active_keys_and_adds_new_ones() -> TestResult {
+        let (_dir, store) = fresh_store()?;
+        let t = tenant_record("rot");
+        store
+            .create_tenant(&t, &[signing_key("old", SigningAlg::Rs256, 100)])
+            .await?;
+        store
+            .add_signing_keys(&t.id, &[signing_key("new", SigningAlg::Rs256, 200)], 200)
+            .await?;
+        let keys = store.signing_keys(&t.id).await?;
+        let kids: Vec<&str> = keys.iter().map(|k| k.kid.as_str()).collect();
+        assert_eq!(kids, vec!["new", "old"], "newest first");
+        assert_eq!(keys[0].retired_at, None);
+        assert_eq!(keys[1].retired_at, Some(200));
+        Ok(())
+    }
+
+    #[tokio::test]
     async fn tenants_are_listed_by_slug_and_slugs_are_unique() -> TestResult {
         let (_dir, store) = fresh_store()?;
         for slug in ["zeta", "alpha", "mid"] {
