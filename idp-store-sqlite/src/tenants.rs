@@ -26,24 +26,27 @@ pub(crate) fn create(
             tenant.dynamic_registration,
         ],
     )?;
-    {
-        let mut insert = tx.prepare(
-            "INSERT INTO signing_keys
-               (tenant_id, kid, alg, sealed_private_key, created_at, retired_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for key in keys {
-            insert.execute(params![
-                tenant.id.as_str(),
-                key.kid,
-                key.alg.as_str(),
-                key.sealed_private_key,
-                key.created_at,
-                key.retired_at,
-            ])?;
-        }
-    }
+    insert_keys(&tx, &tenant.id, keys)?;
     tx.commit()
+}
+
+fn insert_keys(conn: &Connection, tenant: &TenantId, keys: &[SigningKeyRecord]) -> Result<()> {
+    let mut insert = conn.prepare(
+        "INSERT INTO signing_keys
+           (tenant_id, kid, alg, sealed_private_key, created_at, retired_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for key in keys {
+        insert.execute(params![
+            tenant.as_str(),
+            key.kid,
+            key.alg.as_str(),
+            key.sealed_private_key,
+            key.created_at,
+            key.retired_at,
+        ])?;
+    }
+    Ok(())
 }
 
 /// A tenant by slug.
@@ -76,23 +79,7 @@ pub(crate) fn add_signing_keys(
         "UPDATE signing_keys SET retired_at = ?2 WHERE tenant_id = ?1 AND retired_at IS NULL",
         params![tenant.as_str(), retired_at],
     )?;
-    {
-        let mut insert = tx.prepare(
-            "INSERT INTO signing_keys
-               (tenant_id, kid, alg, sealed_private_key, created_at, retired_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for key in keys {
-            insert.execute(params![
-                tenant.as_str(),
-                key.kid,
-                key.alg.as_str(),
-                key.sealed_private_key,
-                key.created_at,
-                key.retired_at,
-            ])?;
-        }
-    }
+    insert_keys(&tx, tenant, keys)?;
     tx.commit()
 }
 

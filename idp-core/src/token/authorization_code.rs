@@ -6,7 +6,7 @@ use crate::crypto::secret::SecretHash;
 use crate::error::OAuthError;
 use crate::provider::Provider;
 use crate::scope::Scopes;
-use crate::store::{ClientRecord, GrantType, Store, TakenCode};
+use crate::store::{ClientRecord, Store, TakenCode};
 use crate::tenant::TenantContext;
 use crate::wire::Params;
 
@@ -87,17 +87,7 @@ impl<S: Store> Provider<S> {
             nonce: record.nonce.as_deref(),
             claims: claims.as_ref(),
         };
-        let refresh = if scopes.contains("offline_access")
-            && client.grant_types.contains(&GrantType::RefreshToken)
-        {
-            let new = self.new_refresh_token(&grant, &record.scope, now);
-            self.store
-                .create_refresh_token(tenant_id, &new.record)
-                .await?;
-            Some(new.token)
-        } else {
-            None
-        };
-        self.token_response(tenant, &grant, refresh.as_deref(), now)
+        self.first_token_response(tenant, &grant, &record.scope, now)
+            .await
     }
 }

@@ -11,7 +11,7 @@ use crate::id_token::{self, IdTokenInput};
 use crate::ids::{GrantId, SessionId};
 use crate::provider::Provider;
 use crate::scope::Scopes;
-use crate::store::{ClientRecord, RefreshTokenRecord, Store, UserRecord};
+use crate::store::{ClientRecord, GrantType, RefreshTokenRecord, Store, UserRecord};
 use crate::tenant::TenantContext;
 use serde::Serialize;
 
@@ -72,6 +72,30 @@ impl<S: Store> Provider<S> {
             revoked: false,
         };
         NewRefreshToken { token, record }
+    }
+
+    /// The response that starts a grant (code or device redemption): with a
+    /// first refresh token when `offline_access` was granted to a client
+    /// allowed the refresh grant.
+    pub(super) async fn first_token_response(
+        &self,
+        tenant: &TenantContext,
+        g: &Grant<'_>,
+        grant_scope: &str,
+        now: UnixTime,
+    ) -> Result<Vec<u8>, OAuthError> {
+        let refresh = if g.scopes.contains("offline_access")
+            && g.client.grant_types.contains(&GrantType::RefreshToken)
+        {
+            let new = self.new_refresh_token(g, grant_scope, now);
+            self.store
+                .create_refresh_token(&tenant.record.id, &new.record)
+                .await?;
+            Some(new.token)
+        } else {
+            None
+        };
+        self.token_response(tenant, g, refresh.as_deref(), now)
     }
 
     /// Signs the tokens and serializes the response body.
