@@ -38,11 +38,14 @@ pub enum Plan {
 
 impl Plan {
     /// Every plan, in the order they run.
-    pub const ALL: [Plan; 4] = [
+    pub const ALL: [Plan; 7] = [
         Plan::Config,
         Plan::Basic,
         Plan::FormPost,
+        Plan::Dynamic,
         Plan::RpInitiatedLogout,
+        Plan::FrontChannelLogout,
+        Plan::BackChannelLogout,
     ];
 
     /// The suite's plan id.
@@ -62,7 +65,9 @@ impl Plan {
         }
     }
 
-    /// Parses a plan id or a short name (`config`, `basic`, `formpost`).
+    /// Parses a plan id or a short name (`config`, `basic`, `formpost`,
+    /// `dynamic`, `rp-initiated-logout`, `frontchannel-rp-initiated-logout`,
+    /// `backchannel-rp-initiated-logout`).
     pub fn parse(s: &str) -> Option<Plan> {
         Plan::ALL.into_iter().find(|p| {
             p.id() == s

@@ -54,7 +54,8 @@ struct Args {
     /// The test user's password.
     #[arg(long)]
     password: Option<String>,
-    /// Run only this plan: config, basic, formpost, rp-initiated-logout, or a plan id (repeatable).
+    /// Run only this plan: config, basic, formpost, dynamic, rp-initiated-logout,
+    /// frontchannel-rp-initiated-logout, backchannel-rp-initiated-logout, or a plan id (repeatable).
     #[arg(long = "plan")]
     plans: Vec<String>,
     /// Run only this module id (repeatable).
@@ -125,7 +126,7 @@ async fn main() -> ExitCode {
             Some(plan) => plans.push(plan),
             None => {
                 eprintln!(
-                    "error: unknown plan '{p}' (config, basic, formpost, rp-initiated-logout)"
+                    "error: unknown plan '{p}' (config, basic, formpost, dynamic, rp-initiated-logout, frontchannel-rp-initiated-logout, backchannel-rp-initiated-logout)"
                 );
                 return ExitCode::from(2);
             }

@@ -89,3 +89,27 @@ async fn over_plain_http_only_the_https_rules_fail() -> Result<(), Error> {
     server.shutdown().await;
     Ok(())
 }
+
+#[test]
+fn every_plan_is_listed_and_parses_by_its_short_name() {
+    use conformance::Plan;
+    let ids: Vec<&str> = Plan::ALL.iter().map(|p| p.id()).collect();
+    for short in [
+        "config",
+        "basic",
+        "formpost",
+        "dynamic",
+        "rp-initiated-logout",
+        "frontchannel-rp-initiated-logout",
+        "backchannel-rp-initiated-logout",
+    ] {
+        let plan = Plan::parse(short);
+        assert!(plan.is_some(), "{short} does not parse");
+        assert!(plan.is_some_and(|p| ids.contains(&p.id())));
+    }
+    assert_eq!(Plan::ALL.len(), 7);
+    assert_eq!(
+        conformance::all_runs().len(),
+        Plan::ALL.iter().map(|p| p.modules().len()).sum::<usize>()
+    );
+}
