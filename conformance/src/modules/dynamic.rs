@@ -677,6 +677,9 @@ async fn refresh(env: &mut Env<'_>, rotate: bool) {
         client1.key = Some(new_key);
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
+    // As the suite: the refresh comes at least a second after the code
+    // exchange, so a new ID token must have a later `iat`.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let res = op
         .token(
             &client1,
