@@ -374,12 +374,11 @@ async fn module(env: &mut Env<'_>, id: &str) -> Option<String> {
         }
         "oidcc-redirect-uri-regfrag" => {
             let key = new_key(env, None)?;
-            let mut body = json!({
+            let body = json!({
                 "client_name": "fragment", "grant_types": ["authorization_code"], "jwks": key.jwks(),
                 "token_endpoint_auth_method": "private_key_jwt", "response_types": ["code"],
                 "redirect_uris": [format!("{cb}#foobar")],
             });
-            merge(&mut body, &json!({}));
             let res = op.register(&body).await;
             env.c.check(
                 "EnsureHttpStatusCodeIs400",

@@ -9,7 +9,7 @@ use super::basic::{AuthRequest, Env};
 use crate::report::{Checks, Report, Status};
 use crate::rp::agent::Arrival;
 use crate::rp::checks;
-use crate::rp::jose::{Jws, b64e};
+use crate::rp::jose::b64e;
 use crate::rp::op::{Op, random_alnum};
 
 /// The plan's modules.
@@ -299,7 +299,6 @@ async fn run_logout(env: &mut Env<'_>, id: &str, end_session: &str, plru: &str) 
     if let Some(cb) = env.authorize(&agent, &silent).await {
         checks::authorization_error(env.c, env.op, &cb, silent.get("state"), &SILENT_ERRORS);
     }
-    let _ = Jws::parse(hint);
 }
 
 fn summary(a: &Arrival) -> String {

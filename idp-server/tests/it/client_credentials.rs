@@ -4,7 +4,6 @@
 use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const API: &str = "https://api.acme.example";
 
@@ -261,34 +260,12 @@ async fn bad_private_key_jwt_assertions_are_invalid_client() {
         .assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
 }
 
-/// Serves `body` as JSON to every request on a loopback port, in the background.
-async fn serve_jwks(body: String) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let body = body.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = stream.read(&mut buf).await;
-                let res = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(res.as_bytes()).await;
-            });
-        }
-    });
-    format!("http://{addr}/jwks.json")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_key_jwt_with_a_jwks_uri() {
     let env = Env::new().await;
     let key = ClientKey::generate("remote-1");
-    let uri = serve_jwks(key.jwks()).await;
+    let rp = Receiver::start().await;
+    let uri = rp.serve("/jwks.json", "application/json", &key.jwks());
     let client = env.client(&ClientSpec {
         auth_method: Some("private_key_jwt".into()),
         jwks_uri: Some(uri),

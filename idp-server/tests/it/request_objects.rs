@@ -8,7 +8,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openidconnect::core::CoreJwsSigningAlgorithm;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const RS256: CoreJwsSigningAlgorithm = CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256;
 
@@ -148,31 +147,8 @@ async fn a_signed_request_object_must_verify_with_the_clients_key() {
     assert!(res.header("location").is_none());
 }
 
-/// Serves the current value of `body` as `application/jwt` on loopback;
-/// returns its URL.
-async fn serve_jwt(body: std::sync::Arc<std::sync::Mutex<String>>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let body = body.lock().map(|b| b.clone()).unwrap_or_default();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = stream.read(&mut buf).await;
-                let res = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/jwt\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = stream.write_all(res.as_bytes()).await;
-            });
-        }
-    });
-    format!("http://{addr}/request.jwt")
-}
-
-async fn register(endpoints: &Endpoints, request_uris: &[String]) -> String {
+/// Registers a confidential client with `request_uris`: (id, secret).
+async fn register(endpoints: &Endpoints, request_uris: &[String]) -> (String, String) {
     let res = plain_client()
         .post(
             endpoints.doc["registration_endpoint"]
@@ -185,7 +161,8 @@ async fn register(endpoints: &Endpoints, request_uris: &[String]) -> String {
         .expect("register");
     assert_eq!(res.status(), StatusCode::CREATED);
     let doc: Value = res.json().await.expect("JSON");
-    doc["client_id"].as_str().unwrap_or("").to_owned()
+    let field = |n: &str| doc[n].as_str().unwrap_or("").to_owned();
+    (field("client_id"), field("client_secret"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,19 +175,17 @@ async fn request_uri_is_fetched_only_when_registered() {
     assert!(out.success, "{}", out.stderr);
     let user = server.create_user("open", "alice@open.example", "Alice", PASSWORD);
     let endpoints = discover(&server.issuer("open")).await;
-    let body = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let uri = serve_jwt(body.clone()).await;
+    let rp = Receiver::start().await;
+    let uri = rp.url("/request.jwt");
     // Registered with a fragment, which is not part of the comparison.
-    let client_id = register(&endpoints, &[format!("{uri}#v1")]).await;
+    let (client_id, secret) = register(&endpoints, &[format!("{uri}#v1")]).await;
     let (verifier, challenge) = pkce_pair();
     let object = unsigned(&json!({
         "client_id": client_id, "response_type": "code", "scope": "openid",
         "redirect_uri": REDIRECT_URI, "state": "by-reference", "nonce": "n",
         "code_challenge": challenge, "code_challenge_method": "S256",
     }));
-    if let Ok(mut b) = body.lock() {
-        *b = object;
-    }
+    rp.serve("/request.jwt", "application/jwt", &object);
     let url = with_query(
         &endpoints.authorization,
         &[
@@ -223,9 +198,10 @@ async fn request_uri_is_fetched_only_when_registered() {
     let first = browser.get(&url).await;
     let (callback, _) = browser.finish(first, REDIRECT_URI, &user).await;
     assert_eq!(callback.state.as_deref(), Some("by-reference"));
+    // The code carries the object's PKCE challenge and redeems for tokens.
     let res = token_request(
         &endpoints.token,
-        ClientAuth::Nothing,
+        ClientAuth::Basic(&client_id, &secret),
         &[
             ("grant_type", "authorization_code"),
             ("code", &callback.code()),
@@ -234,15 +210,15 @@ async fn request_uri_is_fetched_only_when_registered() {
         ],
     )
     .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(
-        res.status,
-        StatusCode::UNAUTHORIZED,
-        "the code is the confidential client's: {}",
-        res.body
+        rp.at("/request.jwt").len(),
+        1,
+        "fetched once, without the fragment"
     );
 
     // Another client that did not register the URI: refused before any fetch.
-    let other = register(&endpoints, &[]).await;
+    let (other, _) = register(&endpoints, &[]).await;
     let url = with_query(
         &endpoints.authorization,
         &[
@@ -257,5 +233,10 @@ async fn request_uri_is_fetched_only_when_registered() {
         "invalid_request_uri",
         &endpoints.issuer,
         Some("outer"),
+    );
+    assert_eq!(
+        rp.at("/request.jwt").len(),
+        1,
+        "no fetch for an unregistered URI"
     );
 }

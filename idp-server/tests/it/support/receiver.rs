@@ -1,6 +1,8 @@
-//! A tiny HTTP server on 127.0.0.1:0 that answers 200 to everything and
-//! records what came: relying parties' back-channel logout endpoints.
+//! A tiny HTTP server on 127.0.0.1:0 standing in for a relying party's own
+//! endpoints: it records what came (back-channel logout) and serves the
+//! documents the provider fetches (a `jwks_uri`, a `request_uri`).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -17,12 +19,13 @@ pub struct Received {
     pub body: String,
 }
 
-/// Relying parties' back-channel endpoints: answers 200 to everything and
-/// records what came.
+/// A relying party's endpoints: answers 200 to everything (with the
+/// document served at the path, if any) and records what came.
 pub struct Receiver {
     /// `http://127.0.0.1:{port}`.
     pub base: String,
     got: Arc<Mutex<Vec<Received>>>,
+    documents: Arc<Mutex<HashMap<String, (String, String)>>>,
 }
 
 /// Reads one HTTP/1.1 request (headers, then `content-length` bytes).
@@ -80,26 +83,43 @@ impl Receiver {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let got = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&got);
+        let documents: Arc<Mutex<HashMap<String, (String, String)>>> = Arc::default();
+        let (log, docs) = (Arc::clone(&got), Arc::clone(&documents));
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
-                let log = Arc::clone(&log);
+                let (log, docs) = (Arc::clone(&log), Arc::clone(&docs));
                 tokio::spawn(async move {
+                    let mut response =
+                        "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                            .to_owned();
                     if let Some(r) = read_request(&mut stream).await {
+                        if let Some((ct, body)) = docs.lock().expect("documents").get(&r.path) {
+                            response = format!(
+                                "HTTP/1.1 200 OK\r\ncontent-type: {ct}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                                body.len()
+                            );
+                        }
                         log.lock().expect("log").push(r);
                     }
-                    let _ = stream
-                        .write_all(
-                            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                        )
-                        .await;
+                    let _ = stream.write_all(response.as_bytes()).await;
                 });
             }
         });
         Self {
             base: format!("http://{addr}"),
             got,
+            documents,
         }
+    }
+
+    /// Serves `body` as `content_type` at `path` (replacing what was there);
+    /// returns its URL.
+    pub fn serve(&self, path: &str, content_type: &str, body: &str) -> String {
+        self.documents
+            .lock()
+            .expect("documents")
+            .insert(path.to_owned(), (content_type.to_owned(), body.to_owned()));
+        self.url(path)
     }
 
     /// `{base}{path}`.
