@@ -5,6 +5,7 @@
 
 mod support;
 
+mod abuse;
 mod authorize_errors;
 mod channel_logout;
 mod claims_and_form_post;
@@ -13,13 +14,18 @@ mod code_flow;
 mod device;
 mod discovery;
 mod introspection;
+mod jobs;
 mod key_rotation;
 mod logout;
+mod logs;
+mod metrics;
+mod operations;
 mod pkce;
 mod refresh;
 mod registration;
 mod request_objects;
 mod restart;
+mod security_headers;
 mod revocation;
 mod sessions;
 mod sso_prompt;

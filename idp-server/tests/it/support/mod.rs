@@ -9,6 +9,7 @@
 
 mod browser;
 mod http;
+mod process;
 mod raw;
 mod receiver;
 mod rp;
@@ -16,6 +17,7 @@ mod server;
 
 pub use browser::*;
 pub use http::*;
+pub use process::*;
 pub use raw::*;
 pub use receiver::*;
 pub use rp::*;

@@ -33,6 +33,46 @@ pub fn test_lifetimes() -> idp_core::Lifetimes {
     }
 }
 
+/// Runs `idp-server ARGS` in `dir` on `database_url`, `stdin` on its input.
+pub fn run_cli(
+    dir: &std::path::Path,
+    database_url: &str,
+    base_url: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> CliOutput {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_idp-server"))
+        .args(args)
+        .current_dir(dir)
+        .env("DATABASE_URL", database_url)
+        .env("ENCRYPTION_KEY", KEY_HEX)
+        .env("BASE_URL", base_url)
+        .env_remove("SERVER_HOST")
+        .env_remove("SERVER_PORT")
+        .env_remove("LOG_FORMAT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the idp-server binary runs");
+    {
+        let mut input = child.stdin.take().expect("stdin is piped");
+        if let Some(text) = stdin {
+            input
+                .write_all(text.as_bytes())
+                .expect("write to the CLI's stdin");
+        }
+    }
+    let out = child.wait_with_output().expect("the CLI finishes");
+    CliOutput {
+        status: out.status.to_string(),
+        success: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// What a CLI run printed.
 #[derive(Debug)]
 pub struct CliOutput {
@@ -122,36 +162,7 @@ impl TestServer {
 
     /// Runs `idp-server ARGS` on this server's database, `stdin` on its input.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
-        use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_idp-server"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("DATABASE_URL", &self.database_url)
-            .env("ENCRYPTION_KEY", KEY_HEX)
-            .env("BASE_URL", &self.base_url)
-            .env_remove("SERVER_HOST")
-            .env_remove("SERVER_PORT")
-            .env_remove("LOG_FORMAT")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the idp-server binary runs");
-        {
-            let mut input = child.stdin.take().expect("stdin is piped");
-            if let Some(text) = stdin {
-                input
-                    .write_all(text.as_bytes())
-                    .expect("write to the CLI's stdin");
-            }
-        }
-        let out = child.wait_with_output().expect("the CLI finishes");
-        CliOutput {
-            status: out.status.to_string(),
-            success: out.status.success(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        run_cli(self.dir.path(), &self.database_url, &self.base_url, args, stdin)
     }
 
     /// Runs a CLI command that must succeed and print JSON.
