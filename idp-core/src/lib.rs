@@ -32,6 +32,7 @@
 //!   session's relying parties through the front and back channels).
 //! - [`crypto`]: randomness, secret hashes, argon2id, envelope encryption.
 //! - [`store`]: the storage port a backend implements.
+//! - [`telemetry`]: counters for operators, through the `metrics` facade.
 
 pub mod access_token;
 pub mod authorize;
@@ -55,6 +56,7 @@ pub mod revocation;
 pub mod scope;
 pub mod session;
 pub mod store;
+pub mod telemetry;
 pub mod tenant;
 mod token;
 pub mod user;

@@ -1,8 +1,8 @@
-//! Operations on the database file itself: online backup, WAL checkpoint,
-//! health check. None of them stops the server.
+//! Operations on the database file itself: online backup and WAL
+//! checkpoint. Neither stops the server.
 
-use crate::{Pool, SqliteStore, db_error};
-use idp_core::store::{StoreError, StoreResult};
+use crate::{Pool, SqliteStore};
+use idp_core::store::StoreResult;
 use rusqlite::Connection;
 use rusqlite::backup::{Backup, StepResult};
 use std::path::{Path, PathBuf};
@@ -11,9 +11,6 @@ use std::time::Duration;
 /// How long a backup retries while the database is locked.
 const BACKUP_RETRIES: u32 = 200;
 const BACKUP_RETRY_PAUSE: Duration = Duration::from_millis(50);
-
-/// How long the health check waits for a free connection.
-const HEALTH_WAIT: Duration = Duration::from_secs(2);
 
 /// Why [`SqliteStore::backup_to`] failed. The message fits on one line.
 #[derive(Debug, thiserror::Error)]
@@ -62,32 +59,6 @@ impl SqliteStore {
             .map(|busy| busy == 0)
         })
         .await
-    }
-
-    /// Whether the database answers `SELECT 1` (for `/health/ready`). Waits at
-    /// most a couple of seconds for a connection.
-    pub async fn health_check(&self) -> bool {
-        let pool = self.pool.clone();
-        let answer = tokio::task::spawn_blocking(move || {
-            let conn = pool
-                .get_timeout(HEALTH_WAIT)
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
-            conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
-                .map_err(db_error)
-        })
-        .await;
-        match answer {
-            Ok(Ok(1)) => true,
-            Ok(Ok(_)) => false,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "database health check failed");
-                false
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "database health check task failed");
-                false
-            }
-        }
     }
 }
 

@@ -16,17 +16,21 @@
 //!   for front- and back-channel logout) and `grants` (codes, refresh tokens)
 //!   on blocking threads;
 //! - `codec`: how records' fields become columns and back;
-//! - `backup`: online backup, WAL checkpoint, health check.
+//! - `backup`: online backup, WAL checkpoint;
+//! - `health`: whether the database file is still reachable (`/health/ready`).
+//! - `stats`: pool state and active users, for metrics.
 
 mod backup;
 mod clients;
 mod codec;
 mod devices;
 mod grants;
+mod health;
 mod migrations;
 mod port;
 mod session_clients;
 mod sessions;
+mod stats;
 mod tenants;
 mod users;
 
@@ -35,10 +39,11 @@ mod testing;
 
 pub use backup::BackupError;
 pub use migrations::SCHEMA_VERSION;
+pub use stats::PoolState;
 
 use idp_core::store::{StoreError, StoreResult};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,6 +75,8 @@ type Pool = r2d2::Pool<SqliteConnectionManager>;
 pub struct SqliteStore {
     pool: Pool,
     path: Arc<Path>,
+    /// The file `path` named when the store opened it (see `health`).
+    identity: health::FileIdentity,
 }
 
 /// Why [`SqliteStore::open`] failed. Each message fits on one startup line.
@@ -156,12 +163,23 @@ impl SqliteStore {
             tracing::warn!(path = %path.display(), %mode, "SQLite could not enable WAL; readers will block writers");
         }
         migrations::apply(&mut conn, &path)?;
+        let identity = health::FileIdentity::of(&path).map_err(|e| OpenError::Open {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         drop(conn);
 
-        let manager = SqliteConnectionManager::file(&path).with_init(|c| {
-            c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-            c.execute_batch(CONNECTION_PRAGMAS)
-        });
+        // Pooled connections never create the file: if it vanishes while the
+        // server runs (a volume lost, a directory renamed), a new connection
+        // fails instead of starting an empty database that would take
+        // acknowledged writes and then be discarded.
+        let no_create = OpenFlags::default().difference(OpenFlags::SQLITE_OPEN_CREATE);
+        let manager = SqliteConnectionManager::file(&path)
+            .with_flags(no_create)
+            .with_init(|c| {
+                c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                c.execute_batch(CONNECTION_PRAGMAS)
+            });
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
@@ -174,6 +192,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             path: Arc::from(path),
+            identity,
         })
     }
 

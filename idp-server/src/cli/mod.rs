@@ -4,6 +4,7 @@
 
 mod backup;
 mod client;
+mod health;
 mod session;
 mod tenant;
 mod user;
@@ -45,6 +46,14 @@ pub enum Command {
     Backup {
         /// Destination file.
         path: std::path::PathBuf,
+    },
+    /// Ask the running server whether it is ready (GET /health/ready):
+    /// exit 0 if so, 1 if not (for container health checks).
+    Health {
+        /// URL to probe (default: /health/ready on SERVER_HOST:SERVER_PORT,
+        /// loopback for a wildcard host).
+        #[arg(long)]
+        url: Option<String>,
     },
 }
 
@@ -100,5 +109,6 @@ pub async fn run(config: &Config, command: Command) -> Result<(), CliError> {
         Command::User(c) => user::run(config, c).await,
         Command::Session(c) => session::run(config, c).await,
         Command::Backup { path } => backup::run(config, &path).await,
+        Command::Health { url } => health::run(config, url).await,
     }
 }
