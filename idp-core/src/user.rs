@@ -7,6 +7,7 @@ use crate::ids::{TenantId, UserId};
 use crate::provider::Provider;
 use crate::scope::Scopes;
 use crate::store::{Store, UserRecord};
+use crate::telemetry::LoginFailure;
 use serde_json::{Map, Value};
 
 /// What an operator gives to create a user.
@@ -99,7 +100,8 @@ impl<S: Store> Provider<S> {
     }
 
     /// Checks a username (email) and password. Unknown users cost the same
-    /// time as wrong passwords.
+    /// time as wrong passwords. Each failure is counted by its reason
+    /// ([`LoginFailure`]); only the operator's metrics tell them apart.
     pub(crate) async fn check_password(
         &self,
         tenant: &TenantId,
@@ -116,16 +118,21 @@ impl<S: Store> Provider<S> {
                 let Some(phc) = user.password_hash.clone() else {
                     self.offload(move || password::verify_dummy(&password))
                         .await?;
+                    LoginFailure::NoPassword.record();
                     return Ok(None);
                 };
                 let ok = self
                     .offload(move || password::verify(&password, &phc))
                     .await?;
+                if !ok {
+                    LoginFailure::WrongPassword.record();
+                }
                 Ok(ok.then_some(user))
             }
             None => {
                 self.offload(move || password::verify_dummy(&password))
                     .await?;
+                LoginFailure::UnknownUser.record();
                 Ok(None)
             }
         }

@@ -5,20 +5,66 @@ use idp_server::cli::{Cli, Command, run};
 use idp_server::config::Config;
 use std::process::ExitCode;
 
-/// Logs go to standard error; the server logs requests at `info`, the
-/// administration commands only warnings (such as development mode).
+/// Logs go to standard error; the server logs one line per request at
+/// `info`, the administration commands only warnings (such as development
+/// mode). Human-readable by default; `LOG_FORMAT=json` writes one JSON
+/// object per line with the event's fields at the top level.
 fn init_logging(default_level: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter =
-        EnvFilter::try_from_env("LOG_LEVEL").unwrap_or_else(|_| EnvFilter::new(default_level));
+    let level = std::env::var("LOG_LEVEL")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
+    let filter = level
+        .as_deref()
+        .and_then(|v| EnvFilter::try_new(filter_directives(v)).ok())
+        .unwrap_or_else(|| EnvFilter::new(default_level));
     let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     if json {
-        builder.json().init();
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init();
     } else {
         builder.init();
+    }
+}
+
+/// Libraries whose debug and trace output shows URLs, headers or payloads
+/// (reqwest logs the URLs it fetches, rustls and hyper their handshakes and
+/// connections): a bare `LOG_LEVEL=debug` is meant for idp's own crates and
+/// leaves these at `info`. An explicit directive (`LOG_LEVEL=debug,hyper=trace`)
+/// is taken as written.
+const CHATTY_DEPENDENCIES: [&str; 9] = [
+    "hyper",
+    "hyper_util",
+    "h2",
+    "reqwest",
+    "rustls",
+    "tokio_rustls",
+    "r2d2",
+    "mio",
+    "want",
+];
+
+/// The filter for `LOG_LEVEL`: a bare `debug` or `trace` keeps
+/// [`CHATTY_DEPENDENCIES`] at `info`; anything else as given.
+fn filter_directives(level: &str) -> String {
+    let level = level.trim();
+    if level.eq_ignore_ascii_case("debug") || level.eq_ignore_ascii_case("trace") {
+        let mut directives = level.to_owned();
+        for target in CHATTY_DEPENDENCIES {
+            directives.push(',');
+            directives.push_str(target);
+            directives.push_str("=info");
+        }
+        directives
+    } else {
+        level.to_owned()
     }
 }
 

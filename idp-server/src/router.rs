@@ -72,6 +72,7 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
         "/health" => health::health(),
         "/health/live" => health::live(),
         "/health/ready" => health::ready(app).await,
+        "/metrics" => crate::metrics::metrics(app, req.method()).await,
         _ => match page_route(&app.base_path, path) {
             Some(PageRoute::Interaction(r)) => {
                 let (slug, id, action) = (

@@ -11,6 +11,7 @@ mod refresh_token;
 use crate::error::{ErrorCode, OAuthError};
 use crate::provider::Provider;
 use crate::store::{GrantType, Store};
+use crate::telemetry;
 use crate::tenant::TenantContext;
 use crate::wire::{self, Params};
 use bytes::Bytes;
@@ -39,7 +40,7 @@ impl<S: Store> Provider<S> {
                     "client is not allowed this grant type",
                 ));
             }
-            match grant {
+            let body = match grant {
                 GrantType::AuthorizationCode => self.exchange_code(tenant, &client, &params).await,
                 GrantType::RefreshToken => {
                     self.exchange_refresh_token(tenant, &client, &params).await
@@ -48,11 +49,15 @@ impl<S: Store> Provider<S> {
                     self.client_credentials(tenant, &client, &params).await
                 }
                 GrantType::DeviceCode => self.exchange_device_code(tenant, &client, &params).await,
-            }
+            }?;
+            Ok((grant, body))
         }
         .await;
         match result {
-            Ok(body) => wire::json_no_store(StatusCode::OK, body),
+            Ok((grant, body)) => {
+                telemetry::token_issued(grant);
+                wire::json_no_store(StatusCode::OK, body)
+            }
             Err(e) => wire::client_error(&e),
         }
     }

@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::server::ClientAddr;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
+use idp_core::telemetry::LoginFailure;
 use idp_core::wire::Params;
 use idp_core::{Attempter, DeviceError, DeviceSignIn, DeviceView};
 
@@ -117,6 +118,9 @@ pub async fn device(
     }
     let form = Params::parse(req.body());
     if !csrf::verify(headers, &form) {
+        if step == Some("login") {
+            LoginFailure::Csrf.record();
+        }
         return csrf_failed();
     }
     let who = attempter(&req);

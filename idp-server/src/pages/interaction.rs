@@ -6,6 +6,7 @@ use crate::app::App;
 use askama::Template;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
+use idp_core::telemetry::LoginFailure;
 use idp_core::wire::Params;
 use idp_core::{InteractionView, LoginOutcome, PageError, Stage};
 
@@ -79,6 +80,9 @@ pub async fn interaction(
         (Method::POST, Some(step @ ("login" | "consent" | "cancel"))) => {
             let form = Params::parse(req.body());
             if !csrf::verify(headers, &form) {
+                if step == "login" {
+                    LoginFailure::Csrf.record();
+                }
                 return message(
                     StatusCode::FORBIDDEN,
                     "This form has expired",

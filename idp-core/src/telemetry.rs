@@ -1,0 +1,125 @@
+//! What the protocol engine reports to an operator: counters emitted through
+//! the [`metrics`] facade, which cost nothing when the embedding application
+//! installs no recorder (`idp-server` installs a Prometheus one).
+//!
+//! Every label value is a `'static` string from a closed set, never user
+//! input, so that the number of series stays bounded and no identifier or
+//! secret reaches a metrics backend. The names are constants here so that
+//! the exporter can describe exactly what the engine emits.
+
+use crate::store::GrantType;
+
+/// Counter: token responses issued, label `grant_type`.
+pub const TOKENS_ISSUED: &str = "sso_tokens_issued_total";
+
+/// Counter: failed sign-ins, label `reason` (a [`LoginFailure`]).
+pub const LOGIN_FAILURES: &str = "sso_login_failures_total";
+
+/// The `grant_type` label values of [`TOKENS_ISSUED`]: the grant's short
+/// name (the device grant's is a URN on the wire, RFC 8628 §3.4).
+pub const GRANT_TYPE_LABELS: [&str; 4] = [
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "device_code",
+];
+
+/// Counts one successful token response (RFC 6749 §5.1) of `grant`.
+///
+/// One arm per grant with literal labels: the metric key is then a static,
+/// so the token endpoint's hot path allocates nothing here.
+pub fn token_issued(grant: GrantType) {
+    match grant {
+        GrantType::AuthorizationCode => {
+            metrics::counter!(TOKENS_ISSUED, "grant_type" => "authorization_code").increment(1)
+        }
+        GrantType::RefreshToken => {
+            metrics::counter!(TOKENS_ISSUED, "grant_type" => "refresh_token").increment(1)
+        }
+        GrantType::ClientCredentials => {
+            metrics::counter!(TOKENS_ISSUED, "grant_type" => "client_credentials").increment(1)
+        }
+        GrantType::DeviceCode => {
+            metrics::counter!(TOKENS_ISSUED, "grant_type" => "device_code").increment(1)
+        }
+    }
+}
+
+/// Why a sign-in failed: the closed label set of [`LOGIN_FAILURES`].
+///
+/// `UnknownUser` and `WrongPassword` are told apart only here, for the
+/// operator; the person at the form sees the same message and waits the
+/// same time for both, so the form reveals nothing about which accounts
+/// exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginFailure {
+    /// No user with that email in the tenant.
+    UnknownUser,
+    /// The user exists but the password does not match.
+    WrongPassword,
+    /// The user exists but has no password to sign in with.
+    NoPassword,
+    /// The form's CSRF token did not match its cookie.
+    Csrf,
+    /// Refused by a rate limit before the password was checked.
+    RateLimited,
+    /// The account is locked after too many failures.
+    Locked,
+}
+
+impl LoginFailure {
+    /// Every reason, in label order.
+    pub const ALL: [LoginFailure; 6] = [
+        Self::UnknownUser,
+        Self::WrongPassword,
+        Self::NoPassword,
+        Self::Csrf,
+        Self::RateLimited,
+        Self::Locked,
+    ];
+
+    /// The `reason` label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnknownUser => "unknown_user",
+            Self::WrongPassword => "wrong_password",
+            Self::NoPassword => "no_password",
+            Self::Csrf => "csrf",
+            Self::RateLimited => "rate_limited",
+            Self::Locked => "locked",
+        }
+    }
+
+    /// Counts one failure for this reason (static keys, as in [`token_issued`]).
+    pub fn record(self) {
+        let counter = match self {
+            Self::UnknownUser => metrics::counter!(LOGIN_FAILURES, "reason" => "unknown_user"),
+            Self::WrongPassword => metrics::counter!(LOGIN_FAILURES, "reason" => "wrong_password"),
+            Self::NoPassword => metrics::counter!(LOGIN_FAILURES, "reason" => "no_password"),
+            Self::Csrf => metrics::counter!(LOGIN_FAILURES, "reason" => "csrf"),
+            Self::RateLimited => metrics::counter!(LOGIN_FAILURES, "reason" => "rate_limited"),
+            Self::Locked => metrics::counter!(LOGIN_FAILURES, "reason" => "locked"),
+        };
+        counter.increment(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_distinct_snake_case_labels() {
+        let labels: Vec<&str> = LoginFailure::ALL.iter().map(|r| r.as_str()).collect();
+        for (i, l) in labels.iter().enumerate() {
+            assert!(l.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{l}");
+            assert!(!labels[i + 1..].contains(l), "{l} repeated");
+        }
+    }
+
+    #[test]
+    fn emitting_without_a_recorder_is_a_no_op() {
+        token_issued(GrantType::ClientCredentials);
+        LoginFailure::WrongPassword.record();
+    }
+}

@@ -1,0 +1,367 @@
+//! The bounded labels of `sso_http_request_duration_seconds`: which route
+//! template a request matched, its method and its status class.
+//!
+//! A label never carries what the client sent: paths become one of the
+//! templates below (the tenant slug, interaction id and client id are
+//! replaced by placeholders), anything unknown — including every 404 — is
+//! `other`, and methods outside the usual six are `other`. The number of
+//! series is therefore at most routes × 7 × 5, whatever the traffic.
+
+use metrics::Histogram;
+use std::sync::OnceLock;
+
+/// A route template: one per endpoint this server answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `GET /health`.
+    Health,
+    /// `GET /health/live`.
+    HealthLive,
+    /// `GET /health/ready`.
+    HealthReady,
+    /// `GET /metrics`.
+    Metrics,
+    /// OIDC Discovery 1.0 §4.
+    Discovery,
+    /// RFC 8414 §3.1 (well-known segment before the issuer path).
+    AuthorizationServerMetadata,
+    /// The tenant's JWK Set.
+    Jwks,
+    /// RFC 6749 §3.1.
+    Authorize,
+    /// RFC 6749 §3.2.
+    Token,
+    /// OIDC Core §5.3.
+    Userinfo,
+    /// RFC 7009.
+    Revoke,
+    /// RFC 7662.
+    Introspect,
+    /// RFC 8628 §3.1.
+    DeviceAuthorization,
+    /// RFC 7591.
+    Register,
+    /// RFC 7592 (the client id is in the path).
+    RegistrationManagement,
+    /// The login/consent page of an interaction.
+    Interaction,
+    /// The login form's POST.
+    InteractionLogin,
+    /// The consent form's POST.
+    InteractionConsent,
+    /// Cancelling an interaction.
+    InteractionCancel,
+    /// The device verification page (RFC 8628 §3.3).
+    Device,
+    /// Its sign-in form.
+    DeviceLogin,
+    /// Its approve/deny form.
+    DeviceDecision,
+    /// RP-Initiated Logout.
+    Logout,
+    /// Its confirmation form.
+    LogoutConfirm,
+    /// Anything else, and every 404.
+    Other,
+}
+
+impl Route {
+    /// Every template, in label order.
+    pub const ALL: [Route; 25] = [
+        Self::Health,
+        Self::HealthLive,
+        Self::HealthReady,
+        Self::Metrics,
+        Self::Discovery,
+        Self::AuthorizationServerMetadata,
+        Self::Jwks,
+        Self::Authorize,
+        Self::Token,
+        Self::Userinfo,
+        Self::Revoke,
+        Self::Introspect,
+        Self::DeviceAuthorization,
+        Self::Register,
+        Self::RegistrationManagement,
+        Self::Interaction,
+        Self::InteractionLogin,
+        Self::InteractionConsent,
+        Self::InteractionCancel,
+        Self::Device,
+        Self::DeviceLogin,
+        Self::DeviceDecision,
+        Self::Logout,
+        Self::LogoutConfirm,
+        Self::Other,
+    ];
+
+    /// The `route` label (and log field) value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Health => "/health",
+            Self::HealthLive => "/health/live",
+            Self::HealthReady => "/health/ready",
+            Self::Metrics => "/metrics",
+            Self::Discovery => "/t/{tenant}/.well-known/openid-configuration",
+            Self::AuthorizationServerMetadata => {
+                "/.well-known/oauth-authorization-server/t/{tenant}"
+            }
+            Self::Jwks => "/t/{tenant}/jwks",
+            Self::Authorize => "/t/{tenant}/authorize",
+            Self::Token => "/t/{tenant}/token",
+            Self::Userinfo => "/t/{tenant}/userinfo",
+            Self::Revoke => "/t/{tenant}/revoke",
+            Self::Introspect => "/t/{tenant}/introspect",
+            Self::DeviceAuthorization => "/t/{tenant}/device_authorization",
+            Self::Register => "/t/{tenant}/register",
+            Self::RegistrationManagement => "/t/{tenant}/register/{client_id}",
+            Self::Interaction => "/t/{tenant}/interaction/{id}",
+            Self::InteractionLogin => "/t/{tenant}/interaction/{id}/login",
+            Self::InteractionConsent => "/t/{tenant}/interaction/{id}/consent",
+            Self::InteractionCancel => "/t/{tenant}/interaction/{id}/cancel",
+            Self::Device => "/t/{tenant}/device",
+            Self::DeviceLogin => "/t/{tenant}/device/login",
+            Self::DeviceDecision => "/t/{tenant}/device/decision",
+            Self::Logout => "/t/{tenant}/logout",
+            Self::LogoutConfirm => "/t/{tenant}/logout/confirm",
+            Self::Other => "other",
+        }
+    }
+
+    /// The template `path` matches and the tenant slug in it, following the
+    /// same rules as the router and `Provider::handle` (platform endpoints
+    /// at the root, tenant endpoints under BASE_URL's path `base_path`).
+    /// The slug is for logs only, never for a label.
+    pub fn classify<'a>(base_path: &str, path: &'a str) -> (Route, Option<&'a str>) {
+        match path {
+            "/health" => return (Self::Health, None),
+            "/health/live" => return (Self::HealthLive, None),
+            "/health/ready" => return (Self::HealthReady, None),
+            "/metrics" => return (Self::Metrics, None),
+            _ => {}
+        }
+        let Some(rest) = path.strip_prefix(base_path) else {
+            return (Self::Other, None);
+        };
+        if let Some(slug) = rest.strip_prefix("/.well-known/oauth-authorization-server/t/") {
+            return (Self::AuthorizationServerMetadata, Some(slug));
+        }
+        let Some((slug, endpoint)) = rest.strip_prefix("/t/").and_then(|t| t.split_once('/'))
+        else {
+            return (Self::Other, None);
+        };
+        let route = match endpoint {
+            ".well-known/openid-configuration" => Self::Discovery,
+            "jwks" => Self::Jwks,
+            "authorize" => Self::Authorize,
+            "token" => Self::Token,
+            "userinfo" => Self::Userinfo,
+            "revoke" => Self::Revoke,
+            "introspect" => Self::Introspect,
+            "device_authorization" => Self::DeviceAuthorization,
+            "register" => Self::Register,
+            "device" => Self::Device,
+            "device/login" => Self::DeviceLogin,
+            "device/decision" => Self::DeviceDecision,
+            "logout" => Self::Logout,
+            "logout/confirm" => Self::LogoutConfirm,
+            e if e.starts_with("register/") => Self::RegistrationManagement,
+            e => match e.strip_prefix("interaction/").map(|i| i.split_once('/')) {
+                Some(None) if e.len() > "interaction/".len() => Self::Interaction,
+                Some(Some((id, action))) if !id.is_empty() => match action {
+                    "login" => Self::InteractionLogin,
+                    "consent" => Self::InteractionConsent,
+                    "cancel" => Self::InteractionCancel,
+                    _ => Self::Other,
+                },
+                _ => Self::Other,
+            },
+        };
+        (route, Some(slug))
+    }
+}
+
+/// The `method` label: the six methods this server's endpoints use, or `other`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodLabel {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+    /// HEAD.
+    Head,
+    /// OPTIONS.
+    Options,
+    /// PUT.
+    Put,
+    /// DELETE.
+    Delete,
+    /// Any other method, including extension methods a client made up.
+    Other,
+}
+
+impl MethodLabel {
+    const COUNT: usize = 7;
+
+    /// Classifies a request method.
+    pub fn of(method: &http::Method) -> Self {
+        match *method {
+            http::Method::GET => Self::Get,
+            http::Method::POST => Self::Post,
+            http::Method::HEAD => Self::Head,
+            http::Method::OPTIONS => Self::Options,
+            http::Method::PUT => Self::Put,
+            http::Method::DELETE => Self::Delete,
+            _ => Self::Other,
+        }
+    }
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Head => "HEAD",
+            Self::Options => "OPTIONS",
+            Self::Put => "PUT",
+            Self::Delete => "DELETE",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// The `status` label: the class of the response status.
+pub fn status_class(status: http::StatusCode) -> &'static str {
+    match status.as_u16() {
+        0..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+const STATUS_CLASSES: usize = 5;
+
+/// Histogram handles, one per (route, method, status class), registered on
+/// first use: afterwards a request records its latency without building a
+/// key, hashing labels or allocating.
+static HANDLES: [OnceLock<Histogram>; Route::ALL.len() * MethodLabel::COUNT * STATUS_CLASSES] =
+    [const { OnceLock::new() }; Route::ALL.len() * MethodLabel::COUNT * STATUS_CLASSES];
+
+/// Records one request's latency in `sso_http_request_duration_seconds`.
+/// A 404 counts as `other`, whatever path it was for.
+pub fn observe(route: Route, method: MethodLabel, status: http::StatusCode, seconds: f64) {
+    if !super::installed() {
+        return;
+    }
+    let route = if status == http::StatusCode::NOT_FOUND {
+        Route::Other
+    } else {
+        route
+    };
+    let class = status_class(status);
+    let class_index = (class.as_bytes()[0] - b'1') as usize;
+    let index =
+        ((route as usize) * MethodLabel::COUNT + method as usize) * STATUS_CLASSES + class_index;
+    let Some(slot) = HANDLES.get(index) else {
+        return;
+    };
+    slot.get_or_init(|| {
+        metrics::histogram!(super::HTTP_REQUEST_DURATION,
+            "route" => route.as_str(), "method" => method.as_str(), "status" => class)
+    })
+    .record(seconds);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_every_endpoint_to_its_template() {
+        for (path, route) in [
+            ("/health", Route::Health),
+            ("/health/ready", Route::HealthReady),
+            ("/metrics", Route::Metrics),
+            ("/t/acme/token", Route::Token),
+            ("/t/acme/authorize", Route::Authorize),
+            ("/t/acme/.well-known/openid-configuration", Route::Discovery),
+            (
+                "/.well-known/oauth-authorization-server/t/acme",
+                Route::AuthorizationServerMetadata,
+            ),
+            ("/t/acme/register/c-123", Route::RegistrationManagement),
+            ("/t/acme/interaction/SECRET", Route::Interaction),
+            ("/t/acme/interaction/SECRET/login", Route::InteractionLogin),
+            (
+                "/t/acme/interaction/SECRET/consent",
+                Route::InteractionConsent,
+            ),
+            ("/t/acme/device/decision", Route::DeviceDecision),
+            ("/t/acme/logout/confirm", Route::LogoutConfirm),
+        ] {
+            assert_eq!(
+                Route::classify("", path),
+                (route, route_slug(route)),
+                "{path}"
+            );
+        }
+    }
+
+    fn route_slug(route: Route) -> Option<&'static str> {
+        match route {
+            Route::Health | Route::HealthLive | Route::HealthReady | Route::Metrics => None,
+            _ => Some("acme"),
+        }
+    }
+
+    #[test]
+    fn unknown_paths_are_other() {
+        for path in [
+            "/",
+            "/t/acme",
+            "/t/acme/nope",
+            "/t/acme/interaction/",
+            "/t/acme/interaction/x/evil",
+            "/random/Zq81",
+            "/idp/t/acme/token",
+        ] {
+            assert_eq!(Route::classify("", path).0, Route::Other, "{path}");
+        }
+    }
+
+    #[test]
+    fn honours_the_base_path() {
+        assert_eq!(
+            Route::classify("/idp", "/idp/t/acme/token"),
+            (Route::Token, Some("acme"))
+        );
+        assert_eq!(Route::classify("/idp", "/t/acme/token").0, Route::Other);
+        assert_eq!(Route::classify("/idp", "/health").0, Route::Health);
+    }
+
+    #[test]
+    fn templates_carry_no_request_data_and_are_distinct() {
+        let labels: Vec<&str> = Route::ALL.iter().map(|r| r.as_str()).collect();
+        for (i, l) in labels.iter().enumerate() {
+            assert!(!labels[i + 1..].contains(l), "{l} repeated");
+            assert!(!l.contains("acme"));
+        }
+        assert_eq!(
+            Route::ALL.last().map(|r| *r as usize),
+            Some(Route::ALL.len() - 1)
+        );
+    }
+
+    #[test]
+    fn methods_and_statuses_fall_into_fixed_classes() {
+        let custom = http::Method::from_bytes(b"BREW").unwrap_or(http::Method::GET);
+        assert_eq!(MethodLabel::of(&custom), MethodLabel::Other);
+        assert_eq!(MethodLabel::of(&http::Method::POST).as_str(), "POST");
+        assert_eq!(status_class(http::StatusCode::SEE_OTHER), "3xx");
+        assert_eq!(status_class(http::StatusCode::TOO_MANY_REQUESTS), "4xx");
+        assert_eq!(status_class(http::StatusCode::SERVICE_UNAVAILABLE), "5xx");
+        assert_eq!(status_class(http::StatusCode::CONTINUE), "1xx");
+    }
+}
