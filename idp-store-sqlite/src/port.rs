@@ -67,6 +67,30 @@ impl Store for SqliteStore {
         self.run(move |c| users::create(c, &tenant, &user)).await
     }
 
+    async fn create_users(&self, tenant: &TenantId, users: &[UserRecord]) -> StoreResult<()> {
+        let (tenant, users) = (tenant.clone(), users.to_vec());
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            for user in &users {
+                users::create(&tx, &tenant, user)?;
+            }
+            tx.commit()
+        })
+        .await
+    }
+
+    async fn create_clients(&self, tenant: &TenantId, clients: &[ClientRecord]) -> StoreResult<()> {
+        let (tenant, clients) = (tenant.clone(), clients.to_vec());
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            for client in &clients {
+                clients::create(&tx, &tenant, client)?;
+            }
+            tx.commit()
+        })
+        .await
+    }
+
     async fn user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<UserRecord>> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.run(move |c| users::by_id(c, &tenant, &id)).await

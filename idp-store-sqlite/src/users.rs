@@ -9,21 +9,22 @@ const COLUMNS: &str = "id, email, email_verified, name, password_hash, created_a
 /// Inserts a user; a duplicate email in the tenant is a conflict on `email`,
 /// a duplicate id on `user id`.
 pub(crate) fn create(conn: &Connection, tenant: &TenantId, user: &UserRecord) -> Result<()> {
-    conn.execute(
+    // Cached: a bulk import runs this statement once per row.
+    conn.prepare_cached(
         "INSERT INTO users
            (tenant_id, id, email, email_verified, name, password_hash, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            tenant.as_str(),
-            user.id.as_str(),
-            user.email,
-            user.email_verified,
-            user.name,
-            user.password_hash,
-            user.created_at,
-            user.updated_at,
-        ],
-    )?;
+    )?
+    .execute(params![
+        tenant.as_str(),
+        user.id.as_str(),
+        user.email,
+        user.email_verified,
+        user.name,
+        user.password_hash,
+        user.created_at,
+        user.updated_at,
+    ])?;
     Ok(())
 }
 
@@ -130,6 +131,31 @@ mod tests {
         store
             .create_user(&b, &user_record("u1", "ada@example.com"))
             .await?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn bulk_import_is_one_transaction() -> TestResult {
+        let (_dir, store, a, b) = two_tenants().await?;
+        let batch: Vec<_> = (0..500)
+            .map(|i| user_record(&format!("u{i}"), &format!("user{i}@example.com")))
+            .collect();
+        store.create_users(&a, &batch).await?;
+        let got = store.user_by_email(&a, "user499@example.com").await?;
+        assert_eq!(got.map(|u| u.id), Some(UserId::new("u499")));
+        assert!(store.user(&b, &UserId::new("u0")).await?.is_none());
+
+        // One duplicate email: the whole batch is refused, nothing written.
+        let clash = vec![
+            user_record("fresh", "fresh@example.com"),
+            user_record("dup", "user7@example.com"),
+        ];
+        let result = store.create_users(&a, &clash).await;
+        assert!(
+            matches!(result, Err(StoreError::Conflict(ref f)) if f == "email"),
+            "{result:?}"
+        );
+        assert!(store.user(&a, &UserId::new("fresh")).await?.is_none());
         Ok(())
     }
 }

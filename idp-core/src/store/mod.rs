@@ -5,8 +5,10 @@
 //! single atomic methods ([`Store::take_code`], [`Store::rotate_refresh_token`])
 //! so that two concurrent requests cannot both win.
 
+mod maintenance;
 mod records;
 
+pub use maintenance::{Expiring, Maintenance};
 pub use records::*;
 
 use crate::clock::UnixTime;
@@ -86,6 +88,37 @@ pub trait Store: Send + Sync + 'static {
         tenant: &TenantId,
         user: &UserRecord,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Creates many users at once (bulk import, e.g. migrating from another
+    /// provider with their argon2id PHC hashes), atomically: `Conflict` and
+    /// nothing written if any id or email exists. The default calls
+    /// [`Store::create_user`] per user (not atomic); a store should override
+    /// it with one transaction, which is what makes a million rows cheap.
+    fn create_users(
+        &self,
+        tenant: &TenantId,
+        users: &[UserRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        async move {
+            for user in users {
+                self.create_user(tenant, user).await?;
+            }
+            Ok(())
+        }
+    }
+    /// Registers many clients at once, atomically (bulk import); see
+    /// [`Store::create_users`].
+    fn create_clients(
+        &self,
+        tenant: &TenantId,
+        clients: &[ClientRecord],
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        async move {
+            for client in clients {
+                self.create_client(tenant, client).await?;
+            }
+            Ok(())
+        }
+    }
     /// A user by id.
     fn user(
         &self,

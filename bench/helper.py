@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Small helpers for bench/run.sh: start a server and time it to ready, read
+RSS from /proc, normalise oha's JSON, tag result lines, print the table.
+Standard library only."""
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def start(args):
+    """start URL LOG CMD...: spawn CMD (output to LOG), poll URL every ms
+    until 200; print {"pid", "ready_ms"}."""
+    url, log, cmd = args[0], args[1], args[2:]
+    out = open(log, "ab")
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    while True:
+        if proc.poll() is not None:
+            sys.exit(f"server exited with {proc.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    break
+        except Exception:
+            pass
+        if time.monotonic() - t0 > 60:
+            sys.exit(f"{url} not ready after 60 s; see {log}")
+        time.sleep(0.001)
+    print(json.dumps({"pid": proc.pid, "ready_ms": (time.monotonic() - t0) * 1000}))
+
+
+def rss(args):
+    """rss PID: {"rss_kib", "hwm_kib"} from /proc/PID/status."""
+    fields = {}
+    with open(f"/proc/{args[0]}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            fields[k] = v.split()[0] if v.split() else ""
+    print(json.dumps({"rss_kib": int(fields["VmRSS"]), "hwm_kib": int(fields["VmHWM"])}))
+
+
+def oha(args):
+    """oha NAME < oha --output-format json: our result line. Only 2xx count as ok."""
+    d = json.load(sys.stdin)
+    total_secs = d["summary"]["total"]
+    codes = d.get("statusCodeDistribution", {})
+    ok = sum(n for c, n in codes.items() if str(c).startswith("2"))
+    errors = sum(n for c, n in codes.items() if not str(c).startswith("2"))
+    # Requests cut off by the end of the run are not failures.
+    errors += sum(n for e, n in d.get("errorDistribution", {}).items() if "deadline" not in e)
+    lat = d.get("latencyPercentiles", {})
+    print(json.dumps({
+        "name": args[0], "ok": ok, "errors": errors, "secs": total_secs,
+        "rps": ok / total_secs if total_secs else 0,
+        "p50_ms": (lat.get("p50") or 0) * 1000, "p99_ms": (lat.get("p99") or 0) * 1000,
+        "status": codes,
+    }))
+
+
+def tag(args):
+    """tag K=V...: add fields to each JSON line on stdin."""
+    extra = dict(a.split("=", 1) for a in args)
+    for line in sys.stdin:
+        line = line.strip()
+        if line.startswith("{"):
+            d = json.loads(line)
+            d.update(extra)
+            print(json.dumps(d))
+
+
+def field(args):
+    """field KEY < JSON: print one field."""
+    print(json.load(sys.stdin)[args[0]])
+
+
+def table(args):
+    """table RESULTS: the markdown tables of BENCHMARKS.md."""
+    rows = [json.loads(l) for l in open(args[0]) if l.strip()]
+    get = lambda **kw: next((r for r in rows if all(r.get(k) == v for k, v in kw.items())), None)
+    rate = lambda r: r["rps"] if r else float("nan")
+    base = {r["name"]: r["rps"] for r in rows if r.get("kind") == "baseline"}
+    print("### Bare cryptography (one thread, the server's core)\n")
+    print("| operation | per second |\n|---|---:|")
+    for name, v in base.items():
+        print(f"| {name} | {v:,.0f} |")
+    phases = [p for p in ("small", "large") if get(server="idp", phase=p)]
+    print("\n### idp-server, per endpoint (server on one core, load generator on the other)\n")
+    head = "| endpoint |" + "".join(f" {p}: req/s | p50 ms | p99 ms |" for p in phases)
+    if len(phases) == 2:
+        head += " p99 large/small |"
+    print(head)
+    print("|---|" + "---:|" * (3 * len(phases) + (1 if len(phases) == 2 else 0)))
+    names = [r["name"] for r in rows if r.get("server") == "idp" and r.get("phase") == "small" and "rps" in r and r.get("kind") == "load"]
+    for n in names:
+        line = f"| {n} |"
+        cells = []
+        for p in phases:
+            r = get(server="idp", phase=p, name=n)
+            cells.append(r)
+            line += f" {rate(r):,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} |" if r else " - | - | - |"
+        if len(phases) == 2 and all(cells) and cells[0]["p99_ms"]:
+            line += f" {cells[1]['p99_ms'] / cells[0]['p99_ms']:.2f}x |"
+        print(line)
+    print("\n### Against oidc-provider (same core for each server, same load generator)\n")
+    print("| endpoint | idp req/s | oidc-provider req/s | ratio | idp p99 ms | oidc-provider p99 ms |\n|---|---:|---:|---:|---:|---:|")
+    for n in [r["name"] for r in rows if r.get("server") == "peer" and r.get("kind") == "load"]:
+        a, b = get(server="idp", phase="small", name=n), get(server="peer", name=n)
+        if a and b and b["rps"]:
+            print(f"| {n} | {a['rps']:,.0f} | {b['rps']:,.0f} | {a['rps'] / b['rps']:.1f}x | {a['p99_ms']:.2f} | {b['p99_ms']:.2f} |")
+    print("\n### Memory and start-up\n")
+    print("| server | start to first 200 (ms) | idle RSS (MiB) | peak RSS under load (MiB) |\n|---|---:|---:|---:|")
+    for r in rows:
+        if r.get("kind") == "process":
+            label = r["server"] + (f" ({r['phase']})" if r.get("phase") else "")
+            print(f"| {label} | {float(r['ready_ms']):.0f} | {r['idle_kib'] / 1024:.1f} | {r['peak_kib'] / 1024:.1f} |")
+    idp_small = [r for r in rows if r.get("kind") == "process" and r["server"] == "idp" and r.get("phase") == "small"]
+    peer = [r for r in rows if r.get("kind") == "process" and r["server"] == "peer"]
+    if idp_small and peer:
+        print(f"\nPeak RSS, idp / oidc-provider: {idp_small[0]['peak_kib'] / peer[0]['peak_kib']:.2f}")
+    print("\n### Against the bare cryptography (same run, same core)\n")
+    rs, es, argon = base.get("sign RS256"), base.get("sign ES256"), base.get("argon2id verify")
+    checks = []
+    r = get(server="idp", phase="small", name="client credentials")
+    if r and es:
+        checks.append(("client credentials / ES256 signs", r["rps"] / es))
+    r = get(server="idp", phase="small", name="refresh")
+    if r and es and rs:
+        checks.append(("refresh / (ES256 access + RS256 ID token) signs", r["rps"] / (1 / (1 / es + 1 / rs))))
+    r = get(server="idp", phase="small", name="code exchange")
+    if r and rs:
+        checks.append(("code exchange / RS256 signs", r["rps"] / rs))
+        if es:
+            checks.append(("code exchange / (ES256 access + RS256 ID token) signs", r["rps"] / (1 / (1 / es + 1 / rs))))
+    r = get(server="idp", phase="small", name="password login")
+    if r and argon:
+        checks.append(("password login / argon2id verifies", r["rps"] / argon))
+    print("| figure | fraction |\n|---|---:|")
+    for k, v in checks:
+        print(f"| {k} | {v * 100:.0f}% |")
+
+
+if __name__ == "__main__":
+    {"start": start, "rss": rss, "oha": oha, "tag": tag, "field": field, "table": table}[sys.argv[1]](sys.argv[2:])
