@@ -14,13 +14,26 @@
 //!   or inode: replaced underneath the running server);
 //! - the database does not answer a read of its schema within
 //!   [`HEALTH_BOUND`] (locked, or a hung filesystem).
+//!
+//! The first two also stop the store itself: every call first asks the
+//! [`FileGuard`], which looks at the path at most every [`LOOK_INTERVAL`],
+//! and fails while the file is lost instead of reading and acknowledging
+//! writes through descriptors to a file no one will open again. It recovers
+//! by itself if the same file comes back (a rename undone).
 
 use crate::SqliteStore;
+use idp_core::store::StoreError;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// How long the whole check may take, file lookup included.
 const HEALTH_BOUND: Duration = Duration::from_secs(2);
+
+/// How often store calls look at the file (one `stat`): the longest a lost
+/// file goes unnoticed by them, at a cost of a few syscalls a second.
+const LOOK_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Which file a path named when the store opened it: device and inode on
 /// Unix. Elsewhere only the file's existence is checked.
@@ -52,6 +65,78 @@ impl FileIdentity {
     }
 }
 
+/// The file a store opened, and whether it is still at its path.
+#[derive(Debug)]
+pub(crate) struct FileGuard {
+    path: Arc<Path>,
+    opened: FileIdentity,
+    epoch: Instant,
+    /// Milliseconds after `epoch` when the next call looks at the file.
+    next_look: AtomicU64,
+    /// What the last look found.
+    lost: AtomicBool,
+}
+
+impl FileGuard {
+    pub(crate) fn new(path: Arc<Path>, opened: FileIdentity) -> Self {
+        Self {
+            path,
+            opened,
+            epoch: Instant::now(),
+            next_look: AtomicU64::new(0),
+            lost: AtomicBool::new(false),
+        }
+    }
+
+    /// `Err` while the file at the path is missing or another file. Looks
+    /// at most once per [`LOOK_INTERVAL`] (one caller looks; the others
+    /// use its answer), so hot paths pay an atomic load and a clock read.
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
+        let now = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let due = self.next_look.load(Ordering::Relaxed);
+        let interval = LOOK_INTERVAL.as_millis() as u64;
+        if now >= due
+            && self
+                .next_look
+                .compare_exchange(
+                    due,
+                    now.saturating_add(interval),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            let _ = self.look();
+        }
+        if self.lost.load(Ordering::Relaxed) {
+            return Err(StoreError::Backend(format!(
+                "the database file {} is missing or was replaced while the server ran",
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Looks at the file now and remembers the answer.
+    fn look(&self) -> Result<(), Unhealthy> {
+        let display = || self.path.display().to_string();
+        let found = FileIdentity::of(&self.path)
+            .map_err(|source| Unhealthy::Missing {
+                path: display(),
+                source,
+            })
+            .and_then(|now| {
+                if now == self.opened {
+                    Ok(())
+                } else {
+                    Err(Unhealthy::Replaced { path: display() })
+                }
+            });
+        self.lost.store(found.is_err(), Ordering::Relaxed);
+        found
+    }
+}
+
 /// Why the database is not ready (logged; never shown to clients).
 #[derive(Debug, thiserror::Error)]
 enum Unhealthy {
@@ -76,16 +161,9 @@ impl SqliteStore {
     /// path is still the one opened, and it answers a read of its schema
     /// within a couple of seconds. Logs the reason when it is not.
     pub async fn health_check(&self) -> bool {
-        let (pool, path, opened) = (self.pool.clone(), self.path.clone(), self.identity);
+        let (pool, guard) = (self.pool.clone(), Arc::clone(&self.guard));
         let check = tokio::task::spawn_blocking(move || {
-            let display = || path.display().to_string();
-            let now = FileIdentity::of(&path).map_err(|source| Unhealthy::Missing {
-                path: display(),
-                source,
-            })?;
-            if now != opened {
-                return Err(Unhealthy::Replaced { path: display() });
-            }
+            guard.look()?;
             let conn = pool
                 .get_timeout(HEALTH_BOUND)
                 .map_err(|e| Unhealthy::NoAnswer(e.to_string()))?;
@@ -114,6 +192,7 @@ impl SqliteStore {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::testing::{TestResult, fresh_store, tenant_record};
     use idp_core::store::Store;
 
@@ -131,6 +210,27 @@ mod tests {
         std::fs::rename(&away, &path)?;
         assert!(store.health_check().await, "the file came back");
         store.create_tenant(&tenant_record("acme"), &[]).await?;
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn store_calls_fail_while_the_file_is_lost_and_recover_when_it_returns() -> TestResult {
+        let (dir, store) = fresh_store()?;
+        store.create_tenant(&tenant_record("a"), &[]).await?;
+        let path = store.path().to_path_buf();
+        let away = dir.path().join("away.db");
+        std::fs::rename(&path, &away)?;
+        tokio::time::sleep(LOOK_INTERVAL + Duration::from_millis(50)).await;
+        let refused = store.create_tenant(&tenant_record("b"), &[]).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Backend(m)) if m.contains("missing or was replaced")),
+            "a write into a lost file was accepted: {refused:?}"
+        );
+        assert!(store.tenant_by_slug("a").await.is_err(), "reads too");
+        std::fs::rename(&away, &path)?;
+        tokio::time::sleep(LOOK_INTERVAL + Duration::from_millis(50)).await;
+        store.create_tenant(&tenant_record("b"), &[]).await?;
+        assert!(store.tenant_by_slug("b").await?.is_some());
         Ok(())
     }
 }

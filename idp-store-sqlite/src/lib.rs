@@ -76,7 +76,7 @@ pub struct SqliteStore {
     pool: Pool,
     path: Arc<Path>,
     /// The file `path` named when the store opened it (see `health`).
-    identity: health::FileIdentity,
+    guard: Arc<health::FileGuard>,
 }
 
 /// Why [`SqliteStore::open`] failed. Each message fits on one startup line.
@@ -189,10 +189,11 @@ impl SqliteStore {
                 path: path.clone(),
                 reason: e.to_string(),
             })?;
+        let path: Arc<Path> = Arc::from(path);
         Ok(Self {
             pool,
-            path: Arc::from(path),
-            identity,
+            guard: Arc::new(health::FileGuard::new(Arc::clone(&path), identity)),
+            path,
         })
     }
 
@@ -202,14 +203,16 @@ impl SqliteStore {
     }
 
     /// Runs `f` with a pooled connection on a blocking thread, mapping SQLite
-    /// errors with [`db_error`].
+    /// errors with [`db_error`]. Fails while the database file is lost
+    /// (`health`): nothing is acknowledged into a file no one will reopen.
     pub(crate) async fn run<T, F>(&self, f: F) -> StoreResult<T>
     where
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, guard) = (self.pool.clone(), Arc::clone(&self.guard));
         tokio::task::spawn_blocking(move || {
+            guard.check()?;
             let mut conn = pool.get().map_err(|e| {
                 StoreError::Backend(format!("no database connection available: {e}"))
             })?;

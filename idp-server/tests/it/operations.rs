@@ -28,6 +28,17 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(format!("{}{suffix}", path.display()))
 }
 
+/// The status of a dynamic client registration (RFC 7591) at `url`.
+async fn registration(url: &str) -> StatusCode {
+    plain_client()
+        .post(url)
+        .json(&serde_json::json!({"redirect_uris": [REDIRECT_URI]}))
+        .send()
+        .await
+        .expect("registration request")
+        .status()
+}
+
 async fn assert_ready(base: &str, ready: bool, when: &str) {
     let res = get(&format!("{base}/health/ready")).await;
     let doc = res.json();
@@ -60,6 +71,18 @@ async fn readiness_follows_the_database_file_and_liveness_does_not() {
     let server = ServerProcess::spawn(dir.path(), &[("DATABASE_URL", &url)]);
     let base = server.base_url.clone();
     let db = db_path(&url);
+    server.cli_json(
+        &[
+            "tenant",
+            "create",
+            "acme",
+            "--dynamic-registration",
+            "--json",
+        ],
+        None,
+    );
+    let register = format!("{}/register", server.issuer("acme"));
+    assert_eq!(registration(&register).await, StatusCode::CREATED);
     assert_ready(&base, true, "at start").await;
 
     // The files renamed away: the pool's open descriptors would still answer
@@ -79,11 +102,17 @@ async fn readiness_follows_the_database_file_and_liveness_does_not() {
     let moved = dir.path().join("data.moved");
     std::fs::rename(&data, &moved).expect("rename the directory");
     assert_ready(&base, false, "directory renamed away").await;
+    // Nor does the server acknowledge writes into the file it lost.
+    let refused = registration(&register).await;
+    assert!(
+        refused.is_server_error(),
+        "a registration while the database is gone: {refused}"
+    );
     std::fs::rename(&moved, &data).expect("rename the directory back");
     assert_ready(&base, true, "directory renamed back").await;
 
-    // Nothing was created at the path while it was gone, and the server
-    // writes to the real file again.
+    // The server writes to the real file again.
+    assert_eq!(registration(&register).await, StatusCode::CREATED);
     server.cli_json(&["tenant", "create", "after", "--json"], None);
     discover(&server.issuer("after")).await;
     let logs = server.logs();
