@@ -32,6 +32,8 @@
 //!   session's relying parties through the front and back channels).
 //! - [`crypto`]: randomness, secret hashes, argon2id, envelope encryption.
 //! - [`store`]: the storage port a backend implements.
+//! - [`purge`] and [`key_rotation`]: what the background jobs decide (which
+//!   expired rows go, when keys rotate and when retired ones leave the JWKS).
 //! - [`telemetry`]: counters for operators, through the `metrics` facade.
 
 pub mod access_token;
@@ -49,8 +51,10 @@ pub mod ids;
 pub mod introspection;
 pub mod jose;
 pub mod jwks;
+pub mod key_rotation;
 pub mod logout;
 pub mod provider;
+pub mod purge;
 pub mod registration;
 pub mod revocation;
 pub mod scope;

@@ -160,7 +160,7 @@ impl<S: Store> Provider<S> {
 
 /// One fresh signing key per algorithm, private halves sealed under the
 /// tenant's data key.
-fn new_signing_keys(
+pub(crate) fn new_signing_keys(
     data_key: &DataKey,
     tenant: &TenantId,
     now: crate::clock::UnixTime,
@@ -187,7 +187,7 @@ impl<S: Store> Provider<S> {
     /// Rotates the tenant's signing keys: a new key per algorithm signs from
     /// now on; the old ones are retired but stay in the JWKS, so tokens they
     /// signed keep verifying (removing them once those tokens have expired
-    /// is the key-purge job's). Returns the new key ids. A running server
+    /// is `crate::key_rotation`'s). Returns the new key ids. A running server
     /// picks the new keys up within `Lifetimes::tenant_cache` seconds.
     pub async fn rotate_signing_keys(&self, slug: &str) -> Result<Vec<String>, AdminError> {
         let record = self

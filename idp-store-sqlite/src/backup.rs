@@ -60,6 +60,19 @@ impl SqliteStore {
         })
         .await
     }
+
+    /// Copies as much of the WAL into the database file as it can without
+    /// waiting for readers or writers (`PRAGMA wal_checkpoint(PASSIVE)`), the
+    /// kind one for a periodic job. Returns (frames in the WAL, frames
+    /// copied); equal numbers mean the WAL can be reused from its start.
+    pub async fn checkpoint_passive(&self) -> StoreResult<(i64, i64)> {
+        self.run(|c| {
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            })
+        })
+        .await
+    }
 }
 
 fn write_backup(pool: &Pool, live: &Path, dest: &Path) -> Result<(), String> {

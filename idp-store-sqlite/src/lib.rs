@@ -17,6 +17,8 @@
 //!   on blocking threads;
 //! - `codec`: how records' fields become columns and back;
 //! - `backup`: online backup, WAL checkpoint;
+//! - `purge`: the background jobs' port (bounded deletes of expired rows,
+//!   compare-and-swap key rotation);
 //! - `health`: whether the database file is still reachable (`/health/ready`).
 //! - `stats`: pool state and active users, for metrics.
 
@@ -28,6 +30,7 @@ mod grants;
 mod health;
 mod migrations;
 mod port;
+mod purge;
 mod session_clients;
 mod sessions;
 mod stats;

@@ -75,12 +75,22 @@ pub(crate) fn add_signing_keys(
     retired_at: i64,
 ) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
+    add_signing_keys_in(&tx, tenant, keys, retired_at)?;
+    tx.commit()
+}
+
+/// The statements of [`add_signing_keys`], inside the caller's transaction.
+pub(crate) fn add_signing_keys_in(
+    conn: &Connection,
+    tenant: &TenantId,
+    keys: &[SigningKeyRecord],
+    retired_at: i64,
+) -> Result<()> {
+    conn.execute(
         "UPDATE signing_keys SET retired_at = ?2 WHERE tenant_id = ?1 AND retired_at IS NULL",
         params![tenant.as_str(), retired_at],
     )?;
-    insert_keys(&tx, tenant, keys)?;
-    tx.commit()
+    insert_keys(conn, tenant, keys)
 }
 
 /// A tenant's signing keys, newest first.

@@ -1,0 +1,113 @@
+//! The narrow port the background jobs need: deleting rows that have
+//! outlived their use, and replacing a tenant's signing keys only if no one
+//! else did first.
+//!
+//! The core decides every cutoff (see `crate::purge` and
+//! `crate::key_rotation`); a store only deletes what the cutoff names, in
+//! small batches, so a purge never holds SQLite's single write lock for long.
+//! Every method is idempotent and safe to run from several processes at once.
+
+use super::{SigningKeyRecord, Store, StoreResult};
+use crate::clock::UnixTime;
+use crate::ids::TenantId;
+use std::future::Future;
+
+/// A kind of row that expires, and what `before` means for it in
+/// [`Maintenance::purge_expired`]. Each variant deletes rows whose named time
+/// is strictly earlier than `before`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Expiring {
+    /// Authorization codes, consumed or not, by `expires_at`.
+    AuthorizationCodes,
+    /// Pending login/consent interactions, by `expires_at`.
+    Interactions,
+    /// Device authorizations (RFC 8628), by `expires_at`.
+    DeviceCodes,
+    /// Sessions never revoked, by `expires_at` (ended ones too: an ended but
+    /// unexpired session can still be revoked, so it stays until it expires).
+    Sessions,
+    /// Revoked sessions, by `revoked_at` (the record makes the session's
+    /// access tokens count as revoked, ADR 0011).
+    RevokedSessions,
+    /// Refresh tokens of grants whose every refresh token has `expires_at`
+    /// before the cutoff: a family goes as a whole, so reuse detection keeps
+    /// working while any member lives.
+    RefreshTokenFamilies,
+    /// Revocations of single access tokens, by `keep_until`.
+    RevokedAccessTokens,
+    /// Revocations of grants, by `keep_until`.
+    RevokedGrants,
+    /// `jti`s of private_key_jwt client assertions (RFC 7523 §3), by `expires_at`.
+    ClientAssertions,
+    /// The relying parties recorded for a session (front- and back-channel
+    /// logout) whose session no longer exists or has `expires_at` before the
+    /// cutoff: it will never end by logout, so no one will be told.
+    SessionClients,
+}
+
+impl Expiring {
+    /// Every kind, in the order a purge runs them: sessions before the rows
+    /// that hang off sessions.
+    pub const ALL: [Self; 10] = [
+        Self::AuthorizationCodes,
+        Self::Interactions,
+        Self::DeviceCodes,
+        Self::Sessions,
+        Self::RevokedSessions,
+        Self::SessionClients,
+        Self::RefreshTokenFamilies,
+        Self::RevokedAccessTokens,
+        Self::RevokedGrants,
+        Self::ClientAssertions,
+    ];
+
+    /// A stable name for logs and reports.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCodes => "authorization_codes",
+            Self::Interactions => "interactions",
+            Self::DeviceCodes => "device_codes",
+            Self::Sessions => "sessions",
+            Self::RevokedSessions => "revoked_sessions",
+            Self::RefreshTokenFamilies => "refresh_tokens",
+            Self::RevokedAccessTokens => "revoked_access_tokens",
+            Self::RevokedGrants => "revoked_grants",
+            Self::ClientAssertions => "client_assertions",
+            Self::SessionClients => "session_clients",
+        }
+    }
+}
+
+/// What the background jobs need from a store, on top of [`Store`].
+pub trait Maintenance: Store {
+    /// Deletes at most `limit` rows of `kind` in `tenant` whose time is before
+    /// `before` (see [`Expiring`]), in one short write, and returns how many
+    /// it deleted. The caller repeats until fewer than `limit` come back.
+    fn purge_expired(
+        &self,
+        tenant: &TenantId,
+        kind: Expiring,
+        before: UnixTime,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// Compare-and-swap key rotation, atomically: if the tenant's active
+    /// (unretired) keys are exactly `expected_active` (kids, any order), retire
+    /// them at `now`, insert `keys` and return `true`; otherwise change
+    /// nothing and return `false` (another process rotated first).
+    fn replace_signing_keys(
+        &self,
+        tenant: &TenantId,
+        expected_active: &[String],
+        keys: &[SigningKeyRecord],
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Deletes the tenant's keys retired before `retired_before` (never an
+    /// active key) and returns how many.
+    fn delete_retired_signing_keys(
+        &self,
+        tenant: &TenantId,
+        retired_before: UnixTime,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+}
