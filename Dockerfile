@@ -10,8 +10,9 @@
 # Docker cannot run on the machines this project is developed and tested on,
 # so this file is not exercised by the test suite. To keep it honest, the
 # build step is exactly the README's `cargo build --release -p idp-server`
-# (with --locked, on the same toolchain CI uses) and nothing else: no extra
-# features, flags or patches that CI (.ci/run) would not also compile.
+# (with --locked, on the Rust 1.95 toolchain the project is built with) and
+# nothing else: no extra features, flags or patches beyond what CI (.ci/run,
+# `cargo test --workspace`) compiles.
 
 # ---- build ---------------------------------------------------------------
 FROM rust:1.95-bookworm AS build
