@@ -27,6 +27,15 @@ pub struct Flags {
     /// PEM private key (PKCS#8, RSA or SEC1) of the certificate [env: TLS_KEY_FILE]
     #[arg(long, global = true)]
     pub tls_key_file: Option<String>,
+    /// Seconds between purges of expired rows; 0 disables [env: PURGE_INTERVAL_SECONDS] [default: 300]
+    #[arg(long, global = true)]
+    pub purge_interval_seconds: Option<String>,
+    /// Seconds between WAL checkpoints; 0 disables [env: CHECKPOINT_INTERVAL_SECONDS] [default: 60]
+    #[arg(long, global = true)]
+    pub checkpoint_interval_seconds: Option<String>,
+    /// Age in days at which each tenant's signing keys are rotated; 0 disables [env: KEY_ROTATION_DAYS] [default: 90]
+    #[arg(long, global = true)]
+    pub key_rotation_days: Option<String>,
 }
 
 /// A configuration error, reported as one line naming the setting.
@@ -68,6 +77,9 @@ pub struct Config {
     /// `TLS_CERT_FILE` and `TLS_KEY_FILE`: serve HTTPS with this certificate
     /// and key; `None` serves plain HTTP (behind a TLS-terminating proxy).
     pub tls: Option<TlsConfig>,
+    /// `PURGE_INTERVAL_SECONDS`, `CHECKPOINT_INTERVAL_SECONDS`,
+    /// `KEY_ROTATION_DAYS`: the background jobs (tests shorten them further).
+    pub jobs: crate::jobs::JobsConfig,
 }
 
 /// Where the server's certificate chain and private key come from. Both are
@@ -257,6 +269,11 @@ impl Config {
                 )
             })?;
         }
+        let jobs = crate::jobs::JobsConfig::from_settings(
+            get(&flags.purge_interval_seconds, "PURGE_INTERVAL_SECONDS"),
+            get(&flags.checkpoint_interval_seconds, "CHECKPOINT_INTERVAL_SECONDS"),
+            get(&flags.key_rotation_days, "KEY_ROTATION_DAYS"),
+        )?;
         Ok(Self {
             database_url: get(&flags.database_url, "DATABASE_URL")
                 .unwrap_or_else(|| "sqlite:./data/idp.db".into()),
@@ -266,6 +283,7 @@ impl Config {
             encryption_key,
             lifetimes: idp_core::Lifetimes::default(),
             tls,
+            jobs,
         })
     }
 
@@ -280,6 +298,7 @@ impl Config {
             encryption_key: Some(encryption_key),
             lifetimes: idp_core::Lifetimes::default(),
             tls: None,
+            jobs: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod health;
+pub mod jobs;
 pub mod metrics;
 pub mod pages;
 pub mod router;

@@ -98,7 +98,8 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
         .unwrap_or_else(|| default_base_url(tls.is_some(), local.port()));
     let app = Arc::new(App::new(build_provider(&config, store, &base_url)?));
     let (stop, stopped) = oneshot::channel();
-    let task = tokio::spawn(accept_loop(listener, tls, app, stopped));
+    let jobs = crate::jobs::Jobs::spawn(Arc::clone(&app), config.jobs.clone());
+    let task = tokio::spawn(accept_loop(listener, tls, app, jobs, stopped));
     Ok(RunningServer {
         addr: local,
         base_url,
@@ -171,6 +172,7 @@ async fn accept_loop(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     app: Arc<App>,
+    jobs: crate::jobs::Jobs,
     mut stopped: oneshot::Receiver<()>,
 ) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -218,7 +220,9 @@ async fn accept_loop(
     }
     drop(listener);
     let _ = stopping.send(true);
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown());
+    // The background jobs stop while requests drain, before the last checkpoint.
+    let _ = tokio::join!(drained, jobs.stop());
     let _ = app.provider.store().checkpoint().await;
 }
 

@@ -94,10 +94,19 @@ impl TestServer {
 
     /// Starts a server with these lifetimes.
     pub async fn start_with(lifetimes: idp_core::Lifetimes) -> Self {
+        Self::start_config(|c| c.lifetimes = lifetimes).await
+    }
+
+    /// Starts a server with the test lifetimes and whatever `adjust`
+    /// changes (limits, `TRUST_PROXY`, BASE_URL). [`TestServer::restart`]
+    /// does not repeat the adjustment.
+    pub async fn start_config(adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let database_url = format!("sqlite:{}", dir.path().join("idp.db").display());
         let mut config = Config::for_tests(database_url.clone(), KEY_HEX.to_owned());
-        config.lifetimes = lifetimes.clone();
+        config.lifetimes = test_lifetimes();
+        adjust(&mut config);
+        let lifetimes = config.lifetimes.clone();
         let running = idp_server::server::start(config)
             .await
             .expect("the server starts on 127.0.0.1:0");
@@ -162,7 +171,13 @@ impl TestServer {
 
     /// Runs `idp-server ARGS` on this server's database, `stdin` on its input.
     pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
-        run_cli(self.dir.path(), &self.database_url, &self.base_url, args, stdin)
+        run_cli(
+            self.dir.path(),
+            &self.database_url,
+            &self.base_url,
+            args,
+            stdin,
+        )
     }
 
     /// Runs a CLI command that must succeed and print JSON.

@@ -1,0 +1,325 @@
+//! Background jobs inside the server process: purge of expired rows, WAL
+//! checkpoint, scheduled signing-key rotation (with removal of retired keys
+//! once their tokens have expired).
+//!
+//! One task runs them one at a time, each on its own interval counted from
+//! the end of its previous run, the first run one interval after start. What
+//! each job decides lives in `idp-core` (`purge`, `key_rotation`); every job
+//! is idempotent, so several instances on one database may all run them.
+//! On shutdown the task stops waiting; a job already running gets
+//! [`STOP_GRACE`] to finish and is otherwise dropped, which is safe: each of
+//! its store calls is one transaction that either happened or did not.
+
+use crate::app::App;
+use crate::config::ConfigError;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How long a running job may take to finish once shutdown begins.
+pub const STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Longest interval accepted for the purge and checkpoint jobs (a week).
+const MAX_INTERVAL_SECONDS: u64 = 7 * 24 * 3600;
+/// Longest key rotation age accepted (ten years).
+const MAX_ROTATION_DAYS: u64 = 3650;
+
+/// When the jobs run.
+#[derive(Clone, Debug)]
+pub struct JobsConfig {
+    /// `PURGE_INTERVAL_SECONDS` (default 300); `None` (0) disables the purge.
+    pub purge_interval: Option<Duration>,
+    /// `CHECKPOINT_INTERVAL_SECONDS` (default 60); `None` (0) disables the
+    /// periodic checkpoint (SQLite still checkpoints on its own every 1000
+    /// pages, and the server once more at shutdown).
+    pub checkpoint_interval: Option<Duration>,
+    /// `KEY_ROTATION_DAYS` as seconds (default 90 days); `None` (0) disables
+    /// rotation. Retired keys are removed on schedule either way.
+    pub key_rotation_after: Option<i64>,
+    /// How often tenants are checked for due rotations and expired retired
+    /// keys (one hour; tests shorten it).
+    pub key_check_interval: Duration,
+    /// Margin, in seconds, added to every retention for clocks that
+    /// disagree (`idp_core::purge::DEFAULT_CLOCK_SKEW`; tests use 0).
+    pub clock_skew: i64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            purge_interval: Some(Duration::from_secs(300)),
+            checkpoint_interval: Some(Duration::from_secs(60)),
+            key_rotation_after: Some(90 * 24 * 3600),
+            key_check_interval: Duration::from_secs(3600),
+            clock_skew: idp_core::purge::DEFAULT_CLOCK_SKEW,
+        }
+    }
+}
+
+impl JobsConfig {
+    /// The settings as given (`None`: unset, the default applies). Errors
+    /// name the setting.
+    pub fn from_settings(
+        purge_interval: Option<String>,
+        checkpoint_interval: Option<String>,
+        key_rotation_days: Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let seconds =
+            |value: Option<String>, name: &'static str, default: Option<Duration>| match value {
+                None => Ok(default),
+                Some(v) => parse_bounded(&v, name, MAX_INTERVAL_SECONDS, "seconds")
+                    .map(|n| (n > 0).then(|| Duration::from_secs(n))),
+            };
+        let key_rotation_after = match key_rotation_days {
+            None => defaults.key_rotation_after,
+            Some(v) => {
+                let days = parse_bounded(&v, "KEY_ROTATION_DAYS", MAX_ROTATION_DAYS, "days")?;
+                (days > 0).then(|| days as i64 * 24 * 3600)
+            }
+        };
+        Ok(Self {
+            purge_interval: seconds(
+                purge_interval,
+                "PURGE_INTERVAL_SECONDS",
+                defaults.purge_interval,
+            )?,
+            checkpoint_interval: seconds(
+                checkpoint_interval,
+                "CHECKPOINT_INTERVAL_SECONDS",
+                defaults.checkpoint_interval,
+            )?,
+            key_rotation_after,
+            ..defaults
+        })
+    }
+}
+
+/// A whole number from 0 to `max`.
+fn parse_bounded(
+    value: &str,
+    setting: &'static str,
+    max: u64,
+    unit: &str,
+) -> Result<u64, ConfigError> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n <= max)
+        .ok_or_else(|| {
+            ConfigError::new(
+                setting,
+                format!("'{value}' is not a whole number of {unit} from 0 (off) to {max}"),
+            )
+        })
+}
+
+/// The jobs, as named in the `job` label of the metrics and in logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Job {
+    Purge,
+    Checkpoint,
+    KeyRotation,
+}
+
+impl Job {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Self::Purge => "purge",
+            Self::Checkpoint => "checkpoint",
+            Self::KeyRotation => "key_rotation",
+        }
+    }
+}
+
+/// The running scheduler.
+pub struct Jobs {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Jobs {
+    /// Starts the scheduler for the enabled jobs.
+    pub fn spawn(app: Arc<App>, config: JobsConfig) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(schedule(app, config, stopped));
+        Self { stop, task }
+    }
+
+    /// Stops the scheduler: no new job starts, a running one gets
+    /// [`STOP_GRACE`]. Returns when the task has ended.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let mut task = self.task;
+        if tokio::time::timeout(STOP_GRACE + Duration::from_secs(1), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+/// The scheduler's loop.
+async fn schedule(app: Arc<App>, config: JobsConfig, mut stop: watch::Receiver<bool>) {
+    let started = Instant::now();
+    let mut plan: Vec<(Job, Duration, Instant)> = [
+        (Job::Purge, config.purge_interval),
+        (Job::Checkpoint, config.checkpoint_interval),
+        (Job::KeyRotation, Some(config.key_check_interval)),
+    ]
+    .into_iter()
+    .filter_map(|(job, every)| every.map(|every| (job, every, started + every)))
+    .collect();
+    let depth = metrics::gauge!("sso_job_queue_depth");
+    depth.set(0.0);
+    loop {
+        let Some(wake) = plan.iter().map(|(_, _, at)| *at).min() else {
+            return;
+        };
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake.into()) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let now = Instant::now();
+        let mut due: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].2 <= now).collect();
+        due.sort_by_key(|&i| plan[i].2);
+        for (done, &i) in due.iter().enumerate() {
+            depth.set((due.len() - done) as f64);
+            let job = plan[i].0;
+            let run = run_job(&app, &config, job);
+            tokio::pin!(run);
+            let stopping = tokio::select! {
+                _ = &mut run => false,
+                _ = stop.wait_for(|s| *s) => true,
+            };
+            if stopping {
+                if tokio::time::timeout(STOP_GRACE, &mut run).await.is_err() {
+                    tracing::warn!(job = job.as_str(), "job abandoned at shutdown");
+                }
+                depth.set(0.0);
+                return;
+            }
+            plan[i].2 = Instant::now() + plan[i].1;
+        }
+        depth.set(0.0);
+    }
+}
+
+/// Runs one job, records its duration and logs its outcome.
+async fn run_job(app: &App, config: &JobsConfig, job: Job) {
+    let started = Instant::now();
+    match job {
+        Job::Purge => purge(app, config).await,
+        Job::Checkpoint => checkpoint(app).await,
+        Job::KeyRotation => rotate_keys(app, config).await,
+    }
+    metrics::histogram!("sso_job_processing_duration_seconds", "job" => job.as_str())
+        .record(started.elapsed().as_secs_f64());
+}
+
+async fn purge(app: &App, config: &JobsConfig) {
+    let started = Instant::now();
+    match app.provider.purge_expired(config.clock_skew).await {
+        Ok(report) => {
+            let counts = report
+                .nonzero()
+                .map(|(kind, n)| format!("{}={n}", kind.as_str()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let ms = started.elapsed().as_millis() as u64;
+            if report.total() > 0 {
+                tracing::info!(job = "purge", tenants = report.tenants, deleted = report.total(),
+                    %counts, duration_ms = ms, "expired rows purged");
+            } else {
+                tracing::debug!(
+                    job = "purge",
+                    tenants = report.tenants,
+                    deleted = 0,
+                    duration_ms = ms,
+                    "nothing to purge"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(job = "purge", error = %e, "purge failed; next run retries"),
+    }
+}
+
+async fn checkpoint(app: &App) {
+    match app.provider.store().checkpoint_passive().await {
+        Ok((wal_frames, copied)) => {
+            tracing::debug!(job = "checkpoint", wal_frames, copied, "WAL checkpoint")
+        }
+        Err(e) => tracing::warn!(job = "checkpoint", error = %e, "WAL checkpoint failed"),
+    }
+}
+
+async fn rotate_keys(app: &App, config: &JobsConfig) {
+    match app
+        .provider
+        .rotate_due_keys(config.key_rotation_after, config.clock_skew)
+        .await
+    {
+        Ok(report) => {
+            for (tenant, error) in &report.failed {
+                tracing::warn!(job = "key_rotation", %tenant, %error, "key rotation failed for a tenant");
+            }
+            if report.rotated.is_empty() && report.removed == 0 {
+                tracing::debug!(
+                    job = "key_rotation",
+                    tenants = report.tenants,
+                    lost_race = report.lost_race,
+                    "no key due"
+                );
+            } else {
+                tracing::info!(job = "key_rotation", tenants = report.tenants,
+                    rotated = %report.rotated.join(","), lost_race = report.lost_race,
+                    retired_keys_removed = report.removed, "signing keys rotated or removed");
+            }
+        }
+        Err(e) => tracing::warn!(job = "key_rotation", error = %e, "key rotation failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_parse_and_errors_name_them() {
+        let c = JobsConfig::from_settings(None, None, None).ok();
+        let c = c.as_ref();
+        assert_eq!(
+            c.and_then(|c| c.purge_interval),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            c.and_then(|c| c.checkpoint_interval),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(c.and_then(|c| c.key_rotation_after), Some(90 * 86400));
+        let c =
+            JobsConfig::from_settings(Some("0".into()), Some(" 5 ".into()), Some("0".into())).ok();
+        let c = c.as_ref();
+        assert_eq!(c.map(|c| c.purge_interval), Some(None));
+        assert_eq!(
+            c.and_then(|c| c.checkpoint_interval),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(c.map(|c| c.key_rotation_after), Some(None));
+        for (p, ck, k, setting) in [
+            ("x", "1", "1", "PURGE_INTERVAL_SECONDS"),
+            ("-1", "1", "1", "PURGE_INTERVAL_SECONDS"),
+            ("1", "604801", "1", "CHECKPOINT_INTERVAL_SECONDS"),
+            ("1", "1", "1.5", "KEY_ROTATION_DAYS"),
+            ("1", "1", "3651", "KEY_ROTATION_DAYS"),
+        ] {
+            let err = JobsConfig::from_settings(Some(p.into()), Some(ck.into()), Some(k.into()))
+                .err()
+                .map(|e| e.setting);
+            assert_eq!(err, Some(setting));
+        }
+    }
+}
