@@ -17,7 +17,7 @@
 #
 # Environment: BENCH_SECS (10), BENCH_CONCURRENCY (32), BENCH_USERS
 # (1000000), BENCH_CLIENTS (100000), BENCH_CODES (20000), BENCH_SKIP_LARGE=1,
-# BENCH_SKIP_PEER=1. Results: bench/results/latest.jsonl and latest.md.
+# BENCH_SKIP_PEER=1, BENCH_NO_BUILD=1 (use the binaries in target/release). Results: bench/results/latest.jsonl and latest.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,7 +66,9 @@ if [ ! -d "$PEER_DIR/node_modules/oidc-provider" ]; then
     (cd "$PEER_DIR" && npm install --no-audit --no-fund --silent oidc-provider@8.8.1)
 fi
 cp "$BENCH/peer.mjs" "$PEER_DIR/peer.mjs"
-(cd "$ROOT" && cargo build --release -p idp-server -p idp-bench)
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+    (cd "$ROOT" && cargo build --release -p idp-server -p idp-bench)
+fi
 
 mkdir -p "$OUT"
 : > "$RESULTS"

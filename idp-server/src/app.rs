@@ -3,11 +3,10 @@
 
 use crate::config::{Config, ConfigError};
 use bytes::Bytes;
-use idp_core::{Deliver, Fetch, Offload, Provider, ProviderConfig};
+use idp_core::{Deliver, Fetch, Provider, ProviderConfig};
 use idp_store_sqlite::SqliteStore;
 use std::path::Path;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
 
 /// The provider over the SQLite store.
 pub type IdpProvider = Provider<SqliteStore>;
@@ -20,21 +19,6 @@ pub struct App {
     pub secure_cookies: bool,
     /// Path part of BASE_URL.
     pub base_path: String,
-}
-
-/// Password hashing runs on tokio's blocking pool, at most two at a time per
-/// core, so a burst of logins cannot starve the executor or exhaust memory
-/// (argon2id uses 19 MiB per hash).
-fn blocking_offload() -> Offload {
-    let permits = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
-    let semaphore = Arc::new(Semaphore::new(permits));
-    Arc::new(move |job| {
-        let semaphore = Arc::clone(&semaphore);
-        Box::pin(async move {
-            let _permit = semaphore.acquire_owned().await;
-            let _ = tokio::task::spawn_blocking(job).await;
-        })
-    })
 }
 
 /// Largest JWK Set document fetched from a client's `jwks_uri`.
@@ -117,7 +101,8 @@ pub fn build_provider(
     let master_key = config.master_key(&data_dir)?;
     let mut provider_config = ProviderConfig::new(base_url, master_key);
     provider_config.lifetimes = config.lifetimes.clone();
-    let mut provider = Provider::new(store, provider_config).with_offload(blocking_offload());
+    let mut provider =
+        Provider::new(store, provider_config).with_offload(crate::password_pool::offload());
     if let Some(fetch) = http_fetch() {
         provider = provider.with_fetch(fetch);
     }

@@ -10,5 +10,6 @@ pub mod health;
 pub mod jobs;
 pub mod metrics;
 pub mod pages;
+pub mod password_pool;
 pub mod router;
 pub mod server;
