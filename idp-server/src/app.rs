@@ -19,6 +19,12 @@ pub struct App {
     pub secure_cookies: bool,
     /// Path part of BASE_URL.
     pub base_path: String,
+    /// Brute-force and request-rate limits (`RATE_LIMIT_*`).
+    pub limits: crate::rate_limit::Limits,
+    /// Proxies whose `X-Forwarded-*` headers are believed (`TRUST_PROXY`).
+    pub trusted_proxies: crate::forwarded::IpBlocks,
+    /// Per-connection size and time bounds.
+    pub http_limits: crate::connection_limits::HttpLimits,
 }
 
 /// Largest JWK Set document fetched from a client's `jwks_uri`.
@@ -113,7 +119,8 @@ pub fn build_provider(
 }
 
 impl App {
-    /// Wraps a provider.
+    /// Wraps a provider, with the default limits and no trusted proxy (the
+    /// server sets them from its [`Config`]).
     pub fn new(provider: IdpProvider) -> Self {
         let secure_cookies = provider.config().secure_cookies();
         let base_path = provider.config().base_path().to_owned();
@@ -121,6 +128,9 @@ impl App {
             provider,
             secure_cookies,
             base_path,
+            limits: crate::rate_limit::Limits::new(&Default::default()),
+            trusted_proxies: Default::default(),
+            http_limits: Default::default(),
         }
     }
 }

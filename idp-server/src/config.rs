@@ -36,6 +36,12 @@ pub struct Flags {
     /// Age in days at which each tenant's signing keys are rotated; 0 disables [env: KEY_ROTATION_DAYS] [default: 90]
     #[arg(long, global = true)]
     pub key_rotation_days: Option<String>,
+    /// Reverse proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed [env: TRUST_PROXY] [default: none]
+    #[arg(long, global = true)]
+    pub trust_proxy: Option<String>,
+    /// Brute-force and request-rate limits.
+    #[command(flatten)]
+    pub rate_limits: crate::rate_limit::RateLimitFlags,
 }
 
 /// A configuration error, reported as one line naming the setting.
@@ -80,6 +86,14 @@ pub struct Config {
     /// `PURGE_INTERVAL_SECONDS`, `CHECKPOINT_INTERVAL_SECONDS`,
     /// `KEY_ROTATION_DAYS`: the background jobs (tests shorten them further).
     pub jobs: crate::jobs::JobsConfig,
+    /// `TRUST_PROXY`: peers whose `X-Forwarded-For` and `X-Forwarded-Proto`
+    /// are believed (empty: none; the TCP peer is the client).
+    pub trust_proxy: crate::forwarded::IpBlocks,
+    /// `RATE_LIMIT_*`.
+    pub rate_limits: crate::rate_limit::RateLimitSettings,
+    /// Header, body and timeout bounds per connection (not configurable
+    /// from the environment; tests shorten them).
+    pub http_limits: crate::connection_limits::HttpLimits,
 }
 
 /// Where the server's certificate chain and private key come from. Both are
@@ -269,9 +283,18 @@ impl Config {
                 )
             })?;
         }
+        let trust_proxy = match get(&flags.trust_proxy, "TRUST_PROXY") {
+            None => crate::forwarded::IpBlocks::default(),
+            Some(v) => crate::forwarded::IpBlocks::parse(&v)
+                .map_err(|m| ConfigError::new("TRUST_PROXY", m))?,
+        };
+        let rate_limits = crate::rate_limit::RateLimitSettings::resolve(&flags.rate_limits, &get)?;
         let jobs = crate::jobs::JobsConfig::from_settings(
             get(&flags.purge_interval_seconds, "PURGE_INTERVAL_SECONDS"),
-            get(&flags.checkpoint_interval_seconds, "CHECKPOINT_INTERVAL_SECONDS"),
+            get(
+                &flags.checkpoint_interval_seconds,
+                "CHECKPOINT_INTERVAL_SECONDS",
+            ),
             get(&flags.key_rotation_days, "KEY_ROTATION_DAYS"),
         )?;
         Ok(Self {
@@ -284,6 +307,9 @@ impl Config {
             lifetimes: idp_core::Lifetimes::default(),
             tls,
             jobs,
+            trust_proxy,
+            rate_limits,
+            http_limits: Default::default(),
         })
     }
 
@@ -299,6 +325,9 @@ impl Config {
             lifetimes: idp_core::Lifetimes::default(),
             tls: None,
             jobs: Default::default(),
+            trust_proxy: Default::default(),
+            rate_limits: Default::default(),
+            http_limits: Default::default(),
         }
     }
 

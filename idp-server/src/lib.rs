@@ -6,10 +6,13 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod connection_limits;
+pub mod forwarded;
 pub mod health;
 pub mod jobs;
 pub mod metrics;
 pub mod pages;
 pub mod password_pool;
+pub mod rate_limit;
 pub mod router;
 pub mod server;

@@ -67,6 +67,9 @@ fn interaction_route<'a>(base_path: &str, path: &'a str) -> Option<InteractionRo
 
 /// Routes one request.
 pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
+    let hsts = app.secure_cookies
+        && req.extensions().get::<crate::forwarded::Transport>()
+            != Some(&crate::forwarded::Transport::Http);
     let path = req.uri().path();
     let mut res = match path {
         "/health" => health::health(),
@@ -90,7 +93,7 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
                 let slug = slug.to_owned();
                 pages::logout::logout(app, req, &slug, confirm).await
             }
-            None => app.provider.handle(req).await,
+            None => crate::rate_limit::protocol(app, req).await,
         },
     };
     let h = res.headers_mut();
@@ -99,7 +102,30 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
         HeaderValue::from_static("nosniff"),
     );
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    security_defaults(h, hsts);
     res
+}
+
+/// For responses that set none of their own (JSON, the core's error page):
+/// a CSP that allows nothing and no framing. With an https BASE_URL,
+/// `Strict-Transport-Security` for a year (RFC 6797 §6.1), without
+/// `includeSubDomains`: other hosts under the domain are not ours to commit.
+fn security_defaults(h: &mut http::HeaderMap, hsts: bool) {
+    if !h.contains_key("content-security-policy") {
+        h.insert(
+            "content-security-policy",
+            HeaderValue::from_static("default-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
+        );
+    }
+    if !h.contains_key("x-frame-options") {
+        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    }
+    if hsts {
+        h.insert(
+            http::header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
 }
 
 /// 413 for bodies over the limit.

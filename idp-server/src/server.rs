@@ -24,14 +24,10 @@ use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-/// Largest request body accepted (forms and token requests are small).
-const MAX_BODY: usize = 64 * 1024;
 /// How long in-flight requests get to finish on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How long a client gets to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a client gets to send a request's headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A server accepting connections in the background.
 pub struct RunningServer {
@@ -96,7 +92,11 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
         .base_url
         .clone()
         .unwrap_or_else(|| default_base_url(tls.is_some(), local.port()));
-    let app = Arc::new(App::new(build_provider(&config, store, &base_url)?));
+    let mut app = App::new(build_provider(&config, store, &base_url)?);
+    app.limits = crate::rate_limit::Limits::new(&config.rate_limits);
+    app.trusted_proxies = config.trust_proxy.clone();
+    app.http_limits = config.http_limits;
+    let app = Arc::new(app);
     let (stop, stopped) = oneshot::channel();
     let jobs = crate::jobs::Jobs::spawn(Arc::clone(&app), config.jobs.clone());
     let task = tokio::spawn(accept_loop(listener, tls, app, jobs, stopped));
@@ -108,10 +108,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
     })
 }
 
-/// The address of the connection's peer, in each request's extensions (the
-/// device page's attempt limit keys on it).
-#[derive(Clone, Copy, Debug)]
-pub struct ClientAddr(pub std::net::IpAddr);
+pub use crate::forwarded::ClientAddr;
 
 /// Builds the TLS configuration: the aws-lc-rs provider, TLS 1.3 and 1.2
 /// only, ALPN `http/1.1`, no client certificates, the certificate chain and
@@ -188,7 +185,7 @@ async fn accept_loop(
                 let watcher = graceful.watcher();
                 match &tls {
                     None => {
-                        tokio::spawn(serve_connection(stream, peer, app, watcher));
+                        tokio::spawn(serve_connection(stream, peer, false, app, watcher));
                     }
                     Some(acceptor) => {
                         // The handshake runs in the connection's own task: a
@@ -210,7 +207,7 @@ async fn accept_loop(
                                 },
                                 _ = stopping.wait_for(|s| *s) => return,
                             };
-                            serve_connection(stream, peer, app, watcher).await;
+                            serve_connection(stream, peer, true, app, watcher).await;
                         });
                     }
                 }
@@ -227,23 +224,29 @@ async fn accept_loop(
 }
 
 /// Serves HTTP/1.1 on one connection (plain or TLS) until it closes or a
-/// graceful shutdown ends it.
+/// graceful shutdown ends it, within the connection limits; each request
+/// carries its client address and transport (`TRUST_PROXY`).
 async fn serve_connection<S>(
     stream: S,
     peer: SocketAddr,
+    tls: bool,
     app: Arc<App>,
     watcher: hyper_util::server::graceful::Watcher,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let limits = app.http_limits;
     let service = service_fn(move |mut req: http::Request<Incoming>| {
-        req.extensions_mut().insert(ClientAddr(peer.ip()));
+        let (client, transport) =
+            crate::forwarded::client_of(peer.ip(), tls, req.headers(), &app.trusted_proxies);
+        req.extensions_mut().insert(client);
+        req.extensions_mut().insert(transport);
         serve(Arc::clone(&app), req)
     });
-    let conn = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .serve_connection(TokioIo::new(stream), service);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new());
+    limits.apply(&mut builder);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
     let _ = watcher.watch(conn).await;
 }
 
@@ -255,11 +258,14 @@ async fn serve(
     // Cheap clones (shared buffers): the request moves into the router.
     let (method, uri) = (req.method().clone(), req.uri().clone());
     let (parts, body) = req.into_parts();
-    let res = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => {
+    let limits = app.http_limits;
+    let collect = Limited::new(body, limits.max_body_bytes).collect();
+    let res = match tokio::time::timeout(limits.body_read_timeout, collect).await {
+        Ok(Ok(collected)) => {
             router::route(&app, http::Request::from_parts(parts, collected.to_bytes())).await
         }
-        Err(_) => router::payload_too_large(),
+        Ok(Err(_)) => router::payload_too_large(),
+        Err(_) => crate::connection_limits::request_timeout(),
     };
     record_request(&app, &method, uri.path(), res.status(), started.elapsed());
     Ok(res.map(Full::new))

@@ -111,6 +111,18 @@ fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, OAut
     }
 }
 
+/// The client id a request to a client-authenticating endpoint claims (the
+/// Basic user name, `client_id`, or a `client_assertion`'s issuer), before
+/// any credential is checked; `None` if the request names none or is
+/// malformed. For keying rate limits on the client: never an authentication.
+pub fn claimed_client_id(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    match credentials(headers, &Params::parse(body)).ok()? {
+        Credentials::Secret { client_id, .. } | Credentials::Assertion { client_id, .. } => {
+            Some(client_id)
+        }
+    }
+}
+
 impl<S: Store> Provider<S> {
     /// Authenticates the client of a request to `endpoint` (its full URL,
     /// an acceptable `aud` of an assertion). Unknown clients, wrong secrets or
@@ -167,6 +179,23 @@ mod tests {
         assert!(basic_credentials("Basic !!!").is_err());
         assert!(basic_credentials(&format!("Basic {}", STANDARD.encode("nocolon"))).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn claimed_client_id_reads_basic_and_body() {
+        let mut headers = HeaderMap::new();
+        let v = format!("Basic {}", STANDARD.encode("web%3Aapp:wrong"));
+        headers.insert(
+            http::header::AUTHORIZATION,
+            v.parse().unwrap_or_else(|_| unreachable!()),
+        );
+        assert_eq!(claimed_client_id(&headers, b"").as_deref(), Some("web:app"));
+        let none = HeaderMap::new();
+        assert_eq!(
+            claimed_client_id(&none, b"client_id=svc&client_secret=x").as_deref(),
+            Some("svc")
+        );
+        assert_eq!(claimed_client_id(&none, b"grant_type=x"), None);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use super::{ConsentPage, LoginPage, csrf, describe, html, message, page_error};
 use crate::app::App;
+use crate::forwarded::ClientAddr;
+use crate::rate_limit;
 use askama::Template;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
@@ -93,9 +95,27 @@ pub async fn interaction(
                 "login" => {
                     let username = form.single("username").ok().flatten().unwrap_or("");
                     let password = form.single("password").ok().flatten().unwrap_or("");
+                    let ip = req.extensions().get::<ClientAddr>().map(|c| c.0);
+                    let attempt = app.limits.login_attempt(slug, ip, username);
+                    if let Err(wait) = app.limits.check_login(&attempt) {
+                        return match provider.interaction(slug, id, headers).await {
+                            Ok(view) => {
+                                let token =
+                                    csrf::token(headers, &view.tenant_path, app.secure_cookies);
+                                let text = rate_limit::lockout_message(wait);
+                                let page = render_view(&view, id, &token, username, Some(&text));
+                                rate_limit::refused(page, wait)
+                            }
+                            Err(e) => page_error(e),
+                        };
+                    }
                     match provider.submit_login(slug, id, username, password).await {
-                        Ok(LoginOutcome::Continue(res)) => Ok(res),
+                        Ok(LoginOutcome::Continue(res)) => {
+                            app.limits.login_succeeded(&attempt);
+                            Ok(res)
+                        }
                         Ok(LoginOutcome::Rejected(view)) => {
+                            app.limits.login_failed(&attempt);
                             let token = csrf::token(headers, &view.tenant_path, app.secure_cookies);
                             Ok(render_view(
                                 &view,

@@ -1,0 +1,282 @@
+//! Who is on the other end of a request: the TCP peer, or, when that peer is
+//! a proxy named in `TRUST_PROXY`, the client it reports in
+//! `X-Forwarded-For` and the scheme in `X-Forwarded-Proto`.
+//!
+//! Without `TRUST_PROXY` the forwarding headers are ignored: anyone can send
+//! them, and a rate limit keyed on a header the attacker writes limits
+//! nothing. `BASE_URL` is never derived from them either; issuers come from
+//! configuration only (OIDC Discovery §4.3 compares them byte for byte).
+
+use http::HeaderMap;
+use std::net::IpAddr;
+
+/// An address block: an address and a prefix length (`10.0.0.0/8`,
+/// `fd00::/8`; a bare address is a block of one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpBlock {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpBlock {
+    /// Parses `ADDR` or `ADDR/LEN`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let network: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("'{text}' is not an IP address or CIDR block"))?;
+        let network = network.to_canonical();
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("'{text}': the prefix length must be 0-{max}"))?,
+        };
+        Ok(Self { network, prefix })
+    }
+
+    /// Whether `ip` lies in the block.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, ip.to_canonical()) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A list of address blocks, as `TRUST_PROXY` and `RATE_LIMIT_EXEMPT` take
+/// them: comma-separated; empty or `none` is the empty list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IpBlocks(Vec<IpBlock>);
+
+impl IpBlocks {
+    /// Parses a comma-separated list.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("none") {
+            return Ok(Self::default());
+        }
+        text.split(',')
+            .map(IpBlock::parse)
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    /// The loopback blocks, `127.0.0.0/8` and `::1`.
+    pub fn loopback() -> Self {
+        Self(vec![
+            IpBlock {
+                network: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                prefix: 8,
+            },
+            IpBlock {
+                network: IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+                prefix: 128,
+            },
+        ])
+    }
+
+    /// Whether any block contains `ip`.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0.iter().any(|b| b.contains(ip))
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The client of a request, in each request's extensions: the TCP peer, or
+/// the address a trusted proxy forwarded. Rate limits and the device page's
+/// attempt limit key on it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub IpAddr);
+
+/// How the client reached us, in each request's extensions. Decides
+/// whether `Strict-Transport-Security` is sent: RFC 6797 §7.2 forbids it
+/// over plain HTTP, so it is left out only when we know the client used
+/// plain HTTP (browsers ignore it there anyway, §8.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Our own TLS listener, or a trusted proxy's `X-Forwarded-Proto: https`.
+    Https,
+    /// A trusted proxy's `X-Forwarded-Proto: http`.
+    Http,
+    /// A plain listener with no trusted proxy saying how the client came
+    /// (typically a TLS-terminating proxy that is not in `TRUST_PROXY`).
+    Unknown,
+}
+
+/// The client address and transport of a request from `peer`.
+///
+/// With `peer` in `trusted`, `X-Forwarded-For` is read right to left and the
+/// client is the right-most address that is not itself a trusted proxy
+/// (entries further left were written by parties we do not trust); an entry
+/// that is not an address ends the walk at the hop that reported it.
+/// `X-Forwarded-Proto` is read only from a trusted peer, right-most value.
+pub fn client_of(
+    peer: IpAddr,
+    tls: bool,
+    headers: &HeaderMap,
+    trusted: &IpBlocks,
+) -> (ClientAddr, Transport) {
+    let peer = peer.to_canonical();
+    let tls_transport = if tls {
+        Transport::Https
+    } else {
+        Transport::Unknown
+    };
+    if trusted.is_empty() || !trusted.contains(peer) {
+        return (ClientAddr(peer), tls_transport);
+    }
+    let mut client = peer;
+    'walk: for value in headers.get_all("x-forwarded-for").iter().rev() {
+        let Ok(value) = value.to_str() else { break };
+        for hop in value.rsplit(',') {
+            if !trusted.contains(client) {
+                break 'walk;
+            }
+            match parse_hop(hop) {
+                Some(ip) => client = ip,
+                None => break 'walk,
+            }
+        }
+    }
+    let transport = headers
+        .get_all("x-forwarded-proto")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+        .map_or(tls_transport, |p| {
+            if p.eq_ignore_ascii_case("https") {
+                Transport::Https
+            } else {
+                Transport::Http
+            }
+        });
+    (ClientAddr(client), transport)
+}
+
+/// One `X-Forwarded-For` entry: an address, possibly with a port
+/// (`1.2.3.4:5678`, `[2001:db8::1]:443`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .map(|ip| ip.to_canonical())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap_or_else(|_| unreachable!())
+    }
+
+    fn xff(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(
+                "x-forwarded-for",
+                v.parse().unwrap_or_else(|_| unreachable!()),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn blocks_parse_and_match() -> Result<(), String> {
+        let b = IpBlocks::parse("10.0.0.0/8, 192.168.1.7,fd00::/8")?;
+        assert!(b.contains(ip("10.200.3.4")));
+        assert!(b.contains(ip("192.168.1.7")));
+        assert!(!b.contains(ip("192.168.1.8")));
+        assert!(b.contains(ip("fd12::1")));
+        assert!(b.contains(ip("::ffff:10.1.1.1")));
+        assert!(!b.contains(ip("2001:db8::1")));
+        assert!(IpBlocks::parse("0.0.0.0/0")?.contains(ip("8.8.8.8")));
+        assert!(IpBlocks::parse("none")?.is_empty());
+        assert!(IpBlocks::parse("10.0.0.0/33").is_err());
+        assert!(IpBlocks::parse("example.com").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn forwarded_for_is_ignored_from_untrusted_peers() -> Result<(), String> {
+        let h = xff(&["203.0.113.9"]);
+        let (c, _) = client_of(ip("198.51.100.1"), false, &h, &IpBlocks::default());
+        assert_eq!(c.0, ip("198.51.100.1"));
+        let trusted = IpBlocks::parse("10.0.0.1")?;
+        let (c, _) = client_of(ip("198.51.100.1"), false, &h, &trusted);
+        assert_eq!(c.0, ip("198.51.100.1"));
+        Ok(())
+    }
+
+    #[test]
+    fn right_most_untrusted_hop_is_the_client() -> Result<(), String> {
+        let trusted = IpBlocks::parse("10.0.0.0/8")?;
+        // The client forged the first entry; our proxies appended the rest.
+        let h = xff(&["1.1.1.1, 203.0.113.9", "10.0.0.2"]);
+        let (c, _) = client_of(ip("10.0.0.1"), false, &h, &trusted);
+        assert_eq!(c.0, ip("203.0.113.9"));
+        // Every hop trusted: the left-most.
+        let h = xff(&["10.0.0.3, 10.0.0.2"]);
+        let (c, _) = client_of(ip("10.0.0.1"), false, &h, &trusted);
+        assert_eq!(c.0, ip("10.0.0.3"));
+        // Garbage stops the walk at the proxy that wrote it.
+        let h = xff(&["203.0.113.9, junk"]);
+        let (c, _) = client_of(ip("10.0.0.1"), false, &h, &trusted);
+        assert_eq!(c.0, ip("10.0.0.1"));
+        let h = xff(&["[2001:db8::7]:443"]);
+        let (c, _) = client_of(ip("10.0.0.1"), false, &h, &trusted);
+        assert_eq!(c.0, ip("2001:db8::7"));
+        Ok(())
+    }
+
+    #[test]
+    fn forwarded_proto_only_from_trusted_peers() -> Result<(), String> {
+        let trusted = IpBlocks::parse("10.0.0.1")?;
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-proto", http::HeaderValue::from_static("https"));
+        assert_eq!(
+            client_of(ip("10.0.0.1"), false, &h, &trusted).1,
+            Transport::Https
+        );
+        assert_eq!(
+            client_of(ip("10.0.0.9"), false, &h, &trusted).1,
+            Transport::Unknown
+        );
+        assert_eq!(
+            client_of(ip("10.0.0.9"), true, &h, &trusted).1,
+            Transport::Https
+        );
+        h.insert("x-forwarded-proto", http::HeaderValue::from_static("http"));
+        assert_eq!(
+            client_of(ip("10.0.0.1"), true, &h, &trusted).1,
+            Transport::Http
+        );
+        Ok(())
+    }
+}
