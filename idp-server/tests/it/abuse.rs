@@ -154,6 +154,14 @@ async fn login_lockout_per_account_spans_addresses_and_hides_whether_it_exists()
     let unknown = login(&browser, &other, "NOBODY@acme.example ", "x", "192.0.2.9").await;
     assert_locked_page(&unknown);
     assert_eq!(error_text(&unknown), error_text(&locked));
+    let metrics = get(&format!("{}/metrics", env.server.base_url)).await;
+    assert!(
+        metrics
+            .body
+            .contains("sso_login_failures_total{reason=\"rate_limited\"}"),
+        "refusals are counted: {}",
+        metrics.body
+    );
     // Other accounts are not affected.
     let bob = env
         .server
