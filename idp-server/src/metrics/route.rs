@@ -230,24 +230,32 @@ impl MethodLabel {
     }
 }
 
-/// The `status` label: the class of the response status.
-pub fn status_class(status: http::StatusCode) -> &'static str {
-    match status.as_u16() {
-        0..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
-    }
+/// The `status` label values, by class.
+const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/// The index in [`STATUS_CLASSES`] of a response status (anything above
+/// 599, which `http` allows, counts as a server error).
+fn status_class_index(status: http::StatusCode) -> usize {
+    usize::from(status.as_u16() / 100).clamp(1, 5) - 1
 }
 
-const STATUS_CLASSES: usize = 5;
+/// The `status` label: the class of the response status.
+pub fn status_class(status: http::StatusCode) -> &'static str {
+    STATUS_CLASSES[status_class_index(status)]
+}
 
 /// Histogram handles, one per (route, method, status class), registered on
 /// first use: afterwards a request records its latency without building a
 /// key, hashing labels or allocating.
-static HANDLES: [OnceLock<Histogram>; Route::ALL.len() * MethodLabel::COUNT * STATUS_CLASSES] =
-    [const { OnceLock::new() }; Route::ALL.len() * MethodLabel::COUNT * STATUS_CLASSES];
+static HANDLES: [OnceLock<Histogram>; SERIES] = [const { OnceLock::new() }; SERIES];
+
+/// The most series the histogram can have.
+const SERIES: usize = Route::ALL.len() * MethodLabel::COUNT * STATUS_CLASSES.len();
+
+/// Where the handle of (route, method, status class) lives in [`HANDLES`].
+fn slot_index(route: Route, method: MethodLabel, class: usize) -> usize {
+    ((route as usize) * MethodLabel::COUNT + method as usize) * STATUS_CLASSES.len() + class
+}
 
 /// Records one request's latency in `sso_http_request_duration_seconds`.
 /// A 404 counts as `other`, whatever path it was for.
@@ -260,16 +268,13 @@ pub fn observe(route: Route, method: MethodLabel, status: http::StatusCode, seco
     } else {
         route
     };
-    let class = status_class(status);
-    let class_index = (class.as_bytes()[0] - b'1') as usize;
-    let index =
-        ((route as usize) * MethodLabel::COUNT + method as usize) * STATUS_CLASSES + class_index;
-    let Some(slot) = HANDLES.get(index) else {
+    let class = status_class_index(status);
+    let Some(slot) = HANDLES.get(slot_index(route, method, class)) else {
         return;
     };
     slot.get_or_init(|| {
         metrics::histogram!(super::HTTP_REQUEST_DURATION,
-            "route" => route.as_str(), "method" => method.as_str(), "status" => class)
+            "route" => route.as_str(), "method" => method.as_str(), "status" => STATUS_CLASSES[class])
     })
     .record(seconds);
 }
@@ -363,5 +368,30 @@ mod tests {
         assert_eq!(status_class(http::StatusCode::TOO_MANY_REQUESTS), "4xx");
         assert_eq!(status_class(http::StatusCode::SERVICE_UNAVAILABLE), "5xx");
         assert_eq!(status_class(http::StatusCode::CONTINUE), "1xx");
+        let odd = http::StatusCode::from_u16(999).unwrap_or(http::StatusCode::OK);
+        assert_eq!(status_class(odd), "5xx");
+    }
+
+    #[test]
+    fn every_label_set_has_its_own_handle() {
+        let methods = [
+            MethodLabel::Get,
+            MethodLabel::Post,
+            MethodLabel::Head,
+            MethodLabel::Options,
+            MethodLabel::Put,
+            MethodLabel::Delete,
+            MethodLabel::Other,
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for route in Route::ALL {
+            for method in methods {
+                for class in 0..STATUS_CLASSES.len() {
+                    let i = slot_index(route, method, class);
+                    assert!(i < SERIES && seen.insert(i), "{route:?} {method:?} {class}");
+                }
+            }
+        }
+        assert_eq!(seen.len(), SERIES);
     }
 }
