@@ -10,14 +10,16 @@ use super::load::*;
 use crate::support::*;
 use std::time::Duration;
 
-/// When each round kills the server: once this many registrations were
-/// acknowledged, and then after a pause that puts the kill at a different
-/// phase of the load (right away; mid-stream; after the CLI writers have
-/// committed too).
-const KILL_AT: [(usize, Duration); 3] = [
-    (3, Duration::ZERO),
-    (40, Duration::from_millis(250)),
-    (100, Duration::from_millis(1500)),
+/// When each round kills the server: once this many more registrations were
+/// acknowledged, after a pause that puts the kill at a different phase of
+/// the load (right away; mid-stream; later), and whether the CLI writers are
+/// still running then. When they are not, the killed server's WAL is left
+/// with no process holding it and the next opener must recover it; when
+/// they are, the last of them to close checkpoints it.
+const KILL_AT: [(usize, Duration, bool); 3] = [
+    (3, Duration::ZERO, false),
+    (40, Duration::from_millis(250), false),
+    (100, Duration::from_millis(1500), true),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -36,21 +38,27 @@ async fn kill_9_under_concurrent_writes_loses_nothing_acknowledged() {
         None,
     );
     let (mut clients, mut users) = (Vec::new(), Vec::new());
-    for (round, (acks, pause)) in KILL_AT.into_iter().enumerate() {
+    for (round, (acks, pause, cli_at_kill)) in KILL_AT.into_iter().enumerate() {
         let endpoints = discover(&server.issuer("load")).await;
         let registration = endpoints.doc["registration_endpoint"]
             .as_str()
             .expect("registration_endpoint");
         let http_load = RegistrationLoad::start(registration, &server.base_url, 6);
         let cli_load = CliUserLoad::start(&server, "load", 2, round);
-        let seen = http_load.wait_for(acks, Duration::from_secs(30)).await;
+        let cli = if cli_at_kill {
+            Err(cli_load)
+        } else {
+            Ok(finish_cli(cli_load).await)
+        };
+        let seen = http_load.wait_for_more(acks, Duration::from_secs(30)).await;
         tokio::time::sleep(pause).await;
         server.kill9();
         let tally = http_load.finish().await;
         // The CLI processes are not the server: they finish what they began.
-        let (cli_acked, cli_failed) = tokio::task::spawn_blocking(move || cli_load.finish())
-            .await
-            .expect("CLI writers");
+        let (cli_acked, cli_failed) = match cli {
+            Ok(done) => done,
+            Err(running) => finish_cli(running).await,
+        };
         assert!(
             tally.refused.is_empty(),
             "round {round}: registrations refused under load: {:?}",
@@ -134,4 +142,11 @@ async fn kill_9_under_concurrent_writes_loses_nothing_acknowledged() {
     )
     .await
     .assert_oauth_error(reqwest::StatusCode::BAD_REQUEST, "invalid_grant");
+}
+
+/// Stops the CLI writers (each finishes its current command).
+async fn finish_cli(load: CliUserLoad) -> (Vec<AckedUser>, Vec<String>) {
+    tokio::task::spawn_blocking(move || load.finish())
+        .await
+        .expect("CLI writers")
 }

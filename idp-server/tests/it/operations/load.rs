@@ -59,11 +59,12 @@ impl RegistrationLoad {
         Self { stop, acked, tasks }
     }
 
-    /// Waits until at least `n` registrations were acknowledged (at most
-    /// `limit`); returns how many there were.
-    pub async fn wait_for(&self, n: usize, limit: Duration) -> usize {
+    /// Waits until `n` more registrations were acknowledged (at most
+    /// `limit`); returns how many there were in all.
+    pub async fn wait_for_more(&self, n: usize, limit: Duration) -> usize {
         let started = Instant::now();
-        while self.acked.load(Ordering::SeqCst) < n && started.elapsed() < limit {
+        let target = self.acked.load(Ordering::SeqCst) + n;
+        while self.acked.load(Ordering::SeqCst) < target && started.elapsed() < limit {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         self.acked.load(Ordering::SeqCst)
