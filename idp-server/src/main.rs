@@ -133,3 +133,26 @@ async fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::filter_directives;
+
+    #[test]
+    fn a_bare_debug_level_keeps_chatty_dependencies_at_info() {
+        let d = filter_directives(" debug ");
+        assert!(d.starts_with("debug,"), "{d}");
+        for target in ["hyper=info", "reqwest=info", "rustls=info", "r2d2=info"] {
+            assert!(d.split(',').any(|x| x == target), "{target} in {d}");
+        }
+        assert!(filter_directives("TRACE").contains(",reqwest=info"));
+        assert!(tracing_subscriber::EnvFilter::try_new(&d).is_ok(), "{d}");
+    }
+
+    #[test]
+    fn other_levels_and_explicit_directives_are_taken_as_written() {
+        assert_eq!(filter_directives("info"), "info");
+        assert_eq!(filter_directives("warn"), "warn");
+        assert_eq!(filter_directives("debug,hyper=trace"), "debug,hyper=trace");
+    }
+}
