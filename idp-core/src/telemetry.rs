@@ -61,21 +61,20 @@ pub enum LoginFailure {
     NoPassword,
     /// The form's CSRF token did not match its cookie.
     Csrf,
-    /// Refused by a rate limit before the password was checked.
+    /// Refused before the password was checked: the address or the
+    /// account is locked out after too many failures (`idp-server`'s
+    /// limiter does not tell the two apart to the person at the form).
     RateLimited,
-    /// The account is locked after too many failures.
-    Locked,
 }
 
 impl LoginFailure {
     /// Every reason, in label order.
-    pub const ALL: [LoginFailure; 6] = [
+    pub const ALL: [LoginFailure; 5] = [
         Self::UnknownUser,
         Self::WrongPassword,
         Self::NoPassword,
         Self::Csrf,
         Self::RateLimited,
-        Self::Locked,
     ];
 
     /// The `reason` label value.
@@ -86,7 +85,6 @@ impl LoginFailure {
             Self::NoPassword => "no_password",
             Self::Csrf => "csrf",
             Self::RateLimited => "rate_limited",
-            Self::Locked => "locked",
         }
     }
 
@@ -98,7 +96,6 @@ impl LoginFailure {
             Self::NoPassword => metrics::counter!(LOGIN_FAILURES, "reason" => "no_password"),
             Self::Csrf => metrics::counter!(LOGIN_FAILURES, "reason" => "csrf"),
             Self::RateLimited => metrics::counter!(LOGIN_FAILURES, "reason" => "rate_limited"),
-            Self::Locked => metrics::counter!(LOGIN_FAILURES, "reason" => "locked"),
         };
         counter.increment(1);
     }
