@@ -55,14 +55,28 @@ impl HttpLimits {
     }
 }
 
+/// 400 for a body that could not be read (broken chunked encoding, a
+/// connection cut mid-body). `Connection: close`: the stream is unusable.
+pub fn unreadable_body() -> http::Response<bytes::Bytes> {
+    json_closing(
+        http::StatusCode::BAD_REQUEST,
+        br#"{"error":"invalid_request","error_description":"the request body could not be read"}"#,
+    )
+}
+
 /// 408 for a body that did not arrive in time. `Connection: close`: the
 /// rest of the body may still be on its way, so the connection cannot carry
 /// another request.
 pub fn request_timeout() -> http::Response<bytes::Bytes> {
-    let mut res = http::Response::new(bytes::Bytes::from_static(
+    json_closing(
+        http::StatusCode::REQUEST_TIMEOUT,
         br#"{"error":"invalid_request","error_description":"the request body was not received in time"}"#,
-    ));
-    *res.status_mut() = http::StatusCode::REQUEST_TIMEOUT;
+    )
+}
+
+fn json_closing(status: http::StatusCode, body: &'static [u8]) -> http::Response<bytes::Bytes> {
+    let mut res = http::Response::new(bytes::Bytes::from_static(body));
+    *res.status_mut() = status;
     let h = res.headers_mut();
     h.insert(
         http::header::CONTENT_TYPE,

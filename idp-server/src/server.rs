@@ -264,7 +264,8 @@ async fn serve(
         Ok(Ok(collected)) => {
             router::route(&app, http::Request::from_parts(parts, collected.to_bytes())).await
         }
-        Ok(Err(_)) => router::payload_too_large(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => router::payload_too_large(),
+        Ok(Err(_)) => crate::connection_limits::unreadable_body(),
         Err(_) => crate::connection_limits::request_timeout(),
     };
     record_request(&app, &method, uri.path(), res.status(), started.elapsed());

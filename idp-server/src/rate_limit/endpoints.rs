@@ -60,7 +60,6 @@ pub async fn protocol(app: &App, req: Request<Bytes>) -> Response<Bytes> {
     else {
         return app.provider.handle(req).await;
     };
-    let now = Instant::now();
     let ip = req.extensions().get::<ClientAddr>().map(|c| c.0);
     let address = limits.address_key(slug, ip);
     if let (Endpoint::Token, Some(gate), Some(k)) = (endpoint, &limits.token_ip, address)
@@ -76,6 +75,7 @@ pub async fn protocol(app: &App, req: Request<Bytes>) -> Response<Bytes> {
     } else {
         None
     };
+    let now = Instant::now();
     if let (Some(t), Some(k)) = (&limits.client_ip, address)
         && let Err(wait) = t.check(k, now)
     {
@@ -92,9 +92,13 @@ pub async fn protocol(app: &App, req: Request<Bytes>) -> Response<Bytes> {
         return too_many_requests(wait);
     }
     // Kept (reference-counted, no copy) to name the client if it fails.
-    let uri = req.uri().clone();
-    let authorization = req.headers().get(http::header::AUTHORIZATION).cloned();
-    let body = req.body().clone();
+    let kept = (limits.client.is_some() && client.is_none()).then(|| {
+        (
+            req.uri().clone(),
+            req.headers().get(http::header::AUTHORIZATION).cloned(),
+            req.body().clone(),
+        )
+    });
     let res = app.provider.handle(req).await;
     if is_invalid_client(&res) {
         let now = Instant::now();
@@ -103,6 +107,7 @@ pub async fn protocol(app: &App, req: Request<Bytes>) -> Response<Bytes> {
         }
         if let Some(t) = &limits.client {
             let key = client.or_else(|| {
+                let (uri, authorization, body) = kept?;
                 let (slug, _) = guarded(&app.base_path, uri.path())?;
                 let mut headers = HeaderMap::new();
                 if let Some(v) = authorization {

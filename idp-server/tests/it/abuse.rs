@@ -486,6 +486,14 @@ async fn oversized_heads_get_431_and_oversized_bodies_413() {
         .await
         .expect("POST");
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A broken chunked body is the client's fault: 400, not 413 or 5xx.
+    let out = tokio::task::spawn_blocking(move || {
+        let head = b"POST /t/acme/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        raw_exchange(port, head, b"zz\r\nabc\r\n", Duration::from_secs(5))
+    })
+    .await
+    .expect("raw client");
+    assert!(out.starts_with("HTTP/1.1 400"), "{out}");
     assert_eq!(get(&health).await.status, StatusCode::OK);
 }
 
