@@ -12,27 +12,27 @@ use rusqlite::{Connection, OptionalExtension, Result, Row, TransactionBehavior, 
 
 /// Stores an authorization code, not yet consumed.
 pub(crate) fn create_code(conn: &Connection, tenant: &TenantId, c: &CodeRecord) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO codes
            (tenant_id, code_hash, grant_id, client_id, user_id, session_id, redirect_uri,
             scope, nonce, code_challenge, auth_time, expires_at, claims)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            tenant.as_str(),
-            c.code_hash.as_bytes(),
-            c.grant_id.as_str(),
-            c.client_id.as_str(),
-            c.user_id.as_str(),
-            c.session_id.as_str(),
-            c.redirect_uri,
-            c.scope,
-            c.nonce,
-            c.code_challenge,
-            c.auth_time,
-            c.expires_at,
-            c.claims,
-        ],
-    )?;
+    )?
+    .execute(params![
+        tenant.as_str(),
+        c.code_hash.as_bytes(),
+        c.grant_id.as_str(),
+        c.client_id.as_str(),
+        c.user_id.as_str(),
+        c.session_id.as_str(),
+        c.redirect_uri,
+        c.scope,
+        c.nonce,
+        c.code_challenge,
+        c.auth_time,
+        c.expires_at,
+        c.claims,
+    ])?;
     Ok(())
 }
 
@@ -202,11 +202,11 @@ pub(crate) fn revoke_access_token(
     jti: &str,
     keep_until: UnixTime,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR IGNORE INTO revoked_access_tokens (tenant_id, jti, keep_until)
          VALUES (?1, ?2, ?3)",
-        params![tenant.as_str(), jti, keep_until],
-    )?;
+    )?
+    .execute(params![tenant.as_str(), jti, keep_until])?;
     Ok(())
 }
 

@@ -66,8 +66,9 @@ const POOL_SIZE: u32 = 8;
 /// How long a call waits for a free connection before failing.
 const POOL_WAIT: Duration = Duration::from_secs(10);
 
-/// Prepared statements cached per connection (the hot paths use about 15).
-const STATEMENT_CACHE: usize = 32;
+/// Prepared statements cached per connection: every statement the store
+/// runs per request is prepared once per connection (about 30 of them).
+const STATEMENT_CACHE: usize = 64;
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
 

@@ -205,6 +205,22 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn create_code_in_session(
+        &self,
+        tenant: &TenantId,
+        code: &CodeRecord,
+        now: UnixTime,
+    ) -> StoreResult<()> {
+        let (tenant, code) = (tenant.clone(), code.clone());
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            grants::create_code(&tx, &tenant, &code)?;
+            session_clients::add(&tx, &tenant, &code.session_id, &code.client_id, now)?;
+            tx.commit()
+        })
+        .await
+    }
+
     async fn take_code(
         &self,
         tenant: &TenantId,

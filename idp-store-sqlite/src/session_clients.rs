@@ -155,4 +155,33 @@ mod tests {
         assert_eq!(taken[0].name, "B's client");
         Ok(())
     }
+
+    #[tokio::test]
+    async fn issuing_a_code_records_its_client_in_the_same_write() -> TestResult {
+        let (_dir, store, a, _b) = two_tenants().await?;
+        store.create_client(&a, &client_record("c1")).await?;
+        let code = crate::testing::code_record("code-1", "g1");
+        store.create_code_in_session(&a, &code, 10).await?;
+        assert_eq!(
+            ids(&store.take_session_clients(&a, &code.session_id).await?),
+            ["c1"]
+        );
+        // The code is there too.
+        let taken = store.take_code(&a, &code.code_hash, 20).await?;
+        assert!(
+            matches!(taken, idp_core::store::TakenCode::Fresh(_)),
+            "{taken:?}"
+        );
+        // A second code of the same client and session: one record; a
+        // duplicate code is refused.
+        store
+            .create_code_in_session(&a, &crate::testing::code_record("code-2", "g2"), 30)
+            .await?;
+        assert!(store.create_code_in_session(&a, &code, 40).await.is_err());
+        assert_eq!(
+            ids(&store.take_session_clients(&a, &code.session_id).await?),
+            ["c1"]
+        );
+        Ok(())
+    }
 }

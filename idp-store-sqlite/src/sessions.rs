@@ -15,20 +15,20 @@ pub(crate) fn create_session(
     tenant: &TenantId,
     s: &SessionRecord,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO sessions
            (tenant_id, id, secret_hash, user_id, auth_time, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            tenant.as_str(),
-            s.id.as_str(),
-            s.secret_hash.as_bytes(),
-            s.user_id.as_str(),
-            s.auth_time,
-            s.created_at,
-            s.expires_at,
-        ],
-    )?;
+    )?
+    .execute(params![
+        tenant.as_str(),
+        s.id.as_str(),
+        s.secret_hash.as_bytes(),
+        s.user_id.as_str(),
+        s.auth_time,
+        s.created_at,
+        s.expires_at,
+    ])?;
     Ok(())
 }
 
@@ -72,10 +72,8 @@ pub(crate) fn touch_auth(
     id: &SessionId,
     auth_time: UnixTime,
 ) -> Result<()> {
-    conn.execute(
-        "UPDATE sessions SET auth_time = ?3 WHERE tenant_id = ?1 AND id = ?2",
-        params![tenant.as_str(), id.as_str(), auth_time],
-    )?;
+    conn.prepare_cached("UPDATE sessions SET auth_time = ?3 WHERE tenant_id = ?1 AND id = ?2")?
+        .execute(params![tenant.as_str(), id.as_str(), auth_time])?;
     Ok(())
 }
 
@@ -105,11 +103,11 @@ pub(crate) fn end_session(
     id: &SessionId,
     now: UnixTime,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE sessions SET ended_at = ?3
          WHERE tenant_id = ?1 AND id = ?2 AND ended_at IS NULL",
-        params![tenant.as_str(), id.as_str(), now],
-    )?;
+    )?
+    .execute(params![tenant.as_str(), id.as_str(), now])?;
     Ok(())
 }
 
@@ -151,19 +149,19 @@ pub(crate) fn create_interaction(
     tenant: &TenantId,
     i: &InteractionRecord,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO interactions
            (tenant_id, id_hash, request_json, session_id, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            tenant.as_str(),
-            i.id_hash.as_bytes(),
-            i.request_json,
-            i.session_id.as_ref().map(SessionId::as_str),
-            i.created_at,
-            i.expires_at,
-        ],
-    )?;
+    )?
+    .execute(params![
+        tenant.as_str(),
+        i.id_hash.as_bytes(),
+        i.request_json,
+        i.session_id.as_ref().map(SessionId::as_str),
+        i.created_at,
+        i.expires_at,
+    ])?;
     Ok(())
 }
 
@@ -198,10 +196,10 @@ pub(crate) fn set_interaction_session(
     id: &SecretHash,
     session: &SessionId,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE interactions SET session_id = ?3 WHERE tenant_id = ?1 AND id_hash = ?2",
-        params![tenant.as_str(), id.as_bytes(), session.as_str()],
-    )?;
+    )?
+    .execute(params![tenant.as_str(), id.as_bytes(), session.as_str()])?;
     Ok(())
 }
 
@@ -211,10 +209,8 @@ pub(crate) fn delete_interaction(
     tenant: &TenantId,
     id: &SecretHash,
 ) -> Result<()> {
-    conn.execute(
-        "DELETE FROM interactions WHERE tenant_id = ?1 AND id_hash = ?2",
-        params![tenant.as_str(), id.as_bytes()],
-    )?;
+    conn.prepare_cached("DELETE FROM interactions WHERE tenant_id = ?1 AND id_hash = ?2")?
+        .execute(params![tenant.as_str(), id.as_bytes()])?;
     Ok(())
 }
 
@@ -242,19 +238,19 @@ pub(crate) fn consent(
 
 /// Creates or replaces the consent of (tenant, user, client).
 pub(crate) fn save_consent(conn: &Connection, tenant: &TenantId, c: &ConsentRecord) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO consents (tenant_id, user_id, client_id, scope, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (tenant_id, user_id, client_id)
          DO UPDATE SET scope = excluded.scope, updated_at = excluded.updated_at",
-        params![
-            tenant.as_str(),
-            c.user_id.as_str(),
-            c.client_id.as_str(),
-            c.scope,
-            c.updated_at,
-        ],
-    )?;
+    )?
+    .execute(params![
+        tenant.as_str(),
+        c.user_id.as_str(),
+        c.client_id.as_str(),
+        c.scope,
+        c.updated_at,
+    ])?;
     Ok(())
 }
 

@@ -264,16 +264,19 @@ pub async fn exchange(target: &Target, shape: Shape) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Refreshes/s, each presenting a fresh refresh token once.
+/// Refreshes/s, each presenting a fresh refresh token once. Each token is
+/// minted by a code exchanged as soon as it is issued (codes live 60 s).
 pub async fn refresh(target: &Target, shape: Shape) -> anyhow::Result<()> {
     let s = Arc::new(Session::open(target).await?);
-    let codes = Arc::new(codes(&s, ALL_SCOPES, shape.count).await?);
+    s.log_in().await?;
+    let started = std::time::Instant::now();
     let s2 = Arc::clone(&s);
-    let tokens = mint(codes.len(), 16, move |i| {
-        let (s, codes) = (Arc::clone(&s2), Arc::clone(&codes));
+    let tokens = mint(shape.count, 16, move |i| {
+        let s = Arc::clone(&s2);
         async move {
+            let code = s.code(ALL_SCOPES, i).await?;
             let v = s
-                .token_request(s.exchange_body(&codes[i]))
+                .token_request(s.exchange_body(&code))
                 .await
                 .map_err(|e| anyhow!(e))?;
             v["refresh_token"]
@@ -283,6 +286,11 @@ pub async fn refresh(target: &Target, shape: Shape) -> anyhow::Result<()> {
         }
     })
     .await?;
+    eprintln!(
+        "minted {} refresh tokens in {:.1}s",
+        tokens.len(),
+        started.elapsed().as_secs_f64()
+    );
     let tokens = Arc::new(tokens);
     let out = load::run(tokens.len(), shape.concurrency, shape.secs, move |i| {
         let (s, tokens) = (Arc::clone(&s), Arc::clone(&tokens));

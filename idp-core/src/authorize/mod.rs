@@ -213,15 +213,10 @@ impl<S: Store> Provider<S> {
             auth_time: session.auth_time,
             expires_at: self.clock.now() + self.config.lifetimes.code,
         };
-        self.store.create_code(&tenant.record.id, &record).await?;
-        // Front- and back-channel logout tell the session's clients (channel_logout).
+        // One write: the code, and the session's client for front- and
+        // back-channel logout (channel_logout) to tell when the session ends.
         self.store
-            .add_session_client(
-                &tenant.record.id,
-                &session.id,
-                &record.client_id,
-                self.clock.now(),
-            )
+            .create_code_in_session(&tenant.record.id, &record, self.clock.now())
             .await?;
         Ok(response::code_redirect(
             &request.redirect_uri,

@@ -209,6 +209,22 @@ pub trait Store: Send + Sync + 'static {
         tenant: &TenantId,
         code: &CodeRecord,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Stores an authorization code and records, as [`Store::add_session_client`]
+    /// does, that its client took part in its session, at `now`: what
+    /// issuing a code writes, in one transaction, so a code costs one write
+    /// (issue 5). The default makes the two calls; a store should override it.
+    fn create_code_in_session(
+        &self,
+        tenant: &TenantId,
+        code: &CodeRecord,
+        now: UnixTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        async move {
+            self.create_code(tenant, code).await?;
+            self.add_session_client(tenant, &code.session_id, &code.client_id, now)
+                .await
+        }
+    }
     /// Atomically marks a code consumed at `now` and returns it, or reports
     /// that it was used before.
     fn take_code(
