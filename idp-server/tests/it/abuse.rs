@@ -537,3 +537,29 @@ async fn slow_bodies_get_408_and_idle_connections_close() {
         "idle connection closed after {idle:?}"
     );
 }
+
+#[test]
+fn bad_limit_settings_stop_start_up_naming_the_setting() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for (name, value) in [
+        ("TRUST_PROXY", "proxy.example"),
+        ("RATE_LIMIT", "sometimes"),
+        ("RATE_LIMIT_LOGIN_ACCOUNT", "five"),
+        ("RATE_LIMIT_LOCKOUT_MAX", "1"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_idp-server"))
+            .args(["tenant", "list"])
+            .current_dir(dir.path())
+            .env(
+                "DATABASE_URL",
+                format!("sqlite:{}/idp.db", dir.path().display()),
+            )
+            .env("ENCRYPTION_KEY", KEY_HEX)
+            .env(name, value)
+            .output()
+            .expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name}={value} accepted");
+        assert!(stderr.contains(name), "{name}={value}: {stderr}");
+    }
+}
