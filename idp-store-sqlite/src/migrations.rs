@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0004_dynamic_registration.sql"),
     ),
     (5, include_str!("../migrations/0005_channel_logout.sql")),
+    (6, include_str!("../migrations/0006_purge_indexes.sql")),
 ];
 
 /// The schema version this binary writes and understands.

@@ -29,10 +29,8 @@ pub enum Expiring {
     /// Revoked sessions, by `revoked_at` (the record makes the session's
     /// access tokens count as revoked, ADR 0011).
     RevokedSessions,
-    /// Refresh tokens of grants whose every refresh token has `expires_at`
-    /// before the cutoff: a family goes as a whole, so reuse detection keeps
-    /// working while any member lives.
-    RefreshTokenFamilies,
+    /// Refresh tokens, consumed or not, by `expires_at`.
+    RefreshTokens,
     /// Revocations of single access tokens, by `keep_until`.
     RevokedAccessTokens,
     /// Revocations of grants, by `keep_until`.
@@ -40,8 +38,7 @@ pub enum Expiring {
     /// `jti`s of private_key_jwt client assertions (RFC 7523 §3), by `expires_at`.
     ClientAssertions,
     /// The relying parties recorded for a session (front- and back-channel
-    /// logout) whose session no longer exists or has `expires_at` before the
-    /// cutoff: it will never end by logout, so no one will be told.
+    /// logout), by when they were recorded (`created_at`).
     SessionClients,
 }
 
@@ -55,7 +52,7 @@ impl Expiring {
         Self::Sessions,
         Self::RevokedSessions,
         Self::SessionClients,
-        Self::RefreshTokenFamilies,
+        Self::RefreshTokens,
         Self::RevokedAccessTokens,
         Self::RevokedGrants,
         Self::ClientAssertions,
@@ -69,7 +66,7 @@ impl Expiring {
             Self::DeviceCodes => "device_codes",
             Self::Sessions => "sessions",
             Self::RevokedSessions => "revoked_sessions",
-            Self::RefreshTokenFamilies => "refresh_tokens",
+            Self::RefreshTokens => "refresh_tokens",
             Self::RevokedAccessTokens => "revoked_access_tokens",
             Self::RevokedGrants => "revoked_grants",
             Self::ClientAssertions => "client_assertions",
