@@ -109,8 +109,29 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Threads for blocking work, which is the SQLite store's queries (password
+/// hashing has its own threads, `password_pool`): a few more than the
+/// store's 8 pooled connections, since more threads would only wait for a
+/// connection while each holds its own stack and, through glibc, its own
+/// malloc arena. tokio's default of 512 let a burst of logins grow the
+/// process by ~100 MiB (issue 5, BENCHMARKS.md).
+const MAX_BLOCKING_THREADS: usize = 16;
+
+fn main() -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build();
+    match runtime {
+        Ok(rt) => rt.block_on(async_main()),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn async_main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
     init_logging(if matches!(command, Command::Serve) {
