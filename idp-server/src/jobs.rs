@@ -173,7 +173,7 @@ async fn schedule(app: Arc<App>, config: JobsConfig, mut stop: watch::Receiver<b
     .into_iter()
     .filter_map(|(job, every)| every.map(|every| (job, every, started + every)))
     .collect();
-    let depth = metrics::gauge!("sso_job_queue_depth");
+    let depth = metrics::gauge!(crate::metrics::JOB_QUEUE_DEPTH);
     depth.set(0.0);
     loop {
         let Some(wake) = plan.iter().map(|(_, _, at)| *at).min() else {
@@ -216,7 +216,7 @@ async fn run_job(app: &App, config: &JobsConfig, job: Job) {
         Job::Checkpoint => checkpoint(app).await,
         Job::KeyRotation => rotate_keys(app, config).await,
     }
-    metrics::histogram!("sso_job_processing_duration_seconds", "job" => job.as_str())
+    metrics::histogram!(crate::metrics::JOB_DURATION, "job" => job.as_str())
         .record(started.elapsed().as_secs_f64());
 }
 

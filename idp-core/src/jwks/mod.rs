@@ -3,7 +3,8 @@
 //!
 //! Each tenant holds one active key per algorithm. Retired keys stay in the
 //! ring (and in the JWKS) so that tokens they signed keep verifying until they
-//! expire; rotation on a schedule comes with the background jobs.
+//! expire; `crate::key_rotation` rotates on a schedule and decides when a
+//! retired key may leave.
 
 mod public_key;
 mod signing_key;

@@ -409,3 +409,82 @@ async fn two_servers_rotating_at_once_store_one_new_key_set_per_tenant() {
         assert_eq!(total, 6, "{}: exactly one new key set", tenant.slug);
     }
 }
+
+/// `sso_job_processing_duration_seconds_count{job="…"}` as scraped.
+async fn job_runs(base_url: &str, job: &str) -> f64 {
+    let body = get(&format!("{base_url}/metrics")).await.body;
+    let label = format!("job=\"{job}\"");
+    body.lines()
+        .find(|l| l.starts_with("sso_job_processing_duration_seconds_count{") && l.contains(&label))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_are_measured_and_stop_with_the_server() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db_path = dir.path().join("idp.db");
+    let database_url = format!("sqlite:{}", db_path.display());
+    let mut config = Config::for_tests(database_url.clone(), KEY_HEX.to_owned());
+    config.lifetimes = test_lifetimes();
+    config.jobs = JobsConfig {
+        purge_interval: Some(Duration::from_millis(50)),
+        checkpoint_interval: Some(Duration::from_millis(50)),
+        key_rotation_after: Some(1),
+        key_check_interval: Duration::from_millis(50),
+        clock_skew: 0,
+    };
+    let running = idp_server::server::start(config)
+        .await
+        .expect("the server starts");
+    let base_url = running.base_url.clone();
+    let out = run_cli(
+        dir.path(),
+        &database_url,
+        &base_url,
+        &["tenant", "create", "acme"],
+        None,
+    );
+    assert!(out.success, "{}", out.stderr);
+
+    let jobs = ["purge", "checkpoint", "key_rotation"];
+    let mut before = Vec::new();
+    for job in jobs {
+        before.push(job_runs(&base_url, job).await);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for (job, before) in jobs.iter().zip(before) {
+        let after = job_runs(&base_url, job).await;
+        assert!(after > before, "{job}: {before} runs, then {after}");
+    }
+    let scraped = get(&format!("{base_url}/metrics")).await.body;
+    assert!(
+        scraped
+            .lines()
+            .any(|l| l.starts_with("sso_job_queue_depth ")),
+        "{scraped}"
+    );
+
+    // Keys rotate every second while the server runs, and never after it stopped.
+    let conn = rusqlite::Connection::open(&db_path).expect("open the db");
+    let keys = || -> i64 {
+        conn.query_row("SELECT count(*) FROM signing_keys", [], |r| r.get(0))
+            .expect("count")
+    };
+    assert!(keys() > 3, "no rotation while the server ran");
+    let stopping = Instant::now();
+    running.shutdown().await;
+    assert!(
+        stopping.elapsed() < Duration::from_secs(3),
+        "shutdown took {:?}",
+        stopping.elapsed()
+    );
+    let after_stop = keys();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(keys(), after_stop, "a job ran after shutdown");
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity check");
+    assert_eq!(ok, "ok");
+}
