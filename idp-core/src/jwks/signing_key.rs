@@ -62,6 +62,9 @@ pub struct SigningKey {
     kid: String,
     alg: SigningAlg,
     pair: Pair,
+    /// The public half parsed once for verification (access tokens at
+    /// introspection and userinfo), not on every call.
+    verifier: signature::ParsedPublicKey,
     public_jwk: Value,
 }
 
@@ -133,6 +136,17 @@ impl SigningKey {
                 (Pair::Ed(pair), members)
             }
         };
+        let (verification, public): (&'static dyn signature::VerificationAlgorithm, &[u8]) =
+            match &pair {
+                Pair::Rsa(p) => (
+                    &signature::RSA_PKCS1_2048_8192_SHA256,
+                    p.public_key().as_ref(),
+                ),
+                Pair::Ec(p) => (&signature::ECDSA_P256_SHA256_FIXED, p.public_key().as_ref()),
+                Pair::Ed(p) => (&signature::ED25519, p.public_key().as_ref()),
+            };
+        let verifier = signature::ParsedPublicKey::new(verification, public)
+            .map_err(|_| KeyError("public key cannot be parsed for verification"))?;
         // RFC 7638 §3: the required members, lexicographically ordered, no
         // whitespace; serde_json's map keeps keys sorted.
         let canonical = serde_json::to_vec(&jwk_members).map_err(|_| KeyError("jwk encoding"))?;
@@ -147,6 +161,7 @@ impl SigningKey {
             kid,
             alg,
             pair,
+            verifier,
             public_jwk,
         })
     }
@@ -186,25 +201,8 @@ impl SigningKey {
 
     /// Verifies a signature made by this key.
     pub fn verify(&self, message: &[u8], sig: &[u8]) -> Result<(), KeyError> {
-        let bad = |_| KeyError("signature does not verify");
-        match &self.pair {
-            Pair::Rsa(pair) => signature::UnparsedPublicKey::new(
-                &signature::RSA_PKCS1_2048_8192_SHA256,
-                pair.public_key().as_ref(),
-            )
-            .verify(message, sig)
-            .map_err(bad),
-            Pair::Ec(pair) => signature::UnparsedPublicKey::new(
-                &signature::ECDSA_P256_SHA256_FIXED,
-                pair.public_key().as_ref(),
-            )
-            .verify(message, sig)
-            .map_err(bad),
-            Pair::Ed(pair) => {
-                signature::UnparsedPublicKey::new(&signature::ED25519, pair.public_key().as_ref())
-                    .verify(message, sig)
-                    .map_err(bad)
-            }
-        }
+        self.verifier
+            .verify_sig(message, sig)
+            .map_err(|_| KeyError("signature does not verify"))
     }
 }
