@@ -186,8 +186,12 @@ async fn schedule(app: Arc<App>, config: JobsConfig, mut stop: watch::Receiver<b
         let now = Instant::now();
         let mut due: Vec<usize> = (0..plan.len()).filter(|&i| plan[i].2 <= now).collect();
         due.sort_by_key(|&i| plan[i].2);
-        for (done, &i) in due.iter().enumerate() {
-            depth.set((due.len() - done) as f64);
+        for &i in &due {
+            // Due and not started: the others whose time has come, including
+            // any that fell due while earlier ones ran.
+            let now = Instant::now();
+            let waiting = plan.iter().filter(|(_, _, at)| *at <= now).count();
+            depth.set(waiting.saturating_sub(1) as f64);
             let job = plan[i].0;
             let run = run_job(&app, &config, job);
             tokio::pin!(run);
