@@ -488,3 +488,37 @@ async fn jobs_are_measured_and_stop_with_the_server() {
         .expect("integrity check");
     assert_eq!(ok, "ok");
 }
+
+#[test]
+fn bad_job_settings_stop_start_up_naming_the_setting() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for (var, value, flag) in [
+        ("PURGE_INTERVAL_SECONDS", "soon", None),
+        ("CHECKPOINT_INTERVAL_SECONDS", "-1", None),
+        ("KEY_ROTATION_DAYS", "99999", None),
+        ("KEY_ROTATION_DAYS", "1", Some("--key-rotation-days=x")),
+    ] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_idp-server"));
+        cmd.current_dir(dir.path())
+            .env(
+                "DATABASE_URL",
+                format!("sqlite:{}/idp.db", dir.path().display()),
+            )
+            .env("ENCRYPTION_KEY", KEY_HEX)
+            .env("SERVER_PORT", "0")
+            .env(var, value);
+        cmd.arg("serve");
+        if let Some(flag) = flag {
+            cmd.arg(flag);
+        }
+        let out = cmd.output().expect("the binary runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{var}={value} {flag:?} was accepted");
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with(&format!("error: {var}: "))),
+            "{var}={value} {flag:?}: {stderr}"
+        );
+    }
+}
