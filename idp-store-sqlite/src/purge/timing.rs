@@ -1,0 +1,103 @@
+//! How long a purge holds the write lock: `cargo test --release -p
+//! idp-store-sqlite purge_timing -- --ignored --nocapture`. Not a test of
+//! correctness; it prints figures.
+
+use crate::testing::{TestResult, two_tenants};
+use idp_core::store::{Expiring, Maintenance};
+use std::time::{Duration, Instant};
+
+async fn purge_batch_for_timing(
+    store: &crate::SqliteStore,
+    tenant: &idp_core::ids::TenantId,
+    kind: Expiring,
+) -> Result<u64, idp_core::store::StoreError> {
+    store
+        .purge_expired(tenant, kind, 5_000, idp_core::purge::PURGE_BATCH)
+        .await
+}
+
+#[tokio::test]
+#[ignore]
+async fn purge_timing() -> TestResult {
+    let (_dir, store, a, b) = two_tenants().await?;
+    const N: i64 = 200_000;
+    {
+        let mut conn = rusqlite::Connection::open(store.path())?;
+        let tx = conn.transaction()?;
+        {
+            let mut code = tx.prepare(
+                "INSERT INTO codes (tenant_id, code_hash, grant_id, client_id, user_id,
+                   session_id, redirect_uri, scope, auth_time, expires_at)
+                 VALUES (?1, randomblob(32), 'g', 'c', 'u', 's', 'https://rp/cb', 'openid', 0, ?2)",
+            )?;
+            let mut rt = tx.prepare(
+                "INSERT INTO refresh_tokens (tenant_id, token_hash, grant_id, client_id,
+                   user_id, session_id, scope, auth_time, issued_at, expires_at)
+                 VALUES (?1, randomblob(32), ?2, 'c', 'u', 's', 'openid', 0, 0, ?3)",
+            )?;
+            for i in 0..N {
+                // Half expired (at 1_000), half live (at 10_000), interleaved.
+                let exp = if i % 2 == 0 { 1_000 } else { 10_000 };
+                code.execute(rusqlite::params![a.as_str(), exp])?;
+                // Families of 4 members; every other family wholly expired.
+                let family = i / 4;
+                let exp = if family % 2 == 0 { 1_000 } else { 10_000 };
+                rt.execute(rusqlite::params![a.as_str(), format!("g{family}"), exp])?;
+            }
+        }
+        tx.commit()?;
+    }
+    for kind in [Expiring::AuthorizationCodes, Expiring::RefreshTokens] {
+        // A writer on another connection, as the token endpoint would be.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let (stop, path, tenant) = (stop.clone(), store.path().to_owned(), b.clone());
+            std::thread::spawn(move || -> rusqlite::Result<Vec<Duration>> {
+                let conn = rusqlite::Connection::open(path)?;
+                conn.busy_timeout(Duration::from_secs(5))?;
+                let mut waits = Vec::new();
+                let mut i = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let t = Instant::now();
+                    conn.execute(
+                        "INSERT INTO revoked_access_tokens (tenant_id, jti, keep_until)
+                         VALUES (?1, ?2, 0)",
+                        rusqlite::params![tenant.as_str(), format!("{}-{i}", kind.as_str())],
+                    )?;
+                    waits.push(t.elapsed());
+                    i += 1;
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Ok(waits)
+            })
+        };
+        let (mut total, mut batches, mut longest) = (0, 0, Duration::ZERO);
+        let started = Instant::now();
+        loop {
+            let t = Instant::now();
+            let n = purge_batch_for_timing(&store, &a, kind).await?;
+            longest = longest.max(t.elapsed());
+            total += n;
+            batches += 1;
+            if n < u64::from(idp_core::purge::PURGE_BATCH) {
+                break;
+            }
+        }
+        let elapsed = started.elapsed();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut waits = writer.join().map_err(|_| "writer panicked")??;
+        waits.sort();
+        let pct = |p: usize| waits[(waits.len() - 1) * p / 100];
+        println!(
+            "{}: {total} of {N} rows deleted in {batches} batches, {elapsed:?} in all, \
+             longest call {longest:?}; a concurrent writer's {} inserts: median {:?}, p99 {:?}, max {:?}",
+            kind.as_str(),
+            waits.len(),
+            pct(50),
+            pct(99),
+            pct(100)
+        );
+        assert_eq!(total as i64, N / 2);
+    }
+    Ok(())
+}
