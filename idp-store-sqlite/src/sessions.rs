@@ -111,7 +111,8 @@ pub(crate) fn end_session(
     Ok(())
 }
 
-/// Revokes a live session and its refresh tokens in one transaction.
+/// Revokes a live session, its refresh tokens, its unredeemed codes and its
+/// approved, unredeemed device codes in one transaction.
 pub(crate) fn revoke_session(
     conn: &mut Connection,
     tenant: &TenantId,
@@ -126,6 +127,18 @@ pub(crate) fn revoke_session(
     )?;
     tx.execute(
         "UPDATE refresh_tokens SET revoked = 1 WHERE tenant_id = ?1 AND session_id = ?2",
+        params![tenant.as_str(), id.as_str()],
+    )?;
+    // What the session authorized but no client has redeemed yet goes too:
+    // a code redeemed later would mint tokens outside the revocation record
+    // once the purge drops it, and an approved device would get tokens.
+    tx.execute(
+        "DELETE FROM codes WHERE tenant_id = ?1 AND session_id = ?2 AND consumed_at IS NULL",
+        params![tenant.as_str(), id.as_str()],
+    )?;
+    tx.execute(
+        "UPDATE device_codes SET status = 'denied'
+         WHERE tenant_id = ?1 AND session_id = ?2 AND status = 'approved' AND consumed_at IS NULL",
         params![tenant.as_str(), id.as_str()],
     )?;
     tx.commit()?;

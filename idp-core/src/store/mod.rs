@@ -302,8 +302,9 @@ pub trait Store: Send + Sync + 'static {
         id: &SessionId,
         now: UnixTime,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Revokes a session, atomically: it ends, its refresh tokens are revoked
-    /// and its access tokens count as revoked. `false` if there was no such
+    /// Revokes a session, atomically: it ends, its refresh tokens are revoked,
+    /// its access tokens count as revoked, and what it authorized but was not
+    /// yet redeemed (codes, approved device codes) can no longer be. `false` if there was no such
     /// live session.
     fn revoke_session(
         &self,

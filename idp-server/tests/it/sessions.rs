@@ -180,3 +180,44 @@ async fn sessions_are_per_tenant() {
         true
     );
 }
+
+/// A code issued in a session that is revoked before the client redeems it
+/// mints nothing: otherwise its tokens would outlive the revocation record
+/// that the purge job eventually drops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_issued_before_its_session_is_revoked_cannot_be_redeemed() {
+    let env = Env::new().await;
+    let browser = Browser::new();
+    let rp = env.rp(&env.client).await;
+    // A first flow signs in; the second code of the same session is held back.
+    let (_, _, _) = offline_flow(&env, &browser).await;
+    let req = rp.auth_request(&AuthOptions::scopes(&["offline_access"]));
+    let (callback, seen) = browser
+        .authorize(req.url.as_str(), REDIRECT_URI, &env.user)
+        .await;
+    assert!(seen.is_empty(), "single sign-on expected, saw {seen:?}");
+    let sid = sessions(&env)[0]["id"]
+        .as_str()
+        .expect("session id")
+        .to_owned();
+    let out = env.server.cli_json(
+        &["session", "revoke", "--tenant", "acme", &sid, "--json"],
+        None,
+    );
+    assert_eq!(out["revoked"], 1);
+
+    let exchanged = rp.exchange(&callback.code(), req.verifier.as_deref()).await;
+    assert!(
+        exchanged.is_err(),
+        "a code of a revoked session was redeemed: {exchanged:?}"
+    );
+    // An unrevoked session's held-back code still works (the test can tell).
+    let other = Browser::new();
+    let (_, _, _) = offline_flow(&env, &other).await;
+    let req = rp.auth_request(&AuthOptions::scopes(&["offline_access"]));
+    let (callback, _) = other
+        .authorize(req.url.as_str(), REDIRECT_URI, &env.user)
+        .await;
+    let tokens = rp.exchange(&callback.code(), req.verifier.as_deref()).await;
+    assert!(tokens.is_ok(), "{tokens:?}");
+}
