@@ -2,7 +2,9 @@
 //! the defaults of the `argon2` crate. Roughly 10 ms per hash, so callers run it
 //! off the async executor (see [`crate::provider::Offload`]).
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, Version};
+use std::cell::RefCell;
+use subtle::ConstantTimeEq;
 
 /// Why a password could not be hashed.
 #[derive(Debug, thiserror::Error)]
@@ -17,12 +19,44 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
         .map_err(|e| PasswordError(e.to_string()))
 }
 
-/// Whether `password` matches the stored PHC string. A malformed stored hash
-/// never matches.
+thread_local! {
+    /// argon2id's working memory (19 MiB at the default cost), kept by the
+    /// thread that verifies and reused by its next verification. Allocating
+    /// it per call let glibc's allocator fragment its arenas under a burst
+    /// of logins: ~100 MiB of peak RSS for two hashing threads (issue 5,
+    /// BENCHMARKS.md). The server verifies on one thread per core, so this
+    /// holds at most one block set per core.
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether `password` matches the stored PHC string (its algorithm, version,
+/// cost and salt), compared in constant time. A malformed stored hash never
+/// matches.
 pub fn verify(password: &str, phc: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), phc)
-        .is_ok()
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let Ok(params) = Params::try_from(&hash) else {
+        return false;
+    };
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let computed = MEMORY.with_borrow_mut(|memory| {
+        memory.resize(argon2.params().block_count(), Block::new());
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory[..])
+    });
+    computed.is_ok() && bool::from(out.as_slice().ct_eq(expected.as_bytes()))
 }
 
 /// Spends the same time as a real verification, so that an unknown username
@@ -45,6 +79,22 @@ mod tests {
         assert!(verify("correct horse", &phc));
         assert!(!verify("correct horsf", &phc));
         assert!(!verify("correct horse", "not a phc string"));
+        // Another cost, from another system: its own parameters are used.
+        let reference = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8, 1, 1, Some(16)).map_err(|e| PasswordError(e.to_string()))?,
+        );
+        let mut out = [0u8; 16];
+        reference
+            .hash_password_into(b"pw", b"somesaltsomesalt", &mut out)
+            .map_err(|e| PasswordError(e.to_string()))?;
+        let phc = format!(
+            "$argon2id$v=19$m=8,t=1,p=1$c29tZXNhbHRzb21lc2FsdA${}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD_NO_PAD, out)
+        );
+        assert!(verify("pw", &phc));
+        assert!(!verify("px", &phc));
         Ok(())
     }
 }
