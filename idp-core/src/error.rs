@@ -58,6 +58,9 @@ pub enum ErrorCode {
     InvalidClientMetadata,
     /// Internal failure (500).
     ServerError,
+    /// RFC 6749 §4.1.2.1: the server cannot serve the request for now (503);
+    /// used for direct responses too, with `Retry-After`-free semantics.
+    TemporarilyUnavailable,
 }
 
 impl ErrorCode {
@@ -88,7 +91,15 @@ impl ErrorCode {
             Self::InvalidRedirectUri => "invalid_redirect_uri",
             Self::InvalidClientMetadata => "invalid_client_metadata",
             Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
         }
+    }
+
+    /// Whether the fault is the server's (5xx), not the request's: such an
+    /// error must reach the client as it is, never be turned into a
+    /// protocol answer such as an inactive token.
+    pub fn is_server_side(self) -> bool {
+        matches!(self, Self::ServerError | Self::TemporarilyUnavailable)
     }
 
     /// The status of a direct (non-redirect) error response.
@@ -97,6 +108,7 @@ impl ErrorCode {
             Self::InvalidClient | Self::InvalidToken => StatusCode::UNAUTHORIZED,
             Self::InsufficientScope => StatusCode::FORBIDDEN,
             Self::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -157,7 +169,16 @@ impl OAuthError {
 
 impl From<StoreError> for OAuthError {
     fn from(e: StoreError) -> Self {
-        Self::server(e)
+        match e {
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "storage unavailable");
+                Self::new(
+                    ErrorCode::TemporarilyUnavailable,
+                    "the service is unavailable, try again later",
+                )
+            }
+            other => Self::server(other),
+        }
     }
 }
 
@@ -193,6 +214,9 @@ pub enum AdminError {
     /// Storage failed.
     #[error("storage failure: {0}")]
     Store(String),
+    /// Storage cannot be reached for now.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     /// Something else failed (key generation, encryption).
     #[error("internal error: {0}")]
     Internal(String),
@@ -203,6 +227,7 @@ impl From<StoreError> for AdminError {
         match e {
             StoreError::Conflict(what) => Self::Conflict(what),
             StoreError::Backend(msg) => Self::Store(msg),
+            StoreError::Unavailable(msg) => Self::Unavailable(msg),
         }
     }
 }

@@ -85,7 +85,7 @@ impl<S: Store> Provider<S> {
                 "nbf": c.iat,
                 "jti": c.jti,
             }))),
-            Err(e) if e.code == ErrorCode::ServerError => Err(e),
+            Err(e) if e.code.is_server_side() => Err(e),
             Err(_) => Ok(None),
         }
     }

@@ -86,7 +86,7 @@ pub enum LogoutError {
 
 impl From<OAuthError> for LogoutError {
     fn from(e: OAuthError) -> Self {
-        if e.code == crate::error::ErrorCode::ServerError {
+        if e.code.is_server_side() {
             LogoutError::Internal
         } else {
             LogoutError::Invalid(e.description.into_owned())

@@ -17,7 +17,7 @@ use crate::error::{AdminError, ErrorCode, OAuthError};
 use crate::ids::ClientId;
 use crate::jwks::{PublicKeySet, SigningAlg};
 use crate::provider::Provider;
-use crate::store::{ClientRecord, GrantType, Store, TokenEndpointAuthMethod};
+use crate::store::{ClientRecord, GrantType, Store, StoreError, TokenEndpointAuthMethod};
 use crate::tenant::TenantContext;
 use crate::wire;
 use bytes::Bytes;
@@ -300,6 +300,7 @@ impl<S: Store> Provider<S> {
                 .await
                 .map_err(|e| match e {
                     AdminError::Invalid(msg) => metadata_error(msg),
+                    AdminError::Unavailable(msg) => StoreError::Unavailable(msg).into(),
                     other => OAuthError::server(other),
                 })?;
             let mut doc = client_document(tenant, &client);

@@ -109,7 +109,7 @@ impl FileGuard {
             let _ = self.look();
         }
         if self.lost.load(Ordering::Relaxed) {
-            return Err(StoreError::Backend(format!(
+            return Err(StoreError::Unavailable(format!(
                 "the database file {} is missing or was replaced while the server ran",
                 self.path.display()
             )));
@@ -223,7 +223,7 @@ mod tests {
         tokio::time::sleep(LOOK_INTERVAL + Duration::from_millis(50)).await;
         let refused = store.create_tenant(&tenant_record("b"), &[]).await;
         assert!(
-            matches!(&refused, Err(StoreError::Backend(m)) if m.contains("missing or was replaced")),
+            matches!(&refused, Err(StoreError::Unavailable(m)) if m.contains("missing or was replaced")),
             "a write into a lost file was accepted: {refused:?}"
         );
         assert!(store.tenant_by_slug("a").await.is_err(), "reads too");

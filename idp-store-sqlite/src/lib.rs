@@ -218,7 +218,7 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || {
             guard.check()?;
             let mut conn = pool.get().map_err(|e| {
-                StoreError::Backend(format!("no database connection available: {e}"))
+                StoreError::Unavailable(format!("no database connection available: {e}"))
             })?;
             f(&mut conn).map_err(db_error)
         })

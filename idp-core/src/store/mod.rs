@@ -22,9 +22,13 @@ pub enum StoreError {
     /// A uniqueness rule was violated (slug, email, client id).
     #[error("already exists: {0}")]
     Conflict(String),
-    /// The backend failed (I/O, corruption, pool exhausted).
+    /// The backend failed (I/O, corruption).
     #[error("storage failure: {0}")]
     Backend(String),
+    /// The backend cannot be reached for now (its file is gone, no
+    /// connection came free in time): the request may succeed if retried.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Result of a store call.
