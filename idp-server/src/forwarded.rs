@@ -146,6 +146,9 @@ pub fn client_of(
         Transport::Unknown
     };
     if trusted.is_empty() || !trusted.contains(peer) {
+        if headers.contains_key("x-forwarded-for") {
+            warn_untrusted_proxy_once(peer);
+        }
         return (ClientAddr(peer), tls_transport);
     }
     let mut client = peer;
@@ -176,6 +179,21 @@ pub fn client_of(
             }
         });
     (ClientAddr(client), transport)
+}
+
+/// Tells the operator, once per process, that a proxy's `X-Forwarded-For`
+/// is being ignored: every user behind it shares the proxy's address for the
+/// per-address limits (and, on loopback, escapes them: it is exempt by
+/// default), so the deployment most likely wants `TRUST_PROXY`.
+fn warn_untrusted_proxy_once(peer: IpAddr) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!(
+            %peer,
+            "a request from {peer} carries X-Forwarded-For, which is ignored because {peer} is not in TRUST_PROXY; \
+             if a reverse proxy runs there, set TRUST_PROXY={peer} so that limits and logs see the real client address"
+        );
+    }
 }
 
 /// One `X-Forwarded-For` entry: an address, possibly with a port
