@@ -97,7 +97,8 @@ export ENCRYPTION_KEY
 ENCRYPTION_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
 export BASE_URL="http://127.0.0.1:$PORT"
 export SERVER_HOST=127.0.0.1 SERVER_PORT=$PORT
-export RUST_LOG=${RUST_LOG:-warn}
+# The server logs at its default level (info: one line per request) into
+# $WORK/server.log, as deployed; set LOG_LEVEL=warn to measure without.
 ISSUER="$BASE_URL/t/bench"
 
 say "provisioning through the CLI"
