@@ -1,5 +1,6 @@
 //! [`Provider`]: the entry point an embedding service holds. It routes the
-//! per-tenant protocol endpoints and caches each tenant's parsed keys.
+//! per-tenant protocol endpoints and caches each tenant's parsed keys and,
+//! briefly, client records (`crate::client::cache`).
 
 use crate::clock::{Clock, SystemClock, UnixTime};
 use crate::crypto::envelope::MasterKey;
@@ -37,6 +38,11 @@ pub struct Lifetimes {
     /// How long a tenant's settings and keys are cached before being read
     /// again (how soon a server sees keys rotated by another process).
     pub tenant_cache: i64,
+    /// How long a client record is cached before being read again (how
+    /// soon a server sees a client deleted or changed by another process,
+    /// e.g. the CLI); 0 reads the store on every request. Writes through
+    /// this provider take effect at once (ADR 0018).
+    pub client_cache: i64,
 }
 
 impl Default for Lifetimes {
@@ -51,6 +57,7 @@ impl Default for Lifetimes {
             device_code: 10 * 60,
             device_poll_interval: 5,
             tenant_cache: 60,
+            client_cache: 5,
         }
     }
 }
@@ -126,6 +133,8 @@ pub struct Provider<S: Store> {
     pub(crate) device_guard: AttemptGuard,
     /// Tenants by slug, with when they were loaded.
     tenants: RwLock<HashMap<String, (UnixTime, Arc<TenantContext>)>>,
+    /// Client records, read-mostly (ADR 0018).
+    pub(crate) clients: crate::client::cache::ClientCache,
 }
 
 impl<S: Store> Provider<S> {
@@ -143,6 +152,9 @@ impl<S: Store> Provider<S> {
             deliver: None,
             device_guard: AttemptGuard::default(),
             tenants: RwLock::new(HashMap::new()),
+            clients: crate::client::cache::ClientCache::new(
+                crate::client::cache::DEFAULT_CAPACITY,
+            ),
         }
     }
 

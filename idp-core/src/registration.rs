@@ -360,6 +360,9 @@ impl<S: Store> Provider<S> {
                 .await
             {
                 Ok(_) => {
+                    // RFC 7592 §2.3: the client is gone now, not when the
+                    // cache entry expires (ADR 0018).
+                    self.forget_client(&tenant.record.id, &client.id);
                     let mut res = Response::new(Bytes::new());
                     *res.status_mut() = StatusCode::NO_CONTENT;
                     res

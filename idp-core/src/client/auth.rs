@@ -5,7 +5,6 @@
 
 use super::assertion::{self, JWT_BEARER};
 use crate::error::{ErrorCode, OAuthError};
-use crate::ids::ClientId;
 use crate::provider::Provider;
 use crate::store::{ClientRecord, Store};
 use crate::tenant::TenantContext;
@@ -13,6 +12,7 @@ use crate::wire::Params;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderMap;
+use std::sync::Arc;
 
 const INVALID_CLIENT: OAuthError =
     OAuthError::new(ErrorCode::InvalidClient, "client authentication failed");
@@ -134,18 +134,19 @@ impl<S: Store> Provider<S> {
         headers: &HeaderMap,
         params: &Params,
         endpoint: &str,
-    ) -> Result<ClientRecord, OAuthError> {
+    ) -> Result<Arc<ClientRecord>, OAuthError> {
         let creds = credentials(headers, params)?;
         let client_id = match &creds {
             Credentials::Secret { client_id, .. } | Credentials::Assertion { client_id, .. } => {
                 client_id
             }
         };
+        // From the cache (ADR 0018): the record holds the secret's hash only.
         let client = self
-            .store
-            .client(&tenant.record.id, &ClientId::new(client_id.as_str()))
+            .cached_client(&tenant.record.id, client_id)
             .await?
-            .ok_or(INVALID_CLIENT)?;
+            .ok_or(INVALID_CLIENT)?
+            .record;
         match &creds {
             Credentials::Assertion { assertion, .. } => {
                 self.verify_client_assertion(tenant, &client, assertion, endpoint)

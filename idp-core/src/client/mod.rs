@@ -2,6 +2,7 @@
 
 pub mod assertion;
 pub mod auth;
+pub mod cache;
 
 use crate::crypto::{random, secret::SecretHash};
 use crate::error::AdminError;
