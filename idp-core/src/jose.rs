@@ -154,6 +154,11 @@ pub fn unverified_payload(token: &str) -> Result<Vec<u8>, JoseError> {
 /// Verifies a compact JWS against a client's registered public keys.
 pub fn verify_with_set(token: &str, keys: &PublicKeySet) -> Result<Verified, JoseError> {
     let parts = split(token)?;
+    // Told apart from a bad signature: a `kid` the set lacks may mean the
+    // client rotated its keys, worth fetching its `jwks_uri` again.
+    if !keys.has_key(parts.alg, parts.header.kid.as_deref()) {
+        return Err(JoseError::UnknownKey);
+    }
     if !keys.verify(
         parts.alg,
         parts.header.kid.as_deref(),

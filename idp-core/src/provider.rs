@@ -131,6 +131,8 @@ pub struct Provider<S: Store> {
     pub(crate) fetch: Option<Fetch>,
     pub(crate) deliver: Option<Deliver>,
     pub(crate) device_guard: AttemptGuard,
+    /// Clients' `jwks_uri` documents, parsed (see [`crate::client::jwks_cache`]).
+    pub(crate) jwks_cache: crate::client::jwks_cache::JwksCache,
     /// Tenants by slug, with when they were loaded.
     tenants: RwLock<HashMap<String, (UnixTime, Arc<TenantContext>)>>,
     /// Client records, read-mostly (ADR 0018).
@@ -151,6 +153,7 @@ impl<S: Store> Provider<S> {
             fetch: None,
             deliver: None,
             device_guard: AttemptGuard::default(),
+            jwks_cache: Default::default(),
             tenants: RwLock::new(HashMap::new()),
             clients: crate::client::cache::ClientCache::new(
                 crate::client::cache::DEFAULT_CAPACITY,

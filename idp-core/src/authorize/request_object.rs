@@ -9,9 +9,9 @@
 //! precedence over those in the query (§6.3.3); `client_id` and
 //! `response_type` may appear in both only with the same value.
 
+use crate::client::assertion::ClientKeysError;
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::ClientId;
-use crate::jose;
 use crate::provider::Provider;
 use crate::store::{ClientRecord, Store};
 use crate::tenant::TenantContext;
@@ -164,12 +164,16 @@ impl<S: Store> Provider<S> {
             }
             crate::jose::b64_decode(p).ok_or(invalid("the request object is not a JWT"))?
         } else {
-            let keys = self
-                .client_keys(client)
+            self.verify_with_client_keys(client, jwt)
                 .await
-                .map_err(|_| invalid("the client has no keys to verify the request object"))?;
-            jose::verify_with_set(jwt, &keys)
-                .map_err(|_| invalid("the request object's signature does not verify"))?
+                .map_err(|e| match e {
+                    ClientKeysError::Unavailable(_) => {
+                        invalid("the client has no keys to verify the request object")
+                    }
+                    ClientKeysError::Rejected => {
+                        invalid("the request object's signature does not verify")
+                    }
+                })?
                 .payload
         };
         let claims: serde_json::Map<String, Value> = serde_json::from_slice(&payload)

@@ -3,13 +3,13 @@
 
 use crate::clock::UnixTime;
 use crate::error::{ErrorCode, OAuthError};
-use crate::jose;
+use crate::jose::{self, JoseError, Verified};
 use crate::jwks::PublicKeySet;
 use crate::provider::Provider;
 use crate::store::{ClientRecord, Store, TokenEndpointAuthMethod};
 use crate::tenant::TenantContext;
-use bytes::Bytes;
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// `client_assertion_type` for a JWT (RFC 7523 §2.2).
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -67,26 +67,79 @@ pub(crate) fn claimed_client_id(assertion: &str) -> Result<String, OAuthError> {
     Ok(sub.sub)
 }
 
+/// Why a JWS could not be verified with a client's registered keys.
+#[derive(Debug)]
+pub(crate) enum ClientKeysError {
+    /// The keys could not be had: none registered, no way to fetch them, the
+    /// fetch failed, or the set is unusable.
+    Unavailable(&'static str),
+    /// The JWS does not verify with them (after one re-fetch if its `kid`
+    /// was unknown and the cooldown allowed it).
+    Rejected,
+}
+
 impl<S: Store> Provider<S> {
-    /// The client's registered keys: inline, or fetched from its `jwks_uri`.
-    pub(crate) async fn client_keys(
+    /// Verifies `jwt` with the client's registered keys: inline, or from its
+    /// `jwks_uri` through the [`JwksCache`](super::jwks_cache::JwksCache),
+    /// fetched again when the token names a `kid` the cached set lacks (a
+    /// rotated key, OIDC Core §10.1.1).
+    pub(crate) async fn verify_with_client_keys(
         &self,
         client: &ClientRecord,
-    ) -> Result<PublicKeySet, OAuthError> {
-        let document: Bytes = match (&client.jwks, &client.jwks_uri) {
-            (Some(inline), _) => Bytes::from(inline.clone().into_bytes()),
-            (None, Some(uri)) => {
-                let Some(fetch) = &self.fetch else {
-                    return Err(rejected("this provider cannot fetch the client's jwks_uri"));
-                };
-                fetch(uri.clone()).await.map_err(|e| {
-                    tracing::warn!(client = %client.id, error = %e, "fetching the client's jwks_uri failed");
-                    rejected("the client's jwks_uri could not be fetched")
-                })?
+        jwt: &str,
+    ) -> Result<Verified, ClientKeysError> {
+        let uri = match (&client.jwks, &client.jwks_uri) {
+            (Some(inline), _) => {
+                let keys = PublicKeySet::parse(inline.as_bytes()).map_err(|_| {
+                    ClientKeysError::Unavailable("the client's JWK Set is unusable")
+                })?;
+                return jose::verify_with_set(jwt, &keys).map_err(|_| ClientKeysError::Rejected);
             }
-            (None, None) => return Err(rejected("the client has registered no keys")),
+            (None, Some(uri)) => uri,
+            (None, None) => {
+                return Err(ClientKeysError::Unavailable(
+                    "the client has registered no keys",
+                ));
+            }
         };
-        PublicKeySet::parse(&document).map_err(|_| rejected("the client's JWK Set is unusable"))
+        let now = self.clock.now();
+        let (keys, just_fetched) = match self.jwks_cache.fresh(uri, now) {
+            Some(keys) => (keys, false),
+            None => (self.fetch_client_keys(client, uri, now).await?, true),
+        };
+        match jose::verify_with_set(jwt, &keys) {
+            Err(JoseError::UnknownKey)
+                if !just_fetched && self.jwks_cache.claim_refetch(uri, now) =>
+            {
+                let keys = self.fetch_client_keys(client, uri, now).await?;
+                jose::verify_with_set(jwt, &keys).map_err(|_| ClientKeysError::Rejected)
+            }
+            verified => verified.map_err(|_| ClientKeysError::Rejected),
+        }
+    }
+
+    /// Fetches and parses the document at the client's `jwks_uri`, and caches it.
+    async fn fetch_client_keys(
+        &self,
+        client: &ClientRecord,
+        uri: &str,
+        now: UnixTime,
+    ) -> Result<Arc<PublicKeySet>, ClientKeysError> {
+        let Some(fetch) = &self.fetch else {
+            return Err(ClientKeysError::Unavailable(
+                "this provider cannot fetch the client's jwks_uri",
+            ));
+        };
+        let document = fetch(uri.to_owned()).await.map_err(|e| {
+            tracing::warn!(client = %client.id, error = %e, "fetching the client's jwks_uri failed");
+            ClientKeysError::Unavailable("the client's jwks_uri could not be fetched")
+        })?;
+        let keys = Arc::new(
+            PublicKeySet::parse(&document)
+                .map_err(|_| ClientKeysError::Unavailable("the client's JWK Set is unusable"))?,
+        );
+        self.jwks_cache.put(uri, Arc::clone(&keys), now);
+        Ok(keys)
     }
 
     /// Verifies a `private_key_jwt` assertion from `client` (RFC 7523 §3):
@@ -103,9 +156,13 @@ impl<S: Store> Provider<S> {
         if client.auth_method != TokenEndpointAuthMethod::PrivateKeyJwt {
             return Err(rejected("the client is not registered for private_key_jwt"));
         }
-        let keys = self.client_keys(client).await?;
-        let verified = jose::verify_with_set(assertion, &keys)
-            .map_err(|_| rejected("client_assertion signature does not verify"))?;
+        let verified = self
+            .verify_with_client_keys(client, assertion)
+            .await
+            .map_err(|e| match e {
+                ClientKeysError::Unavailable(why) => rejected(why),
+                ClientKeysError::Rejected => rejected("client_assertion signature does not verify"),
+            })?;
         let claims: AssertionClaims = serde_json::from_slice(&verified.payload)
             .map_err(|_| rejected("client_assertion lacks iss, sub, aud, exp or jti"))?;
         let id = client.id.as_str();

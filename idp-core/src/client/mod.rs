@@ -3,6 +3,7 @@
 pub mod assertion;
 pub mod auth;
 pub mod cache;
+pub mod jwks_cache;
 
 use crate::crypto::{random, secret::SecretHash};
 use crate::error::AdminError;

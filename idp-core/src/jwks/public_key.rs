@@ -135,6 +135,13 @@ impl PublicKeySet {
         Ok(Self { keys })
     }
 
+    /// Whether the set holds a key of algorithm `alg` (with id `kid` when given).
+    pub fn has_key(&self, alg: SigningAlg, kid: Option<&str>) -> bool {
+        self.keys
+            .iter()
+            .any(|k| k.alg == alg && (kid.is_none() || k.kid.as_deref() == kid))
+    }
+
     /// Verifies `signature` over `message` with a key of algorithm `alg`
     /// (and id `kid` when given). Without a `kid`, every key of the
     /// algorithm is tried.

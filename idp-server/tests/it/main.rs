@@ -15,6 +15,7 @@ mod device;
 mod discovery;
 mod introspection;
 mod jobs;
+mod jwks_uri_cache;
 mod key_rotation;
 mod logout;
 mod logs;
