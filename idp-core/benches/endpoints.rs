@@ -5,6 +5,11 @@
 //! algorithm that bounds the path beside it, so that "overhead beyond the
 //! cryptography" is the difference of two printed numbers (issue 5).
 //!
+//! The client-credentials, introspection and userinfo groups also run the
+//! same request on a second provider with the client cache off
+//! (`Lifetimes::client_cache = 0`, one store read of the client per
+//! request, as before ADR 0018): the cache's before/after in one run.
+//!
 //! Codes are minted through the core's public authorize + login API
 //! ([`Provider::handle`] on `/authorize`, [`Provider::submit_login`],
 //! [`Provider::submit_consent`]) outside the timed part.
@@ -77,7 +82,8 @@ fn json(res: &Response<Bytes>) -> serde_json::Value {
 }
 
 impl Fixture {
-    fn new() -> Self {
+    /// A fixture whose provider caches clients for `client_cache` seconds.
+    fn new(client_cache: i64) -> Self {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -86,7 +92,9 @@ impl Fixture {
         let store =
             SqliteStore::open(&dir.path().join("bench.db").to_string_lossy()).expect("store");
         let key = MasterKey::from_hex(&"42".repeat(32)).expect("key");
-        let provider = Provider::new(store, ProviderConfig::new(BASE, key));
+        let mut config = ProviderConfig::new(BASE, key);
+        config.lifetimes.client_cache = client_cache;
+        let provider = Provider::new(store, config);
         let (web_basic, cc_basic, session_cookie) = rt.block_on(async {
             provider
                 .create_tenant("bench", "Bench")
@@ -247,6 +255,14 @@ impl Fixture {
         )
     }
 
+    fn userinfo(&self, token: &str) -> Response<Bytes> {
+        let req = Request::get(format!("{BASE}/t/bench/userinfo"))
+            .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Bytes::new())
+            .unwrap_or_default();
+        self.rt.block_on(self.provider.handle(req))
+    }
+
     fn introspect(&self, token: &str) -> Response<Bytes> {
         let body = format!("token={token}");
         self.rt.block_on(
@@ -263,7 +279,8 @@ fn bare(alg: SigningAlg) -> impl FnMut(&mut criterion::Bencher<'_>) {
 }
 
 fn endpoints(c: &mut Criterion) {
-    let f = Fixture::new();
+    let f = Fixture::new(idp_core::Lifetimes::default().client_cache);
+    let uncached = Fixture::new(0);
     // Sanity: every path answers 200 before it is timed.
     assert!(json(&f.client_credentials())["access_token"].is_string());
     let access_token = json(&f.client_credentials())["access_token"]
@@ -271,11 +288,28 @@ fn endpoints(c: &mut Criterion) {
         .unwrap_or_default()
         .to_owned();
     assert_eq!(json(&f.introspect(&access_token))["active"], true);
+    let uncached_token = json(&uncached.client_credentials())["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(json(&uncached.introspect(&uncached_token))["active"], true);
+    let user_token = |f: &Fixture| {
+        json(&f.exchange(&f.code()))["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (user_token, uncached_user_token) = (user_token(&f), user_token(&uncached));
+    assert!(json(&f.userinfo(&user_token))["sub"].is_string());
+    assert!(json(&uncached.userinfo(&uncached_user_token))["sub"].is_string());
 
     let mut g = c.benchmark_group("client_credentials (ES256 access token)");
     g.bench_function("bare ES256 signature", bare(SigningAlg::Es256));
     g.bench_function("whole request", |b| {
         b.iter(|| assert_eq!(f.client_credentials().status(), 200))
+    });
+    g.bench_function("whole request, client cache off", |b| {
+        b.iter(|| assert_eq!(uncached.client_credentials().status(), 200))
     });
     g.finish();
 
@@ -288,6 +322,28 @@ fn endpoints(c: &mut Criterion) {
     });
     g.bench_function("whole request", |b| {
         b.iter(|| assert_eq!(f.introspect(black_box(&access_token)).status(), 200))
+    });
+    g.bench_function("whole request, client cache off", |b| {
+        b.iter(|| {
+            assert_eq!(
+                uncached.introspect(black_box(&uncached_token)).status(),
+                200
+            )
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("userinfo (ES256 verify + revocation and user reads)");
+    g.bench_function("whole request", |b| {
+        b.iter(|| assert_eq!(f.userinfo(black_box(&user_token)).status(), 200))
+    });
+    g.bench_function("whole request, client cache off", |b| {
+        b.iter(|| {
+            assert_eq!(
+                uncached.userinfo(black_box(&uncached_user_token)).status(),
+                200
+            )
+        })
     });
     g.finish();
 
