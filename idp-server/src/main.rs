@@ -77,6 +77,10 @@ async fn serve(config: Config) -> Result<(), String> {
     } else {
         "http"
     };
+    // Listen for SIGTERM/SIGINT before anything is served: a signal that
+    // arrives between the first answered request and the first poll of a
+    // lazily created listener would otherwise kill the process outright.
+    let stop = shutdown_signal()?;
     let server = idp_server::server::start(config)
         .await
         .map_err(|e| e.to_string())?;
@@ -85,28 +89,34 @@ async fn serve(config: Config) -> Result<(), String> {
         "idp-server listening on {scheme}://{} (BASE_URL {})",
         server.addr, server.base_url
     );
-    server.run_until(shutdown_signal()).await?;
+    server.run_until(stop).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// A future that completes on SIGTERM or SIGINT (Ctrl-C). The listeners are
+/// installed when this is called, not when the future is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let listen = |kind: SignalKind, name: &str| {
+        signal(kind).map_err(|e| format!("cannot listen for {name}: {e}"))
+    };
+    let mut term = listen(SignalKind::terminate(), "SIGTERM")?;
+    let mut int = listen(SignalKind::interrupt(), "SIGINT")?;
+    Ok(async move {
+        tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        tracing::info!("shutting down: finishing in-flight requests");
+    })
+}
+
+/// A future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    Ok(async {
         let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down: finishing in-flight requests");
+        tracing::info!("shutting down: finishing in-flight requests");
+    })
 }
 
 /// Threads for blocking work, which is the SQLite store's queries (password
