@@ -155,9 +155,7 @@ impl<S: Store> Provider<S> {
             device_guard: AttemptGuard::default(),
             jwks_cache: Default::default(),
             tenants: RwLock::new(HashMap::new()),
-            clients: crate::client::cache::ClientCache::new(
-                crate::client::cache::DEFAULT_CAPACITY,
-            ),
+            clients: crate::client::cache::ClientCache::new(crate::client::cache::DEFAULT_CAPACITY),
         }
     }
 
