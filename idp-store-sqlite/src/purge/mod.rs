@@ -171,6 +171,3 @@ impl Maintenance for SqliteStore {
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod timing;
