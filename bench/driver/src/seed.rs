@@ -6,7 +6,6 @@
 
 use idp_core::crypto::{password, secret::SecretHash};
 use idp_core::ids::{ClientId, UserId};
-use idp_core::jwks::SigningAlg;
 use idp_core::store::{ClientRecord, GrantType, Store, TokenEndpointAuthMethod, UserRecord};
 use idp_store_sqlite::SqliteStore;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -50,8 +49,6 @@ pub async fn seed(
     for from in (0..clients).step_by(batch.max(1)) {
         let rows: Vec<ClientRecord> = (from..(from + batch).min(clients))
             .map(|i| ClientRecord {
-                id: ClientId::new(format!("{prefix}-client-{i}")),
-                name: format!("Seed client {i}"),
                 secret_hash: Some(SecretHash::of(&format!("seed-secret-{i}"))),
                 auth_method: TokenEndpointAuthMethod::ClientSecretBasic,
                 redirect_uris: vec![format!("http://127.0.0.1:9/cb/{i}")],
@@ -60,20 +57,12 @@ pub async fn seed(
                     GrantType::RefreshToken,
                     GrantType::ClientCredentials,
                 ],
-                require_pkce: true,
-                id_token_alg: SigningAlg::Rs256,
                 allowed_scopes: vec!["api".into()],
-                audiences: Vec::new(),
-                jwks: None,
-                jwks_uri: None,
-                post_logout_redirect_uris: Vec::new(),
-                frontchannel_logout_uri: None,
-                frontchannel_logout_session_required: false,
-                backchannel_logout_uri: None,
-                backchannel_logout_session_required: false,
-                registration_token_hash: None,
-                metadata: "{}".into(),
-                created_at: now,
+                ..ClientRecord::new(
+                    ClientId::new(format!("{prefix}-client-{i}")),
+                    format!("Seed client {i}"),
+                    now,
+                )
             })
             .collect();
         store.create_clients(&tenant, &rows).await?;

@@ -23,6 +23,36 @@ pub struct TenantRecord {
     pub created_at: UnixTime,
 }
 
+impl ClientRecord {
+    /// A client with no secret, no redirect URI and no grant, PKCE required,
+    /// RS256 ID tokens and nothing else registered: the base that imports,
+    /// fixtures and benchmarks fill in with struct update syntax.
+    pub fn new(id: ClientId, name: impl Into<String>, created_at: UnixTime) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            secret_hash: None,
+            auth_method: TokenEndpointAuthMethod::None,
+            redirect_uris: Vec::new(),
+            grant_types: Vec::new(),
+            require_pkce: true,
+            id_token_alg: SigningAlg::Rs256,
+            allowed_scopes: Vec::new(),
+            audiences: Vec::new(),
+            jwks: None,
+            jwks_uri: None,
+            post_logout_redirect_uris: Vec::new(),
+            frontchannel_logout_uri: None,
+            frontchannel_logout_session_required: false,
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
+            registration_token_hash: None,
+            metadata: "{}".to_owned(),
+            created_at,
+        }
+    }
+}
+
 /// A signing key pair, private half sealed under the tenant's data key.
 #[derive(Clone, Debug)]
 pub struct SigningKeyRecord {

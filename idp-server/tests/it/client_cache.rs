@@ -6,7 +6,6 @@
 use crate::support::*;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, TenantId};
-use idp_core::jwks::SigningAlg;
 use idp_core::store::{ClientRecord, GrantType, Store, TokenEndpointAuthMethod};
 use idp_store_sqlite::SqliteStore;
 use reqwest::StatusCode;
@@ -24,26 +23,10 @@ fn other_writer(server: &TestServer) -> SqliteStore {
 /// A client-credentials client with a chosen id and secret, as stored.
 fn service_record(id: &str, secret: &str) -> ClientRecord {
     ClientRecord {
-        id: ClientId::new(id),
-        name: "Written elsewhere".into(),
         secret_hash: Some(SecretHash::of(secret)),
         auth_method: TokenEndpointAuthMethod::ClientSecretBasic,
-        redirect_uris: Vec::new(),
         grant_types: vec![GrantType::ClientCredentials],
-        require_pkce: true,
-        id_token_alg: SigningAlg::Rs256,
-        allowed_scopes: Vec::new(),
-        audiences: Vec::new(),
-        jwks: None,
-        jwks_uri: None,
-        post_logout_redirect_uris: Vec::new(),
-        frontchannel_logout_uri: None,
-        frontchannel_logout_session_required: false,
-        backchannel_logout_uri: None,
-        backchannel_logout_session_required: false,
-        registration_token_hash: None,
-        metadata: "{}".into(),
-        created_at: now(),
+        ..ClientRecord::new(ClientId::new(id), "Written elsewhere", now())
     }
 }
 

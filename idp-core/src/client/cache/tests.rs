@@ -3,26 +3,10 @@ use crate::store::{GrantType, TokenEndpointAuthMethod};
 
 fn record(id: &str, metadata: &str) -> ClientRecord {
     ClientRecord {
-        id: ClientId::new(id),
-        name: id.to_owned(),
-        secret_hash: None,
         auth_method: TokenEndpointAuthMethod::ClientSecretBasic,
-        redirect_uris: Vec::new(),
         grant_types: vec![GrantType::ClientCredentials],
-        require_pkce: true,
-        id_token_alg: SigningAlg::Rs256,
-        allowed_scopes: Vec::new(),
-        audiences: Vec::new(),
-        jwks: None,
-        jwks_uri: None,
-        post_logout_redirect_uris: Vec::new(),
-        frontchannel_logout_uri: None,
-        frontchannel_logout_session_required: false,
-        backchannel_logout_uri: None,
-        backchannel_logout_session_required: false,
-        registration_token_hash: None,
         metadata: metadata.to_owned(),
-        created_at: 0,
+        ..ClientRecord::new(ClientId::new(id), id, 0)
     }
 }
 
