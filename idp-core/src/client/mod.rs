@@ -299,10 +299,7 @@ impl<S: Store> Provider<S> {
             }
             TokenEndpointAuthMethod::PrivateKeyJwt | TokenEndpointAuthMethod::None => (None, None),
         };
-        // An id starting with '-' reads as a flag on command lines: draw again.
-        let id = std::iter::repeat_with(ClientId::generate)
-            .find(|id| id.as_str().starts_with(|c: char| c.is_ascii_alphanumeric()))
-            .unwrap_or_else(ClientId::generate);
+        let id = ClientId::generate();
         let client = ClientRecord {
             id,
             name: new.name.trim().to_owned(),

@@ -26,7 +26,11 @@ pub enum SessionCommand {
         #[arg(long)]
         tenant: String,
         /// The session id (the `sid` claim), as `session list` shows it.
-        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        #[arg(
+            required_unless_present = "all",
+            conflicts_with = "all",
+            allow_hyphen_values = true
+        )]
         id: Option<String>,
         /// Revoke every session of the user given by --email.
         #[arg(long, requires = "email")]
