@@ -399,19 +399,7 @@ fn form_token(r: &Received) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dynamic_registration_accepts_and_echoes_channel_logout_metadata() {
-    let server = TestServer::start().await;
-    let out = server.cli(
-        &[
-            "tenant",
-            "create",
-            "open",
-            "--dynamic-registration",
-            "--json",
-        ],
-        None,
-    );
-    assert!(out.success, "{}", out.stderr);
-    let endpoints = discover(&server.issuer("open")).await;
+    let (_server, endpoints) = open_tenant().await;
     let url = endpoints.doc["registration_endpoint"]
         .as_str()
         .expect("registration_endpoint")

@@ -32,13 +32,7 @@ fn service_record(id: &str, secret: &str) -> ClientRecord {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_deleted_through_rfc7592_stops_authenticating_at_once() {
-    let server = TestServer::start().await;
-    let out = server.cli(
-        &["tenant", "create", "open", "--dynamic-registration"],
-        None,
-    );
-    assert!(out.success, "{}", out.stderr);
-    let endpoints = discover(&server.issuer("open")).await;
+    let (_server, endpoints) = open_tenant().await;
     let registration = plain_client()
         .post(
             endpoints.doc["registration_endpoint"]

@@ -8,23 +8,6 @@ use openidconnect::{RedirectUrl, RegistrationUrl};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn open_tenant() -> (TestServer, Endpoints) {
-    let server = TestServer::start().await;
-    let out = server.cli(
-        &[
-            "tenant",
-            "create",
-            "open",
-            "--dynamic-registration",
-            "--json",
-        ],
-        None,
-    );
-    assert!(out.success, "{}", out.stderr);
-    let endpoints = discover(&server.issuer("open")).await;
-    (server, endpoints)
-}
-
 async fn register(endpoints: &Endpoints, body: &Value) -> Resp {
     let url = endpoints.doc["registration_endpoint"]
         .as_str()

@@ -167,14 +167,8 @@ async fn register(endpoints: &Endpoints, request_uris: &[String]) -> (String, St
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_uri_is_fetched_only_when_registered() {
-    let server = TestServer::start().await;
-    let out = server.cli(
-        &["tenant", "create", "open", "--dynamic-registration"],
-        None,
-    );
-    assert!(out.success, "{}", out.stderr);
+    let (server, endpoints) = open_tenant().await;
     let user = server.create_user("open", "alice@open.example", "Alice", PASSWORD);
-    let endpoints = discover(&server.issuer("open")).await;
     let rp = Receiver::start().await;
     let uri = rp.url("/request.jwt");
     // Registered with a fragment, which is not part of the comparison.

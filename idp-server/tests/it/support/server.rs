@@ -73,6 +73,19 @@ pub fn run_cli(
     }
 }
 
+/// A server with one tenant, `open`, that accepts dynamic client
+/// registration (RFC 7591), and its discovered endpoints.
+pub async fn open_tenant() -> (TestServer, Endpoints) {
+    let server = TestServer::start().await;
+    let out = server.cli(
+        &["tenant", "create", "open", "--dynamic-registration"],
+        None,
+    );
+    assert!(out.success, "{}", out.stderr);
+    let endpoints = discover(&server.issuer("open")).await;
+    (server, endpoints)
+}
+
 /// What a CLI run printed.
 #[derive(Debug)]
 pub struct CliOutput {
