@@ -235,18 +235,8 @@ async fn device_page_sign_in_is_locked_out_too() {
         .await,
     )
     .await;
-    let tv = env.client(&ClientSpec {
-        redirect_uris: Vec::new(),
-        grant_types: vec!["urn:ietf:params:oauth:grant-type:device_code".into()],
-        ..ClientSpec::public("TV")
-    });
-    let auth = client_post(
-        &env.endpoints.device_authorization,
-        ClientAuth::of(&tv),
-        &[("scope", "openid")],
-    )
-    .await
-    .json();
+    let tv = env.tv_app();
+    let auth = env.device_authorization(&tv, "openid").await;
     let browser = Browser::new();
     let entry = browser
         .get(

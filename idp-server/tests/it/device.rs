@@ -8,34 +8,11 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
 
-const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
-
-/// A public client allowed the device grant (and refresh).
-fn tv_app(env: &Env) -> RegisteredClient {
-    env.client(&ClientSpec {
-        redirect_uris: Vec::new(),
-        grant_types: vec![GRANT.into(), "refresh_token".into()],
-        ..ClientSpec::public("Living Room TV")
-    })
-}
-
-async fn device_authorization(env: &Env, client: &RegisteredClient, scope: &str) -> Value {
-    let res = client_post(
-        &env.endpoints.device_authorization,
-        ClientAuth::of(client),
-        &[("scope", scope)],
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    assert_no_store(&res);
-    res.json()
-}
-
 async fn poll(env: &Env, client: &RegisteredClient, device_code: &str) -> Resp {
     token_request(
         &env.endpoints.token,
         ClientAuth::of(client),
-        &[("grant_type", GRANT), ("device_code", device_code)],
+        &[("grant_type", DEVICE_GRANT), ("device_code", device_code)],
     )
     .await
 }
@@ -84,8 +61,10 @@ async fn answer(browser: &Browser, auth: &Value, user: &User, decision: &str) ->
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approved_device_gets_tokens_once() {
     let env = Env::new().await;
-    let tv = tv_app(&env);
-    let auth = device_authorization(&env, &tv, "openid email offline_access").await;
+    let tv = env.tv_app();
+    let auth = env
+        .device_authorization(&tv, "openid email offline_access")
+        .await;
     let code = auth["user_code"].as_str().expect("user_code");
     assert_eq!(code.len(), 9, "XXXX-XXXX: {code}");
     assert_eq!(
@@ -135,8 +114,8 @@ async fn approved_device_gets_tokens_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denied_device_gets_access_denied() {
     let env = Env::new().await;
-    let tv = tv_app(&env);
-    let auth = device_authorization(&env, &tv, "openid").await;
+    let tv = env.tv_app();
+    let auth = env.device_authorization(&tv, "openid").await;
     let done = answer(&Browser::new(), &auth, &env.user, "deny").await;
     assert!(done.body.contains("denied"), "{}", done.body);
     poll(&env, &tv, auth["device_code"].as_str().unwrap_or(""))
@@ -147,8 +126,8 @@ async fn denied_device_gets_access_denied() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polling_too_fast_gets_slow_down_and_a_longer_interval() {
     let env = Env::new().await;
-    let tv = tv_app(&env);
-    let auth = device_authorization(&env, &tv, "openid").await;
+    let tv = env.tv_app();
+    let auth = env.device_authorization(&tv, "openid").await;
     let device_code = auth["device_code"].as_str().unwrap_or("");
     poll(&env, &tv, device_code)
         .await
@@ -171,8 +150,8 @@ async fn expired_device_code_gets_expired_token_and_its_user_code_is_refused() {
     })
     .await;
     let env = Env::with_server(server).await;
-    let tv = tv_app(&env);
-    let auth = device_authorization(&env, &tv, "openid").await;
+    let tv = env.tv_app();
+    let auth = env.device_authorization(&tv, "openid").await;
     tokio::time::sleep(Duration::from_millis(2100)).await;
     poll(&env, &tv, auth["device_code"].as_str().unwrap_or(""))
         .await
@@ -190,8 +169,8 @@ async fn expired_device_code_gets_expired_token_and_its_user_code_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_codes_are_case_and_dash_insensitive() {
     let env = Env::new().await;
-    let tv = tv_app(&env);
-    let auth = device_authorization(&env, &tv, "openid").await;
+    let tv = env.tv_app();
+    let auth = env.device_authorization(&tv, "openid").await;
     let code = auth["user_code"].as_str().unwrap_or("");
     let sloppy = code.replace('-', " ").to_lowercase();
     let page = enter_code(
@@ -206,8 +185,8 @@ async fn user_codes_are_case_and_dash_insensitive() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guessing_user_codes_is_stopped_with_429_and_retry_after() {
     let env = Env::new().await;
-    let tv = tv_app(&env);
-    let auth = device_authorization(&env, &tv, "openid").await;
+    let tv = env.tv_app();
+    let auth = env.device_authorization(&tv, "openid").await;
     let browser = Browser::new();
     let entry = format!("{}/device", env.tenant.issuer);
     for guess in [
@@ -246,15 +225,15 @@ async fn device_flow_needs_the_grant_and_stays_in_its_tenant() {
     .await
     .assert_oauth_error(StatusCode::BAD_REQUEST, "unauthorized_client");
 
-    let tv = tv_app(&env);
-    let auth = device_authorization(&env, &tv, "openid").await;
+    let tv = env.tv_app();
+    let auth = env.device_authorization(&tv, "openid").await;
     // Another tenant with its own TV client: the code means nothing there.
     env.server.create_tenant("globex");
     let globex_tv = env.server.create_client(
         "globex",
         &ClientSpec {
             redirect_uris: Vec::new(),
-            grant_types: vec![GRANT.into()],
+            grant_types: vec![DEVICE_GRANT.into()],
             ..ClientSpec::public("Other TV")
         },
     );
@@ -263,7 +242,7 @@ async fn device_flow_needs_the_grant_and_stays_in_its_tenant() {
         &globex.token,
         ClientAuth::of(&globex_tv),
         &[
-            ("grant_type", GRANT),
+            ("grant_type", DEVICE_GRANT),
             ("device_code", auth["device_code"].as_str().unwrap_or("")),
         ],
     )
@@ -277,7 +256,7 @@ async fn device_flow_needs_the_grant_and_stays_in_its_tenant() {
     .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
     // A device code of one client is not another client's.
-    let other = tv_app(&env);
+    let other = env.tv_app();
     poll(&env, &other, auth["device_code"].as_str().unwrap_or(""))
         .await
         .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");

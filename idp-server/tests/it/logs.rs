@@ -10,7 +10,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
 
-const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const AFTER_LOGOUT: &str = "https://rp.example/bye";
 
 /// A secret the flow handled, with what it is (for the failure message).

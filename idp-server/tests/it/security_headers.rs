@@ -147,18 +147,8 @@ async fn error_and_message_pages_and_json() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_pages() {
     let env = Env::new().await;
-    let tv = env.client(&ClientSpec {
-        redirect_uris: Vec::new(),
-        grant_types: vec!["urn:ietf:params:oauth:grant-type:device_code".into()],
-        ..ClientSpec::public("TV")
-    });
-    let auth = client_post(
-        &env.endpoints.device_authorization,
-        ClientAuth::of(&tv),
-        &[("scope", "openid")],
-    )
-    .await
-    .json();
+    let tv = env.tv_app();
+    let auth = env.device_authorization(&tv, "openid").await;
     let browser = Browser::new();
     let entry = browser
         .get(auth["verification_uri"].as_str().expect("verification_uri"))

@@ -104,17 +104,8 @@ async fn purge_deletes_every_kind_of_expired_row_and_keeps_live_ones() {
     }
     assert!(abandoned.is_login_page(), "{}", abandoned.body);
     // A device authorization never approved.
-    let tv = env.client(&ClientSpec {
-        grant_types: vec!["urn:ietf:params:oauth:grant-type:device_code".into()],
-        ..ClientSpec::public("TV")
-    });
-    let res = client_post(
-        &env.endpoints.device_authorization,
-        ClientAuth::of(&tv),
-        &[("scope", "openid")],
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let tv = env.tv_app();
+    env.device_authorization(&tv, "openid").await;
     // A private_key_jwt assertion's jti, remembered against replay.
     let key = ClientKey::generate("k1");
     let signer = env.client(&ClientSpec {

@@ -30,5 +30,8 @@ pub const KEY_HEX: &str = "ababababababababababababababababababababababababababa
 /// browser never follows redirects, it reads `Location`.
 pub const REDIRECT_URI: &str = "https://rp.example/cb";
 
+/// The device authorization grant type (RFC 8628 §3.4).
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
 /// The password of users made by [`Env::new`].
 pub const PASSWORD: &str = "correct horse battery staple";

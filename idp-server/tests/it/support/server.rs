@@ -561,6 +561,30 @@ impl Env {
         self.server.create_client(&self.tenant.slug, spec)
     }
 
+    /// A public client of `acme` ("Living Room TV") allowed the device grant
+    /// and refresh.
+    pub fn tv_app(&self) -> RegisteredClient {
+        self.client(&ClientSpec {
+            redirect_uris: Vec::new(),
+            grant_types: vec![DEVICE_GRANT.into(), "refresh_token".into()],
+            ..ClientSpec::public("Living Room TV")
+        })
+    }
+
+    /// A device authorization for `client` (RFC 8628 §3.1), which must
+    /// succeed and not be cached: the response document.
+    pub async fn device_authorization(&self, client: &RegisteredClient, scope: &str) -> Value {
+        let res = client_post(
+            &self.endpoints.device_authorization,
+            ClientAuth::of(client),
+            &[("scope", scope)],
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_no_store(&res);
+        res.json()
+    }
+
     /// An `openidconnect` relying party for `client` of `acme`.
     pub async fn rp(&self, client: &RegisteredClient) -> Rp {
         Rp::discover(&self.tenant.issuer, client).await
