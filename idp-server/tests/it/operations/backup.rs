@@ -95,14 +95,6 @@ async fn a_backup_taken_during_writes_restores_to_a_working_server() {
     assert_eq!(restored_endpoints.issuer, restored.issuer("acme"));
     client_credentials_token(&restored_endpoints.token, &client).await;
     let rp = Rp::discover(&restored_endpoints.issuer, &client).await;
-    let flow = rp
-        .flow(&Browser::new(), &user, &AuthOptions::default())
-        .await;
-    let claims = rp.verify_id_token(
-        &flow.tokens,
-        Some(&flow.nonce),
-        openidconnect::core::CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-    );
-    assert_eq!(claims.subject().as_str(), user.id);
+    rp.assert_signs_in(&user).await;
     assert_clients_exist(&restored.base_url, &before).await;
 }

@@ -112,15 +112,7 @@ async fn kill_9_under_concurrent_writes_loses_nothing_acknowledged() {
         password: PASSWORD.to_owned(),
     };
     let rp = Rp::discover(&endpoints.issuer, &web).await;
-    let flow = rp
-        .flow(&Browser::new(), &user, &AuthOptions::default())
-        .await;
-    let claims = rp.verify_id_token(
-        &flow.tokens,
-        Some(&flow.nonce),
-        openidconnect::core::CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-    );
-    assert_eq!(claims.subject().as_str(), user.id);
+    rp.assert_signs_in(&user).await;
     let first = clients.first().expect("a client");
     let registered = RegisteredClient {
         client_id: first.client_id.clone(),

@@ -221,6 +221,20 @@ impl Rp {
         }
     }
 
+    /// Signs `user` in from a fresh browser with default options and checks
+    /// the RS256 ID token names them: proof the provider can log them in.
+    pub async fn assert_signs_in(&self, user: &User) {
+        let flow = self
+            .flow(&Browser::new(), user, &AuthOptions::default())
+            .await;
+        let claims = self.verify_id_token(
+            &flow.tokens,
+            Some(&flow.nonce),
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        );
+        assert_eq!(claims.subject().as_str(), user.id, "ID token subject");
+    }
+
     /// Verifies the ID token of `tokens` with `openidconnect`, allowing only
     /// `alg`; checks the nonce (if given) and `at_hash`. Returns the claims.
     pub fn verify_id_token(
