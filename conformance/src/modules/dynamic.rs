@@ -690,29 +690,7 @@ async fn refresh(env: &mut Env<'_>, rotate: bool) {
             ],
         )
         .await;
-    env.c.check(
-        "CheckTokenEndpointHttpStatus200",
-        res.status == 200,
-        Status::Fail,
-        format!("refresh: {} {}", res.status, res.body),
-    );
-    let cache = res.header("cache-control").unwrap_or("").to_owned();
-    env.c.check(
-        "CheckTokenEndpointCacheHeaders",
-        cache.contains("no-store"),
-        Status::Fail,
-        format!("Cache-Control '{cache}'"),
-    );
-    if let Some(id_token) = res.json()["id_token"].as_str()
-        && let Some(claims) = checks::id_token(env.c, op, &client1.id, id_token, None)
-    {
-        env.c.check(
-            "CompareIdTokenClaims",
-            claims["sub"] == claims1["sub"] && claims["iat"] != claims1["iat"],
-            Status::Fail,
-            "sub changed or iat did not",
-        );
-    }
+    super::basic::refresh::refreshed(env.c, op, &client1.id, &res, &claims1);
     if let Some((_, rt2, _)) = tokens.get(1) {
         let res = op
             .token(

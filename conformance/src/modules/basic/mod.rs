@@ -5,7 +5,7 @@
 
 mod errors;
 mod happy;
-mod refresh;
+pub(crate) mod refresh;
 mod session;
 
 use crate::report::{Checks, Report, Status};
