@@ -30,6 +30,7 @@
 //! - [`tenant`], [`client`], [`user`], [`session`]: registries.
 //! - [`logout`] (RP-Initiated Logout) and [`channel_logout`] (telling the
 //!   session's relying parties through the front and back channels).
+//! - [`outbound`]: which URLs the provider may request itself (SSRF guard).
 //! - [`crypto`]: randomness, secret hashes, argon2id, envelope encryption.
 //! - [`store`]: the storage port a backend implements.
 //! - [`purge`] and [`key_rotation`]: what the background jobs decide (which
@@ -49,10 +50,12 @@ pub mod error;
 pub mod id_token;
 pub mod ids;
 pub mod introspection;
+pub mod ip_block;
 pub mod jose;
 pub mod jwks;
 pub mod key_rotation;
 pub mod logout;
+pub mod outbound;
 pub mod provider;
 pub mod purge;
 pub mod registration;
@@ -72,6 +75,7 @@ pub use client::{CreatedClient, NewClient};
 pub use device::verification::{Attempter, DeviceError, DeviceSignIn, DeviceView};
 pub use error::{AdminError, ErrorCode, OAuthError};
 pub use logout::{LogoutOutcome, LogoutRequest};
+pub use outbound::OutboundPolicy;
 pub use provider::{Deliver, Fetch, Lifetimes, Offload, Provider, ProviderConfig};
 pub use session::SessionInfo;
 pub use user::NewUser;

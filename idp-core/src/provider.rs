@@ -98,6 +98,10 @@ pub struct ProviderConfig {
     pub master_key: MasterKey,
     /// Lifetimes.
     pub lifetimes: Lifetimes,
+    /// Where requests the provider makes itself may go ([`crate::outbound`]);
+    /// checked on clients' URIs at registration. Default: https only, no
+    /// internal address.
+    pub outbound: crate::outbound::OutboundPolicy,
 }
 
 impl ProviderConfig {
@@ -107,6 +111,7 @@ impl ProviderConfig {
             base_url: base_url.trim_end_matches('/').to_owned(),
             master_key,
             lifetimes: Lifetimes::default(),
+            outbound: Default::default(),
         }
     }
 

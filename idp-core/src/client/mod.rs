@@ -4,6 +4,7 @@ pub mod assertion;
 pub mod auth;
 pub mod cache;
 pub mod jwks_cache;
+mod outbound_uris;
 
 use crate::crypto::{random, secret::SecretHash};
 use crate::error::AdminError;
@@ -228,6 +229,11 @@ impl<S: Store> Provider<S> {
         if let Some(uri) = &new.backchannel_logout_uri {
             validate_backchannel_logout_uri(uri, new.public)?;
         }
+        outbound_uris::validate(
+            &self.config.outbound,
+            &new,
+            registration.as_ref().map(|r| r.metadata.as_str()),
+        )?;
         if new.public && grant_types.contains(&GrantType::ClientCredentials) {
             return Err(AdminError::Invalid(
                 "client_credentials is for confidential clients only (RFC 6749 §4.4)".into(),
