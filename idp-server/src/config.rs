@@ -39,6 +39,12 @@ pub struct Flags {
     /// Reverse proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed [env: TRUST_PROXY] [default: none]
     #[arg(long, global = true)]
     pub trust_proxy: Option<String>,
+    /// Internal addresses/CIDRs (comma-separated) the server may request: jwks_uri, request_uri, back-channel logout [env: OUTBOUND_ALLOW] [default: none]
+    #[arg(long, global = true)]
+    pub outbound_allow: Option<String>,
+    /// Let server-initiated requests use plain http, not only https: on or off [env: OUTBOUND_ALLOW_HTTP] [default: off]
+    #[arg(long, global = true)]
+    pub outbound_allow_http: Option<String>,
     /// Brute-force and request-rate limits.
     #[command(flatten)]
     pub rate_limits: crate::rate_limit::RateLimitFlags,
@@ -91,6 +97,9 @@ pub struct Config {
     pub trust_proxy: crate::forwarded::IpBlocks,
     /// `RATE_LIMIT_*`.
     pub rate_limits: crate::rate_limit::RateLimitSettings,
+    /// `OUTBOUND_ALLOW` and `OUTBOUND_ALLOW_HTTP`: where requests the
+    /// server makes itself may go (default: https, no internal address).
+    pub outbound: idp_core::OutboundPolicy,
     /// Header, body and timeout bounds per connection (not configurable
     /// from the environment; tests shorten them).
     pub http_limits: crate::connection_limits::HttpLimits,
@@ -289,6 +298,10 @@ impl Config {
                 .map_err(|m| ConfigError::new("TRUST_PROXY", m))?,
         };
         let rate_limits = crate::rate_limit::RateLimitSettings::resolve(&flags.rate_limits, &get)?;
+        let outbound = crate::outbound::policy_from_settings(
+            get(&flags.outbound_allow, "OUTBOUND_ALLOW"),
+            get(&flags.outbound_allow_http, "OUTBOUND_ALLOW_HTTP"),
+        )?;
         let jobs = crate::jobs::JobsConfig::from_settings(
             get(&flags.purge_interval_seconds, "PURGE_INTERVAL_SECONDS"),
             get(
@@ -309,6 +322,7 @@ impl Config {
             jobs,
             trust_proxy,
             rate_limits,
+            outbound,
             http_limits: Default::default(),
         })
     }
@@ -327,6 +341,7 @@ impl Config {
             jobs: Default::default(),
             trust_proxy: Default::default(),
             rate_limits: Default::default(),
+            outbound: Default::default(),
             http_limits: Default::default(),
         }
     }

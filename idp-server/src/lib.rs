@@ -11,6 +11,7 @@ pub mod forwarded;
 pub mod health;
 pub mod jobs;
 pub mod metrics;
+pub mod outbound;
 pub mod pages;
 pub mod password_pool;
 pub mod rate_limit;

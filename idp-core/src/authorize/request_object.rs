@@ -26,6 +26,14 @@ fn invalid_uri(description: &'static str) -> OAuthError {
     OAuthError::new(ErrorCode::InvalidRequestUri, description)
 }
 
+/// The one answer to every failure of a registered `request_uri`: refused
+/// destination, connection refused, timeout, status, size, not a JWT, bad
+/// signature. Telling them apart would let anyone who can register a
+/// client map what listens on the provider's network (ADR 0019); the real
+/// cause is logged.
+pub const UNUSABLE_REQUEST_URI: &str =
+    "request_uri did not yield a valid request object for this client";
+
 /// The `request_uris` a client registered (kept with its other metadata).
 fn registered_request_uris(client: &ClientRecord) -> Vec<String> {
     serde_json::from_str::<Value>(&client.metadata)
@@ -80,14 +88,14 @@ impl<S: Store> Provider<S> {
             .client(&tenant.record.id, &ClientId::new(client_id))
             .await?
             .ok_or(OAuthError::invalid_request("unknown client_id"))?;
-        let jwt = match (by_value, by_reference) {
-            (Some(jwt), _) => jwt,
-            (None, Some(uri)) => self.fetch_request_uri(&client, &uri).await?,
+        let claims = match (by_value, by_reference) {
+            (Some(jwt), _) => {
+                self.verify_request_object(tenant, &client, jwt.trim())
+                    .await?
+            }
+            (None, Some(uri)) => self.request_object_by_reference(tenant, &client, &uri).await?,
             (None, None) => return Ok(params),
         };
-        let claims = self
-            .verify_request_object(tenant, &client, jwt.trim())
-            .await?;
         for name in ["client_id", "response_type"] {
             if let (Some(outer), Some(inner)) = (params.single(name)?, claims.get(name))
                 && inner.as_str() != Some(outer)
@@ -110,11 +118,15 @@ impl<S: Store> Provider<S> {
         Ok(Params::from_pairs(merged))
     }
 
-    async fn fetch_request_uri(
+    /// The request object at a registered `request_uri` (OIDC Core §6.2),
+    /// fetched through the application's guarded client and verified. Any
+    /// failure after the registration check is [`UNUSABLE_REQUEST_URI`].
+    async fn request_object_by_reference(
         &self,
+        tenant: &TenantContext,
         client: &ClientRecord,
         uri: &str,
-    ) -> Result<String, OAuthError> {
+    ) -> Result<serde_json::Map<String, Value>, OAuthError> {
         let without_fragment = uri.split('#').next().unwrap_or(uri);
         let registered = registered_request_uris(client)
             .iter()
@@ -126,10 +138,17 @@ impl<S: Store> Provider<S> {
             .fetch
             .as_ref()
             .ok_or(invalid_uri("this provider cannot fetch request_uri"))?;
+        let unusable = |cause: &dyn std::fmt::Display| {
+            tracing::warn!(client = %client.id, %cause, "request_uri unusable");
+            invalid_uri(UNUSABLE_REQUEST_URI)
+        };
         let body = fetch(without_fragment.to_owned())
             .await
-            .map_err(|_| invalid_uri("request_uri could not be fetched"))?;
-        String::from_utf8(body.to_vec()).map_err(|_| invalid_uri("request_uri is not a JWT"))
+            .map_err(|e| unusable(&e))?;
+        let jwt = std::str::from_utf8(&body).map_err(|_| unusable(&"the document is not text"))?;
+        self.verify_request_object(tenant, client, jwt.trim())
+            .await
+            .map_err(|e| unusable(&e.description))
     }
 
     async fn verify_request_object(

@@ -20,6 +20,9 @@ const MAX_LIFETIME: i64 = 3600;
 /// Clock skew tolerated on `nbf` and `iat`.
 const LEEWAY: i64 = 60;
 
+/// The one description of a `jwks_uri` that gave no usable JWK Set.
+pub const UNUSABLE_JWKS_URI: &str = "the client's jwks_uri did not yield a usable JWK Set";
+
 fn rejected(why: &'static str) -> OAuthError {
     OAuthError::new(ErrorCode::InvalidClient, why)
 }
@@ -130,14 +133,15 @@ impl<S: Store> Provider<S> {
                 "this provider cannot fetch the client's jwks_uri",
             ));
         };
-        let document = fetch(uri.to_owned()).await.map_err(|e| {
-            tracing::warn!(client = %client.id, error = %e, "fetching the client's jwks_uri failed");
-            ClientKeysError::Unavailable("the client's jwks_uri could not be fetched")
-        })?;
-        let keys = Arc::new(
-            PublicKeySet::parse(&document)
-                .map_err(|_| ClientKeysError::Unavailable("the client's JWK Set is unusable"))?,
-        );
+        // One description for every failure (refused destination, no
+        // answer, status, size, not a JWK Set), so that it does not tell
+        // what listens at the address (ADR 0019); the cause is logged.
+        let unusable = |cause: &dyn std::fmt::Display| {
+            tracing::warn!(client = %client.id, %cause, "the client's jwks_uri is unusable");
+            ClientKeysError::Unavailable(UNUSABLE_JWKS_URI)
+        };
+        let document = fetch(uri.to_owned()).await.map_err(|e| unusable(&e))?;
+        let keys = Arc::new(PublicKeySet::parse(&document).map_err(|e| unusable(&e))?);
         self.jwks_cache.put(uri, Arc::clone(&keys), now);
         Ok(keys)
     }

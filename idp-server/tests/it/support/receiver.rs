@@ -3,6 +3,7 @@
 //! documents the provider fetches (a `jwks_uri`, a `request_uri`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -25,6 +26,7 @@ pub struct Receiver {
     /// `http://127.0.0.1:{port}`.
     pub base: String,
     got: Arc<Mutex<Vec<Received>>>,
+    connections: Arc<AtomicUsize>,
     documents: Arc<Mutex<HashMap<String, (String, String)>>>,
 }
 
@@ -85,8 +87,11 @@ impl Receiver {
         let got = Arc::new(Mutex::new(Vec::new()));
         let documents: Arc<Mutex<HashMap<String, (String, String)>>> = Arc::default();
         let (log, docs) = (Arc::clone(&got), Arc::clone(&documents));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = Arc::clone(&connections);
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
+                accepted.fetch_add(1, Ordering::SeqCst);
                 let (log, docs) = (Arc::clone(&log), Arc::clone(&docs));
                 tokio::spawn(async move {
                     let mut response =
@@ -108,6 +113,7 @@ impl Receiver {
         Self {
             base: format!("http://{addr}"),
             got,
+            connections,
             documents,
         }
     }
@@ -136,6 +142,12 @@ impl Receiver {
             .filter(|r| r.path == path)
             .cloned()
             .collect()
+    }
+
+    /// How many connections were opened, whether or not a request came on
+    /// them (a TLS handshake to this plain listener fails, but counts).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// How many requests came in all.

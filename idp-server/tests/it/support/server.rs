@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 use tempfile::TempDir;
 
-/// A server over its own temporary directory.
+/// A server over its own temporary directory, allowed to request loopback
+/// over http ([`allow_loopback_outbound`]).
 pub struct TestServer {
     /// Holds the SQLite file; removed on drop.
     pub dir: TempDir,
@@ -33,6 +34,21 @@ pub fn test_lifetimes() -> idp_core::Lifetimes {
     }
 }
 
+/// `OUTBOUND_ALLOW` of test servers and CLI runs: the loopback addresses
+/// where tests serve relying parties' documents and endpoints.
+pub const LOOPBACK_OUTBOUND: &str = "127.0.0.1/32,::1/128";
+
+/// Lets a test server request the test's own listeners on loopback over
+/// plain http (`OUTBOUND_ALLOW=127.0.0.1/32,::1/128`,
+/// `OUTBOUND_ALLOW_HTTP=on`): every [`TestServer`] starts with it; the SSRF
+/// tests take it away to see the guard.
+pub fn allow_loopback_outbound(config: &mut Config) {
+    config.outbound = idp_core::OutboundPolicy {
+        allow: idp_core::ip_block::IpBlocks::parse(LOOPBACK_OUTBOUND).expect("loopback blocks"),
+        allow_http: true,
+    };
+}
+
 /// Runs `idp-server ARGS` in `dir` on `database_url`, `stdin` on its input.
 pub fn run_cli(
     dir: &std::path::Path,
@@ -48,6 +64,8 @@ pub fn run_cli(
         .env("DATABASE_URL", database_url)
         .env("ENCRYPTION_KEY", KEY_HEX)
         .env("BASE_URL", base_url)
+        .env("OUTBOUND_ALLOW", LOOPBACK_OUTBOUND)
+        .env("OUTBOUND_ALLOW_HTTP", "on")
         .env_remove("SERVER_HOST")
         .env_remove("SERVER_PORT")
         .env_remove("LOG_FORMAT")
@@ -118,6 +136,7 @@ impl TestServer {
         let database_url = format!("sqlite:{}", dir.path().join("idp.db").display());
         let mut config = Config::for_tests(database_url.clone(), KEY_HEX.to_owned());
         config.lifetimes = test_lifetimes();
+        allow_loopback_outbound(&mut config);
         adjust(&mut config);
         let lifetimes = config.lifetimes.clone();
         let running = idp_server::server::start(config)
@@ -152,6 +171,7 @@ impl TestServer {
             config.port = self.port;
             config.base_url = Some(self.base_url.clone());
             config.lifetimes = self.lifetimes.clone();
+            allow_loopback_outbound(&mut config);
             match idp_server::server::start(config).await {
                 Ok(running) => {
                     assert_eq!(running.base_url, self.base_url);
