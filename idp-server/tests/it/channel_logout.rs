@@ -511,10 +511,10 @@ async fn the_cli_validates_logout_uris() {
         "--frontchannel-logout-uri",
         "https://rp.example/fc",
         "--backchannel-logout-uri",
-        "http://10.0.0.5:8080/bc",
+        "http://127.0.0.1:8080/bc",
         "--json",
     ]);
     let v = server.cli_json(&args, None);
     assert_eq!(v["frontchannel_logout_uri"], "https://rp.example/fc");
-    assert_eq!(v["backchannel_logout_uri"], "http://10.0.0.5:8080/bc");
+    assert_eq!(v["backchannel_logout_uri"], "http://127.0.0.1:8080/bc");
 }

@@ -31,6 +31,7 @@ mod revocation;
 mod security_headers;
 mod sessions;
 mod sso_prompt;
+mod ssrf;
 mod startup;
 mod tenants;
 mod tls;

@@ -94,7 +94,11 @@ pub fn run_cli(
 /// A server with one tenant, `open`, that accepts dynamic client
 /// registration (RFC 7591), and its discovered endpoints.
 pub async fn open_tenant() -> (TestServer, Endpoints) {
-    let server = TestServer::start().await;
+    open_tenant_on(TestServer::start().await).await
+}
+
+/// [`open_tenant`] on a server already started.
+pub async fn open_tenant_on(server: TestServer) -> (TestServer, Endpoints) {
     let out = server.cli(
         &["tenant", "create", "open", "--dynamic-registration"],
         None,
@@ -102,6 +106,20 @@ pub async fn open_tenant() -> (TestServer, Endpoints) {
     assert!(out.success, "{}", out.stderr);
     let endpoints = discover(&server.issuer("open")).await;
     (server, endpoints)
+}
+
+/// POSTs `body` to the tenant's registration endpoint (RFC 7591 §3.1).
+pub async fn register(endpoints: &Endpoints, body: &Value) -> Resp {
+    let url = endpoints.doc["registration_endpoint"]
+        .as_str()
+        .expect("registration_endpoint");
+    let res = plain_client()
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .expect("registration request");
+    Resp::read(url::Url::parse(url).expect("URL"), res).await
 }
 
 /// What a CLI run printed.
