@@ -72,6 +72,9 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
     let pki = TestPki::generate()?;
     let mut config = Config::for_tests(db.clone(), key.clone());
     config.tls = Some(pki.server_tls());
+    // The relying party's jwks_uri, request_uri and back-channel endpoints
+    // listen on loopback over http (ADR 0019).
+    config.outbound = idp_server::outbound::loopback_policy();
     // A rotation by another process shows within a second.
     config.lifetimes.tenant_cache = 1;
     let server = idp_server::server::start(config).await?;
@@ -82,6 +85,7 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
     );
     let cfg = Config {
         base_url: Some(server.base_url.clone()),
+        outbound: idp_server::outbound::loopback_policy(),
         ..Config::for_tests(db, key)
     };
     let provider = idp_server::cli::provider_for(&cfg)?;

@@ -106,21 +106,21 @@ const fn v6(segments: [u16; 8], prefix: u8) -> IpBlock {
 /// IPv4 blocks that are not the public Internet (IANA special-purpose
 /// registry, RFC 6890).
 const FORBIDDEN_V4: [IpBlock; 15] = [
-    v4(0, 0, 0, 0, 8),        // "this network", including 0.0.0.0
-    v4(10, 0, 0, 0, 8),       // private, RFC 1918
-    v4(100, 64, 0, 0, 10),    // carrier-grade NAT, RFC 6598
-    v4(127, 0, 0, 0, 8),      // loopback
-    v4(169, 254, 0, 0, 16),   // link-local, cloud metadata (RFC 3927)
-    v4(172, 16, 0, 0, 12),    // private, RFC 1918
-    v4(192, 0, 0, 0, 24),     // IETF protocol assignments
-    v4(192, 0, 2, 0, 24),     // documentation
-    v4(192, 88, 99, 0, 24),   // 6to4 relay anycast
-    v4(192, 168, 0, 0, 16),   // private, RFC 1918
-    v4(198, 18, 0, 0, 15),    // benchmarking
-    v4(198, 51, 100, 0, 24),  // documentation
-    v4(203, 0, 113, 0, 24),   // documentation
-    v4(224, 0, 0, 0, 4),      // multicast
-    v4(240, 0, 0, 0, 4),      // reserved, and 255.255.255.255 broadcast
+    v4(0, 0, 0, 0, 8),       // "this network", including 0.0.0.0
+    v4(10, 0, 0, 0, 8),      // private, RFC 1918
+    v4(100, 64, 0, 0, 10),   // carrier-grade NAT, RFC 6598
+    v4(127, 0, 0, 0, 8),     // loopback
+    v4(169, 254, 0, 0, 16),  // link-local, cloud metadata (RFC 3927)
+    v4(172, 16, 0, 0, 12),   // private, RFC 1918
+    v4(192, 0, 0, 0, 24),    // IETF protocol assignments
+    v4(192, 0, 2, 0, 24),    // documentation
+    v4(192, 88, 99, 0, 24),  // 6to4 relay anycast
+    v4(192, 168, 0, 0, 16),  // private, RFC 1918
+    v4(198, 18, 0, 0, 15),   // benchmarking
+    v4(198, 51, 100, 0, 24), // documentation
+    v4(203, 0, 113, 0, 24),  // documentation
+    v4(224, 0, 0, 0, 4),     // multicast
+    v4(240, 0, 0, 0, 4),     // reserved, and 255.255.255.255 broadcast
 ];
 
 /// IPv6 blocks that are not the public Internet (those that carry an IPv4
@@ -330,7 +330,10 @@ mod tests {
             allow_http: true,
         };
         assert_eq!(check(&open, "http://127.0.0.1:8080/jwks"), None);
-        assert_eq!(check(&open, "ftp://rp.example/"), Some(OutboundRefusal::Scheme));
+        assert_eq!(
+            check(&open, "ftp://rp.example/"),
+            Some(OutboundRefusal::Scheme)
+        );
         assert!(check(&open, "http://[::1]/").is_some());
     }
 }

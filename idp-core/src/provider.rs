@@ -69,14 +69,18 @@ pub type Offload =
 
 /// Fetches a URL the provider must read (a client's `jwks_uri`): given the
 /// URL, the response body of a 200. The embedding application supplies it
-/// (the core has no HTTP client); without one, `jwks_uri` is refused.
+/// (the core has no HTTP client); without one, `jwks_uri` is refused. It
+/// must enforce [`ProviderConfig::outbound`] on every address it connects
+/// to (ADR 0019; idp-server's `OutboundClient` does), and its error text is
+/// only logged, so it may name the cause but not the URL's query.
 pub type Fetch = Arc<
     dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<Bytes, String>> + Send>> + Send + Sync,
 >;
 
 /// POSTs a form to a URL (a client's `backchannel_logout_uri`): given the
 /// URL and the form's name/value pairs, the response status. The embedding
-/// application supplies it and bounds its time (the core has no HTTP client
+/// application supplies it, bounds its time and enforces
+/// [`ProviderConfig::outbound`] like [`Fetch`] (the core has no HTTP client
 /// and no timer); without one, back-channel logout notices are skipped.
 pub type Deliver = Arc<
     dyn Fn(

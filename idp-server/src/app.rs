@@ -50,12 +50,10 @@ pub fn build_provider(
     // client (ADR 0019).
     let outbound = crate::outbound::OutboundClient::new(config.outbound.clone())
         .map_err(|e| ConfigError::new("OUTBOUND_ALLOW", format!("no HTTP client: {e}")))?;
-    Ok(
-        Provider::new(store, provider_config)
-            .with_offload(crate::password_pool::offload())
-            .with_fetch(outbound.fetch_hook())
-            .with_deliver(outbound.deliver_hook()),
-    )
+    Ok(Provider::new(store, provider_config)
+        .with_offload(crate::password_pool::offload())
+        .with_fetch(outbound.fetch_hook())
+        .with_deliver(outbound.deliver_hook()))
 }
 
 impl App {

@@ -69,9 +69,8 @@ impl Resolve for GuardedResolver {
         let policy = Arc::clone(&self.policy);
         let name = name.as_str().to_owned();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             if let Some(bad) = addrs.iter().find(|a| !policy.permits_address(a.ip())) {
                 return Err(Box::new(ForbiddenAddress { name, ip: bad.ip() }) as _);
             }
@@ -101,6 +100,21 @@ pub fn policy_from_settings(
         }
     };
     Ok(OutboundPolicy { allow, allow_http })
+}
+
+/// `OUTBOUND_ALLOW` for development and tests, where relying parties run
+/// on the same machine: the loopback addresses.
+pub const LOOPBACK_ALLOW: &str = "127.0.0.1/32,::1/128";
+
+/// The policy of development and tests (`OUTBOUND_ALLOW=`[`LOOPBACK_ALLOW`],
+/// `OUTBOUND_ALLOW_HTTP=on`): requests may go to this machine over plain
+/// http. Never a default: servers get it only where it is set explicitly.
+pub fn loopback_policy() -> OutboundPolicy {
+    OutboundPolicy {
+        // A constant that parses; the wider loopback blocks otherwise.
+        allow: IpBlocks::parse(LOOPBACK_ALLOW).unwrap_or_else(|_| IpBlocks::loopback()),
+        allow_http: true,
+    }
 }
 
 /// `scheme://host:port/path` of `url`: what may be logged.

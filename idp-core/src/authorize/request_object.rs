@@ -93,7 +93,10 @@ impl<S: Store> Provider<S> {
                 self.verify_request_object(tenant, &client, jwt.trim())
                     .await?
             }
-            (None, Some(uri)) => self.request_object_by_reference(tenant, &client, &uri).await?,
+            (None, Some(uri)) => {
+                self.request_object_by_reference(tenant, &client, &uri)
+                    .await?
+            }
             (None, None) => return Ok(params),
         };
         for name in ["client_id", "response_type"] {

@@ -81,9 +81,19 @@ mod tests {
             r#"{"request_uris":["https://rp.example/r#v1","http://169.254.169.254/"]}"#,
             r#"{"sector_identifier_uri":"https://10.0.0.1/s"}"#,
         ] {
-            assert!(validate(&strict, &good, Some(metadata)).is_err(), "{metadata}");
+            assert!(
+                validate(&strict, &good, Some(metadata)).is_err(),
+                "{metadata}"
+            );
         }
-        assert!(validate(&strict, &good, Some(r#"{"request_uris":["https://rp.example/r#v1"]}"#)).is_ok());
+        assert!(
+            validate(
+                &strict,
+                &good,
+                Some(r#"{"request_uris":["https://rp.example/r#v1"]}"#)
+            )
+            .is_ok()
+        );
         let bc = NewClient {
             backchannel_logout_uri: Some("https://0.0.0.0/bc".into()),
             ..NewClient::new("c", vec![])

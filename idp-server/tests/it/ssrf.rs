@@ -37,7 +37,8 @@ async fn guarded_open_tenant() -> (TestServer, Endpoints) {
 /// `path` on `rp`'s port, named `localhost` (which resolves to loopback)
 /// and over https, as a registration on a guarded server may give it.
 fn on_localhost(rp: &Receiver, path: &str) -> String {
-    rp.url(path).replace("http://127.0.0.1", "https://localhost")
+    rp.url(path)
+        .replace("http://127.0.0.1", "https://localhost")
 }
 
 /// `http://127.0.0.1:{port}{path}` where nothing listens.
@@ -144,7 +145,11 @@ async fn the_allowance_admits_the_allowed_blocks_only() {
     let (_server, endpoints) = open_tenant().await;
     registered(&endpoints, with_jwks_uri("http://127.0.0.1:9/jwks")).await;
     registered(&endpoints, with_request_uris(&["http://[::1]:9/r.jwt"])).await;
-    for uri in ["http://169.254.169.254/x", "http://127.0.0.2/x", "http://[::2]/x"] {
+    for uri in [
+        "http://169.254.169.254/x",
+        "http://127.0.0.2/x",
+        "http://[::2]/x",
+    ] {
         let res = register(&endpoints, &with_jwks_uri(uri)).await;
         res.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_client_metadata");
     }
@@ -181,7 +186,11 @@ async fn request_uri_errors_do_not_tell_an_open_port_from_a_closed_one() {
         request_uri_error(&endpoints, &client_id, &open).await,
         UNUSABLE_REQUEST_URI
     );
-    assert_eq!(rp.at("/r.jwt").len(), 1, "the allowance lets the fetch through");
+    assert_eq!(
+        rp.at("/r.jwt").len(),
+        1,
+        "the allowance lets the fetch through"
+    );
     assert_eq!(
         request_uri_error(&endpoints, &client_id, &closed).await,
         UNUSABLE_REQUEST_URI
@@ -213,7 +222,11 @@ async fn jwks_uri_errors_do_not_tell_an_open_port_from_a_closed_one() {
         jwks_uri_error(&endpoints, &open_client).await,
         UNUSABLE_JWKS_URI
     );
-    assert_eq!(rp.at("/jwks").len(), 1, "the allowance lets the fetch through");
+    assert_eq!(
+        rp.at("/jwks").len(),
+        1,
+        "the allowance lets the fetch through"
+    );
     assert_eq!(
         jwks_uri_error(&endpoints, &closed_client).await,
         UNUSABLE_JWKS_URI
@@ -222,8 +235,8 @@ async fn jwks_uri_errors_do_not_tell_an_open_port_from_a_closed_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn back_channel_logout_to_a_loopback_name_never_connects() {
-    let env = Env::with_server(TestServer::start_config(|c| c.outbound = Default::default()).await)
-        .await;
+    let env =
+        Env::with_server(TestServer::start_config(|c| c.outbound = Default::default()).await).await;
     let rp = Receiver::start().await;
     let client = env.client(&ClientSpec {
         backchannel_logout_uri: Some(on_localhost(&rp, "/bc")),
@@ -234,8 +247,18 @@ async fn back_channel_logout_to_a_loopback_name_never_connects() {
     let out = tokio::task::block_in_place(|| {
         env.server.cli_json(
             &[
-                "session", "revoke", "--tenant", "acme", "--all", "--email", &env.user.email,
-                "--json", "--outbound-allow", "none", "--outbound-allow-http", "off",
+                "session",
+                "revoke",
+                "--tenant",
+                "acme",
+                "--all",
+                "--email",
+                &env.user.email,
+                "--json",
+                "--outbound-allow",
+                "none",
+                "--outbound-allow-http",
+                "off",
             ],
             None,
         )
@@ -249,11 +272,24 @@ async fn the_cli_refuses_internal_jwks_and_back_channel_uris() {
     let server = TestServer::start().await;
     server.create_tenant("acme");
     let base = [
-        "client", "create", "--tenant", "acme", "--name", "App", "--redirect-uri", REDIRECT_URI,
-        "--outbound-allow", "none",
+        "client",
+        "create",
+        "--tenant",
+        "acme",
+        "--name",
+        "App",
+        "--redirect-uri",
+        REDIRECT_URI,
+        "--outbound-allow",
+        "none",
     ];
     for extra in [
-        &["--auth-method", "private_key_jwt", "--jwks-uri", "https://127.0.0.1/jwks"][..],
+        &[
+            "--auth-method",
+            "private_key_jwt",
+            "--jwks-uri",
+            "https://127.0.0.1/jwks",
+        ][..],
         &["--backchannel-logout-uri", "https://169.254.169.254/bc"][..],
         &["--backchannel-logout-uri", "https://[::ffff:10.0.0.1]/bc"][..],
     ] {
@@ -261,6 +297,10 @@ async fn the_cli_refuses_internal_jwks_and_back_channel_uris() {
         args.extend(extra);
         let out = server.cli(&args, None);
         assert!(!out.success, "{extra:?} accepted");
-        assert!(out.stderr.contains("loopback, private"), "{extra:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("loopback, private"),
+            "{extra:?}: {}",
+            out.stderr
+        );
     }
 }

@@ -34,19 +34,12 @@ pub fn test_lifetimes() -> idp_core::Lifetimes {
     }
 }
 
-/// `OUTBOUND_ALLOW` of test servers and CLI runs: the loopback addresses
-/// where tests serve relying parties' documents and endpoints.
-pub const LOOPBACK_OUTBOUND: &str = "127.0.0.1/32,::1/128";
-
 /// Lets a test server request the test's own listeners on loopback over
 /// plain http (`OUTBOUND_ALLOW=127.0.0.1/32,::1/128`,
-/// `OUTBOUND_ALLOW_HTTP=on`): every [`TestServer`] starts with it; the SSRF
-/// tests take it away to see the guard.
+/// `OUTBOUND_ALLOW_HTTP=on`): every [`TestServer`] and CLI run has it; the
+/// SSRF tests take it away to see the guard.
 pub fn allow_loopback_outbound(config: &mut Config) {
-    config.outbound = idp_core::OutboundPolicy {
-        allow: idp_core::ip_block::IpBlocks::parse(LOOPBACK_OUTBOUND).expect("loopback blocks"),
-        allow_http: true,
-    };
+    config.outbound = idp_server::outbound::loopback_policy();
 }
 
 /// Runs `idp-server ARGS` in `dir` on `database_url`, `stdin` on its input.
@@ -64,7 +57,7 @@ pub fn run_cli(
         .env("DATABASE_URL", database_url)
         .env("ENCRYPTION_KEY", KEY_HEX)
         .env("BASE_URL", base_url)
-        .env("OUTBOUND_ALLOW", LOOPBACK_OUTBOUND)
+        .env("OUTBOUND_ALLOW", idp_server::outbound::LOOPBACK_ALLOW)
         .env("OUTBOUND_ALLOW_HTTP", "on")
         .env_remove("SERVER_HOST")
         .env_remove("SERVER_PORT")
