@@ -4,10 +4,12 @@
 //! The object is signed with one of the client's registered keys (RS256,
 //! ES256, EdDSA), or unsigned (`alg: none`) when the client has not asked for
 //! a signing algorithm. A `request_uri` must be one the client registered
-//! (`request_uris`, compared without its fragment), so the provider never
-//! fetches an address an attacker chose. Parameters in the object take
-//! precedence over those in the query (§6.3.3); `client_id` and
-//! `response_type` may appear in both only with the same value.
+//! (`request_uris`, compared without its fragment), so a request cannot aim
+//! the fetch anywhere; registration and the application's outbound guard
+//! keep what clients register off internal addresses (ADR 0019).
+//! Parameters in the object take precedence over those in the query
+//! (§6.3.3); `client_id` and `response_type` may appear in both only with
+//! the same value.
 
 use crate::client::assertion::ClientKeysError;
 use crate::error::{ErrorCode, OAuthError};
