@@ -98,6 +98,8 @@ pub struct ProviderConfig {
     pub master_key: MasterKey,
     /// Lifetimes.
     pub lifetimes: Lifetimes,
+    /// Which redirect URIs clients may register (`crate::client::uri_policy`).
+    pub uri_policy: crate::client::uri_policy::UriPolicy,
 }
 
 impl ProviderConfig {
@@ -107,6 +109,7 @@ impl ProviderConfig {
             base_url: base_url.trim_end_matches('/').to_owned(),
             master_key,
             lifetimes: Lifetimes::default(),
+            uri_policy: Default::default(),
         }
     }
 
