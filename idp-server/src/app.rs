@@ -107,6 +107,7 @@ pub fn build_provider(
     let master_key = config.master_key(&data_dir)?;
     let mut provider_config = ProviderConfig::new(base_url, master_key);
     provider_config.lifetimes = config.lifetimes.clone();
+    provider_config.uri_policy.allow_insecure_redirect_uris = config.allow_insecure_redirect_uris;
     let mut provider =
         Provider::new(store, provider_config).with_offload(crate::password_pool::offload());
     if let Some(fetch) = http_fetch() {

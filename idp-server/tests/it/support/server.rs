@@ -86,6 +86,20 @@ pub async fn open_tenant() -> (TestServer, Endpoints) {
     (server, endpoints)
 }
 
+/// `POST`s `body` to the tenant's registration endpoint (RFC 7591 §3.1).
+pub async fn register(endpoints: &Endpoints, body: &Value) -> Resp {
+    let url = endpoints.doc["registration_endpoint"]
+        .as_str()
+        .expect("registration_endpoint");
+    let res = plain_client()
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .expect("registration request");
+    Resp::read(url::Url::parse(url).expect("URL"), res).await
+}
+
 /// What a CLI run printed.
 #[derive(Debug)]
 pub struct CliOutput {
