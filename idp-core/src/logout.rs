@@ -191,26 +191,26 @@ impl<S: Store> Provider<S> {
     }
 
     fn logout_done(&self, v: &Validated, mut frontchannel: Vec<String>) -> LogoutOutcome {
+        let redirect =
+            v.request
+                .post_logout_redirect_uri
+                .as_ref()
+                .map(|uri| match &v.request.state {
+                    Some(state) => {
+                        let mut url = uri.clone();
+                        url.push(if uri.contains('?') { '&' } else { '?' });
+                        url.push_str("state=");
+                        url.extend(form_urlencoded::byte_serialize(state.as_bytes()));
+                        url
+                    }
+                    None => uri.clone(),
+                });
         // Clients stored before the redirect-URI policy may hold URIs a
         // browser must not be sent to (`crate::client::uri_policy`).
+        let redirect = redirect.filter(|uri| is_followable(uri));
         frontchannel.retain(|u| {
             is_followable(u) && (u.starts_with("https://") || u.starts_with("http://"))
         });
-        let redirect = v
-            .request
-            .post_logout_redirect_uri
-            .as_ref()
-            .filter(|uri| is_followable(uri))
-            .map(|uri| match &v.request.state {
-                Some(state) => {
-                    let mut url = uri.clone();
-                    url.push(if uri.contains('?') { '&' } else { '?' });
-                    url.push_str("state=");
-                    url.extend(form_urlencoded::byte_serialize(state.as_bytes()));
-                    url
-                }
-                None => uri.clone(),
-            });
         LogoutOutcome::Done {
             redirect,
             frontchannel,
