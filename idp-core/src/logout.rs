@@ -14,6 +14,7 @@
 //! before this returns, and hands the "signed out" page the front-channel
 //! URLs to load ([`channel_logout`](crate::channel_logout)).
 
+use crate::client::{display_name, uri_policy::is_followable};
 use crate::error::OAuthError;
 use crate::ids::{ClientId, SessionId};
 use crate::jose;
@@ -189,7 +190,7 @@ impl<S: Store> Provider<S> {
         })
     }
 
-    fn logout_done(&self, v: &Validated, frontchannel: Vec<String>) -> LogoutOutcome {
+    fn logout_done(&self, v: &Validated, mut frontchannel: Vec<String>) -> LogoutOutcome {
         let redirect =
             v.request
                 .post_logout_redirect_uri
@@ -204,6 +205,12 @@ impl<S: Store> Provider<S> {
                     }
                     None => uri.clone(),
                 });
+        // Clients stored before the redirect-URI policy may hold URIs a
+        // browser must not be sent to (`crate::client::uri_policy`).
+        let redirect = redirect.filter(|uri| is_followable(uri));
+        frontchannel.retain(|u| {
+            is_followable(u) && (u.starts_with("https://") || u.starts_with("http://"))
+        });
         LogoutOutcome::Done {
             redirect,
             frontchannel,
@@ -268,7 +275,7 @@ impl<S: Store> Provider<S> {
                 .store
                 .client(&v.tenant.record.id, &ClientId::new(id.as_str()))
                 .await?
-                .map(|c| c.name),
+                .map(|c| display_name::shown(&c.name)),
             None => None,
         };
         let user_email = self

@@ -106,6 +106,8 @@ pub struct ProviderConfig {
     /// checked on clients' URIs at registration. Default: https only, no
     /// internal address.
     pub outbound: crate::outbound::OutboundPolicy,
+    /// Which redirect URIs clients may register (`crate::client::uri_policy`).
+    pub uri_policy: crate::client::uri_policy::UriPolicy,
 }
 
 impl ProviderConfig {
@@ -116,6 +118,7 @@ impl ProviderConfig {
             master_key,
             lifetimes: Lifetimes::default(),
             outbound: Default::default(),
+            uri_policy: Default::default(),
         }
     }
 

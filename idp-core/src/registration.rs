@@ -11,7 +11,8 @@
 //! `invalid_redirect_uri`) rather than silently ignored, so a client never
 //! believes it has a feature it has not.
 
-use crate::client::{CreatedClient, NewClient, SelfRegistration, validate_redirect_uri};
+use crate::client::uri_policy::{self, UriPolicy};
+use crate::client::{CreatedClient, NewClient, SelfRegistration, metadata_bounds};
 use crate::crypto::{random, secret::SecretHash};
 use crate::error::{AdminError, ErrorCode, OAuthError};
 use crate::ids::ClientId;
@@ -74,14 +75,15 @@ fn boolean(doc: &Map<String, Value>, name: &str) -> Result<bool, OAuthError> {
 
 /// Reads and checks a registration request into a [`NewClient`] and the
 /// metadata to echo.
-fn parse_metadata(body: &[u8]) -> Result<(NewClient, Map<String, Value>), OAuthError> {
+fn parse_metadata(
+    body: &[u8],
+    policy: &UriPolicy,
+) -> Result<(NewClient, Map<String, Value>), OAuthError> {
+    metadata_bounds::check_size(body.len()).map_err(metadata_error)?;
     let doc: Map<String, Value> = serde_json::from_slice(body)
         .map_err(|_| metadata_error("the request body must be a JSON object".into()))?;
+    metadata_bounds::check(&doc).map_err(metadata_error)?;
     let redirect_uris = strings(&doc, "redirect_uris")?.unwrap_or_default();
-    for uri in &redirect_uris {
-        validate_redirect_uri(uri)
-            .map_err(|e| OAuthError::with(ErrorCode::InvalidRedirectUri, e.to_string()))?;
-    }
     if let Some(types) = strings(&doc, "response_types")?
         && types.iter().any(|t| t != "code")
     {
@@ -148,6 +150,9 @@ fn parse_metadata(body: &[u8]) -> Result<(NewClient, Map<String, Value>), OAuthE
             if name == "initiate_login_uri" && parsed.scheme() != "https" {
                 return Err(metadata_error("initiate_login_uri must use https".into()));
             }
+            if matches!(name, "client_uri" | "logo_uri" | "policy_uri" | "tos_uri") {
+                uri_policy::web_page_uri(name, u).map_err(metadata_error)?;
+            }
             echoed.insert(name.into(), Value::String(u.to_owned()));
         }
     }
@@ -207,6 +212,9 @@ fn parse_metadata(body: &[u8]) -> Result<(NewClient, Map<String, Value>), OAuthE
         backchannel_logout_uri: string(&doc, "backchannel_logout_uri")?.map(str::to_owned),
         backchannel_logout_session_required: boolean(&doc, "backchannel_logout_session_required")?,
     };
+    policy
+        .client_uris(&new)
+        .map_err(|e| OAuthError::with(ErrorCode::InvalidRedirectUri, e))?;
     Ok((new, echoed))
 }
 
@@ -289,7 +297,7 @@ impl<S: Store> Provider<S> {
         req: Request<Bytes>,
     ) -> Response<Bytes> {
         let result = async {
-            let (new, echoed) = parse_metadata(req.body())?;
+            let (new, echoed) = parse_metadata(req.body(), &self.config.uri_policy)?;
             let token = random::secret();
             let registration = SelfRegistration {
                 token_hash: SecretHash::of(&token),
@@ -382,7 +390,12 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_implemented() {
-        let code = |body: &str| parse_metadata(body.as_bytes()).err().map(|e| e.code);
+        let policy = UriPolicy::default();
+        let code = |body: &str| {
+            parse_metadata(body.as_bytes(), &policy)
+                .err()
+                .map(|e| e.code)
+        };
         assert_eq!(
             code(r#"{"redirect_uris":["https://a/cb#frag"]}"#),
             Some(ErrorCode::InvalidRedirectUri)
@@ -411,8 +424,11 @@ mod tests {
             Some(ErrorCode::InvalidClientMetadata)
         );
         assert!(
-            parse_metadata(br#"{"redirect_uris":["https://a/cb"],"logo_uri":"https://a/l.png"}"#)
-                .is_ok()
+            parse_metadata(
+                br#"{"redirect_uris":["https://a/cb"],"logo_uri":"https://a/l.png"}"#,
+                &policy
+            )
+            .is_ok()
         );
     }
 }

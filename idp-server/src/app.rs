@@ -46,6 +46,7 @@ pub fn build_provider(
     let mut provider_config = ProviderConfig::new(base_url, master_key);
     provider_config.lifetimes = config.lifetimes.clone();
     provider_config.outbound = config.outbound.clone();
+    provider_config.uri_policy.allow_insecure_redirect_uris = config.allow_insecure_redirect_uris;
     // Every request the provider makes itself goes through one guarded
     // client (ADR 0019).
     let outbound = crate::outbound::OutboundClient::new(config.outbound.clone())

@@ -45,6 +45,9 @@ pub struct Flags {
     /// Let server-initiated requests use plain http, not only https: on or off [env: OUTBOUND_ALLOW_HTTP] [default: off]
     #[arg(long, global = true)]
     pub outbound_allow_http: Option<String>,
+    /// Development only: accept http redirect and post-logout redirect URIs on any host, not only on loopback [env: ALLOW_INSECURE_REDIRECT_URIS] [default: off]
+    #[arg(long, global = true)]
+    pub allow_insecure_redirect_uris: Option<String>,
     /// Brute-force and request-rate limits.
     #[command(flatten)]
     pub rate_limits: crate::rate_limit::RateLimitFlags,
@@ -103,6 +106,9 @@ pub struct Config {
     /// Header, body and timeout bounds per connection (not configurable
     /// from the environment; tests shorten them).
     pub http_limits: crate::connection_limits::HttpLimits,
+    /// `ALLOW_INSECURE_REDIRECT_URIS`: clients may register http redirect
+    /// URIs on hosts other than loopback (development only).
+    pub allow_insecure_redirect_uris: bool,
 }
 
 /// Where the server's certificate chain and private key come from. Both are
@@ -310,6 +316,13 @@ impl Config {
             ),
             get(&flags.key_rotation_days, "KEY_ROTATION_DAYS"),
         )?;
+        let allow_insecure_redirect_uris = on_off(
+            "ALLOW_INSECURE_REDIRECT_URIS",
+            get(
+                &flags.allow_insecure_redirect_uris,
+                "ALLOW_INSECURE_REDIRECT_URIS",
+            ),
+        )?;
         Ok(Self {
             database_url: get(&flags.database_url, "DATABASE_URL")
                 .unwrap_or_else(|| "sqlite:./data/idp.db".into()),
@@ -324,6 +337,7 @@ impl Config {
             rate_limits,
             outbound,
             http_limits: Default::default(),
+            allow_insecure_redirect_uris,
         })
     }
 
@@ -343,6 +357,7 @@ impl Config {
             rate_limits: Default::default(),
             outbound: Default::default(),
             http_limits: Default::default(),
+            allow_insecure_redirect_uris: false,
         }
     }
 
@@ -397,6 +412,19 @@ impl Config {
                 ),
             )
         })
+    }
+}
+
+/// An on/off setting (`on`, `true`, `1` / `off`, `false`, `0`); unset is off.
+fn on_off(setting: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
+    match value.as_deref().map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if ["on", "true", "1"].contains(&v.as_str()) => Ok(true),
+        Some(v) if ["off", "false", "0"].contains(&v.as_str()) => Ok(false),
+        Some(v) => Err(ConfigError::new(
+            setting,
+            format!("'{v}' must be on or off"),
+        )),
     }
 }
 

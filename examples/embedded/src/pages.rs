@@ -120,7 +120,7 @@ fn render(
             };
             let body = format!(
                 r#"<h1>Sign in to {tenant}</h1>
-<p>to continue to <strong id="client-name">{client}</strong></p>
+<p>to continue to <strong><bdi id="client-name" dir="auto">{client}</bdi></strong></p>
 {error}
 <form method="post" action="{action}/login" id="login-form">
 {hidden_csrf}
@@ -144,7 +144,8 @@ fn render(
                 .map(|s| format!("<li>{}</li>", e(s)))
                 .collect();
             let body = format!(
-                r#"<h1><span id="client-name">{client}</span> wants to access your {tenant} account</h1>
+                r#"<h1><bdi id="client-name" dir="auto">{client}</bdi> wants to access your {tenant} account</h1>
+<p>You will return to <strong><bdi id="redirect-host" dir="ltr">{host}</bdi></strong> after you choose.</p>
 <p>Signed in as <strong id="user-email">{email}</strong></p>
 <p>It asks for:</p>
 <ul id="scopes">{scopes}</ul>
@@ -155,6 +156,7 @@ fn render(
 </form>"#,
                 tenant = e(&view.tenant_name),
                 client = e(&view.client_name),
+                host = e(&view.redirect_host),
                 email = e(view.user_email.as_deref().unwrap_or("")),
                 action = e(&action),
             );

@@ -34,8 +34,14 @@ pub struct InteractionView {
     pub stage: Stage,
     /// The tenant's display name.
     pub tenant_name: String,
-    /// The client's display name.
+    /// The client's display name, as pages may show it
+    /// (`crate::client::display_name::shown`).
     pub client_name: String,
+    /// Where the browser goes back to: the redirect URI's host (with a port
+    /// other than the scheme's default), or the private-use scheme of a
+    /// native app. Consent pages show it, so that a name copied from
+    /// another application does not hide where the code is sent.
+    pub redirect_host: String,
     /// Requested scopes.
     pub scopes: Vec<String>,
     /// `login_hint`, to pre-fill the username field.
@@ -44,6 +50,18 @@ pub struct InteractionView {
     pub user_email: Option<String>,
     /// The tenant's issuer path, for cookie paths.
     pub tenant_path: String,
+}
+
+/// [`InteractionView::redirect_host`] of `redirect_uri`.
+fn redirect_host(redirect_uri: &str) -> String {
+    match url::Url::parse(redirect_uri) {
+        Ok(u) => match (u.host_str(), u.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => u.scheme().to_owned(),
+        },
+        Err(_) => String::new(),
+    }
 }
 
 /// Why a page cannot be served.
@@ -169,7 +187,8 @@ impl<S: Store> Provider<S> {
                 Stage::Login
             },
             tenant_name: l.tenant.record.name.clone(),
-            client_name: client.name,
+            client_name: crate::client::display_name::shown(&client.name),
+            redirect_host: redirect_host(&l.request.redirect_uri),
             scopes: l
                 .request
                 .consent_scopes()

@@ -3,6 +3,7 @@
 //! query or, with `response_mode=form_post`, as an auto-submitted form
 //! (OAuth 2.0 Form Post Response Mode).
 
+use crate::client::uri_policy::{is_followable, is_private_use_scheme};
 use crate::error::OAuthError;
 use crate::wire;
 use bytes::Bytes;
@@ -34,7 +35,12 @@ fn script_hash() -> String {
 
 /// Form Post Response Mode §2: an HTML page whose form POSTs `params` to
 /// `redirect_uri` at once (a button remains for browsers without script).
+/// A URI that [`is_followable`] refuses (a client stored before the
+/// redirect-URI policy) gets an error page instead.
 pub fn form_post(redirect_uri: &str, params: &[(&str, &str)]) -> Response<Bytes> {
+    if !is_followable(redirect_uri) {
+        return refused_redirect_uri();
+    }
     let esc = wire::html_escape;
     let mut inputs = String::new();
     for (k, v) in params {
@@ -72,14 +78,29 @@ pub fn form_post(redirect_uri: &str, params: &[(&str, &str)]) -> Response<Bytes>
     res
 }
 
-/// The origin of `uri` as a CSP source (`https://rp.example`), or `*` for
-/// a URI without one (a custom scheme).
+/// The one place the form may post to, as a CSP source: the origin of an
+/// http(s) `uri` (`https://rp.example`), the scheme of a private-use one
+/// (`com.example.app:`, RFC 8252 §7.1), else `'none'`; never `*`.
 fn csp_source(uri: &str) -> String {
-    url::Url::parse(uri)
-        .ok()
-        .map(|u| u.origin())
-        .filter(url::Origin::is_tuple)
-        .map_or_else(|| "*".to_owned(), |o| o.ascii_serialization())
+    let Ok(url) = url::Url::parse(uri) else {
+        return "'none'".to_owned();
+    };
+    let origin = url.origin();
+    if origin.is_tuple() {
+        origin.ascii_serialization()
+    } else if is_private_use_scheme(url.scheme()) {
+        format!("{}:", url.scheme())
+    } else {
+        "'none'".to_owned()
+    }
+}
+
+/// The page shown instead of sending the browser to a stored redirect URI
+/// whose scheme the provider no longer follows.
+fn refused_redirect_uri() -> Response<Bytes> {
+    wire::error_page(&OAuthError::invalid_request(
+        "the client's redirect_uri uses a scheme this provider does not send browsers to",
+    ))
 }
 
 /// Sends `params` to the client in `mode`.
@@ -101,6 +122,9 @@ pub fn redirect_with(
     params: &[(&str, &str)],
     status: StatusCode,
 ) -> Response<Bytes> {
+    if !is_followable(redirect_uri) {
+        return refused_redirect_uri();
+    }
     let Ok(mut url) = url::Url::parse(redirect_uri) else {
         // Registered URIs are validated as absolute; this is unreachable in
         // practice, but never redirect somewhere unparsable.
@@ -197,6 +221,22 @@ mod tests {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         assert!(csp.contains("script-src 'sha256-"), "{csp}");
-        assert!(csp.contains("form-action https://rp.example"), "{csp}");
+        assert!(csp.contains("form-action https://rp.example;"), "{csp}");
+    }
+
+    #[test]
+    fn form_post_names_only_the_redirect_target() {
+        let csp = |uri: &str| {
+            form_post(uri, &[("code", "c")])
+                .headers()
+                .get("content-security-policy")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert!(csp("com.example.app:/cb").contains("form-action com.example.app:;"));
+        let refused = form_post("javascript:alert(1)", &[("code", "c")]);
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        assert!(!String::from_utf8_lossy(refused.body()).contains("javascript"));
     }
 }

@@ -3,8 +3,11 @@
 pub mod assertion;
 pub mod auth;
 pub mod cache;
+pub mod display_name;
 pub mod jwks_cache;
 mod outbound_uris;
+pub mod metadata_bounds;
+pub mod uri_policy;
 
 use crate::crypto::{random, secret::SecretHash};
 use crate::error::AdminError;
@@ -86,24 +89,6 @@ pub struct CreatedClient {
     pub secret: Option<String>,
 }
 
-/// RFC 6749 §3.1.2: an absolute URI without a fragment.
-pub fn validate_redirect_uri(uri: &str) -> Result<(), AdminError> {
-    let parsed = url::Url::parse(uri).map_err(|e| {
-        AdminError::Invalid(format!("redirect URI '{uri}' is not an absolute URI: {e}"))
-    })?;
-    if parsed.fragment().is_some() {
-        return Err(AdminError::Invalid(format!(
-            "redirect URI '{uri}' must not contain a fragment (RFC 6749 §3.1.2)"
-        )));
-    }
-    if parsed.cannot_be_a_base() && parsed.scheme() != "urn" {
-        return Err(AdminError::Invalid(format!(
-            "redirect URI '{uri}' is not a usable URI"
-        )));
-    }
-    Ok(())
-}
-
 /// An absolute http(s) URL without a fragment, for the logout URIs.
 fn logout_url(name: &str, uri: &str) -> Result<url::Url, AdminError> {
     let parsed = url::Url::parse(uri)
@@ -118,16 +103,16 @@ fn logout_url(name: &str, uri: &str) -> Result<url::Url, AdminError> {
             "{name} '{uri}' must not contain a fragment"
         )));
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(AdminError::Invalid(format!(
+            "{name} '{uri}' must not contain userinfo"
+        )));
+    }
     Ok(parsed)
 }
 
 fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
+    uri_policy::is_loopback_host(url.host())
 }
 
 /// Front-Channel Logout 1.0 §2: an absolute URL without a fragment, whose
@@ -202,6 +187,7 @@ impl<S: Store> Provider<S> {
         if new.name.trim().is_empty() {
             return Err(AdminError::Invalid("client name must not be empty".into()));
         }
+        display_name::check("client name", &new.name).map_err(AdminError::Invalid)?;
         let grant_types = if new.grant_types.is_empty() {
             vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
         } else {
@@ -212,16 +198,14 @@ impl<S: Store> Provider<S> {
                 "a client using authorization_code needs at least one redirect URI".into(),
             ));
         }
-        for uri in &new.redirect_uris {
-            validate_redirect_uri(uri)?;
-        }
+        self.config
+            .uri_policy
+            .client_uris(&new)
+            .map_err(AdminError::Invalid)?;
         if new.public && !new.require_pkce {
             return Err(AdminError::Invalid(
                 "PKCE cannot be turned off for a public client (RFC 9700 §2.1.1)".into(),
             ));
-        }
-        for uri in &new.post_logout_redirect_uris {
-            validate_redirect_uri(uri)?;
         }
         if let Some(uri) = &new.frontchannel_logout_uri {
             validate_frontchannel_logout_uri(uri, &new.redirect_uris)?;
@@ -336,15 +320,6 @@ impl<S: Store> Provider<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redirect_uris_must_be_absolute_without_fragment() {
-        assert!(validate_redirect_uri("https://app.example/cb").is_ok());
-        assert!(validate_redirect_uri("http://127.0.0.1:8080/cb?x=1").is_ok());
-        assert!(validate_redirect_uri("com.example.app:/oauth2redirect").is_ok());
-        assert!(validate_redirect_uri("/relative").is_err());
-        assert!(validate_redirect_uri("https://app.example/cb#frag").is_err());
-    }
 
     #[test]
     fn frontchannel_logout_uri_shares_a_redirect_uri_origin() {

@@ -142,7 +142,7 @@ impl<S: Store> Provider<S> {
         Ok(DeviceView {
             tenant_name: f.tenant.record.name.clone(),
             tenant_path: f.tenant.path.clone(),
-            client_name: client.name,
+            client_name: crate::client::display_name::shown(&client.name),
             scopes: Scopes::from_stored(&f.record.scope)
                 .iter()
                 .map(str::to_owned)

@@ -39,6 +39,7 @@ fn render_view(
         Stage::Consent => ConsentPage {
             tenant_name: &view.tenant_name,
             client_name: &view.client_name,
+            redirect_host: &view.redirect_host,
             user_email: view.user_email.as_deref().unwrap_or(""),
             scopes: view
                 .scopes

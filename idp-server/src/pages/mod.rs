@@ -33,6 +33,8 @@ pub(crate) struct LoginPage<'a> {
 pub(crate) struct ConsentPage<'a> {
     pub(crate) tenant_name: &'a str,
     pub(crate) client_name: &'a str,
+    /// Where the browser returns to (`InteractionView::redirect_host`).
+    pub(crate) redirect_host: &'a str,
     pub(crate) user_email: &'a str,
     pub(crate) scopes: Vec<(&'a str, &'static str)>,
     pub(crate) action: String,
