@@ -304,3 +304,23 @@ async fn the_cli_refuses_internal_jwks_and_back_channel_uris() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn addresses_are_checked_again_when_requested() {
+    // Registered by a CLI run that allowed loopback (as every test CLI run
+    // does); the server itself does not allow it.
+    let env =
+        Env::with_server(TestServer::start_config(|c| c.outbound = Default::default()).await).await;
+    let rp = Receiver::start().await;
+    let key = ClientKey::generate("k");
+    let client = env.client(&ClientSpec {
+        auth_method: Some("private_key_jwt".into()),
+        jwks_uri: Some(rp.serve("/jwks", "application/json", &key.jwks())),
+        ..ClientSpec::service("Registered Earlier", &["jobs"], &[])
+    });
+    assert_eq!(
+        jwks_uri_error(&env.endpoints, &client.client_id).await,
+        UNUSABLE_JWKS_URI
+    );
+    assert_eq!(rp.connections(), 0, "the provider connected to loopback");
+}
