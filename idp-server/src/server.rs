@@ -92,7 +92,13 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
         .base_url
         .clone()
         .unwrap_or_else(|| default_base_url(tls.is_some(), local.port()));
-    let mut app = App::new(build_provider(&config, store, &base_url)?);
+    let provider = build_provider(&config, store, &base_url)?;
+    // Users an older version stored get their canonical email index before
+    // anyone signs in; look-alike collisions are logged, never merged.
+    idp_core::email_index::index_emails(provider.store())
+        .await
+        .map_err(|e| ConfigError::new("DATABASE_URL", format!("cannot index users' emails: {e}")))?;
+    let mut app = App::new(provider);
     app.limits = crate::rate_limit::Limits::new(&config.rate_limits);
     app.trusted_proxies = config.trust_proxy.clone();
     app.http_limits = config.http_limits;

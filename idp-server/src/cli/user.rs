@@ -55,7 +55,13 @@ pub(super) async fn run(config: &Config, command: UserCommand) -> Result<(), Cli
     } else {
         None
     };
-    let user = provider(config)?
+    let provider = provider(config)?;
+    // Rows an older version wrote get their canonical index first, so that
+    // a look-alike of one of them is refused as a duplicate.
+    idp_core::email_index::index_emails(provider.store())
+        .await
+        .map_err(|e| CliError::Failed(format!("cannot index users' emails: {e}")))?;
+    let user = provider
         .create_user(
             &tenant,
             NewUser {
