@@ -25,6 +25,8 @@ pub struct App {
     pub trusted_proxies: crate::forwarded::IpBlocks,
     /// Per-connection size and time bounds.
     pub http_limits: crate::connection_limits::HttpLimits,
+    /// Where `/metrics` is served and whether it needs a token.
+    pub metrics: crate::metrics::access::MetricsSettings,
 }
 
 /// Largest JWK Set document fetched from a client's `jwks_uri`.
@@ -131,6 +133,7 @@ impl App {
             limits: crate::rate_limit::Limits::new(&Default::default()),
             trusted_proxies: Default::default(),
             http_limits: Default::default(),
+            metrics: Default::default(),
         }
     }
 }

@@ -39,6 +39,9 @@ pub struct Flags {
     /// Reverse proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed [env: TRUST_PROXY] [default: none]
     #[arg(long, global = true)]
     pub trust_proxy: Option<String>,
+    /// Serve /metrics only on this address (its own listener; the main one answers 404 there) [env: METRICS_ADDR] [default: the main listener]
+    #[arg(long, global = true)]
+    pub metrics_addr: Option<String>,
     /// Brute-force and request-rate limits.
     #[command(flatten)]
     pub rate_limits: crate::rate_limit::RateLimitFlags,
@@ -94,6 +97,9 @@ pub struct Config {
     /// Header, body and timeout bounds per connection (not configurable
     /// from the environment; tests shorten them).
     pub http_limits: crate::connection_limits::HttpLimits,
+    /// `METRICS_ADDR` and `METRICS_TOKEN` (environment only, never a flag:
+    /// a flag shows in the process list).
+    pub metrics: crate::metrics::access::MetricsSettings,
 }
 
 /// Where the server's certificate chain and private key come from. Both are
@@ -289,6 +295,10 @@ impl Config {
                 .map_err(|m| ConfigError::new("TRUST_PROXY", m))?,
         };
         let rate_limits = crate::rate_limit::RateLimitSettings::resolve(&flags.rate_limits, &get)?;
+        let metrics = crate::metrics::access::MetricsSettings::resolve(
+            get(&flags.metrics_addr, "METRICS_ADDR"),
+            get(&None, "METRICS_TOKEN"),
+        )?;
         let jobs = crate::jobs::JobsConfig::from_settings(
             get(&flags.purge_interval_seconds, "PURGE_INTERVAL_SECONDS"),
             get(
@@ -310,6 +320,7 @@ impl Config {
             trust_proxy,
             rate_limits,
             http_limits: Default::default(),
+            metrics,
         })
     }
 
@@ -328,6 +339,7 @@ impl Config {
             trust_proxy: Default::default(),
             rate_limits: Default::default(),
             http_limits: Default::default(),
+            metrics: Default::default(),
         }
     }
 
