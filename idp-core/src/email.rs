@@ -61,6 +61,20 @@ pub enum EmailError {
     TooLong(String),
 }
 
+impl EmailError {
+    /// The reason without the address, for logs (which must not carry one).
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Malformed(_) => "not an email address".into(),
+            Self::Invisible { code, .. } => {
+                format!("contains an invisible or control character (U+{code:04X})")
+            }
+            Self::Domain(_) => "does not have a valid domain".into(),
+            Self::TooLong(_) => "longer than 254 bytes".into(),
+        }
+    }
+}
+
 impl EmailAddress {
     /// The canonical form of `input`, or why it is not an address.
     pub fn parse(input: &str) -> Result<Self, EmailError> {
@@ -127,23 +141,23 @@ fn is_refused(c: char) -> bool {
 
 /// `Default_Ignorable_Code_Point`, as ranges.
 const DEFAULT_IGNORABLE: [std::ops::RangeInclusive<char>; 17] = [
-    '\u{00AD}'..='\u{00AD}',         // soft hyphen
-    '\u{034F}'..='\u{034F}',         // combining grapheme joiner
-    '\u{061C}'..='\u{061C}',         // Arabic letter mark (bidi)
-    '\u{115F}'..='\u{1160}',         // Hangul fillers
-    '\u{17B4}'..='\u{17B5}',         // Khmer inherent vowels
-    '\u{180B}'..='\u{180F}',         // Mongolian selectors and vowel separator
-    '\u{200B}'..='\u{200F}',         // zero-width space, joiners, LRM, RLM
-    '\u{202A}'..='\u{202E}',         // bidi embeddings and overrides
-    '\u{2060}'..='\u{206F}',         // word joiner, invisible operators, isolates
-    '\u{3164}'..='\u{3164}',         // Hangul filler
-    '\u{FE00}'..='\u{FE0F}',         // variation selectors
-    '\u{FEFF}'..='\u{FEFF}',         // byte-order mark, zero-width no-break space
-    '\u{FFA0}'..='\u{FFA0}',         // halfwidth Hangul filler
-    '\u{FFF0}'..='\u{FFF8}',         // unassigned specials
-    '\u{1BCA0}'..='\u{1BCA3}',       // shorthand format controls
-    '\u{1D173}'..='\u{1D17A}',       // musical format controls
-    '\u{E0000}'..='\u{E0FFF}',       // tags, variation selectors supplement
+    '\u{00AD}'..='\u{00AD}',   // soft hyphen
+    '\u{034F}'..='\u{034F}',   // combining grapheme joiner
+    '\u{061C}'..='\u{061C}',   // Arabic letter mark (bidi)
+    '\u{115F}'..='\u{1160}',   // Hangul fillers
+    '\u{17B4}'..='\u{17B5}',   // Khmer inherent vowels
+    '\u{180B}'..='\u{180F}',   // Mongolian selectors and vowel separator
+    '\u{200B}'..='\u{200F}',   // zero-width space, joiners, LRM, RLM
+    '\u{202A}'..='\u{202E}',   // bidi embeddings and overrides
+    '\u{2060}'..='\u{206F}',   // word joiner, invisible operators, isolates
+    '\u{3164}'..='\u{3164}',   // Hangul filler
+    '\u{FE00}'..='\u{FE0F}',   // variation selectors
+    '\u{FEFF}'..='\u{FEFF}',   // byte-order mark, zero-width no-break space
+    '\u{FFA0}'..='\u{FFA0}',   // halfwidth Hangul filler
+    '\u{FFF0}'..='\u{FFF8}',   // unassigned specials
+    '\u{1BCA0}'..='\u{1BCA3}', // shorthand format controls
+    '\u{1D173}'..='\u{1D17A}', // musical format controls
+    '\u{E0000}'..='\u{E0FFF}', // tags, variation selectors supplement
 ];
 
 #[cfg(test)]
@@ -159,27 +173,47 @@ mod tests {
         for input in [
             "alice@example.com",
             " Alice@Example.COM ",
-            "\u{FF41}lice@example.com",                // fullwidth a
-            "ALICE@\u{FF45}xample.com",                // fullwidth e in the domain
-            "alice\u{FF20}example.com",                // fullwidth @
-            "\u{1D5BA}lice@example.com",               // mathematical sans-serif a
+            "\u{FF41}lice@example.com",  // fullwidth a
+            "ALICE@\u{FF45}xample.com",  // fullwidth e in the domain
+            "alice\u{FF20}example.com",  // fullwidth @
+            "\u{1D5BA}lice@example.com", // mathematical sans-serif a
         ] {
             assert_eq!(canonical(input), "alice@example.com", "{input:?}");
         }
         // NFD and NFC spellings of é are one address.
-        assert_eq!(canonical("ali\u{0065}\u{0301}@example.com"), "alié@example.com");
+        assert_eq!(
+            canonical("ali\u{0065}\u{0301}@example.com"),
+            "alié@example.com"
+        );
         assert_eq!(canonical("ALI\u{00C9}@example.com"), "alié@example.com");
         // Internationalized domains in their ASCII form.
         assert_eq!(canonical("bob@CAFÉ.example"), "bob@xn--caf-dma.example");
-        assert_eq!(canonical("bob@xn--caf-dma.example"), "bob@xn--caf-dma.example");
+        assert_eq!(
+            canonical("bob@xn--caf-dma.example"),
+            "bob@xn--caf-dma.example"
+        );
     }
 
     #[test]
     fn invisible_control_and_bidi_characters_are_refused() {
         for c in [
-            '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}', '\u{202E}',
-            '\u{2066}', '\u{200E}', '\u{061C}', '\u{0000}', '\u{001B}', '\u{007F}', '\u{0085}',
-            '\u{00A0}', '\u{E0041}', ' ',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{200E}',
+            '\u{061C}',
+            '\u{0000}',
+            '\u{001B}',
+            '\u{007F}',
+            '\u{0085}',
+            '\u{00A0}',
+            '\u{E0041}',
+            ' ',
         ] {
             for input in [
                 format!("alice@example.com{c}x"),
@@ -188,7 +222,10 @@ mod tests {
             ] {
                 let got = EmailAddress::parse(&input);
                 assert!(
-                    matches!(got, Err(EmailError::Invisible { .. }) | Err(EmailError::Domain(_))),
+                    matches!(
+                        got,
+                        Err(EmailError::Invisible { .. }) | Err(EmailError::Domain(_))
+                    ),
                     "U+{:04X} in {input:?}: {got:?}",
                     u32::from(c)
                 );
@@ -198,19 +235,35 @@ mod tests {
         let err = EmailAddress::parse("alice@example.com\u{200B}");
         assert_eq!(
             err.map_err(|e| e.to_string()),
-            Err("'alice@example.com\\u{200b}' contains an invisible or control character (U+200B)".into())
+            Err(
+                "'alice@example.com\\u{200b}' contains an invisible or control character (U+200B)"
+                    .into()
+            )
         );
     }
 
     #[test]
     fn malformed_addresses_are_refused() {
         for bad in [
-            "", "a", "@b", "a@", "a b@c", "a@b@c", "a@b..c", "a@.b", "a@b.example.", "a@[192.0.2.1]", "a@b/c",
+            "",
+            "a",
+            "@b",
+            "a@",
+            "a b@c",
+            "a@b@c",
+            "a@b..c",
+            "a@.b",
+            "a@b.example.",
+            "a@[192.0.2.1]",
+            "a@b/c",
         ] {
             assert!(EmailAddress::parse(bad).is_err(), "{bad:?}");
         }
         let long = format!("{}@example.com", "a".repeat(250));
-        assert!(matches!(EmailAddress::parse(&long), Err(EmailError::TooLong(_))));
+        assert!(matches!(
+            EmailAddress::parse(&long),
+            Err(EmailError::TooLong(_))
+        ));
         assert!(EmailAddress::parse(&format!("{}@example.com", "a".repeat(242))).is_ok());
     }
 

@@ -52,7 +52,7 @@ pub struct InvalidEmail {
     pub tenant: TenantId,
     /// The user (cannot sign in).
     pub user: UserId,
-    /// Why ([`crate::email::EmailError`], with the address escaped).
+    /// Why ([`crate::email::EmailError::reason`]: without the address).
     pub reason: String,
 }
 
@@ -69,7 +69,7 @@ pub async fn index_emails<S: Store>(store: &S) -> StoreResult<EmailIndexReport> 
             Err(e) => report.invalid.push(InvalidEmail {
                 tenant: row.tenant,
                 user: row.user,
-                reason: e.to_string(),
+                reason: e.reason(),
             }),
         }
     }
@@ -109,10 +109,7 @@ async fn index_one<S: Store>(
     match store.index_email(&row.tenant, &row.user, email).await {
         Ok(()) => report.indexed += 1,
         Err(StoreError::Conflict(_)) => {
-            let holder = store
-                .user_by_email(&row.tenant, email)
-                .await?
-                .map(|u| u.id);
+            let holder = store.user_by_email(&row.tenant, email).await?.map(|u| u.id);
             report.collisions.push(EmailCollision {
                 tenant: row.tenant,
                 user: row.user,

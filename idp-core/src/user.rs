@@ -119,4 +119,3 @@ impl<S: Store> Provider<S> {
         Ok(user.filter(|_| ok))
     }
 }
-

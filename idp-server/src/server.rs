@@ -109,7 +109,9 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
     // anyone signs in; look-alike collisions are logged, never merged.
     idp_core::email_index::index_emails(provider.store())
         .await
-        .map_err(|e| ConfigError::new("DATABASE_URL", format!("cannot index users' emails: {e}")))?;
+        .map_err(|e| {
+            ConfigError::new("DATABASE_URL", format!("cannot index users' emails: {e}"))
+        })?;
     let mut app = App::new(provider);
     app.limits = crate::rate_limit::Limits::new(&config.rate_limits);
     app.trusted_proxies = config.trust_proxy.clone();
@@ -120,7 +122,10 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
         None => (None, None),
         Some((addr, listener)) => {
             let addr = addr.map_err(|e| {
-                ConfigError::new("METRICS_ADDR", format!("cannot read the bound address: {e}"))
+                ConfigError::new(
+                    "METRICS_ADDR",
+                    format!("cannot read the bound address: {e}"),
+                )
             })?;
             tracing::info!(%addr, "metrics listening");
             let task = tokio::spawn(crate::metrics::listener::serve(listener, Arc::clone(&app)));

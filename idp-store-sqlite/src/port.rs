@@ -2,6 +2,7 @@
 //! the SQL of its area module on a blocking thread.
 
 use crate::{SqliteStore, clients, devices, grants, session_clients, sessions, tenants, users};
+use idp_core::EmailAddress;
 use idp_core::clock::UnixTime;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
@@ -10,7 +11,6 @@ use idp_core::store::{
     InteractionRecord, RefreshTokenRecord, Rotation, SessionRecord, SigningKeyRecord, Store,
     StoreResult, TakenCode, TenantRecord, UnindexedEmail, UserRecord,
 };
-use idp_core::EmailAddress;
 
 impl Store for SqliteStore {
     async fn create_tenant(

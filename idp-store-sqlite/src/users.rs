@@ -162,7 +162,12 @@ mod tests {
         );
 
         assert!(store.user(&b, &UserId::new("u1")).await?.is_none());
-        assert!(store.user_by_email(&b, &email("ada@example.com")).await?.is_none());
+        assert!(
+            store
+                .user_by_email(&b, &email("ada@example.com"))
+                .await?
+                .is_none()
+        );
         store
             .create_user(&b, &user_record("u1", "ada@example.com"))
             .await?;
@@ -176,7 +181,9 @@ mod tests {
             .map(|i| user_record(&format!("u{i}"), &format!("user{i}@example.com")))
             .collect();
         store.create_users(&a, &batch).await?;
-        let got = store.user_by_email(&a, &email("user499@example.com")).await?;
+        let got = store
+            .user_by_email(&a, &email("user499@example.com"))
+            .await?;
         assert_eq!(got.map(|u| u.id), Some(UserId::new("u499")));
         assert!(store.user(&b, &UserId::new("u0")).await?.is_none());
 
@@ -216,7 +223,12 @@ mod tests {
         assert_eq!(ids, ["old1", "old2"], "oldest first, only unindexed rows");
         assert_eq!(rows[0].tenant, a);
         assert_eq!(rows[0].email, "ａda@example.com");
-        assert!(store.user_by_email(&a, &email("bob@example.com")).await?.is_none());
+        assert!(
+            store
+                .user_by_email(&a, &email("bob@example.com"))
+                .await?
+                .is_none()
+        );
 
         store
             .index_email(&a, &UserId::new("old2"), &email("bob@example.com"))

@@ -81,7 +81,11 @@ impl MetricsSettings {
         let presented = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.get(..7).filter(|s| s.eq_ignore_ascii_case("bearer ")).and(v.get(7..)))
+            .and_then(|v| {
+                v.get(..7)
+                    .filter(|s| s.eq_ignore_ascii_case("bearer "))
+                    .and(v.get(7..))
+            })
             .map(str::trim);
         match presented {
             Some(token) if expected.matches(token) => Ok(()),
@@ -102,7 +106,10 @@ fn unauthorized() -> Response<Bytes> {
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    h.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     res
 }
 
@@ -123,12 +130,24 @@ mod tests {
     #[test]
     fn settings_are_checked_without_echoing_the_token() {
         let s = MetricsSettings::resolve(Some("127.0.0.1:9100".into()), Some(TOKEN.into()));
-        assert!(s.as_ref().is_ok_and(|s| s.addr.is_some() && s.token.is_some()));
+        assert!(
+            s.as_ref()
+                .is_ok_and(|s| s.addr.is_some() && s.token.is_some())
+        );
         let bad_addr = MetricsSettings::resolve(Some("localhost".into()), None);
         assert_eq!(bad_addr.err().map(|e| e.setting), Some("METRICS_ADDR"));
-        for bad in ["short", "has a space in it somewhere", "ÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄ", "================"] {
+        for bad in [
+            "short",
+            "has a space in it somewhere",
+            "ÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄÄ",
+            "================",
+        ] {
             let err = MetricsSettings::resolve(None, Some(bad.into())).err();
-            assert_eq!(err.as_ref().map(|e| e.setting), Some("METRICS_TOKEN"), "{bad}");
+            assert_eq!(
+                err.as_ref().map(|e| e.setting),
+                Some("METRICS_TOKEN"),
+                "{bad}"
+            );
             assert!(!err.map(|e| e.to_string()).unwrap_or_default().contains(bad));
         }
         let s = MetricsSettings::resolve(None, Some(TOKEN.into())).unwrap_or_default();
@@ -140,8 +159,16 @@ mod tests {
         let open = MetricsSettings::default();
         assert!(open.authorize(&HeaderMap::new()).is_ok());
         let closed = MetricsSettings::resolve(None, Some(TOKEN.into())).unwrap_or_default();
-        assert!(closed.authorize(&with_auth(&format!("Bearer {TOKEN}"))).is_ok());
-        assert!(closed.authorize(&with_auth(&format!("bearer {TOKEN}"))).is_ok());
+        assert!(
+            closed
+                .authorize(&with_auth(&format!("Bearer {TOKEN}")))
+                .is_ok()
+        );
+        assert!(
+            closed
+                .authorize(&with_auth(&format!("bearer {TOKEN}")))
+                .is_ok()
+        );
         for wrong in [
             String::new(),
             format!("Basic {TOKEN}"),
@@ -150,7 +177,11 @@ mod tests {
             "Bearer".into(),
         ] {
             let res = closed.authorize(&with_auth(&wrong)).err();
-            assert_eq!(res.map(|r| r.status()), Some(StatusCode::UNAUTHORIZED), "{wrong}");
+            assert_eq!(
+                res.map(|r| r.status()),
+                Some(StatusCode::UNAUTHORIZED),
+                "{wrong}"
+            );
         }
     }
 }

@@ -21,8 +21,10 @@ pub struct LoginAttempt {
 impl Limits {
     /// The keys of an attempt on `tenant` (its slug) from `ip` as `email`.
     pub fn login_attempt(&self, tenant: &str, ip: Option<IpAddr>, email: &str) -> LoginAttempt {
-        let normalized = idp_core::EmailAddress::parse(email)
-            .map_or_else(|_| email.trim().to_lowercase(), idp_core::EmailAddress::into_string);
+        let normalized = idp_core::EmailAddress::parse(email).map_or_else(
+            |_| email.trim().to_lowercase(),
+            idp_core::EmailAddress::into_string,
+        );
         LoginAttempt {
             account: self.key(KeyKind::Account, tenant, normalized.as_str()),
             address: self.address_key(tenant, ip),
