@@ -72,12 +72,11 @@ impl MetricsSettings {
         self.addr.is_none()
     }
 
-    /// `Ok` when no token is required or the request carries it; otherwise
-    /// the 401 to send (RFC 6750 §3), the same whatever was presented.
-    pub(crate) fn authorize(&self, headers: &HeaderMap) -> Result<(), Response<Bytes>> {
-        let Some(expected) = &self.token else {
-            return Ok(());
-        };
+    /// `None` when no token is required or the request carries it;
+    /// otherwise the 401 to send (RFC 6750 §3), the same whatever was
+    /// presented.
+    pub(crate) fn refusal(&self, headers: &HeaderMap) -> Option<Response<Bytes>> {
+        let expected = self.token.as_ref()?;
         let presented = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -88,8 +87,8 @@ impl MetricsSettings {
             })
             .map(str::trim);
         match presented {
-            Some(token) if expected.matches(token) => Ok(()),
-            _ => Err(unauthorized()),
+            Some(token) if expected.matches(token) => None,
+            _ => Some(unauthorized()),
         }
     }
 }
@@ -157,17 +156,17 @@ mod tests {
     #[test]
     fn only_the_exact_bearer_token_is_let_through() {
         let open = MetricsSettings::default();
-        assert!(open.authorize(&HeaderMap::new()).is_ok());
+        assert!(open.refusal(&HeaderMap::new()).is_none());
         let closed = MetricsSettings::resolve(None, Some(TOKEN.into())).unwrap_or_default();
         assert!(
             closed
-                .authorize(&with_auth(&format!("Bearer {TOKEN}")))
-                .is_ok()
+                .refusal(&with_auth(&format!("Bearer {TOKEN}")))
+                .is_none()
         );
         assert!(
             closed
-                .authorize(&with_auth(&format!("bearer {TOKEN}")))
-                .is_ok()
+                .refusal(&with_auth(&format!("bearer {TOKEN}")))
+                .is_none()
         );
         for wrong in [
             String::new(),
@@ -176,7 +175,7 @@ mod tests {
             format!("Bearer {}", &TOKEN[1..]),
             "Bearer".into(),
         ] {
-            let res = closed.authorize(&with_auth(&wrong)).err();
+            let res = closed.refusal(&with_auth(&wrong));
             assert_eq!(
                 res.map(|r| r.status()),
                 Some(StatusCode::UNAUTHORIZED),

@@ -145,7 +145,7 @@ fn describe_and_register() {
 /// `GET /metrics`: every metric in the Prometheus text format, after
 /// reading the scrape-time figures; 401 without the `METRICS_TOKEN`.
 pub async fn metrics(app: &App, method: &Method, headers: &HeaderMap) -> Response<Bytes> {
-    if let Err(refused) = app.metrics.authorize(headers) {
+    if let Some(refused) = app.metrics.refusal(headers) {
         return refused;
     }
     if method != Method::GET && method != Method::HEAD {
