@@ -1,6 +1,6 @@
 //! `idp-server user create`.
 
-use super::{CliError, print_json, provider};
+use super::{CliError, index_emails, print_json, provider};
 use crate::config::Config;
 use idp_core::NewUser;
 use std::io::BufRead;
@@ -56,11 +56,7 @@ pub(super) async fn run(config: &Config, command: UserCommand) -> Result<(), Cli
         None
     };
     let provider = provider(config)?;
-    // Rows an older version wrote get their canonical index first, so that
-    // a look-alike of one of them is refused as a duplicate.
-    idp_core::email_index::index_emails(provider.store())
-        .await
-        .map_err(|e| CliError::Failed(format!("cannot index users' emails: {e}")))?;
+    index_emails(&provider).await?;
     let user = provider
         .create_user(
             &tenant,
