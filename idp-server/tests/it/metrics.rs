@@ -427,7 +427,9 @@ async fn metrics_settings_from_the_environment_and_the_token_never_logged() {
     assert_eq!(get(&url).await.status, StatusCode::UNAUTHORIZED);
     let (body, _) = scraped(get_bearer(&url, TOKEN).await);
     assert!(body.contains("sso_tokens_issued_total"), "{body}");
-    let logs = server.logs();
+    let logs = server
+        .logs_with("metrics listening", std::time::Duration::from_secs(10))
+        .await;
     assert!(logs.contains("metrics listening"), "{logs}");
     assert!(!logs.contains(TOKEN), "the token was logged: {logs}");
 }

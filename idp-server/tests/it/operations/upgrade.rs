@@ -44,7 +44,10 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
     drop(conn);
 
     let server = ServerProcess::spawn(dir.path(), &[]);
-    let logs = server.logs();
+    // The last of the warnings.
+    let logs = server
+        .logs_with("legacy-invisible", Duration::from_secs(10))
+        .await;
     let warnings: Vec<&str> = logs.lines().filter(|l| l.contains("WARN")).collect();
     let collision = warnings
         .iter()
