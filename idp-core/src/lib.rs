@@ -27,7 +27,8 @@
 //!   login and consent pages an application renders.
 //! - `token`: the token endpoint, one file per grant.
 //! - [`id_token`], [`access_token`] (RFC 9068 JWT), [`userinfo`], [`discovery`], [`jwks`].
-//! - [`tenant`], [`client`], [`user`], [`session`]: registries.
+//! - [`tenant`], [`client`], [`user`], [`session`]: registries; [`email`]: the
+//!   canonical form of the email addresses users sign in with.
 //! - [`logout`] (RP-Initiated Logout) and [`channel_logout`] (telling the
 //!   session's relying parties through the front and back channels).
 //! - [`outbound`]: which URLs the provider may request itself (SSRF guard).
@@ -46,6 +47,8 @@ pub mod clock;
 pub mod crypto;
 pub mod device;
 pub mod discovery;
+pub mod email;
+pub mod email_index;
 pub mod error;
 pub mod id_token;
 pub mod ids;
@@ -73,6 +76,7 @@ pub mod wire;
 pub use authorize::interaction::{InteractionView, LoginOutcome, PageError, Stage};
 pub use client::{CreatedClient, NewClient};
 pub use device::verification::{Attempter, DeviceError, DeviceSignIn, DeviceView};
+pub use email::{EmailAddress, EmailError};
 pub use error::{AdminError, ErrorCode, OAuthError};
 pub use logout::{LogoutOutcome, LogoutRequest};
 pub use outbound::OutboundPolicy;

@@ -120,9 +120,11 @@ impl<S: Store> Provider<S> {
         email: &str,
     ) -> Result<(std::sync::Arc<TenantContext>, UserId), AdminError> {
         let tenant = self.require_tenant(slug).await?;
+        let canonical = crate::email::EmailAddress::parse(email)
+            .map_err(|e| AdminError::Invalid(e.to_string()))?;
         let user = self
             .store
-            .user_by_email(&tenant.record.id, &email.trim().to_lowercase())
+            .user_by_email(&tenant.record.id, &canonical)
             .await?
             .ok_or_else(|| AdminError::Invalid(format!("no user with email '{email}'")))?;
         Ok((tenant, user.id))

@@ -47,42 +47,34 @@ pub fn token_issued(grant: GrantType) {
 
 /// Why a sign-in failed: the closed label set of [`LOGIN_FAILURES`].
 ///
-/// `UnknownUser` and `WrongPassword` are told apart only here, for the
-/// operator; the person at the form sees the same message and waits the
-/// same time for both, so the form reveals nothing about which accounts
-/// exist.
+/// An unknown email, a wrong password and an account without a password
+/// are one reason, `invalid_credentials`: the counter is readable by
+/// whoever can scrape `/metrics`, and a reason that moved only for
+/// existing accounts would tell them which emails have one (issue 12,
+/// defect 5). The person at the form likewise sees the same message and
+/// waits the same time for all three.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LoginFailure {
-    /// No user with that email in the tenant.
-    UnknownUser,
-    /// The user exists but the password does not match.
-    WrongPassword,
-    /// The user exists but has no password to sign in with.
-    NoPassword,
+    /// No user with that email, a wrong password, or a user with no
+    /// password to sign in with, alike.
+    InvalidCredentials,
     /// The form's CSRF token did not match its cookie.
     Csrf,
     /// Refused before the password was checked: the address or the
-    /// account is locked out after too many failures (`idp-server`'s
-    /// limiter does not tell the two apart to the person at the form).
+    /// account is locked out after too many failures. Account lockouts
+    /// count unknown emails exactly like known ones (`idp-server`'s
+    /// limiter), so this reason says nothing about which accounts exist.
     RateLimited,
 }
 
 impl LoginFailure {
     /// Every reason, in label order.
-    pub const ALL: [LoginFailure; 5] = [
-        Self::UnknownUser,
-        Self::WrongPassword,
-        Self::NoPassword,
-        Self::Csrf,
-        Self::RateLimited,
-    ];
+    pub const ALL: [LoginFailure; 3] = [Self::InvalidCredentials, Self::Csrf, Self::RateLimited];
 
     /// The `reason` label value.
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::UnknownUser => "unknown_user",
-            Self::WrongPassword => "wrong_password",
-            Self::NoPassword => "no_password",
+            Self::InvalidCredentials => "invalid_credentials",
             Self::Csrf => "csrf",
             Self::RateLimited => "rate_limited",
         }
@@ -91,9 +83,9 @@ impl LoginFailure {
     /// Counts one failure for this reason (static keys, as in [`token_issued`]).
     pub fn record(self) {
         let counter = match self {
-            Self::UnknownUser => metrics::counter!(LOGIN_FAILURES, "reason" => "unknown_user"),
-            Self::WrongPassword => metrics::counter!(LOGIN_FAILURES, "reason" => "wrong_password"),
-            Self::NoPassword => metrics::counter!(LOGIN_FAILURES, "reason" => "no_password"),
+            Self::InvalidCredentials => {
+                metrics::counter!(LOGIN_FAILURES, "reason" => "invalid_credentials")
+            }
             Self::Csrf => metrics::counter!(LOGIN_FAILURES, "reason" => "csrf"),
             Self::RateLimited => metrics::counter!(LOGIN_FAILURES, "reason" => "rate_limited"),
         };
@@ -117,6 +109,6 @@ mod tests {
     #[test]
     fn emitting_without_a_recorder_is_a_no_op() {
         token_issued(GrantType::ClientCredentials);
-        LoginFailure::WrongPassword.record();
+        LoginFailure::InvalidCredentials.record();
     }
 }

@@ -23,6 +23,8 @@ pub struct App {
     pub trusted_proxies: crate::forwarded::IpBlocks,
     /// Per-connection size and time bounds.
     pub http_limits: crate::connection_limits::HttpLimits,
+    /// Where `/metrics` is served and whether it needs a token.
+    pub metrics: crate::metrics::access::MetricsSettings,
 }
 
 /// Opens the store, running its migrations.
@@ -70,6 +72,7 @@ impl App {
             limits: crate::rate_limit::Limits::new(&Default::default()),
             trusted_proxies: Default::default(),
             http_limits: Default::default(),
+            metrics: Default::default(),
         }
     }
 }

@@ -48,6 +48,9 @@ pub struct Flags {
     /// Development only: accept http redirect and post-logout redirect URIs on any host, not only on loopback [env: ALLOW_INSECURE_REDIRECT_URIS] [default: off]
     #[arg(long, global = true)]
     pub allow_insecure_redirect_uris: Option<String>,
+    /// Serve /metrics only on this address (its own listener; the main one answers 404 there) [env: METRICS_ADDR] [default: the main listener]
+    #[arg(long, global = true)]
+    pub metrics_addr: Option<String>,
     /// Brute-force and request-rate limits.
     #[command(flatten)]
     pub rate_limits: crate::rate_limit::RateLimitFlags,
@@ -109,6 +112,9 @@ pub struct Config {
     /// `ALLOW_INSECURE_REDIRECT_URIS`: clients may register http redirect
     /// URIs on hosts other than loopback (development only).
     pub allow_insecure_redirect_uris: bool,
+    /// `METRICS_ADDR` and `METRICS_TOKEN` (environment only, never a flag:
+    /// a flag shows in the process list).
+    pub metrics: crate::metrics::access::MetricsSettings,
 }
 
 /// Where the server's certificate chain and private key come from. Both are
@@ -307,6 +313,9 @@ impl Config {
         let outbound = crate::outbound::policy_from_settings(
             get(&flags.outbound_allow, "OUTBOUND_ALLOW"),
             get(&flags.outbound_allow_http, "OUTBOUND_ALLOW_HTTP"),
+        let metrics = crate::metrics::access::MetricsSettings::resolve(
+            get(&flags.metrics_addr, "METRICS_ADDR"),
+            get(&None, "METRICS_TOKEN"),
         )?;
         let jobs = crate::jobs::JobsConfig::from_settings(
             get(&flags.purge_interval_seconds, "PURGE_INTERVAL_SECONDS"),
@@ -338,6 +347,7 @@ impl Config {
             outbound,
             http_limits: Default::default(),
             allow_insecure_redirect_uris,
+            metrics,
         })
     }
 
@@ -358,6 +368,7 @@ impl Config {
             outbound: Default::default(),
             http_limits: Default::default(),
             allow_insecure_redirect_uris: false,
+            metrics: Default::default(),
         }
     }
 

@@ -75,7 +75,11 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
         "/health" => health::health(),
         "/health/live" => health::live(),
         "/health/ready" => health::ready(app).await,
-        "/metrics" => crate::metrics::metrics(app, req.method()).await,
+        // With METRICS_ADDR set, /metrics is only there: 404 here, as for
+        // any unknown path.
+        "/metrics" if app.metrics.on_main_listener() => {
+            crate::metrics::metrics(app, req.method(), req.headers()).await
+        }
         _ => match page_route(&app.base_path, path) {
             Some(PageRoute::Interaction(r)) => {
                 let (slug, id, action) = (

@@ -35,13 +35,19 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// BASE_URL in effect.
     pub base_url: String,
+    /// The address `/metrics` is served on when `METRICS_ADDR` is set.
+    pub metrics_addr: Option<SocketAddr>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    metrics_task: Option<JoinHandle<()>>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets in-flight requests finish (bounded), and returns.
     pub async fn shutdown(self) {
+        if let Some(metrics) = &self.metrics_task {
+            metrics.abort();
+        }
         let _ = self.stop.send(());
         let _ = self.task.await;
     }
@@ -85,6 +91,12 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
         };
         ConfigError::new(setting, format!("cannot listen on {addr}: {e}"))
     })?;
+    let metrics_listener = match config.metrics.addr {
+        None => None,
+        Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+            ConfigError::new("METRICS_ADDR", format!("cannot listen on {addr}: {e}"))
+        })?),
+    };
     let local = listener.local_addr().map_err(|e| {
         ConfigError::new("SERVER_HOST", format!("cannot read the bound address: {e}"))
     })?;
@@ -92,19 +104,44 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
         .base_url
         .clone()
         .unwrap_or_else(|| default_base_url(tls.is_some(), local.port()));
-    let mut app = App::new(build_provider(&config, store, &base_url)?);
+    let provider = build_provider(&config, store, &base_url)?;
+    // Users an older version stored get their canonical email index before
+    // anyone signs in; look-alike collisions are logged, never merged.
+    idp_core::email_index::index_emails(provider.store())
+        .await
+        .map_err(|e| {
+            ConfigError::new("DATABASE_URL", format!("cannot index users' emails: {e}"))
+        })?;
+    let mut app = App::new(provider);
     app.limits = crate::rate_limit::Limits::new(&config.rate_limits);
     app.trusted_proxies = config.trust_proxy.clone();
     app.http_limits = config.http_limits;
+    app.metrics = config.metrics.clone();
     let app = Arc::new(app);
+    let (metrics_addr, metrics_task) = match metrics_listener.map(|l| (l.local_addr(), l)) {
+        None => (None, None),
+        Some((addr, listener)) => {
+            let addr = addr.map_err(|e| {
+                ConfigError::new(
+                    "METRICS_ADDR",
+                    format!("cannot read the bound address: {e}"),
+                )
+            })?;
+            tracing::info!(%addr, "metrics listening");
+            let task = tokio::spawn(crate::metrics::listener::serve(listener, Arc::clone(&app)));
+            (Some(addr), Some(task))
+        }
+    };
     let (stop, stopped) = oneshot::channel();
     let jobs = crate::jobs::Jobs::spawn(Arc::clone(&app), config.jobs.clone());
     let task = tokio::spawn(accept_loop(listener, tls, app, jobs, stopped));
     Ok(RunningServer {
         addr: local,
         base_url,
+        metrics_addr,
         stop,
         task,
+        metrics_task,
     })
 }
 

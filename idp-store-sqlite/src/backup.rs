@@ -142,7 +142,9 @@ fn remove_if_present(path: &Path) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use crate::SqliteStore;
-    use crate::testing::{TestResult, client_record, fresh_store, tenant_record, user_record};
+    use crate::testing::{
+        TestResult, client_record, email, fresh_store, tenant_record, user_record,
+    };
     use idp_core::store::Store;
 
     #[tokio::test]
@@ -174,7 +176,7 @@ mod tests {
                 .is_some()
         );
         assert!(
-            copy.user_by_email(&tenant.id, "ada@example.com")
+            copy.user_by_email(&tenant.id, &email("ada@example.com"))
                 .await?
                 .is_none()
         );
@@ -183,7 +185,7 @@ mod tests {
         store.backup_to(&dest).await?;
         let copy = SqliteStore::open(&dest.to_string_lossy())?;
         assert!(
-            copy.user_by_email(&tenant.id, "ada@example.com")
+            copy.user_by_email(&tenant.id, &email("ada@example.com"))
                 .await?
                 .is_some()
         );

@@ -286,6 +286,8 @@ fn conflict_field(message: &str) -> String {
                     let singular = table.strip_suffix('s').unwrap_or(table);
                     Some(format!("{singular} id").trim_start().to_owned())
                 }
+                // The canonical email's index (migration 7) is the email's rule.
+                "email_key" => Some("email".to_owned()),
                 other => Some(other.to_owned()),
             }
         })

@@ -2,13 +2,14 @@
 //! the SQL of its area module on a blocking thread.
 
 use crate::{SqliteStore, clients, devices, grants, session_clients, sessions, tenants, users};
+use idp_core::EmailAddress;
 use idp_core::clock::UnixTime;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use idp_core::store::{
     AccessTokenRef, ClientRecord, CodeRecord, ConsentRecord, DeviceCodeRecord, DeviceDecision,
     InteractionRecord, RefreshTokenRecord, Rotation, SessionRecord, SigningKeyRecord, Store,
-    StoreResult, TakenCode, TenantRecord, UserRecord,
+    StoreResult, TakenCode, TenantRecord, UnindexedEmail, UserRecord,
 };
 
 impl Store for SqliteStore {
@@ -99,10 +100,25 @@ impl Store for SqliteStore {
     async fn user_by_email(
         &self,
         tenant: &TenantId,
-        email: &str,
+        email: &EmailAddress,
     ) -> StoreResult<Option<UserRecord>> {
-        let (tenant, email) = (tenant.clone(), email.to_owned());
+        let (tenant, email) = (tenant.clone(), email.clone());
         self.run(move |c| users::by_email(c, &tenant, &email)).await
+    }
+
+    async fn unindexed_emails(&self) -> StoreResult<Vec<UnindexedEmail>> {
+        self.run(|c| users::unindexed(c)).await
+    }
+
+    async fn index_email(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        email: &EmailAddress,
+    ) -> StoreResult<()> {
+        let (tenant, user, email) = (tenant.clone(), user.clone(), email.clone());
+        self.run(move |c| users::index(c, &tenant, &user, &email))
+            .await
     }
 
     async fn create_session(&self, tenant: &TenantId, session: &SessionRecord) -> StoreResult<()> {

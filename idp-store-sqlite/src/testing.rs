@@ -84,6 +84,11 @@ pub(crate) fn client_record(id: &str) -> ClientRecord {
     }
 }
 
+/// The canonical form of a test address (which must be one).
+pub(crate) fn email(address: &str) -> idp_core::EmailAddress {
+    idp_core::EmailAddress::parse(address).unwrap_or_else(|e| panic!("{e}"))
+}
+
 pub(crate) fn user_record(id: &str, email: &str) -> UserRecord {
     UserRecord {
         id: UserId::new(id),

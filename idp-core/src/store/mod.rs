@@ -13,6 +13,7 @@ pub use records::*;
 
 use crate::clock::UnixTime;
 use crate::crypto::secret::SecretHash;
+use crate::email::EmailAddress;
 use crate::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use std::future::Future;
 
@@ -87,6 +88,7 @@ pub trait Store: Send + Sync + 'static {
         id: &ClientId,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Creates a user; `Conflict` if the email exists in the tenant.
+    /// `user.email` is canonical ([`EmailAddress`]) and is indexed as such.
     fn create_user(
         &self,
         tenant: &TenantId,
@@ -129,12 +131,29 @@ pub trait Store: Send + Sync + 'static {
         tenant: &TenantId,
         id: &UserId,
     ) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
-    /// A user by (lowercase) email.
+    /// A user by the canonical form of their email: the one whose stored
+    /// canonical email ([`Store::create_user`] stores `user.email`, which the
+    /// core has made canonical; [`Store::index_email`] for older rows) is
+    /// `email`. A row left unindexed (a collision) is never found.
     fn user_by_email(
         &self,
         tenant: &TenantId,
-        email: &str,
+        email: &EmailAddress,
     ) -> impl Future<Output = StoreResult<Option<UserRecord>>> + Send;
+    /// Users, in every tenant, whose email has no canonical index entry
+    /// yet: rows written before emails were normalized, and rows left out
+    /// because their canonical form collided with another user's. Oldest
+    /// first. Empty once every row is indexed, and cheap to ask then.
+    fn unindexed_emails(&self) -> impl Future<Output = StoreResult<Vec<UnindexedEmail>>> + Send;
+    /// Indexes one such user under `email` (its canonical form);
+    /// `Conflict` if another user of the tenant already holds it, in which
+    /// case nothing changes.
+    fn index_email(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        email: &EmailAddress,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     // Sessions, interactions, consent.
 

@@ -195,7 +195,9 @@ pub struct ClientRecord {
 pub struct UserRecord {
     /// `sub`.
     pub id: UserId,
-    /// Login name and `email` claim; unique per tenant, stored lowercase.
+    /// Login name and `email` claim: the canonical form
+    /// ([`crate::email::EmailAddress`]), unique per tenant. Rows written
+    /// before emails were normalized keep the text they were stored with.
     pub email: String,
     /// `email_verified` claim.
     pub email_verified: bool,
@@ -207,6 +209,18 @@ pub struct UserRecord {
     pub created_at: UnixTime,
     /// Last change, the `updated_at` claim.
     pub updated_at: UnixTime,
+}
+
+/// A user whose email is not (yet) indexed under its canonical form
+/// ([`crate::store::Store::unindexed_emails`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnindexedEmail {
+    /// The user's tenant.
+    pub tenant: TenantId,
+    /// The user.
+    pub user: UserId,
+    /// The email as stored.
+    pub email: String,
 }
 
 /// A server-side login session, found by the hash of its cookie.

@@ -92,6 +92,17 @@ pub(crate) fn provider(config: &Config) -> Result<IdpProvider, CliError> {
     Ok(build_provider(config, store, &base_url)?)
 }
 
+/// Indexes users an older version stored under their canonical email
+/// (`idp_core::email_index`) before a command that looks users up by email
+/// or creates one, so that a look-alike of an older row is refused and an
+/// older row is found; collisions are logged as warnings.
+pub(crate) async fn index_emails(provider: &IdpProvider) -> Result<(), CliError> {
+    idp_core::email_index::index_emails(provider.store())
+        .await
+        .map(|_| ())
+        .map_err(|e| CliError::Failed(format!("cannot index users' emails: {e}")))
+}
+
 /// Prints `value` as pretty JSON.
 pub(crate) fn print_json(value: &serde_json::Value) {
     println!(

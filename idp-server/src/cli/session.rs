@@ -46,6 +46,7 @@ pub enum SessionCommand {
 
 pub(super) async fn run(config: &Config, command: SessionCommand) -> Result<(), CliError> {
     let provider = provider(config)?;
+    super::index_emails(&provider).await?;
     match command {
         SessionCommand::List {
             tenant,

@@ -1,6 +1,6 @@
 //! `idp-server user create`.
 
-use super::{CliError, print_json, provider};
+use super::{CliError, index_emails, print_json, provider};
 use crate::config::Config;
 use idp_core::NewUser;
 use std::io::BufRead;
@@ -55,7 +55,9 @@ pub(super) async fn run(config: &Config, command: UserCommand) -> Result<(), Cli
     } else {
         None
     };
-    let user = provider(config)?
+    let provider = provider(config)?;
+    index_emails(&provider).await?;
+    let user = provider
         .create_user(
             &tenant,
             NewUser {

@@ -10,14 +10,17 @@
 //! memory and CPU) are read at scrape time rather than kept up to date.
 //!
 //! No label ever carries a tenant slug, a client id, a path or anything else
-//! a client sent: see [`route`].
+//! a client sent: see [`route`]. Who may read them: [`access`]
+//! (`METRICS_ADDR`, served by [`listener`], and `METRICS_TOKEN`).
 
+pub mod access;
+pub(crate) mod listener;
 pub mod process;
 pub mod route;
 
 use crate::app::App;
 use bytes::Bytes;
-use http::{HeaderValue, Method, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use idp_core::telemetry::{self, LoginFailure};
 use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -140,8 +143,11 @@ fn describe_and_register() {
 }
 
 /// `GET /metrics`: every metric in the Prometheus text format, after
-/// reading the scrape-time figures.
-pub async fn metrics(app: &App, method: &Method) -> Response<Bytes> {
+/// reading the scrape-time figures; 401 without the `METRICS_TOKEN`.
+pub async fn metrics(app: &App, method: &Method, headers: &HeaderMap) -> Response<Bytes> {
+    if let Some(refused) = app.metrics.refusal(headers) {
+        return refused;
+    }
     if method != Method::GET && method != Method::HEAD {
         let mut res = Response::new(Bytes::from_static(b"method not allowed\n"));
         *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;

@@ -1,10 +1,12 @@
 //! Password-login lockouts, per (tenant, account) and per (tenant, address),
 //! for the login page and the device page's sign-in form.
 //!
-//! The account key is the email as the user typed it, normalized the way
-//! the user registry stores emails (trimmed, lowercase), whether or not such
-//! a user exists: an unknown email is counted and locked exactly like a
-//! known one, so a lockout reveals nothing about which accounts exist.
+//! The account key is the email as the user typed it, in the canonical form
+//! the user registry looks it up by (`idp_core::EmailAddress`: so `ａlice@…`
+//! and `alice@…` are one account here too), or trimmed and lowercased when
+//! it is no address at all, whether or not such a user exists: an unknown
+//! email is counted and locked exactly like a known one, so a lockout (and
+//! its `rate_limited` metric) reveals nothing about which accounts exist.
 
 use super::{KeyKind, Limits};
 use std::net::IpAddr;
@@ -19,7 +21,10 @@ pub struct LoginAttempt {
 impl Limits {
     /// The keys of an attempt on `tenant` (its slug) from `ip` as `email`.
     pub fn login_attempt(&self, tenant: &str, ip: Option<IpAddr>, email: &str) -> LoginAttempt {
-        let normalized = email.trim().to_lowercase();
+        let normalized = idp_core::EmailAddress::parse(email).map_or_else(
+            |_| email.trim().to_lowercase(),
+            idp_core::EmailAddress::into_string,
+        );
         LoginAttempt {
             account: self.key(KeyKind::Account, tenant, normalized.as_str()),
             address: self.address_key(tenant, ip),
@@ -81,7 +86,7 @@ pub(crate) fn refused(
     mut page: http::Response<bytes::Bytes>,
     wait: Duration,
 ) -> http::Response<bytes::Bytes> {
-    metrics::counter!("sso_login_failures_total", "reason" => "rate_limited").increment(1);
+    idp_core::telemetry::LoginFailure::RateLimited.record();
     *page.status_mut() = http::StatusCode::TOO_MANY_REQUESTS;
     super::set_retry_after(&mut page, wait);
     page
@@ -125,6 +130,9 @@ mod tests {
         assert!(l.check_login(&b).is_err());
         let other_tenant = l.login_attempt("other", Some("192.0.2.1".parse()?), "bob@example.com");
         assert!(l.check_login(&other_tenant).is_ok());
+        // A look-alike spelling is the same account.
+        let fullwidth = l.login_attempt("acme", Some("192.0.2.3".parse()?), "ｂob@example.com");
+        assert!(l.check_login(&fullwidth).is_err());
         l.login_succeeded(&b);
         assert!(l.check_login(&a).is_ok());
         Ok(())

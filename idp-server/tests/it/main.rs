@@ -14,6 +14,7 @@ mod client_credentials;
 mod code_flow;
 mod device;
 mod discovery;
+mod emails;
 mod introspection;
 mod jobs;
 mod jwks_uri_cache;

@@ -58,7 +58,11 @@ fn parse(body: &str) -> Vec<Sample> {
 }
 
 async fn scrape(base_url: &str) -> (String, Vec<Sample>) {
-    let res = get(&format!("{base_url}/metrics")).await;
+    scraped(get(&format!("{base_url}/metrics")).await)
+}
+
+/// Checks a `/metrics` answer is the text format, and parses it.
+fn scraped(res: Resp) -> (String, Vec<Sample>) {
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(
         res.header("content-type").as_deref(),
@@ -204,7 +208,7 @@ async fn metrics_after_a_full_flow_have_every_name_and_only_bounded_labels() {
         BTreeSet::from(idp_core::telemetry::GRANT_TYPE_LABELS),
         "every grant type registered, by its short name"
     );
-    let wrong = [("reason", "wrong_password")];
+    let wrong = [("reason", "invalid_credentials")];
     assert!(
         value(&after, "sso_login_failures_total", &wrong)
             > value(&before, "sso_login_failures_total", &wrong),
@@ -304,4 +308,128 @@ async fn metrics_answers_get_only() {
         res.headers().get("allow").and_then(|v| v.to_str().ok()),
         Some("GET, HEAD")
     );
+}
+
+/// The `reason` labels of `sso_login_failures_total` in a scrape.
+fn failure_reasons(samples: &[Sample]) -> BTreeSet<String> {
+    samples
+        .iter()
+        .filter(|s| s.name == "sso_login_failures_total")
+        .filter_map(|s| s.labels.get("reason").cloned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_and_an_unknown_email_look_the_same_in_metrics() {
+    let env = Env::new().await;
+    let rp = env.rp(&env.client).await;
+    let browser = Browser::new();
+    let req = rp.auth_request(&AuthOptions::default());
+    let res = browser.get(req.url.as_str()).await;
+    let page = browser.get(res.redirect().as_str()).await;
+    let invalid = [("reason", "invalid_credentials")];
+    let counter = "sso_login_failures_total";
+
+    let (_, before) = scrape(&env.server.base_url).await;
+    let page = browser
+        .submit_login(&page, &env.user.email, "not the password")
+        .await;
+    assert!(page.is_login_page(), "{}", page.body);
+    let (_, after_wrong_password) = scrape(&env.server.base_url).await;
+    let page = browser
+        .submit_login(&page, "nobody@acme.example", "not the password")
+        .await;
+    assert!(page.is_login_page(), "{}", page.body);
+    let (body, after_unknown_email) = scrape(&env.server.base_url).await;
+
+    // Each failure moved the one reason both share...
+    assert!(
+        value(&after_wrong_password, counter, &invalid) > value(&before, counter, &invalid),
+        "{body}"
+    );
+    assert!(
+        value(&after_unknown_email, counter, &invalid)
+            > value(&after_wrong_password, counter, &invalid),
+        "{body}"
+    );
+    // ...and no reason exists that only one of them could move.
+    let closed_set: BTreeSet<String> = ["csrf", "invalid_credentials", "rate_limited"]
+        .map(String::from)
+        .into();
+    for scrape in [&before, &after_wrong_password, &after_unknown_email] {
+        assert_eq!(failure_reasons(scrape), closed_set, "{body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_addr_moves_metrics_off_the_main_listener() {
+    let server = TestServer::start_config(|c| {
+        c.metrics.addr = Some(([127, 0, 0, 1], 0).into());
+    })
+    .await;
+    let metrics_addr = server.metrics_addr.expect("a metrics listener");
+    assert_ne!(metrics_addr.port(), server.port);
+
+    let res = get(&format!("{}/metrics", server.base_url)).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    assert!(!res.body.contains("sso_"), "{}", res.body);
+    let (body, _) = scraped(get(&format!("http://{metrics_addr}/metrics")).await);
+    assert!(body.contains("sso_login_failures_total"), "{body}");
+    // The metrics listener serves nothing else; the main one everything else.
+    let res = get(&format!("http://{metrics_addr}/health")).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let res = get(&format!("{}/health", server.base_url)).await;
+    assert_eq!(res.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_token_is_required_when_set() {
+    const TOKEN: &str = "s3cret-metrics-token-0123456789";
+    let server = TestServer::start_config(|c| {
+        c.metrics.token = Some(idp_core::crypto::secret::SecretHash::of(TOKEN));
+    })
+    .await;
+    let url = format!("{}/metrics", server.base_url);
+    for res in [
+        get(&url).await,
+        get_bearer(&url, "s3cret-metrics-token-012345678").await,
+        get_bearer(&url, &format!("{TOKEN}0")).await,
+    ] {
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
+        assert_eq!(
+            res.header("www-authenticate").as_deref(),
+            Some("Bearer realm=\"metrics\"")
+        );
+        assert!(!res.body.contains("sso_"), "{}", res.body);
+    }
+    let (body, _) = scraped(get_bearer(&url, TOKEN).await);
+    assert!(body.contains("sso_login_failures_total"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_settings_from_the_environment_and_the_token_never_logged() {
+    const TOKEN: &str = "env-metrics-token-abcdefghijklmnop";
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let metrics_addr = free.local_addr().expect("its address");
+    drop(free);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let server = ServerProcess::spawn(
+        dir.path(),
+        &[
+            ("METRICS_ADDR", &metrics_addr.to_string()),
+            ("METRICS_TOKEN", TOKEN),
+            ("LOG_LEVEL", "debug"),
+        ],
+    );
+    let res = get(&format!("{}/metrics", server.base_url)).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let url = format!("http://{metrics_addr}/metrics");
+    assert_eq!(get(&url).await.status, StatusCode::UNAUTHORIZED);
+    let (body, _) = scraped(get_bearer(&url, TOKEN).await);
+    assert!(body.contains("sso_tokens_issued_total"), "{body}");
+    let logs = server
+        .logs_with("metrics listening", std::time::Duration::from_secs(10))
+        .await;
+    assert!(logs.contains("metrics listening"), "{logs}");
+    assert!(!logs.contains(TOKEN), "the token was logged: {logs}");
 }

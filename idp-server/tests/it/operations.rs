@@ -1,12 +1,14 @@
 //! Operations (issue 6), each through the binary as a child process:
 //! readiness that notices a lost database file, the `health` probe for
 //! container health checks, graceful shutdown (`shutdown`), `kill -9` under
-//! load (`crash`) and backup during writes (`backup`).
+//! load (`crash`), backup during writes (`backup`), and starting on a
+//! database an older version wrote (`upgrade`).
 
 mod backup;
 mod crash;
 mod load;
 mod shutdown;
+mod upgrade;
 
 use crate::support::*;
 use load::db_path;

@@ -125,6 +125,21 @@ impl ServerProcess {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// Everything written to standard error once it contains `needle`
+    /// (the pipe is read by another thread, so a line written before the
+    /// address was announced may arrive after it); what there is after
+    /// `limit` otherwise.
+    pub async fn logs_with(&self, needle: &str, limit: Duration) -> String {
+        let started = Instant::now();
+        loop {
+            let logs = self.logs();
+            if logs.contains(needle) || started.elapsed() >= limit {
+                return logs;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -20,6 +20,8 @@ pub struct TestServer {
     pub base_url: String,
     /// The bound port.
     pub port: u16,
+    /// Where `/metrics` is served when `METRICS_ADDR` was set.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     lifetimes: idp_core::Lifetimes,
     running: Option<RunningServer>,
 }
@@ -155,6 +157,7 @@ impl TestServer {
             .expect("the server starts on 127.0.0.1:0");
         let base_url = running.base_url.clone();
         let port = running.addr.port();
+        let metrics_addr = running.metrics_addr;
         assert!(
             running.addr.ip().is_loopback(),
             "server bound to {} instead of the loopback address",
@@ -165,6 +168,7 @@ impl TestServer {
             database_url,
             base_url,
             port,
+            metrics_addr,
             lifetimes,
             running: Some(running),
         }
