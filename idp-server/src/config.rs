@@ -313,6 +313,7 @@ impl Config {
         let outbound = crate::outbound::policy_from_settings(
             get(&flags.outbound_allow, "OUTBOUND_ALLOW"),
             get(&flags.outbound_allow_http, "OUTBOUND_ALLOW_HTTP"),
+        )?;
         let metrics = crate::metrics::access::MetricsSettings::resolve(
             get(&flags.metrics_addr, "METRICS_ADDR"),
             get(&None, "METRICS_TOKEN"),
