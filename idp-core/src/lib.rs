@@ -47,6 +47,7 @@ pub mod device;
 pub mod discovery;
 pub mod error;
 pub mod id_token;
+pub mod id_token_hint;
 pub mod ids;
 pub mod introspection;
 pub mod jose;
