@@ -64,19 +64,19 @@ pub fn check_max_age(params: &Params) -> Result<Option<i64>, OAuthError> {
     }
 }
 
-/// check_id_token_hint: an ID token this tenant issued to the requesting
-/// client ([`id_token_hint::verify`]; expiry is not checked, as OIDC Core
-/// §3.1.2.1 allows expired hints). Returns its `sub`.
+/// check_id_token_hint: an ID token this tenant issued to one of its
+/// clients ([`id_token_hint::verify`]; expiry is not checked, as OIDC Core
+/// §3.1.2.1 allows expired hints). Not necessarily to the requesting
+/// client: the hint only says which user is expected. Returns its `sub`.
 pub async fn check_id_token_hint<S: Store>(
     store: &S,
     tenant: &TenantContext,
-    client_id: &str,
     params: &Params,
 ) -> Result<Option<String>, OAuthError> {
     let Some(hint) = params.single("id_token_hint")? else {
         return Ok(None);
     };
-    let hint = id_token_hint::verify(store, tenant, hint, Some(client_id)).await?;
+    let hint = id_token_hint::verify(store, tenant, hint, None).await?;
     Ok(Some(hint.sub))
 }
 

@@ -142,7 +142,10 @@ mod tests {
         l.login_failed(&a2);
         assert!(l.check_login(&a).await.is_err());
         assert!(l.check_login(&a2).await.is_err());
-        assert!(l.check_login(&b).await.is_ok(), "another address is not locked");
+        assert!(
+            l.check_login(&b).await.is_ok(),
+            "another address is not locked"
+        );
         let other_tenant = l.login_attempt("other", Some("192.0.2.1".parse()?), "bob@example.com");
         assert!(l.check_login(&other_tenant).await.is_ok());
         l.login_succeeded(&a);

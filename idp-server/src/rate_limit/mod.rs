@@ -47,9 +47,9 @@ use crate::forwarded::IpBlocks;
 use bytes::Bytes;
 use failures::{Backoff, FailureTracker};
 use http::{HeaderValue, Response, StatusCode};
+use slowdown::Slowdown;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::net::IpAddr;
-use slowdown::Slowdown;
 use std::time::Duration;
 use volume::RateGate;
 
@@ -285,8 +285,7 @@ impl Limits {
             })
         };
         let slowdown = |threshold: u32| {
-            Slowdown::new(threshold, settings.slowdown_max, settings.lockout_max)
-                .filter(|_| on)
+            Slowdown::new(threshold, settings.slowdown_max, settings.lockout_max).filter(|_| on)
         };
         let gate = |rate: u32| if on { RateGate::new(rate) } else { None };
         Self {
@@ -308,13 +307,7 @@ impl Limits {
     }
 
     /// The key of `subject` (of `kind`) as seen from `ip`, exempt or not.
-    fn pair_key(
-        &self,
-        kind: KeyKind,
-        tenant: &str,
-        subject: &str,
-        ip: Option<IpAddr>,
-    ) -> u64 {
+    fn pair_key(&self, kind: KeyKind, tenant: &str, subject: &str, ip: Option<IpAddr>) -> u64 {
         self.key(kind, tenant, (subject, ip.map(AddressKey::from)))
     }
 

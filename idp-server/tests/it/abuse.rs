@@ -368,7 +368,10 @@ async fn wrong_secrets_lock_out_their_address_not_the_client() {
     // The real client, from its own address, gets tokens and introspects.
     let res = client_credentials(&env, &service.client_id, &secret, Some("192.0.2.10")).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let token = res.json()["access_token"].as_str().expect("token").to_owned();
+    let token = res.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
     let res = plain_client()
         .post(&env.endpoints.introspection)
         .basic_auth(form_encode(&service.client_id), Some(form_encode(&secret)))

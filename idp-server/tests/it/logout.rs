@@ -249,21 +249,12 @@ async fn an_access_token_is_no_logout_hint_but_an_expired_id_token_is() {
             res.body
         );
         assert!(res.header("location").is_none());
-        let res = browser
-            .post_form(&env.endpoints.end_session, &params)
-            .await;
+        let res = browser.post_form(&env.endpoints.end_session, &params).await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
     }
-    assert_eq!(
-        silent_result(&browser, &rp).await,
-        None,
-        "still signed in"
-    );
+    assert_eq!(silent_result(&browser, &rp).await, None, "still signed in");
     // The real ID token, once expired, is still a hint.
-    tokio::time::sleep(std::time::Duration::from_secs(
-        ID_TOKEN_LIFETIME as u64 + 1,
-    ))
-    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(ID_TOKEN_LIFETIME as u64 + 1)).await;
     let res = browser
         .get(&with_query(
             &env.endpoints.end_session,
