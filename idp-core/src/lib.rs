@@ -51,6 +51,7 @@ pub mod email;
 pub mod email_index;
 pub mod error;
 pub mod id_token;
+pub mod id_token_hint;
 pub mod ids;
 pub mod introspection;
 pub mod ip_block;

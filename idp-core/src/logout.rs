@@ -16,15 +16,14 @@
 
 use crate::client::{display_name, uri_policy::is_followable};
 use crate::error::OAuthError;
+use crate::id_token_hint::{self, IdTokenHint};
 use crate::ids::{ClientId, SessionId};
-use crate::jose;
 use crate::provider::Provider;
 use crate::session::{SESSION_COOKIE, set_cookie};
 use crate::store::{SessionRecord, Store, StoreError};
 use crate::tenant::TenantContext;
 use crate::wire::Params;
 use http::HeaderMap;
-use serde::Deserialize;
 use std::sync::Arc;
 
 /// A validated logout request; its fields go back into the confirmation
@@ -102,61 +101,29 @@ impl From<StoreError> for LogoutError {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Aud {
-    One(String),
-    Many(Vec<String>),
-}
-
-#[derive(Deserialize)]
-struct HintClaims {
-    iss: String,
-    sub: String,
-    aud: Aud,
-    #[serde(default)]
-    azp: Option<String>,
-    #[serde(default)]
-    sid: Option<String>,
-}
-
 struct Validated {
     tenant: Arc<TenantContext>,
     request: LogoutRequest,
-    hint: Option<HintClaims>,
+    hint: Option<IdTokenHint>,
 }
 
 impl<S: Store> Provider<S> {
     async fn validate_logout(&self, slug: &str, params: &Params) -> Result<Validated, LogoutError> {
         let tenant = self.tenant(slug).await?.ok_or(LogoutError::UnknownTenant)?;
         let invalid = |m: &str| LogoutError::Invalid(m.to_owned());
-        // An expired ID token is still a good hint (§2); its signature and issuer must hold.
+        // §2: only an ID token this tenant issued (to `client_id`, if
+        // given) is a hint; an expired one still is.
         let hint_token = params.single("id_token_hint")?;
+        let requested_client = params.single("client_id")?;
         let hint = match hint_token {
             Some(t) => {
-                let verified = jose::verify(t, &tenant.keys)
-                    .map_err(|_| invalid("id_token_hint is not an ID token of this issuer"))?;
-                let claims: HintClaims = serde_json::from_slice(&verified.payload)
-                    .map_err(|_| invalid("id_token_hint is not an ID token of this issuer"))?;
-                if claims.iss != tenant.issuer {
-                    return Err(invalid("id_token_hint is not an ID token of this issuer"));
-                }
-                Some(claims)
+                Some(id_token_hint::verify(&self.store, &tenant, t, requested_client).await?)
             }
             None => None,
         };
-        let hint_client = hint.as_ref().map(|h| match (&h.azp, &h.aud) {
-            (Some(azp), _) => azp.clone(),
-            (None, Aud::One(a)) => a.clone(),
-            (None, Aud::Many(list)) => list.first().cloned().unwrap_or_default(),
-        });
-        let client_id = match (params.single("client_id")?, hint_client) {
-            (Some(c), Some(h)) if c != h => {
-                return Err(invalid("client_id does not match the id_token_hint"));
-            }
-            (Some(c), _) => Some(c.to_owned()),
-            (None, h) => h,
-        };
+        let client_id = requested_client
+            .map(str::to_owned)
+            .or_else(|| hint.as_ref().map(|h| h.client_id.clone()));
         let post_logout_redirect_uri = match params.single("post_logout_redirect_uri")? {
             None => None,
             Some(uri) => {

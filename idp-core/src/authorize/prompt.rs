@@ -3,8 +3,8 @@
 
 use crate::clock::UnixTime;
 use crate::error::{ErrorCode, OAuthError};
-use crate::jose;
-use crate::store::SessionRecord;
+use crate::id_token_hint;
+use crate::store::{SessionRecord, Store};
 use crate::tenant::TenantContext;
 use crate::wire::Params;
 use serde::{Deserialize, Serialize};
@@ -64,29 +64,20 @@ pub fn check_max_age(params: &Params) -> Result<Option<i64>, OAuthError> {
     }
 }
 
-/// check_id_token_hint: an ID token this tenant issued (its signature and
-/// issuer are checked; expiry is not, as OIDC Core §3.1.2.1 allows expired
-/// hints). Returns its `sub`.
-pub fn check_id_token_hint(
+/// check_id_token_hint: an ID token this tenant issued to one of its
+/// clients ([`id_token_hint::verify`]; expiry is not checked, as OIDC Core
+/// §3.1.2.1 allows expired hints). Not necessarily to the requesting
+/// client: the hint only says which user is expected. Returns its `sub`.
+pub async fn check_id_token_hint<S: Store>(
+    store: &S,
     tenant: &TenantContext,
     params: &Params,
 ) -> Result<Option<String>, OAuthError> {
     let Some(hint) = params.single("id_token_hint")? else {
         return Ok(None);
     };
-    let invalid =
-        || OAuthError::invalid_request("id_token_hint is not a valid ID token of this issuer");
-    let verified = jose::verify(hint, &tenant.keys).map_err(|_| invalid())?;
-    #[derive(Deserialize)]
-    struct HintClaims {
-        iss: String,
-        sub: String,
-    }
-    let claims: HintClaims = serde_json::from_slice(&verified.payload).map_err(|_| invalid())?;
-    if claims.iss != tenant.issuer {
-        return Err(invalid());
-    }
-    Ok(Some(claims.sub))
+    let hint = id_token_hint::verify(store, tenant, hint, None).await?;
+    Ok(Some(hint.sub))
 }
 
 /// Whether the user must authenticate (again) before a code can be issued.

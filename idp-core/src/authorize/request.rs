@@ -194,7 +194,9 @@ pub async fn validate<S: Store>(
     let code_challenge = pkce::check_challenge(&client, params).map_err(fail)?;
     let prompt = prompt::check_prompt(params).map_err(fail)?;
     let max_age = prompt::check_max_age(params).map_err(fail)?;
-    let hint_sub = prompt::check_id_token_hint(tenant, params).map_err(fail)?;
+    let hint_sub = prompt::check_id_token_hint(store, tenant, params)
+        .await
+        .map_err(fail)?;
     let claims = check_claims(params).map_err(fail)?;
     let nonce = params.single("nonce").map_err(fail)?.map(str::to_owned);
     let login_hint = params

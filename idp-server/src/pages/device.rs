@@ -139,7 +139,7 @@ pub async fn device(
             let password = form.single("password").ok().flatten().unwrap_or("");
             let ip = req.extensions().get::<ClientAddr>().map(|c| c.0);
             let attempt = app.limits.login_attempt(slug, ip, username);
-            if let Err(wait) = app.limits.check_login(&attempt) {
+            if let Err(wait) = app.limits.check_login(&attempt).await {
                 let text = rate_limit::lockout_message(wait);
                 provider
                     .device_lookup(slug, typed, headers, &who)

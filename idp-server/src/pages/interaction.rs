@@ -98,7 +98,7 @@ pub async fn interaction(
                     let password = form.single("password").ok().flatten().unwrap_or("");
                     let ip = req.extensions().get::<ClientAddr>().map(|c| c.0);
                     let attempt = app.limits.login_attempt(slug, ip, username);
-                    if let Err(wait) = app.limits.check_login(&attempt) {
+                    if let Err(wait) = app.limits.check_login(&attempt).await {
                         return match provider.interaction(slug, id, headers).await {
                             Ok(view) => {
                                 let token =

@@ -1,17 +1,19 @@
 //! Limits around the protocol endpoints that authenticate clients: token,
 //! introspection, revocation and device authorization. Failed client
-//! authentication (`invalid_client`, RFC 6749 §5.2) is counted per claimed
-//! client and per address, with lockouts; the token endpoint has a request
-//! rate per address and introspection one per client.
+//! authentication (`invalid_client`, RFC 6749 §5.2) is counted per (claimed
+//! client, address) and per address, with lockouts, and per claimed client,
+//! with a slowdown; the token endpoint has a request rate per address and
+//! introspection one per client.
 //!
 //! The cost when nothing has failed recently and the peer is exempt (the
-//! benchmark's case) is a path match and two atomic loads.
+//! benchmark's case) is a path match and three atomic loads.
 
 use super::{KeyKind, Limits, too_many_requests};
 use crate::app::App;
 use crate::forwarded::ClientAddr;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
+use std::net::IpAddr;
 use std::time::Instant;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -35,10 +37,39 @@ fn guarded<'a>(base_path: &str, path: &'a str) -> Option<(&'a str, Endpoint)> {
     Some((slug, endpoint))
 }
 
+/// The keys of the client a request claims to be.
+#[derive(Clone, Copy)]
+struct ClientKeys {
+    /// The client, from every address: the slowdown.
+    client: u64,
+    /// The client from this address: the lockout.
+    pair: u64,
+}
+
 impl Limits {
-    fn client_key(&self, slug: &str, headers: &HeaderMap, body: &[u8]) -> Option<u64> {
+    fn client_keys(
+        &self,
+        slug: &str,
+        ip: Option<IpAddr>,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Option<ClientKeys> {
         let id = idp_core::client::auth::claimed_client_id(headers, body)?;
-        Some(self.key(KeyKind::Client, slug, id.as_str()))
+        Some(ClientKeys {
+            client: self.key(KeyKind::Client, slug, id.as_str()),
+            pair: self.pair_key(KeyKind::ClientAddress, slug, &id, ip),
+        })
+    }
+
+    /// Whether any client has failures to look up.
+    fn tracking_clients(&self) -> bool {
+        self.client_pair.as_ref().is_some_and(|t| !t.is_empty())
+            || self.client.as_ref().is_some_and(|s| !s.is_empty())
+    }
+
+    /// Whether failures are counted per client at all.
+    fn counting_clients(&self) -> bool {
+        self.client_pair.is_some() || self.client.is_some()
     }
 }
 
@@ -67,11 +98,10 @@ pub async fn protocol(app: &App, req: Request<Bytes>) -> Response<Bytes> {
     {
         return too_many_requests(wait);
     }
-    let tracking_clients = limits.client.as_ref().is_some_and(|t| !t.is_empty());
     let rating_client =
         endpoint == Endpoint::Introspection && address.is_some() && limits.introspection.is_some();
-    let client = if tracking_clients || rating_client {
-        limits.client_key(slug, req.headers(), req.body())
+    let client = if limits.tracking_clients() || rating_client {
+        limits.client_keys(slug, ip, req.headers(), req.body())
     } else {
         None
     };
@@ -81,18 +111,21 @@ pub async fn protocol(app: &App, req: Request<Bytes>) -> Response<Bytes> {
     {
         return too_many_requests(wait);
     }
-    if let (Some(t), Some(k)) = (&limits.client, client)
-        && let Err(wait) = t.check(k, now)
+    if let (Some(t), Some(k)) = (&limits.client_pair, client)
+        && let Err(wait) = t.check(k.pair, now)
     {
         return too_many_requests(wait);
     }
     if let (true, Some(gate), Some(k)) = (rating_client, &limits.introspection, client)
-        && let Err(wait) = gate.check(k)
+        && let Err(wait) = gate.check(k.client)
     {
         return too_many_requests(wait);
     }
+    if let (Some(s), Some(k)) = (&limits.client, client) {
+        s.wait(k.client).await;
+    }
     // Kept (reference-counted, no copy) to name the client if it fails.
-    let kept = (limits.client.is_some() && client.is_none()).then(|| {
+    let kept = (limits.counting_clients() && client.is_none()).then(|| {
         (
             req.uri().clone(),
             req.headers().get(http::header::AUTHORIZATION).cloned(),
@@ -105,24 +138,27 @@ pub async fn protocol(app: &App, req: Request<Bytes>) -> Response<Bytes> {
         if let (Some(t), Some(k)) = (&limits.client_ip, address) {
             t.fail(k, now);
         }
-        if let Some(t) = &limits.client {
-            let key = client.or_else(|| {
-                let (uri, authorization, body) = kept?;
-                let (slug, _) = guarded(&app.base_path, uri.path())?;
-                let mut headers = HeaderMap::new();
-                if let Some(v) = authorization {
-                    headers.insert(http::header::AUTHORIZATION, v);
-                }
-                limits.client_key(slug, &headers, &body)
-            });
-            if let Some(k) = key {
-                t.fail(k, now);
+        let keys = client.or_else(|| {
+            let (uri, authorization, body) = kept?;
+            let (slug, _) = guarded(&app.base_path, uri.path())?;
+            let mut headers = HeaderMap::new();
+            if let Some(v) = authorization {
+                headers.insert(http::header::AUTHORIZATION, v);
+            }
+            limits.client_keys(slug, ip, &headers, &body)
+        });
+        if let Some(k) = keys {
+            if let Some(t) = &limits.client_pair {
+                t.fail(k.pair, now);
+            }
+            if let Some(s) = &limits.client {
+                s.fail(k.client, now);
             }
         }
     } else if res.status().is_success()
-        && let (Some(t), Some(k)) = (&limits.client, client)
+        && let (Some(t), Some(k)) = (&limits.client_pair, client)
     {
-        t.reset(k);
+        t.reset(k.pair);
     }
     res
 }

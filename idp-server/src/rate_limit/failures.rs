@@ -1,7 +1,8 @@
 //! Failure counting with exponential lockout: after `threshold` failures a
 //! key is locked for `base`, and each further failure doubles the lockout,
 //! up to `max`. A key with no failure for `max` after its last lockout ends
-//! is forgotten. Held in memory: a restart forgets it, which costs an
+//! is forgotten. A counter ([`FailureTracker::counter`]) only counts, for the
+//! slowdown (`slowdown.rs`). Held in memory: a restart forgets it, which costs an
 //! attacker a restart.
 //!
 //! Not governor: a rate limiter cannot be reset by a success, and a token
@@ -73,7 +74,10 @@ impl std::hash::Hasher for PreHashed {
 
 /// Failures per key (a keyed hash of tenant and IP, account or client).
 pub struct FailureTracker {
-    backoff: Backoff,
+    /// `None` for a tracker that only counts (see [`FailureTracker::counter`]).
+    backoff: Option<Backoff>,
+    /// How long a key is remembered after its last failure or lockout.
+    memory: Duration,
     entries: Mutex<HashMap<u64, Entry, BuildHasherDefault<PreHashed>>>,
     /// Mirrors `entries.len()`, so the common case (no failures anywhere)
     /// costs one atomic load and no lock.
@@ -84,7 +88,19 @@ impl FailureTracker {
     /// A tracker with this policy.
     pub fn new(backoff: Backoff) -> Self {
         Self {
-            backoff,
+            backoff: Some(backoff),
+            memory: backoff.max,
+            entries: Mutex::new(HashMap::default()),
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    /// A tracker that counts failures and never locks: a key's count
+    /// starts over after `memory` without a failure.
+    pub fn counter(memory: Duration) -> Self {
+        Self {
+            backoff: None,
+            memory,
             entries: Mutex::new(HashMap::default()),
             len: AtomicUsize::new(0),
         }
@@ -109,6 +125,20 @@ impl FailureTracker {
         }
     }
 
+    /// How many failures `key` has that are not yet forgotten.
+    pub fn recent(&self, key: u64, now: Instant) -> u32 {
+        if self.is_empty() {
+            return 0;
+        }
+        let Ok(map) = self.entries.lock() else {
+            return 0;
+        };
+        match map.get(&key) {
+            Some(e) if !e.forgotten(now, self.memory) => e.failures,
+            _ => 0,
+        }
+    }
+
     /// Records a failure of `key`; returns the lockout it starts, if any.
     pub fn fail(&self, key: u64, now: Instant) -> Option<Duration> {
         let Ok(mut map) = self.entries.lock() else {
@@ -120,7 +150,7 @@ impl FailureTracker {
                 return None;
             }
         }
-        let max = self.backoff.max;
+        let max = self.memory;
         let e = map.entry(key).or_insert(Entry {
             failures: 0,
             locked_until: now,
@@ -131,7 +161,7 @@ impl FailureTracker {
         }
         e.failures = e.failures.saturating_add(1);
         e.last_failure = now;
-        let lockout = self.backoff.lockout(e.failures);
+        let lockout = self.backoff.and_then(|b| b.lockout(e.failures));
         if let Some(d) = lockout {
             e.locked_until = now + d;
         }
@@ -156,7 +186,7 @@ impl FailureTracker {
         map: &mut HashMap<u64, Entry, BuildHasherDefault<PreHashed>>,
         now: Instant,
     ) {
-        let max = self.backoff.max;
+        let max = self.memory;
         map.retain(|_, e| !e.forgotten(now, max));
         if map.len() >= CAPACITY {
             map.retain(|_, e| e.locked_until > now);
@@ -212,6 +242,19 @@ mod tests {
     }
 
     #[test]
+    fn a_counter_counts_and_never_locks() {
+        let t = FailureTracker::counter(60 * S);
+        let now = Instant::now();
+        for _ in 0..100 {
+            assert_eq!(t.fail(1, now), None);
+        }
+        assert!(t.check(1, now).is_ok());
+        assert_eq!(t.recent(1, now + 59 * S), 100);
+        assert_eq!(t.recent(2, now), 0);
+        assert_eq!(t.recent(1, now + 60 * S), 0, "forgotten after the memory");
+    }
+
+    #[test]
     fn a_full_table_keeps_locked_keys() {
         let t = FailureTracker::new(Backoff {
             threshold: 1,
@@ -222,7 +265,8 @@ mod tests {
         t.fail(u64::MAX, now);
         let quiet = FailureTracker::new(Backoff {
             threshold: 2,
-            ..t.backoff
+            base: 10 * S,
+            max: 60 * S,
         });
         for k in 0..CAPACITY as u64 {
             quiet.fail(k, now);

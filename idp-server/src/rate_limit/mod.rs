@@ -1,33 +1,41 @@
-//! Brute-force and abuse protection: failure lockouts on password login and
-//! client authentication, and request-rate limits on the token and
-//! introspection endpoints. Every limit is keyed by tenant, so one tenant's
-//! attacker never locks out another tenant's users.
+//! Brute-force and abuse protection: failure lockouts and slowdowns on
+//! password login and client authentication, and request-rate limits on the
+//! token and introspection endpoints. Every limit is keyed by tenant, so one
+//! tenant's attacker never locks out another tenant's users.
 //!
-//! | limit | key | counts | default |
-//! |---|---|---|---|
-//! | login, per account | (tenant, normalized email) | wrong passwords, unknown emails alike | 5 |
-//! | login, per address | (tenant, client IP) | wrong passwords | 20 |
-//! | client auth, per client | (tenant, claimed client_id) | `invalid_client` | 20 |
-//! | client auth, per address | (tenant, client IP) | `invalid_client` | 10 |
-//! | token requests, per address | (tenant, client IP) | every request | 100/s |
-//! | introspection, per client | (tenant, claimed client_id) | every request | 500/s |
+//! | limit | key | counts | default | then |
+//! |---|---|---|---|---|
+//! | login, per account and address | (tenant, normalized email, client IP) | wrong passwords, unknown emails alike | 5 | lockout |
+//! | login, per account | (tenant, normalized email) | the same, from every address | 5 | slowdown |
+//! | login, per address | (tenant, client IP) | wrong passwords | 20 | lockout |
+//! | client auth, per client and address | (tenant, claimed client_id, client IP) | `invalid_client` | 20 | lockout |
+//! | client auth, per client | (tenant, claimed client_id) | the same, from every address | 20 | slowdown |
+//! | client auth, per address | (tenant, client IP) | `invalid_client` | 10 | lockout |
+//! | token requests, per address | (tenant, client IP) | every request | 100/s | 429 |
+//! | introspection, per client | (tenant, claimed client_id) | every request | 500/s | 429 |
 //!
-//! A failure lockout starts at `RATE_LIMIT_LOCKOUT` seconds and doubles with
-//! each further failure up to `RATE_LIMIT_LOCKOUT_MAX`; a successful login
-//! clears the account's count, a successful client authentication the
-//! client's. Request rates allow bursts of twice the rate.
+//! A failure lockout refuses the key with 429: it starts at
+//! `RATE_LIMIT_LOCKOUT` seconds and doubles with each further failure up to
+//! `RATE_LIMIT_LOCKOUT_MAX`; a successful login clears the (account,
+//! address) count, a successful client authentication the (client,
+//! address) one. An account or client as a whole is never refused, only
+//! slowed down (`slowdown.rs`: every attempt on it waits, 100 ms doubling up
+//! to `RATE_LIMIT_SLOWDOWN_MAX_MS`), so failures from an attacker's
+//! addresses cannot lock the real user or client out. Request rates allow
+//! bursts of twice the rate.
 //!
 //! Addresses in `RATE_LIMIT_EXEMPT` (default: loopback) skip every per-address
-//! limit and the request-rate limits; per-account and per-client lockouts
-//! always apply. Loopback is exempt by default because a loopback peer is
-//! either the operator's own tooling (the load benchmark drives tens of
-//! thousands of requests a second from 127.0.0.1) or a reverse proxy on the
-//! same host not named in `TRUST_PROXY`, whose users would all share one
-//! address and lock each other out.
+//! limit and the request-rate limits; the (account or client, address)
+//! lockouts and the slowdowns always apply. Loopback is exempt by default
+//! because a loopback peer is either the operator's own tooling (the load
+//! benchmark drives tens of thousands of requests a second from 127.0.0.1)
+//! or a reverse proxy on the same host not named in `TRUST_PROXY`, whose
+//! users would all share one address and lock each other out.
 
 mod endpoints;
 mod failures;
 mod login;
+mod slowdown;
 mod volume;
 
 pub use endpoints::protocol;
@@ -39,6 +47,7 @@ use crate::forwarded::IpBlocks;
 use bytes::Bytes;
 use failures::{Backoff, FailureTracker};
 use http::{HeaderValue, Response, StatusCode};
+use slowdown::Slowdown;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -53,13 +62,13 @@ pub struct RateLimitFlags {
     /// Addresses/CIDRs exempt from per-address and request-rate limits, or `none` [env: RATE_LIMIT_EXEMPT] [default: 127.0.0.0/8,::1]
     #[arg(long, global = true)]
     pub rate_limit_exempt: Option<String>,
-    /// Failed logins per account before lockout; 0 = no limit [env: RATE_LIMIT_LOGIN_ACCOUNT] [default: 5]
+    /// Failed logins per account and address before that pair's lockout, and per account before its slowdown; 0 = no limit [env: RATE_LIMIT_LOGIN_ACCOUNT] [default: 5]
     #[arg(long, global = true)]
     pub rate_limit_login_account: Option<String>,
     /// Failed logins per client address before lockout; 0 = no limit [env: RATE_LIMIT_LOGIN_IP] [default: 20]
     #[arg(long, global = true)]
     pub rate_limit_login_ip: Option<String>,
-    /// Failed client authentications per client_id before lockout; 0 = no limit [env: RATE_LIMIT_CLIENT_AUTH] [default: 20]
+    /// Failed client authentications per client_id and address before that pair's lockout, and per client_id before its slowdown; 0 = no limit [env: RATE_LIMIT_CLIENT_AUTH] [default: 20]
     #[arg(long, global = true)]
     pub rate_limit_client_auth: Option<String>,
     /// Failed client authentications per address before lockout; 0 = no limit [env: RATE_LIMIT_CLIENT_AUTH_IP] [default: 10]
@@ -71,6 +80,9 @@ pub struct RateLimitFlags {
     /// Longest lockout, seconds; also how long failures are remembered [env: RATE_LIMIT_LOCKOUT_MAX] [default: 900]
     #[arg(long, global = true)]
     pub rate_limit_lockout_max: Option<String>,
+    /// Longest slowdown of an account or client with recent failures, milliseconds; 0 = none [env: RATE_LIMIT_SLOWDOWN_MAX_MS] [default: 2000]
+    #[arg(long, global = true)]
+    pub rate_limit_slowdown_max_ms: Option<String>,
     /// Token requests per second per client address; 0 = no limit [env: RATE_LIMIT_TOKEN_IP] [default: 100]
     #[arg(long, global = true)]
     pub rate_limit_token_ip: Option<String>,
@@ -98,6 +110,8 @@ pub struct RateLimitSettings {
     pub lockout: Duration,
     /// `RATE_LIMIT_LOCKOUT_MAX`.
     pub lockout_max: Duration,
+    /// `RATE_LIMIT_SLOWDOWN_MAX_MS`.
+    pub slowdown_max: Duration,
     /// `RATE_LIMIT_TOKEN_IP`, requests per second.
     pub token_per_ip: u32,
     /// `RATE_LIMIT_INTROSPECTION`, requests per second.
@@ -115,6 +129,7 @@ impl Default for RateLimitSettings {
             client_auth_per_ip: 10,
             lockout: Duration::from_secs(30),
             lockout_max: Duration::from_secs(900),
+            slowdown_max: Duration::from_secs(2),
             token_per_ip: 100,
             introspection_per_client: 500,
         }
@@ -186,6 +201,14 @@ impl RateLimitSettings {
             )?,
             lockout: Duration::from_secs(lockout.into()),
             lockout_max: Duration::from_secs(lockout_max.into()),
+            slowdown_max: Duration::from_millis(
+                number(
+                    &flags.rate_limit_slowdown_max_ms,
+                    "RATE_LIMIT_SLOWDOWN_MAX_MS",
+                    2000,
+                )?
+                .into(),
+            ),
             token_per_ip: number(
                 &flags.rate_limit_token_ip,
                 "RATE_LIMIT_TOKEN_IP",
@@ -206,6 +229,8 @@ enum KeyKind {
     Account,
     Client,
     Address,
+    AccountAddress,
+    ClientAddress,
 }
 
 /// A client address as a rate-limit subject: an IPv4 address, or an IPv6
@@ -232,9 +257,15 @@ pub struct Limits {
     /// Keys are hashed with per-process random keys, so nobody can craft
     /// two subjects that share a counter.
     hasher: RandomState,
-    login_account: Option<FailureTracker>,
+    /// Per (account, address): lockouts.
+    login_pair: Option<FailureTracker>,
+    /// Per account, summed over addresses: slowdown.
+    login_account: Option<Slowdown>,
     login_ip: Option<FailureTracker>,
-    client: Option<FailureTracker>,
+    /// Per (client, address): lockouts.
+    client_pair: Option<FailureTracker>,
+    /// Per client, summed over addresses: slowdown.
+    client: Option<Slowdown>,
     client_ip: Option<FailureTracker>,
     token_ip: Option<RateGate>,
     introspection: Option<RateGate>,
@@ -253,13 +284,18 @@ impl Limits {
                 })
             })
         };
+        let slowdown = |threshold: u32| {
+            Slowdown::new(threshold, settings.slowdown_max, settings.lockout_max).filter(|_| on)
+        };
         let gate = |rate: u32| if on { RateGate::new(rate) } else { None };
         Self {
             exempt: settings.exempt.clone(),
             hasher: RandomState::new(),
-            login_account: tracker(settings.login_per_account),
+            login_pair: tracker(settings.login_per_account),
+            login_account: slowdown(settings.login_per_account),
             login_ip: tracker(settings.login_per_ip),
-            client: tracker(settings.client_auth_per_client),
+            client_pair: tracker(settings.client_auth_per_client),
+            client: slowdown(settings.client_auth_per_client),
             client_ip: tracker(settings.client_auth_per_ip),
             token_ip: gate(settings.token_per_ip),
             introspection: gate(settings.introspection_per_client),
@@ -268,6 +304,11 @@ impl Limits {
 
     fn key(&self, kind: KeyKind, tenant: &str, subject: impl Hash) -> u64 {
         self.hasher.hash_one((kind, tenant, subject))
+    }
+
+    /// The key of `subject` (of `kind`) as seen from `ip`, exempt or not.
+    fn pair_key(&self, kind: KeyKind, tenant: &str, subject: &str, ip: Option<IpAddr>) -> u64 {
+        self.key(kind, tenant, (subject, ip.map(AddressKey::from)))
     }
 
     /// The per-address key of `ip` under `tenant`, unless `ip` is exempt.

@@ -1,5 +1,7 @@
 //! Brute-force and abuse protection through real HTTP: login lockouts per
-//! account and per address, client-authentication lockouts and request
+//! (account, address) and per address, client-authentication lockouts per
+//! (client, address) and per address, failures from other addresses never
+//! refusing the right password or secret (issue 12, defect 6), request
 //! rates at the token and introspection endpoints, `TRUST_PROXY`, and the
 //! connection limits (oversized heads and bodies, slow and idle clients).
 
@@ -17,12 +19,13 @@ use std::time::{Duration, Instant};
 const LOCKOUT: Duration = Duration::from_secs(3);
 
 /// Limits for tests: nothing exempt (the tests speak from loopback), short
-/// lockouts, generous everything else.
+/// lockouts and slowdowns, generous everything else.
 fn limits(config: &mut Config) {
     let r = &mut config.rate_limits;
     r.exempt = IpBlocks::default();
     r.lockout = LOCKOUT;
     r.lockout_max = LOCKOUT * 2;
+    r.slowdown_max = Duration::from_millis(50);
     r.login_per_account = 100;
     r.login_per_ip = 100;
     r.client_auth_per_client = 100;
@@ -104,7 +107,49 @@ fn assert_locked_page(res: &Resp) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_lockout_per_account_spans_addresses_and_hides_whether_it_exists() {
+async fn wrong_passwords_lock_out_their_address_not_the_account() {
+    let env = Env::with_server(
+        TestServer::start_config(|c| {
+            limits(c);
+            behind_proxy(c);
+            c.rate_limits.login_per_account = 5;
+        })
+        .await,
+    )
+    .await;
+    let alice = &env.user;
+    let attacker = "198.51.100.66";
+    let (browser, mut page) = login_page(&env).await;
+    // Wrong passwords from a second address add to the account's count.
+    for _ in 1..=5 {
+        page = login(&browser, &page, &alice.email, "wrong", "198.51.100.67").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{}", page.body);
+    }
+    for i in 1..=30 {
+        page = login(&browser, &page, &alice.email, "wrong", attacker).await;
+        if i <= 5 {
+            assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{}", page.body);
+        } else {
+            assert_locked_page(&page);
+        }
+    }
+    // The attacker's address stays locked, even with the right password.
+    let locked = login(&browser, &page, &alice.email, &alice.password, attacker).await;
+    assert_locked_page(&locked);
+    // Alice, from her own address, gets in (slowed down, not refused).
+    let ok = login(
+        &browser,
+        &locked,
+        &alice.email,
+        &alice.password,
+        "198.51.100.9",
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_lockout_hides_whether_the_account_exists() {
     let env = Env::with_server(
         TestServer::start_config(|c| {
             limits(c);
@@ -116,42 +161,27 @@ async fn login_lockout_per_account_spans_addresses_and_hides_whether_it_exists()
     .await;
     let alice = &env.user;
     let (browser, mut page) = login_page(&env).await;
-    for i in 1..=3 {
-        page = login(
-            &browser,
-            &page,
-            &alice.email,
-            "wrong",
-            &format!("198.51.100.{i}"),
-        )
-        .await;
+    for _ in 1..=3 {
+        page = login(&browser, &page, &alice.email, "wrong", "198.51.100.1").await;
         assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{}", page.body);
     }
-    // Even the right password, from yet another address, is refused now.
     let locked = login(
         &browser,
         &page,
         &alice.email,
         &alice.password,
-        "198.51.100.9",
+        "198.51.100.1",
     )
     .await;
     assert_locked_page(&locked);
     // An email nobody has is counted and refused in the same words.
     let mut other = login(&browser, &locked, "nobody@acme.example", "x", "192.0.2.1").await;
     assert_eq!(other.status, StatusCode::UNAUTHORIZED);
-    for i in 2..=3 {
-        other = login(
-            &browser,
-            &other,
-            "nobody@acme.example",
-            "x",
-            &format!("192.0.2.{i}"),
-        )
-        .await;
+    for _ in 2..=3 {
+        other = login(&browser, &other, "nobody@acme.example", "x", "192.0.2.1").await;
         assert_eq!(other.status, StatusCode::UNAUTHORIZED);
     }
-    let unknown = login(&browser, &other, "NOBODY@acme.example ", "x", "192.0.2.9").await;
+    let unknown = login(&browser, &other, "NOBODY@acme.example ", "x", "192.0.2.1").await;
     assert_locked_page(&unknown);
     assert_eq!(error_text(&unknown), error_text(&locked));
     let metrics = get(&format!("{}/metrics", env.server.base_url)).await;
@@ -166,16 +196,16 @@ async fn login_lockout_per_account_spans_addresses_and_hides_whether_it_exists()
     let bob = env
         .server
         .create_user("acme", "bob@acme.example", "Bob", PASSWORD);
-    let res = login(&browser, &unknown, &bob.email, "wrong", "198.51.100.9").await;
+    let res = login(&browser, &unknown, &bob.email, "wrong", "198.51.100.1").await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
-    // After the lockout, the right password works, and clears the count.
-    tokio::time::sleep(LOCKOUT).await;
+    // After the lockout, the right password works there, and clears the count.
+    tokio::time::sleep(Duration::from_secs(retry_after(&locked))).await;
     let ok = login(
         &browser,
         &res,
         &alice.email,
         &alice.password,
-        "198.51.100.9",
+        "198.51.100.1",
     )
     .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
@@ -310,29 +340,54 @@ fn assert_json_429(res: &Resp) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_client_authentication_locks_the_client_not_its_neighbours() {
+async fn wrong_secrets_lock_out_their_address_not_the_client() {
     let (env, service, other) = token_env(|c| {
         behind_proxy(c);
-        c.rate_limits.client_auth_per_client = 3;
+        c.rate_limits.client_auth_per_client = 20;
     })
     .await;
-    let from = Some("192.0.2.10");
+    let attacker = Some("192.0.2.66");
     let secret = service.client_secret.clone().expect("secret");
     let other_secret = other.client_secret.clone().expect("secret");
-    for _ in 0..3 {
-        let res = client_credentials(&env, &service.client_id, "wrong", from).await;
+    for i in 1..=30 {
+        let res = client_credentials(&env, &service.client_id, "wrong", attacker).await;
+        if i <= 20 {
+            res.assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        } else {
+            assert_json_429(&res);
+        }
+    }
+    // A second address adds 20 more failures to the client's count.
+    for _ in 1..=20 {
+        let res = client_credentials(&env, &service.client_id, "wrong", Some("192.0.2.67")).await;
         res.assert_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
-    let locked = client_credentials(&env, &service.client_id, &secret, from).await;
+    // The attacker's address stays locked for this client, right secret or not.
+    let locked = client_credentials(&env, &service.client_id, &secret, attacker).await;
     assert_json_429(&locked);
-    // A correct client from the same address keeps working at a normal rate.
-    for _ in 0..10 {
-        let res = client_credentials(&env, &other.client_id, &other_secret, from).await;
+    // The real client, from its own address, gets tokens and introspects.
+    let res = client_credentials(&env, &service.client_id, &secret, Some("192.0.2.10")).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let token = res.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let res = plain_client()
+        .post(&env.endpoints.introspection)
+        .basic_auth(form_encode(&service.client_id), Some(form_encode(&secret)))
+        .header("x-forwarded-for", "192.0.2.10")
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .expect("introspection request");
+    assert_eq!(res.status(), StatusCode::OK);
+    // Another client, from the attacker's own address, is not affected.
+    for _ in 0..3 {
+        let res = client_credentials(&env, &other.client_id, &other_secret, attacker).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_secs(retry_after(&locked))).await;
-    let res = client_credentials(&env, &service.client_id, &secret, from).await;
+    let res = client_credentials(&env, &service.client_id, &secret, attacker).await;
     assert_eq!(
         res.status,
         StatusCode::OK,

@@ -1,5 +1,6 @@
 //! RP-Initiated Logout 1.0 through HTTP: the end-session endpoint, its
-//! confirmation page, and what a logout does to single sign-on.
+//! confirmation page, what a logout does to single sign-on, and what counts
+//! as an `id_token_hint` there and at the authorization endpoint.
 
 use crate::support::*;
 use openidconnect::core::CoreAuthPrompt;
@@ -16,13 +17,24 @@ fn silent_opts() -> AuthOptions {
 
 /// `prompt=none` in `browser`: the error code, or None when a code came back.
 async fn silent_result(browser: &Browser, rp: &Rp) -> Option<String> {
-    let req = rp.auth_request(&silent_opts());
+    silent_with_hint(browser, rp, None).await
+}
+
+/// `prompt=none` with an `id_token_hint`, if given.
+async fn silent_with_hint(browser: &Browser, rp: &Rp, hint: Option<&str>) -> Option<String> {
+    let req = rp.auth_request(&AuthOptions {
+        extra: hint
+            .map(|h| vec![("id_token_hint".into(), h.into())])
+            .unwrap_or_default(),
+        ..silent_opts()
+    });
     let res = browser.get(req.url.as_str()).await;
     assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
     Callback::parse(&res.redirect()).error
 }
 
-async fn logged_in(env: &Env, client: &RegisteredClient, browser: &Browser) -> (Rp, String) {
+/// Signs in with `client` in `browser`: the RP and its token response.
+async fn signed_in(env: &Env, client: &RegisteredClient, browser: &Browser) -> (Rp, Flow) {
     let rp = env.rp(client).await;
     let flow = rp.flow(browser, &env.user, &AuthOptions::default()).await;
     assert_eq!(
@@ -30,6 +42,11 @@ async fn logged_in(env: &Env, client: &RegisteredClient, browser: &Browser) -> (
         None,
         "SSO works before logout"
     );
+    (rp, flow)
+}
+
+async fn logged_in(env: &Env, client: &RegisteredClient, browser: &Browser) -> (Rp, String) {
+    let (rp, flow) = signed_in(env, client, browser).await;
     (rp, id_token_of(&flow.tokens))
 }
 
@@ -189,4 +206,87 @@ async fn a_hint_from_another_tenant_is_refused() {
         ))
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+}
+
+/// Issue 12, defect 4: a JWT access token (`typ: at+jwt`, signed by the same
+/// tenant, naming the same user and session) is no `id_token_hint` at the
+/// end-session endpoint: it does not sign the user out without the
+/// confirmation page. An ID token still does, expired too (RP-Initiated
+/// Logout §2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_access_token_is_no_logout_hint_but_an_expired_id_token_is() {
+    const ID_TOKEN_LIFETIME: i64 = 3;
+    let env = Env::with_server(
+        TestServer::start_with(idp_core::Lifetimes {
+            id_token: ID_TOKEN_LIFETIME,
+            ..test_lifetimes()
+        })
+        .await,
+    )
+    .await;
+    let client = with_logout_uri(&env);
+    let browser = Browser::new();
+    let (rp, flow) = signed_in(&env, &client, &browser).await;
+    let access_token = access_token_of(&flow.tokens);
+    for params in [
+        vec![("id_token_hint", access_token.as_str())],
+        vec![
+            ("id_token_hint", access_token.as_str()),
+            ("post_logout_redirect_uri", AFTER_LOGOUT),
+        ],
+        vec![
+            ("id_token_hint", access_token.as_str()),
+            ("client_id", client.client_id.as_str()),
+        ],
+    ] {
+        let res = browser
+            .get(&with_query(&env.endpoints.end_session, &params))
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::BAD_REQUEST,
+            "{params:?}: {}",
+            res.body
+        );
+        assert!(res.header("location").is_none());
+        let res = browser.post_form(&env.endpoints.end_session, &params).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    }
+    assert_eq!(silent_result(&browser, &rp).await, None, "still signed in");
+    // The real ID token, once expired, is still a hint.
+    tokio::time::sleep(std::time::Duration::from_secs(ID_TOKEN_LIFETIME as u64 + 1)).await;
+    let res = browser
+        .get(&with_query(
+            &env.endpoints.end_session,
+            &[
+                ("id_token_hint", id_token_of(&flow.tokens).as_str()),
+                ("post_logout_redirect_uri", AFTER_LOGOUT),
+            ],
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.redirect().as_str(), AFTER_LOGOUT);
+    assert_eq!(
+        silent_result(&browser, &rp).await.as_deref(),
+        Some("login_required")
+    );
+}
+
+/// Issue 12, defect 4, at the authorization endpoint: `prompt=none` with an
+/// access token as `id_token_hint` is refused; with the ID token, it passes
+/// (OIDC Core §3.1.2.1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_none_refuses_an_access_token_as_id_token_hint() {
+    let env = Env::new().await;
+    let browser = Browser::new();
+    let (rp, flow) = signed_in(&env, &env.client, &browser).await;
+    let access_token = access_token_of(&flow.tokens);
+    assert_eq!(
+        silent_with_hint(&browser, &rp, Some(&access_token))
+            .await
+            .as_deref(),
+        Some("invalid_request")
+    );
+    let id_token = id_token_of(&flow.tokens);
+    assert_eq!(silent_with_hint(&browser, &rp, Some(&id_token)).await, None);
 }
