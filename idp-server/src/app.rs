@@ -107,6 +107,8 @@ pub fn build_provider(
     let master_key = config.master_key(&data_dir)?;
     let mut provider_config = ProviderConfig::new(base_url, master_key);
     provider_config.lifetimes = config.lifetimes.clone();
+    provider_config.pending_interactions_per_requester =
+        config.rate_limits.pending_interactions_per_ip;
     let mut provider =
         Provider::new(store, provider_config).with_offload(crate::password_pool::offload());
     if let Some(fetch) = http_fetch() {

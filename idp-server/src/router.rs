@@ -93,7 +93,10 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
                 let slug = slug.to_owned();
                 pages::logout::logout(app, req, &slug, confirm).await
             }
-            None => crate::rate_limit::protocol(app, req).await,
+            None => match app.limits.admit_unauthenticated(&app.base_path, req) {
+                Ok(req) => crate::rate_limit::protocol(app, req).await,
+                Err(refused) => refused,
+            },
         },
     };
     let h = res.headers_mut();

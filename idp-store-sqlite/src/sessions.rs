@@ -216,6 +216,20 @@ pub(crate) fn set_interaction_session(
     Ok(())
 }
 
+/// Moves an interaction's expiry; a missing interaction is left alone.
+pub(crate) fn extend_interaction(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: &SecretHash,
+    expires_at: UnixTime,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE interactions SET expires_at = ?3 WHERE tenant_id = ?1 AND id_hash = ?2",
+    )?
+    .execute(params![tenant.as_str(), id.as_bytes(), expires_at])?;
+    Ok(())
+}
+
 /// Deletes an interaction (idempotent).
 pub(crate) fn delete_interaction(
     conn: &Connection,

@@ -11,6 +11,9 @@
 //! | client auth, per address | (tenant, client IP) | `invalid_client` | 10 |
 //! | token requests, per address | (tenant, client IP) | every request | 100/s |
 //! | introspection, per client | (tenant, claimed client_id) | every request | 500/s |
+//! | authorization requests, per address | client IP, all tenants | every `/authorize` request | 10/s |
+//! | pending interactions, per address | client IP, all tenants | interactions nobody signed in through yet | 50 |
+//! | dynamic registration, per address | client IP, all tenants | every `/register` POST | 10/min |
 //!
 //! A failure lockout starts at `RATE_LIMIT_LOCKOUT` seconds and doubles with
 //! each further failure up to `RATE_LIMIT_LOCKOUT_MAX`; a successful login
@@ -28,6 +31,7 @@
 mod endpoints;
 mod failures;
 mod login;
+pub mod unauthenticated;
 mod volume;
 
 pub use endpoints::protocol;
@@ -77,6 +81,15 @@ pub struct RateLimitFlags {
     /// Introspection requests per second per client; 0 = no limit [env: RATE_LIMIT_INTROSPECTION] [default: 500]
     #[arg(long, global = true)]
     pub rate_limit_introspection: Option<String>,
+    /// Authorization requests per second per client address; 0 = no limit [env: RATE_LIMIT_AUTHORIZE_IP] [default: 10]
+    #[arg(long, global = true)]
+    pub rate_limit_authorize_ip: Option<String>,
+    /// Pending sign-ins (authorization requests nobody has signed in through yet) per client address; 0 = no limit [env: RATE_LIMIT_PENDING_INTERACTIONS_IP] [default: 50]
+    #[arg(long, global = true)]
+    pub rate_limit_pending_interactions_ip: Option<String>,
+    /// Dynamic client registrations per minute per client address; 0 = no limit [env: RATE_LIMIT_REGISTER_IP] [default: 10]
+    #[arg(long, global = true)]
+    pub rate_limit_register_ip: Option<String>,
 }
 
 /// The resolved limits (module docs describe each).
@@ -102,6 +115,12 @@ pub struct RateLimitSettings {
     pub token_per_ip: u32,
     /// `RATE_LIMIT_INTROSPECTION`, requests per second.
     pub introspection_per_client: u32,
+    /// `RATE_LIMIT_AUTHORIZE_IP`, requests per second.
+    pub authorize_per_ip: u32,
+    /// `RATE_LIMIT_PENDING_INTERACTIONS_IP`, interactions at once.
+    pub pending_interactions_per_ip: u32,
+    /// `RATE_LIMIT_REGISTER_IP`, registrations per minute.
+    pub register_per_ip: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -117,6 +136,9 @@ impl Default for RateLimitSettings {
             lockout_max: Duration::from_secs(900),
             token_per_ip: 100,
             introspection_per_client: 500,
+            authorize_per_ip: 10,
+            pending_interactions_per_ip: idp_core::provider::DEFAULT_PENDING_INTERACTIONS,
+            register_per_ip: 10,
         }
     }
 }
@@ -196,6 +218,21 @@ impl RateLimitSettings {
                 "RATE_LIMIT_INTROSPECTION",
                 d.introspection_per_client,
             )?,
+            authorize_per_ip: number(
+                &flags.rate_limit_authorize_ip,
+                "RATE_LIMIT_AUTHORIZE_IP",
+                d.authorize_per_ip,
+            )?,
+            pending_interactions_per_ip: number(
+                &flags.rate_limit_pending_interactions_ip,
+                "RATE_LIMIT_PENDING_INTERACTIONS_IP",
+                d.pending_interactions_per_ip,
+            )?,
+            register_per_ip: number(
+                &flags.rate_limit_register_ip,
+                "RATE_LIMIT_REGISTER_IP",
+                d.register_per_ip,
+            )?,
         })
     }
 }
@@ -238,6 +275,8 @@ pub struct Limits {
     client_ip: Option<FailureTracker>,
     token_ip: Option<RateGate>,
     introspection: Option<RateGate>,
+    /// The limits on what anyone may send without credentials.
+    unauthenticated: unauthenticated::OpenLimits,
 }
 
 impl Limits {
@@ -263,6 +302,7 @@ impl Limits {
             client_ip: tracker(settings.client_auth_per_ip),
             token_ip: gate(settings.token_per_ip),
             introspection: gate(settings.introspection_per_client),
+            unauthenticated: unauthenticated::OpenLimits::new(settings),
         }
     }
 
