@@ -35,4 +35,5 @@ mod startup;
 mod tenants;
 mod tls;
 mod token_errors;
+mod unauthenticated_state;
 mod userinfo;

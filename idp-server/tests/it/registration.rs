@@ -8,19 +8,6 @@ use openidconnect::{RedirectUrl, RegistrationUrl};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn register(endpoints: &Endpoints, body: &Value) -> Resp {
-    let url = endpoints.doc["registration_endpoint"]
-        .as_str()
-        .expect("registration_endpoint");
-    let res = plain_client()
-        .post(url)
-        .json(body)
-        .send()
-        .await
-        .expect("registration request");
-    Resp::read(url::Url::parse(url).expect("URL"), res).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registration_is_off_unless_the_tenant_enables_it() {
     let env = Env::new().await;

@@ -76,7 +76,11 @@ pub fn run_cli(
 /// A server with one tenant, `open`, that accepts dynamic client
 /// registration (RFC 7591), and its discovered endpoints.
 pub async fn open_tenant() -> (TestServer, Endpoints) {
-    let server = TestServer::start().await;
+    open_tenant_on(TestServer::start().await).await
+}
+
+/// The same on a server already started.
+pub async fn open_tenant_on(server: TestServer) -> (TestServer, Endpoints) {
     let out = server.cli(
         &["tenant", "create", "open", "--dynamic-registration"],
         None,
@@ -175,6 +179,24 @@ impl TestServer {
         if let Some(running) = self.running.take() {
             running.shutdown().await;
         }
+    }
+
+    /// Opens the server's SQLite file (a second connection, as another
+    /// process would).
+    pub fn db(&self) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open(self.dir.path().join("idp.db")).expect("open the db");
+        conn.busy_timeout(Duration::from_secs(5))
+            .expect("busy timeout");
+        conn
+    }
+
+    /// Bytes the database occupies on disk: the file and its write-ahead log.
+    pub fn db_bytes(&self) -> u64 {
+        ["idp.db", "idp.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(self.dir.path().join(f)).ok())
+            .map(|m| m.len())
+            .sum()
     }
 
     /// `{base_url}/t/{slug}`.
