@@ -78,26 +78,23 @@ fn authorize_refused(wait: Duration) -> Response<Bytes> {
 }
 
 impl Limits {
-    /// Lets `req` through to idp-core, marked with its requester for the
-    /// pending-interaction cap, or answers 429 with `Retry-After`.
-    pub fn admit_unauthenticated(
+    /// The 429 (with `Retry-After`) for `req` if its address is over a
+    /// limit; else `None`, and an authorization request is marked with its
+    /// requester for idp-core's pending-interaction cap.
+    pub fn refuse_unauthenticated(
         &self,
         base_path: &str,
-        mut req: Request<Bytes>,
-    ) -> Result<Request<Bytes>, Response<Bytes>> {
-        let Some(endpoint) = open_endpoint(base_path, req.method(), req.uri().path()) else {
-            return Ok(req);
-        };
+        req: &mut Request<Bytes>,
+    ) -> Option<Response<Bytes>> {
+        let endpoint = open_endpoint(base_path, req.method(), req.uri().path())?;
         let ip = req.extensions().get::<ClientAddr>().map(|c| c.0);
-        let Some(ip) = ip.filter(|ip| !self.exempt.contains(*ip)) else {
-            return Ok(req);
-        };
+        let ip = ip.filter(|ip| !self.exempt.contains(*ip))?;
         let key = self.key(KeyKind::Address, "", super::AddressKey::from(ip));
         let open = &self.unauthenticated;
         match endpoint {
             Endpoint::Authorize => {
                 if let Some(Err(wait)) = open.authorize.as_ref().map(|g| g.check(key)) {
-                    return Err(authorize_refused(wait));
+                    return Some(authorize_refused(wait));
                 }
                 if open.pending_cap {
                     req.extensions_mut().insert(Requester(key));
@@ -105,11 +102,11 @@ impl Limits {
             }
             Endpoint::Register => {
                 if let Some(Err(wait)) = open.register.as_ref().map(|g| g.check(key)) {
-                    return Err(too_many_requests(wait));
+                    return Some(too_many_requests(wait));
                 }
             }
         }
-        Ok(req)
+        None
     }
 }
 
