@@ -382,6 +382,18 @@ mod tests {
         let got = store.interaction(&a, &id_hash, 0).await?.ok_or("missing")?;
         assert_eq!(got.session_id, Some(sid));
 
+        store.extend_interaction(&b, &id_hash, 5_000).await?;
+        assert!(
+            store.interaction(&a, &id_hash, 700).await?.is_none(),
+            "tenant b extended a's interaction"
+        );
+        store.extend_interaction(&a, &id_hash, 5_000).await?;
+        let got = store
+            .interaction(&a, &id_hash, 700)
+            .await?
+            .ok_or("missing")?;
+        assert_eq!(got.expires_at, 5_000);
+
         store.delete_interaction(&b, &id_hash).await?;
         assert!(store.interaction(&a, &id_hash, 0).await?.is_some());
         store.delete_interaction(&a, &id_hash).await?;

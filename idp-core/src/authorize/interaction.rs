@@ -3,6 +3,11 @@
 //! nothing) under the hash of a random id carried in the page URL
 //! `{issuer}/interaction/{id}`. The embedding application renders the pages
 //! and calls back into these methods; the protocol stays here.
+//!
+//! An interaction starts with the short `pending_interaction` lifetime and
+//! a slot of its requester's cap ([`super::pending`]); showing its page
+//! extends it to `interaction` from its start; signing in through it,
+//! consenting, denying or cancelling gives the slot back.
 
 use super::pending::{self, Requester};
 use super::request::AuthorizationRequest;
