@@ -29,8 +29,14 @@ pub struct Lifetimes {
     pub refresh_token: i64,
     /// Login sessions, absolute.
     pub session: i64,
-    /// A pending login or consent page.
+    /// A pending login or consent page, once its page has been shown.
     pub interaction: i64,
+    /// A pending login or consent page nobody has opened yet: most
+    /// authorization requests that go unanswered this long were never
+    /// meant for a person (the first showing of the page extends the
+    /// interaction to `interaction`, counted from its start). Capped at
+    /// `interaction`.
+    pub pending_interaction: i64,
     /// Device codes (RFC 8628 §3.2 `expires_in`).
     pub device_code: i64,
     /// Minimum seconds between device polls (RFC 8628 §3.2 `interval`).
@@ -54,6 +60,7 @@ impl Default for Lifetimes {
             refresh_token: 30 * 24 * 3600,
             session: 14 * 24 * 3600,
             interaction: 30 * 60,
+            pending_interaction: 5 * 60,
             device_code: 10 * 60,
             device_poll_interval: 5,
             tenant_cache: 60,
@@ -91,6 +98,12 @@ pub type Deliver = Arc<
         + Sync,
 >;
 
+/// The default of [`ProviderConfig::pending_interactions_per_requester`]:
+/// more sign-ins than one address (a household, an office behind one NAT)
+/// leaves open at once, and small enough that one address can occupy at
+/// most 50 × 16 KiB of storage.
+pub const DEFAULT_PENDING_INTERACTIONS: u32 = 50;
+
 /// How the provider is set up. The embedding application builds it (the
 /// core never reads the environment).
 #[derive(Clone)]
@@ -108,6 +121,9 @@ pub struct ProviderConfig {
     pub outbound: crate::outbound::OutboundPolicy,
     /// Which redirect URIs clients may register (`crate::client::uri_policy`).
     pub uri_policy: crate::client::uri_policy::UriPolicy,
+    /// Pending interactions one requester may hold at once (see
+    /// [`crate::authorize::pending`]); 0 for no cap.
+    pub pending_interactions_per_requester: u32,
 }
 
 impl ProviderConfig {
@@ -119,6 +135,7 @@ impl ProviderConfig {
             lifetimes: Lifetimes::default(),
             outbound: Default::default(),
             uri_policy: Default::default(),
+            pending_interactions_per_requester: DEFAULT_PENDING_INTERACTIONS,
         }
     }
 
@@ -149,11 +166,16 @@ pub struct Provider<S: Store> {
     tenants: RwLock<HashMap<String, (UnixTime, Arc<TenantContext>)>>,
     /// Client records, read-mostly (ADR 0018).
     pub(crate) clients: crate::client::cache::ClientCache,
+    /// Pending interactions per requester.
+    pub(crate) pending: crate::authorize::pending::PendingInteractions,
 }
 
 impl<S: Store> Provider<S> {
     /// A provider over `store`.
     pub fn new(store: S, config: ProviderConfig) -> Self {
+        let pending = crate::authorize::pending::PendingInteractions::new(
+            config.pending_interactions_per_requester,
+        );
         Self {
             store,
             config,
@@ -168,6 +190,7 @@ impl<S: Store> Provider<S> {
             jwks_cache: Default::default(),
             tenants: RwLock::new(HashMap::new()),
             clients: crate::client::cache::ClientCache::new(crate::client::cache::DEFAULT_CAPACITY),
+            pending,
         }
     }
 

@@ -97,7 +97,13 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
                 let slug = slug.to_owned();
                 pages::logout::logout(app, req, &slug, confirm).await
             }
-            None => crate::rate_limit::protocol(app, req).await,
+            None => {
+                let mut req = req;
+                match app.limits.refuse_unauthenticated(&app.base_path, &mut req) {
+                    Some(refused) => refused,
+                    None => crate::rate_limit::protocol(app, req).await,
+                }
+            }
         },
     };
     let h = res.headers_mut();

@@ -192,6 +192,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn extend_interaction(
+        &self,
+        tenant: &TenantId,
+        id: &SecretHash,
+        expires_at: UnixTime,
+    ) -> StoreResult<()> {
+        let (tenant, id) = (tenant.clone(), *id);
+        self.run(move |c| sessions::extend_interaction(c, &tenant, &id, expires_at))
+            .await
+    }
+
     async fn delete_interaction(&self, tenant: &TenantId, id: &SecretHash) -> StoreResult<()> {
         let (tenant, id) = (tenant.clone(), *id);
         self.run(move |c| sessions::delete_interaction(c, &tenant, &id))

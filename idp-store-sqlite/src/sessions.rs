@@ -216,6 +216,20 @@ pub(crate) fn set_interaction_session(
     Ok(())
 }
 
+/// Moves an interaction's expiry; a missing interaction is left alone.
+pub(crate) fn extend_interaction(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: &SecretHash,
+    expires_at: UnixTime,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE interactions SET expires_at = ?3 WHERE tenant_id = ?1 AND id_hash = ?2",
+    )?
+    .execute(params![tenant.as_str(), id.as_bytes(), expires_at])?;
+    Ok(())
+}
+
 /// Deletes an interaction (idempotent).
 pub(crate) fn delete_interaction(
     conn: &Connection,
@@ -367,6 +381,18 @@ mod tests {
         store.set_interaction_session(&a, &id_hash, &sid).await?;
         let got = store.interaction(&a, &id_hash, 0).await?.ok_or("missing")?;
         assert_eq!(got.session_id, Some(sid));
+
+        store.extend_interaction(&b, &id_hash, 5_000).await?;
+        assert!(
+            store.interaction(&a, &id_hash, 700).await?.is_none(),
+            "tenant b extended a's interaction"
+        );
+        store.extend_interaction(&a, &id_hash, 5_000).await?;
+        let got = store
+            .interaction(&a, &id_hash, 700)
+            .await?
+            .ok_or("missing")?;
+        assert_eq!(got.expires_at, 5_000);
 
         store.delete_interaction(&b, &id_hash).await?;
         assert!(store.interaction(&a, &id_hash, 0).await?.is_some());

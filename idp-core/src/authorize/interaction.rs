@@ -3,9 +3,15 @@
 //! nothing) under the hash of a random id carried in the page URL
 //! `{issuer}/interaction/{id}`. The embedding application renders the pages
 //! and calls back into these methods; the protocol stays here.
+//!
+//! An interaction starts with the short `pending_interaction` lifetime and
+//! a slot of its requester's cap ([`super::pending`]); showing its page
+//! extends it to `interaction` from its start; signing in through it,
+//! consenting, denying or cancelling gives the slot back.
 
+use super::pending::{self, Requester};
 use super::request::AuthorizationRequest;
-use super::response;
+use super::{bounds, response};
 use crate::crypto::{random, secret::SecretHash};
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::SessionId;
@@ -107,26 +113,44 @@ struct Loaded {
 }
 
 impl<S: Store> Provider<S> {
-    /// Suspends `request`, redirecting the browser to its page.
+    /// Suspends `request`, redirecting the browser to its page. The
+    /// interaction first gets the short pending lifetime and a slot of
+    /// `requester`'s cap; over the cap nothing is stored.
     pub(crate) async fn begin_interaction(
         &self,
         tenant: &TenantContext,
         request: &AuthorizationRequest,
         session: Option<SessionId>,
+        requester: Option<Requester>,
         status: StatusCode,
     ) -> Result<Response<Bytes>, OAuthError> {
         let id = random::secret();
         let now = self.clock.now();
+        let request_json = serde_json::to_string(request).map_err(OAuthError::server)?;
+        bounds::check_stored_size(&request_json)?;
+        let lifetimes = &self.config.lifetimes;
         let record = InteractionRecord {
             id_hash: SecretHash::of(&id),
-            request_json: serde_json::to_string(request).map_err(OAuthError::server)?,
+            request_json,
             session_id: session,
             created_at: now,
-            expires_at: now + self.config.lifetimes.interaction,
+            expires_at: now + lifetimes.pending_interaction.min(lifetimes.interaction),
         };
-        self.store
+        if let Some(requester) = requester
+            && let Err(wait) =
+                self.pending
+                    .admit(requester, &record.id_hash, record.expires_at, now)
+        {
+            return Ok(pending::refusal(wait));
+        }
+        if let Err(e) = self
+            .store
             .create_interaction(&tenant.record.id, &record)
-            .await?;
+            .await
+        {
+            self.pending.release(&record.id_hash);
+            return Err(e.into());
+        }
         Ok(wire::redirect(
             &tenant.endpoint(&format!("/interaction/{id}")),
             status,
@@ -219,7 +243,21 @@ impl<S: Store> Provider<S> {
             }
             None => None,
         };
+        self.extend_when_shown(&l).await?;
         self.view(&l, email).await
+    }
+
+    /// The page is being shown to someone: the interaction gets its full
+    /// lifetime, counted from its start (it keeps its requester's slot).
+    async fn extend_when_shown(&self, l: &Loaded) -> Result<(), PageError> {
+        let full = l.record.created_at + self.config.lifetimes.interaction;
+        if l.record.expires_at < full {
+            self.store
+                .extend_interaction(&l.tenant.record.id, &l.id_hash, full)
+                .await?;
+            self.pending.extend(&l.id_hash, full);
+        }
+        Ok(())
     }
 
     /// Checks the submitted credentials; on success starts a session and
@@ -239,6 +277,8 @@ impl<S: Store> Provider<S> {
             return Ok(LoginOutcome::Rejected(self.view(&l, None).await?));
         };
         let (session, cookie) = self.start_session(&l.tenant, &user).await?;
+        // Someone signed in through it: no longer an anonymous request.
+        self.pending.release(&l.id_hash);
         let client = self
             .store
             .client(&l.tenant.record.id, &l.request.client_id)
@@ -281,6 +321,7 @@ impl<S: Store> Provider<S> {
         self.store
             .delete_interaction(&l.tenant.record.id, &l.id_hash)
             .await?;
+        self.pending.release(&l.id_hash);
         if !approve {
             return Ok(self.deny(&l));
         }
@@ -316,6 +357,7 @@ impl<S: Store> Provider<S> {
         self.store
             .delete_interaction(&l.tenant.record.id, &l.id_hash)
             .await?;
+        self.pending.release(&l.id_hash);
         Ok(self.deny(&l))
     }
 

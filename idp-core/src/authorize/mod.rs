@@ -4,12 +4,17 @@
 //! interaction for the login and consent pages, which resume it.
 //!
 //! Request objects (`request`, `request_uri`) are resolved first
-//! ([`request_object`]), so the pipeline sees one set of parameters.
+//! ([`request_object`]), so the pipeline sees one set of parameters. Sizes
+//! are bounded before anything is parsed or fetched, and again after the
+//! object is merged ([`bounds`]); how many interactions one requester may
+//! leave pending is capped ([`pending`]).
 //!
 //! Not supported, on purpose: implicit and hybrid response types (and so the
 //! `fragment` response mode).
 
+pub mod bounds;
 pub mod interaction;
+pub mod pending;
 pub mod pkce;
 pub mod prompt;
 pub mod request;
@@ -44,20 +49,30 @@ impl<S: Store> Provider<S> {
         tenant: &TenantContext,
         req: Request<Bytes>,
     ) -> Response<Bytes> {
-        let (status, params) = if req.method() == Method::GET {
+        let (status, raw) = if req.method() == Method::GET {
             (
                 StatusCode::FOUND,
-                Params::parse(req.uri().query().unwrap_or("").as_bytes()),
+                req.uri().query().unwrap_or("").as_bytes(),
             )
         } else {
             // OIDC Core §3.1.2.1: POST uses form serialization.
-            (StatusCode::SEE_OTHER, Params::parse(req.body()))
+            (StatusCode::SEE_OTHER, req.body().as_ref())
         };
+        if let Err(error) = bounds::check_request_size(raw) {
+            return wire::error_page(&error);
+        }
+        let params = Params::parse(raw);
+        let requester = req.extensions().get::<pending::Requester>().copied();
+        if let Err(error) = bounds::check_parameter_sizes(&params) {
+            return self
+                .error_before_validation(tenant, &params, &error, status)
+                .await;
+        }
         let params = match self.resolve_request_object(tenant, params.clone()).await {
             Ok(p) => p,
             Err(error) => {
                 return self
-                    .request_object_error(tenant, &params, &error, status)
+                    .error_before_validation(tenant, &params, &error, status)
                     .await;
             }
         };
@@ -105,9 +120,12 @@ impl<S: Store> Provider<S> {
                     };
                     Err(code)
                 }
-                Decision::Login => self.begin_interaction(tenant, &request, None, status).await,
+                Decision::Login => {
+                    self.begin_interaction(tenant, &request, None, requester, status)
+                        .await
+                }
                 Decision::Consent(s) => {
-                    self.begin_interaction(tenant, &request, Some(s.id), status)
+                    self.begin_interaction(tenant, &request, Some(s.id), requester, status)
                         .await
                 }
             }
@@ -116,10 +134,11 @@ impl<S: Store> Provider<S> {
         result.unwrap_or_else(|e| fail(&e))
     }
 
-    /// A request object that cannot be used: the error goes to the query's
+    /// An error found before the pipeline ran (a parameter over its bound,
+    /// a request object that cannot be used): it goes to the query's
     /// redirect URI only if that is registered for the query's client
     /// (RFC 6749 §4.1.2.1), else to a page.
-    async fn request_object_error(
+    async fn error_before_validation(
         &self,
         tenant: &TenantContext,
         params: &Params,
@@ -129,7 +148,7 @@ impl<S: Store> Provider<S> {
         match request::validate_target(&self.store, tenant, params).await {
             Some(redirect_uri) => response::error_redirect(
                 &redirect_uri,
-                params.single("state").ok().flatten(),
+                bounds::echoable_state(params.single("state").ok().flatten()),
                 &tenant.issuer,
                 error,
                 response::ResponseMode::Query,

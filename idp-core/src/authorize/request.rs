@@ -3,6 +3,7 @@
 //! validated, errors are shown on a page; after that they go back to the
 //! client (RFC 6749 §4.1.2.1).
 
+use super::bounds;
 use super::pkce;
 use super::prompt::{self, Prompt};
 use super::response::ResponseMode;
@@ -71,6 +72,9 @@ async fn check_client<S: Store>(
     params: &Params,
 ) -> Result<ClientRecord, OAuthError> {
     let id = params.required("client_id")?;
+    if !bounds::fits("client_id", id) {
+        return Err(OAuthError::invalid_request("unknown client_id"));
+    }
     store
         .client(&tenant.record.id, &ClientId::new(id))
         .await?
@@ -183,8 +187,10 @@ pub async fn validate<S: Store>(
     };
     let state = params
         .single("state")
-        .map_err(|e| redirect(None, ResponseMode::Query, e))?
-        .map(str::to_owned);
+        .map_err(|e| redirect(None, ResponseMode::Query, e))?;
+    let state = bounds::echoable_state(state).map(str::to_owned);
+    bounds::check_parameter_sizes(params)
+        .map_err(|e| redirect(state.clone(), ResponseMode::Query, e))?;
     let response_mode =
         check_response_mode(params).map_err(|e| redirect(state.clone(), ResponseMode::Query, e))?;
     let fail = |error| redirect(state.clone(), response_mode, error);

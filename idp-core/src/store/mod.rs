@@ -204,6 +204,14 @@ pub trait Store: Send + Sync + 'static {
         id: &SecretHash,
         session: &SessionId,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Moves a pending interaction's expiry to `expires_at` (the page was
+    /// shown: it gets the full interaction lifetime); a missing one is left alone.
+    fn extend_interaction(
+        &self,
+        tenant: &TenantId,
+        id: &SecretHash,
+        expires_at: UnixTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Deletes an interaction once it is finished.
     fn delete_interaction(
         &self,

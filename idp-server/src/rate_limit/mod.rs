@@ -13,6 +13,9 @@
 //! | client auth, per address | (tenant, client IP) | `invalid_client` | 10 | lockout |
 //! | token requests, per address | (tenant, client IP) | every request | 100/s | 429 |
 //! | introspection, per client | (tenant, claimed client_id) | every request | 500/s | 429 |
+//! | authorization requests, per address | client IP, all tenants | every `/authorize` request | 10/s | 429 |
+//! | pending interactions, per address | client IP, all tenants | interactions nobody signed in through yet | 50 | 429 |
+//! | dynamic registration, per address | client IP, all tenants | every `/register` POST | 10/min | 429 |
 //!
 //! A failure lockout refuses the key with 429: it starts at
 //! `RATE_LIMIT_LOCKOUT` seconds and doubles with each further failure up to
@@ -36,6 +39,7 @@ mod endpoints;
 mod failures;
 mod login;
 mod slowdown;
+pub mod unauthenticated;
 mod volume;
 
 pub use endpoints::protocol;
@@ -89,6 +93,15 @@ pub struct RateLimitFlags {
     /// Introspection requests per second per client; 0 = no limit [env: RATE_LIMIT_INTROSPECTION] [default: 500]
     #[arg(long, global = true)]
     pub rate_limit_introspection: Option<String>,
+    /// Authorization requests per second per client address; 0 = no limit [env: RATE_LIMIT_AUTHORIZE_IP] [default: 10]
+    #[arg(long, global = true)]
+    pub rate_limit_authorize_ip: Option<String>,
+    /// Pending sign-ins (authorization requests nobody has signed in through yet) per client address; 0 = no limit [env: RATE_LIMIT_PENDING_INTERACTIONS_IP] [default: 50]
+    #[arg(long, global = true)]
+    pub rate_limit_pending_interactions_ip: Option<String>,
+    /// Dynamic client registrations per minute per client address; 0 = no limit [env: RATE_LIMIT_REGISTER_IP] [default: 10]
+    #[arg(long, global = true)]
+    pub rate_limit_register_ip: Option<String>,
 }
 
 /// The resolved limits (module docs describe each).
@@ -116,6 +129,12 @@ pub struct RateLimitSettings {
     pub token_per_ip: u32,
     /// `RATE_LIMIT_INTROSPECTION`, requests per second.
     pub introspection_per_client: u32,
+    /// `RATE_LIMIT_AUTHORIZE_IP`, requests per second.
+    pub authorize_per_ip: u32,
+    /// `RATE_LIMIT_PENDING_INTERACTIONS_IP`, interactions at once.
+    pub pending_interactions_per_ip: u32,
+    /// `RATE_LIMIT_REGISTER_IP`, registrations per minute.
+    pub register_per_ip: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -132,6 +151,9 @@ impl Default for RateLimitSettings {
             slowdown_max: Duration::from_secs(2),
             token_per_ip: 100,
             introspection_per_client: 500,
+            authorize_per_ip: 10,
+            pending_interactions_per_ip: idp_core::provider::DEFAULT_PENDING_INTERACTIONS,
+            register_per_ip: 10,
         }
     }
 }
@@ -219,6 +241,21 @@ impl RateLimitSettings {
                 "RATE_LIMIT_INTROSPECTION",
                 d.introspection_per_client,
             )?,
+            authorize_per_ip: number(
+                &flags.rate_limit_authorize_ip,
+                "RATE_LIMIT_AUTHORIZE_IP",
+                d.authorize_per_ip,
+            )?,
+            pending_interactions_per_ip: number(
+                &flags.rate_limit_pending_interactions_ip,
+                "RATE_LIMIT_PENDING_INTERACTIONS_IP",
+                d.pending_interactions_per_ip,
+            )?,
+            register_per_ip: number(
+                &flags.rate_limit_register_ip,
+                "RATE_LIMIT_REGISTER_IP",
+                d.register_per_ip,
+            )?,
         })
     }
 }
@@ -269,6 +306,8 @@ pub struct Limits {
     client_ip: Option<FailureTracker>,
     token_ip: Option<RateGate>,
     introspection: Option<RateGate>,
+    /// The limits on what anyone may send without credentials.
+    unauthenticated: unauthenticated::OpenLimits,
 }
 
 impl Limits {
@@ -299,6 +338,7 @@ impl Limits {
             client_ip: tracker(settings.client_auth_per_ip),
             token_ip: gate(settings.token_per_ip),
             introspection: gate(settings.introspection_per_client),
+            unauthenticated: unauthenticated::OpenLimits::new(settings),
         }
     }
 

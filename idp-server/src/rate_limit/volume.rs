@@ -10,7 +10,8 @@ use std::time::Duration;
 
 /// Keys kept at most. A key whose bucket is full again is indistinguishable
 /// from an absent one, so sweeping it (`retain_recent`) loses nothing; the
-/// table then holds only keys seen within the last two seconds. If a flood
+/// table then holds only keys seen within the last two seconds (a minute
+/// for a per-minute gate). If a flood
 /// of distinct keys keeps it above this even so, the limit is suspended
 /// until the next sweep finds the table drained: a request-rate limit fails
 /// open rather than refusing everyone (the failure lockouts, which guard
@@ -32,11 +33,22 @@ impl RateGate {
     pub fn new(per_second: u32) -> Option<Self> {
         let rate = NonZeroU32::new(per_second)?;
         let burst = NonZeroU32::new(per_second.saturating_mul(2)).unwrap_or(rate);
-        Some(Self {
-            limiter: DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+        Some(Self::with_quota(Quota::per_second(rate).allow_burst(burst)))
+    }
+
+    /// `per_minute` requests a minute per key, all of them at once if the
+    /// key was quiet for a minute; `None` for 0 (no limit).
+    pub fn per_minute(per_minute: u32) -> Option<Self> {
+        let rate = NonZeroU32::new(per_minute)?;
+        Some(Self::with_quota(Quota::per_minute(rate)))
+    }
+
+    fn with_quota(quota: Quota) -> Self {
+        Self {
+            limiter: DefaultKeyedRateLimiter::keyed(quota),
             checks: AtomicU32::new(0),
             saturated: std::sync::atomic::AtomicBool::new(false),
-        })
+        }
     }
 
     /// `Err(wait)` when `key` is over its rate.

@@ -39,4 +39,5 @@ mod startup;
 mod tenants;
 mod tls;
 mod token_errors;
+mod unauthenticated_state;
 mod userinfo;

@@ -3,21 +3,11 @@
 //! for URIs the client registered.
 
 use crate::support::*;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use openidconnect::core::CoreJwsSigningAlgorithm;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const RS256: CoreJwsSigningAlgorithm = CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256;
-
-fn unsigned(claims: &Value) -> String {
-    format!(
-        "{}.{}.",
-        URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    )
-}
 
 /// The object's claims for `client`: state and nonce only inside it.
 fn object_claims(env: &Env, client: &RegisteredClient, challenge: &str) -> Value {
@@ -42,7 +32,7 @@ async fn an_unsigned_request_object_carries_the_request() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
     let (verifier, challenge) = pkce_pair();
-    let object = unsigned(&object_claims(&env, &env.client, &challenge));
+    let object = unsigned_request_object(&object_claims(&env, &env.client, &challenge));
     // The query repeats only what OAuth 2.0 requires.
     let callback = authorize(
         &env,
@@ -74,7 +64,7 @@ async fn an_unsigned_request_object_carries_the_request() {
 async fn the_objects_redirect_uri_wins_over_a_wrong_one_in_the_query() {
     let env = Env::new().await;
     let (_, challenge) = pkce_pair();
-    let object = unsigned(&object_claims(&env, &env.client, &challenge));
+    let object = unsigned_request_object(&object_claims(&env, &env.client, &challenge));
     let callback = authorize(
         &env,
         &[
@@ -174,7 +164,7 @@ async fn request_uri_is_fetched_only_when_registered() {
     // Registered with a fragment, which is not part of the comparison.
     let (client_id, secret) = register(&endpoints, &[format!("{uri}#v1")]).await;
     let (verifier, challenge) = pkce_pair();
-    let object = unsigned(&json!({
+    let object = unsigned_request_object(&json!({
         "client_id": client_id, "response_type": "code", "scope": "openid",
         "redirect_uri": REDIRECT_URI, "state": "by-reference", "nonce": "n",
         "code_challenge": challenge, "code_challenge_method": "S256",

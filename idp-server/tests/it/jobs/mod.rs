@@ -27,10 +27,7 @@ fn quiet_jobs() -> JobsConfig {
 
 /// Opens the server's SQLite file (a second connection, as another process would).
 fn db(server: &TestServer) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(server.dir.path().join("idp.db")).expect("open the db");
-    conn.busy_timeout(Duration::from_secs(5))
-        .expect("busy timeout");
-    conn
+    server.db()
 }
 
 /// The active kids of the tenant, as stored.

@@ -315,3 +315,26 @@ pub async fn introspect(endpoints: &Endpoints, client: &RegisteredClient, token:
     assert_no_store(&res);
     res.json()
 }
+
+/// An unsigned request object (`alg: none`, OIDC Core §6.1) carrying `claims`.
+pub fn unsigned_request_object(claims: &Value) -> String {
+    format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
+/// POSTs `body` to the tenant's registration endpoint (RFC 7591 §3.1).
+pub async fn register(endpoints: &Endpoints, body: &Value) -> Resp {
+    let url = endpoints.doc["registration_endpoint"]
+        .as_str()
+        .expect("registration_endpoint");
+    let res = plain_client()
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .expect("registration request");
+    Resp::read(Url::parse(url).expect("URL"), res).await
+}

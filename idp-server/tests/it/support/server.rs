@@ -212,6 +212,24 @@ impl TestServer {
         }
     }
 
+    /// Opens the server's SQLite file (a second connection, as another
+    /// process would).
+    pub fn db(&self) -> rusqlite::Connection {
+        let conn = rusqlite::Connection::open(self.dir.path().join("idp.db")).expect("open the db");
+        conn.busy_timeout(Duration::from_secs(5))
+            .expect("busy timeout");
+        conn
+    }
+
+    /// Bytes the database occupies on disk: the file and its write-ahead log.
+    pub fn db_bytes(&self) -> u64 {
+        ["idp.db", "idp.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(self.dir.path().join(f)).ok())
+            .map(|m| m.len())
+            .sum()
+    }
+
     /// `{base_url}/t/{slug}`.
     pub fn issuer(&self, slug: &str) -> String {
         format!("{}/t/{slug}", self.base_url)
