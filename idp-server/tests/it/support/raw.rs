@@ -324,17 +324,3 @@ pub fn unsigned_request_object(claims: &Value) -> String {
         URL_SAFE_NO_PAD.encode(claims.to_string())
     )
 }
-
-/// POSTs `body` to the tenant's registration endpoint (RFC 7591 §3.1).
-pub async fn register(endpoints: &Endpoints, body: &Value) -> Resp {
-    let url = endpoints.doc["registration_endpoint"]
-        .as_str()
-        .expect("registration_endpoint");
-    let res = plain_client()
-        .post(url)
-        .json(body)
-        .send()
-        .await
-        .expect("registration request");
-    Resp::read(Url::parse(url).expect("URL"), res).await
-}
