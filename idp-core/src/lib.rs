@@ -46,6 +46,8 @@ pub mod crypto;
 pub mod device;
 pub mod discovery;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod id_token;
 pub mod ids;
 pub mod introspection;
