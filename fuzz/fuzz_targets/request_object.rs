@@ -3,5 +3,7 @@
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let fixture = idp_fuzz::fixture();
-    fixture.runtime.block_on(fixture.endpoints.request_object(data));
+    fixture
+        .runtime
+        .block_on(fixture.endpoints.request_object(data));
 });
