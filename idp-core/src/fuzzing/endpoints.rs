@@ -71,6 +71,11 @@ impl<S: Store> Endpoints<S> {
         &self.client_id
     }
 
+    /// The provider, for requests of the caller's own.
+    pub fn provider(&self) -> &Provider<S> {
+        &self.provider
+    }
+
     /// The tenant's issuer.
     pub fn issuer(&self) -> String {
         format!("{BASE}/t/{TENANT}")

@@ -88,6 +88,37 @@ fn query(pairs: &[(String, String)]) -> String {
         .finish()
 }
 
+/// The fixture's client can sign in, so the fuzzed requests reach the
+/// paths past validation, not only the refusals.
+#[test]
+fn a_valid_request_reaches_the_login_page() {
+    let f = fixture();
+    let q = query(&[
+        ("client_id".into(), f.endpoints.client_id().into()),
+        ("redirect_uri".into(), REDIRECT.into()),
+        ("response_type".into(), "code".into()),
+        ("scope".into(), "openid".into()),
+        (
+            "code_challenge".into(),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+        ),
+        ("code_challenge_method".into(), "S256".into()),
+    ]);
+    let req = http::Request::get(format!("{}/authorize?{q}", f.endpoints.issuer()))
+        .body(bytes::Bytes::new())
+        .unwrap_or_default();
+    let res = f.runtime.block_on(f.endpoints.provider().handle(req));
+    let location = res
+        .headers()
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok());
+    let login = format!("{}/interaction/", f.endpoints.issuer());
+    assert!(
+        location.is_some_and(|l| l.starts_with(&login)),
+        "{location:?}"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
