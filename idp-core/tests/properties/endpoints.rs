@@ -82,7 +82,13 @@ fn name() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The pairs form-encoded, `$CLIENT` values replaced by the client's id
+/// first (encoded, the placeholder would no longer be recognised).
 fn query(pairs: &[(String, String)]) -> String {
+    let id = fixture().endpoints.client_id();
+    let pairs = pairs
+        .iter()
+        .map(|(k, v)| (k, if v == "$CLIENT" { id } else { v.as_str() }));
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish()
@@ -125,11 +131,17 @@ proptest! {
     #[test]
     fn authorization_requests_never_fail_or_redirect_elsewhere(
         pairs in prop::collection::vec((name(), value()), 0..10),
+        redirect_uri in prop_oneof![
+            Just(REDIRECT.to_owned()),
+            (Just(REDIRECT), "[ -~]{1,6}").prop_map(|(r, s)| format!("{r}{s}")),
+            "[ -~]{1,6}".prop_map(|s| format!("{s}{REDIRECT}")),
+            value(),
+        ],
     ) {
         let f = fixture();
         let mut full = vec![
             ("client_id".to_owned(), "$CLIENT".to_owned()),
-            ("redirect_uri".to_owned(), REDIRECT.to_owned()),
+            ("redirect_uri".to_owned(), redirect_uri),
         ];
         f.runtime.block_on(f.endpoints.authorize(query(&pairs).as_bytes()));
         full.extend(pairs);
