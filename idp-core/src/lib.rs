@@ -50,6 +50,8 @@ pub mod discovery;
 pub mod email;
 pub mod email_index;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod id_token;
 pub mod id_token_hint;
 pub mod ids;

@@ -1,0 +1,7 @@
+#![no_main]
+//! See `idp_core::fuzzing::endpoints::Endpoints::register` for what is checked.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let fixture = idp_fuzz::fixture();
+    fixture.runtime.block_on(fixture.endpoints.register(data));
+});
