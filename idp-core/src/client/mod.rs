@@ -5,8 +5,8 @@ pub mod auth;
 pub mod cache;
 pub mod display_name;
 pub mod jwks_cache;
-mod outbound_uris;
 pub mod metadata_bounds;
+mod outbound_uris;
 pub mod uri_policy;
 
 use crate::crypto::{random, secret::SecretHash};

@@ -9,7 +9,7 @@
 //! only ever sent to the registered redirect URI or to the tenant's own
 //! interaction page (RFC 6749 §4.1.2.1, RFC 9700 §4.1).
 
-use crate::client::validate_redirect_uri;
+use crate::client::uri_policy::UriPolicy;
 use crate::crypto::envelope::MasterKey;
 use crate::error::AdminError;
 use crate::jose;
@@ -166,7 +166,12 @@ impl<S: Store> Endpoints<S> {
             assert!(doc["client_id"].is_string(), "201 without a client_id");
             for uri in doc["redirect_uris"].as_array().into_iter().flatten() {
                 let uri = uri.as_str().unwrap_or_default();
-                assert!(validate_redirect_uri(uri).is_ok(), "registered {uri}");
+                assert!(
+                    UriPolicy::default()
+                        .redirect_uri("redirect_uris", uri, true)
+                        .is_ok(),
+                    "registered {uri}"
+                );
             }
         }
     }

@@ -12,9 +12,8 @@ pub mod endpoints;
 
 use crate::authorize::pkce;
 use crate::claims::ClaimsRequest;
-use crate::client::{
-    validate_backchannel_logout_uri, validate_frontchannel_logout_uri, validate_redirect_uri,
-};
+use crate::client::uri_policy::{UriPolicy, is_private_use_scheme};
+use crate::client::{validate_backchannel_logout_uri, validate_frontchannel_logout_uri};
 use crate::jose::{self, JoseError};
 use crate::jwks::{KeyRing, PublicKeySet, SigningAlg, SigningKey};
 use crate::session::{SESSION_COOKIE, cookie};
@@ -232,7 +231,24 @@ pub fn redirect_uri(data: &[u8]) {
             );
         }
     };
-    accepted(validate_redirect_uri(&uri).is_ok());
+    for allow_insecure_redirect_uris in [false, true] {
+        let policy = UriPolicy {
+            allow_insecure_redirect_uris,
+        };
+        for public in [false, true] {
+            if policy.redirect_uri("redirect_uri", &uri, public).is_ok() {
+                accepted(true);
+                // Never a scheme a browser runs itself (`javascript:`, `data:`, …).
+                let scheme = url::Url::parse(&uri).map(|u| u.scheme().to_owned());
+                assert!(
+                    scheme.is_ok_and(|s| s == "https"
+                        || s == "http"
+                        || (public && is_private_use_scheme(&s))),
+                    "accepted redirect URI {uri}"
+                );
+            }
+        }
+    }
     accepted(validate_frontchannel_logout_uri(&uri, &[uri.to_string()]).is_ok());
     accepted(validate_backchannel_logout_uri(&uri, false).is_ok());
     accepted(validate_backchannel_logout_uri(&uri, true).is_ok());
