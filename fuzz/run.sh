@@ -42,6 +42,9 @@ for t in $targets; do
         failed+=("$t")
     fi
 done
+count=$(wc -w <<<"$targets")
+# The plain closing line CI's log reader counts.
+echo "fuzz: $((count - ${#failed[@]})) passed, ${#failed[@]} failed"
 if ((${#failed[@]})); then
     echo "fuzz targets that failed: ${failed[*]}"
     exit 1
