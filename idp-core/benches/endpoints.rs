@@ -28,7 +28,7 @@ use std::time::Duration;
 use tokio::runtime::Runtime;
 
 const BASE: &str = "http://bench.local";
-const REDIRECT: &str = "http://app.local/cb";
+const REDIRECT: &str = "https://app.local/cb";
 
 /// A provider over a fresh database with a tenant, a confidential web
 /// client, a client-credentials client and a logged-in browser session.
