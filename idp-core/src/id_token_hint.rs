@@ -25,6 +25,7 @@
 use crate::error::OAuthError;
 use crate::ids::ClientId;
 use crate::jose;
+use crate::jose::Audience;
 use crate::store::Store;
 use crate::tenant::TenantContext;
 use serde::Deserialize;
@@ -45,22 +46,6 @@ pub struct IdTokenHint {
     pub sid: Option<String>,
     /// The client it was issued to (`azp`, else its only `aud`).
     pub client_id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Audience {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl Audience {
-    fn contains(&self, client_id: &str) -> bool {
-        match self {
-            Audience::One(a) => a == client_id,
-            Audience::Many(list) => list.iter().any(|a| a == client_id),
-        }
-    }
 }
 
 /// The claims read from a hint. `exp` and `iat` only need to be there.

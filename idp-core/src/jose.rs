@@ -9,6 +9,24 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
+/// A JWT's `aud` claim: one string or an array of them (RFC 7519 §4.1.3).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether `value` is one of the audiences.
+    pub(crate) fn contains(&self, value: &str) -> bool {
+        match self {
+            Audience::One(a) => a == value,
+            Audience::Many(list) => list.iter().any(|a| a == value),
+        }
+    }
+}
+
 /// base64url without padding (RFC 7515 §2).
 pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)

@@ -3,6 +3,7 @@
 
 use crate::clock::UnixTime;
 use crate::error::{ErrorCode, OAuthError};
+use crate::jose::Audience;
 use crate::jose::{self, JoseError, Verified};
 use crate::jwks::PublicKeySet;
 use crate::provider::Provider;
@@ -25,22 +26,6 @@ pub const UNUSABLE_JWKS_URI: &str = "the client's jwks_uri did not yield a usabl
 
 fn rejected(why: &'static str) -> OAuthError {
     OAuthError::new(ErrorCode::InvalidClient, why)
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Audience {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl Audience {
-    fn contains(&self, value: &str) -> bool {
-        match self {
-            Audience::One(a) => a == value,
-            Audience::Many(list) => list.iter().any(|a| a == value),
-        }
-    }
 }
 
 #[derive(Deserialize)]
