@@ -125,6 +125,8 @@ impl<S: Store> Provider<S> {
         dynamic_registration: bool,
     ) -> Result<TenantRecord, AdminError> {
         validate_slug(slug)?;
+        // Shown on every page of the tenant: the same rule as client names.
+        crate::client::display_name::check("tenant name", name).map_err(AdminError::Invalid)?;
         let now = self.clock.now();
         let id = TenantId::generate();
         let data_key = DataKey::generate();

@@ -116,6 +116,17 @@ async fn names_with_control_or_bidi_characters_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenant_names_follow_the_same_rule_as_client_names() {
+    let server = TestServer::start().await;
+    for name in ["Evil\u{202E}ppA", "Zero\u{200D}Width", &"N".repeat(101)] {
+        let out = server.cli(&["tenant", "create", "bad", "--name", name], None);
+        assert!(!out.success, "{name:?} accepted: {}", out.stdout);
+        assert!(out.stderr.contains("tenant name must"), "{}", out.stderr);
+    }
+    // Pages isolate tenant names too: see the next test's login page.
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_long_name_is_shown_cut_and_isolated_with_the_return_host() {
     let env = Env::new().await;
     // Stored before the bounds existed: long, with a right-to-left override.
@@ -151,6 +162,8 @@ async fn a_stored_long_name_is_shown_cut_and_isolated_with_the_return_host() {
     let shown = format!("{}…", "B".repeat(99));
     let isolated = format!("<bdi id=\"client-name\" dir=\"auto\">{shown}</bdi>");
     assert!(login.body.contains(&isolated), "{}", login.body);
+    let tenant = format!("<bdi dir=\"auto\">{} Inc.</bdi>", env.tenant.slug);
+    assert!(login.body.contains(&tenant), "{}", login.body);
     let mut consent = browser
         .submit_login(&login, &env.user.email, &env.user.password)
         .await;
