@@ -282,11 +282,7 @@ fn json_response(status: StatusCode, doc: &Map<String, Value>) -> Response<Bytes
 }
 
 fn bearer(req: &Request<Bytes>) -> Option<&str> {
-    req.headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "))
-        .map(|v| v[7..].trim())
+    wire::bearer_token(req.headers())
 }
 
 impl<S: Store> Provider<S> {

@@ -15,14 +15,7 @@ use serde_json::Value;
 
 /// Finds the bearer token; RFC 6750 §2: exactly one method.
 fn bearer(req: &Request<Bytes>) -> Result<Option<String>, OAuthError> {
-    let header = req
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            (v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "))
-                .then(|| v[7..].trim().to_owned())
-        });
+    let header = crate::wire::bearer_token(req.headers()).map(str::to_owned);
     let is_form = req
         .headers()
         .get(http::header::CONTENT_TYPE)

@@ -56,6 +56,16 @@ impl Params {
     }
 }
 
+/// The token of an `Authorization: Bearer …` header (RFC 6750 §2.1; the
+/// scheme is case-insensitive), trimmed; `None` without one.
+pub fn bearer_token(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() > 7 && v.is_char_boundary(7) && v[..7].eq_ignore_ascii_case("bearer "))
+        .map(|v| v[7..].trim())
+}
+
 /// A JSON response that no cache may keep (RFC 6749 §5.1).
 pub fn json_no_store(status: StatusCode, body: Vec<u8>) -> Response<Bytes> {
     let mut res = json(status, Bytes::from(body));

@@ -428,7 +428,7 @@ impl Config {
 }
 
 /// An on/off setting (`on`, `true`, `1` / `off`, `false`, `0`); unset is off.
-fn on_off(setting: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
+pub(crate) fn on_off(setting: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
     match value.as_deref().map(|v| v.trim().to_ascii_lowercase()) {
         None => Ok(false),
         Some(v) if ["on", "true", "1"].contains(&v.as_str()) => Ok(true),

@@ -89,16 +89,7 @@ pub fn policy_from_settings(
         None => Default::default(),
         Some(v) => IpBlocks::parse(&v).map_err(|m| ConfigError::new("OUTBOUND_ALLOW", m))?,
     };
-    let allow_http = match allow_http.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("off" | "false" | "0") => false,
-        Some("on" | "true" | "1") => true,
-        Some(v) => {
-            return Err(ConfigError::new(
-                "OUTBOUND_ALLOW_HTTP",
-                format!("'{v}' must be on or off"),
-            ));
-        }
-    };
+    let allow_http = crate::config::on_off("OUTBOUND_ALLOW_HTTP", allow_http)?;
     Ok(OutboundPolicy { allow, allow_http })
 }
 

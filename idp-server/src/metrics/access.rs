@@ -77,16 +77,7 @@ impl MetricsSettings {
     /// presented.
     pub(crate) fn refusal(&self, headers: &HeaderMap) -> Option<Response<Bytes>> {
         let expected = self.token.as_ref()?;
-        let presented = headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.get(..7)
-                    .filter(|s| s.eq_ignore_ascii_case("bearer "))
-                    .and(v.get(7..))
-            })
-            .map(str::trim);
-        match presented {
+        match idp_core::wire::bearer_token(headers) {
             Some(token) if expected.matches(token) => None,
             _ => Some(unauthorized()),
         }

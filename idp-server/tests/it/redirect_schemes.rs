@@ -25,6 +25,28 @@ const DANGEROUS: [&str; 8] = [
 
 const NATIVE_REDIRECT: &str = "com.example.app:/oauth2redirect";
 
+/// A silent (`prompt=none`) authorization request in `response_mode`
+/// (`None`: query) from a browser without a session.
+async fn silent_request(
+    endpoints: &Endpoints,
+    client_id: &str,
+    redirect_uri: &str,
+    response_mode: Option<&str>,
+) -> Resp {
+    let (_, challenge) = pkce_pair();
+    let mut params = vec![
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("response_type", "code"),
+        ("scope", "openid"),
+        ("prompt", "none"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    params.extend(response_mode.map(|m| ("response_mode", m)));
+    Browser::new().get(&raw_auth_url(endpoints, &params)).await
+}
+
 fn assert_refused(res: &Resp, error: &str, what: &str) {
     assert_eq!(
         (res.status, res.json()["error"].as_str()),
@@ -235,23 +257,8 @@ async fn form_post_may_post_only_to_the_redirect_uri_origin() {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let (_, challenge) = pkce_pair();
     // No session: login_required goes back by form_post.
-    let res = Browser::new()
-        .get(&raw_auth_url(
-            &endpoints,
-            &[
-                ("client_id", &client_id),
-                ("redirect_uri", NATIVE_REDIRECT),
-                ("response_type", "code"),
-                ("scope", "openid"),
-                ("prompt", "none"),
-                ("response_mode", "form_post"),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-            ],
-        ))
-        .await;
+    let res = silent_request(&endpoints, &client_id, NATIVE_REDIRECT, Some("form_post")).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert!(res.body.contains("login_required"), "{}", res.body);
     let csp = res.header("content-security-policy").unwrap_or_default();
@@ -280,40 +287,12 @@ async fn stored_dangerous_uris_are_never_rendered_or_followed() {
     let env = Env::new().await;
     let uri = "javascript:alert(document.domain)";
     store_legacy_client(&env.server, &env.tenant, "legacy", uri).await;
-    let (_, challenge) = pkce_pair();
-    let res = Browser::new()
-        .get(&raw_auth_url(
-            &env.endpoints,
-            &[
-                ("client_id", "legacy"),
-                ("redirect_uri", uri),
-                ("response_type", "code"),
-                ("scope", "openid"),
-                ("prompt", "none"),
-                ("response_mode", "form_post"),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-            ],
-        ))
-        .await;
+    let res = silent_request(&env.endpoints, "legacy", uri, Some("form_post")).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
     assert!(!res.body.contains("javascript"), "{}", res.body);
     assert!(res.location().is_none());
     // Query mode: no redirect either.
-    let res = Browser::new()
-        .get(&raw_auth_url(
-            &env.endpoints,
-            &[
-                ("client_id", "legacy"),
-                ("redirect_uri", uri),
-                ("response_type", "code"),
-                ("scope", "openid"),
-                ("prompt", "none"),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-            ],
-        ))
-        .await;
+    let res = silent_request(&env.endpoints, "legacy", uri, None).await;
     assert!(res.location().is_none(), "{:?}", res.header("location"));
     // Logout: the signed-out page, neither a redirect nor a link there.
     let res = Browser::new()

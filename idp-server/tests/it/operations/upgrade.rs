@@ -23,6 +23,7 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
     let conn = rusqlite::Connection::open(db_path(&server.database_url)).expect("open");
     conn.execute_batch(
         "DROP INDEX users_by_email_key;
+         DROP INDEX users_without_email_key;
          ALTER TABLE users DROP COLUMN email_key;
          PRAGMA user_version = 6;",
     )
