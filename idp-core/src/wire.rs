@@ -1,10 +1,12 @@
 //! On-the-wire plumbing: decoding form and query parameters, and building the
-//! JSON, redirect and error responses every endpoint shares.
+//! JSON, HTML, text, redirect and error responses every endpoint shares. Each
+//! kind of response has one function here that sets its headers, so that the
+//! provider, the server's pages and metrics, and embedders all send the same.
 
 use crate::error::OAuthError;
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA};
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 /// Decoded `application/x-www-form-urlencoded` parameters (a query string or a body).
 #[derive(Debug, Default, Clone)]
@@ -77,11 +79,66 @@ pub fn json_no_store(status: StatusCode, body: Vec<u8>) -> Response<Bytes> {
 
 /// A JSON response.
 pub fn json(status: StatusCode, body: Bytes) -> Response<Bytes> {
+    typed(status, "application/json", body)
+}
+
+/// A response with a body of `content_type`.
+fn typed(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Bytes> {
     let mut res = Response::new(body);
     *res.status_mut() = status;
     res.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     res
+}
+
+/// A text response of `content_type` (`text/plain; …`) that no cache may
+/// keep: the metrics document and its refusals.
+pub fn text_no_store(
+    status: StatusCode,
+    content_type: &'static str,
+    body: Bytes,
+) -> Response<Bytes> {
+    let mut res = typed(status, content_type, body);
+    res.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// The Content-Security-Policy of a page that needs nothing: no script, no
+/// style, no framing (also the default for responses that set none).
+pub const CSP_NONE: &str = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// An HTML page: UTF-8, never cached (pages carry CSRF tokens, codes and
+/// personal data), under `csp`, and never framed (`X-Frame-Options` for
+/// browsers that predate CSP `frame-ancestors`).
+pub fn html(status: StatusCode, body: Bytes, csp: HeaderValue) -> Response<Bytes> {
+    let mut res = typed(status, "text/html; charset=utf-8", body);
+    let h = res.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("content-security-policy", csp);
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    res
+}
+
+/// The headers every response of a host carries, whatever its kind: no
+/// MIME sniffing, no `Referer` (page URLs carry interaction ids and codes:
+/// never leak them to other sites), and, for responses that set none of
+/// their own (JSON, plain text), [`CSP_NONE`] and no framing.
+pub fn security_headers(h: &mut HeaderMap) {
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if !h.contains_key("content-security-policy") {
+        h.insert(
+            "content-security-policy",
+            HeaderValue::from_static(CSP_NONE),
+        );
+    }
+    if !h.contains_key("x-frame-options") {
+        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    }
 }
 
 /// The RFC 6749 §5.2 JSON error body.
@@ -150,19 +207,16 @@ pub fn error_page(error: &OAuthError) -> Response<Bytes> {
         error.code.as_str(),
         html_escape(&error.description)
     );
-    let mut res = Response::new(Bytes::from(body));
-    *res.status_mut() = if error.code.status().is_server_error() {
+    let status = if error.code.status().is_server_error() {
         error.code.status()
     } else {
         StatusCode::BAD_REQUEST
     };
-    res.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    res.headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    html(
+        status,
+        Bytes::from(body),
+        HeaderValue::from_static(CSP_NONE),
+    )
 }
 
 #[cfg(test)]
@@ -176,6 +230,35 @@ mod tests {
         assert_eq!(p.single("b"), Ok(None));
         assert_eq!(p.single("c"), Ok(Some("x y")));
         assert!(p.required("b").is_err());
+    }
+
+    #[test]
+    fn pages_are_never_cached_nor_framed_and_keep_their_own_policy() {
+        let csp = "default-src 'none'; style-src 'unsafe-inline'";
+        let mut res = html(
+            StatusCode::OK,
+            Bytes::from_static(b"<p>hi</p>"),
+            HeaderValue::from_static(csp),
+        );
+        security_headers(res.headers_mut());
+        let h = res.headers();
+        assert_eq!(h[CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(h[CACHE_CONTROL], "no-store");
+        assert_eq!(h["content-security-policy"], csp);
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+    }
+
+    #[test]
+    fn responses_without_a_policy_get_the_strictest() {
+        let mut res = json(StatusCode::OK, Bytes::from_static(b"{}"));
+        security_headers(res.headers_mut());
+        assert_eq!(res.headers()["content-security-policy"], CSP_NONE);
+        assert_eq!(res.headers()["x-frame-options"], "DENY");
+        let res = text_no_store(StatusCode::OK, "text/plain; charset=utf-8", Bytes::new());
+        assert_eq!(res.headers()[CONTENT_TYPE], "text/plain; charset=utf-8");
+        assert_eq!(res.headers()[CACHE_CONTROL], "no-store");
     }
 
     #[test]

@@ -75,14 +75,8 @@ pub fn request_timeout() -> http::Response<bytes::Bytes> {
 }
 
 fn json_closing(status: http::StatusCode, body: &'static [u8]) -> http::Response<bytes::Bytes> {
-    let mut res = http::Response::new(bytes::Bytes::from_static(body));
-    *res.status_mut() = status;
-    let h = res.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    h.insert(
+    let mut res = idp_core::wire::json(status, bytes::Bytes::from_static(body));
+    res.headers_mut().insert(
         http::header::CONNECTION,
         http::HeaderValue::from_static("close"),
     );

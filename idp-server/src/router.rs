@@ -107,29 +107,15 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
         },
     };
     let h = res.headers_mut();
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    idp_core::wire::security_headers(h);
     security_defaults(h, hsts);
     res
 }
 
-/// For responses that set none of their own (JSON, the core's error page):
-/// a CSP that allows nothing and no framing. With an https BASE_URL,
-/// `Strict-Transport-Security` for a year (RFC 6797 §6.1), without
-/// `includeSubDomains`: other hosts under the domain are not ours to commit.
+/// With an https BASE_URL, `Strict-Transport-Security` for a year (RFC 6797
+/// §6.1), without `includeSubDomains`: other hosts under the domain are not
+/// ours to commit.
 fn security_defaults(h: &mut http::HeaderMap, hsts: bool) {
-    if !h.contains_key("content-security-policy") {
-        h.insert(
-            "content-security-policy",
-            HeaderValue::from_static("default-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
-        );
-    }
-    if !h.contains_key("x-frame-options") {
-        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    }
     if hsts {
         h.insert(
             http::header::STRICT_TRANSPORT_SECURITY,
@@ -140,15 +126,12 @@ fn security_defaults(h: &mut http::HeaderMap, hsts: bool) {
 
 /// 413 for bodies over the limit.
 pub fn payload_too_large() -> Response<Bytes> {
-    let mut res = Response::new(Bytes::from_static(
-        br#"{"error":"invalid_request","error_description":"request body too large"}"#,
-    ));
-    *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-    res.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    res
+    idp_core::wire::json(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Bytes::from_static(
+            br#"{"error":"invalid_request","error_description":"request body too large"}"#,
+        ),
+    )
 }
 
 /// The path with secrets (interaction ids) masked, for logs.

@@ -29,7 +29,7 @@ mod rp;
 pub mod setup;
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -209,12 +209,6 @@ async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
             _ => pages::message(StatusCode::NOT_FOUND, "Not found", "There is no such page."),
         }
     };
-    let h = res.headers_mut();
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    // Page URLs carry interaction ids and codes: never leak them to other sites.
-    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    idp_core::wire::security_headers(res.headers_mut());
     res
 }

@@ -261,24 +261,13 @@ pub(crate) fn html(status: StatusCode, title: &str, body: &str) -> Response<Byte
          </head><body><main>\n{body}\n</main></body></html>\n",
         html_escape(title)
     );
-    let mut res = Response::new(Bytes::from(page));
-    *res.status_mut() = status;
-    let h = res.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(
-        http::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
-    h.insert(
-        "content-security-policy",
+    idp_core::wire::html(
+        status,
+        Bytes::from(page),
         HeaderValue::from_static(
             "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
         ),
-    );
-    res
+    )
 }
 
 #[cfg(test)]

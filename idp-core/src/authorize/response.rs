@@ -57,25 +57,16 @@ pub fn form_post(redirect_uri: &str, params: &[(&str, &str)]) -> Response<Bytes>
          <script>{SUBMIT_SCRIPT}</script></body></html>",
         esc(redirect_uri)
     );
-    let mut res = Response::new(Bytes::from(body));
-    let h = res.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(
-        http::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
     let csp = format!(
         "default-src 'none'; script-src {}; form-action {}; base-uri 'none'; frame-ancestors 'none'",
         script_hash(),
         csp_source(redirect_uri)
     );
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        h.insert("content-security-policy", v);
-    }
-    res
+    // The source is an ASCII origin or a scheme, so the policy is a valid
+    // header value; were it not, the page gets the policy of responses
+    // that set none.
+    let csp = HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static(wire::CSP_NONE));
+    wire::html(StatusCode::OK, Bytes::from(body), csp)
 }
 
 /// The one place the form may post to, as a CSP source: the origin of an

@@ -85,20 +85,14 @@ impl MetricsSettings {
 }
 
 fn unauthorized() -> Response<Bytes> {
-    let mut res = Response::new(Bytes::from_static(b"a bearer token is required\n"));
-    *res.status_mut() = StatusCode::UNAUTHORIZED;
-    let h = res.headers_mut();
-    h.insert(
+    let mut res = idp_core::wire::text_no_store(
+        StatusCode::UNAUTHORIZED,
+        "text/plain; charset=utf-8",
+        Bytes::from_static(b"a bearer token is required\n"),
+    );
+    res.headers_mut().insert(
         http::header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"metrics\""),
-    );
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    h.insert(
-        http::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
     );
     res
 }

@@ -5,7 +5,7 @@
 
 use crate::app::App;
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -45,9 +45,6 @@ async fn respond(app: &App, req: &Request<Incoming>) -> Response<Bytes> {
         *res.status_mut() = StatusCode::NOT_FOUND;
         res
     };
-    res.headers_mut().insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
+    idp_core::wire::security_headers(res.headers_mut());
     res
 }

@@ -171,17 +171,11 @@ pub async fn metrics(app: &App, method: &Method, headers: &HeaderMap) -> Respons
         None => String::new(),
     };
     process::ProcessFigures::read().write_to(&mut body);
-    let mut res = Response::new(Bytes::from(body));
-    let h = res.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    h.insert(
-        http::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
-    res
+    idp_core::wire::text_no_store(
+        StatusCode::OK,
+        "text/plain; version=0.0.4; charset=utf-8",
+        Bytes::from(body),
+    )
 }
 
 fn unix_now() -> i64 {

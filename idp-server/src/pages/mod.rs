@@ -124,20 +124,7 @@ pub(crate) fn html_framing(
 }
 
 fn html_with_csp(status: StatusCode, body: String, csp: HeaderValue) -> Response<Bytes> {
-    let mut res = Response::new(Bytes::from(body));
-    *res.status_mut() = status;
-    let h = res.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(
-        http::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
-    h.insert("content-security-policy", csp);
-    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    res
+    idp_core::wire::html(status, Bytes::from(body), csp)
 }
 
 pub(crate) fn message(status: StatusCode, title: &str, text: &str) -> Response<Bytes> {

@@ -381,18 +381,9 @@ pub(crate) fn set_retry_after(res: &mut Response<Bytes>, wait: Duration) {
 /// or `invalid_client` (fix the credentials), and it is not `slow_down`,
 /// which RFC 8628 §3.5 gives a specific meaning in device polling.
 pub(crate) fn too_many_requests(wait: Duration) -> Response<Bytes> {
-    let mut res = Response::new(Bytes::from_static(
-        br#"{"error":"temporarily_unavailable","error_description":"too many requests; retry after the time in Retry-After"}"#,
-    ));
-    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-    let h = res.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert(
-        http::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
+    let mut res = idp_core::wire::json_no_store(
+        StatusCode::TOO_MANY_REQUESTS,
+        br#"{"error":"temporarily_unavailable","error_description":"too many requests; retry after the time in Retry-After"}"#.to_vec(),
     );
     set_retry_after(&mut res, wait);
     res
