@@ -1,5 +1,6 @@
 //! Just enough HTML reading to use an OP's login, consent and form_post
-//! pages: forms, their inputs and buttons.
+//! pages: forms, their inputs and buttons. idp-server's integration tests
+//! read its pages with it too, so there is one form reader in the project.
 
 use url::Url;
 
@@ -27,6 +28,8 @@ pub struct Form {
     pub method: String,
     /// Its inputs and buttons, in order.
     pub fields: Vec<Field>,
+    /// Its HTML, from `<form` to `</form>`.
+    pub html: String,
 }
 
 impl Form {
@@ -37,6 +40,14 @@ impl Form {
             .filter(|f| f.tag == "input" && f.kind == "hidden")
             .filter_map(|f| Some((f.name.clone()?, f.value.clone().unwrap_or_default())))
             .collect()
+    }
+
+    /// The value of the hidden input `name` (e.g. a CSRF token).
+    pub fn hidden_value(&self, name: &str) -> Option<String> {
+        self.hidden()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// Whether it has a password field.
@@ -163,6 +174,7 @@ pub fn forms(html: &str, page: &Url) -> Vec<Form> {
                     .unwrap_or_else(|| "get".into())
                     .to_ascii_uppercase(),
                 fields: fields(form_html),
+                html: form_html.to_owned(),
             });
         }
         from = end;

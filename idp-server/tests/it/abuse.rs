@@ -42,9 +42,7 @@ fn behind_proxy(config: &mut Config) {
 async fn login_page(env: &Env) -> (Browser, Resp) {
     let rp = env.rp(&env.client).await;
     let browser = Browser::new();
-    let req = rp.auth_request(&AuthOptions::default());
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (_, page) = rp.open_login(&browser, &AuthOptions::default()).await;
     assert!(page.is_login_page(), "{}", page.body);
     (browser, page)
 }
@@ -54,13 +52,7 @@ async fn login(browser: &Browser, page: &Resp, email: &str, password: &str, from
     let form = page
         .form_with("name=\"password\"")
         .unwrap_or_else(|| panic!("no login form: {}", page.body));
-    let mut fields: Vec<(&str, &str)> = form
-        .hidden
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    fields.push(("username", email));
-    fields.push(("password", password));
+    let fields = form.filled(&[("username", email), ("password", password)]);
     let res = browser
         .http
         .post(form.action.clone())

@@ -7,21 +7,9 @@ use reqwest::StatusCode;
 
 const STATE: &str = "st4te";
 
-/// A valid request's parameters, with `changes` applied: `(name, Some(v))`
-/// sets, `(name, None)` removes.
-fn params_with<'a>(
-    client_id: &'a str,
-    challenge: &'a str,
-    changes: &[(&'a str, Option<&'a str>)],
-) -> Vec<(&'a str, &'a str)> {
-    let mut params = basic_auth_params(client_id, challenge, STATE);
-    for (name, value) in changes {
-        params.retain(|(k, _)| k != name);
-        if let Some(v) = value {
-            params.push((name, v));
-        }
-    }
-    params
+/// A valid request of `client_id` with PKCE and [`STATE`].
+fn valid(env: &Env, client_id: &str, challenge: &str) -> RawAuthorize {
+    RawAuthorize::code_with_pkce(&env.endpoints, client_id, challenge, STATE)
 }
 
 /// Asserts the 400 HTML page for requests that must not be redirected.
@@ -52,18 +40,6 @@ pub fn assert_error_page(res: &Resp) {
     );
 }
 
-/// The authorization endpoint's answer that must go to the client.
-async fn redirected(url: &str) -> Callback {
-    let res = Browser::new().get(url).await;
-    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
-    let to = res.redirect();
-    assert!(
-        to.as_str().starts_with(REDIRECT_URI),
-        "expected a redirect to the client, got {to}"
-    );
-    Callback::parse(&to)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unregistered_redirect_uri_gets_a_400_page_and_no_redirect() {
     let env = Env::new().await;
@@ -79,15 +55,10 @@ async fn unregistered_redirect_uri_gets_a_400_page_and_no_redirect() {
         &trailing,
         &upper,
     ] {
-        let url = raw_auth_url(
-            &env.endpoints,
-            &params_with(
-                &env.client.client_id,
-                &challenge,
-                &[("redirect_uri", Some(uri))],
-            ),
-        );
-        let res = Browser::new().get(&url).await;
+        let res = valid(&env, &env.client.client_id, &challenge)
+            .set("redirect_uri", uri)
+            .send()
+            .await;
         assert_error_page(&res);
     }
 }
@@ -96,27 +67,17 @@ async fn unregistered_redirect_uri_gets_a_400_page_and_no_redirect() {
 async fn missing_redirect_uri_gets_a_400_page() {
     let env = Env::new().await;
     let (_, challenge) = pkce_pair();
-    let url = raw_auth_url(
-        &env.endpoints,
-        &params_with(&env.client.client_id, &challenge, &[("redirect_uri", None)]),
-    );
-    assert_error_page(&Browser::new().get(&url).await);
+    let req = valid(&env, &env.client.client_id, &challenge).without("redirect_uri");
+    assert_error_page(&req.send().await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_client_gets_a_400_page_and_no_redirect() {
     let env = Env::new().await;
     let (_, challenge) = pkce_pair();
-    let url = raw_auth_url(
-        &env.endpoints,
-        &params_with("no-such-client", &challenge, &[]),
-    );
-    assert_error_page(&Browser::new().get(&url).await);
-    let url = raw_auth_url(
-        &env.endpoints,
-        &params_with(&env.client.client_id, &challenge, &[("client_id", None)]),
-    );
-    assert_error_page(&Browser::new().get(&url).await);
+    assert_error_page(&valid(&env, "no-such-client", &challenge).send().await);
+    let req = valid(&env, &env.client.client_id, &challenge).without("client_id");
+    assert_error_page(&req.send().await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,19 +86,11 @@ async fn unsupported_response_types_are_returned_to_the_client() {
     let (_, challenge) = pkce_pair();
     // Implicit and hybrid flows are not offered (RFC 9700 §2.1.2).
     for rt in ["token", "id_token", "code id_token", "code token"] {
-        let url = raw_auth_url(
-            &env.endpoints,
-            &params_with(
-                &env.client.client_id,
-                &challenge,
-                &[("response_type", Some(rt))],
-            ),
-        );
-        redirected(&url).await.assert_error(
-            "unsupported_response_type",
-            &env.tenant.issuer,
-            Some(STATE),
-        );
+        valid(&env, &env.client.client_id, &challenge)
+            .set("response_type", rt)
+            .to_client()
+            .await
+            .assert_error("unsupported_response_type", &env.tenant.issuer, Some(STATE));
     }
 }
 
@@ -145,15 +98,9 @@ async fn unsupported_response_types_are_returned_to_the_client() {
 async fn missing_response_type_is_invalid_request() {
     let env = Env::new().await;
     let (_, challenge) = pkce_pair();
-    let url = raw_auth_url(
-        &env.endpoints,
-        &params_with(
-            &env.client.client_id,
-            &challenge,
-            &[("response_type", None)],
-        ),
-    );
-    redirected(&url)
+    valid(&env, &env.client.client_id, &challenge)
+        .without("response_type")
+        .to_client()
         .await
         .assert_error("invalid_request", &env.tenant.issuer, Some(STATE));
 }
@@ -163,15 +110,9 @@ async fn invalid_prompt_values_are_invalid_request() {
     let env = Env::new().await;
     let (_, challenge) = pkce_pair();
     for prompt in ["none login", "bogus"] {
-        let url = raw_auth_url(
-            &env.endpoints,
-            &params_with(
-                &env.client.client_id,
-                &challenge,
-                &[("prompt", Some(prompt))],
-            ),
-        );
-        redirected(&url)
+        valid(&env, &env.client.client_id, &challenge)
+            .set("prompt", prompt)
+            .to_client()
             .await
             .assert_error("invalid_request", &env.tenant.issuer, Some(STATE));
     }
@@ -181,10 +122,9 @@ async fn invalid_prompt_values_are_invalid_request() {
 async fn repeated_parameter_is_invalid_request() {
     let env = Env::new().await;
     let (_, challenge) = pkce_pair();
-    let mut params = params_with(&env.client.client_id, &challenge, &[]);
-    params.push(("scope", "openid email"));
-    let url = raw_auth_url(&env.endpoints, &params);
-    redirected(&url)
+    valid(&env, &env.client.client_id, &challenge)
+        .add("scope", "openid email")
+        .to_client()
         .await
         .assert_error("invalid_request", &env.tenant.issuer, Some(STATE));
 }
@@ -193,15 +133,10 @@ async fn repeated_parameter_is_invalid_request() {
 async fn error_without_state_carries_no_state() {
     let env = Env::new().await;
     let (_, challenge) = pkce_pair();
-    let url = raw_auth_url(
-        &env.endpoints,
-        &params_with(
-            &env.client.client_id,
-            &challenge,
-            &[("state", None), ("response_type", Some("token"))],
-        ),
-    );
-    redirected(&url)
+    valid(&env, &env.client.client_id, &challenge)
+        .without("state")
+        .set("response_type", "token")
+        .to_client()
         .await
         .assert_error("unsupported_response_type", &env.tenant.issuer, None);
 }

@@ -94,7 +94,7 @@ fn posted(res: &Resp) -> (String, Vec<(String, String)>) {
     let form = res
         .form_with("method=\"post\"")
         .expect("an auto-submitted form");
-    (form.action.to_string(), form.hidden.clone())
+    (form.action.to_string(), form.hidden())
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {

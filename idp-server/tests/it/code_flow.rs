@@ -343,10 +343,8 @@ async fn first_visit_redirects_to_the_login_page_of_the_tenant() {
 async fn consent_denied_returns_access_denied_to_the_client() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let req = rp.auth_request(&AuthOptions::default());
     let browser = Browser::new();
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (req, page) = rp.open_login(&browser, &AuthOptions::default()).await;
     let res = browser
         .submit_login(&page, &env.user.email, &env.user.password)
         .await;
@@ -364,10 +362,8 @@ async fn consent_denied_returns_access_denied_to_the_client() {
 async fn wrong_password_shows_the_login_form_again_with_an_error() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let req = rp.auth_request(&AuthOptions::default());
     let browser = Browser::new();
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (_, page) = rp.open_login(&browser, &AuthOptions::default()).await;
     let res = browser
         .submit_login(&page, &env.user.email, "not the password")
         .await;
@@ -414,10 +410,8 @@ async fn wrong_password_shows_the_login_form_again_with_an_error() {
 async fn login_post_without_matching_csrf_is_forbidden() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let req = rp.auth_request(&AuthOptions::default());
     let browser = Browser::new();
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (_, page) = rp.open_login(&browser, &AuthOptions::default()).await;
     let form = page.form_with("name=\"password\"").expect("login form");
     let csrf = form.csrf();
     let action = form.action.as_str();
@@ -472,10 +466,8 @@ async fn login_post_without_matching_csrf_is_forbidden() {
 async fn consent_post_without_matching_csrf_is_forbidden() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let req = rp.auth_request(&AuthOptions::default());
     let browser = Browser::new();
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (_, page) = rp.open_login(&browser, &AuthOptions::default()).await;
     let res = browser
         .submit_login(&page, &env.user.email, &env.user.password)
         .await;
@@ -502,10 +494,8 @@ async fn consent_post_without_matching_csrf_is_forbidden() {
 async fn session_cookie_is_httponly_lax_and_scoped_to_the_tenant_path() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let req = rp.auth_request(&AuthOptions::default());
     let browser = Browser::new();
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (_, page) = rp.open_login(&browser, &AuthOptions::default()).await;
     let csrf_cookie = page
         .header_all("set-cookie")
         .into_iter()

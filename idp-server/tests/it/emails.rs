@@ -63,9 +63,7 @@ async fn signing_in_with_a_look_alike_spelling_reaches_the_same_account() {
 
     // With an invisible character it is no address: refused like a wrong password.
     let browser = Browser::new();
-    let req = rp.auth_request(&AuthOptions::default());
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (_, page) = rp.open_login(&browser, &AuthOptions::default()).await;
     let res = browser
         .submit_login(&page, &format!("{}\u{200b}", env.user.email), PASSWORD)
         .await;

@@ -133,13 +133,7 @@ async fn logout_without_a_hint_asks_the_user_first() {
     let form = page
         .form_with("id=\"logout-form\"")
         .expect("confirmation form");
-    let mut fields: Vec<(&str, &str)> = form
-        .hidden
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    fields.push(("decision", "stay"));
-    let stay = browser.post_form(form.action.as_str(), &fields).await;
+    let stay = browser.submit(&form, &[("decision", "stay")]).await;
     assert_eq!(stay.status, StatusCode::OK);
     assert_eq!(silent_result(&browser, &rp).await, None);
     // Without the CSRF pair the confirmation is refused.

@@ -124,9 +124,7 @@ async fn metrics_after_a_full_flow_have_every_name_and_only_bounded_labels() {
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     // A failed login.
     let browser = Browser::new();
-    let req = rp.auth_request(&AuthOptions::default());
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (_, page) = rp.open_login(&browser, &AuthOptions::default()).await;
     let res = browser
         .submit_login(&page, &env.user.email, "not the password")
         .await;
@@ -324,9 +322,7 @@ async fn a_wrong_password_and_an_unknown_email_look_the_same_in_metrics() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
     let browser = Browser::new();
-    let req = rp.auth_request(&AuthOptions::default());
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (_, page) = rp.open_login(&browser, &AuthOptions::default()).await;
     let invalid = [("reason", "invalid_credentials")];
     let counter = "sso_login_failures_total";
 

@@ -5,30 +5,9 @@ use reqwest::StatusCode;
 
 const STATE: &str = "pkce-state-1";
 
-/// An authorization request with PKCE parameters replaced by `pkce`.
-fn request_with(env: &Env, client_id: &str, pkce: &[(&str, &str)]) -> String {
-    let mut params: Vec<(&str, &str)> = vec![
-        ("response_type", "code"),
-        ("client_id", client_id),
-        ("redirect_uri", REDIRECT_URI),
-        ("scope", "openid"),
-        ("state", STATE),
-        ("nonce", "nonce-1"),
-    ];
-    params.extend_from_slice(pkce);
-    raw_auth_url(&env.endpoints, &params)
-}
-
-/// The authorization endpoint's immediate answer, which must go to the client.
-async fn immediate(url: &str) -> Callback {
-    let res = Browser::new().get(url).await;
-    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
-    let to = res.redirect();
-    assert!(
-        to.as_str().starts_with(REDIRECT_URI),
-        "expected a redirect to the client, got {to}"
-    );
-    Callback::parse(&to)
+/// A valid authorization request of `client_id` without PKCE.
+fn request(env: &Env, client_id: &str) -> RawAuthorize {
+    RawAuthorize::code(&env.endpoints, client_id, STATE)
 }
 
 async fn exchange_raw(
@@ -53,7 +32,8 @@ async fn missing_code_challenge_is_invalid_request() {
     let env = Env::new().await;
     let public = env.client(&ClientSpec::public("SPA"));
     for client in [&env.client, &public] {
-        immediate(&request_with(&env, &client.client_id, &[]))
+        request(&env, &client.client_id)
+            .to_client()
             .await
             .assert_error("invalid_request", &env.tenant.issuer, Some(STATE));
     }
@@ -64,15 +44,10 @@ async fn plain_code_challenge_method_is_refused() {
     let env = Env::new().await;
     let (verifier, _) = pkce_pair();
     // With plain the challenge is the verifier itself.
-    let url = request_with(
-        &env,
-        &env.client.client_id,
-        &[
-            ("code_challenge", &verifier),
-            ("code_challenge_method", "plain"),
-        ],
-    );
-    immediate(&url)
+    request(&env, &env.client.client_id)
+        .set("code_challenge", &verifier)
+        .set("code_challenge_method", "plain")
+        .to_client()
         .await
         .assert_error("invalid_request", &env.tenant.issuer, Some(STATE));
 }
@@ -81,12 +56,9 @@ async fn plain_code_challenge_method_is_refused() {
 async fn code_challenge_without_method_is_refused_since_it_means_plain() {
     let env = Env::new().await;
     let (_, challenge) = pkce_pair();
-    let url = request_with(
-        &env,
-        &env.client.client_id,
-        &[("code_challenge", &challenge)],
-    );
-    immediate(&url)
+    request(&env, &env.client.client_id)
+        .set("code_challenge", &challenge)
+        .to_client()
         .await
         .assert_error("invalid_request", &env.tenant.issuer, Some(STATE));
 }
@@ -95,15 +67,10 @@ async fn code_challenge_without_method_is_refused_since_it_means_plain() {
 async fn unknown_code_challenge_method_is_refused() {
     let env = Env::new().await;
     let (_, challenge) = pkce_pair();
-    let url = request_with(
-        &env,
-        &env.client.client_id,
-        &[
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S512"),
-        ],
-    );
-    immediate(&url)
+    request(&env, &env.client.client_id)
+        .set("code_challenge", &challenge)
+        .set("code_challenge_method", "S512")
+        .to_client()
         .await
         .assert_error("invalid_request", &env.tenant.issuer, Some(STATE));
 }
@@ -159,7 +126,7 @@ async fn client_registered_without_pkce_may_omit_it_but_not_send_a_lone_verifier
     });
     assert_eq!(client.json["require_pkce"], false);
     let browser = Browser::new();
-    let url = request_with(&env, &client.client_id, &[]);
+    let url = request(&env, &client.client_id).url();
     let (callback, _) = browser.authorize(&url, REDIRECT_URI, &env.user).await;
     let res = exchange_raw(&env, &client, &callback.code(), None).await;
     assert_eq!(
@@ -180,12 +147,10 @@ async fn client_registered_without_pkce_may_omit_it_but_not_send_a_lone_verifier
 
     // Plain stays refused for it too.
     let (v, _) = pkce_pair();
-    let url = request_with(
-        &env,
-        &client.client_id,
-        &[("code_challenge", &v), ("code_challenge_method", "plain")],
-    );
-    immediate(&url)
+    request(&env, &client.client_id)
+        .set("code_challenge", &v)
+        .set("code_challenge_method", "plain")
+        .to_client()
         .await
         .assert_error("invalid_request", &env.tenant.issuer, Some(STATE));
 }

@@ -34,17 +34,21 @@ async fn silent_request(
     response_mode: Option<&str>,
 ) -> Resp {
     let (_, challenge) = pkce_pair();
-    let mut params = vec![
-        ("client_id", client_id),
-        ("redirect_uri", redirect_uri),
-        ("response_type", "code"),
-        ("scope", "openid"),
-        ("prompt", "none"),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", "S256"),
-    ];
-    params.extend(response_mode.map(|m| ("response_mode", m)));
-    Browser::new().get(&raw_auth_url(endpoints, &params)).await
+    let mut req = RawAuthorize::with(
+        endpoints,
+        &[
+            ("client_id", client_id),
+            ("redirect_uri", redirect_uri),
+            ("response_type", "code"),
+            ("scope", "openid"),
+            ("prompt", "none"),
+        ],
+    )
+    .pkce(&challenge);
+    if let Some(m) = response_mode {
+        req = req.set("response_mode", m);
+    }
+    req.send().await
 }
 
 fn assert_refused(res: &Resp, error: &str, what: &str) {

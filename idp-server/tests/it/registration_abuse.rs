@@ -144,19 +144,18 @@ async fn a_stored_long_name_is_shown_cut_and_isolated_with_the_return_host() {
         .expect("client stored");
     let (_, challenge) = pkce_pair();
     let browser = Browser::new();
-    let first = browser
-        .get(&raw_auth_url(
-            &env.endpoints,
-            &[
-                ("client_id", "long-name"),
-                ("redirect_uri", REDIRECT_URI),
-                ("response_type", "code"),
-                ("scope", "openid"),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-            ],
-        ))
-        .await;
+    let url = RawAuthorize::with(
+        &env.endpoints,
+        &[
+            ("client_id", "long-name"),
+            ("redirect_uri", REDIRECT_URI),
+            ("response_type", "code"),
+            ("scope", "openid"),
+        ],
+    )
+    .pkce(&challenge)
+    .url();
+    let first = browser.get(&url).await;
     let login = browser.get(first.redirect().as_str()).await;
     assert!(login.is_login_page(), "{}", login.body);
     let shown = format!("{}…", "B".repeat(99));

@@ -21,7 +21,7 @@ fn object_claims(env: &Env, client: &RegisteredClient, challenge: &str) -> Value
 
 /// Runs the authorization with `query` in a browser and returns the callback.
 async fn authorize(env: &Env, query: &[(&str, &str)]) -> Callback {
-    let url = with_query(&env.endpoints.authorization, query);
+    let url = RawAuthorize::with(&env.endpoints, query).url();
     let browser = Browser::new();
     let first = browser.get(&url).await;
     browser.finish(first, REDIRECT_URI, &env.user).await.0
@@ -106,8 +106,8 @@ async fn a_signed_request_object_must_verify_with_the_clients_key() {
     let mut wrong_aud = claims.clone();
     wrong_aud["aud"] = json!("https://elsewhere.example");
     for bad in [other, key.sign(&wrong_aud)] {
-        let url = with_query(
-            &env.endpoints.authorization,
+        let url = RawAuthorize::with(
+            &env.endpoints,
             &[
                 ("client_id", &client.client_id),
                 ("response_type", "code"),
@@ -115,7 +115,8 @@ async fn a_signed_request_object_must_verify_with_the_clients_key() {
                 ("state", "outer"),
                 ("request", &bad),
             ],
-        );
+        )
+        .url();
         let res = Browser::new().get(&url).await;
         Callback::parse(&res.redirect()).assert_error(
             "invalid_request_object",
@@ -124,14 +125,15 @@ async fn a_signed_request_object_must_verify_with_the_clients_key() {
         );
     }
     // Garbage with an unregistered redirect URI: a page, no redirect.
-    let url = with_query(
-        &env.endpoints.authorization,
+    let url = RawAuthorize::with(
+        &env.endpoints,
         &[
             ("client_id", &client.client_id),
             ("redirect_uri", "https://evil.example/"),
             ("request", "garbage"),
         ],
-    );
+    )
+    .url();
     let res = Browser::new().get(&url).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.header("location").is_none());
@@ -170,14 +172,15 @@ async fn request_uri_is_fetched_only_when_registered() {
         "code_challenge": challenge, "code_challenge_method": "S256",
     }));
     rp.serve("/request.jwt", "application/jwt", &object);
-    let url = with_query(
-        &endpoints.authorization,
+    let url = RawAuthorize::with(
+        &endpoints,
         &[
             ("client_id", &client_id),
             ("response_type", "code"),
             ("request_uri", &format!("{uri}#v1")),
         ],
-    );
+    )
+    .url();
     let browser = Browser::new();
     let first = browser.get(&url).await;
     let (callback, _) = browser.finish(first, REDIRECT_URI, &user).await;
@@ -203,15 +206,16 @@ async fn request_uri_is_fetched_only_when_registered() {
 
     // Another client that did not register the URI: refused before any fetch.
     let (other, _) = register(&endpoints, &[]).await;
-    let url = with_query(
-        &endpoints.authorization,
+    let url = RawAuthorize::with(
+        &endpoints,
         &[
             ("client_id", &other),
             ("redirect_uri", REDIRECT_URI),
             ("state", "outer"),
             ("request_uri", &uri),
         ],
-    );
+    )
+    .url();
     let res = Browser::new().get(&url).await;
     Callback::parse(&res.redirect()).assert_error(
         "invalid_request_uri",

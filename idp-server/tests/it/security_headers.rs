@@ -117,15 +117,16 @@ async fn login_consent_and_form_post_pages() {
 async fn error_and_message_pages_and_json() {
     let env = Env::new().await;
     // The core's own error page: an unknown client, nowhere to redirect.
-    let res = get(&with_query(
-        &env.endpoints.authorization,
+    let res = RawAuthorize::with(
+        &env.endpoints,
         &[
             ("client_id", "nobody"),
             ("redirect_uri", REDIRECT_URI),
             ("response_type", "code"),
             ("scope", "openid"),
         ],
-    ))
+    )
+    .send()
     .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
     assert_page(&res, "authorization error page");

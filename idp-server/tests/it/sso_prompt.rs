@@ -176,9 +176,7 @@ async fn max_age_elapsed_forces_login_and_recent_enough_does_not() {
         max_age: Some(0),
         ..AuthOptions::default()
     };
-    let req = rp.auth_request(&stale);
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (_, page) = rp.open_login(&browser, &stale).await;
     assert!(
         page.is_login_page(),
         "max_age=0 shows the login page: {}",

@@ -174,17 +174,13 @@ async fn client_of_one_tenant_is_unknown_at_another_tenants_authorize() {
     let env = Env::new().await;
     let other = globex(&env).await;
     let (_, challenge) = pkce_pair();
-    let url = raw_auth_url(
-        &other.endpoints,
-        &basic_auth_params(&env.client.client_id, &challenge, "s1"),
-    );
-    assert_error_page(&Browser::new().get(&url).await);
+    let req =
+        RawAuthorize::code_with_pkce(&other.endpoints, &env.client.client_id, &challenge, "s1");
+    assert_error_page(&req.send().await);
     // The same request at its own tenant is fine (a login page).
-    let url = raw_auth_url(
-        &env.endpoints,
-        &basic_auth_params(&env.client.client_id, &challenge, "s1"),
-    );
-    let res = Browser::new().get(&url).await;
+    let res = RawAuthorize::code_with_pkce(&env.endpoints, &env.client.client_id, &challenge, "s1")
+        .send()
+        .await;
     assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
 }
 
@@ -350,10 +346,8 @@ async fn user_of_one_tenant_cannot_log_in_at_another() {
     let env = Env::new().await;
     let other = globex(&env).await;
     let rp_b = Rp::discover(&other.tenant.issuer, &other.client).await;
-    let req = rp_b.auth_request(&AuthOptions::default());
     let browser = Browser::new();
-    let res = browser.get(req.url.as_str()).await;
-    let page = browser.get(res.redirect().as_str()).await;
+    let (_, page) = rp_b.open_login(&browser, &AuthOptions::default()).await;
     assert!(page.is_login_page());
     let res = browser
         .submit_login(&page, &env.user.email, &env.user.password)

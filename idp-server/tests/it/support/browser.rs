@@ -168,14 +168,8 @@ impl Browser {
         let form = page
             .form_with("name=\"password\"")
             .unwrap_or_else(|| panic!("no login form at {}: {}", page.url, page.body));
-        let mut fields: Vec<(&str, &str)> = form
-            .hidden
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        fields.push(("username", email));
-        fields.push(("password", password));
-        self.post_form(form.action.as_str(), &fields).await
+        self.submit(&form, &[("username", email), ("password", password)])
+            .await
     }
 
     /// Submits the consent form of `page` with `decision` (allow or deny).
@@ -183,12 +177,16 @@ impl Browser {
         let form = page
             .form_with("name=\"decision\"")
             .unwrap_or_else(|| panic!("no consent form at {}: {}", page.url, page.body));
-        let mut fields: Vec<(&str, &str)> = form
-            .hidden
+        self.submit(&form, &[("decision", decision)]).await
+    }
+
+    /// Submits `form`: its hidden fields, then `extra`.
+    pub async fn submit(&self, form: &Form, extra: &[(&str, &str)]) -> Resp {
+        let fields = form.filled(extra);
+        let fields: Vec<(&str, &str)> = fields
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        fields.push(("decision", decision));
         self.post_form(form.action.as_str(), &fields).await
     }
 

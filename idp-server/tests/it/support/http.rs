@@ -1,4 +1,5 @@
-//! Plain HTTP: responses read whole, forms parsed out of pages.
+//! Plain HTTP: responses read whole, forms parsed out of pages (with the
+//! conformance runner's HTML reader).
 
 use reqwest::header::HeaderMap;
 use reqwest::{StatusCode, redirect::Policy};
@@ -100,7 +101,7 @@ impl Resp {
 
     /// The first form whose HTML contains `marker`.
     pub fn form_with(&self, marker: &str) -> Option<Form> {
-        forms(&self.body, &self.url)
+        conformance::rp::html::forms(&self.body, &self.url)
             .into_iter()
             .find(|f| f.html.contains(marker))
     }
@@ -119,128 +120,31 @@ impl Resp {
     }
 }
 
-/// A form on a page.
-#[derive(Clone, Debug)]
-pub struct Form {
-    /// `action`, resolved against the page URL.
-    pub action: Url,
-    /// Hidden inputs.
-    pub hidden: Vec<(String, String)>,
-    /// The form's HTML.
-    pub html: String,
+/// A form on a page, read by the conformance runner's HTML reader.
+pub use conformance::rp::html::Form;
+
+/// What the tests ask of a form of idp's pages.
+pub trait PageForm {
+    /// The hidden `csrf` value, which every form of idp's pages carries.
+    fn csrf(&self) -> String;
+
+    /// What submitting it sends: its hidden fields, then `extra`.
+    fn filled(&self, extra: &[(&str, &str)]) -> Vec<(String, String)>;
 }
 
-impl Form {
-    /// The hidden `csrf` value.
-    pub fn csrf(&self) -> String {
-        self.hidden
-            .iter()
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.clone())
+impl PageForm for Form {
+    fn csrf(&self) -> String {
+        self.hidden_value("csrf")
             .unwrap_or_else(|| panic!("form without a csrf field: {}", self.html))
     }
-}
 
-/// Decodes the few HTML entities a template engine emits in attributes.
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let Some(end) = tail.find(';') else {
-            out.push_str(tail);
-            return out;
-        };
-        let entity = &tail[1..end];
-        let decoded = match entity {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
-                .ok()
-                .and_then(char::from_u32),
-            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
-        match decoded {
-            Some(c) => {
-                out.push(c);
-                rest = &tail[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &tail[1..];
-            }
-        }
+    fn filled(&self, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut fields = self.hidden();
+        fields.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        fields
     }
-    out.push_str(rest);
-    out
-}
-
-/// The value of attribute `name` in the tag `tag` (`<input ... >`).
-fn attr(tag: &str, name: &str) -> Option<String> {
-    let bytes = tag.as_bytes();
-    let pattern = format!("{name}=");
-    let mut from = 0;
-    while let Some(pos) = tag[from..].find(&pattern) {
-        let start = from + pos;
-        let preceded_by_space = start > 0 && bytes[start - 1].is_ascii_whitespace();
-        let after = start + pattern.len();
-        if preceded_by_space {
-            let rest = &tag[after..];
-            let value = if let Some(r) = rest.strip_prefix('"') {
-                r.split('"').next()
-            } else if let Some(r) = rest.strip_prefix('\'') {
-                r.split('\'').next()
-            } else {
-                rest.split(|c: char| c.is_ascii_whitespace() || c == '>')
-                    .next()
-            };
-            return value.map(unescape);
-        }
-        from = after;
-    }
-    None
-}
-
-/// Every `<form>` of a page.
-fn forms(html: &str, page: &Url) -> Vec<Form> {
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(start) = rest.find("<form") {
-        let tail = &rest[start..];
-        let end = tail
-            .find("</form>")
-            .map_or(tail.len(), |e| e + "</form>".len());
-        let form_html = &tail[..end];
-        let open_end = form_html.find('>').unwrap_or(form_html.len());
-        let open = &form_html[..open_end];
-        let action = attr(open, "action").unwrap_or_default();
-        let action = page
-            .join(&action)
-            .unwrap_or_else(|e| panic!("bad form action '{action}': {e}"));
-        let mut hidden = Vec::new();
-        let mut inputs = form_html;
-        while let Some(i) = inputs.find("<input") {
-            let t = &inputs[i..];
-            let close = t.find('>').unwrap_or(t.len());
-            let tag = &t[..close];
-            if attr(tag, "type").as_deref() == Some("hidden")
-                && let Some(name) = attr(tag, "name")
-            {
-                hidden.push((name, attr(tag, "value").unwrap_or_default()));
-            }
-            inputs = &t[close..];
-        }
-        out.push(Form {
-            action,
-            hidden,
-            html: form_html.to_owned(),
-        });
-        rest = &tail[end..];
-    }
-    out
 }

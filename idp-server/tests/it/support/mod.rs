@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+mod authorize;
 mod browser;
 mod http;
 mod process;
@@ -15,6 +16,7 @@ mod receiver;
 mod rp;
 mod server;
 
+pub use authorize::*;
 pub use browser::*;
 pub use http::*;
 pub use process::*;

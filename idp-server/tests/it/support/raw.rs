@@ -182,30 +182,6 @@ pub fn pkce_pair() -> (String, String) {
     (verifier.secret().clone(), challenge.as_str().to_owned())
 }
 
-/// A hand-built authorization URL (for requests `openidconnect` would not
-/// send, e.g. without PKCE or with `plain`).
-pub fn raw_auth_url(endpoints: &Endpoints, params: &[(&str, &str)]) -> String {
-    with_query(&endpoints.authorization, params)
-}
-
-/// The usual parameters of a valid raw request with PKCE.
-pub fn basic_auth_params<'a>(
-    client_id: &'a str,
-    challenge: &'a str,
-    state: &'a str,
-) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("response_type", "code"),
-        ("client_id", client_id),
-        ("redirect_uri", REDIRECT_URI),
-        ("scope", "openid"),
-        ("state", state),
-        ("nonce", "n-0S6_WzA2Mj"),
-        ("code_challenge", challenge),
-        ("code_challenge_method", "S256"),
-    ]
-}
-
 /// `Cache-Control` of `res` includes `no-store`.
 pub fn assert_no_store(res: &Resp) {
     let cc = res.header("cache-control").unwrap_or_default();

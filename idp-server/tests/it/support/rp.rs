@@ -163,6 +163,16 @@ impl Rp {
         }
     }
 
+    /// Starts a flow with `opts` in `browser` and opens the page the
+    /// provider sends it to (the login page on a first visit): the request
+    /// and that page.
+    pub async fn open_login(&self, browser: &Browser, opts: &AuthOptions) -> (AuthRequest, Resp) {
+        let req = self.auth_request(opts);
+        let res = browser.get(req.url.as_str()).await;
+        let page = browser.get(res.redirect().as_str()).await;
+        (req, page)
+    }
+
     /// Exchanges a code with `openidconnect`.
     pub async fn exchange(
         &self,

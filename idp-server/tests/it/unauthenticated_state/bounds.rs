@@ -40,26 +40,28 @@ async fn over_long_parameters_are_refused_and_nothing_is_stored() {
         "nonce": "n".repeat(513), "code_challenge": CHALLENGE,
         "code_challenge_method": "S256",
     }));
-    let url = raw_auth_url(
+    let url = RawAuthorize::with(
         &env.endpoints,
         &[
             ("client_id", env.client.client_id.as_str()),
             ("response_type", "code"),
             ("request", object.as_str()),
         ],
-    );
+    )
+    .url();
     let cb = Callback::parse(&get(&url).await.redirect());
     cb.assert_error("invalid_request", &env.tenant.issuer, Some("st"));
     // Before the client and redirect URI are validated: a page.
     let long = "v".repeat(600);
-    let unknown = raw_auth_url(
+    let unknown = RawAuthorize::with(
         &env.endpoints,
         &[
             ("client_id", "nobody"),
             ("redirect_uri", REDIRECT_URI),
             ("nonce", &long),
         ],
-    );
+    )
+    .url();
     let res = get(&unknown).await;
     assert_error_page(&res, StatusCode::BAD_REQUEST, "invalid_request", "nonce");
     // The whole request: 20 KB in a query, and the 62 KB of the report in a body.
@@ -77,9 +79,9 @@ async fn over_long_parameters_are_refused_and_nothing_is_stored() {
         "the authorization request is longer than 16384 bytes",
     );
     let huge = "x".repeat(31_000);
-    let form = auth_params(&env, &huge, &[("nonce", &huge)]);
+    let form = auth_request(&env, &huge, &[("nonce", &huge)]);
     let res = Browser::new()
-        .post_form(&env.endpoints.authorization, &form)
+        .post_form(&env.endpoints.authorization, &form.pairs())
         .await;
     assert_error_page(
         &res,

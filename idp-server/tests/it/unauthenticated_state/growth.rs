@@ -29,10 +29,9 @@ async fn an_attacker_at_full_speed_grows_the_database_by_less_than_the_bound() {
         ],
     );
     let huge = "x".repeat(31_000);
-    let form: Vec<(String, String)> = auth_params(&env, &huge, &[("nonce", &huge)])
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let form = auth_request(&env, &huge, &[("nonce", &huge)])
+        .params()
+        .to_vec();
     let deadline = Instant::now() + ATTACK;
     let mut senders = Vec::new();
     for n in 0..4 {

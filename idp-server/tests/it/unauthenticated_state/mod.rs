@@ -44,20 +44,15 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 /// A valid authorization request of `env`'s client, with `extra`
 /// parameters added or replacing the usual ones.
-fn auth_params<'a>(
-    env: &'a Env,
-    state: &'a str,
-    extra: &[(&'a str, &'a str)],
-) -> Vec<(&'a str, &'a str)> {
-    let mut params = basic_auth_params(&env.client.client_id, CHALLENGE, state);
-    params.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
-    params.extend_from_slice(extra);
-    params
+fn auth_request(env: &Env, state: &str, extra: &[(&str, &str)]) -> RawAuthorize {
+    let valid =
+        RawAuthorize::code_with_pkce(&env.endpoints, &env.client.client_id, CHALLENGE, state);
+    extra.iter().fold(valid, |req, (k, v)| req.set(k, v))
 }
 
 /// The same as a URL.
 fn auth_url(env: &Env, state: &str, extra: &[(&str, &str)]) -> String {
-    raw_auth_url(&env.endpoints, &auth_params(env, state, extra))
+    auth_request(env, state, extra).url()
 }
 
 /// `res` is the sign-in error page (no redirect) saying `description`.
