@@ -201,20 +201,13 @@ async fn public_client_uses_auth_method_none_with_pkce() {
     assert_eq!(client.json["require_pkce"], true);
     assert_eq!(client.json["token_endpoint_auth_method"], "none");
     let rp = env.rp(&client).await;
-    let flow = rp
-        .flow(
-            &Browser::new(),
-            &env.user,
-            &AuthOptions::scopes(&["offline_access"]),
-        )
-        .await;
+    // A public client with offline_access gets a refresh token.
+    let (flow, rt) = rp.offline_flow(&Browser::new(), &env.user).await;
     rp.verify_id_token(
         &flow.tokens,
         Some(&flow.nonce),
         CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
     );
-    let rt = refresh_token_of(&flow.tokens)
-        .expect("public client with offline_access gets a refresh token");
     let again = rp
         .refresh(&rt)
         .await

@@ -100,14 +100,7 @@ async fn metrics_after_a_full_flow_have_every_name_and_only_bounded_labels() {
 
     // Login, code exchange and refresh.
     let rp = env.rp(&env.client).await;
-    let flow = rp
-        .flow(
-            &Browser::new(),
-            &env.user,
-            &AuthOptions::scopes(&["offline_access"]),
-        )
-        .await;
-    let rt = refresh_token_of(&flow.tokens).expect("a refresh token");
+    let (_, rt) = rp.offline_flow(&Browser::new(), &env.user).await;
     rp.refresh(&rt).await.expect("refresh works");
     // Client credentials.
     let svc = env.client(&ClientSpec::service(

@@ -8,19 +8,6 @@ use reqwest::StatusCode;
 
 const RS256: CoreJwsSigningAlgorithm = CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256;
 
-/// Runs a flow with `offline_access` and returns its refresh token.
-async fn offline_flow(env: &Env, rp: &Rp) -> (Flow, String) {
-    let flow = rp
-        .flow(
-            &Browser::new(),
-            &env.user,
-            &AuthOptions::scopes(&["offline_access"]),
-        )
-        .await;
-    let rt = refresh_token_of(&flow.tokens).expect("a refresh token with offline_access");
-    (flow, rt)
-}
-
 async fn refresh_raw(env: &Env, client: &RegisteredClient, rt: &str, scope: Option<&str>) -> Resp {
     let mut params = vec![("grant_type", "refresh_token"), ("refresh_token", rt)];
     if let Some(s) = scope {
@@ -57,7 +44,7 @@ async fn refresh_token_is_issued_only_with_offline_access() {
 async fn refresh_token_rotates_on_every_use() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let (flow, rt1) = offline_flow(&env, &rp).await;
+    let (flow, rt1) = rp.offline_flow(&Browser::new(), &env.user).await;
     let first = rp.verify_id_token(&flow.tokens, Some(&flow.nonce), RS256);
 
     let res = refresh_raw(&env, &env.client, &rt1, None).await;
@@ -93,7 +80,7 @@ async fn refresh_token_rotates_on_every_use() {
 async fn reused_refresh_token_revokes_family() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let (_, rt1) = offline_flow(&env, &rp).await;
+    let (_, rt1) = rp.offline_flow(&Browser::new(), &env.user).await;
     let rotated = rp.refresh(&rt1).await.expect("first use");
     let rt2 = refresh_token_of(&rotated).expect("rotated token");
 
@@ -109,8 +96,8 @@ async fn reused_refresh_token_revokes_family() {
 async fn reuse_does_not_touch_other_grants_of_the_user() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let (_, a1) = offline_flow(&env, &rp).await;
-    let (_, b1) = offline_flow(&env, &rp).await;
+    let (_, a1) = rp.offline_flow(&Browser::new(), &env.user).await;
+    let (_, b1) = rp.offline_flow(&Browser::new(), &env.user).await;
     rp.refresh(&a1).await.expect("first use");
     refresh_raw(&env, &env.client, &a1, None)
         .await
@@ -124,7 +111,7 @@ async fn reuse_does_not_touch_other_grants_of_the_user() {
 async fn refresh_token_of_another_client_is_invalid_grant() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let (_, rt) = offline_flow(&env, &rp).await;
+    let (_, rt) = rp.offline_flow(&Browser::new(), &env.user).await;
     let other = env.client(&ClientSpec::confidential("Other App"));
     refresh_raw(&env, &other, &rt, None)
         .await
@@ -138,7 +125,7 @@ async fn refresh_token_of_another_client_is_invalid_grant() {
 async fn refresh_may_narrow_the_scope_but_not_widen_it() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let (_, rt) = offline_flow(&env, &rp).await;
+    let (_, rt) = rp.offline_flow(&Browser::new(), &env.user).await;
     let wider = refresh_raw(&env, &env.client, &rt, Some("openid offline_access email")).await;
     wider.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_scope");
     let narrow = refresh_raw(&env, &env.client, &rt, Some("openid")).await;

@@ -8,17 +8,8 @@ use serde_json::json;
 /// An offline flow of `client`: (access token, refresh token).
 async fn tokens(env: &Env, client: &RegisteredClient) -> (String, String) {
     let rp = env.rp(client).await;
-    let flow = rp
-        .flow(
-            &Browser::new(),
-            &env.user,
-            &AuthOptions::scopes(&["offline_access"]),
-        )
-        .await;
-    (
-        access_token_of(&flow.tokens),
-        refresh_token_of(&flow.tokens).expect("refresh token"),
-    )
+    let (flow, rt) = rp.offline_flow(&Browser::new(), &env.user).await;
+    (access_token_of(&flow.tokens), rt)
 }
 
 async fn revoke(env: &Env, client: &RegisteredClient, token: &str, hint: Option<&str>) -> Resp {

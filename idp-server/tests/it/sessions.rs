@@ -8,18 +8,8 @@ use serde_json::json;
 
 async fn offline_flow(env: &Env, browser: &Browser) -> (Rp, String, String) {
     let rp = env.rp(&env.client).await;
-    let flow = rp
-        .flow(
-            browser,
-            &env.user,
-            &AuthOptions::scopes(&["offline_access"]),
-        )
-        .await;
-    (
-        rp,
-        access_token_of(&flow.tokens),
-        refresh_token_of(&flow.tokens).expect("refresh token"),
-    )
+    let (flow, rt) = rp.offline_flow(browser, &env.user).await;
+    (rp, access_token_of(&flow.tokens), rt)
 }
 
 fn sessions(env: &Env) -> Vec<serde_json::Value> {

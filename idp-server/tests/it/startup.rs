@@ -1,28 +1,10 @@
 //! Start-up of the real binary: zero configuration works, SIGTERM stops it
 //! cleanly, and a bad setting stops it with one line naming the setting.
 
+use crate::support::idp_command;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_idp-server");
-const SETTINGS: [&str; 5] = [
-    "DATABASE_URL",
-    "SERVER_HOST",
-    "SERVER_PORT",
-    "BASE_URL",
-    "ENCRYPTION_KEY",
-];
-
-/// The binary in `dir` with none of the settings inherited from the test's environment.
-fn idp(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir);
-    for s in SETTINGS {
-        cmd.env_remove(s);
-    }
-    cmd
-}
 
 /// Runs a start that must fail; returns its last stderr line.
 fn failed_start(cmd: &mut Command) -> String {
@@ -41,7 +23,7 @@ async fn zero_configuration_start_creates_database_and_private_dev_key() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     // Port 0 instead of the default 3000 so parallel test runs cannot collide;
     // nothing else is configured.
-    let mut child = idp(dir.path())
+    let mut child = idp_command(dir.path())
         .env("SERVER_PORT", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -106,7 +88,7 @@ async fn zero_configuration_start_creates_database_and_private_dev_key() {
 #[test]
 fn malformed_encryption_key_is_named_and_nothing_is_created() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let last = failed_start(idp(dir.path()).env("ENCRYPTION_KEY", "not-hex"));
+    let last = failed_start(idp_command(dir.path()).env("ENCRYPTION_KEY", "not-hex"));
     assert!(last.starts_with("error: ENCRYPTION_KEY:"), "{last}");
     assert!(
         !dir.path().join("data").exists(),
@@ -120,7 +102,7 @@ fn unusable_database_url_is_named() {
     std::fs::write(dir.path().join("file"), "x").unwrap_or_else(|e| panic!("{e}"));
     // The parent "directory" is a regular file.
     let last = failed_start(
-        idp(dir.path())
+        idp_command(dir.path())
             .env("DATABASE_URL", "sqlite:./file/idp.db")
             .env("SERVER_PORT", "0"),
     );
@@ -133,7 +115,7 @@ fn port_taken_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     let port = taken.local_addr().map(|a| a.port()).unwrap_or_default();
     let last = failed_start(
-        idp(dir.path())
+        idp_command(dir.path())
             .env("SERVER_PORT", port.to_string())
             .env("ENCRYPTION_KEY", "ab".repeat(32)),
     );
@@ -144,7 +126,7 @@ fn port_taken_is_named() {
 #[test]
 fn malformed_port_is_named() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let last = failed_start(idp(dir.path()).env("SERVER_PORT", "eighty"));
+    let last = failed_start(idp_command(dir.path()).env("SERVER_PORT", "eighty"));
     assert!(last.starts_with("error: SERVER_PORT:"), "{last}");
 }
 
@@ -153,6 +135,6 @@ fn settings_are_read_from_dot_env() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.path().join(".env"), "ENCRYPTION_KEY=zz\n")
         .unwrap_or_else(|e| panic!("{e}"));
-    let last = failed_start(&mut idp(dir.path()));
+    let last = failed_start(&mut idp_command(dir.path()));
     assert!(last.starts_with("error: ENCRYPTION_KEY:"), "{last}");
 }

@@ -38,13 +38,7 @@ async fn globex(env: &Env) -> Other {
 
 async fn offline_tokens(env: &Env) -> openidconnect::core::CoreTokenResponse {
     let rp = env.rp(&env.client).await;
-    rp.flow(
-        &Browser::new(),
-        &env.user,
-        &AuthOptions::scopes(&["offline_access"]),
-    )
-    .await
-    .tokens
+    rp.offline_flow(&Browser::new(), &env.user).await.0.tokens
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,8 +16,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_idp-server");
-
 /// A test CA and a leaf certificate it signed for `localhost` and `127.0.0.1`.
 struct Pki {
     issuer: Issuer<'static, KeyPair>,
@@ -109,34 +107,15 @@ impl TlsServer {
 
     /// Runs the CLI on this server's database; the JSON it printed.
     fn cli_json(&self, args: &[&str], stdin: Option<&str>) -> Value {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .args(["--json"])
-            .current_dir(self.dir.path())
-            .env("DATABASE_URL", &self.database_url)
-            .env("ENCRYPTION_KEY", KEY_HEX)
-            .env("BASE_URL", &self.running.base_url)
-            .env_remove("TLS_CERT_FILE")
-            .env_remove("TLS_KEY_FILE")
-            .env_remove("LOG_FORMAT")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the idp-server binary runs");
-        if let Some(mut input) = child.stdin.take() {
-            input
-                .write_all(stdin.unwrap_or("").as_bytes())
-                .expect("write to the CLI");
-        }
-        let out = child.wait_with_output().expect("the CLI finishes");
-        assert!(
-            out.status.success(),
-            "`idp-server {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("the CLI prints JSON")
+        let args = [args, &["--json"]].concat();
+        run_cli(
+            self.dir.path(),
+            &self.database_url,
+            &self.running.base_url,
+            &args,
+            stdin,
+        )
+        .json(&args)
     }
 }
 
@@ -440,22 +419,9 @@ async fn pkcs8_sec1_and_rsa_keys_are_accepted() {
     }
 }
 
-/// The binary in `dir`, with no setting inherited from the test's environment.
+/// The binary in `dir` on port 0 with the test key, and no other setting.
 fn idp(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir);
-    for s in [
-        "DATABASE_URL",
-        "SERVER_HOST",
-        "SERVER_PORT",
-        "BASE_URL",
-        "ENCRYPTION_KEY",
-        "TLS_CERT_FILE",
-        "TLS_KEY_FILE",
-        "LOG_FORMAT",
-    ] {
-        cmd.env_remove(s);
-    }
+    let mut cmd = idp_command(dir);
     cmd.env("SERVER_PORT", "0").env("ENCRYPTION_KEY", KEY_HEX);
     cmd
 }

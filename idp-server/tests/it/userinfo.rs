@@ -170,14 +170,7 @@ async fn id_token_is_not_accepted_at_userinfo() {
 async fn access_token_without_openid_scope_is_refused_at_userinfo() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
-    let flow = rp
-        .flow(
-            &Browser::new(),
-            &env.user,
-            &AuthOptions::scopes(&["offline_access"]),
-        )
-        .await;
-    let rt = refresh_token_of(&flow.tokens).expect("refresh token");
+    let (_, rt) = rp.offline_flow(&Browser::new(), &env.user).await;
     // Narrow the scope on refresh to drop openid.
     let res = token_request(
         &env.endpoints.token,

@@ -279,59 +279,18 @@ pub fn missing_users(db: &Path, users: &[AckedUser]) -> Vec<String> {
 /// A confidential client of `slug` made with the CLI, allowed the code flow
 /// and client credentials.
 pub fn cli_client(server: &ServerProcess, slug: &str) -> RegisteredClient {
-    let v = server.cli_json(
-        &[
-            "client",
-            "create",
-            "--tenant",
-            slug,
-            "--name",
-            "Ops App",
-            "--redirect-uri",
-            REDIRECT_URI,
-            "--grant-type",
-            "authorization_code",
-            "--grant-type",
-            "client_credentials",
-            "--json",
-        ],
-        None,
-    );
-    RegisteredClient {
-        client_id: v["client_id"].as_str().expect("client_id").to_owned(),
-        client_secret: v["client_secret"].as_str().map(str::to_owned),
-        redirect_uri: REDIRECT_URI.to_owned(),
-        auth_method: v["token_endpoint_auth_method"]
-            .as_str()
-            .unwrap_or("")
-            .to_owned(),
-        json: v,
-    }
+    server.create_client(
+        slug,
+        &ClientSpec {
+            grant_types: vec!["authorization_code".into(), "client_credentials".into()],
+            ..ClientSpec::confidential("Ops App")
+        },
+    )
 }
 
 /// A user of `slug` made with the CLI, password [`PASSWORD`].
 pub fn cli_user(server: &ServerProcess, slug: &str, email: &str) -> User {
-    let v = server.cli_json(
-        &[
-            "user",
-            "create",
-            "--tenant",
-            slug,
-            "--email",
-            email,
-            "--name",
-            "Ops User",
-            "--password-stdin",
-            "--json",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    User {
-        id: v["id"].as_str().expect("user id").to_owned(),
-        email: email.to_owned(),
-        name: "Ops User".to_owned(),
-        password: PASSWORD.to_owned(),
-    }
+    server.create_user(slug, email, "Ops User", PASSWORD)
 }
 
 /// A client-credentials token request that must succeed.

@@ -23,6 +23,17 @@ const INHERITED_SETTINGS: [&str; 9] = [
     "LOG_LEVEL",
 ];
 
+/// The `idp-server` binary in `dir`, with none of the settings of the
+/// test's own environment: every test says what it sets.
+pub fn idp_command(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_idp-server"));
+    cmd.current_dir(dir);
+    for s in INHERITED_SETTINGS {
+        cmd.env_remove(s);
+    }
+    cmd
+}
+
 /// A running `idp-server` process over a database in `dir`.
 pub struct ServerProcess {
     /// The working directory (holds the database unless told otherwise).
@@ -47,11 +58,7 @@ impl ServerProcess {
             .find(|(k, _)| *k == "DATABASE_URL")
             .map(|(_, v)| (*v).to_owned())
             .unwrap_or_else(|| format!("sqlite:{}", dir.join("idp.db").display()));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_idp-server"));
-        cmd.current_dir(dir);
-        for s in INHERITED_SETTINGS {
-            cmd.env_remove(s);
-        }
+        let mut cmd = idp_command(dir);
         cmd.env("DATABASE_URL", &database_url)
             .env("ENCRYPTION_KEY", KEY_HEX)
             .env("SERVER_PORT", "0");
@@ -115,11 +122,6 @@ impl ServerProcess {
         }
     }
 
-    /// `{base_url}/t/{slug}`.
-    pub fn issuer(&self, slug: &str) -> String {
-        format!("{}/t/{slug}", self.base_url)
-    }
-
     /// Everything the process wrote to standard error so far.
     pub fn logs(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
@@ -174,25 +176,16 @@ impl ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
 
-    /// Runs `idp-server ARGS` on this server's database (a separate process).
-    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
-        run_cli(&self.dir, &self.database_url, &self.base_url, args, stdin)
+impl Cli for ServerProcess {
+    fn issuer(&self, slug: &str) -> String {
+        format!("{}/t/{slug}", self.base_url)
     }
 
-    /// Runs a CLI command that must succeed and print JSON.
-    pub fn cli_json(&self, args: &[&str], stdin: Option<&str>) -> serde_json::Value {
-        let out = self.cli(args, stdin);
-        assert!(
-            out.success,
-            "`idp-server {}` failed ({}): {}{}",
-            args.join(" "),
-            out.status,
-            out.stderr,
-            out.stdout
-        );
-        serde_json::from_str(&out.stdout)
-            .unwrap_or_else(|e| panic!("`idp-server {}` printed no JSON ({e})", args.join(" ")))
+    /// Runs `idp-server ARGS` on this server's database (a separate process).
+    fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
+        run_cli(&self.dir, &self.database_url, &self.base_url, args, stdin)
     }
 }
 

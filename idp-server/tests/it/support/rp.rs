@@ -231,6 +231,16 @@ impl Rp {
         }
     }
 
+    /// [`Self::flow`] with scope `offline_access`: the flow and its refresh
+    /// token, which must be there.
+    pub async fn offline_flow(&self, browser: &Browser, user: &User) -> (Flow, String) {
+        let flow = self
+            .flow(browser, user, &AuthOptions::scopes(&["offline_access"]))
+            .await;
+        let rt = refresh_token_of(&flow.tokens).expect("a refresh token with offline_access");
+        (flow, rt)
+    }
+
     /// Signs `user` in from a fresh browser with default options and checks
     /// the RS256 ID token names them: proof the provider can log them in.
     pub async fn assert_signs_in(&self, user: &User) {

@@ -5,7 +5,7 @@ use idp_server::config::Config;
 use idp_server::server::RunningServer;
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -53,17 +53,13 @@ pub fn run_cli(
     stdin: Option<&str>,
 ) -> CliOutput {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_idp-server"))
+    let mut child = idp_command(dir)
         .args(args)
-        .current_dir(dir)
         .env("DATABASE_URL", database_url)
         .env("ENCRYPTION_KEY", KEY_HEX)
         .env("BASE_URL", base_url)
         .env("OUTBOUND_ALLOW", idp_server::outbound::LOOPBACK_ALLOW)
         .env("OUTBOUND_ALLOW_HTTP", "on")
-        .env_remove("SERVER_HOST")
-        .env_remove("SERVER_PORT")
-        .env_remove("LOG_FORMAT")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -128,6 +124,27 @@ pub struct CliOutput {
     pub stdout: String,
     /// Standard error.
     pub stderr: String,
+}
+
+impl CliOutput {
+    /// What the run of `args` printed as JSON; it must have succeeded.
+    pub fn json(&self, args: &[&str]) -> Value {
+        assert!(
+            self.success,
+            "`idp-server {}` failed ({}): {}{}",
+            args.join(" "),
+            self.status,
+            self.stderr,
+            self.stdout
+        );
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "`idp-server {}` printed no JSON ({e}): {}",
+                args.join(" "),
+                self.stdout
+            )
+        })
+    }
 }
 
 impl TestServer {
@@ -229,45 +246,25 @@ impl TestServer {
             .map(|m| m.len())
             .sum()
     }
+}
 
+/// What the CLI runs against: the database of a [`TestServer`] or a
+/// [`ServerProcess`]. Each says how to run the CLI on it; the commands the
+/// tests provision with are written once, here.
+pub trait Cli {
     /// `{base_url}/t/{slug}`.
-    pub fn issuer(&self, slug: &str) -> String {
-        format!("{}/t/{slug}", self.base_url)
-    }
+    fn issuer(&self, slug: &str) -> String;
 
     /// Runs `idp-server ARGS` on this server's database, `stdin` on its input.
-    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
-        run_cli(
-            self.dir.path(),
-            &self.database_url,
-            &self.base_url,
-            args,
-            stdin,
-        )
-    }
+    fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput;
 
     /// Runs a CLI command that must succeed and print JSON.
-    pub fn cli_json(&self, args: &[&str], stdin: Option<&str>) -> Value {
-        let out = self.cli(args, stdin);
-        assert!(
-            out.success,
-            "`idp-server {}` failed ({}): {}{}",
-            args.join(" "),
-            out.status,
-            out.stderr,
-            out.stdout
-        );
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "`idp-server {}` printed no JSON ({e}): {}",
-                args.join(" "),
-                out.stdout
-            )
-        })
+    fn cli_json(&self, args: &[&str], stdin: Option<&str>) -> Value {
+        self.cli(args, stdin).json(args)
     }
 
     /// `tenant create SLUG --json`.
-    pub fn create_tenant(&self, slug: &str) -> Tenant {
+    fn create_tenant(&self, slug: &str) -> Tenant {
         let v = self.cli_json(
             &[
                 "tenant",
@@ -290,7 +287,7 @@ impl TestServer {
     }
 
     /// `client create --tenant SLUG ... --json`.
-    pub fn create_client(&self, slug: &str, spec: &ClientSpec) -> RegisteredClient {
+    fn create_client(&self, slug: &str, spec: &ClientSpec) -> RegisteredClient {
         let mut args: Vec<String> = vec![
             "client".into(),
             "create".into(),
@@ -374,7 +371,7 @@ impl TestServer {
     }
 
     /// `user create --tenant SLUG --email EMAIL --name NAME --password-stdin --json`.
-    pub fn create_user(&self, slug: &str, email: &str, name: &str, password: &str) -> User {
+    fn create_user(&self, slug: &str, email: &str, name: &str, password: &str) -> User {
         let v = self.cli_json(
             &[
                 "user",
@@ -397,6 +394,24 @@ impl TestServer {
             name: name.to_owned(),
             password: password.to_owned(),
         }
+    }
+}
+
+impl Cli for TestServer {
+    /// `{base_url}/t/{slug}`.
+    fn issuer(&self, slug: &str) -> String {
+        format!("{}/t/{slug}", self.base_url)
+    }
+
+    /// Runs `idp-server ARGS` on this server's database, `stdin` on its input.
+    fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
+        run_cli(
+            self.dir.path(),
+            &self.database_url,
+            &self.base_url,
+            args,
+            stdin,
+        )
     }
 }
 
