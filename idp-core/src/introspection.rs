@@ -7,6 +7,7 @@
 //! Anything revoked, expired, unknown or of another tenant is
 //! `{"active":false}` and nothing else (§2.2).
 
+use crate::endpoint::Endpoint;
 use crate::crypto::secret::SecretHash;
 use crate::error::{ErrorCode, OAuthError};
 use crate::provider::Provider;
@@ -26,7 +27,7 @@ impl<S: Store> Provider<S> {
         req: Request<Bytes>,
     ) -> Response<Bytes> {
         let params = Params::parse(req.body());
-        let endpoint = tenant.endpoint("/introspect");
+        let endpoint = tenant.url(Endpoint::Introspect);
         let result = async {
             let client = self
                 .authenticate_client(tenant, req.headers(), &params, &endpoint)

@@ -47,6 +47,7 @@ pub mod clock;
 pub mod crypto;
 pub mod device;
 pub mod discovery;
+pub mod endpoint;
 pub mod email;
 pub mod email_index;
 pub mod error;

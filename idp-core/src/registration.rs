@@ -11,6 +11,7 @@
 //! `invalid_redirect_uri`) rather than silently ignored, so a client never
 //! believes it has a feature it has not.
 
+use crate::endpoint::Endpoint;
 use crate::client::uri_policy::{self, UriPolicy};
 use crate::client::{CreatedClient, NewClient, SelfRegistration, metadata_bounds};
 use crate::crypto::{random, secret::SecretHash};
@@ -272,7 +273,7 @@ fn client_document(tenant: &TenantContext, c: &ClientRecord) -> Map<String, Valu
     }
     doc.insert(
         "registration_client_uri".into(),
-        json!(tenant.endpoint(&format!("/register/{}", c.id))),
+        json!(tenant.url_with(Endpoint::RegistrationManagement, c.id.as_str())),
     );
     doc
 }

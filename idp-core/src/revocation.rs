@@ -5,6 +5,7 @@
 //! (the token's `jti`, or its grant) kept until the token would have expired
 //! anyway; introspection and userinfo consult it.
 
+use crate::endpoint::Endpoint;
 use crate::access_token;
 use crate::crypto::secret::SecretHash;
 use crate::error::{ErrorCode, OAuthError};
@@ -63,7 +64,7 @@ impl<S: Store> Provider<S> {
         req: Request<Bytes>,
     ) -> Response<Bytes> {
         let params = Params::parse(req.body());
-        let endpoint = tenant.endpoint("/revoke");
+        let endpoint = tenant.url(Endpoint::Revoke);
         let result = async {
             let client = self
                 .authenticate_client(tenant, req.headers(), &params, &endpoint)

@@ -12,6 +12,7 @@
 use super::pending::{self, Requester};
 use super::request::AuthorizationRequest;
 use super::{bounds, response};
+use crate::endpoint::Endpoint;
 use crate::crypto::{random, secret::SecretHash};
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::SessionId;
@@ -152,7 +153,7 @@ impl<S: Store> Provider<S> {
             return Err(e.into());
         }
         Ok(wire::redirect(
-            &tenant.endpoint(&format!("/interaction/{id}")),
+            &tenant.url_with(Endpoint::Interaction, &id),
             status,
         ))
     }
@@ -292,7 +293,7 @@ impl<S: Store> Provider<S> {
                 .set_interaction_session(&l.tenant.record.id, &l.id_hash, &session.id)
                 .await?;
             wire::redirect(
-                &l.tenant.endpoint(&format!("/interaction/{id}")),
+                &l.tenant.url_with(Endpoint::Interaction, &id),
                 StatusCode::SEE_OTHER,
             )
         } else {

@@ -1,6 +1,7 @@
 //! `private_key_jwt` (OIDC Core §9, RFC 7523 §2.2 and §3): the client signs a
 //! short-lived JWT with a key it registered, instead of sending a secret.
 
+use crate::endpoint::Endpoint;
 use crate::clock::UnixTime;
 use crate::error::{ErrorCode, OAuthError};
 use crate::jose::Audience;
@@ -160,7 +161,7 @@ impl<S: Store> Provider<S> {
                 "client_assertion iss and sub must be the client id",
             ));
         }
-        let token_endpoint = tenant.endpoint("/token");
+        let token_endpoint = tenant.url(Endpoint::Token);
         if ![tenant.issuer.as_str(), token_endpoint.as_str(), endpoint]
             .iter()
             .any(|a| claims.aud.contains(a))
