@@ -68,7 +68,10 @@ pub fn document(issuer: &str, dynamic_registration: bool, host: EndpointSet) -> 
     let mut doc = doc;
     if let Some(m) = doc.as_object_mut() {
         if dynamic_registration {
-            m.insert("registration_endpoint".into(), json!(url(Endpoint::Register)));
+            m.insert(
+                "registration_endpoint".into(),
+                json!(url(Endpoint::Register)),
+            );
         }
         if device {
             m.insert(

@@ -7,8 +7,8 @@
 //! Anything revoked, expired, unknown or of another tenant is
 //! `{"active":false}` and nothing else (§2.2).
 
-use crate::endpoint::Endpoint;
 use crate::crypto::secret::SecretHash;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::provider::Provider;
 use crate::revocation::TokenTypeHint;

@@ -47,9 +47,9 @@ pub mod clock;
 pub mod crypto;
 pub mod device;
 pub mod discovery;
-pub mod endpoint;
 pub mod email;
 pub mod email_index;
+pub mod endpoint;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;

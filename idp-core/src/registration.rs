@@ -11,10 +11,10 @@
 //! `invalid_redirect_uri`) rather than silently ignored, so a client never
 //! believes it has a feature it has not.
 
-use crate::endpoint::Endpoint;
 use crate::client::uri_policy::{self, UriPolicy};
 use crate::client::{CreatedClient, NewClient, SelfRegistration, metadata_bounds};
 use crate::crypto::{random, secret::SecretHash};
+use crate::endpoint::Endpoint;
 use crate::error::{AdminError, ErrorCode, OAuthError};
 use crate::ids::ClientId;
 use crate::jwks::{PublicKeySet, SigningAlg};

@@ -5,9 +5,9 @@
 //! (the token's `jti`, or its grant) kept until the token would have expired
 //! anyway; introspection and userinfo consult it.
 
-use crate::endpoint::Endpoint;
 use crate::access_token;
 use crate::crypto::secret::SecretHash;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::GrantId;
 use crate::provider::Provider;

@@ -76,11 +76,8 @@ impl TenantContext {
         }
         let issuer = format!("{}/t/{}", config.base_url, record.slug);
         let path = format!("{}/t/{}/", config.base_path(), record.slug);
-        let discovery = crate::discovery::document(
-            &issuer,
-            record.dynamic_registration,
-            config.host_endpoints,
-        );
+        let discovery =
+            crate::discovery::document(&issuer, record.dynamic_registration, config.host_endpoints);
         Ok(Self {
             record,
             issuer,

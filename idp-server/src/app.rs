@@ -51,6 +51,8 @@ pub fn build_provider(
     provider_config.uri_policy.allow_insecure_redirect_uris = config.allow_insecure_redirect_uris;
     provider_config.pending_interactions_per_requester =
         config.rate_limits.pending_interactions_per_ip;
+    // This server renders every page of the endpoint table.
+    provider_config.host_endpoints = idp_core::endpoint::EndpointSet::ALL_PAGES;
     // Every request the provider makes itself goes through one guarded
     // client (ADR 0019).
     let outbound = crate::outbound::OutboundClient::new(config.outbound.clone())

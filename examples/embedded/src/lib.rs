@@ -128,7 +128,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
 
     // The provider's base URL carries the prefix: issuers are
     // `{app_url}/idp/t/{slug}`, and `handle` strips `/idp` from paths.
-    let config = ProviderConfig::new(&format!("{app_url}{IDP_PREFIX}"), master_key);
+    let mut config = ProviderConfig::new(&format!("{app_url}{IDP_PREFIX}"), master_key);
+    // Discovery names only the pages this application renders.
+    config.host_endpoints = pages::SERVED;
     let provider = Provider::new(store, config).with_offload(blocking_offload());
     let redirect_uri = format!("{app_url}/callback");
     let client = setup::provision(&provider, &settings.data_dir, &redirect_uri).await?;

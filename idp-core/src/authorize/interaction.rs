@@ -12,8 +12,8 @@
 use super::pending::{self, Requester};
 use super::request::AuthorizationRequest;
 use super::{bounds, response};
-use crate::endpoint::Endpoint;
 use crate::crypto::{random, secret::SecretHash};
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::SessionId;
 use crate::provider::Provider;

@@ -1,8 +1,8 @@
 //! `private_key_jwt` (OIDC Core §9, RFC 7523 §2.2 and §3): the client signs a
 //! short-lived JWT with a key it registered, instead of sending a secret.
 
-use crate::endpoint::Endpoint;
 use crate::clock::UnixTime;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::jose::Audience;
 use crate::jose::{self, JoseError, Verified};

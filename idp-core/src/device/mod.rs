@@ -11,8 +11,8 @@ pub mod guard;
 pub mod user_code;
 pub mod verification;
 
-use crate::endpoint::Endpoint;
 use crate::crypto::{random, secret::SecretHash};
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::GrantId;
 use crate::provider::Provider;

@@ -13,11 +13,12 @@ use crate::app::App;
 use crate::forwarded::ClientAddr;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
+use idp_core::endpoint::{Endpoint, Located};
 use std::net::IpAddr;
 use std::time::Instant;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Endpoint {
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Guarded {
     Token,
     Introspection,
     /// Revocation and device authorization: failure lockouts only.
@@ -25,16 +26,15 @@ enum Endpoint {
 }
 
 /// `{base}/t/{slug}/{endpoint}` for a guarded endpoint.
-fn guarded<'a>(base_path: &str, path: &'a str) -> Option<(&'a str, Endpoint)> {
-    let rest = path.strip_prefix(base_path)?.strip_prefix("/t/")?;
-    let (slug, endpoint) = rest.split_once('/')?;
-    let endpoint = match endpoint {
-        "token" => Endpoint::Token,
-        "introspect" => Endpoint::Introspection,
-        "revoke" | "device_authorization" => Endpoint::OtherClientAuth,
+fn guarded<'a>(base_path: &str, path: &'a str) -> Option<(&'a str, Guarded)> {
+    let located = Located::parse(base_path, path)?;
+    let guarded = match located.endpoint {
+        Endpoint::Token => Guarded::Token,
+        Endpoint::Introspect => Guarded::Introspection,
+        Endpoint::Revoke | Endpoint::DeviceAuthorization => Guarded::OtherClientAuth,
         _ => return None,
     };
-    Some((slug, endpoint))
+    Some((located.slug, guarded))
 }
 
 /// The keys of the client a request claims to be.
@@ -93,13 +93,13 @@ pub async fn protocol(app: &App, req: Request<Bytes>) -> Response<Bytes> {
     };
     let ip = req.extensions().get::<ClientAddr>().map(|c| c.0);
     let address = limits.address_key(slug, ip);
-    if let (Endpoint::Token, Some(gate), Some(k)) = (endpoint, &limits.token_ip, address)
+    if let (Guarded::Token, Some(gate), Some(k)) = (endpoint, &limits.token_ip, address)
         && let Err(wait) = gate.check(k)
     {
         return too_many_requests(wait);
     }
     let rating_client =
-        endpoint == Endpoint::Introspection && address.is_some() && limits.introspection.is_some();
+        endpoint == Guarded::Introspection && address.is_some() && limits.introspection.is_some();
     let client = if limits.tracking_clients() || rating_client {
         limits.client_keys(slug, ip, req.headers(), req.body())
     } else {
@@ -171,15 +171,15 @@ mod tests {
     fn guards_the_client_authenticating_endpoints() {
         assert!(matches!(
             guarded("", "/t/acme/token"),
-            Some(("acme", Endpoint::Token))
+            Some(("acme", Guarded::Token))
         ));
         assert!(matches!(
             guarded("/idp", "/idp/t/acme/introspect"),
-            Some(("acme", Endpoint::Introspection))
+            Some(("acme", Guarded::Introspection))
         ));
         assert!(matches!(
             guarded("", "/t/acme/revoke"),
-            Some((_, Endpoint::OtherClientAuth))
+            Some((_, Guarded::OtherClientAuth))
         ));
         assert!(guarded("", "/t/acme/authorize").is_none());
         assert!(guarded("", "/t/acme/token/x").is_none());
