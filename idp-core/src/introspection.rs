@@ -30,7 +30,7 @@ impl<S: Store> Provider<S> {
         let endpoint = tenant.url(Endpoint::Introspect);
         let result = async {
             let client = self
-                .authenticate_client(tenant, req.headers(), &params, &endpoint)
+                .authenticate_client(tenant, &req, &params, &endpoint)
                 .await?;
             if client.auth_method == TokenEndpointAuthMethod::None {
                 return Err(OAuthError::new(

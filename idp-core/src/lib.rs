@@ -38,6 +38,7 @@
 //!   expired rows go, when keys rotate and when retired ones leave the JWKS).
 //! - [`telemetry`]: counters for operators, through the `metrics` facade.
 
+pub mod abuse;
 pub mod access_token;
 pub mod authorize;
 pub mod channel_logout;

@@ -2,6 +2,8 @@
 //! per-tenant protocol endpoints and caches each tenant's parsed keys and,
 //! briefly, client records (`crate::client::cache`).
 
+use crate::abuse::memory::InMemoryLimits;
+use crate::abuse::{AbuseLimits, LockoutPolicy, Sleep};
 use crate::clock::{Clock, SystemClock, UnixTime};
 use crate::crypto::envelope::MasterKey;
 use crate::device::guard::AttemptGuard;
@@ -132,6 +134,10 @@ pub struct ProviderConfig {
     /// endpoint, whose answer would point at a missing verification page,
     /// and `handle` answers it 404. Default: the interaction pages only.
     pub host_endpoints: EndpointSet,
+    /// Lockouts and slowdowns on guessed passwords and client credentials
+    /// ([`crate::abuse`]), for the default in-memory limits; a provider
+    /// given its own [`AbuseLimits`] ignores it.
+    pub abuse: LockoutPolicy,
 }
 
 impl ProviderConfig {
@@ -145,6 +151,7 @@ impl ProviderConfig {
             uri_policy: Default::default(),
             pending_interactions_per_requester: DEFAULT_PENDING_INTERACTIONS,
             host_endpoints: EndpointSet::default(),
+            abuse: LockoutPolicy::default(),
         }
     }
 
@@ -177,6 +184,10 @@ pub struct Provider<S: Store> {
     pub(crate) clients: crate::client::cache::ClientCache,
     /// Pending interactions per requester.
     pub(crate) pending: crate::authorize::pending::PendingInteractions,
+    /// The lockout policy (ADR 0025).
+    pub(crate) abuse: Arc<dyn AbuseLimits>,
+    /// The host's timer, for slowdowns.
+    pub(crate) sleep: Option<Sleep>,
 }
 
 impl<S: Store> Provider<S> {
@@ -185,6 +196,7 @@ impl<S: Store> Provider<S> {
         let pending = crate::authorize::pending::PendingInteractions::new(
             config.pending_interactions_per_requester,
         );
+        let abuse = Arc::new(InMemoryLimits::new(&config.abuse));
         Self {
             store,
             config,
@@ -200,7 +212,23 @@ impl<S: Store> Provider<S> {
             tenants: RwLock::new(HashMap::new()),
             clients: crate::client::cache::ClientCache::new(crate::client::cache::DEFAULT_CAPACITY),
             pending,
+            abuse,
+            sleep: None,
         }
+    }
+
+    /// Replaces the default in-memory lockout policy (e.g. by one shared
+    /// by several processes).
+    pub fn with_abuse_limits(mut self, limits: Arc<dyn AbuseLimits>) -> Self {
+        self.abuse = limits;
+        self
+    }
+
+    /// Lets the provider wait slowdowns through `sleep` (e.g. tokio's
+    /// `sleep`); without it, slowdowns are skipped and lockouts still apply.
+    pub fn with_sleep(mut self, sleep: Sleep) -> Self {
+        self.sleep = Some(sleep);
+        self
     }
 
     /// Lets the provider fetch clients' `jwks_uri` documents through `fetch`.

@@ -67,7 +67,7 @@ impl<S: Store> Provider<S> {
         let endpoint = tenant.url(Endpoint::Revoke);
         let result = async {
             let client = self
-                .authenticate_client(tenant, req.headers(), &params, &endpoint)
+                .authenticate_client(tenant, &req, &params, &endpoint)
                 .await?;
             let token = params.required("token")?;
             let hint = TokenTypeHint::parse(&params)?;

@@ -11,6 +11,7 @@
 use crate::App;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use idp_core::abuse::ClientAddr;
 use idp_core::crypto::{random, secret::SecretHash};
 use idp_core::endpoint::{Endpoint, EndpointSet, Located};
 use idp_core::session::{cookie, set_cookie};
@@ -73,8 +74,10 @@ pub(crate) async fn serve(app: &App, req: &Request<Bytes>, route: &Route) -> Res
             let field = |name| form.single(name).ok().flatten().unwrap_or("");
             let result = if action == "login" {
                 let username = field("username");
+                // The address the provider's lockouts count failures from.
+                let from = req.extensions().get::<ClientAddr>().map(|a| a.0);
                 match provider
-                    .submit_login(slug, id, username, field("password"))
+                    .submit_login(slug, id, username, field("password"), from)
                     .await
                 {
                     // A redirect to consent or back to the app, with the
@@ -84,6 +87,18 @@ pub(crate) async fn serve(app: &App, req: &Request<Bytes>, route: &Route) -> Res
                         let csrf = Csrf::for_page(headers, &view.tenant_path, app.secure_cookies);
                         let error = Some("Wrong email or password.");
                         Ok(render(&view, id, &csrf, username, error))
+                    }
+                    // Too many wrong passwords: the provider's lockout
+                    // (RFC 6585 §4), decided by idp-core, shown by us.
+                    Ok(LoginOutcome::Locked { view, retry_after }) => {
+                        let csrf = Csrf::for_page(headers, &view.tenant_path, app.secure_cookies);
+                        let error = Some("Too many failed sign-in attempts. Wait and try again.");
+                        let mut res = render(&view, id, &csrf, username, error);
+                        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                        let secs = retry_after.as_secs().max(1);
+                        res.headers_mut()
+                            .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+                        Ok(res)
                     }
                     Err(e) => Err(e),
                 }

@@ -46,7 +46,7 @@ impl<S: Store> Provider<S> {
         let endpoint = tenant.url(Endpoint::DeviceAuthorization);
         let result = async {
             let client = self
-                .authenticate_client(tenant, req.headers(), &params, &endpoint)
+                .authenticate_client(tenant, &req, &params, &endpoint)
                 .await?;
             if !client.grant_types.contains(&GrantType::DeviceCode) {
                 return Err(OAuthError::new(

@@ -28,7 +28,7 @@ impl<S: Store> Provider<S> {
         let endpoint = tenant.url(Endpoint::Token);
         let result = async {
             let client = self
-                .authenticate_client(tenant, req.headers(), &params, &endpoint)
+                .authenticate_client(tenant, &req, &params, &endpoint)
                 .await?;
             let grant = params.required("grant_type")?;
             let grant = GrantType::parse(grant).ok_or(OAuthError::new(
