@@ -187,7 +187,7 @@ impl Fixture {
             .rt
             .block_on(
                 self.provider
-                    .submit_login("bench", &id, "ada@example.com", "pw"),
+                    .submit_login("bench", &id, "ada@example.com", "pw", None),
             )
             .expect("login");
         let LoginOutcome::Continue(res) = outcome else {

@@ -1,36 +1,41 @@
 //! Provider metadata: OpenID Connect Discovery 1.0 §3 and RFC 8414 §2 share
-//! one document. It lists only what is implemented.
+//! one document. It lists only what is implemented, and only the endpoints
+//! somebody answers: the host's pages it declared
+//! ([`crate::ProviderConfig::host_endpoints`]), every URL from the one
+//! table ([`crate::endpoint`]).
 
+use crate::endpoint::{Endpoint, EndpointSet};
 use crate::jwks::SigningAlg;
 use bytes::Bytes;
 use serde_json::json;
 
-/// The metadata document of the issuer `issuer`, serialized once per tenant.
-pub fn document(issuer: &str, dynamic_registration: bool) -> Bytes {
+/// The metadata document of the issuer `issuer`, serialized once per
+/// tenant; `host` is the set of pages the host serves.
+pub fn document(issuer: &str, dynamic_registration: bool, host: EndpointSet) -> Bytes {
     let algs: Vec<&str> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
+    let url = |e: Endpoint| format!("{issuer}{}", e.path());
+    let device = host.contains(Endpoint::Device);
+    let mut grant_types = vec!["authorization_code", "refresh_token", "client_credentials"];
+    if device {
+        grant_types.push("urn:ietf:params:oauth:grant-type:device_code");
+    }
     let doc = json!({
         "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}/authorize"),
-        "token_endpoint": format!("{issuer}/token"),
-        "userinfo_endpoint": format!("{issuer}/userinfo"),
-        "jwks_uri": format!("{issuer}/jwks"),
-        "revocation_endpoint": format!("{issuer}/revoke"),
-        "introspection_endpoint": format!("{issuer}/introspect"),
-        "device_authorization_endpoint": format!("{issuer}/device_authorization"),
-        "end_session_endpoint": format!("{issuer}/logout"),
-        // Front-Channel Logout §3 and Back-Channel Logout §2.1: `iss` and
-        // `sid` are always sent.
-        "frontchannel_logout_supported": true,
-        "frontchannel_logout_session_supported": true,
+        "authorization_endpoint": url(Endpoint::Authorize),
+        "token_endpoint": url(Endpoint::Token),
+        "userinfo_endpoint": url(Endpoint::Userinfo),
+        "jwks_uri": url(Endpoint::Jwks),
+        "revocation_endpoint": url(Endpoint::Revoke),
+        "introspection_endpoint": url(Endpoint::Introspect),
+        // Back-Channel Logout §2.1: `iss` and `sid` are always sent. Logout
+        // Tokens go out whenever a session ends (sign-out, or an operator
+        // revoking it), with or without the host's logout page.
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
         "scopes_supported": crate::scope::SUPPORTED,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
-        "grant_types_supported": [
-            "authorization_code", "refresh_token", "client_credentials",
-            "urn:ietf:params:oauth:grant-type:device_code"
-        ],
+        "grant_types_supported": grant_types,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": algs,
         "userinfo_signing_alg_values_supported": algs,
@@ -61,11 +66,27 @@ pub fn document(issuer: &str, dynamic_registration: bool) -> Bytes {
         "authorization_response_iss_parameter_supported": true,
     });
     let mut doc = doc;
-    if dynamic_registration && let Some(m) = doc.as_object_mut() {
-        m.insert(
-            "registration_endpoint".into(),
-            json!(format!("{issuer}/register")),
-        );
+    if let Some(m) = doc.as_object_mut() {
+        if dynamic_registration {
+            m.insert(
+                "registration_endpoint".into(),
+                json!(url(Endpoint::Register)),
+            );
+        }
+        if device {
+            m.insert(
+                "device_authorization_endpoint".into(),
+                json!(url(Endpoint::DeviceAuthorization)),
+            );
+        }
+        // RP-Initiated Logout 1.0 §2.1; Front-Channel Logout 1.0 §3: the
+        // front channel is the OP's logout page loading the RPs' iframes,
+        // so it is offered only with that page.
+        if host.contains(Endpoint::Logout) {
+            m.insert("end_session_endpoint".into(), json!(url(Endpoint::Logout)));
+            m.insert("frontchannel_logout_supported".into(), json!(true));
+            m.insert("frontchannel_logout_session_supported".into(), json!(true));
+        }
     }
     Bytes::from(serde_json::to_vec(&doc).unwrap_or_default())
 }

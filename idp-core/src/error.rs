@@ -121,6 +121,9 @@ pub struct OAuthError {
     pub code: ErrorCode,
     /// `error_description`: says exactly what was wrong, never a secret.
     pub description: Cow<'static, str>,
+    /// Seconds to wait: the answer is 429 Too Many Requests with
+    /// `Retry-After` (RFC 6585 §4), whatever the code.
+    pub retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -129,6 +132,7 @@ impl OAuthError {
         Self {
             code,
             description: Cow::Borrowed(description),
+            retry_after: None,
         }
     }
 
@@ -147,6 +151,7 @@ impl OAuthError {
         Self {
             code,
             description: Cow::Owned(clean),
+            retry_after: None,
         }
     }
 
@@ -158,6 +163,31 @@ impl OAuthError {
     /// `invalid_grant` with a description.
     pub const fn invalid_grant(description: &'static str) -> Self {
         Self::new(ErrorCode::InvalidGrant, description)
+    }
+
+    /// A refused attempt (a lockout, [`crate::abuse`]): 429 with
+    /// `Retry-After` in whole seconds, rounded up, at least 1 (RFC 9110
+    /// §10.2.3). RFC 6749 has no code for "too many requests";
+    /// `temporarily_unavailable` is the registered one meaning "retry
+    /// later", where `invalid_client` would tell the client to change its
+    /// credentials and `slow_down` has a device-polling meaning (RFC 8628 §3.5).
+    pub fn too_many_attempts(wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Self {
+            retry_after: Some(secs.max(1)),
+            ..Self::new(
+                ErrorCode::TemporarilyUnavailable,
+                "too many requests; retry after the time in Retry-After",
+            )
+        }
+    }
+
+    /// The status of a direct error response.
+    pub fn status(&self) -> StatusCode {
+        match self.retry_after {
+            Some(_) => StatusCode::TOO_MANY_REQUESTS,
+            None => self.code.status(),
+        }
     }
 
     /// `server_error`; the cause is logged, not sent.

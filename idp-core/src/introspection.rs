@@ -8,6 +8,7 @@
 //! `{"active":false}` and nothing else (§2.2).
 
 use crate::crypto::secret::SecretHash;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::provider::Provider;
 use crate::revocation::TokenTypeHint;
@@ -26,10 +27,10 @@ impl<S: Store> Provider<S> {
         req: Request<Bytes>,
     ) -> Response<Bytes> {
         let params = Params::parse(req.body());
-        let endpoint = tenant.endpoint("/introspect");
+        let endpoint = tenant.url(Endpoint::Introspect);
         let result = async {
             let client = self
-                .authenticate_client(tenant, req.headers(), &params, &endpoint)
+                .authenticate_client(tenant, &req, &params, &endpoint)
                 .await?;
             if client.auth_method == TokenEndpointAuthMethod::None {
                 return Err(OAuthError::new(

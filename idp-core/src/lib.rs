@@ -15,11 +15,19 @@
 //! `{issuer}/interaction/{id}`, to your own handlers built on
 //! [`Provider::interaction`], [`Provider::submit_login`] and
 //! [`Provider::submit_consent`], and every other request under the prefix to
-//! [`Provider::handle`]. The workspace's `examples/embedded` crate is a
+//! [`Provider::handle`]. Say which other pages you render in
+//! [`ProviderConfig::host_endpoints`] (discovery names only those: see
+//! [`endpoint`]), put the client's address in each request's extensions as
+//! [`abuse::ClientAddr`], and give a timer with [`Provider::with_sleep`]:
+//! the lockouts on guessed passwords and client secrets are the provider's
+//! own ([`abuse`]). The workspace's `examples/embedded` crate is a
 //! complete, tested hyper application doing exactly that: one binary that is
 //! both a web app and its own identity provider.
 //!
 //! ## Map
+//! - [`endpoint`]: the one table of a tenant's endpoints (paths, methods,
+//!   who serves them).
+//! - [`abuse`]: lockouts and slowdowns on guessed credentials, behind a port.
 //! - [`provider::Provider`]: the entry point; [`Provider::handle`](provider::Provider::handle)
 //!   serves discovery, JWKS, authorize, token and userinfo for every tenant.
 //! - [`authorize`]: the authorization request as a pipeline of checks
@@ -38,6 +46,7 @@
 //!   expired rows go, when keys rotate and when retired ones leave the JWKS).
 //! - [`telemetry`]: counters for operators, through the `metrics` facade.
 
+pub mod abuse;
 pub mod access_token;
 pub mod authorize;
 pub mod channel_logout;
@@ -51,6 +60,7 @@ pub mod device;
 pub mod discovery;
 pub mod email;
 pub mod email_index;
+pub mod endpoint;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;

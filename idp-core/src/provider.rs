@@ -2,15 +2,18 @@
 //! per-tenant protocol endpoints and caches each tenant's parsed keys and,
 //! briefly, client records (`crate::client::cache`).
 
+use crate::abuse::memory::InMemoryLimits;
+use crate::abuse::{AbuseLimits, LockoutPolicy, Sleep};
 use crate::clock::{Clock, SystemClock, UnixTime};
 use crate::crypto::envelope::MasterKey;
 use crate::device::guard::AttemptGuard;
+use crate::endpoint::{Endpoint, EndpointSet, Located, Server};
 use crate::error::{AdminError, OAuthError};
 use crate::store::Store;
 use crate::tenant::TenantContext;
 use crate::wire;
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -124,6 +127,17 @@ pub struct ProviderConfig {
     /// Pending interactions one requester may hold at once (see
     /// [`crate::authorize::pending`]); 0 for no cap.
     pub pending_interactions_per_requester: u32,
+    /// The pages the host serves ([`crate::endpoint`]). Discovery names
+    /// only these: without [`EndpointSet::LOGOUT`] there is no
+    /// `end_session_endpoint` (nor front-channel logout, which needs that
+    /// page); without [`EndpointSet::DEVICE`] no device authorization
+    /// endpoint, whose answer would point at a missing verification page,
+    /// and `handle` answers it 404. Default: the interaction pages only.
+    pub host_endpoints: EndpointSet,
+    /// Lockouts and slowdowns on guessed passwords and client credentials
+    /// ([`crate::abuse`]), for the default in-memory limits; a provider
+    /// given its own [`AbuseLimits`] ignores it.
+    pub abuse: LockoutPolicy,
 }
 
 impl ProviderConfig {
@@ -136,6 +150,8 @@ impl ProviderConfig {
             outbound: Default::default(),
             uri_policy: Default::default(),
             pending_interactions_per_requester: DEFAULT_PENDING_INTERACTIONS,
+            host_endpoints: EndpointSet::default(),
+            abuse: LockoutPolicy::default(),
         }
     }
 
@@ -168,6 +184,10 @@ pub struct Provider<S: Store> {
     pub(crate) clients: crate::client::cache::ClientCache,
     /// Pending interactions per requester.
     pub(crate) pending: crate::authorize::pending::PendingInteractions,
+    /// The lockout policy (ADR 0025).
+    pub(crate) abuse: Arc<dyn AbuseLimits>,
+    /// The host's timer, for slowdowns.
+    pub(crate) sleep: Option<Sleep>,
 }
 
 impl<S: Store> Provider<S> {
@@ -176,6 +196,7 @@ impl<S: Store> Provider<S> {
         let pending = crate::authorize::pending::PendingInteractions::new(
             config.pending_interactions_per_requester,
         );
+        let abuse = Arc::new(InMemoryLimits::new(&config.abuse));
         Self {
             store,
             config,
@@ -191,7 +212,23 @@ impl<S: Store> Provider<S> {
             tenants: RwLock::new(HashMap::new()),
             clients: crate::client::cache::ClientCache::new(crate::client::cache::DEFAULT_CAPACITY),
             pending,
+            abuse,
+            sleep: None,
         }
+    }
+
+    /// Replaces the default in-memory lockout policy (e.g. by one shared
+    /// by several processes).
+    pub fn with_abuse_limits(mut self, limits: Arc<dyn AbuseLimits>) -> Self {
+        self.abuse = limits;
+        self
+    }
+
+    /// Lets the provider wait slowdowns through `sleep` (e.g. tokio's
+    /// `sleep`); without it, slowdowns are skipped and lockouts still apply.
+    pub fn with_sleep(mut self, sleep: Sleep) -> Self {
+        self.sleep = Some(sleep);
+        self
     }
 
     /// Lets the provider fetch clients' `jwks_uri` documents through `fetch`.
@@ -285,61 +322,56 @@ impl<S: Store> Provider<S> {
             .ok_or_else(|| AdminError::UnknownTenant(slug.to_owned()))
     }
 
-    /// Handles a request to a protocol endpoint: discovery, JWKS, authorize,
-    /// token, userinfo, revocation, introspection, device authorization, under `{base path}/t/{slug}/…` and the RFC 8414
-    /// metadata URL. Anything else gets a 404 JSON error.
+    /// Handles a request to a protocol endpoint: every endpoint of the
+    /// table ([`crate::endpoint`]) that is the provider's, under
+    /// `{base path}/t/{slug}/…` and the RFC 8414 metadata URL. A known
+    /// endpoint asked with another method gets 405; anything else, the
+    /// host's pages included, a 404 JSON error.
     pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
-        let path = req.uri().path();
-        let Some(rest) = path.strip_prefix(self.config.base_path()) else {
+        let Some(Located { slug, endpoint, id }) =
+            Located::parse(self.config.base_path(), req.uri().path())
+        else {
             return not_found();
         };
-        // RFC 8414 §3.1: the well-known segment is inserted before the issuer path.
-        let (slug, endpoint) =
-            if let Some(slug) = rest.strip_prefix("/.well-known/oauth-authorization-server/t/") {
-                (slug, "/.well-known/openid-configuration")
-            } else if let Some(tail) = rest.strip_prefix("/t/") {
-                match tail.find('/') {
-                    Some(i) => (&tail[..i], &tail[i..]),
-                    None => return not_found(),
-                }
-            } else {
-                return not_found();
-            };
+        if endpoint.server() != Server::Provider
+            // RFC 8628 §3.2: the verification URI must be served.
+            || (endpoint == Endpoint::DeviceAuthorization
+                && !self.config.host_endpoints.contains(Endpoint::Device))
+        {
+            return not_found();
+        }
+        let id = id.map(str::to_owned);
         let tenant = match self.tenant(slug).await {
             Ok(Some(t)) => t,
             Ok(None) => return not_found(),
             Err(e) => return wire::json_error(&e),
         };
-        let method = req.method().clone();
-        match (endpoint, method) {
-            ("/.well-known/openid-configuration", Method::GET) => tenant.discovery_response(),
-            ("/jwks", Method::GET) => tenant.jwks_response(),
-            ("/authorize", Method::GET | Method::POST) => self.authorize(&tenant, req).await,
-            ("/token", Method::POST) => self.token(&tenant, req).await,
-            ("/userinfo", Method::GET | Method::POST) => self.userinfo(&tenant, req).await,
-            ("/revoke", Method::POST) => self.revoke(&tenant, req).await,
-            ("/introspect", Method::POST) => self.introspect(&tenant, req).await,
-            ("/device_authorization", Method::POST) => {
-                self.device_authorization(&tenant, req).await
+        let registration = matches!(
+            endpoint,
+            Endpoint::Register | Endpoint::RegistrationManagement
+        );
+        if registration && !tenant.record.dynamic_registration {
+            return not_found();
+        }
+        if !endpoint.accepts(req.method()) {
+            return method_not_allowed();
+        }
+        match endpoint {
+            Endpoint::Discovery | Endpoint::AuthorizationServerMetadata => {
+                tenant.discovery_response()
             }
-            ("/register", Method::POST) if tenant.record.dynamic_registration => {
-                self.register(&tenant, req).await
-            }
-            (path, _) if tenant.record.dynamic_registration && path.starts_with("/register/") => {
-                let client_id = path["/register/".len()..].to_owned();
+            Endpoint::Jwks => tenant.jwks_response(),
+            Endpoint::Authorize => self.authorize(&tenant, req).await,
+            Endpoint::Token => self.token(&tenant, req).await,
+            Endpoint::Userinfo => self.userinfo(&tenant, req).await,
+            Endpoint::Revoke => self.revoke(&tenant, req).await,
+            Endpoint::Introspect => self.introspect(&tenant, req).await,
+            Endpoint::DeviceAuthorization => self.device_authorization(&tenant, req).await,
+            Endpoint::Register => self.register(&tenant, req).await,
+            Endpoint::RegistrationManagement => {
+                let client_id = id.unwrap_or_default();
                 self.manage_registration(&tenant, &client_id, req).await
             }
-            (
-                "/.well-known/openid-configuration"
-                | "/jwks"
-                | "/authorize"
-                | "/token"
-                | "/userinfo"
-                | "/revoke"
-                | "/introspect"
-                | "/device_authorization",
-                _,
-            ) => method_not_allowed(),
             _ => not_found(),
         }
     }

@@ -14,6 +14,7 @@
 use crate::client::uri_policy::{self, UriPolicy};
 use crate::client::{CreatedClient, NewClient, SelfRegistration, metadata_bounds};
 use crate::crypto::{random, secret::SecretHash};
+use crate::endpoint::Endpoint;
 use crate::error::{AdminError, ErrorCode, OAuthError};
 use crate::ids::ClientId;
 use crate::jwks::{PublicKeySet, SigningAlg};
@@ -272,7 +273,7 @@ fn client_document(tenant: &TenantContext, c: &ClientRecord) -> Map<String, Valu
     }
     doc.insert(
         "registration_client_uri".into(),
-        json!(tenant.endpoint(&format!("/register/{}", c.id))),
+        json!(tenant.url_with(Endpoint::RegistrationManagement, c.id.as_str())),
     );
     doc
 }

@@ -7,6 +7,7 @@
 
 use crate::access_token;
 use crate::crypto::secret::SecretHash;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::GrantId;
 use crate::provider::Provider;
@@ -63,10 +64,10 @@ impl<S: Store> Provider<S> {
         req: Request<Bytes>,
     ) -> Response<Bytes> {
         let params = Params::parse(req.body());
-        let endpoint = tenant.endpoint("/revoke");
+        let endpoint = tenant.url(Endpoint::Revoke);
         let result = async {
             let client = self
-                .authenticate_client(tenant, req.headers(), &params, &endpoint)
+                .authenticate_client(tenant, &req, &params, &endpoint)
                 .await?;
             let token = params.required("token")?;
             let hint = TokenTypeHint::parse(&params)?;

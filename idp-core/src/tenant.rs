@@ -76,7 +76,8 @@ impl TenantContext {
         }
         let issuer = format!("{}/t/{}", config.base_url, record.slug);
         let path = format!("{}/t/{}/", config.base_path(), record.slug);
-        let discovery = crate::discovery::document(&issuer, record.dynamic_registration);
+        let discovery =
+            crate::discovery::document(&issuer, record.dynamic_registration, config.host_endpoints);
         Ok(Self {
             record,
             issuer,
@@ -89,6 +90,16 @@ impl TenantContext {
     /// `{issuer}{suffix}`.
     pub fn endpoint(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.issuer)
+    }
+
+    /// The URL of `e` (one without a path segment of its own).
+    pub fn url(&self, e: crate::endpoint::Endpoint) -> String {
+        self.endpoint(e.path())
+    }
+
+    /// The URL of `e` with its `{id}` segment filled in.
+    pub fn url_with(&self, e: crate::endpoint::Endpoint, id: &str) -> String {
+        self.endpoint(&e.path_with(id))
     }
 
     pub(crate) fn discovery_response(&self) -> Response<Bytes> {

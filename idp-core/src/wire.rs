@@ -152,7 +152,12 @@ pub fn error_body(error: &OAuthError) -> Vec<u8> {
 
 /// A direct JSON error response with the code's status.
 pub fn json_error(error: &OAuthError) -> Response<Bytes> {
-    json_no_store(error.code.status(), error_body(error))
+    let mut res = json_no_store(error.status(), error_body(error));
+    if let Some(secs) = error.retry_after {
+        res.headers_mut()
+            .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res
 }
 
 /// An error answer of an endpoint where the client authenticates: a 401

@@ -51,12 +51,16 @@ pub fn build_provider(
     provider_config.uri_policy.allow_insecure_redirect_uris = config.allow_insecure_redirect_uris;
     provider_config.pending_interactions_per_requester =
         config.rate_limits.pending_interactions_per_ip;
+    // This server renders every page of the endpoint table.
+    provider_config.host_endpoints = idp_core::endpoint::EndpointSet::ALL_PAGES;
+    provider_config.abuse = config.rate_limits.lockout_policy();
     // Every request the provider makes itself goes through one guarded
     // client (ADR 0019).
     let outbound = crate::outbound::OutboundClient::new(config.outbound.clone())
         .map_err(|e| ConfigError::new("OUTBOUND_ALLOW", format!("no HTTP client: {e}")))?;
     Ok(Provider::new(store, provider_config)
         .with_offload(crate::password_pool::offload())
+        .with_sleep(std::sync::Arc::new(|d| Box::pin(tokio::time::sleep(d))))
         .with_fetch(outbound.fetch_hook())
         .with_deliver(outbound.deliver_hook()))
 }

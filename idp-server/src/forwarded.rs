@@ -13,10 +13,9 @@ use std::net::IpAddr;
 pub use idp_core::ip_block::{IpBlock, IpBlocks};
 
 /// The client of a request, in each request's extensions: the TCP peer, or
-/// the address a trusted proxy forwarded. Rate limits and the device page's
-/// attempt limit key on it.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientAddr(pub IpAddr);
+/// the address a trusted proxy forwarded. Rate limits, idp-core's lockouts
+/// and the device page's attempt limit key on it.
+pub use idp_core::abuse::ClientAddr;
 
 /// How the client reached us, in each request's extensions. Decides
 /// whether `Strict-Transport-Security` is sent: RFC 6797 §7.2 forbids it

@@ -5,65 +5,7 @@ use crate::app::App;
 use crate::{health, pages};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
-
-/// A page served by this server under a tenant.
-enum PageRoute<'a> {
-    /// `/t/{slug}/interaction/{id}[/{action}]`.
-    Interaction(InteractionRoute<'a>),
-    /// `/t/{slug}/device[/{step}]`.
-    Device {
-        slug: &'a str,
-        step: Option<&'a str>,
-    },
-    /// `/t/{slug}/logout[/confirm]`.
-    Logout { slug: &'a str, confirm: bool },
-}
-
-fn page_route<'a>(base_path: &str, path: &'a str) -> Option<PageRoute<'a>> {
-    if let Some(r) = interaction_route(base_path, path) {
-        return Some(PageRoute::Interaction(r));
-    }
-    let rest = path.strip_prefix(base_path)?.strip_prefix("/t/")?;
-    let (slug, rest) = rest.split_once('/')?;
-    match rest {
-        "device" => Some(PageRoute::Device { slug, step: None }),
-        "device/login" => Some(PageRoute::Device {
-            slug,
-            step: Some("login"),
-        }),
-        "device/decision" => Some(PageRoute::Device {
-            slug,
-            step: Some("decision"),
-        }),
-        "logout" => Some(PageRoute::Logout {
-            slug,
-            confirm: false,
-        }),
-        "logout/confirm" => Some(PageRoute::Logout {
-            slug,
-            confirm: true,
-        }),
-        _ => None,
-    }
-}
-
-/// A page route under a tenant: `/t/{slug}/interaction/{id}[/{action}]`.
-struct InteractionRoute<'a> {
-    slug: &'a str,
-    id: &'a str,
-    action: Option<&'a str>,
-}
-
-fn interaction_route<'a>(base_path: &str, path: &'a str) -> Option<InteractionRoute<'a>> {
-    let rest = path.strip_prefix(base_path)?.strip_prefix("/t/")?;
-    let (slug, rest) = rest.split_once('/')?;
-    let rest = rest.strip_prefix("interaction/")?;
-    let (id, action) = match rest.split_once('/') {
-        Some((id, action)) => (id, Some(action)),
-        None => (rest, None),
-    };
-    (!id.is_empty()).then_some(InteractionRoute { slug, id, action })
-}
+use idp_core::endpoint::{Endpoint, Located, Server};
 
 /// Routes one request.
 pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
@@ -80,22 +22,12 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
         "/metrics" if app.metrics.on_main_listener() => {
             crate::metrics::metrics(app, req.method(), req.headers()).await
         }
-        _ => match page_route(&app.base_path, path) {
-            Some(PageRoute::Interaction(r)) => {
-                let (slug, id, action) = (
-                    r.slug.to_owned(),
-                    r.id.to_owned(),
-                    r.action.map(str::to_owned),
-                );
-                pages::interaction::interaction(app, req, &slug, &id, action.as_deref()).await
-            }
-            Some(PageRoute::Device { slug, step }) => {
-                let (slug, step) = (slug.to_owned(), step.map(str::to_owned));
-                pages::device::device(app, req, &slug, step.as_deref()).await
-            }
-            Some(PageRoute::Logout { slug, confirm }) => {
-                let slug = slug.to_owned();
-                pages::logout::logout(app, req, &slug, confirm).await
+        _ => match Located::parse(&app.base_path, path)
+            .filter(|l| l.endpoint.server() == Server::Host)
+        {
+            Some(Located { slug, endpoint, id }) => {
+                let (slug, id) = (slug.to_owned(), id.unwrap_or_default().to_owned());
+                page(app, req, &slug, endpoint, &id).await
             }
             None => {
                 let mut req = req;
@@ -110,6 +42,30 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
     idp_core::wire::security_headers(h);
     security_defaults(h, hsts);
     res
+}
+
+/// Serves one of the host's pages of the endpoint table.
+async fn page(
+    app: &App,
+    req: Request<Bytes>,
+    slug: &str,
+    endpoint: Endpoint,
+    id: &str,
+) -> Response<Bytes> {
+    use pages::{device::device, interaction::interaction, logout::logout};
+    match endpoint {
+        Endpoint::Interaction => interaction(app, req, slug, id, None).await,
+        Endpoint::InteractionLogin => interaction(app, req, slug, id, Some("login")).await,
+        Endpoint::InteractionConsent => interaction(app, req, slug, id, Some("consent")).await,
+        Endpoint::InteractionCancel => interaction(app, req, slug, id, Some("cancel")).await,
+        Endpoint::Device => device(app, req, slug, None).await,
+        Endpoint::DeviceLogin => device(app, req, slug, Some("login")).await,
+        Endpoint::DeviceDecision => device(app, req, slug, Some("decision")).await,
+        Endpoint::Logout => logout(app, req, slug, false).await,
+        Endpoint::LogoutConfirm => logout(app, req, slug, true).await,
+        // The provider's own endpoints never reach here.
+        _ => crate::rate_limit::protocol(app, req).await,
+    }
 }
 
 /// With an https BASE_URL, `Strict-Transport-Security` for a year (RFC 6797
@@ -149,21 +105,6 @@ pub fn loggable_path(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_interaction_routes() {
-        let r = interaction_route("", "/t/acme/interaction/abc/login");
-        assert!(matches!(
-            r,
-            Some(InteractionRoute {
-                slug: "acme",
-                id: "abc",
-                action: Some("login")
-            })
-        ));
-        assert!(interaction_route("", "/t/acme/authorize").is_none());
-        assert!(interaction_route("/idp", "/idp/t/a/interaction/x").is_some());
-    }
 
     #[test]
     fn masks_interaction_ids() {

@@ -34,6 +34,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use idp_core::abuse::ClientAddr;
 use idp_core::{Offload, Provider, ProviderConfig};
 use idp_store_sqlite::SqliteStore;
 use std::convert::Infallible;
@@ -128,8 +129,14 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
 
     // The provider's base URL carries the prefix: issuers are
     // `{app_url}/idp/t/{slug}`, and `handle` strips `/idp` from paths.
-    let config = ProviderConfig::new(&format!("{app_url}{IDP_PREFIX}"), master_key);
-    let provider = Provider::new(store, config).with_offload(blocking_offload());
+    let mut config = ProviderConfig::new(&format!("{app_url}{IDP_PREFIX}"), master_key);
+    // Discovery names only the pages this application renders.
+    config.host_endpoints = pages::SERVED;
+    // Lockouts on guessed passwords and client secrets are the provider's
+    // own (`idp_core::abuse`); its slowdowns wait on tokio's timer.
+    let provider = Provider::new(store, config)
+        .with_offload(blocking_offload())
+        .with_sleep(Arc::new(|d| Box::pin(tokio::time::sleep(d))));
     let redirect_uri = format!("{app_url}/callback");
     let client = setup::provision(&provider, &settings.data_dir, &redirect_uri).await?;
     let rp = rp::RelyingParty::discover(&provider, client, &app_url).await?;
@@ -156,9 +163,13 @@ async fn accept_loop(listener: TcpListener, app: Arc<App>, mut stopped: oneshot:
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, peer)) = accepted else { continue };
                 let app = Arc::clone(&app);
-                let service = service_fn(move |req| serve(Arc::clone(&app), req));
+                let service = service_fn(move |mut req: Request<Incoming>| {
+                    // Who is asking: the provider's lockouts count per address.
+                    req.extensions_mut().insert(ClientAddr(peer.ip()));
+                    serve(Arc::clone(&app), req)
+                });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(10))

@@ -11,30 +11,39 @@
 use crate::App;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use idp_core::abuse::ClientAddr;
 use idp_core::crypto::{random, secret::SecretHash};
+use idp_core::endpoint::{Endpoint, EndpointSet, Located};
 use idp_core::session::{cookie, set_cookie};
 use idp_core::wire::{Params, html_escape};
 use idp_core::{InteractionView, LoginOutcome, PageError, Stage};
 
-/// `/t/{slug}/interaction/{id}[/{action}]`, below the provider's prefix.
+/// An interaction page of the endpoint table
+/// ([`idp_core::endpoint`]): `/t/{slug}/interaction/{id}[/{action}]`,
+/// below the provider's prefix.
 pub(crate) struct Route {
     slug: String,
     id: String,
-    action: Option<String>,
+    action: Option<&'static str>,
 }
+
+/// The pages this application renders; every other endpoint of the table
+/// is the provider's, or not offered (discovery leaves it out).
+pub(crate) const SERVED: EndpointSet = EndpointSet::INTERACTION;
 
 impl Route {
     /// Parses the path after the prefix; `None` for anything else.
     pub(crate) fn parse(path: &str) -> Option<Self> {
-        let (slug, rest) = path.strip_prefix("/t/")?.split_once('/')?;
-        let rest = rest.strip_prefix("interaction/")?;
-        let (id, action) = match rest.split_once('/') {
-            Some((id, action)) => (id, Some(action.to_owned())),
-            None => (rest, None),
+        let l = Located::parse("", path).filter(|l| SERVED.contains(l.endpoint))?;
+        let action = match l.endpoint {
+            Endpoint::InteractionLogin => Some("login"),
+            Endpoint::InteractionConsent => Some("consent"),
+            Endpoint::InteractionCancel => Some("cancel"),
+            _ => None,
         };
-        (!id.is_empty()).then(|| Self {
-            slug: slug.to_owned(),
-            id: id.to_owned(),
+        Some(Self {
+            slug: l.slug.to_owned(),
+            id: l.id?.to_owned(),
             action,
         })
     }
@@ -45,7 +54,7 @@ pub(crate) async fn serve(app: &App, req: &Request<Bytes>, route: &Route) -> Res
     let provider = &app.provider;
     let (slug, id) = (route.slug.as_str(), route.id.as_str());
     let headers = req.headers();
-    match (req.method(), route.action.as_deref()) {
+    match (req.method(), route.action) {
         (&Method::GET, None) => match provider.interaction(slug, id, headers).await {
             Ok(view) => {
                 let csrf = Csrf::for_page(headers, &view.tenant_path, app.secure_cookies);
@@ -53,7 +62,7 @@ pub(crate) async fn serve(app: &App, req: &Request<Bytes>, route: &Route) -> Res
             }
             Err(e) => page_error(e),
         },
-        (&Method::POST, Some(action @ ("login" | "consent"))) => {
+        (&Method::POST, Some(action)) => {
             let form = Params::parse(req.body());
             if !Csrf::verify(headers, &form) {
                 return message(
@@ -65,8 +74,10 @@ pub(crate) async fn serve(app: &App, req: &Request<Bytes>, route: &Route) -> Res
             let field = |name| form.single(name).ok().flatten().unwrap_or("");
             let result = if action == "login" {
                 let username = field("username");
+                // The address the provider's lockouts count failures from.
+                let from = req.extensions().get::<ClientAddr>().map(|a| a.0);
                 match provider
-                    .submit_login(slug, id, username, field("password"))
+                    .submit_login(slug, id, username, field("password"), from)
                     .await
                 {
                     // A redirect to consent or back to the app, with the
@@ -77,8 +88,23 @@ pub(crate) async fn serve(app: &App, req: &Request<Bytes>, route: &Route) -> Res
                         let error = Some("Wrong email or password.");
                         Ok(render(&view, id, &csrf, username, error))
                     }
+                    // Too many wrong passwords: the provider's lockout
+                    // (RFC 6585 §4), decided by idp-core, shown by us.
+                    Ok(LoginOutcome::Locked { view, retry_after }) => {
+                        let csrf = Csrf::for_page(headers, &view.tenant_path, app.secure_cookies);
+                        let error = Some("Too many failed sign-in attempts. Wait and try again.");
+                        let mut res = render(&view, id, &csrf, username, error);
+                        *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                        let secs = retry_after.as_secs().max(1);
+                        res.headers_mut()
+                            .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+                        Ok(res)
+                    }
                     Err(e) => Err(e),
                 }
+            } else if action == "cancel" {
+                // The client's redirect with `access_denied`.
+                provider.cancel_interaction(slug, id).await
             } else {
                 let approve = field("decision") == "allow";
                 // The client's redirect: a code, or `access_denied`.

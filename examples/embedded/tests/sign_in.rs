@@ -209,3 +209,84 @@ async fn restarting_on_the_same_data_keeps_the_provider() -> anyhow::Result<()> 
     second.shutdown().await;
     Ok(())
 }
+
+/// The login form of a fresh authorization request: its absolute action
+/// and CSRF token.
+async fn login_form(browser: &Client, app: &Running) -> anyhow::Result<(String, String)> {
+    let res = browser.get(format!("{}/", app.app_url)).send().await?;
+    let res = browser.get(location(&res)?).send().await?;
+    let res = browser.get(location(&res)?).send().await?;
+    let page_url = res.url().clone();
+    form(&page_url, &res.text().await?, "login-form")
+}
+
+/// The application writes no lockout code: idp-core's default limits lock
+/// the (account, address) pair after 5 wrong passwords, the right one
+/// included, and a client after 20 wrong secrets from one address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_provider_locks_out_guessed_passwords_and_secrets() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = start_in(dir.path()).await?;
+    let browser = browser()?;
+    let (action, csrf) = login_form(&browser, &app).await?;
+    let attempt = |password: &'static str| {
+        browser
+            .post(&action)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", DEMO_EMAIL),
+                ("password", password),
+            ])
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("wrong").await?.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = attempt(DEMO_PASSWORD).await?;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = locked
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .ok_or_else(|| anyhow!("no Retry-After"))?
+        .to_str()?
+        .parse()?;
+    assert!((1..=30).contains(&retry_after), "{retry_after}");
+    assert!(
+        locked
+            .text()
+            .await?
+            .contains("Too many failed sign-in attempts")
+    );
+
+    // Client authentication at the token endpoint, from discovery.
+    let discovery: Value = browser
+        .get(format!("{}/.well-known/openid-configuration", app.issuer))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token_endpoint = discovery["token_endpoint"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no token_endpoint"))?;
+    let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("client.json"))?)?;
+    let client_id = saved["client_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no saved client"))?;
+    let exchange = |secret: &'static str| {
+        browser
+            .post(token_endpoint)
+            .basic_auth(client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+    };
+    for _ in 0..20 {
+        assert_eq!(exchange("wrong").await?.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = exchange("wrong").await?;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.headers().contains_key(reqwest::header::RETRY_AFTER));
+    let body: Value = locked.json().await?;
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+    app.shutdown().await;
+    Ok(())
+}

@@ -12,16 +12,20 @@
 use super::pending::{self, Requester};
 use super::request::AuthorizationRequest;
 use super::{bounds, response};
+use crate::abuse::{self, Attempt, AttemptResult, Subject};
 use crate::crypto::{random, secret::SecretHash};
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::SessionId;
 use crate::provider::Provider;
 use crate::scope::Scopes;
 use crate::store::{ConsentRecord, InteractionRecord, SessionRecord, Store};
+use crate::telemetry::LoginFailure;
 use crate::tenant::TenantContext;
 use crate::wire;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// Which page the interaction needs now.
@@ -101,6 +105,16 @@ impl From<crate::store::StoreError> for PageError {
 pub enum LoginOutcome {
     /// Wrong username or password: show the form again.
     Rejected(InteractionView),
+    /// Too many failed attempts from this address, or at this account from
+    /// this address ([`crate::abuse`]): the password was not checked. Show
+    /// the form again with 429 and `Retry-After`, in the same words whether
+    /// or not the account exists.
+    Locked {
+        /// The form to show again.
+        view: InteractionView,
+        /// How long until the lockout ends.
+        retry_after: std::time::Duration,
+    },
     /// Logged in: follow this response (it sets the session cookie).
     Continue(Response<Bytes>),
 }
@@ -152,7 +166,7 @@ impl<S: Store> Provider<S> {
             return Err(e.into());
         }
         Ok(wire::redirect(
-            &tenant.endpoint(&format!("/interaction/{id}")),
+            &tenant.url_with(Endpoint::Interaction, &id),
             status,
         ))
     }
@@ -260,7 +274,8 @@ impl<S: Store> Provider<S> {
         Ok(())
     }
 
-    /// Checks the submitted credentials; on success starts a session and
+    /// Checks the submitted credentials, sent from `from` (the client's
+    /// address, for the abuse limits); on success starts a session and
     /// continues to consent or straight back to the client.
     pub async fn submit_login(
         &self,
@@ -268,14 +283,28 @@ impl<S: Store> Provider<S> {
         id: &str,
         email: &str,
         password: &str,
+        from: Option<IpAddr>,
     ) -> Result<LoginOutcome, PageError> {
         let l = self.load_interaction(slug, id).await?;
+        let account = abuse::account(email);
+        let attempt = Attempt {
+            tenant: &l.tenant.record.id,
+            subject: Subject::Account(&account),
+            address: from,
+        };
+        if let Err(retry_after) = self.admit(&attempt).await {
+            LoginFailure::RateLimited.record();
+            let view = self.view(&l, None).await?;
+            return Ok(LoginOutcome::Locked { view, retry_after });
+        }
         let Some(user) = self
             .check_password(&l.tenant.record.id, email, password)
             .await?
         else {
+            self.settle(&attempt, AttemptResult::Failed).await;
             return Ok(LoginOutcome::Rejected(self.view(&l, None).await?));
         };
+        self.settle(&attempt, AttemptResult::Succeeded).await;
         let (session, cookie) = self.start_session(&l.tenant, &user).await?;
         // Someone signed in through it: no longer an anonymous request.
         self.pending.release(&l.id_hash);
@@ -292,7 +321,7 @@ impl<S: Store> Provider<S> {
                 .set_interaction_session(&l.tenant.record.id, &l.id_hash, &session.id)
                 .await?;
             wire::redirect(
-                &l.tenant.endpoint(&format!("/interaction/{id}")),
+                &l.tenant.url_with(Endpoint::Interaction, &id),
                 StatusCode::SEE_OTHER,
             )
         } else {

@@ -2,6 +2,7 @@
 //! short-lived JWT with a key it registered, instead of sending a secret.
 
 use crate::clock::UnixTime;
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::jose::Audience;
 use crate::jose::{self, JoseError, Verified};
@@ -160,7 +161,7 @@ impl<S: Store> Provider<S> {
                 "client_assertion iss and sub must be the client id",
             ));
         }
-        let token_endpoint = tenant.endpoint("/token");
+        let token_endpoint = tenant.url(Endpoint::Token);
         if ![tenant.issuer.as_str(), token_endpoint.as_str(), endpoint]
             .iter()
             .any(|a| claims.aud.contains(a))

@@ -4,6 +4,7 @@
 //! public clients.
 
 use super::assertion::{self, JWT_BEARER};
+use crate::abuse::{Attempt, AttemptResult, ClientAddr, Subject};
 use crate::error::{ErrorCode, OAuthError};
 use crate::provider::Provider;
 use crate::store::{ClientRecord, Store};
@@ -11,7 +12,8 @@ use crate::tenant::TenantContext;
 use crate::wire::Params;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use http::HeaderMap;
+use bytes::Bytes;
+use http::{HeaderMap, Request};
 use std::sync::Arc;
 
 const INVALID_CLIENT: OAuthError =
@@ -51,6 +53,15 @@ fn basic_credentials(value: &str) -> Result<(String, String), OAuthError> {
             .unwrap_or_default()
     };
     Ok((decode(id), decode(secret)))
+}
+
+impl Credentials {
+    /// The client id they claim.
+    fn client_id(&self) -> &str {
+        match self {
+            Self::Secret { client_id, .. } | Self::Assertion { client_id, .. } => client_id,
+        }
+    }
 }
 
 fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, OAuthError> {
@@ -116,38 +127,64 @@ fn credentials(headers: &HeaderMap, params: &Params) -> Result<Credentials, OAut
 /// any credential is checked; `None` if the request names none or is
 /// malformed. For keying rate limits on the client: never an authentication.
 pub fn claimed_client_id(headers: &HeaderMap, body: &[u8]) -> Option<String> {
-    match credentials(headers, &Params::parse(body)).ok()? {
-        Credentials::Secret { client_id, .. } | Credentials::Assertion { client_id, .. } => {
-            Some(client_id)
-        }
-    }
+    credentials(headers, &Params::parse(body))
+        .ok()
+        .map(|c| c.client_id().to_owned())
 }
 
 impl<S: Store> Provider<S> {
-    /// Authenticates the client of a request to `endpoint` (its full URL,
-    /// an acceptable `aud` of an assertion). Unknown clients, wrong secrets or
+    /// Authenticates the client of `req` to `endpoint` (its full URL, an
+    /// acceptable `aud` of an assertion). Unknown clients, wrong secrets or
     /// assertions, a confidential client without credentials or a public
     /// client with some all give 401 `invalid_client` (RFC 6749 §5.2).
+    ///
+    /// Guarded by the abuse limits ([`crate::abuse`]): a locked (claimed
+    /// client, address) or address is refused with 429 before any
+    /// credential is checked, and each `invalid_client` or success is
+    /// reported to them.
     pub(crate) async fn authenticate_client(
         &self,
         tenant: &TenantContext,
-        headers: &HeaderMap,
+        req: &Request<Bytes>,
         params: &Params,
         endpoint: &str,
     ) -> Result<Arc<ClientRecord>, OAuthError> {
-        let creds = credentials(headers, params)?;
-        let client_id = match &creds {
-            Credentials::Secret { client_id, .. } | Credentials::Assertion { client_id, .. } => {
-                client_id
-            }
+        let creds = credentials(req.headers(), params);
+        let attempt = Attempt {
+            tenant: &tenant.record.id,
+            subject: Subject::Client(creds.as_ref().ok().map(Credentials::client_id)),
+            address: req.extensions().get::<ClientAddr>().map(|a| a.0),
         };
+        self.admit(&attempt)
+            .await
+            .map_err(OAuthError::too_many_attempts)?;
+        let result = match &creds {
+            Ok(creds) => self.check_credentials(tenant, creds, endpoint).await,
+            Err(e) => Err(e.clone()),
+        };
+        match &result {
+            Ok(_) => self.settle(&attempt, AttemptResult::Succeeded).await,
+            Err(e) if e.code == ErrorCode::InvalidClient => {
+                self.settle(&attempt, AttemptResult::Failed).await;
+            }
+            Err(_) => {}
+        }
+        result
+    }
+
+    async fn check_credentials(
+        &self,
+        tenant: &TenantContext,
+        creds: &Credentials,
+        endpoint: &str,
+    ) -> Result<Arc<ClientRecord>, OAuthError> {
         // From the cache (ADR 0018): the record holds the secret's hash only.
         let client = self
-            .cached_client(&tenant.record.id, client_id)
+            .cached_client(&tenant.record.id, creds.client_id())
             .await?
             .ok_or(INVALID_CLIENT)?
             .record;
-        match &creds {
+        match creds {
             Credentials::Assertion { assertion, .. } => {
                 self.verify_client_assertion(tenant, &client, assertion, endpoint)
                     .await?;

@@ -12,6 +12,7 @@ pub mod user_code;
 pub mod verification;
 
 use crate::crypto::{random, secret::SecretHash};
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::GrantId;
 use crate::provider::Provider;
@@ -42,10 +43,10 @@ impl<S: Store> Provider<S> {
         req: Request<Bytes>,
     ) -> Response<Bytes> {
         let params = Params::parse(req.body());
-        let endpoint = tenant.endpoint("/device_authorization");
+        let endpoint = tenant.url(Endpoint::DeviceAuthorization);
         let result = async {
             let client = self
-                .authenticate_client(tenant, req.headers(), &params, &endpoint)
+                .authenticate_client(tenant, &req, &params, &endpoint)
                 .await?;
             if !client.grant_types.contains(&GrantType::DeviceCode) {
                 return Err(OAuthError::new(
@@ -91,7 +92,7 @@ impl<S: Store> Provider<S> {
                 }
             }
             let shown = user_code::display(&record.user_code);
-            let verification_uri = tenant.endpoint("/device");
+            let verification_uri = tenant.url(Endpoint::Device);
             let complete = format!("{verification_uri}?user_code={shown}");
             serde_json::to_vec(&DeviceAuthorizationResponse {
                 device_code: &device_code,

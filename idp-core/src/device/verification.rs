@@ -4,10 +4,12 @@
 //! pages; the rules (code lookup, the attempt limit, sessions) are here.
 
 use super::user_code;
+use crate::abuse::{self, Attempt, AttemptResult, Subject};
 use crate::error::OAuthError;
 use crate::provider::Provider;
 use crate::scope::Scopes;
 use crate::store::{DeviceCodeRecord, DeviceDecision, SessionRecord, Store, StoreError};
+use crate::telemetry::LoginFailure;
 use crate::tenant::TenantContext;
 use http::HeaderMap;
 use std::sync::Arc;
@@ -62,6 +64,14 @@ impl From<StoreError> for DeviceError {
 pub enum DeviceSignIn {
     /// Wrong email or password.
     Rejected(DeviceView),
+    /// Too many failed attempts ([`crate::abuse`]): the password was not
+    /// checked; show the form again with 429 and `Retry-After`.
+    Locked {
+        /// The request.
+        view: DeviceView,
+        /// How long until the lockout ends.
+        retry_after: std::time::Duration,
+    },
     /// Signed in: show the approval page and set this cookie.
     SignedIn {
         /// The request, with the user's email.
@@ -187,7 +197,8 @@ impl<S: Store> Provider<S> {
         self.device_view(&f, email).await
     }
 
-    /// The sign-in form of the verification page.
+    /// The sign-in form of the verification page, guarded by the abuse
+    /// limits like the login form (keyed on [`Attempter::ip`]).
     pub async fn device_sign_in(
         &self,
         slug: &str,
@@ -197,12 +208,25 @@ impl<S: Store> Provider<S> {
         who: &Attempter,
     ) -> Result<DeviceSignIn, DeviceError> {
         let f = self.find_device_request(slug, typed, who).await?;
+        let account = abuse::account(email);
+        let attempt = Attempt {
+            tenant: &f.tenant.record.id,
+            subject: Subject::Account(&account),
+            address: who.ip.as_deref().and_then(|ip| ip.parse().ok()),
+        };
+        if let Err(retry_after) = self.admit(&attempt).await {
+            LoginFailure::RateLimited.record();
+            let view = self.device_view(&f, None).await?;
+            return Ok(DeviceSignIn::Locked { view, retry_after });
+        }
         let Some(user) = self
             .check_password(&f.tenant.record.id, email, password)
             .await?
         else {
+            self.settle(&attempt, AttemptResult::Failed).await;
             return Ok(DeviceSignIn::Rejected(self.device_view(&f, None).await?));
         };
+        self.settle(&attempt, AttemptResult::Succeeded).await;
         let (_session, set_cookie) = self.start_session(&f.tenant, &user).await?;
         Ok(DeviceSignIn::SignedIn {
             view: self.device_view(&f, Some(user.email)).await?,

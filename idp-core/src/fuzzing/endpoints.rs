@@ -11,6 +11,7 @@
 
 use crate::client::uri_policy::UriPolicy;
 use crate::crypto::envelope::MasterKey;
+use crate::endpoint::Endpoint;
 use crate::error::AdminError;
 use crate::jose;
 use crate::jwks::{SigningAlg, SigningKey};
@@ -105,7 +106,7 @@ impl<S: Store> Endpoints<S> {
     /// replaced) as a POST body, and as a GET query when it is a valid one.
     pub async fn authorize(&self, data: &[u8]) {
         let data = self.with_client_id(data);
-        let url = format!("{}/authorize", self.issuer());
+        let url = format!("{}{}", self.issuer(), Endpoint::Authorize.path());
         let post = Request::post(&url)
             .header(
                 http::header::CONTENT_TYPE,
@@ -151,7 +152,7 @@ impl<S: Store> Endpoints<S> {
     /// body: created (201) or refused with a client error, and a created
     /// client's redirect URIs are all valid.
     pub async fn register(&self, data: &[u8]) {
-        let req = Request::post(format!("{}/register", self.issuer()))
+        let req = Request::post(format!("{}{}", self.issuer(), Endpoint::Register.path()))
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(Bytes::copy_from_slice(data));
         let Ok(req) = req else { return };

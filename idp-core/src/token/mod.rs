@@ -8,6 +8,7 @@ mod device_code;
 mod issue;
 mod refresh_token;
 
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
 use crate::provider::Provider;
 use crate::store::{GrantType, Store};
@@ -24,10 +25,10 @@ impl<S: Store> Provider<S> {
         req: Request<Bytes>,
     ) -> Response<Bytes> {
         let params = Params::parse(req.body());
-        let endpoint = tenant.endpoint("/token");
+        let endpoint = tenant.url(Endpoint::Token);
         let result = async {
             let client = self
-                .authenticate_client(tenant, req.headers(), &params, &endpoint)
+                .authenticate_client(tenant, &req, &params, &endpoint)
                 .await?;
             let grant = params.required("grant_type")?;
             let grant = GrantType::parse(grant).ok_or(OAuthError::new(

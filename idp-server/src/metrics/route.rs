@@ -7,10 +7,12 @@
 //! `other`, and methods outside the usual six are `other`. The number of
 //! series is therefore at most routes × 7 × 5, whatever the traffic.
 
+use idp_core::endpoint::{Endpoint, Located};
 use metrics::Histogram;
 use std::sync::OnceLock;
 
-/// A route template: one per endpoint this server answers.
+/// A route template: the platform endpoints, and one per endpoint of the
+/// tenant endpoint table (`idp_core::endpoint`), whose templates are the labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {
     /// `GET /health`.
@@ -21,79 +23,51 @@ pub enum Route {
     HealthReady,
     /// `GET /metrics`.
     Metrics,
-    /// OIDC Discovery 1.0 §4.
-    Discovery,
-    /// RFC 8414 §3.1 (well-known segment before the issuer path).
-    AuthorizationServerMetadata,
-    /// The tenant's JWK Set.
-    Jwks,
-    /// RFC 6749 §3.1.
-    Authorize,
-    /// RFC 6749 §3.2.
-    Token,
-    /// OIDC Core §5.3.
-    Userinfo,
-    /// RFC 7009.
-    Revoke,
-    /// RFC 7662.
-    Introspect,
-    /// RFC 8628 §3.1.
-    DeviceAuthorization,
-    /// RFC 7591.
-    Register,
-    /// RFC 7592 (the client id is in the path).
-    RegistrationManagement,
-    /// The login/consent page of an interaction.
-    Interaction,
-    /// The login form's POST.
-    InteractionLogin,
-    /// The consent form's POST.
-    InteractionConsent,
-    /// Cancelling an interaction.
-    InteractionCancel,
-    /// The device verification page (RFC 8628 §3.3).
-    Device,
-    /// Its sign-in form.
-    DeviceLogin,
-    /// Its approve/deny form.
-    DeviceDecision,
-    /// RP-Initiated Logout.
-    Logout,
-    /// Its confirmation form.
-    LogoutConfirm,
+    /// A tenant's endpoint.
+    Tenant(Endpoint),
     /// Anything else, and every 404.
     Other,
 }
 
+/// The platform routes before the tenant ones.
+const PLATFORM: [Route; 4] = [
+    Route::Health,
+    Route::HealthLive,
+    Route::HealthReady,
+    Route::Metrics,
+];
+
 impl Route {
+    /// How many templates there are.
+    pub const COUNT: usize = PLATFORM.len() + Endpoint::ALL.len() + 1;
+
     /// Every template, in label order.
-    pub const ALL: [Route; 25] = [
-        Self::Health,
-        Self::HealthLive,
-        Self::HealthReady,
-        Self::Metrics,
-        Self::Discovery,
-        Self::AuthorizationServerMetadata,
-        Self::Jwks,
-        Self::Authorize,
-        Self::Token,
-        Self::Userinfo,
-        Self::Revoke,
-        Self::Introspect,
-        Self::DeviceAuthorization,
-        Self::Register,
-        Self::RegistrationManagement,
-        Self::Interaction,
-        Self::InteractionLogin,
-        Self::InteractionConsent,
-        Self::InteractionCancel,
-        Self::Device,
-        Self::DeviceLogin,
-        Self::DeviceDecision,
-        Self::Logout,
-        Self::LogoutConfirm,
-        Self::Other,
-    ];
+    pub const ALL: [Route; Self::COUNT] = {
+        let mut all = [Route::Other; Self::COUNT];
+        let mut i = 0;
+        while i < PLATFORM.len() {
+            all[i] = PLATFORM[i];
+            i += 1;
+        }
+        let mut j = 0;
+        while j < Endpoint::ALL.len() {
+            all[PLATFORM.len() + j] = Route::Tenant(Endpoint::ALL[j]);
+            j += 1;
+        }
+        all
+    };
+
+    /// The position of this route in [`Route::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Self::Health => 0,
+            Self::HealthLive => 1,
+            Self::HealthReady => 2,
+            Self::Metrics => 3,
+            Self::Tenant(e) => PLATFORM.len() + e as usize,
+            Self::Other => Self::COUNT - 1,
+        }
+    }
 
     /// The `route` label (and log field) value.
     pub fn as_str(self) -> &'static str {
@@ -102,82 +76,26 @@ impl Route {
             Self::HealthLive => "/health/live",
             Self::HealthReady => "/health/ready",
             Self::Metrics => "/metrics",
-            Self::Discovery => "/t/{tenant}/.well-known/openid-configuration",
-            Self::AuthorizationServerMetadata => {
-                "/.well-known/oauth-authorization-server/t/{tenant}"
-            }
-            Self::Jwks => "/t/{tenant}/jwks",
-            Self::Authorize => "/t/{tenant}/authorize",
-            Self::Token => "/t/{tenant}/token",
-            Self::Userinfo => "/t/{tenant}/userinfo",
-            Self::Revoke => "/t/{tenant}/revoke",
-            Self::Introspect => "/t/{tenant}/introspect",
-            Self::DeviceAuthorization => "/t/{tenant}/device_authorization",
-            Self::Register => "/t/{tenant}/register",
-            Self::RegistrationManagement => "/t/{tenant}/register/{client_id}",
-            Self::Interaction => "/t/{tenant}/interaction/{id}",
-            Self::InteractionLogin => "/t/{tenant}/interaction/{id}/login",
-            Self::InteractionConsent => "/t/{tenant}/interaction/{id}/consent",
-            Self::InteractionCancel => "/t/{tenant}/interaction/{id}/cancel",
-            Self::Device => "/t/{tenant}/device",
-            Self::DeviceLogin => "/t/{tenant}/device/login",
-            Self::DeviceDecision => "/t/{tenant}/device/decision",
-            Self::Logout => "/t/{tenant}/logout",
-            Self::LogoutConfirm => "/t/{tenant}/logout/confirm",
+            Self::Tenant(e) => e.template(),
             Self::Other => "other",
         }
     }
 
-    /// The template `path` matches and the tenant slug in it, following the
-    /// same rules as the router and `Provider::handle` (platform endpoints
-    /// at the root, tenant endpoints under BASE_URL's path `base_path`).
-    /// The slug is for logs only, never for a label.
+    /// The template `path` matches and the tenant slug in it, by the
+    /// endpoint table (platform endpoints at the root, tenant endpoints
+    /// under BASE_URL's path `base_path`). The slug is for logs only,
+    /// never for a label.
     pub fn classify<'a>(base_path: &str, path: &'a str) -> (Route, Option<&'a str>) {
         match path {
-            "/health" => return (Self::Health, None),
-            "/health/live" => return (Self::HealthLive, None),
-            "/health/ready" => return (Self::HealthReady, None),
-            "/metrics" => return (Self::Metrics, None),
-            _ => {}
-        }
-        let Some(rest) = path.strip_prefix(base_path) else {
-            return (Self::Other, None);
-        };
-        if let Some(slug) = rest.strip_prefix("/.well-known/oauth-authorization-server/t/") {
-            return (Self::AuthorizationServerMetadata, Some(slug));
-        }
-        let Some((slug, endpoint)) = rest.strip_prefix("/t/").and_then(|t| t.split_once('/'))
-        else {
-            return (Self::Other, None);
-        };
-        let route = match endpoint {
-            ".well-known/openid-configuration" => Self::Discovery,
-            "jwks" => Self::Jwks,
-            "authorize" => Self::Authorize,
-            "token" => Self::Token,
-            "userinfo" => Self::Userinfo,
-            "revoke" => Self::Revoke,
-            "introspect" => Self::Introspect,
-            "device_authorization" => Self::DeviceAuthorization,
-            "register" => Self::Register,
-            "device" => Self::Device,
-            "device/login" => Self::DeviceLogin,
-            "device/decision" => Self::DeviceDecision,
-            "logout" => Self::Logout,
-            "logout/confirm" => Self::LogoutConfirm,
-            e if e.starts_with("register/") => Self::RegistrationManagement,
-            e => match e.strip_prefix("interaction/").map(|i| i.split_once('/')) {
-                Some(None) if e.len() > "interaction/".len() => Self::Interaction,
-                Some(Some((id, action))) if !id.is_empty() => match action {
-                    "login" => Self::InteractionLogin,
-                    "consent" => Self::InteractionConsent,
-                    "cancel" => Self::InteractionCancel,
-                    _ => Self::Other,
-                },
-                _ => Self::Other,
+            "/health" => (Self::Health, None),
+            "/health/live" => (Self::HealthLive, None),
+            "/health/ready" => (Self::HealthReady, None),
+            "/metrics" => (Self::Metrics, None),
+            _ => match Located::parse(base_path, path) {
+                Some(l) => (Self::Tenant(l.endpoint), Some(l.slug)),
+                None => (Self::Other, None),
             },
-        };
-        (route, Some(slug))
+        }
     }
 }
 
@@ -254,7 +172,7 @@ const SERIES: usize = Route::ALL.len() * MethodLabel::COUNT * STATUS_CLASSES.len
 
 /// Where the handle of (route, method, status class) lives in [`HANDLES`].
 fn slot_index(route: Route, method: MethodLabel, class: usize) -> usize {
-    ((route as usize) * MethodLabel::COUNT + method as usize) * STATUS_CLASSES.len() + class
+    (route.index() * MethodLabel::COUNT + method as usize) * STATUS_CLASSES.len() + class
 }
 
 /// Records one request's latency in `sso_http_request_duration_seconds`.
@@ -289,22 +207,40 @@ mod tests {
             ("/health", Route::Health),
             ("/health/ready", Route::HealthReady),
             ("/metrics", Route::Metrics),
-            ("/t/acme/token", Route::Token),
-            ("/t/acme/authorize", Route::Authorize),
-            ("/t/acme/.well-known/openid-configuration", Route::Discovery),
+            ("/t/acme/token", Route::Tenant(Endpoint::Token)),
+            ("/t/acme/authorize", Route::Tenant(Endpoint::Authorize)),
+            (
+                "/t/acme/.well-known/openid-configuration",
+                Route::Tenant(Endpoint::Discovery),
+            ),
             (
                 "/.well-known/oauth-authorization-server/t/acme",
-                Route::AuthorizationServerMetadata,
+                Route::Tenant(Endpoint::AuthorizationServerMetadata),
             ),
-            ("/t/acme/register/c-123", Route::RegistrationManagement),
-            ("/t/acme/interaction/SECRET", Route::Interaction),
-            ("/t/acme/interaction/SECRET/login", Route::InteractionLogin),
+            (
+                "/t/acme/register/c-123",
+                Route::Tenant(Endpoint::RegistrationManagement),
+            ),
+            (
+                "/t/acme/interaction/SECRET",
+                Route::Tenant(Endpoint::Interaction),
+            ),
+            (
+                "/t/acme/interaction/SECRET/login",
+                Route::Tenant(Endpoint::InteractionLogin),
+            ),
             (
                 "/t/acme/interaction/SECRET/consent",
-                Route::InteractionConsent,
+                Route::Tenant(Endpoint::InteractionConsent),
             ),
-            ("/t/acme/device/decision", Route::DeviceDecision),
-            ("/t/acme/logout/confirm", Route::LogoutConfirm),
+            (
+                "/t/acme/device/decision",
+                Route::Tenant(Endpoint::DeviceDecision),
+            ),
+            (
+                "/t/acme/logout/confirm",
+                Route::Tenant(Endpoint::LogoutConfirm),
+            ),
         ] {
             assert_eq!(
                 Route::classify("", path),
@@ -340,7 +276,7 @@ mod tests {
     fn honours_the_base_path() {
         assert_eq!(
             Route::classify("/idp", "/idp/t/acme/token"),
-            (Route::Token, Some("acme"))
+            (Route::Tenant(Endpoint::Token), Some("acme"))
         );
         assert_eq!(Route::classify("/idp", "/t/acme/token").0, Route::Other);
         assert_eq!(Route::classify("/idp", "/health").0, Route::Health);
@@ -353,10 +289,10 @@ mod tests {
             assert!(!labels[i + 1..].contains(l), "{l} repeated");
             assert!(!l.contains("acme"));
         }
-        assert_eq!(
-            Route::ALL.last().map(|r| *r as usize),
-            Some(Route::ALL.len() - 1)
-        );
+        for (i, r) in Route::ALL.iter().enumerate() {
+            assert_eq!(r.index(), i, "{r:?}");
+        }
+        assert_eq!(labels.len(), 25, "the labels of before the endpoint table");
     }
 
     #[test]

@@ -137,36 +137,26 @@ pub async fn device(
         Some("login") => {
             let username = form.single("username").ok().flatten().unwrap_or("");
             let password = form.single("password").ok().flatten().unwrap_or("");
-            let ip = req.extensions().get::<ClientAddr>().map(|c| c.0);
-            let attempt = app.limits.login_attempt(slug, ip, username);
-            if let Err(wait) = app.limits.check_login(&attempt).await {
-                let text = rate_limit::lockout_message(wait);
-                provider
-                    .device_lookup(slug, typed, headers, &who)
-                    .await
-                    .map(|view| {
+            provider
+                .device_sign_in(slug, typed, username, password, &who)
+                .await
+                .map(|outcome| match outcome {
+                    DeviceSignIn::Rejected(view) => {
+                        login_page(&view, &token, username, Some("Wrong email or password."))
+                    }
+                    DeviceSignIn::Locked { view, retry_after } => {
+                        let text = rate_limit::lockout_message(retry_after);
                         let page = login_page(&view, &token, username, Some(&text));
-                        rate_limit::refused(page, wait)
-                    })
-            } else {
-                provider
-                    .device_sign_in(slug, typed, username, password, &who)
-                    .await
-                    .map(|outcome| match outcome {
-                        DeviceSignIn::Rejected(view) => {
-                            app.limits.login_failed(&attempt);
-                            login_page(&view, &token, username, Some("Wrong email or password."))
+                        rate_limit::refused(page, retry_after)
+                    }
+                    DeviceSignIn::SignedIn { view, set_cookie } => {
+                        let mut res = confirm_page(&view, &token);
+                        if let Ok(v) = HeaderValue::from_str(&set_cookie) {
+                            res.headers_mut().append(http::header::SET_COOKIE, v);
                         }
-                        DeviceSignIn::SignedIn { view, set_cookie } => {
-                            app.limits.login_succeeded(&attempt);
-                            let mut res = confirm_page(&view, &token);
-                            if let Ok(v) = HeaderValue::from_str(&set_cookie) {
-                                res.headers_mut().append(http::header::SET_COOKIE, v);
-                            }
-                            res
-                        }
-                    })
-            }
+                        res
+                    }
+                })
         }
         Some("decision") => {
             let approve = form.single("decision").ok().flatten() == Some("allow");

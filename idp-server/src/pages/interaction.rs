@@ -97,26 +97,18 @@ pub async fn interaction(
                     let username = form.single("username").ok().flatten().unwrap_or("");
                     let password = form.single("password").ok().flatten().unwrap_or("");
                     let ip = req.extensions().get::<ClientAddr>().map(|c| c.0);
-                    let attempt = app.limits.login_attempt(slug, ip, username);
-                    if let Err(wait) = app.limits.check_login(&attempt).await {
-                        return match provider.interaction(slug, id, headers).await {
-                            Ok(view) => {
-                                let token =
-                                    csrf::token(headers, &view.tenant_path, app.secure_cookies);
-                                let text = rate_limit::lockout_message(wait);
-                                let page = render_view(&view, id, &token, username, Some(&text));
-                                rate_limit::refused(page, wait)
-                            }
-                            Err(e) => page_error(e),
-                        };
-                    }
-                    match provider.submit_login(slug, id, username, password).await {
-                        Ok(LoginOutcome::Continue(res)) => {
-                            app.limits.login_succeeded(&attempt);
-                            Ok(res)
+                    match provider
+                        .submit_login(slug, id, username, password, ip)
+                        .await
+                    {
+                        Ok(LoginOutcome::Continue(res)) => Ok(res),
+                        Ok(LoginOutcome::Locked { view, retry_after }) => {
+                            let token = csrf::token(headers, &view.tenant_path, app.secure_cookies);
+                            let text = rate_limit::lockout_message(retry_after);
+                            let page = render_view(&view, id, &token, username, Some(&text));
+                            Ok(rate_limit::refused(page, retry_after))
                         }
                         Ok(LoginOutcome::Rejected(view)) => {
-                            app.limits.login_failed(&attempt);
                             let token = csrf::token(headers, &view.tenant_path, app.secure_cookies);
                             Ok(render_view(
                                 &view,

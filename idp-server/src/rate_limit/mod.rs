@@ -1,16 +1,21 @@
-//! Brute-force and abuse protection: failure lockouts and slowdowns on
-//! password login and client authentication, and request-rate limits on the
-//! token and introspection endpoints. Every limit is keyed by tenant, so one
+//! Brute-force and abuse protection. Every limit is keyed by tenant, so one
 //! tenant's attacker never locks out another tenant's users.
+//!
+//! The failure lockouts and slowdowns on password login and client
+//! authentication are idp-core's (`idp_core::abuse`, ADR 0025), where each
+//! attempt's result is known; this server configures them from its
+//! `RATE_LIMIT_*` settings ([`RateLimitSettings::lockout_policy`]) and
+//! renders their refusals on its pages. It applies the request-rate limits
+//! itself:
 //!
 //! | limit | key | counts | default | then |
 //! |---|---|---|---|---|
-//! | login, per account and address | (tenant, normalized email, client IP) | wrong passwords, unknown emails alike | 5 | lockout |
-//! | login, per account | (tenant, normalized email) | the same, from every address | 5 | slowdown |
-//! | login, per address | (tenant, client IP) | wrong passwords | 20 | lockout |
-//! | client auth, per client and address | (tenant, claimed client_id, client IP) | `invalid_client` | 20 | lockout |
-//! | client auth, per client | (tenant, claimed client_id) | the same, from every address | 20 | slowdown |
-//! | client auth, per address | (tenant, client IP) | `invalid_client` | 10 | lockout |
+//! | login, per account and address | (tenant, normalized email, client IP) | wrong passwords, unknown emails alike | 5 | lockout (core) |
+//! | login, per account | (tenant, normalized email) | the same, from every address | 5 | slowdown (core) |
+//! | login, per address | (tenant, client IP) | wrong passwords | 20 | lockout (core) |
+//! | client auth, per client and address | (tenant, claimed client_id, client IP) | `invalid_client` | 20 | lockout (core) |
+//! | client auth, per client | (tenant, claimed client_id) | the same, from every address | 20 | slowdown (core) |
+//! | client auth, per address | (tenant, client IP) | `invalid_client` | 10 | lockout (core) |
 //! | token requests, per address | (tenant, client IP) | every request | 100/s | 429 |
 //! | introspection, per client | (tenant, claimed client_id) | every request | 500/s | 429 |
 //! | authorization requests, per address | client IP, all tenants | every `/authorize` request | 10/s | 429 |
@@ -22,8 +27,8 @@
 //! `RATE_LIMIT_LOCKOUT_MAX`; a successful login clears the (account,
 //! address) count, a successful client authentication the (client,
 //! address) one. An account or client as a whole is never refused, only
-//! slowed down (`slowdown.rs`: every attempt on it waits, 100 ms doubling up
-//! to `RATE_LIMIT_SLOWDOWN_MAX_MS`), so failures from an attacker's
+//! slowed down (every attempt on it waits, 100 ms doubling up to
+//! `RATE_LIMIT_SLOWDOWN_MAX_MS`), so failures from an attacker's
 //! addresses cannot lock the real user or client out. Request rates allow
 //! bursts of twice the rate.
 //!
@@ -36,22 +41,18 @@
 //! users would all share one address and lock each other out.
 
 mod endpoints;
-mod failures;
 mod login;
-mod slowdown;
 pub mod unauthenticated;
 mod volume;
 
 pub use endpoints::protocol;
-pub use login::LoginAttempt;
 pub(crate) use login::{lockout_message, refused};
 
 use crate::config::ConfigError;
 use crate::forwarded::IpBlocks;
 use bytes::Bytes;
-use failures::{Backoff, FailureTracker};
 use http::{HeaderValue, Response, StatusCode};
-use slowdown::Slowdown;
+use idp_core::abuse::memory::AddressKey;
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -159,6 +160,24 @@ impl Default for RateLimitSettings {
 }
 
 impl RateLimitSettings {
+    /// The lockout policy idp-core applies to logins and client
+    /// authentication (`idp_core::abuse`); nothing with `RATE_LIMIT=off`.
+    pub fn lockout_policy(&self) -> idp_core::abuse::LockoutPolicy {
+        if !self.enabled {
+            return idp_core::abuse::LockoutPolicy::off();
+        }
+        idp_core::abuse::LockoutPolicy {
+            exempt: self.exempt.clone(),
+            login_per_account: self.login_per_account,
+            login_per_address: self.login_per_ip,
+            client_auth_per_client: self.client_auth_per_client,
+            client_auth_per_address: self.client_auth_per_ip,
+            lockout: self.lockout,
+            lockout_max: self.lockout_max,
+            slowdown_max: self.slowdown_max,
+        }
+    }
+
     /// Resolves flags through `get` (flag, else environment, else `.env`).
     pub fn resolve(
         flags: &RateLimitFlags,
@@ -263,29 +282,8 @@ impl RateLimitSettings {
 /// What a key counts, so equal strings of different kinds never share a key.
 #[derive(Clone, Copy, Hash)]
 enum KeyKind {
-    Account,
     Client,
     Address,
-    AccountAddress,
-    ClientAddress,
-}
-
-/// A client address as a rate-limit subject: an IPv4 address, or an IPv6
-/// /64 (one subscriber usually holds a whole /64, so counting single IPv6
-/// addresses would hand an attacker 2^64 fresh keys).
-#[derive(Clone, Copy, Hash)]
-enum AddressKey {
-    V4(u32),
-    V6Prefix(u64),
-}
-
-impl From<IpAddr> for AddressKey {
-    fn from(ip: IpAddr) -> Self {
-        match ip.to_canonical() {
-            IpAddr::V4(v4) => AddressKey::V4(u32::from(v4)),
-            IpAddr::V6(v6) => AddressKey::V6Prefix((u128::from(v6) >> 64) as u64),
-        }
-    }
 }
 
 /// The limits in force, shared by every request.
@@ -294,16 +292,6 @@ pub struct Limits {
     /// Keys are hashed with per-process random keys, so nobody can craft
     /// two subjects that share a counter.
     hasher: RandomState,
-    /// Per (account, address): lockouts.
-    login_pair: Option<FailureTracker>,
-    /// Per account, summed over addresses: slowdown.
-    login_account: Option<Slowdown>,
-    login_ip: Option<FailureTracker>,
-    /// Per (client, address): lockouts.
-    client_pair: Option<FailureTracker>,
-    /// Per client, summed over addresses: slowdown.
-    client: Option<Slowdown>,
-    client_ip: Option<FailureTracker>,
     token_ip: Option<RateGate>,
     introspection: Option<RateGate>,
     /// The limits on what anyone may send without credentials.
@@ -314,28 +302,10 @@ impl Limits {
     /// The limits `settings` describe.
     pub fn new(settings: &RateLimitSettings) -> Self {
         let on = settings.enabled;
-        let tracker = |threshold: u32| {
-            (on && threshold > 0).then(|| {
-                FailureTracker::new(Backoff {
-                    threshold,
-                    base: settings.lockout,
-                    max: settings.lockout_max,
-                })
-            })
-        };
-        let slowdown = |threshold: u32| {
-            Slowdown::new(threshold, settings.slowdown_max, settings.lockout_max).filter(|_| on)
-        };
         let gate = |rate: u32| if on { RateGate::new(rate) } else { None };
         Self {
             exempt: settings.exempt.clone(),
             hasher: RandomState::new(),
-            login_pair: tracker(settings.login_per_account),
-            login_account: slowdown(settings.login_per_account),
-            login_ip: tracker(settings.login_per_ip),
-            client_pair: tracker(settings.client_auth_per_client),
-            client: slowdown(settings.client_auth_per_client),
-            client_ip: tracker(settings.client_auth_per_ip),
             token_ip: gate(settings.token_per_ip),
             introspection: gate(settings.introspection_per_client),
             unauthenticated: unauthenticated::OpenLimits::new(settings),
@@ -344,11 +314,6 @@ impl Limits {
 
     fn key(&self, kind: KeyKind, tenant: &str, subject: impl Hash) -> u64 {
         self.hasher.hash_one((kind, tenant, subject))
-    }
-
-    /// The key of `subject` (of `kind`) as seen from `ip`, exempt or not.
-    fn pair_key(&self, kind: KeyKind, tenant: &str, subject: &str, ip: Option<IpAddr>) -> u64 {
-        self.key(kind, tenant, (subject, ip.map(AddressKey::from)))
     }
 
     /// The per-address key of `ip` under `tenant`, unless `ip` is exempt.

@@ -17,6 +17,7 @@ use crate::forwarded::ClientAddr;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use idp_core::authorize::pending::Requester;
+use idp_core::endpoint::{Endpoint, Located};
 use idp_core::wire;
 use idp_core::{ErrorCode, OAuthError};
 use std::time::Duration;
@@ -47,19 +48,11 @@ impl OpenLimits {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Endpoint {
-    Authorize,
-    Register,
-}
-
 /// `{base}/t/{slug}/authorize` (GET or POST) or `{base}/t/{slug}/register` (POST).
 fn open_endpoint(base_path: &str, method: &Method, path: &str) -> Option<Endpoint> {
-    let rest = path.strip_prefix(base_path)?.strip_prefix("/t/")?;
-    let (_slug, endpoint) = rest.split_once('/')?;
-    match (endpoint, method) {
-        ("authorize", &Method::GET | &Method::POST) => Some(Endpoint::Authorize),
-        ("register", &Method::POST) => Some(Endpoint::Register),
+    let endpoint = Located::parse(base_path, path)?.endpoint;
+    match endpoint {
+        Endpoint::Authorize | Endpoint::Register if endpoint.accepts(method) => Some(endpoint),
         _ => None,
     }
 }
@@ -100,7 +93,7 @@ impl Limits {
                     req.extensions_mut().insert(Requester(key));
                 }
             }
-            Endpoint::Register => {
+            _ => {
                 if let Some(Err(wait)) = open.register.as_ref().map(|g| g.check(key)) {
                     return Some(too_many_requests(wait));
                 }

@@ -1,8 +1,9 @@
 //! The slowdown for a whole account or client: once it has `threshold`
 //! recent failures, summed over every address, each attempt on it waits
 //! before its password or secret is checked, 100 ms at first, doubling
-//! with each further failure, up to the configured maximum (2 s by default).
-//! Failures are remembered for `RATE_LIMIT_LOCKOUT_MAX` after the last one.
+//! with each further failure, up to the configured maximum (2 s by default). The provider waits it
+//! through the host's sleep hook ([`crate::Provider::with_sleep`]).
+//! Failures are remembered for the longest lockout after the last one.
 //!
 //! A slowdown, not a lockout: failures from other addresses must never
 //! refuse the right password or secret, or anyone who knows a `client_id`
@@ -58,14 +59,6 @@ impl Slowdown {
     pub fn fail(&self, key: u64, now: Instant) {
         self.failures.fail(key, now);
     }
-
-    /// Waits `key`'s delay, if any.
-    pub async fn wait(&self, key: u64) {
-        let delay = self.delay(key, Instant::now());
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -76,7 +69,9 @@ mod tests {
 
     #[test]
     fn grows_from_the_threshold_to_the_maximum_and_is_forgotten() {
-        let s = Slowdown::new(3, 2 * S, 60 * S).expect("enabled");
+        let Some(s) = Slowdown::new(3, 2 * S, 60 * S) else {
+            panic!("enabled")
+        };
         let now = Instant::now();
         let delays: Vec<u128> = (0..10)
             .map(|_| {

@@ -1,4 +1,4 @@
-//! Failure counting with exponential lockout: after `threshold` failures a
+//! Failure counting with exponential lockout, the in-memory limits' counter: after `threshold` failures a
 //! key is locked for `base`, and each further failure doubles the lockout,
 //! up to `max`. A key with no failure for `max` after its last lockout ends
 //! is forgotten. A counter ([`FailureTracker::counter`]) only counts, for the
