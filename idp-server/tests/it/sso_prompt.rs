@@ -2,22 +2,8 @@
 
 use crate::support::*;
 use openidconnect::core::{CoreAuthPrompt, CoreJwsSigningAlgorithm};
-use reqwest::StatusCode;
 
 const RS256: CoreJwsSigningAlgorithm = CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256;
-
-/// Sends the browser to `req` and expects the provider to answer at once,
-/// with a redirect to the client (no page shown).
-async fn silent(browser: &Browser, req: &AuthRequest) -> Callback {
-    let res = browser.get(req.url.as_str()).await;
-    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
-    let to = res.redirect();
-    assert!(
-        to.as_str().starts_with(REDIRECT_URI),
-        "expected an immediate answer to the client, got a redirect to {to}"
-    );
-    Callback::parse(&to)
-}
 
 fn prompt(p: CoreAuthPrompt) -> AuthOptions {
     AuthOptions {
@@ -59,7 +45,7 @@ async fn remembered_consent_and_session_issue_a_code_without_pages() {
     let first = rp.flow(&browser, &env.user, &AuthOptions::default()).await;
     let c1 = rp.verify_id_token(&first.tokens, Some(&first.nonce), RS256);
     let req = rp.auth_request(&AuthOptions::default());
-    let callback = silent(&browser, &req).await;
+    let callback = browser.answer_to_client(req.url.as_str()).await;
     assert_eq!(callback.state.as_deref(), Some(req.state.as_str()));
     assert_eq!(callback.iss.as_deref(), Some(env.tenant.issuer.as_str()));
     let tokens = rp
@@ -84,7 +70,7 @@ async fn consent_covers_only_the_scopes_granted() {
     assert_eq!(wider.pages, ["consent"]);
     // A narrower one does not.
     let req = rp.auth_request(&AuthOptions::default());
-    silent(&browser, &req).await.code();
+    browser.answer_to_client(req.url.as_str()).await.code();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +81,7 @@ async fn prompt_none_with_a_session_issues_a_code_silently() {
     let first = rp.flow(&browser, &env.user, &AuthOptions::default()).await;
     let c1 = rp.verify_id_token(&first.tokens, Some(&first.nonce), RS256);
     let req = rp.auth_request(&prompt(CoreAuthPrompt::None));
-    let callback = silent(&browser, &req).await;
+    let callback = browser.answer_to_client(req.url.as_str()).await;
     assert_eq!(callback.state.as_deref(), Some(req.state.as_str()));
     let tokens = rp
         .exchange(&callback.code(), req.verifier.as_deref())
@@ -110,7 +96,7 @@ async fn prompt_none_without_a_session_returns_login_required() {
     let env = Env::new().await;
     let rp = env.rp(&env.client).await;
     let req = rp.auth_request(&prompt(CoreAuthPrompt::None));
-    let callback = silent(&Browser::new(), &req).await;
+    let callback = Browser::new().answer_to_client(req.url.as_str()).await;
     callback.assert_error("login_required", &env.tenant.issuer, Some(&req.state));
 }
 
@@ -123,7 +109,7 @@ async fn prompt_none_without_consent_returns_consent_required() {
     let other = env.client(&ClientSpec::confidential("Other App"));
     let rp2 = env.rp(&other).await;
     let req = rp2.auth_request(&prompt(CoreAuthPrompt::None));
-    let callback = silent(&browser, &req).await;
+    let callback = browser.answer_to_client(req.url.as_str()).await;
     callback.assert_error("consent_required", &env.tenant.issuer, Some(&req.state));
 }
 
@@ -169,7 +155,10 @@ async fn max_age_elapsed_forces_login_and_recent_enough_does_not() {
         max_age: Some(3600),
         ..AuthOptions::default()
     };
-    silent(&browser, &rp.auth_request(&recent)).await.code();
+    browser
+        .answer_to_client(rp.auth_request(&recent).url.as_str())
+        .await
+        .code();
 
     // max_age=0: authenticate now (OIDC Core §3.1.2.1).
     let stale = AuthOptions {
@@ -190,11 +179,10 @@ async fn max_age_elapsed_forces_login_and_recent_enough_does_not() {
         ..AuthOptions::default()
     };
     let req = rp.auth_request(&none_stale);
-    silent(&browser, &req).await.assert_error(
-        "login_required",
-        &env.tenant.issuer,
-        Some(&req.state),
-    );
+    browser
+        .answer_to_client(req.url.as_str())
+        .await
+        .assert_error("login_required", &env.tenant.issuer, Some(&req.state));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

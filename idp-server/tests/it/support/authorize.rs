@@ -4,7 +4,6 @@
 //! from a valid request.
 
 use super::*;
-use reqwest::StatusCode;
 
 /// An authorization request as query parameters, in order.
 #[derive(Clone, Debug)]
@@ -102,13 +101,6 @@ impl RawAuthorize {
     /// answer, which must be a redirect to the client (an error the client
     /// may see, RFC 6749 §4.1.2.1).
     pub async fn to_client(&self) -> Callback {
-        let res = self.send().await;
-        assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
-        let to = res.redirect();
-        assert!(
-            to.as_str().starts_with(REDIRECT_URI),
-            "expected a redirect to the client, got {to}"
-        );
-        Callback::parse(&to)
+        Browser::new().answer_to_client(&self.url()).await
     }
 }

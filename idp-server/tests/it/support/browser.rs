@@ -150,6 +150,20 @@ impl Browser {
         Resp::read(url, res).await
     }
 
+    /// Sends the browser to `url` (an authorization request) and expects
+    /// the provider to answer at once, with a redirect to the client (no
+    /// page shown): the response there.
+    pub async fn answer_to_client(&self, url: &str) -> Callback {
+        let res = self.get(url).await;
+        assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
+        let to = res.redirect();
+        assert!(
+            to.as_str().starts_with(REDIRECT_URI),
+            "expected an immediate answer to the client, got a redirect to {to}"
+        );
+        Callback::parse(&to)
+    }
+
     /// POST a form.
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Resp {
         let url = Url::parse(url).unwrap_or_else(|e| panic!("bad URL {url}: {e}"));
