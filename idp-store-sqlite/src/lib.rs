@@ -20,7 +20,10 @@
 //! - `purge`: the background jobs' port (bounded deletes of expired rows,
 //!   compare-and-swap key rotation);
 //! - `health`: whether the database file is still reachable (`/health/ready`).
-//! - `stats`: pool state and active users, for metrics.
+//! - `stats`: pool state and active users, for metrics;
+//! - `operations`: [`Operations`](idp_core::store::Operations), the
+//!   server's port to all of the above (readiness, metrics, checkpoints,
+//!   backup).
 
 mod backup;
 mod clients;
@@ -29,6 +32,7 @@ mod devices;
 mod grants;
 mod health;
 mod migrations;
+mod operations;
 mod port;
 mod purge;
 mod session_clients;
@@ -42,7 +46,7 @@ mod testing;
 
 pub use backup::BackupError;
 pub use migrations::SCHEMA_VERSION;
-pub use stats::PoolState;
+pub use idp_core::store::PoolState;
 
 use idp_core::store::{StoreError, StoreResult};
 use r2d2_sqlite::SqliteConnectionManager;

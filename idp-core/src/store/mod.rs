@@ -6,9 +6,11 @@
 //! so that two concurrent requests cannot both win.
 
 mod maintenance;
+mod operations;
 mod records;
 
 pub use maintenance::{Expiring, Maintenance};
+pub use operations::{CheckpointMode, CheckpointReport, OperationError, Operations, PoolState};
 pub use records::*;
 
 use crate::clock::UnixTime;
