@@ -52,7 +52,9 @@ impl DatabaseUrl {
         match scheme(trimmed) {
             None => Ok(Self::Sqlite(trimmed.to_owned())),
             Some(s) if s.eq_ignore_ascii_case("sqlite") => Ok(Self::Sqlite(trimmed.to_owned())),
-            Some(s) if s.eq_ignore_ascii_case("postgres") || s.eq_ignore_ascii_case("postgresql") => {
+            Some(s)
+                if s.eq_ignore_ascii_case("postgres") || s.eq_ignore_ascii_case("postgresql") =>
+            {
                 Ok(Self::Postgres(trimmed.to_owned()))
             }
             Some(s) => Err(ConfigError::new(
@@ -106,10 +108,7 @@ pub trait WithStore {
 /// Opens the store `database_url` names (running its migrations) and runs
 /// `work` with it. Nothing is created on disk for a URL this build cannot
 /// serve.
-pub async fn with_store<W: WithStore>(
-    database_url: &str,
-    work: W,
-) -> Result<W::Output, OpenError> {
+pub async fn with_store<W: WithStore>(database_url: &str, work: W) -> Result<W::Output, OpenError> {
     match DatabaseUrl::parse(database_url).map_err(OpenError::Unsupported)? {
         DatabaseUrl::Sqlite(location) => Ok(work.run(sqlite(&location)?).await),
         DatabaseUrl::Postgres(_) => Err(OpenError::Unsupported(ConfigError::new(

@@ -7,12 +7,12 @@ use crate::backend::{Backend, WithStore};
 use crate::config::{Config, ConfigError, TlsConfig, default_base_url};
 use crate::metrics::route::{self, MethodLabel, Route};
 use crate::router;
-use idp_core::store::CheckpointMode;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use idp_core::store::CheckpointMode;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -85,7 +85,10 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
 
 /// Serves over a store the caller opened (an embedder, a test of another
 /// backend); `config.database_url` is not read.
-pub async fn start_with<S: Backend>(config: Config, store: S) -> Result<RunningServer, ConfigError> {
+pub async fn start_with<S: Backend>(
+    config: Config,
+    store: S,
+) -> Result<RunningServer, ConfigError> {
     crate::metrics::install();
     let tls = tls_acceptor(&config)?;
     start_over(config, tls, store).await
@@ -298,11 +301,7 @@ async fn accept_loop<S: Backend>(
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown());
     // The background jobs stop while requests drain, before the last checkpoint.
     let _ = tokio::join!(drained, jobs.stop());
-    let _ = app
-        .provider
-        .store()
-        .checkpoint(CheckpointMode::Final)
-        .await;
+    let _ = app.provider.store().checkpoint(CheckpointMode::Final).await;
 }
 
 /// Serves HTTP/1.1 on one connection (plain or TLS) until it closes or a

@@ -45,8 +45,8 @@ mod users;
 mod testing;
 
 pub use backup::BackupError;
-pub use migrations::SCHEMA_VERSION;
 pub use idp_core::store::PoolState;
+pub use migrations::SCHEMA_VERSION;
 
 use idp_core::store::{StoreError, StoreResult};
 use r2d2_sqlite::SqliteConnectionManager;

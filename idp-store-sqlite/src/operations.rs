@@ -77,7 +77,10 @@ mod tests {
         Operations::backup_to(&store, &dest).await?;
         assert!(dest.exists());
         let refused = Operations::backup_to(&store, store.path()).await;
-        assert!(matches!(refused, Err(OperationError::Failed(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(OperationError::Failed(_))),
+            "{refused:?}"
+        );
         Ok(())
     }
 }

@@ -27,9 +27,9 @@ pub(super) fn check_destination(path: &Path) -> Result<(), CliError> {
 
 pub(super) async fn run<S: Backend>(store: &S, path: &Path) -> Result<(), CliError> {
     store.backup_to(path).await.map_err(|e| match e {
-        OperationError::Unsupported { .. } => CliError::Failed(format!(
-            "{e}: use the database's own backup tools"
-        )),
+        OperationError::Unsupported { .. } => {
+            CliError::Failed(format!("{e}: use the database's own backup tools"))
+        }
         other => CliError::Failed(other.to_string()),
     })?;
     println!("backup written to {}", path.display());

@@ -3,9 +3,9 @@
 use super::{CliError, OutboundArgs, print_json};
 use crate::backend::Backend;
 use crate::config::Flags;
-use idp_core::{NewClient, Provider};
 use idp_core::jwks::SigningAlg;
 use idp_core::store::{GrantType, TokenEndpointAuthMethod};
+use idp_core::{NewClient, Provider};
 
 /// Client commands.
 #[derive(clap::Subcommand, Debug)]
@@ -113,7 +113,8 @@ pub(super) async fn run<S: Backend>(
     let grant_types = grant_types
         .iter()
         .map(|g| {
-            GrantType::parse(g).ok_or_else(|| CliError::Invalid(format!("unknown grant type '{g}'")))
+            GrantType::parse(g)
+                .ok_or_else(|| CliError::Invalid(format!("unknown grant type '{g}'")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let id_token_alg = SigningAlg::parse(&id_token_alg).ok_or_else(|| {

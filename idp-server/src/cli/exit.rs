@@ -17,7 +17,7 @@ pub enum Exit {
     /// The command line, a value given or a setting is invalid, or names
     /// what this build cannot do (clap's usage errors exit 2 as well).
     Usage = 2,
-    /// The tenant, user or session named does not exist.
+    /// The tenant or session named does not exist.
     NotFound = 3,
     /// What is to be created already exists.
     Conflict = 4,
@@ -39,7 +39,7 @@ Exit status:
   0  success
   1  failure (storage, I/O; `health`: the server is not ready; `serve`: it could not start)
   2  usage: an invalid argument, value or setting
-  3  not found: no such tenant, user or session
+  3  not found: no such tenant or session
   4  conflict: it already exists
   5  database unavailable: it cannot be opened or does not answer";
 

@@ -89,7 +89,9 @@ impl OutboundArgs {
     /// Puts these options where [`Config::resolve`] reads them.
     fn apply(&self, flags: &mut Flags) {
         flags.outbound_allow.clone_from(&self.outbound_allow);
-        flags.outbound_allow_http.clone_from(&self.outbound_allow_http);
+        flags
+            .outbound_allow_http
+            .clone_from(&self.outbound_allow_http);
     }
 }
 

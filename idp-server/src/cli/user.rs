@@ -67,7 +67,11 @@ pub struct Password(Option<String>);
 
 impl std::fmt::Debug for Password {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "Password(redacted)" } else { "Password(none)" })
+        f.write_str(if self.0.is_some() {
+            "Password(redacted)"
+        } else {
+            "Password(none)"
+        })
     }
 }
 

@@ -139,7 +139,10 @@ fn serve_and_no_command_take_the_server_options() {
     let cli = Cli::new();
     let out = cli.run(&["tenant", "list", "--port", "8080"]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(!cli.dir.path().join("idp.db").exists(), "a database was opened");
+    assert!(
+        !cli.dir.path().join("idp.db").exists(),
+        "a database was opened"
+    );
 }
 
 #[test]
@@ -225,7 +228,10 @@ fn exit_statuses_tell_what_happened() {
         3,
     );
     assert!(out.stderr.contains("nope"), "{}", out.stderr);
-    cli.expect(&["session", "revoke", "--tenant", "acme", "no-such-session"], 3);
+    cli.expect(
+        &["session", "revoke", "--tenant", "acme", "no-such-session"],
+        3,
+    );
     // 4: conflict.
     cli.expect(&["tenant", "create", "acme"], 4);
     let taken = cli.dir.path().join("taken.db");
@@ -239,7 +245,11 @@ fn exit_statuses_tell_what_happened() {
     let blocked = format!("sqlite:{}/idp.db", taken.display());
     let out = cli.run_on(&blocked, &["tenant", "list"]);
     assert_eq!(out.code, Some(5), "{}", out.stderr);
-    assert!(out.stderr.starts_with("error: DATABASE_URL:"), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("error: DATABASE_URL:"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -174,7 +174,9 @@ fn bounded(cmd: &mut Command) -> std::process::Output {
     match finished.recv_timeout(Duration::from_secs(10)) {
         Ok(out) => out.unwrap_or_else(|e| panic!("wait: {e}")),
         Err(_) => {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
             panic!("still running after 10 s: the start was not refused");
         }
     }
@@ -197,7 +199,12 @@ fn a_postgres_url_fails_fast_and_creates_nothing() {
         "postgres://postgres@127.0.0.1:5432/idp",
         "postgresql://idp:secret@db.internal/idp",
     ] {
-        for args in [&[][..], &["serve"], &["tenant", "create", "acme"], &["backup", "copy.db"]] {
+        for args in [
+            &[][..],
+            &["serve"],
+            &["tenant", "create", "acme"],
+            &["backup", "copy.db"],
+        ] {
             let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
             let out = bounded(
                 idp(dir.path())
@@ -214,7 +221,11 @@ fn a_postgres_url_fails_fast_and_creates_nothing() {
             );
             assert!(last.contains("sqlite:PATH"), "{last}");
             assert_eq!(stderr.lines().count(), 1, "{stderr}");
-            let expected = if args.is_empty() || args == ["serve"] { 1 } else { 2 };
+            let expected = if args.is_empty() || args == ["serve"] {
+                1
+            } else {
+                2
+            };
             assert_eq!(out.status.code(), Some(expected), "{url} {args:?}");
             assert!(
                 entries(dir.path()).is_empty(),
@@ -239,7 +250,10 @@ fn an_unknown_scheme_is_named_with_the_accepted_ones() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let last = stderr.lines().last().unwrap_or("");
             assert!(!out.status.success(), "{url} {args:?} was accepted");
-            assert!(last.starts_with("error: DATABASE_URL: unknown scheme"), "{last}");
+            assert!(
+                last.starts_with("error: DATABASE_URL: unknown scheme"),
+                "{last}"
+            );
             for accepted in ["sqlite:PATH", "postgres://", "postgresql://"] {
                 assert!(last.contains(accepted), "{last}");
             }
@@ -254,7 +268,10 @@ fn every_sqlite_form_of_today_still_opens() {
     let abs = dir.path().join("abs.db");
     for (url, file) in [
         ("sqlite:./a/idp.db".to_owned(), dir.path().join("a/idp.db")),
-        ("sqlite://./b/idp.db".to_owned(), dir.path().join("b/idp.db")),
+        (
+            "sqlite://./b/idp.db".to_owned(),
+            dir.path().join("b/idp.db"),
+        ),
         (format!("sqlite://{}", abs.display()), abs.clone()),
         ("./c/idp.db".to_owned(), dir.path().join("c/idp.db")),
         ("d.db".to_owned(), dir.path().join("d.db")),
