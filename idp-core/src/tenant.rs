@@ -191,6 +191,12 @@ impl<S: Store> Provider<S> {
     /// signed keep verifying (removing them once those tokens have expired
     /// is `crate::key_rotation`'s). Returns the new key ids. A running server
     /// picks the new keys up within `Lifetimes::tenant_cache` seconds.
+    ///
+    /// The replacement is the same compare-and-swap the scheduled job uses
+    /// ([`KeyStore::replace_signing_keys`](crate::store::KeyStore::replace_signing_keys)):
+    /// if another process rotates between this one's read and its write, it
+    /// reads again and retries, [`ROTATION_ATTEMPTS`] times in all, then
+    /// reports `Conflict`.
     pub async fn rotate_signing_keys(&self, slug: &str) -> Result<Vec<String>, AdminError> {
         let record = self
             .store
@@ -204,10 +210,36 @@ impl<S: Store> Provider<S> {
             .map_err(|e| AdminError::Internal(format!("tenant {slug}: {e}")))?;
         let now = self.clock.now();
         let keys = new_signing_keys(&data_key, &record.id, now)?;
-        self.store.add_signing_keys(&record.id, &keys, now).await?;
+        for _ in 0..ROTATION_ATTEMPTS {
+            let active = active_kids(&self.store.signing_keys(&record.id).await?);
+            if self
+                .store
+                .replace_signing_keys(&record.id, &active, &keys, now)
+                .await?
+            {
+                self.forget_tenant(slug);
+                return Ok(keys.into_iter().map(|k| k.kid).collect());
+            }
+        }
+        // Others rotated meanwhile: this process's cached keys are stale.
         self.forget_tenant(slug);
-        Ok(keys.into_iter().map(|k| k.kid).collect())
+        Err(AdminError::Conflict(format!(
+            "a rotation of tenant '{slug}' by another process"
+        )))
     }
+}
+
+/// How many times [`Provider::rotate_signing_keys`] tries its
+/// compare-and-swap before it reports that others keep rotating first.
+pub const ROTATION_ATTEMPTS: usize = 3;
+
+/// The kids of the active (unretired) keys among `keys`: what a
+/// compare-and-swap rotation expects to replace.
+pub(crate) fn active_kids(keys: &[SigningKeyRecord]) -> Vec<String> {
+    keys.iter()
+        .filter(|k| k.retired_at.is_none())
+        .map(|k| k.kid.clone())
+        .collect()
 }
 
 fn wrap(master: &MasterKey, key: &DataKey, tenant: &TenantId) -> Result<Vec<u8>, AdminError> {
