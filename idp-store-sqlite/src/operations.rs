@@ -61,7 +61,7 @@ fn count(frames: i64) -> u64 {
 #[cfg(test)]
 mod tests {
     use crate::testing::{TestResult, fresh_store, tenant_record};
-    use idp_core::store::{CheckpointMode, OperationError, Operations, Store};
+    use idp_core::store::{CheckpointMode, OperationError, Operations, TenantStore};
 
     #[tokio::test]
     async fn operations_answer_through_the_port() -> TestResult {
