@@ -2,13 +2,14 @@
 //! (login, consent, device, logout), and everything else to the protocol engine.
 
 use crate::app::App;
+use crate::backend::Backend;
 use crate::{health, pages};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use idp_core::endpoint::{Endpoint, Located, Server};
 
 /// Routes one request.
-pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
+pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<Bytes> {
     let hsts = app.secure_cookies
         && req.extensions().get::<crate::forwarded::Transport>()
             != Some(&crate::forwarded::Transport::Http);
@@ -45,8 +46,8 @@ pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
 }
 
 /// Serves one of the host's pages of the endpoint table.
-async fn page(
-    app: &App,
+async fn page<S: Backend>(
+    app: &App<S>,
     req: Request<Bytes>,
     slug: &str,
     endpoint: Endpoint,

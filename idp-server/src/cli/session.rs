@@ -2,8 +2,10 @@
 //! one or all of them (its refresh tokens die, its access tokens turn
 //! inactive at introspection and userinfo).
 
-use super::{CliError, print_json, provider};
-use crate::config::Config;
+use super::{CliError, OutboundArgs, print_json};
+use crate::backend::Backend;
+use crate::config::Flags;
+use idp_core::Provider;
 
 /// Session commands.
 #[derive(clap::Subcommand, Debug)]
@@ -41,12 +43,26 @@ pub enum SessionCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Where the Logout Tokens of clients with a back-channel logout URI may go.
+        #[command(flatten)]
+        outbound: OutboundArgs,
     },
 }
 
-pub(super) async fn run(config: &Config, command: SessionCommand) -> Result<(), CliError> {
-    let provider = provider(config)?;
-    super::index_emails(&provider).await?;
+impl SessionCommand {
+    /// The settings given as this command's options.
+    pub(super) fn settings(&self, flags: &mut Flags) {
+        if let Self::Revoke { outbound, .. } = self {
+            outbound.apply(flags);
+        }
+    }
+}
+
+pub(super) async fn run<S: Backend>(
+    provider: &Provider<S>,
+    command: SessionCommand,
+) -> Result<(), CliError> {
+    super::index_emails(provider).await?;
     match command {
         SessionCommand::List {
             tenant,
@@ -71,17 +87,18 @@ pub(super) async fn run(config: &Config, command: SessionCommand) -> Result<(), 
             all,
             email,
             json,
+            outbound: _,
         } => {
             let revoked = match (id, all, email) {
                 (Some(id), false, _) => {
                     if !provider.revoke_session(&tenant, &id).await? {
-                        return Err(CliError::Failed(format!("no live session '{id}'")));
+                        return Err(CliError::NotFound(format!("no live session '{id}'")));
                     }
                     1
                 }
                 (_, true, Some(email)) => provider.revoke_user_sessions(&tenant, &email).await?,
                 _ => {
-                    return Err(CliError::Failed(
+                    return Err(CliError::Invalid(
                         "give a session id, or --all with --email".into(),
                     ));
                 }

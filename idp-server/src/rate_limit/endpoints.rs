@@ -4,6 +4,7 @@
 
 use super::{KeyKind, Limits, too_many_requests};
 use crate::app::App;
+use crate::backend::Backend;
 use crate::forwarded::ClientAddr;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response};
@@ -37,7 +38,7 @@ impl Limits {
 /// Serves a protocol request through idp-core, within the request rates.
 /// The failure lockouts and slowdowns of client authentication are
 /// idp-core's own (`idp_core::abuse`), decided where the outcome is known.
-pub async fn protocol(app: &App, req: Request<Bytes>) -> Response<Bytes> {
+pub async fn protocol<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<Bytes> {
     let limits = &app.limits;
     let Some((slug, endpoint)) = (req.method() == Method::POST)
         .then(|| guarded(&app.base_path, req.uri().path()))
