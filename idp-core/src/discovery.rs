@@ -90,3 +90,47 @@ pub fn document(issuer: &str, dynamic_registration: bool, host: EndpointSet) -> 
     }
     Bytes::from(serde_json::to_vec(&doc).unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(host: EndpointSet) -> serde_json::Value {
+        serde_json::from_slice(&document("https://idp.example/t/a", false, host))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn names_only_the_pages_the_host_serves() {
+        let minimal = doc(EndpointSet::INTERACTION);
+        for absent in [
+            "end_session_endpoint",
+            "frontchannel_logout_supported",
+            "device_authorization_endpoint",
+            "registration_endpoint",
+        ] {
+            assert!(minimal.get(absent).is_none(), "{absent}");
+        }
+        assert_eq!(minimal["backchannel_logout_supported"], true);
+        assert!(
+            !minimal["grant_types_supported"]
+                .to_string()
+                .contains("device_code")
+        );
+        let full = doc(EndpointSet::ALL_PAGES);
+        assert_eq!(
+            full["end_session_endpoint"],
+            "https://idp.example/t/a/logout"
+        );
+        assert_eq!(full["frontchannel_logout_supported"], true);
+        assert_eq!(
+            full["device_authorization_endpoint"],
+            "https://idp.example/t/a/device_authorization"
+        );
+        assert!(
+            full["grant_types_supported"]
+                .to_string()
+                .contains("device_code")
+        );
+    }
+}

@@ -303,9 +303,7 @@ mod tests {
     #[test]
     fn parses_interaction_routes() {
         let r = Route::parse("/t/demo/interaction/abc/login");
-        assert!(r.is_some_and(|r| r.slug == "demo"
-            && r.id == "abc"
-            && r.action.as_deref() == Some("login")));
+        assert!(r.is_some_and(|r| r.slug == "demo" && r.id == "abc" && r.action == Some("login")));
         assert!(Route::parse("/t/demo/interaction/abc").is_some_and(|r| r.action.is_none()));
         assert!(Route::parse("/t/demo/interaction/").is_none());
         assert!(Route::parse("/t/demo/authorize").is_none());

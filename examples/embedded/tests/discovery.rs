@@ -54,6 +54,13 @@ async fn discovery_names_no_url_that_answers_404() -> anyhow::Result<()> {
     }
     let grants = discovery["grant_types_supported"].to_string();
     assert!(!grants.contains("device_code"), "{grants}");
+    // Not offered is not served: its answer would name a missing page.
+    let device = http
+        .post(format!("{}/device_authorization", app.issuer))
+        .form(&[("client_id", "anyone")])
+        .send()
+        .await?;
+    assert_eq!(device.status(), StatusCode::NOT_FOUND);
     app.shutdown().await;
     Ok(())
 }

@@ -321,7 +321,7 @@ impl<S: Store> Provider<S> {
                 .set_interaction_session(&l.tenant.record.id, &l.id_hash, &session.id)
                 .await?;
             wire::redirect(
-                &l.tenant.url_with(Endpoint::Interaction, &id),
+                &l.tenant.url_with(Endpoint::Interaction, id),
                 StatusCode::SEE_OTHER,
             )
         } else {
