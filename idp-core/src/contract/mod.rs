@@ -48,6 +48,11 @@ pub type Outcome = Result<(), Failure>;
 /// How many tasks race in a concurrency test.
 pub const RACERS: usize = 16;
 
+/// How many times a concurrency test races, each time on a new row: the
+/// first round also warms the store's threads and connections, which
+/// staggers its racers; later rounds overlap for real.
+pub const ROUNDS: usize = 20;
+
 /// A fresh, empty store, and whatever must live as long as it (a temporary
 /// directory, a connection that drops a schema): what the expression given
 /// to [`store_contract!`](crate::store_contract) makes.
@@ -108,7 +113,10 @@ where
             let start = Arc::clone(&start);
             let call = call(Arc::clone(store), i);
             tokio::spawn(async move {
+                // The last to arrive is released first: let the others be
+                // scheduled before anyone calls.
                 start.wait().await;
+                tokio::task::yield_now().await;
                 call.await
             })
         })
