@@ -10,13 +10,18 @@ use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use idp_core::store::{CodeRecord, RefreshTokenRecord, Rotation, TakenCode};
 use rusqlite::{Connection, OptionalExtension, Result, Row, TransactionBehavior, params};
 
-/// Stores an authorization code, not yet consumed.
+/// Stores an authorization code, not yet consumed, unless its session was
+/// revoked meanwhile (the revocation raced the authorization request): then
+/// nothing is stored and redeeming the code finds nothing. One statement,
+/// so no revocation slips between the check and the insert.
 pub(crate) fn create_code(conn: &Connection, tenant: &TenantId, c: &CodeRecord) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO codes
            (tenant_id, code_hash, grant_id, client_id, user_id, session_id, redirect_uri,
             scope, nonce, code_challenge, auth_time, expires_at, claims)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
+         WHERE NOT EXISTS (SELECT 1 FROM sessions
+                           WHERE tenant_id = ?1 AND id = ?6 AND revoked_at IS NOT NULL)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -88,7 +93,10 @@ fn code_from_row(r: &Row<'_>) -> Result<CodeRecord> {
     })
 }
 
-/// Stores a refresh token as given (normally live: not consumed, not revoked).
+/// Stores a refresh token as given (normally live: not consumed, not
+/// revoked), but revoked if its grant or its session was revoked meanwhile
+/// (the revocation raced the request that issued it). One statement, so no
+/// revocation slips between the check and the insert.
 pub(crate) fn create_refresh_token(
     conn: &Connection,
     tenant: &TenantId,
@@ -98,7 +106,12 @@ pub(crate) fn create_refresh_token(
         "INSERT INTO refresh_tokens
            (tenant_id, token_hash, grant_id, client_id, user_id, session_id, scope,
             auth_time, issued_at, expires_at, consumed_at, revoked, claims)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                 ?12
+                 OR EXISTS (SELECT 1 FROM revoked_grants WHERE tenant_id = ?1 AND grant_id = ?3)
+                 OR EXISTS (SELECT 1 FROM sessions
+                            WHERE tenant_id = ?1 AND id = ?6 AND revoked_at IS NOT NULL),
+                 ?13)",
     )?
     .execute(params![
         tenant.as_str(),

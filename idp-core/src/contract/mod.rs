@@ -156,7 +156,8 @@ macro_rules! store_contract {
                 refresh_token_is_rotated_once, grants_are_scoped_by_tenant;
             revocations: grant_revocation_reaches_refresh_and_access_tokens,
                 access_token_revocation_by_jti, client_assertion_jti_is_used_once,
-                client_assertion_jti_race_has_one_winner, revocations_are_scoped_by_tenant;
+                client_assertion_jti_race_has_one_winner, revocations_are_scoped_by_tenant,
+                tokens_issued_after_a_revocation_are_dead, grant_revocation_wins_over_racing_rotations;
             devices: device_code_round_trips, device_decision_is_made_once,
                 device_code_is_redeemed_once, device_user_codes_are_unique,
                 device_codes_expire, device_codes_are_scoped_by_tenant;
