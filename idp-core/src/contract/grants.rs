@@ -272,3 +272,27 @@ pub async fn grants_are_scoped_by_tenant<S: Store>(store: Arc<S>) -> Outcome {
     store.create_refresh_token(&b, &t).await?;
     Ok(())
 }
+
+/// A rotation whose new token cannot be stored (its hash is taken) fails
+/// whole: the old token stays live and can still be rotated.
+pub async fn failed_rotation_changes_nothing<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    let (old, taken) = (refresh("rt-1", "g1"), refresh("rt-2", "g1"));
+    store.create_refresh_token(&a, &old).await?;
+    store.create_refresh_token(&a, &taken).await?;
+    let result = store
+        .rotate_refresh_token(&a, &old.token_hash, &taken, 50)
+        .await;
+    assert!(result.is_err(), "{result:?}");
+    let got = store
+        .refresh_token(&a, &old.token_hash)
+        .await?
+        .ok_or("missing")?;
+    assert_eq!(got.consumed_at, None, "consumed by a failed rotation");
+    let next = refresh("rt-3", "g1");
+    let rotated = store
+        .rotate_refresh_token(&a, &old.token_hash, &next, 60)
+        .await?;
+    assert_eq!(rotated, Rotation::Rotated);
+    Ok(())
+}

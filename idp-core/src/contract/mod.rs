@@ -153,7 +153,8 @@ macro_rules! store_contract {
                 sessions_are_scoped_by_tenant;
             grants: code_round_trips, code_is_taken_once, code_records_its_session_client,
                 code_hashes_are_unique, refresh_token_round_trips, refresh_token_rotation_then_reuse,
-                refresh_token_is_rotated_once, grants_are_scoped_by_tenant;
+                refresh_token_is_rotated_once, failed_rotation_changes_nothing,
+                grants_are_scoped_by_tenant;
             revocations: grant_revocation_reaches_refresh_and_access_tokens,
                 access_token_revocation_by_jti, client_assertion_jti_is_used_once,
                 client_assertion_jti_race_has_one_winner, revocations_are_scoped_by_tenant,
