@@ -198,36 +198,3 @@ impl std::fmt::Display for OAuthError {
         write!(f, "{}: {}", self.code.as_str(), self.description)
     }
 }
-
-/// Why an administrative operation (create a tenant, client or user) failed.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    /// No tenant with this slug.
-    #[error("no tenant with slug '{0}'")]
-    UnknownTenant(String),
-    /// An argument was invalid.
-    #[error("{0}")]
-    Invalid(String),
-    /// The object already exists.
-    #[error("{0} already exists")]
-    Conflict(String),
-    /// Storage failed.
-    #[error("storage failure: {0}")]
-    Store(String),
-    /// Storage cannot be reached for now.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    /// Something else failed (key generation, encryption).
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-impl From<StoreError> for AdminError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(what) => Self::Conflict(what),
-            StoreError::Backend(msg) => Self::Store(msg),
-            StoreError::Unavailable(msg) => Self::Unavailable(msg),
-        }
-    }
-}

@@ -12,9 +12,9 @@
 //! ([`Maintenance::replace_signing_keys`]), so exactly one new set is stored
 //! per due tenant; the losers' freshly generated keys are dropped unused.
 
+use crate::admin::AdminError;
 use crate::channel_logout::LOGOUT_TOKEN_LIFETIME;
 use crate::clock::UnixTime;
-use crate::error::AdminError;
 use crate::provider::{Lifetimes, Provider};
 use crate::store::{Maintenance, SigningKeyRecord, TenantRecord};
 

@@ -22,6 +22,7 @@
 //! - `health`: whether the database file is still reachable (`/health/ready`).
 //! - `stats`: pool state and active users, for metrics.
 
+mod admin;
 mod backup;
 mod clients;
 mod codec;

@@ -5,9 +5,11 @@
 //! single atomic methods ([`Store::take_code`], [`Store::rotate_refresh_token`])
 //! so that two concurrent requests cannot both win.
 
+mod admin;
 mod maintenance;
 mod records;
 
+pub use admin::AdminStore;
 pub use maintenance::{Expiring, Maintenance};
 pub use records::*;
 
@@ -36,7 +38,7 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Persistence for everything the provider keeps.
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AdminStore + Send + Sync + 'static {
     // Tenants and keys.
 
     /// Creates a tenant with its first signing keys, atomically.

@@ -117,7 +117,10 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
         backchannel_logout_uri,
         ..NewClient::new("", Vec::new())
     };
-    let created = provider(config)?.create_client(&tenant, new).await?;
+    let created = provider(config)?
+        .admin()
+        .create_client(&tenant, new)
+        .await?;
     let c = &created.client;
     if json {
         print_json(&serde_json::json!({

@@ -2,6 +2,7 @@
 
 use super::{CliError, print_json, provider};
 use crate::config::Config;
+use idp_core::admin::{NewTenant, PageRequest};
 use idp_core::store::TenantRecord;
 
 /// Tenant commands.
@@ -50,6 +51,7 @@ fn to_json(t: &TenantRecord, base_url: &str) -> serde_json::Value {
 
 pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), CliError> {
     let provider = provider(config)?;
+    let admin = provider.admin();
     let base_url = provider.config().base_url.clone();
     match command {
         TenantCommand::Create {
@@ -58,8 +60,12 @@ pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), C
             dynamic_registration,
             json,
         } => {
-            let t = provider
-                .create_tenant_with(&slug, name.as_deref().unwrap_or(""), dynamic_registration)
+            let t = admin
+                .create_tenant(NewTenant {
+                    slug,
+                    name: name.unwrap_or_default(),
+                    dynamic_registration,
+                })
                 .await?;
             if json {
                 print_json(&to_json(&t, &base_url));
@@ -69,7 +75,12 @@ pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), C
             }
         }
         TenantCommand::RotateKeys { slug, json } => {
-            let kids = provider.rotate_signing_keys(&slug).await?;
+            let kids: Vec<String> = admin
+                .rotate_keys(&slug)
+                .await?
+                .into_iter()
+                .map(|k| k.kid)
+                .collect();
             if json {
                 print_json(&serde_json::json!({ "slug": slug, "new_kids": kids }));
             } else {
@@ -80,7 +91,16 @@ pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), C
             }
         }
         TenantCommand::List { json } => {
-            let tenants = provider.list_tenants().await?;
+            let mut tenants = Vec::new();
+            let mut page = PageRequest::limit(idp_core::admin::MAX_LIMIT);
+            loop {
+                let got = admin.list_tenants(&page).await?;
+                tenants.extend(got.items);
+                match got.next_cursor {
+                    Some(c) => page = PageRequest::after(c, Some(idp_core::admin::MAX_LIMIT)),
+                    None => break,
+                }
+            }
             if json {
                 print_json(&serde_json::Value::Array(
                     tenants.iter().map(|t| to_json(t, &base_url)).collect(),

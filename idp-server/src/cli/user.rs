@@ -58,6 +58,7 @@ pub(super) async fn run(config: &Config, command: UserCommand) -> Result<(), Cli
     let provider = provider(config)?;
     index_emails(&provider).await?;
     let user = provider
+        .admin()
         .create_user(
             &tenant,
             NewUser {
