@@ -9,14 +9,15 @@
 //!
 //! Several processes may run this at the same instant: the replacement is a
 //! compare-and-swap on the set of active kids in one store transaction
-//! ([`Maintenance::replace_signing_keys`]), so exactly one new set is stored
+//! ([`KeyStore::replace_signing_keys`](crate::store::KeyStore::replace_signing_keys),
+//! the same one `Admin::rotate_keys` uses), so exactly one new set is stored
 //! per due tenant; the losers' freshly generated keys are dropped unused.
 
 use crate::admin::AdminError;
 use crate::channel_logout::LOGOUT_TOKEN_LIFETIME;
 use crate::clock::UnixTime;
 use crate::provider::{Lifetimes, Provider};
-use crate::store::{Maintenance, SigningKeyRecord, TenantRecord};
+use crate::store::{SigningKeyRecord, Store, TenantRecord};
 
 /// How long a retired key must stay published, in seconds: a process that
 /// cached the tenant before the rotation keeps signing with the old key for
@@ -58,7 +59,7 @@ pub struct KeyRotationReport {
     pub failed: Vec<(String, String)>,
 }
 
-impl<S: Maintenance> Provider<S> {
+impl<S: Store> Provider<S> {
     /// For every tenant: replaces its keys if `rotate_after` (seconds) is
     /// given and its oldest active key is that old, then deletes its keys
     /// retired longer ago than [`retired_key_retention`]. A tenant whose keys
@@ -111,11 +112,7 @@ impl<S: Maintenance> Provider<S> {
         if let Some(age) = rotate_after
             && rotation_due(&keys, now, age)
         {
-            let active: Vec<String> = keys
-                .iter()
-                .filter(|k| k.retired_at.is_none())
-                .map(|k| k.kid.clone())
-                .collect();
+            let active = crate::tenant::active_kids(&keys);
             let data_key = self
                 .config
                 .master_key

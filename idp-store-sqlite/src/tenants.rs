@@ -77,30 +77,48 @@ pub(crate) fn page(conn: &Connection, after: &str, limit: usize) -> Result<Vec<T
     .collect()
 }
 
-/// Retires the active keys and inserts `keys`, in one transaction.
-pub(crate) fn add_signing_keys(
+/// Retires the active keys and inserts `keys` if the active kids are exactly
+/// `expected`; one `BEGIN IMMEDIATE` transaction, so two racing callers
+/// serialise and the second sees the first's keys.
+pub(crate) fn replace_signing_keys(
     conn: &mut Connection,
     tenant: &TenantId,
+    expected: &[String],
     keys: &[SigningKeyRecord],
-    retired_at: i64,
-) -> Result<()> {
+    now: i64,
+) -> Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    add_signing_keys_in(&tx, tenant, keys, retired_at)?;
-    tx.commit()
+    let mut active: Vec<String> = tx
+        .prepare_cached("SELECT kid FROM signing_keys WHERE tenant_id = ?1 AND retired_at IS NULL")?
+        .query_map([tenant.as_str()], |r| r.get(0))?
+        .collect::<Result<_>>()?;
+    let mut expected = expected.to_vec();
+    active.sort_unstable();
+    expected.sort_unstable();
+    if active != expected {
+        return Ok(false);
+    }
+    tx.execute(
+        "UPDATE signing_keys SET retired_at = ?2 WHERE tenant_id = ?1 AND retired_at IS NULL",
+        params![tenant.as_str(), now],
+    )?;
+    insert_keys(&tx, tenant, keys)?;
+    tx.commit()?;
+    Ok(true)
 }
 
-/// The statements of [`add_signing_keys`], inside the caller's transaction.
-pub(crate) fn add_signing_keys_in(
+/// Deletes keys retired before `before`.
+pub(crate) fn delete_retired_keys(
     conn: &Connection,
     tenant: &TenantId,
-    keys: &[SigningKeyRecord],
-    retired_at: i64,
-) -> Result<()> {
-    conn.execute(
-        "UPDATE signing_keys SET retired_at = ?2 WHERE tenant_id = ?1 AND retired_at IS NULL",
-        params![tenant.as_str(), retired_at],
+    before: i64,
+) -> Result<u64> {
+    let n = conn.execute(
+        "DELETE FROM signing_keys
+         WHERE tenant_id = ?1 AND retired_at IS NOT NULL AND retired_at < ?2",
+        params![tenant.as_str(), before],
     )?;
-    insert_keys(conn, tenant, keys)
+    Ok(n as u64)
 }
 
 /// A tenant's signing keys, newest first.
@@ -137,7 +155,7 @@ fn tenant_from_row(r: &Row<'_>) -> Result<TenantRecord> {
 mod tests {
     use crate::testing::{TestResult, fresh_store, signing_key, tenant_record};
     use idp_core::jwks::SigningAlg;
-    use idp_core::store::{Store, StoreError};
+    use idp_core::store::{KeyStore, StoreError, TenantStore};
 
     #[tokio::test]
     async fn tenant_and_keys_round_trip() -> TestResult {
@@ -184,9 +202,12 @@ mod tests {
         store
             .create_tenant(&t, &[signing_key("old", SigningAlg::Rs256, 100)])
             .await?;
-        store
-            .add_signing_keys(&t.id, &[signing_key("new", SigningAlg::Rs256, 200)], 200)
-            .await?;
+        let new = [signing_key("new", SigningAlg::Rs256, 200)];
+        assert!(
+            store
+                .replace_signing_keys(&t.id, &["old".to_owned()], &new, 200)
+                .await?
+        );
         let keys = store.signing_keys(&t.id).await?;
         let kids: Vec<&str> = keys.iter().map(|k| k.kid.as_str()).collect();
         assert_eq!(kids, vec!["new", "old"], "newest first");

@@ -7,7 +7,7 @@ use anyhow::{Context, anyhow};
 use idp_core::admin::NewTenant;
 use idp_core::crypto::envelope::MasterKey;
 use idp_core::ids::ClientId;
-use idp_core::store::Store;
+use idp_core::store::ClientStore;
 use idp_core::{AdminError, NewClient, NewUser, Provider};
 use idp_store_sqlite::SqliteStore;
 use serde::{Deserialize, Serialize};

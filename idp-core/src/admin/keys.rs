@@ -4,8 +4,8 @@ use super::Admin;
 use super::error::AdminError;
 use crate::clock::UnixTime;
 use crate::jwks::SigningAlg;
-use crate::store::{Maintenance, SigningKeyRecord, Store};
-use crate::tenant::new_signing_keys;
+use crate::store::{SigningKeyRecord, Store};
+use crate::tenant::{ROTATION_ATTEMPTS, active_kids, new_signing_keys};
 
 /// Where a signing key stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,22 +68,18 @@ impl<S: Store> Admin<S> {
     }
 }
 
-impl<S: Maintenance> Admin<S> {
+impl<S: Store> Admin<S> {
     /// Rotates the tenant's signing keys: a new key per algorithm signs
     /// from now on; the old ones are retired but stay in the JWKS, so
-    /// tokens they signed keep verifying. The swap is the same
-    /// compare-and-swap the scheduled rotation uses, so a rotation racing
-    /// this one makes this one fail with `Conflict` instead of stacking a
-    /// second set. This process signs with the new keys at once; others
-    /// within `Lifetimes::tenant_cache`. Returns the new keys.
+    /// tokens they signed keep verifying. The swap is the compare-and-swap
+    /// the scheduled rotation uses
+    /// ([`KeyStore::replace_signing_keys`](crate::store::KeyStore::replace_signing_keys)):
+    /// if another process rotates between this one's read and its write,
+    /// it reads again and retries, [`ROTATION_ATTEMPTS`] times in all, then
+    /// reports `Conflict`. This process signs with the new keys at once;
+    /// others within `Lifetimes::tenant_cache`. Returns the new keys.
     pub async fn rotate_keys(&self, slug: &str) -> Result<Vec<KeyInfo>, AdminError> {
         let tenant = self.get_tenant(slug).await?;
-        let keys = self.store.signing_keys(&tenant.id).await?;
-        let active: Vec<String> = keys
-            .iter()
-            .filter(|k| k.retired_at.is_none())
-            .map(|k| k.kid.clone())
-            .collect();
         let data_key = self
             .config
             .master_key
@@ -91,19 +87,25 @@ impl<S: Maintenance> Admin<S> {
             .map_err(|e| AdminError::Internal(format!("tenant {slug}: {e}")))?;
         let now = self.clock.now();
         let id = tenant.id.clone();
+        // RSA key generation takes tens of milliseconds: off the executor.
         let fresh = self
             .offload(move || new_signing_keys(&data_key, &id, now))
             .await??;
-        let won = self
-            .store
-            .replace_signing_keys(&tenant.id, &active, &fresh, now)
-            .await?;
-        self.tenants.forget(slug);
-        if !won {
-            return Err(AdminError::conflict(format!(
-                "a concurrent key rotation of tenant '{slug}'"
-            )));
+        for _ in 0..ROTATION_ATTEMPTS {
+            let active = active_kids(&self.store.signing_keys(&tenant.id).await?);
+            if self
+                .store
+                .replace_signing_keys(&tenant.id, &active, &fresh, now)
+                .await?
+            {
+                self.tenants.forget(slug);
+                return Ok(fresh.iter().map(KeyInfo::from).collect());
+            }
         }
-        Ok(fresh.iter().map(KeyInfo::from).collect())
+        // Others rotated meanwhile: this process's cached keys are stale.
+        self.tenants.forget(slug);
+        Err(AdminError::conflict(format!(
+            "a rotation of tenant '{slug}' by another process"
+        )))
     }
 }

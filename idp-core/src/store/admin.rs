@@ -79,7 +79,7 @@ pub trait AdminStore: Send + Sync {
         user: &UserRecord,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Revokes, atomically, every live session of the user (as
-    /// [`Store::revoke_session`](super::Store::revoke_session) does) and
+    /// [`SessionStore::revoke_session`](super::SessionStore::revoke_session) does) and
     /// ends every grant of the user (module documentation), `offline_access`
     /// ones included. Returns how many sessions were revoked.
     fn revoke_user(

@@ -140,6 +140,19 @@ pub(crate) fn new_signing_keys(
     Ok(keys)
 }
 
+/// How many times [`crate::admin::Admin::rotate_keys`] tries its
+/// compare-and-swap before it reports that others keep rotating first.
+pub const ROTATION_ATTEMPTS: usize = 3;
+
+/// The kids of the active (unretired) keys among `keys`: what a
+/// compare-and-swap rotation expects to replace.
+pub(crate) fn active_kids(keys: &[SigningKeyRecord]) -> Vec<String> {
+    keys.iter()
+        .filter(|k| k.retired_at.is_none())
+        .map(|k| k.kid.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

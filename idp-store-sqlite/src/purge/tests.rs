@@ -7,7 +7,8 @@ use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId};
 use idp_core::jwks::SigningAlg;
 use idp_core::store::{
-    AccessTokenRef, DeviceCodeRecord, DeviceStatus, Expiring, InteractionRecord, Maintenance, Store,
+    AccessTokenRef, DeviceCodeRecord, DeviceStatus, DeviceStore, Expiring, GrantStore,
+    InteractionRecord, KeyStore, Maintenance, RevocationStore, SessionStore,
 };
 
 fn count(store: &crate::SqliteStore, table: &str) -> rusqlite::Result<i64> {
@@ -20,7 +21,9 @@ async fn each_kind_goes_after_its_cutoff_and_only_in_its_tenant() -> TestResult 
     let (_dir, store, a, b) = two_tenants().await?;
     for t in [&a, &b] {
         // Codes expire at 1_060.
-        store.create_code(t, &code_record("code-1", "g1")).await?;
+        store
+            .create_code(t, &code_record("code-1", "g1"), 0)
+            .await?;
         store
             .create_interaction(
                 t,
@@ -236,8 +239,8 @@ async fn key_replacement_is_a_compare_and_swap() -> TestResult {
         signing_key("k1", SigningAlg::Rs256, 100),
         signing_key("k2", SigningAlg::Es256, 100),
     ];
-    store.add_signing_keys(&a, &old, 100).await?;
-    store.add_signing_keys(&b, &old, 100).await?;
+    assert!(store.replace_signing_keys(&a, &[], &old, 100).await?);
+    assert!(store.replace_signing_keys(&b, &[], &old, 100).await?);
     let seen = vec!["k2".to_owned(), "k1".to_owned()];
     let first = [signing_key("n1", SigningAlg::Rs256, 200)];
     let second = [signing_key("m1", SigningAlg::Rs256, 200)];
