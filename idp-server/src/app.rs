@@ -1,18 +1,16 @@
 //! The assembled application: the store, the provider and the settings the
-//! HTTP layer needs. Built the same way for the server and the CLI.
+//! HTTP layer needs. Built the same way for the server and the CLI, over
+//! whichever store `DATABASE_URL` names ([`crate::backend`]).
 
+use crate::backend::Backend;
 use crate::config::{Config, ConfigError};
 use idp_core::{Provider, ProviderConfig};
-use idp_store_sqlite::SqliteStore;
 use std::path::Path;
 
-/// The provider over the SQLite store.
-pub type IdpProvider = Provider<SqliteStore>;
-
 /// Everything a request handler needs.
-pub struct App {
+pub struct App<S: Backend> {
     /// The protocol engine.
-    pub provider: IdpProvider,
+    pub provider: Provider<S>,
     /// Whether cookies get `Secure`.
     pub secure_cookies: bool,
     /// Path part of BASE_URL.
@@ -27,23 +25,17 @@ pub struct App {
     pub metrics: crate::metrics::access::MetricsSettings,
 }
 
-/// Opens the store, running its migrations.
-pub fn open_store(config: &Config) -> Result<SqliteStore, ConfigError> {
-    SqliteStore::open(&config.database_url)
-        .map_err(|e| ConfigError::new("DATABASE_URL", e.to_string()))
-}
-
-/// Loads the master key and builds the provider over `store`.
-pub fn build_provider(
+/// Loads the master key and builds the provider over `store`. In
+/// development mode (no `ENCRYPTION_KEY`) the key file is kept in the
+/// store's data directory, or in `./data` for a backend without one.
+pub fn build_provider<S: Backend>(
     config: &Config,
-    store: SqliteStore,
+    store: S,
     base_url: &str,
-) -> Result<IdpProvider, ConfigError> {
+) -> Result<Provider<S>, ConfigError> {
     let data_dir = store
-        .path()
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+        .data_dir()
+        .map_or_else(|| Path::new("data").to_path_buf(), Path::to_path_buf);
     let master_key = config.master_key(&data_dir)?;
     let mut provider_config = ProviderConfig::new(base_url, master_key);
     provider_config.lifetimes = config.lifetimes.clone();
@@ -61,10 +53,10 @@ pub fn build_provider(
         .with_deliver(outbound.deliver_hook()))
 }
 
-impl App {
+impl<S: Backend> App<S> {
     /// Wraps a provider, with the default limits and no trusted proxy (the
     /// server sets them from its [`Config`]).
-    pub fn new(provider: IdpProvider) -> Self {
+    pub fn new(provider: Provider<S>) -> Self {
         let secure_cookies = provider.config().secure_cookies();
         let base_path = provider.config().base_path().to_owned();
         Self {

@@ -6,50 +6,53 @@ use idp_core::crypto::envelope::MasterKey;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Settings as given by flags (all optional; see [`Config::resolve`]).
+/// Settings as given on the command line (all optional; see
+/// [`Config::resolve`]): the options of `serve`, which are also accepted with
+/// no command at all. `--database-url` is every command's (`crate::cli`);
+/// the administration commands fill in the few others they use.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct Flags {
-    /// SQLite database [env: DATABASE_URL] [default: sqlite:./data/idp.db]
-    #[arg(long, global = true)]
+    /// `--database-url`, an option of every command (`crate::cli::Cli`).
+    #[arg(skip)]
     pub database_url: Option<String>,
     /// Address to listen on [env: SERVER_HOST] [default: 127.0.0.1]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub host: Option<String>,
     /// Port to listen on [env: SERVER_PORT] [default: 3000]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub port: Option<String>,
     /// Public base URL; issuers are {BASE_URL}/t/{tenant} [env: BASE_URL] [default: http://localhost:{port}]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub base_url: Option<String>,
     /// PEM certificate chain; with --tls-key-file, serve HTTPS [env: TLS_CERT_FILE]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub tls_cert_file: Option<String>,
     /// PEM private key (PKCS#8, RSA or SEC1) of the certificate [env: TLS_KEY_FILE]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub tls_key_file: Option<String>,
     /// Seconds between purges of expired rows; 0 disables [env: PURGE_INTERVAL_SECONDS] [default: 300]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub purge_interval_seconds: Option<String>,
     /// Seconds between WAL checkpoints; 0 disables [env: CHECKPOINT_INTERVAL_SECONDS] [default: 60]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub checkpoint_interval_seconds: Option<String>,
     /// Age in days at which each tenant's signing keys are rotated; 0 disables [env: KEY_ROTATION_DAYS] [default: 90]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub key_rotation_days: Option<String>,
     /// Reverse proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed [env: TRUST_PROXY] [default: none]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub trust_proxy: Option<String>,
     /// Internal addresses/CIDRs (comma-separated) the server may request: jwks_uri, request_uri, back-channel logout [env: OUTBOUND_ALLOW] [default: none]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub outbound_allow: Option<String>,
     /// Let server-initiated requests use plain http, not only https: on or off [env: OUTBOUND_ALLOW_HTTP] [default: off]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub outbound_allow_http: Option<String>,
     /// Development only: accept http redirect and post-logout redirect URIs on any host, not only on loopback [env: ALLOW_INSECURE_REDIRECT_URIS] [default: off]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub allow_insecure_redirect_uris: Option<String>,
     /// Serve /metrics only on this address (its own listener; the main one answers 404 there) [env: METRICS_ADDR] [default: the main listener]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub metrics_addr: Option<String>,
     /// Brute-force and request-rate limits.
     #[command(flatten)]
@@ -333,9 +336,12 @@ impl Config {
                 "ALLOW_INSECURE_REDIRECT_URIS",
             ),
         )?;
+        let database_url = get(&flags.database_url, "DATABASE_URL")
+            .unwrap_or_else(|| "sqlite:./data/idp.db".into());
+        // An unknown scheme stops here, before anything touches the disk.
+        crate::backend::DatabaseUrl::parse(&database_url)?;
         Ok(Self {
-            database_url: get(&flags.database_url, "DATABASE_URL")
-                .unwrap_or_else(|| "sqlite:./data/idp.db".into()),
+            database_url,
             host: get(&flags.host, "SERVER_HOST").unwrap_or_else(|| "127.0.0.1".into()),
             port,
             base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),

@@ -1,6 +1,7 @@
 //! Health endpoints (design.md): liveness, readiness with a database check.
 
 use crate::app::App;
+use crate::backend::Backend;
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use idp_core::wire;
@@ -18,9 +19,10 @@ pub fn live() -> Response<Bytes> {
     wire::json(StatusCode::OK, Bytes::from_static(br#"{"status":"live"}"#))
 }
 
-/// `GET /health/ready`: 200 when the database answers, 503 otherwise.
-pub async fn ready(app: &App) -> Response<Bytes> {
-    if app.provider.store().health_check().await {
+/// `GET /health/ready`: 200 when the database answers, 503 otherwise
+/// ([`Operations::ready`](idp_core::store::Operations::ready)).
+pub async fn ready<S: Backend>(app: &App<S>) -> Response<Bytes> {
+    if app.provider.store().ready().await {
         let body =
             serde_json::json!({"status": "ready", "version": VERSION, "database": "connected"});
         wire::json(StatusCode::OK, Bytes::from(body.to_string()))

@@ -1,5 +1,5 @@
-//! Background jobs inside the server process: purge of expired rows, WAL
-//! checkpoint, scheduled signing-key rotation (with removal of retired keys
+//! Background jobs inside the server process: purge of expired rows, the
+//! store's checkpoint (SQLite: of its WAL), scheduled signing-key rotation (with removal of retired keys
 //! once their tokens have expired).
 //!
 //! One task runs them one at a time, each on its own interval counted from
@@ -11,7 +11,9 @@
 //! its store calls is one transaction that either happened or did not.
 
 use crate::app::App;
+use crate::backend::Backend;
 use crate::config::ConfigError;
+use idp_core::store::CheckpointMode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -142,7 +144,7 @@ pub struct Jobs {
 
 impl Jobs {
     /// Starts the scheduler for the enabled jobs.
-    pub fn spawn(app: Arc<App>, config: JobsConfig) -> Self {
+    pub fn spawn<S: Backend>(app: Arc<App<S>>, config: JobsConfig) -> Self {
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(schedule(app, config, stopped));
         Self { stop, task }
@@ -163,7 +165,11 @@ impl Jobs {
 }
 
 /// The scheduler's loop.
-async fn schedule(app: Arc<App>, config: JobsConfig, mut stop: watch::Receiver<bool>) {
+async fn schedule<S: Backend>(
+    app: Arc<App<S>>,
+    config: JobsConfig,
+    mut stop: watch::Receiver<bool>,
+) {
     let started = Instant::now();
     let mut plan: Vec<(Job, Duration, Instant)> = [
         (Job::Purge, config.purge_interval),
@@ -213,7 +219,7 @@ async fn schedule(app: Arc<App>, config: JobsConfig, mut stop: watch::Receiver<b
 }
 
 /// Runs one job, records its duration and logs its outcome.
-async fn run_job(app: &App, config: &JobsConfig, job: Job) {
+async fn run_job<S: Backend>(app: &App<S>, config: &JobsConfig, job: Job) {
     let started = Instant::now();
     match job {
         Job::Purge => purge(app, config).await,
@@ -224,7 +230,7 @@ async fn run_job(app: &App, config: &JobsConfig, job: Job) {
         .record(started.elapsed().as_secs_f64());
 }
 
-async fn purge(app: &App, config: &JobsConfig) {
+async fn purge<S: Backend>(app: &App<S>, config: &JobsConfig) {
     let started = Instant::now();
     match app.provider.purge_expired(config.clock_skew).await {
         Ok(report) => {
@@ -251,16 +257,22 @@ async fn purge(app: &App, config: &JobsConfig) {
     }
 }
 
-async fn checkpoint(app: &App) {
-    match app.provider.store().checkpoint_passive().await {
-        Ok((wal_frames, copied)) => {
-            tracing::debug!(job = "checkpoint", wal_frames, copied, "WAL checkpoint")
-        }
-        Err(e) => tracing::warn!(job = "checkpoint", error = %e, "WAL checkpoint failed"),
+async fn checkpoint<S: Backend>(app: &App<S>) {
+    let store = app.provider.store();
+    match store.checkpoint(CheckpointMode::Periodic).await {
+        Ok(report) => tracing::debug!(
+            job = "checkpoint",
+            backend = S::BACKEND,
+            pending = report.pending,
+            written = report.written,
+            complete = report.complete,
+            "checkpoint"
+        ),
+        Err(e) => tracing::warn!(job = "checkpoint", error = %e, "checkpoint failed"),
     }
 }
 
-async fn rotate_keys(app: &App, config: &JobsConfig) {
+async fn rotate_keys<S: Backend>(app: &App<S>, config: &JobsConfig) {
     match app
         .provider
         .rotate_due_keys(config.key_rotation_after, config.clock_skew)

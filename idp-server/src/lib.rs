@@ -4,6 +4,7 @@
 //! `idp-core`, the login and consent pages, health endpoints and the CLI.
 
 pub mod app;
+pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod connection_limits;

@@ -1,8 +1,9 @@
 //! `idp-server`: run the server (default) or an administration command.
 
 use clap::Parser;
+use idp_server::cli::exit::Exit;
 use idp_server::cli::{Cli, Command, run};
-use idp_server::config::Config;
+use idp_server::config::{Config, Flags};
 use std::process::ExitCode;
 
 /// Logs go to standard error; the server logs one line per request at
@@ -143,26 +144,34 @@ fn main() -> ExitCode {
 
 async fn async_main() -> ExitCode {
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve);
-    init_logging(if matches!(command, Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve(Box::new(cli.serve)));
+    init_logging(if matches!(command, Command::Serve(_)) {
         "info"
     } else {
         "warn"
     });
-    let result = match Config::resolve(&cli.flags) {
-        Err(e) => Err(e.to_string()),
-        Ok(config) => match command {
-            Command::Serve => serve(config).await,
-            other => run(&config, other).await.map_err(|e| e.to_string()),
+    let (message, exit) = match command {
+        Command::Serve(flags) => {
+            let flags = Flags {
+                database_url: cli.database_url,
+                ..*flags
+            };
+            let result = match Config::resolve(&flags) {
+                Err(e) => Err(e.to_string()),
+                Ok(config) => serve(config).await,
+            };
+            match result {
+                Ok(()) => return ExitCode::SUCCESS,
+                Err(message) => (message, Exit::Failure),
+            }
+        }
+        other => match run(cli.database_url, other).await {
+            Ok(()) => return ExitCode::SUCCESS,
+            Err(e) => (e.to_string(), e.exit()),
         },
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    eprintln!("error: {message}");
+    ExitCode::from(exit.code())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! (login, consent, device, logout), and everything else to the protocol engine.
 
 use crate::app::App;
+use crate::backend::Backend;
 use crate::{health, pages};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
@@ -66,7 +67,7 @@ fn interaction_route<'a>(base_path: &str, path: &'a str) -> Option<InteractionRo
 }
 
 /// Routes one request.
-pub async fn route(app: &App, req: Request<Bytes>) -> Response<Bytes> {
+pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<Bytes> {
     let hsts = app.secure_cookies
         && req.extensions().get::<crate::forwarded::Transport>()
             != Some(&crate::forwarded::Transport::Http);

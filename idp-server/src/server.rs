@@ -2,7 +2,8 @@
 //! graceful shutdown, and optionally TLS (rustls with the aws-lc-rs
 //! provider, TLS 1.2 and 1.3, ALPN `http/1.1`; ADR 0013).
 
-use crate::app::{App, build_provider, open_store};
+use crate::app::{App, build_provider};
+use crate::backend::{Backend, WithStore};
 use crate::config::{Config, ConfigError, TlsConfig, default_base_url};
 use crate::metrics::route::{self, MethodLabel, Route};
 use crate::router;
@@ -11,7 +12,9 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use idp_core::store::CheckpointMode;
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,20 +72,61 @@ impl RunningServer {
     }
 }
 
-/// Opens the database, binds the port and serves in the background.
-/// Errors name the setting at fault, in one line.
+/// Opens the store `DATABASE_URL` names ([`crate::backend`]), binds the
+/// port and serves in the background. Errors name the setting at fault, in
+/// one line.
 pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
     crate::metrics::install();
-    let addr = format!("{}:{}", config.host, config.port);
     // The certificate and key are checked before anything touches the disk.
-    let tls = config
+    let tls = tls_acceptor(&config)?;
+    let database_url = config.database_url.clone();
+    crate::backend::with_store(&database_url, Start { config, tls }).await?
+}
+
+/// Serves over a store the caller opened (an embedder, a test of another
+/// backend); `config.database_url` is not read.
+pub async fn start_with<S: Backend>(
+    config: Config,
+    store: S,
+) -> Result<RunningServer, ConfigError> {
+    crate::metrics::install();
+    let tls = tls_acceptor(&config)?;
+    start_over(config, tls, store).await
+}
+
+/// The server's start-up, as work for whichever store `DATABASE_URL` names.
+struct Start {
+    config: Config,
+    tls: Option<TlsAcceptor>,
+}
+
+impl WithStore for Start {
+    type Output = Result<RunningServer, ConfigError>;
+
+    fn run<S: Backend>(self, store: S) -> impl Future<Output = Self::Output> + Send {
+        start_over(self.config, self.tls, store)
+    }
+}
+
+/// The TLS acceptor for [`Config::tls`], its files read and checked.
+fn tls_acceptor(config: &Config) -> Result<Option<TlsAcceptor>, ConfigError> {
+    config
         .tls
         .as_ref()
         .map(|tls| tls_server_config(tls).map(|c| TlsAcceptor::from(Arc::new(c))))
-        .transpose()?;
-    // Open the store before binding so a bad database fails fast, but bind
-    // before building the provider: BASE_URL defaults to the bound port.
-    let store = open_store(&config)?;
+        .transpose()
+}
+
+/// Binds and serves over an open store.
+async fn start_over<S: Backend>(
+    config: Config,
+    tls: Option<TlsAcceptor>,
+    store: S,
+) -> Result<RunningServer, ConfigError> {
+    let addr = format!("{}:{}", config.host, config.port);
+    // The store is open before binding so a bad database fails fast, but
+    // the port is bound before the provider is built: BASE_URL defaults to
+    // the bound port.
     let listener = TcpListener::bind(&addr).await.map_err(|e| {
         let setting = if e.kind() == std::io::ErrorKind::AddrInUse {
             "SERVER_PORT"
@@ -202,10 +246,10 @@ fn tls_server_config(tls: &TlsConfig) -> Result<rustls::ServerConfig, ConfigErro
     Ok(config)
 }
 
-async fn accept_loop(
+async fn accept_loop<S: Backend>(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
-    app: Arc<App>,
+    app: Arc<App<S>>,
     jobs: crate::jobs::Jobs,
     mut stopped: oneshot::Receiver<()>,
 ) {
@@ -257,20 +301,20 @@ async fn accept_loop(
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown());
     // The background jobs stop while requests drain, before the last checkpoint.
     let _ = tokio::join!(drained, jobs.stop());
-    let _ = app.provider.store().checkpoint().await;
+    let _ = app.provider.store().checkpoint(CheckpointMode::Final).await;
 }
 
 /// Serves HTTP/1.1 on one connection (plain or TLS) until it closes or a
 /// graceful shutdown ends it, within the connection limits; each request
 /// carries its client address and transport (`TRUST_PROXY`).
-async fn serve_connection<S>(
-    stream: S,
+async fn serve_connection<S: Backend, C>(
+    stream: C,
     peer: SocketAddr,
     tls: bool,
-    app: Arc<App>,
+    app: Arc<App<S>>,
     watcher: hyper_util::server::graceful::Watcher,
 ) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let limits = app.http_limits;
     let service = service_fn(move |mut req: http::Request<Incoming>| {
@@ -287,8 +331,8 @@ async fn serve_connection<S>(
     let _ = watcher.watch(conn).await;
 }
 
-async fn serve(
-    app: Arc<App>,
+async fn serve<S: Backend>(
+    app: Arc<App<S>>,
     req: http::Request<Incoming>,
 ) -> Result<http::Response<Full<Bytes>>, Infallible> {
     let started = std::time::Instant::now();
@@ -313,8 +357,8 @@ async fn serve(
 /// log line: route template, method, status, latency and tenant. Never the
 /// query string (codes, tokens, `id_token_hint`), headers or body; the path
 /// only for unknown routes, with any interaction id masked.
-fn record_request(
-    app: &App,
+fn record_request<S: Backend>(
+    app: &App<S>,
     method: &http::Method,
     path: &str,
     status: http::StatusCode,

@@ -20,7 +20,10 @@
 //! - `backup`: online backup, WAL checkpoint;
 //! - `purge`: the `Maintenance` part (bounded deletes of expired rows);
 //! - `health`: whether the database file is still reachable (`/health/ready`).
-//! - `stats`: pool state and active users, for metrics.
+//! - `stats`: pool state and active users, for metrics;
+//! - `operations`: [`Operations`](idp_core::store::Operations), the
+//!   server's port to all of the above (readiness, metrics, checkpoints,
+//!   backup).
 
 mod admin;
 mod backup;
@@ -30,6 +33,7 @@ mod devices;
 mod grants;
 mod health;
 mod migrations;
+mod operations;
 mod port;
 mod purge;
 mod session_clients;
@@ -42,8 +46,8 @@ mod users;
 mod testing;
 
 pub use backup::BackupError;
+pub use idp_core::store::PoolState;
 pub use migrations::SCHEMA_VERSION;
-pub use stats::PoolState;
 
 use idp_core::store::{StoreError, StoreResult};
 use r2d2_sqlite::SqliteConnectionManager;

@@ -5,18 +5,7 @@
 
 use crate::SqliteStore;
 use idp_core::clock::UnixTime;
-use idp_core::store::StoreResult;
-
-/// The connection pool at one instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PoolState {
-    /// Connections open, idle or in use.
-    pub connections: u32,
-    /// Open connections not in use.
-    pub idle: u32,
-    /// The most the pool will open.
-    pub max: u32,
-}
+use idp_core::store::{PoolState, StoreResult};
 
 impl SqliteStore {
     /// The pool's state (r2d2's counters; no database access, no lock held

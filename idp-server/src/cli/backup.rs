@@ -1,23 +1,37 @@
-//! `idp-server backup PATH`: a consistent online copy (SQLite backup API),
-//! safe while the server is serving.
+//! `idp-server backup PATH`: a consistent online copy of the database, safe
+//! while the server is serving ([`Operations::backup_to`]; SQLite's online
+//! backup API). A backend without file backups says so, and names no file.
 
 use super::CliError;
-use crate::app::open_store;
-use crate::config::Config;
-use std::path::Path;
+use crate::backend::Backend;
+use idp_core::store::OperationError;
+use std::path::{Path, PathBuf};
 
-pub(super) async fn run(config: &Config, path: &Path) -> Result<(), CliError> {
+/// `backup`'s arguments.
+#[derive(clap::Args, Debug)]
+pub struct BackupArgs {
+    /// The new file to write; it must not exist.
+    pub path: PathBuf,
+}
+
+/// Refuses an existing destination before anything is opened.
+pub(super) fn check_destination(path: &Path) -> Result<(), CliError> {
     if path.exists() {
-        return Err(CliError::Failed(format!(
+        return Err(CliError::Conflict(format!(
             "{} already exists; choose a new file",
             path.display()
         )));
     }
-    let store = open_store(config)?;
-    store
-        .backup_to(path)
-        .await
-        .map_err(|e| CliError::Failed(e.to_string()))?;
+    Ok(())
+}
+
+pub(super) async fn run<S: Backend>(store: &S, path: &Path) -> Result<(), CliError> {
+    store.backup_to(path).await.map_err(|e| match e {
+        OperationError::Unsupported { .. } => {
+            CliError::Failed(format!("{e}: use the database's own backup tools"))
+        }
+        other => CliError::Failed(other.to_string()),
+    })?;
     println!("backup written to {}", path.display());
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! `idp-server client create`.
 
-use super::{CliError, print_json, provider};
-use crate::config::Config;
-use idp_core::NewClient;
+use super::{CliError, OutboundArgs, print_json};
+use crate::backend::Backend;
+use crate::config::Flags;
 use idp_core::jwks::SigningAlg;
 use idp_core::store::{GrantType, TokenEndpointAuthMethod};
+use idp_core::{NewClient, Provider};
 
 /// Client commands.
 #[derive(clap::Subcommand, Debug)]
@@ -61,10 +62,34 @@ pub enum ClientCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Development only: accept http redirect and post-logout redirect URIs on any host, not only on loopback: on or off [env: ALLOW_INSECURE_REDIRECT_URIS] [default: off]
+        #[arg(long, value_name = "ON_OFF")]
+        allow_insecure_redirect_uris: Option<String>,
+        /// Which addresses --jwks-uri and --backchannel-logout-uri may name.
+        #[command(flatten)]
+        outbound: OutboundArgs,
     },
 }
 
-pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), CliError> {
+impl ClientCommand {
+    /// The settings given as this command's options.
+    pub(super) fn settings(&self, flags: &mut Flags) {
+        let Self::Create {
+            allow_insecure_redirect_uris,
+            outbound,
+            ..
+        } = self;
+        flags
+            .allow_insecure_redirect_uris
+            .clone_from(allow_insecure_redirect_uris);
+        outbound.apply(flags);
+    }
+}
+
+pub(super) async fn run<S: Backend>(
+    provider: &Provider<S>,
+    command: ClientCommand,
+) -> Result<(), CliError> {
     let ClientCommand::Create {
         tenant,
         name,
@@ -82,22 +107,25 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
         frontchannel_logout_uri,
         backchannel_logout_uri,
         json,
+        allow_insecure_redirect_uris: _,
+        outbound: _,
     } = command;
     let grant_types = grant_types
         .iter()
         .map(|g| {
-            GrantType::parse(g).ok_or_else(|| CliError::Failed(format!("unknown grant type '{g}'")))
+            GrantType::parse(g)
+                .ok_or_else(|| CliError::Invalid(format!("unknown grant type '{g}'")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let id_token_alg = SigningAlg::parse(&id_token_alg).ok_or_else(|| {
-        CliError::Failed(format!(
+        CliError::Invalid(format!(
             "unknown ID-token algorithm '{id_token_alg}' (RS256, ES256, EdDSA)"
         ))
     })?;
     let auth_method = auth_method
         .map(|m| {
             TokenEndpointAuthMethod::parse(&m)
-                .ok_or_else(|| CliError::Failed(format!("unknown auth method '{m}'")))
+                .ok_or_else(|| CliError::Invalid(format!("unknown auth method '{m}'")))
         })
         .transpose()?;
     let new = NewClient {
@@ -117,10 +145,7 @@ pub(super) async fn run(config: &Config, command: ClientCommand) -> Result<(), C
         backchannel_logout_uri,
         ..NewClient::new("", Vec::new())
     };
-    let created = provider(config)?
-        .admin()
-        .create_client(&tenant, new)
-        .await?;
+    let created = provider.admin().create_client(&tenant, new).await?;
     let c = &created.client;
     if json {
         print_json(&serde_json::json!({

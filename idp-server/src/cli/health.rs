@@ -6,15 +6,44 @@
 //! database; it only speaks HTTP to the server.
 
 use super::CliError;
-use crate::config::Config;
+use crate::config::{Config, Flags};
 use std::time::Duration;
 
 /// How long the probe waits for an answer (Docker's own timeout is longer).
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub(super) async fn run(config: &Config, url: Option<String>) -> Result<(), CliError> {
-    let derived = url.is_none();
-    let url = url.unwrap_or_else(|| local_ready_url(config));
+/// `health`'s options. Without `--url` it probes the address `serve` binds
+/// with the same settings (`SERVER_HOST`, `SERVER_PORT`, and https when
+/// `TLS_CERT_FILE` is set).
+#[derive(clap::Args, Debug)]
+pub struct HealthArgs {
+    /// URL to probe (default: /health/ready on SERVER_HOST:SERVER_PORT, loopback for a wildcard host)
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The server's address, when not SERVER_HOST [default: 127.0.0.1]
+    #[arg(long, conflicts_with = "url")]
+    pub host: Option<String>,
+    /// The server's port, when not SERVER_PORT [default: 3000]
+    #[arg(long, conflicts_with = "url")]
+    pub port: Option<String>,
+}
+
+/// Probes; every failure, a bad setting included, is exit status 1 (Docker
+/// reserves 2).
+pub(super) async fn run(args: &HealthArgs) -> Result<(), CliError> {
+    probe(args)
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))
+}
+
+async fn probe(args: &HealthArgs) -> Result<(), CliError> {
+    let config = Config::resolve(&Flags {
+        host: args.host.clone(),
+        port: args.port.clone(),
+        ..Flags::default()
+    })?;
+    let derived = args.url.is_none();
+    let url = args.url.clone().unwrap_or_else(|| local_ready_url(&config));
     let client = reqwest::Client::builder()
         .timeout(PROBE_TIMEOUT)
         // The derived URL is the server's own loopback address, which its

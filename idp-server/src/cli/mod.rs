@@ -1,25 +1,48 @@
 //! The command line (design.md "Command line"): `serve` (the default) and
 //! administration commands that work on the same database whether or not a
-//! server is running.
+//! server is running, over whichever store `DATABASE_URL` names.
+//!
+//! One file per noun (`tenant`, `client`, `user`, `session`, `backup`,
+//! `health`), each with its clap types and its `run`. The server's settings
+//! are options of `serve` only; every command takes `--database-url`; an
+//! administration command reads the few other settings it needs
+//! (`ENCRYPTION_KEY`, `BASE_URL`, the outbound policy) from the environment,
+//! and `client create` and `session revoke` also take the outbound policy as
+//! options of their own. How a command ends is [`exit`].
 
 mod backup;
 mod client;
+pub mod exit;
 mod health;
 mod session;
 mod tenant;
 mod user;
 
-use crate::app::{IdpProvider, build_provider, open_store};
+use crate::app::build_provider;
+use crate::backend::{Backend, OpenError, WithStore};
 use crate::config::{Config, ConfigError, Flags};
 use clap::{Parser, Subcommand};
+use idp_core::Provider;
+use idp_store_sqlite::SqliteStore;
+use std::future::Future;
 
-/// idp: a multi-tenant OpenID Connect provider.
+/// idp: a multi-tenant OpenID Connect provider. With no command, runs the
+/// server (`serve`), with the server options below.
 #[derive(Parser, Debug)]
-#[command(name = "idp-server", version, about)]
+#[command(
+    name = "idp-server",
+    version,
+    about,
+    after_help = exit::HELP,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
-    /// Settings shared by every command.
-    #[command(flatten)]
-    pub flags: Flags,
+    /// Where the data is: sqlite:PATH (or a file path) [env: DATABASE_URL] [default: sqlite:./data/idp.db]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// `serve`'s options, for `idp-server` with no command.
+    #[command(flatten, next_help_heading = "Server options (as for `serve`)")]
+    pub serve: Flags,
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -28,61 +51,96 @@ pub struct Cli {
 /// Commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the server (the default).
-    Serve,
-    /// Manage tenants.
+    /// Run the server (the default). Every option is also an environment variable.
+    Serve(Box<Flags>),
+    /// Create and list tenants, rotate their signing keys.
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
-    /// Manage clients (boxed: `client create` has many options).
+    /// Register clients (applications that sign users in or call APIs).
     #[command(subcommand)]
     Client(Box<client::ClientCommand>),
-    /// Manage users.
+    /// Create users.
     #[command(subcommand)]
     User(user::UserCommand),
-    /// List and revoke login sessions.
+    /// List and revoke users' login sessions.
     #[command(subcommand)]
     Session(session::SessionCommand),
-    /// Take a consistent online copy of the database.
-    Backup {
-        /// Destination file.
-        path: std::path::PathBuf,
-    },
+    /// Write a consistent copy of the database while the server runs (SQLite).
+    Backup(backup::BackupArgs),
     /// Ask the running server whether it is ready (GET /health/ready):
     /// exit 0 if so, 1 if not (for container health checks).
-    Health {
-        /// URL to probe (default: /health/ready on SERVER_HOST:SERVER_PORT,
-        /// loopback for a wildcard host).
-        #[arg(long)]
-        url: Option<String>,
-    },
+    Health(health::HealthArgs),
 }
 
-/// A failed command: one line for the user.
+/// Where requests the CLI makes itself may go (the same policy as the
+/// server's): `client create` checks a client's `jwks_uri` and back-channel
+/// logout URI against it, `session revoke` delivers Logout Tokens under it.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct OutboundArgs {
+    /// Internal addresses/CIDRs (comma-separated) that jwks_uri and back-channel logout URIs may reach, or none [env: OUTBOUND_ALLOW] [default: none]
+    #[arg(long, value_name = "CIDRS")]
+    pub outbound_allow: Option<String>,
+    /// Let those requests use plain http, not only https: on or off [env: OUTBOUND_ALLOW_HTTP] [default: off]
+    #[arg(long, value_name = "ON_OFF")]
+    pub outbound_allow_http: Option<String>,
+}
+
+impl OutboundArgs {
+    /// Puts these options where [`Config::resolve`] reads them.
+    fn apply(&self, flags: &mut Flags) {
+        flags.outbound_allow.clone_from(&self.outbound_allow);
+        flags
+            .outbound_allow_http
+            .clone_from(&self.outbound_allow_http);
+    }
+}
+
+/// A failed command: one line for the user; [`exit::status`] gives its
+/// exit status.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// A setting is wrong.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// No store could be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// The administration service refused or failed.
+    #[error(transparent)]
+    Admin(#[from] idp_core::AdminError),
+    /// A value on the command line is invalid.
+    #[error("{0}")]
+    Invalid(String),
+    /// What the command names does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// What the command would create exists already.
+    #[error("{0}")]
+    Conflict(String),
     /// The operation failed.
     #[error("{0}")]
     Failed(String),
 }
 
-impl From<idp_core::AdminError> for CliError {
-    fn from(e: idp_core::AdminError) -> Self {
-        CliError::Failed(e.to_string())
+impl CliError {
+    /// The exit status for this error ([`exit::status`]).
+    pub fn exit(&self) -> exit::Exit {
+        exit::status(self)
     }
 }
 
-/// Builds the provider the administration commands use (also for tests
-/// that provision tenants in-process).
-pub fn provider_for(config: &Config) -> Result<IdpProvider, CliError> {
-    provider(config)
+/// Builds a provider over the SQLite store at `config.database_url`, as the
+/// administration commands do (for tests and tools that provision tenants
+/// in-process).
+pub fn provider_for(config: &Config) -> Result<Provider<SqliteStore>, CliError> {
+    let store = crate::backend::open_sqlite(&config.database_url)?;
+    provider(config, store)
 }
 
-/// Builds the provider the administration commands use.
-pub(crate) fn provider(config: &Config) -> Result<IdpProvider, CliError> {
-    let store = open_store(config)?;
+/// Builds the provider the administration commands use. BASE_URL (from
+/// the environment) only shapes the issuers the commands print and the
+/// Logout Tokens `session revoke` sends.
+fn provider<S: Backend>(config: &Config, store: S) -> Result<Provider<S>, CliError> {
     let base_url = config.base_url.clone().unwrap_or_else(|| {
         format!(
             "http://localhost:{}",
@@ -96,7 +154,7 @@ pub(crate) fn provider(config: &Config) -> Result<IdpProvider, CliError> {
 /// (`idp_core::email_index`) before a command that looks users up by email
 /// or creates one, so that a look-alike of an older row is refused and an
 /// older row is found; collisions are logged as warnings.
-pub(crate) async fn index_emails(provider: &IdpProvider) -> Result<(), CliError> {
+pub(crate) async fn index_emails<S: Backend>(provider: &Provider<S>) -> Result<(), CliError> {
     idp_core::email_index::index_emails(provider.store())
         .await
         .map(|_| ())
@@ -111,15 +169,48 @@ pub(crate) fn print_json(value: &serde_json::Value) {
     );
 }
 
-/// Runs an administration command.
-pub async fn run(config: &Config, command: Command) -> Result<(), CliError> {
-    match command {
-        Command::Serve => Ok(()),
-        Command::Tenant(c) => tenant::run(config, c).await,
-        Command::Client(c) => client::run(config, *c).await,
-        Command::User(c) => user::run(config, c).await,
-        Command::Session(c) => session::run(config, c).await,
-        Command::Backup { path } => backup::run(config, &path).await,
-        Command::Health { url } => health::run(config, url).await,
+/// Runs an administration command (`serve` is `main`'s) with the database
+/// given by `--database-url`, else `DATABASE_URL`.
+pub async fn run(database_url: Option<String>, mut command: Command) -> Result<(), CliError> {
+    let mut flags = Flags {
+        database_url,
+        ..Flags::default()
+    };
+    match &mut command {
+        Command::Serve(_) => return Ok(()),
+        Command::Health(args) => return health::run(args).await,
+        Command::Client(c) => c.settings(&mut flags),
+        Command::Session(c) => c.settings(&mut flags),
+        Command::Backup(args) => backup::check_destination(&args.path)?,
+        Command::User(c) => c.read_password()?,
+        Command::Tenant(_) => {}
+    }
+    let config = Config::resolve(&flags)?;
+    let database_url = config.database_url.clone();
+    crate::backend::with_store(&database_url, Admin { config, command }).await?
+}
+
+/// An administration command, as work for whichever store `DATABASE_URL`
+/// names.
+struct Admin {
+    config: Config,
+    command: Command,
+}
+
+impl WithStore for Admin {
+    type Output = Result<(), CliError>;
+
+    fn run<S: Backend>(self, store: S) -> impl Future<Output = Self::Output> + Send {
+        let Admin { config, command } = self;
+        async move {
+            match command {
+                Command::Serve(_) | Command::Health(_) => Ok(()),
+                Command::Backup(args) => backup::run(&store, &args.path).await,
+                Command::Tenant(c) => tenant::run(&provider(&config, store)?, c).await,
+                Command::Client(c) => client::run(&provider(&config, store)?, *c).await,
+                Command::User(c) => user::run(&provider(&config, store)?, c).await,
+                Command::Session(c) => session::run(&provider(&config, store)?, c).await,
+            }
+        }
     }
 }

@@ -2,8 +2,10 @@
 //! one or all of them (its refresh tokens die, its access tokens turn
 //! inactive at introspection and userinfo).
 
-use super::{CliError, print_json, provider};
-use crate::config::Config;
+use super::{CliError, OutboundArgs, print_json};
+use crate::backend::Backend;
+use crate::config::Flags;
+use idp_core::Provider;
 
 /// Session commands.
 #[derive(clap::Subcommand, Debug)]
@@ -41,12 +43,26 @@ pub enum SessionCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Where the Logout Tokens of clients with a back-channel logout URI may go.
+        #[command(flatten)]
+        outbound: OutboundArgs,
     },
 }
 
-pub(super) async fn run(config: &Config, command: SessionCommand) -> Result<(), CliError> {
-    let provider = provider(config)?;
-    super::index_emails(&provider).await?;
+impl SessionCommand {
+    /// The settings given as this command's options.
+    pub(super) fn settings(&self, flags: &mut Flags) {
+        if let Self::Revoke { outbound, .. } = self {
+            outbound.apply(flags);
+        }
+    }
+}
+
+pub(super) async fn run<S: Backend>(
+    provider: &Provider<S>,
+    command: SessionCommand,
+) -> Result<(), CliError> {
+    super::index_emails(provider).await?;
     let admin = provider.admin();
     match command {
         SessionCommand::List {
@@ -73,6 +89,7 @@ pub(super) async fn run(config: &Config, command: SessionCommand) -> Result<(), 
             all,
             email,
             json,
+            outbound: _,
         } => {
             let revoked = match (id, all, email) {
                 (Some(id), false, _) => {
@@ -86,7 +103,7 @@ pub(super) async fn run(config: &Config, command: SessionCommand) -> Result<(), 
                         .await?
                 }
                 _ => {
-                    return Err(CliError::Failed(
+                    return Err(CliError::Invalid(
                         "give a session id, or --all with --email".into(),
                     ));
                 }

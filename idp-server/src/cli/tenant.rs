@@ -1,7 +1,8 @@
 //! `idp-server tenant create|list|rotate-keys`.
 
-use super::{CliError, print_json, provider};
-use crate::config::Config;
+use super::{CliError, print_json};
+use crate::backend::Backend;
+use idp_core::Provider;
 use idp_core::admin::{NewTenant, PageRequest};
 use idp_core::store::TenantRecord;
 
@@ -49,8 +50,10 @@ fn to_json(t: &TenantRecord, base_url: &str) -> serde_json::Value {
     })
 }
 
-pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), CliError> {
-    let provider = provider(config)?;
+pub(super) async fn run<S: Backend>(
+    provider: &Provider<S>,
+    command: TenantCommand,
+) -> Result<(), CliError> {
     let admin = provider.admin();
     let base_url = provider.config().base_url.clone();
     match command {

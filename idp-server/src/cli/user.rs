@@ -1,8 +1,8 @@
 //! `idp-server user create`.
 
-use super::{CliError, index_emails, print_json, provider};
-use crate::config::Config;
-use idp_core::NewUser;
+use super::{CliError, index_emails, print_json};
+use crate::backend::Backend;
+use idp_core::{NewUser, Provider};
 use std::io::BufRead;
 
 /// User commands.
@@ -28,35 +28,67 @@ pub enum UserCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// The password read by [`UserCommand::read_password`].
+        #[arg(skip)]
+        password: Password,
     },
 }
 
-pub(super) async fn run(config: &Config, command: UserCommand) -> Result<(), CliError> {
-    let UserCommand::Create {
-        tenant,
-        email,
-        name,
-        password_stdin,
-        email_verified,
-        json,
-    } = command;
-    let password = if password_stdin {
+impl UserCommand {
+    /// Reads the password from standard input if asked to, before anything
+    /// is opened.
+    pub(super) fn read_password(&mut self) -> Result<(), CliError> {
+        let Self::Create {
+            password_stdin: true,
+            password,
+            ..
+        } = self
+        else {
+            return Ok(());
+        };
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line).map_err(|e| {
             CliError::Failed(format!("cannot read the password from standard input: {e}"))
         })?;
         let pw = line.trim_end_matches(['\n', '\r']).to_owned();
         if pw.is_empty() {
-            return Err(CliError::Failed(
+            return Err(CliError::Invalid(
                 "the password on standard input is empty".into(),
             ));
         }
-        Some(pw)
-    } else {
-        None
-    };
-    let provider = provider(config)?;
-    index_emails(&provider).await?;
+        *password = Password(Some(pw));
+        Ok(())
+    }
+}
+
+/// A password read from standard input; `Debug` never shows it.
+#[derive(Clone, Default)]
+pub struct Password(Option<String>);
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Password(redacted)"
+        } else {
+            "Password(none)"
+        })
+    }
+}
+
+pub(super) async fn run<S: Backend>(
+    provider: &Provider<S>,
+    command: UserCommand,
+) -> Result<(), CliError> {
+    let UserCommand::Create {
+        tenant,
+        email,
+        name,
+        password,
+        email_verified,
+        json,
+        password_stdin: _,
+    } = command;
+    index_emails(provider).await?;
     let user = provider
         .admin()
         .create_user(
@@ -64,7 +96,7 @@ pub(super) async fn run(config: &Config, command: UserCommand) -> Result<(), Cli
             NewUser {
                 email,
                 name,
-                password,
+                password: password.0,
                 email_verified,
             },
         )

@@ -4,6 +4,7 @@
 //! shares the main listener's per-connection limits and stops with it.
 
 use crate::app::App;
+use crate::backend::Backend;
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::Full;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// Accepts connections until the task is aborted ([`crate::server::RunningServer`]).
-pub(crate) async fn serve(listener: TcpListener, app: Arc<App>) {
+pub(crate) async fn serve<S: Backend>(listener: TcpListener, app: Arc<App<S>>) {
     loop {
         let Ok((stream, _peer)) = listener.accept().await else {
             continue;
@@ -37,7 +38,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>) {
     }
 }
 
-async fn respond(app: &App, req: &Request<Incoming>) -> Response<Bytes> {
+async fn respond<S: Backend>(app: &App<S>, req: &Request<Incoming>) -> Response<Bytes> {
     let mut res = if req.uri().path() == "/metrics" {
         super::metrics(app, req.method(), req.headers()).await
     } else {

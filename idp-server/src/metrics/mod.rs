@@ -19,6 +19,7 @@ pub mod process;
 pub mod route;
 
 use crate::app::App;
+use crate::backend::Backend;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use idp_core::telemetry::{self, LoginFailure};
@@ -29,7 +30,7 @@ use std::time::Duration;
 
 /// Histogram: request latency by `route`, `method`, `status` (class).
 pub const HTTP_REQUEST_DURATION: &str = "sso_http_request_duration_seconds";
-/// Gauge: connections the SQLite pool holds open.
+/// Gauge: connections the store's pool holds open.
 pub const DB_POOL_TOTAL: &str = "sso_db_pool_connections_total";
 /// Gauge: open connections not in use.
 pub const DB_POOL_IDLE: &str = "sso_db_pool_connections_idle";
@@ -111,9 +112,9 @@ fn describe_and_register() {
         Unit::Seconds,
         "HTTP request latency by route template, method and status class."
     );
-    describe_gauge!(DB_POOL_TOTAL, "Connections the SQLite pool holds open.");
-    describe_gauge!(DB_POOL_IDLE, "Open SQLite connections not in use.");
-    describe_gauge!(DB_POOL_MAX, "Maximum size of the SQLite connection pool.");
+    describe_gauge!(DB_POOL_TOTAL, "Connections the database pool holds open.");
+    describe_gauge!(DB_POOL_IDLE, "Open database connections not in use.");
+    describe_gauge!(DB_POOL_MAX, "Maximum size of the database connection pool.");
     describe_gauge!(JOB_QUEUE_DEPTH, "Background jobs due but not yet started.");
     describe_histogram!(
         JOB_DURATION,
@@ -144,7 +145,11 @@ fn describe_and_register() {
 
 /// `GET /metrics`: every metric in the Prometheus text format, after
 /// reading the scrape-time figures; 401 without the `METRICS_TOKEN`.
-pub async fn metrics(app: &App, method: &Method, headers: &HeaderMap) -> Response<Bytes> {
+pub async fn metrics<S: Backend>(
+    app: &App<S>,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Response<Bytes> {
     if let Some(refused) = app.metrics.refusal(headers) {
         return refused;
     }

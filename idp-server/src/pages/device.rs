@@ -6,6 +6,7 @@ use super::{
     DeviceConfirmPage, DeviceEntryPage, LoginPage, csrf, csrf_failed, describe, message_for, render,
 };
 use crate::app::App;
+use crate::backend::Backend;
 use crate::forwarded::ClientAddr;
 use crate::rate_limit;
 use bytes::Bytes;
@@ -84,8 +85,8 @@ fn login_page(
 }
 
 /// Serves `{issuer}/device[/login|/decision]`.
-pub async fn device(
-    app: &App,
+pub async fn device<S: Backend>(
+    app: &App<S>,
     req: Request<Bytes>,
     slug: &str,
     step: Option<&str>,
@@ -203,12 +204,12 @@ pub async fn device(
     result.unwrap_or_else(|e| device_error(e, &tenant_name, &tenant_path, &req, app))
 }
 
-fn device_error(
+fn device_error<S: Backend>(
     e: DeviceError,
     tenant_name: &str,
     tenant_path: &str,
     req: &Request<Bytes>,
-    app: &App,
+    app: &App<S>,
 ) -> Response<Bytes> {
     match e {
         DeviceError::UnknownTenant => message_for(

@@ -3,6 +3,7 @@
 
 use super::{ConsentPage, LoginPage, csrf, describe, html, message, page_error};
 use crate::app::App;
+use crate::backend::Backend;
 use crate::forwarded::ClientAddr;
 use crate::rate_limit;
 use askama::Template;
@@ -63,8 +64,8 @@ fn render_view(
 }
 
 /// Serves `{issuer}/interaction/{id}[/login|/consent|/cancel]`.
-pub async fn interaction(
-    app: &App,
+pub async fn interaction<S: Backend>(
+    app: &App<S>,
     req: Request<Bytes>,
     slug: &str,
     id: &str,

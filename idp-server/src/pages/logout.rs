@@ -14,14 +14,15 @@ use super::{
     render,
 };
 use crate::app::App;
+use crate::backend::Backend;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use idp_core::LogoutOutcome;
 use idp_core::logout::LogoutError;
 use idp_core::wire::{self, Params};
 
-fn outcome(
-    app: &App,
+fn outcome<S: Backend>(
+    app: &App<S>,
     req: &Request<Bytes>,
     result: Result<LogoutOutcome, LogoutError>,
 ) -> Response<Bytes> {
@@ -131,7 +132,12 @@ fn frontchannel_page(
 }
 
 /// Serves `{issuer}/logout` (GET or POST) and `{issuer}/logout/confirm` (POST).
-pub async fn logout(app: &App, req: Request<Bytes>, slug: &str, confirm: bool) -> Response<Bytes> {
+pub async fn logout<S: Backend>(
+    app: &App<S>,
+    req: Request<Bytes>,
+    slug: &str,
+    confirm: bool,
+) -> Response<Bytes> {
     let provider = &app.provider;
     match (req.method().clone(), confirm) {
         (Method::GET, false) => {

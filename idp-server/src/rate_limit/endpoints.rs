@@ -10,6 +10,7 @@
 
 use super::{KeyKind, Limits, too_many_requests};
 use crate::app::App;
+use crate::backend::Backend;
 use crate::forwarded::ClientAddr;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
@@ -83,7 +84,7 @@ fn is_invalid_client(res: &Response<Bytes>) -> bool {
 }
 
 /// Serves a protocol request through idp-core, within the limits.
-pub async fn protocol(app: &App, req: Request<Bytes>) -> Response<Bytes> {
+pub async fn protocol<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<Bytes> {
     let limits = &app.limits;
     let Some((slug, endpoint)) = (req.method() == Method::POST)
         .then(|| guarded(&app.base_path, req.uri().path()))

@@ -61,46 +61,46 @@ use volume::RateGate;
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct RateLimitFlags {
     /// `on` or `off`: all brute-force and rate limits [env: RATE_LIMIT] [default: on]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit: Option<String>,
     /// Addresses/CIDRs exempt from per-address and request-rate limits, or `none` [env: RATE_LIMIT_EXEMPT] [default: 127.0.0.0/8,::1]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_exempt: Option<String>,
     /// Failed logins per account and address before that pair's lockout, and per account before its slowdown; 0 = no limit [env: RATE_LIMIT_LOGIN_ACCOUNT] [default: 5]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_login_account: Option<String>,
     /// Failed logins per client address before lockout; 0 = no limit [env: RATE_LIMIT_LOGIN_IP] [default: 20]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_login_ip: Option<String>,
     /// Failed client authentications per client_id and address before that pair's lockout, and per client_id before its slowdown; 0 = no limit [env: RATE_LIMIT_CLIENT_AUTH] [default: 20]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_client_auth: Option<String>,
     /// Failed client authentications per address before lockout; 0 = no limit [env: RATE_LIMIT_CLIENT_AUTH_IP] [default: 10]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_client_auth_ip: Option<String>,
     /// First lockout, seconds; doubles per further failure [env: RATE_LIMIT_LOCKOUT] [default: 30]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_lockout: Option<String>,
     /// Longest lockout, seconds; also how long failures are remembered [env: RATE_LIMIT_LOCKOUT_MAX] [default: 900]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_lockout_max: Option<String>,
     /// Longest slowdown of an account or client with recent failures, milliseconds; 0 = none [env: RATE_LIMIT_SLOWDOWN_MAX_MS] [default: 2000]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_slowdown_max_ms: Option<String>,
     /// Token requests per second per client address; 0 = no limit [env: RATE_LIMIT_TOKEN_IP] [default: 100]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_token_ip: Option<String>,
     /// Introspection requests per second per client; 0 = no limit [env: RATE_LIMIT_INTROSPECTION] [default: 500]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_introspection: Option<String>,
     /// Authorization requests per second per client address; 0 = no limit [env: RATE_LIMIT_AUTHORIZE_IP] [default: 10]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_authorize_ip: Option<String>,
     /// Pending sign-ins (authorization requests nobody has signed in through yet) per client address; 0 = no limit [env: RATE_LIMIT_PENDING_INTERACTIONS_IP] [default: 50]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_pending_interactions_ip: Option<String>,
     /// Dynamic client registrations per minute per client address; 0 = no limit [env: RATE_LIMIT_REGISTER_IP] [default: 10]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub rate_limit_register_ip: Option<String>,
 }
 

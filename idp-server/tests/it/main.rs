@@ -9,6 +9,7 @@ mod abuse;
 mod authorize_errors;
 mod channel_logout;
 mod claims_and_form_post;
+mod cli;
 mod client_cache;
 mod client_credentials;
 mod code_flow;

@@ -156,3 +156,137 @@ fn settings_are_read_from_dot_env() {
     let last = failed_start(&mut idp(dir.path()));
     assert!(last.starts_with("error: ENCRYPTION_KEY:"), "{last}");
 }
+
+/// Runs `cmd` to its end, or kills it after ten seconds and fails: a start
+/// that should have been refused must not be left serving.
+fn bounded(cmd: &mut Command) -> std::process::Output {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    match finished.recv_timeout(Duration::from_secs(10)) {
+        Ok(out) => out.unwrap_or_else(|e| panic!("wait: {e}")),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("still running after 10 s: the start was not refused");
+        }
+    }
+}
+
+/// Everything in `dir`, for "nothing was created".
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_postgres_url_fails_fast_and_creates_nothing() {
+    for url in [
+        "postgres://postgres@127.0.0.1:5432/idp",
+        "postgresql://idp:secret@db.internal/idp",
+    ] {
+        for args in [
+            &[][..],
+            &["serve"],
+            &["tenant", "create", "acme"],
+            &["backup", "copy.db"],
+        ] {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let out = bounded(
+                idp(dir.path())
+                    .args(args)
+                    .env("DATABASE_URL", url)
+                    .env("SERVER_PORT", "0"),
+            );
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let last = stderr.lines().last().unwrap_or("");
+            assert!(!out.status.success(), "{url} {args:?} was accepted");
+            assert!(
+                last.starts_with("error: DATABASE_URL: this build has no PostgreSQL store yet"),
+                "{url} {args:?}: {stderr}"
+            );
+            assert!(last.contains("sqlite:PATH"), "{last}");
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            let expected = if args.is_empty() || args == ["serve"] {
+                1
+            } else {
+                2
+            };
+            assert_eq!(out.status.code(), Some(expected), "{url} {args:?}");
+            assert!(
+                entries(dir.path()).is_empty(),
+                "{url} {args:?} created {:?}",
+                entries(dir.path())
+            );
+        }
+    }
+}
+
+#[test]
+fn an_unknown_scheme_is_named_with_the_accepted_ones() {
+    for url in ["mysql://root@127.0.0.1/idp", "file:idp.db", "redis://cache"] {
+        for args in [&[][..], &["tenant", "list"]] {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let out = bounded(
+                idp(dir.path())
+                    .args(args)
+                    .env("DATABASE_URL", url)
+                    .env("SERVER_PORT", "0"),
+            );
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let last = stderr.lines().last().unwrap_or("");
+            assert!(!out.status.success(), "{url} {args:?} was accepted");
+            assert!(
+                last.starts_with("error: DATABASE_URL: unknown scheme"),
+                "{last}"
+            );
+            for accepted in ["sqlite:PATH", "postgres://", "postgresql://"] {
+                assert!(last.contains(accepted), "{last}");
+            }
+            assert!(entries(dir.path()).is_empty(), "{url} {args:?}");
+        }
+    }
+}
+
+#[test]
+fn every_sqlite_form_of_today_still_opens() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let abs = dir.path().join("abs.db");
+    for (url, file) in [
+        ("sqlite:./a/idp.db".to_owned(), dir.path().join("a/idp.db")),
+        (
+            "sqlite://./b/idp.db".to_owned(),
+            dir.path().join("b/idp.db"),
+        ),
+        (format!("sqlite://{}", abs.display()), abs.clone()),
+        ("./c/idp.db".to_owned(), dir.path().join("c/idp.db")),
+        ("d.db".to_owned(), dir.path().join("d.db")),
+    ] {
+        let out = bounded(
+            idp(dir.path())
+                .args(["tenant", "list"])
+                .env("DATABASE_URL", &url)
+                .env("ENCRYPTION_KEY", "ab".repeat(32)),
+        );
+        assert!(
+            out.status.success(),
+            "{url}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(file.exists(), "{url} did not create {}", file.display());
+    }
+}

@@ -81,6 +81,7 @@ pub fn run_cli(
     CliOutput {
         status: out.status.to_string(),
         success: out.status.success(),
+        code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
@@ -124,6 +125,8 @@ pub struct CliOutput {
     pub status: String,
     /// Exit status was success.
     pub success: bool,
+    /// The exit code (`None` if a signal ended it).
+    pub code: Option<i32>,
     /// Standard output.
     pub stdout: String,
     /// Standard error.
