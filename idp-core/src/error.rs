@@ -182,6 +182,12 @@ impl From<StoreError> for OAuthError {
     }
 }
 
+impl std::fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.description)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,11 +196,5 @@ mod tests {
     fn computed_descriptions_keep_to_the_rfc_6749_charset() {
         let e = OAuthError::with(ErrorCode::InvalidRequest, "bad \"x\\y\"\n é".into());
         assert_eq!(e.description, "bad ?x?y?? ?");
-    }
-}
-
-impl std::fmt::Display for OAuthError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.description)
     }
 }

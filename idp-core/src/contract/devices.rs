@@ -112,7 +112,7 @@ pub async fn device_decision_is_made_once<S: Store>(store: Arc<S>) -> Outcome {
         .poll_device_code(&a, &ClientId::new("tv"), &SecretHash::of("dc"), 1_004)
         .await?
         .ok_or("gone")?;
-    if winners[0] % 2 == 0 {
+    if winners[0].is_multiple_of(2) {
         assert_eq!(d.status, DeviceStatus::Approved);
         assert_eq!(d.user_id, Some(UserId::new("u1")));
         assert_eq!(d.session_id, Some(SessionId::new("s1")));
