@@ -111,3 +111,59 @@ pub trait Operations: Send + Sync + 'static {
     /// data in local files; the development master key is kept beside it.
     fn data_dir(&self) -> Option<&Path>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A backend with no file to copy and no log to fold.
+    struct Remote;
+
+    impl Operations for Remote {
+        const BACKEND: &'static str = "Remote";
+
+        async fn ready(&self) -> bool {
+            true
+        }
+
+        fn pool_state(&self) -> PoolState {
+            PoolState::default()
+        }
+
+        async fn active_users(&self, _now: UnixTime) -> StoreResult<u64> {
+            Ok(0)
+        }
+
+        async fn checkpoint(&self, _mode: CheckpointMode) -> StoreResult<CheckpointReport> {
+            Ok(CheckpointReport {
+                complete: true,
+                ..CheckpointReport::default()
+            })
+        }
+
+        fn data_dir(&self) -> Option<&Path> {
+            None
+        }
+    }
+
+    #[tokio::test]
+    async fn a_backend_without_backups_says_so_by_name() {
+        let refused = Remote.backup_to(Path::new("copy.db")).await;
+        let message = refused.as_ref().err().map(ToString::to_string);
+        assert!(
+            matches!(
+                refused,
+                Err(OperationError::Unsupported {
+                    operation: "backup",
+                    backend: "Remote"
+                })
+            ),
+            "{message:?}"
+        );
+        assert_eq!(
+            message.as_deref(),
+            Some("the Remote store does not support backup")
+        );
+        assert!(!Path::new("copy.db").exists());
+    }
+}

@@ -290,3 +290,23 @@ fn every_sqlite_form_of_today_still_opens() {
         assert!(file.exists(), "{url} did not create {}", file.display());
     }
 }
+
+#[tokio::test]
+async fn a_store_opened_by_the_caller_serves() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let store = idp_store_sqlite::SqliteStore::open(&dir.path().join("idp.db").to_string_lossy())
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The configured URL is not read: the caller's store serves.
+    let config = idp_server::config::Config::for_tests(
+        "postgres://nowhere/idp".into(),
+        crate::support::KEY_HEX.into(),
+    );
+    let server = idp_server::server::start_with(config, store)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ready = reqwest::get(format!("http://{}/health/ready", server.addr))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ready.status(), 200);
+    server.shutdown().await;
+}
