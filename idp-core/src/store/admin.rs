@@ -8,7 +8,8 @@
 //! shows, to know whether a next page exists.
 //!
 //! Ending a user's or a client's grants has one shape: every refresh token
-//! and pending code or device code goes, and every grant they belonged to
+//! is revoked, every unredeemed code goes and every unredeemed device code
+//! is denied, and every grant they belonged to
 //! is recorded as revoked until `keep_until` (when the last access token it
 //! could have issued has expired), so those access tokens introspect as
 //! inactive at once, on every process sharing the store.
