@@ -90,7 +90,11 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
     };
     let provider = idp_server::cli::provider_for(&cfg)?;
     provider
-        .create_tenant_with("conf", "Conformance", true)
+        .admin()
+        .create_tenant(idp_core::admin::NewTenant {
+            dynamic_registration: true,
+            ..idp_core::admin::NewTenant::new("conf", "Conformance")
+        })
         .await?;
     let mut clients = Vec::new();
     for (name, method) in [
@@ -102,6 +106,7 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
         ),
     ] {
         let created = provider
+            .admin()
             .create_client(
                 "conf",
                 NewClient {
@@ -123,6 +128,7 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
         password: "conformance password 1".into(),
     };
     provider
+        .admin()
         .create_user(
             "conf",
             idp_core::NewUser {
@@ -148,9 +154,14 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
     // A tenant of its own for oidcc-server-rotate-keys, so that rotating its
     // keys cannot disturb the modules running meanwhile.
     provider
-        .create_tenant_with("rotate", "Rotation", true)
+        .admin()
+        .create_tenant(idp_core::admin::NewTenant {
+            dynamic_registration: true,
+            ..idp_core::admin::NewTenant::new("rotate", "Rotation")
+        })
         .await?;
     provider
+        .admin()
         .create_user(
             "rotate",
             idp_core::NewUser {
@@ -377,7 +388,7 @@ async fn dynamic_server_rotate_keys() -> Result<(), Box<dyn std::error::Error>> 
     let previous: serde_json::Value = http.get(jwks_uri).send().await?.json().await?;
     let cfg = ROTATION.get().ok_or("not provisioned")?;
     let provider = idp_server::cli::provider_for(cfg)?;
-    provider.rotate_signing_keys("rotate").await?;
+    provider.admin().rotate_keys("rotate").await?;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let target = Target {
         issuer,

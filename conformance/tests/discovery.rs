@@ -33,7 +33,10 @@ async fn server(tls: Option<TlsConfig>) -> Result<(tempfile::TempDir, RunningSer
         ..Config::for_tests(db, "cd".repeat(32))
     };
     let provider = idp_server::cli::provider_for(&cfg)?;
-    provider.create_tenant("conf", "Conformance").await?;
+    provider
+        .admin()
+        .create_tenant(idp_core::admin::NewTenant::new("conf", "Conformance"))
+        .await?;
     Ok((dir, server))
 }
 

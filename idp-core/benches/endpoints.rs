@@ -96,11 +96,12 @@ impl Fixture {
         config.lifetimes.client_cache = client_cache;
         let provider = Provider::new(store, config);
         let (web_basic, cc_basic, session_cookie) = rt.block_on(async {
-            provider
-                .create_tenant("bench", "Bench")
+            let admin = provider.admin();
+            admin
+                .create_tenant(idp_core::admin::NewTenant::new("bench", "Bench"))
                 .await
                 .expect("tenant");
-            let web = provider
+            let web = admin
                 .create_client(
                     "bench",
                     NewClient {
@@ -111,7 +112,7 @@ impl Fixture {
                 )
                 .await
                 .expect("web client");
-            let cc = provider
+            let cc = admin
                 .create_client(
                     "bench",
                     NewClient {
@@ -122,7 +123,7 @@ impl Fixture {
                 )
                 .await
                 .expect("cc client");
-            provider
+            admin
                 .create_user(
                     "bench",
                     NewUser {

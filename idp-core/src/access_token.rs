@@ -118,7 +118,16 @@ impl<S: Store> Provider<S> {
                 },
             )
             .await?;
-        if revoked {
+        // A deleted client's tokens die with it (ADR 0022): its grants are
+        // revoked at deletion, and client-credentials tokens, which name
+        // none, are refused here once the client is gone (a cache hit
+        // costs no store read).
+        if revoked
+            || self
+                .cached_client(&tenant.record.id, &claims.client_id)
+                .await?
+                .is_none()
+        {
             return Err(OAuthError::new(
                 ErrorCode::InvalidToken,
                 "the access token was revoked",

@@ -26,7 +26,7 @@
 use crate::clock::UnixTime;
 use crate::crypto::random;
 use crate::jose;
-use crate::provider::Provider;
+use crate::provider::{Deliver, Provider};
 use crate::store::{ClientRecord, SessionRecord, Store, StoreError};
 use crate::tenant::TenantContext;
 use serde::Serialize;
@@ -147,51 +147,70 @@ impl<S: Store> Provider<S> {
         tenant: &TenantContext,
         session: &SessionRecord,
     ) -> Result<EndNotices, StoreError> {
-        let clients = self
-            .store
-            .take_session_clients(&tenant.record.id, &session.id)
-            .await?;
-        let now = self.clock.now();
-        let mut notices = EndNotices::default();
-        for client in &clients {
-            if let Some(uri) = &client.frontchannel_logout_uri
-                && let Some(url) = frontchannel_url(uri, &tenant.issuer, session.id.as_str())
-            {
-                notices.frontchannel.push(url);
-            }
-            let Some(uri) = &client.backchannel_logout_uri else {
-                continue;
-            };
-            let Some(deliver) = &self.deliver else {
-                tracing::debug!(client = %client.id, "no delivery hook: back-channel logout skipped");
-                continue;
-            };
-            let token = match logout_token(tenant, client, session, now) {
-                Ok(t) => t,
-                Err(error) => {
-                    tracing::error!(client = %client.id, %error, "cannot sign a logout token");
-                    continue;
-                }
-            };
-            let sending = deliver(uri.clone(), vec![("logout_token".to_owned(), token)]);
-            let client_id = client.id.clone();
-            notices.deliveries.push(Box::pin(async move {
-                // §2.8: the RP answers 200 (some frameworks 204) when it logged out.
-                match sending.await {
-                    Ok(200 | 204) => {
-                        tracing::info!(client = %client_id, "back-channel logout delivered");
-                    }
-                    Ok(status) => {
-                        tracing::warn!(client = %client_id, status, "back-channel logout refused by the client");
-                    }
-                    Err(error) => {
-                        tracing::warn!(client = %client_id, %error, "back-channel logout not delivered");
-                    }
-                }
-            }));
-        }
-        Ok(notices)
+        end_notices(
+            &*self.store,
+            self.deliver.as_ref(),
+            tenant,
+            session,
+            self.clock.now(),
+        )
+        .await
     }
+}
+
+/// `session` has ended at `now`: takes the clients that took part in it
+/// and prepares their notices, back-channel ones through `deliver` (call
+/// [`EndNotices::deliver`] to send them). Shared by the provider (logout)
+/// and the admin service (revocation).
+pub(crate) async fn end_notices<S: Store>(
+    store: &S,
+    deliver: Option<&Deliver>,
+    tenant: &TenantContext,
+    session: &SessionRecord,
+    now: UnixTime,
+) -> Result<EndNotices, StoreError> {
+    let clients = store
+        .take_session_clients(&tenant.record.id, &session.id)
+        .await?;
+    let mut notices = EndNotices::default();
+    for client in &clients {
+        if let Some(uri) = &client.frontchannel_logout_uri
+            && let Some(url) = frontchannel_url(uri, &tenant.issuer, session.id.as_str())
+        {
+            notices.frontchannel.push(url);
+        }
+        let Some(uri) = &client.backchannel_logout_uri else {
+            continue;
+        };
+        let Some(deliver) = deliver else {
+            tracing::debug!(client = %client.id, "no delivery hook: back-channel logout skipped");
+            continue;
+        };
+        let token = match logout_token(tenant, client, session, now) {
+            Ok(t) => t,
+            Err(error) => {
+                tracing::error!(client = %client.id, %error, "cannot sign a logout token");
+                continue;
+            }
+        };
+        let sending = deliver(uri.clone(), vec![("logout_token".to_owned(), token)]);
+        let client_id = client.id.clone();
+        notices.deliveries.push(Box::pin(async move {
+            // §2.8: the RP answers 200 (some frameworks 204) when it logged out.
+            match sending.await {
+                Ok(200 | 204) => {
+                    tracing::info!(client = %client_id, "back-channel logout delivered");
+                }
+                Ok(status) => {
+                    tracing::warn!(client = %client_id, status, "back-channel logout refused by the client");
+                }
+                Err(error) => {
+                    tracing::warn!(client = %client_id, %error, "back-channel logout not delivered");
+                }
+            }
+        }));
+    }
+    Ok(notices)
 }
 
 #[cfg(test)]

@@ -212,6 +212,12 @@ impl From<StoreError> for OAuthError {
     }
 }
 
+impl std::fmt::Display for OAuthError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.description)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,44 +226,5 @@ mod tests {
     fn computed_descriptions_keep_to_the_rfc_6749_charset() {
         let e = OAuthError::with(ErrorCode::InvalidRequest, "bad \"x\\y\"\n é".into());
         assert_eq!(e.description, "bad ?x?y?? ?");
-    }
-}
-
-impl std::fmt::Display for OAuthError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code.as_str(), self.description)
-    }
-}
-
-/// Why an administrative operation (create a tenant, client or user) failed.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    /// No tenant with this slug.
-    #[error("no tenant with slug '{0}'")]
-    UnknownTenant(String),
-    /// An argument was invalid.
-    #[error("{0}")]
-    Invalid(String),
-    /// The object already exists.
-    #[error("{0} already exists")]
-    Conflict(String),
-    /// Storage failed.
-    #[error("storage failure: {0}")]
-    Store(String),
-    /// Storage cannot be reached for now.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    /// Something else failed (key generation, encryption).
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-impl From<StoreError> for AdminError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(what) => Self::Conflict(what),
-            StoreError::Backend(msg) => Self::Store(msg),
-            StoreError::Unavailable(msg) => Self::Unavailable(msg),
-        }
     }
 }

@@ -10,12 +10,12 @@
 //! Several processes may run this at the same instant: the replacement is a
 //! compare-and-swap on the set of active kids in one store transaction
 //! ([`KeyStore::replace_signing_keys`](crate::store::KeyStore::replace_signing_keys),
-//! the same one `Provider::rotate_signing_keys` uses), so exactly one new set is stored
+//! the same one `Admin::rotate_keys` uses), so exactly one new set is stored
 //! per due tenant; the losers' freshly generated keys are dropped unused.
 
+use crate::admin::AdminError;
 use crate::channel_logout::LOGOUT_TOKEN_LIFETIME;
 use crate::clock::UnixTime;
-use crate::error::AdminError;
 use crate::provider::{Lifetimes, Provider};
 use crate::store::{SigningKeyRecord, Store, TenantRecord};
 

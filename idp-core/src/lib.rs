@@ -35,6 +35,8 @@
 //!   login and consent pages an application renders.
 //! - `token`: the token endpoint, one file per grant.
 //! - [`id_token`], [`access_token`] (RFC 9068 JWT), [`userinfo`], [`discovery`], [`jwks`].
+//! - [`admin`]: the administration service ([`Admin`], from
+//!   [`Provider::admin`]): tenants, clients, users, sessions, keys.
 //! - [`tenant`], [`client`], [`user`], [`session`]: registries; [`email`]: the
 //!   canonical form of the email addresses users sign in with.
 //! - [`logout`] (RP-Initiated Logout) and [`channel_logout`] (telling the
@@ -48,6 +50,7 @@
 
 pub mod abuse;
 pub mod access_token;
+pub mod admin;
 pub mod authorize;
 pub mod channel_logout;
 pub mod claims;
@@ -88,11 +91,12 @@ pub mod user;
 pub mod userinfo;
 pub mod wire;
 
+pub use admin::{Admin, AdminError};
 pub use authorize::interaction::{InteractionView, LoginOutcome, PageError, Stage};
 pub use client::{CreatedClient, NewClient};
 pub use device::verification::{Attempter, DeviceError, DeviceSignIn, DeviceView};
 pub use email::{EmailAddress, EmailError};
-pub use error::{AdminError, ErrorCode, OAuthError};
+pub use error::{ErrorCode, OAuthError};
 pub use logout::{LogoutOutcome, LogoutRequest};
 pub use outbound::OutboundPolicy;
 pub use provider::{Deliver, Fetch, Lifetimes, Offload, Provider, ProviderConfig};

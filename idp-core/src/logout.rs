@@ -117,7 +117,7 @@ impl<S: Store> Provider<S> {
         let requested_client = params.single("client_id")?;
         let hint = match hint_token {
             Some(t) => {
-                Some(id_token_hint::verify(&self.store, &tenant, t, requested_client).await?)
+                Some(id_token_hint::verify(&*self.store, &tenant, t, requested_client).await?)
             }
             None => None,
         };

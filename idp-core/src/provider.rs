@@ -1,23 +1,27 @@
 //! [`Provider`]: the entry point an embedding service holds. It routes the
-//! per-tenant protocol endpoints and caches each tenant's parsed keys and,
-//! briefly, client records (`crate::client::cache`).
+//! per-tenant protocol endpoints. The tenants it serves come from a
+//! [`TenantRegistry`] and its clients from a [`ClientDirectory`], both
+//! shared with the [`Admin`] service ([`Provider::admin`]), so that an
+//! administrative write is seen by the protocol at once.
 
 use crate::abuse::memory::InMemoryLimits;
 use crate::abuse::{AbuseLimits, LockoutPolicy, Sleep};
-use crate::clock::{Clock, SystemClock, UnixTime};
+use crate::admin::{Admin, AdminError};
+use crate::client::directory::ClientDirectory;
+use crate::clock::{Clock, SystemClock};
 use crate::crypto::envelope::MasterKey;
 use crate::device::guard::AttemptGuard;
 use crate::endpoint::{Endpoint, EndpointSet, Located, Server};
-use crate::error::{AdminError, OAuthError};
-use crate::store::Store;
+use crate::error::OAuthError;
+use crate::store::{Store, StoreResult};
 use crate::tenant::TenantContext;
+use crate::tenant::registry::TenantRegistry;
 use crate::wire;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 /// Lifetimes of what the provider issues, in seconds.
 #[derive(Clone, Debug)]
@@ -169,7 +173,8 @@ impl ProviderConfig {
 
 /// The OpenID Provider: all tenants, one store.
 pub struct Provider<S: Store> {
-    pub(crate) store: S,
+    /// Shared with the [`Admin`] service.
+    pub(crate) store: Arc<S>,
     pub(crate) config: ProviderConfig,
     pub(crate) clock: Arc<dyn Clock>,
     offload: Offload,
@@ -178,10 +183,10 @@ pub struct Provider<S: Store> {
     pub(crate) device_guard: AttemptGuard,
     /// Clients' `jwks_uri` documents, parsed (see [`crate::client::jwks_cache`]).
     pub(crate) jwks_cache: crate::client::jwks_cache::JwksCache,
-    /// Tenants by slug, with when they were loaded.
-    tenants: RwLock<HashMap<String, (UnixTime, Arc<TenantContext>)>>,
-    /// Client records, read-mostly (ADR 0018).
-    pub(crate) clients: crate::client::cache::ClientCache,
+    /// Tenants by slug, parsed and cached (shared with [`Admin`]).
+    tenants: Arc<TenantRegistry>,
+    /// Client records, read-mostly (ADR 0018; shared with [`Admin`]).
+    pub(crate) clients: Arc<ClientDirectory>,
     /// Pending interactions per requester.
     pub(crate) pending: crate::authorize::pending::PendingInteractions,
     /// The lockout policy (ADR 0025).
@@ -198,7 +203,7 @@ impl<S: Store> Provider<S> {
         );
         let abuse = Arc::new(InMemoryLimits::new(&config.abuse));
         Self {
-            store,
+            store: Arc::new(store),
             config,
             clock: Arc::new(SystemClock),
             offload: Arc::new(|job| {
@@ -209,8 +214,8 @@ impl<S: Store> Provider<S> {
             deliver: None,
             device_guard: AttemptGuard::default(),
             jwks_cache: Default::default(),
-            tenants: RwLock::new(HashMap::new()),
-            clients: crate::client::cache::ClientCache::new(crate::client::cache::DEFAULT_CAPACITY),
+            tenants: Arc::new(TenantRegistry::default()),
+            clients: Arc::new(ClientDirectory::new(crate::client::cache::DEFAULT_CAPACITY)),
             pending,
             abuse,
             sleep: None,
@@ -261,6 +266,21 @@ impl<S: Store> Provider<S> {
         &self.store
     }
 
+    /// The administration service over the same store, tenant registry and
+    /// client directory: what it writes, this provider serves at once.
+    /// Cheap; take one per command or request.
+    pub fn admin(&self) -> Admin<S> {
+        Admin::from_parts(crate::admin::Parts {
+            store: Arc::clone(&self.store),
+            config: self.config.clone(),
+            clock: Arc::clone(&self.clock),
+            offload: Arc::clone(&self.offload),
+            deliver: self.deliver.clone(),
+            tenants: Arc::clone(&self.tenants),
+            clients: Arc::clone(&self.clients),
+        })
+    }
+
     /// The configuration.
     pub fn config(&self) -> &ProviderConfig {
         &self.config
@@ -271,55 +291,46 @@ impl<S: Store> Provider<S> {
         &self,
         f: impl FnOnce() -> R + Send + 'static,
     ) -> Result<R, OAuthError> {
-        let slot = Arc::new(Mutex::new(None));
-        let out = Arc::clone(&slot);
-        (self.offload)(Box::new(move || {
-            let r = f();
-            if let Ok(mut guard) = out.lock() {
-                *guard = Some(r);
-            }
-        }))
-        .await;
-        let taken = slot.lock().ok().and_then(|mut g| g.take());
-        taken.ok_or_else(|| OAuthError::server("offloaded job did not complete"))
+        run_offloaded(&self.offload, f)
+            .await
+            .ok_or_else(|| OAuthError::server("offloaded job did not complete"))
     }
 
     /// The tenant with `slug`, with its keys parsed; cached after first use.
     pub async fn tenant(&self, slug: &str) -> Result<Option<Arc<TenantContext>>, OAuthError> {
-        let now = self.clock.now();
-        let ttl = self.config.lifetimes.tenant_cache;
-        if let Some((loaded, ctx)) = self.tenants.read().ok().and_then(|m| m.get(slug).cloned())
-            && now - loaded < ttl
-        {
-            return Ok(Some(ctx));
-        }
-        let Some(record) = self.store.tenant_by_slug(slug).await? else {
-            return Ok(None);
-        };
-        let keys = self.store.signing_keys(&record.id).await?;
-        let ctx =
-            Arc::new(TenantContext::load(&self.config, record, &keys).map_err(OAuthError::server)?);
-        if let Ok(mut map) = self.tenants.write() {
-            map.insert(slug.to_owned(), (now, Arc::clone(&ctx)));
-        }
-        Ok(Some(ctx))
+        self.tenants
+            .get(&*self.store, &self.config, slug, self.clock.now())
+            .await
+            .map_err(|e| match e {
+                AdminError::Unavailable(cause) => {
+                    crate::store::StoreError::Unavailable(cause).into()
+                }
+                other => OAuthError::server(other),
+            })
     }
 
     /// Drops the cached tenant, so the next request reloads it.
     pub(crate) fn forget_tenant(&self, slug: &str) {
-        if let Ok(mut map) = self.tenants.write() {
-            map.remove(slug);
-        }
+        self.tenants.forget(slug);
     }
 
-    pub(crate) async fn require_tenant(
+    /// The client `id` of `tenant`, from the directory's cache if it was
+    /// read less than [`Lifetimes::client_cache`] seconds ago, else from
+    /// the store. `None` (never cached) if there is no such client.
+    pub(crate) async fn cached_client(
         &self,
-        slug: &str,
-    ) -> Result<Arc<TenantContext>, AdminError> {
-        self.tenant(slug)
+        tenant: &crate::ids::TenantId,
+        id: &str,
+    ) -> StoreResult<Option<crate::client::cache::CachedClient>> {
+        let ttl = self.config.lifetimes.client_cache;
+        self.clients
+            .get(&*self.store, tenant, id, self.clock.now(), ttl)
             .await
-            .map_err(|e| AdminError::Internal(e.description.into_owned()))?
-            .ok_or_else(|| AdminError::UnknownTenant(slug.to_owned()))
+    }
+
+    /// Drops a client from the cache after a write to it in this process.
+    pub(crate) fn forget_client(&self, tenant: &crate::ids::TenantId, id: &crate::ids::ClientId) {
+        self.clients.forget(tenant, id);
     }
 
     /// Handles a request to a protocol endpoint: every endpoint of the
@@ -375,6 +386,24 @@ impl<S: Store> Provider<S> {
             _ => not_found(),
         }
     }
+}
+
+/// Runs `f` through `hook` and returns its result (`None` if the hook
+/// dropped it).
+pub(crate) async fn run_offloaded<R: Send + 'static>(
+    hook: &Offload,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Option<R> {
+    let slot = Arc::new(Mutex::new(None));
+    let out = Arc::clone(&slot);
+    hook(Box::new(move || {
+        let r = f();
+        if let Ok(mut guard) = out.lock() {
+            *guard = Some(r);
+        }
+    }))
+    .await;
+    slot.lock().ok().and_then(|mut g| g.take())
 }
 
 fn not_found() -> Response<Bytes> {

@@ -11,11 +11,12 @@
 //! `invalid_redirect_uri`) rather than silently ignored, so a client never
 //! believes it has a feature it has not.
 
+use crate::admin::AdminError;
 use crate::client::uri_policy::{self, UriPolicy};
 use crate::client::{CreatedClient, NewClient, SelfRegistration, metadata_bounds};
 use crate::crypto::{random, secret::SecretHash};
 use crate::endpoint::Endpoint;
-use crate::error::{AdminError, ErrorCode, OAuthError};
+use crate::error::{ErrorCode, OAuthError};
 use crate::ids::ClientId;
 use crate::jwks::{PublicKeySet, SigningAlg};
 use crate::provider::Provider;
@@ -304,7 +305,7 @@ impl<S: Store> Provider<S> {
                 .insert_client(&tenant.record.id, new, Some(registration))
                 .await
                 .map_err(|e| match e {
-                    AdminError::Invalid(msg) => metadata_error(msg),
+                    e @ AdminError::Invalid(_) => metadata_error(e.to_string()),
                     AdminError::Unavailable(msg) => StoreError::Unavailable(msg).into(),
                     other => OAuthError::server(other),
                 })?;
@@ -359,9 +360,14 @@ impl<S: Store> Provider<S> {
         }
         match *req.method() {
             Method::GET => json_response(StatusCode::OK, &client_document(tenant, &client)),
+            // Its grants end with it, as when an operator deletes it.
             Method::DELETE => match self
                 .store
-                .delete_client(&tenant.record.id, &client.id)
+                .remove_client(
+                    &tenant.record.id,
+                    &client.id,
+                    self.clock.now() + self.config.lifetimes.access_token.max(0),
+                )
                 .await
             {
                 Ok(_) => {

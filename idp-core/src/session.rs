@@ -3,11 +3,10 @@
 //! the tenant's issuer path (so tenants never share it) and `Secure` when the
 //! base URL is https.
 
-use crate::channel_logout::EndNotices;
 use crate::clock::UnixTime;
 use crate::crypto::{random, secret::SecretHash};
-use crate::error::{AdminError, OAuthError};
-use crate::ids::{SessionId, UserId};
+use crate::error::OAuthError;
+use crate::ids::SessionId;
 use crate::provider::Provider;
 use crate::store::{SessionRecord, Store, UserRecord};
 use crate::tenant::TenantContext;
@@ -109,87 +108,6 @@ impl From<SessionRecord> for SessionInfo {
             created_at: s.created_at,
             expires_at: s.expires_at,
         }
-    }
-}
-
-/// Session control: what the CLI and the admin API expose.
-impl<S: Store> Provider<S> {
-    async fn user_id_by_email(
-        &self,
-        slug: &str,
-        email: &str,
-    ) -> Result<(std::sync::Arc<TenantContext>, UserId), AdminError> {
-        let tenant = self.require_tenant(slug).await?;
-        let canonical = crate::email::EmailAddress::parse(email)
-            .map_err(|e| AdminError::Invalid(e.to_string()))?;
-        let user = self
-            .store
-            .user_by_email(&tenant.record.id, &canonical)
-            .await?
-            .ok_or_else(|| AdminError::Invalid(format!("no user with email '{email}'")))?;
-        Ok((tenant, user.id))
-    }
-
-    /// The live sessions of the user with `email`, newest first.
-    pub async fn list_sessions(
-        &self,
-        slug: &str,
-        email: &str,
-    ) -> Result<Vec<SessionInfo>, AdminError> {
-        let (tenant, user) = self.user_id_by_email(slug, email).await?;
-        let sessions = self
-            .store
-            .user_sessions(&tenant.record.id, &user, self.clock.now())
-            .await?;
-        Ok(sessions.into_iter().map(SessionInfo::from).collect())
-    }
-
-    /// Revokes one session: it ends, its refresh tokens are revoked and its
-    /// access tokens are inactive from now on; its relying parties are told
-    /// through the back channel. `false` if it was not live.
-    pub async fn revoke_session(&self, slug: &str, id: &str) -> Result<bool, AdminError> {
-        let tenant = self.require_tenant(slug).await?;
-        let id = SessionId::new(id);
-        let now = self.clock.now();
-        let session = self.store.session(&tenant.record.id, &id, now).await?;
-        let revoked = self
-            .store
-            .revoke_session(&tenant.record.id, &id, now)
-            .await?;
-        if revoked && let Some(session) = session {
-            // No browser here: only the back channel can be used.
-            let _ = self
-                .session_end_notices(&tenant, &session)
-                .await?
-                .deliver()
-                .await;
-        }
-        Ok(revoked)
-    }
-
-    /// Revokes every live session of the user with `email`; returns how many.
-    pub async fn revoke_user_sessions(&self, slug: &str, email: &str) -> Result<usize, AdminError> {
-        let (tenant, user) = self.user_id_by_email(slug, email).await?;
-        let now = self.clock.now();
-        let mut revoked = 0;
-        let mut notices = EndNotices::default();
-        for s in self
-            .store
-            .user_sessions(&tenant.record.id, &user, now)
-            .await?
-        {
-            if self
-                .store
-                .revoke_session(&tenant.record.id, &s.id, now)
-                .await?
-            {
-                revoked += 1;
-                notices.extend(self.session_end_notices(&tenant, &s).await?);
-            }
-        }
-        // Every session's relying parties at once, through the back channel.
-        let _ = notices.deliver().await;
-        Ok(revoked)
     }
 }
 

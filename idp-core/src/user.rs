@@ -3,8 +3,7 @@
 
 use crate::crypto::password;
 use crate::email::EmailAddress;
-use crate::error::AdminError;
-use crate::ids::{TenantId, UserId};
+use crate::ids::TenantId;
 use crate::provider::Provider;
 use crate::scope::Scopes;
 use crate::store::{Store, UserRecord};
@@ -46,50 +45,15 @@ pub fn claims_for(user: &UserRecord, scopes: &Scopes) -> Map<String, Value> {
 }
 
 impl<S: Store> Provider<S> {
-    /// Creates a user in the tenant `slug`; the password is hashed with argon2id.
-    pub async fn create_user(&self, slug: &str, new: NewUser) -> Result<UserRecord, AdminError> {
-        let tenant = self.require_tenant(slug).await?;
-        let email =
-            EmailAddress::parse(&new.email).map_err(|e| AdminError::Invalid(e.to_string()))?;
-        let password_hash = match new.password {
-            Some(pw) if pw.is_empty() => {
-                return Err(AdminError::Invalid("password must not be empty".into()));
-            }
-            Some(pw) => Some(
-                self.offload(move || password::hash(&pw))
-                    .await
-                    .map_err(|e| AdminError::Internal(e.description.into_owned()))?
-                    .map_err(|e| AdminError::Internal(e.to_string()))?,
-            ),
-            None => None,
-        };
-        let now = self.clock.now();
-        let user = UserRecord {
-            id: UserId::generate(),
-            email: email.as_str().to_owned(),
-            email_verified: new.email_verified,
-            name: new.name.filter(|n| !n.trim().is_empty()),
-            password_hash,
-            created_at: now,
-            updated_at: now,
-        };
-        self.store
-            .create_user(&tenant.record.id, &user)
-            .await
-            .map_err(|e| match AdminError::from(e) {
-                AdminError::Conflict(_) => AdminError::Conflict(format!("user '{email}'")),
-                other => other,
-            })?;
-        Ok(user)
-    }
-
     /// Checks a username (email) and password. The email is looked up in
     /// its canonical form, so `ａlice@example.com` signs in as
     /// `alice@example.com`; one that is not an address (an invisible
     /// character, no `@`) is an unknown user. Unknown users, wrong passwords
     /// and users without a password cost the same time and count as the
     /// same failure ([`LoginFailure::InvalidCredentials`]), so neither the
-    /// form nor the metrics tell which accounts exist.
+    /// form nor the metrics tell which accounts exist. A disabled user
+    /// ([`crate::admin::Admin::disable_user`]) fails the same way, after the
+    /// same work.
     pub(crate) async fn check_password(
         &self,
         tenant: &TenantId,
@@ -113,6 +77,7 @@ impl<S: Store> Provider<S> {
                 false
             }
         };
+        let ok = ok && user.as_ref().is_some_and(|u| !u.disabled);
         if !ok {
             LoginFailure::InvalidCredentials.record();
         }

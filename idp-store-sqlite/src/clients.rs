@@ -2,7 +2,7 @@
 
 use crate::codec::{Alg, AuthMethod, GrantTypes, Hash, StringList, json_list};
 use idp_core::ids::{ClientId, TenantId};
-use idp_core::store::ClientRecord;
+use idp_core::store::{ClientRecord, PreviousSecret};
 use rusqlite::{Connection, OptionalExtension, Result, Row, params};
 
 /// Inserts a client; a duplicate id in the tenant is a conflict on `client id`.
@@ -14,9 +14,10 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
             require_pkce, id_token_alg, created_at, allowed_scopes, audiences, jwks, jwks_uri,
             post_logout_redirect_uris, registration_token_hash, metadata,
             frontchannel_logout_uri, frontchannel_logout_session_required,
-            backchannel_logout_uri, backchannel_logout_session_required)
+            backchannel_logout_uri, backchannel_logout_session_required,
+            previous_secret_hash, previous_secret_expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21)",
+                 ?18, ?19, ?20, ?21, ?22, ?23)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -43,6 +44,8 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
         client.frontchannel_logout_session_required,
         client.backchannel_logout_uri,
         client.backchannel_logout_session_required,
+        client.previous_secret.as_ref().map(|p| p.hash.as_bytes()),
+        client.previous_secret.as_ref().map(|p| p.expires_at),
     ])?;
     Ok(())
 }
@@ -52,7 +55,8 @@ pub(crate) const COLUMNS: &str = "c.id, c.name, c.secret_hash, c.auth_method, c.
     c.grant_types, c.require_pkce, c.id_token_alg, c.created_at, c.allowed_scopes, c.audiences,
     c.jwks, c.jwks_uri, c.post_logout_redirect_uris, c.registration_token_hash, c.metadata,
     c.frontchannel_logout_uri, c.frontchannel_logout_session_required,
-    c.backchannel_logout_uri, c.backchannel_logout_session_required";
+    c.backchannel_logout_uri, c.backchannel_logout_session_required,
+    c.previous_secret_hash, c.previous_secret_expires_at";
 
 /// A client from a row of [`COLUMNS`].
 pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
@@ -77,6 +81,13 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
         frontchannel_logout_session_required: r.get(17)?,
         backchannel_logout_uri: r.get(18)?,
         backchannel_logout_session_required: r.get(19)?,
+        previous_secret: match (r.get::<_, Option<Hash>>(20)?, r.get::<_, Option<i64>>(21)?) {
+            (Some(hash), Some(expires_at)) => Some(PreviousSecret {
+                hash: hash.0,
+                expires_at,
+            }),
+            _ => None,
+        },
     })
 }
 

@@ -25,6 +25,7 @@
 //!   server's port to all of the above (readiness, metrics, checkpoints,
 //!   backup).
 
+mod admin;
 mod backup;
 mod clients;
 mod codec;

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_channel_logout.sql")),
     (6, include_str!("../migrations/0006_purge_indexes.sql")),
     (7, include_str!("../migrations/0007_email_index.sql")),
+    (8, include_str!("../migrations/0008_admin.sql")),
 ];
 
 /// The schema version this binary writes and understands.

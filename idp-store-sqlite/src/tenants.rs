@@ -67,6 +67,16 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<TenantRecord>> {
     rows.collect()
 }
 
+/// Tenants with a slug after `after` ("" for the first page), by slug:
+/// a range on the UNIQUE slug index.
+pub(crate) fn page(conn: &Connection, after: &str, limit: usize) -> Result<Vec<TenantRecord>> {
+    conn.prepare_cached(&format!(
+        "SELECT {TENANT_COLUMNS} FROM tenants WHERE slug > ?1 ORDER BY slug LIMIT ?2"
+    ))?
+    .query_map(params![after, limit as i64], tenant_from_row)?
+    .collect()
+}
+
 /// Retires the active keys and inserts `keys` if the active kids are exactly
 /// `expected`; one `BEGIN IMMEDIATE` transaction, so two racing callers
 /// serialise and the second sees the first's keys.

@@ -6,7 +6,8 @@ use idp_core::ids::{TenantId, UserId};
 use idp_core::store::{UnindexedEmail, UserRecord};
 use rusqlite::{Connection, OptionalExtension, Result, Row, params};
 
-const COLUMNS: &str = "id, email, email_verified, name, password_hash, created_at, updated_at";
+pub(crate) const COLUMNS: &str =
+    "id, email, email_verified, name, password_hash, created_at, updated_at, disabled";
 
 /// Inserts a user, indexed under its email (which the core has made
 /// canonical); a duplicate email in the tenant is a conflict on `email`, a
@@ -16,8 +17,8 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, user: &UserRecord) ->
     conn.prepare_cached(
         "INSERT INTO users
            (tenant_id, id, email, email_key, email_verified, name, password_hash,
-            created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8)",
+            created_at, updated_at, disabled)
+         VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -28,6 +29,7 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, user: &UserRecord) ->
         user.password_hash,
         user.created_at,
         user.updated_at,
+        user.disabled,
     ])?;
     Ok(())
 }
@@ -91,7 +93,7 @@ pub(crate) fn index(
     Ok(())
 }
 
-fn user_from_row(r: &Row<'_>) -> Result<UserRecord> {
+pub(crate) fn user_from_row(r: &Row<'_>) -> Result<UserRecord> {
     Ok(UserRecord {
         id: UserId::new(r.get::<_, String>(0)?),
         email: r.get(1)?,
@@ -100,6 +102,7 @@ fn user_from_row(r: &Row<'_>) -> Result<UserRecord> {
         password_hash: r.get(4)?,
         created_at: r.get(5)?,
         updated_at: r.get(6)?,
+        disabled: r.get(7)?,
     })
 }
 

@@ -41,6 +41,7 @@ pub async fn seed(
                 email_verified: true,
                 name: Some(format!("Seed User {i}")),
                 password_hash: Some(phc.clone()),
+                disabled: false,
                 created_at: now,
                 updated_at: now,
             })

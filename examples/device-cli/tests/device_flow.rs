@@ -38,8 +38,11 @@ impl Idp {
         // Provision through the library, on the same database.
         let provider =
             idp_server::cli::provider_for(&config).map_err(|e| anyhow!("provider: {e:?}"))?;
-        provider.create_tenant("acme", "Acme").await?;
-        let client = provider
+        let admin = provider.admin();
+        admin
+            .create_tenant(idp_core::admin::NewTenant::new("acme", "Acme"))
+            .await?;
+        let client = admin
             .create_client(
                 "acme",
                 NewClient {
@@ -50,7 +53,7 @@ impl Idp {
                 },
             )
             .await?;
-        let kiosk = provider
+        let kiosk = admin
             .create_client(
                 "acme",
                 NewClient {
@@ -61,7 +64,7 @@ impl Idp {
             )
             .await?;
         let kiosk_secret = kiosk.secret.ok_or_else(|| anyhow!("no secret"))?;
-        let user = provider
+        let user = admin
             .create_user(
                 "acme",
                 NewUser {
@@ -72,6 +75,7 @@ impl Idp {
                 },
             )
             .await?;
+        drop(admin);
         drop(provider);
 
         let server = idp_server::server::start(config)

@@ -4,6 +4,7 @@
 
 use crate::{DEMO_EMAIL, DEMO_PASSWORD, TENANT};
 use anyhow::{Context, anyhow};
+use idp_core::admin::NewTenant;
 use idp_core::crypto::envelope::MasterKey;
 use idp_core::ids::ClientId;
 use idp_core::store::ClientStore;
@@ -70,7 +71,10 @@ pub async fn provision(
     let tenant = match provider.tenant(TENANT).await.map_err(|e| anyhow!("{e}"))? {
         Some(t) => t,
         None => {
-            provider.create_tenant(TENANT, "Embedded demo").await?;
+            provider
+                .admin()
+                .create_tenant(NewTenant::new(TENANT, "Embedded demo"))
+                .await?;
             provider
                 .tenant(TENANT)
                 .await
@@ -85,8 +89,8 @@ pub async fn provision(
         password: Some(DEMO_PASSWORD.to_owned()),
         email_verified: true,
     };
-    match provider.create_user(TENANT, demo).await {
-        Ok(_) | Err(AdminError::Conflict(_)) => {}
+    match provider.admin().create_user(TENANT, demo).await {
+        Ok(_) | Err(AdminError::Conflict { .. }) => {}
         Err(e) => return Err(e.into()),
     }
 
@@ -103,6 +107,7 @@ pub async fn provision(
         }
     }
     let created = provider
+        .admin()
         .create_client(
             TENANT,
             NewClient::new("Embedded example app", vec![redirect_uri.to_owned()]),

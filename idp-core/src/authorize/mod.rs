@@ -76,7 +76,7 @@ impl<S: Store> Provider<S> {
                     .await;
             }
         };
-        let (request, client) = match request::validate(&self.store, tenant, &params).await {
+        let (request, client) = match request::validate(&*self.store, tenant, &params).await {
             Ok(ok) => ok,
             Err(Rejection::Page(error)) => return wire::error_page(&error),
             Err(Rejection::Redirect {
@@ -145,7 +145,7 @@ impl<S: Store> Provider<S> {
         error: &OAuthError,
         status: StatusCode,
     ) -> Response<Bytes> {
-        match request::validate_target(&self.store, tenant, params).await {
+        match request::validate_target(&*self.store, tenant, params).await {
             Some(redirect_uri) => response::error_redirect(
                 &redirect_uri,
                 bounds::echoable_state(params.single("state").ok().flatten()),

@@ -178,6 +178,7 @@ impl<S: Store> Provider<S> {
         creds: &Credentials,
         endpoint: &str,
     ) -> Result<Arc<ClientRecord>, OAuthError> {
+        let now = self.clock.now();
         // From the cache (ADR 0018): the record holds the secret's hash only.
         let client = self
             .cached_client(&tenant.record.id, creds.client_id())
@@ -191,7 +192,9 @@ impl<S: Store> Provider<S> {
                 Ok(client)
             }
             Credentials::Secret { secret, .. } => match (&client.secret_hash, secret.as_deref()) {
-                (Some(hash), Some(secret)) if hash.matches(secret) => Ok(client),
+                (Some(hash), Some(secret)) if secret_matches(&client, hash, secret, now) => {
+                    Ok(client)
+                }
                 (None, None)
                     if client.auth_method == crate::store::TokenEndpointAuthMethod::None =>
                 {
@@ -201,6 +204,23 @@ impl<S: Store> Provider<S> {
             },
         }
     }
+}
+
+/// Whether `secret` is the client's secret (`hash`) or, during the grace
+/// period after a rotation (ADR 0022), the one it replaced. Both hashes are
+/// always compared, in constant time, so the timing tells neither which
+/// one matched nor whether a previous secret exists.
+fn secret_matches(
+    client: &crate::store::ClientRecord,
+    hash: &crate::crypto::secret::SecretHash,
+    secret: &str,
+    now: crate::clock::UnixTime,
+) -> bool {
+    let previous = client
+        .previous_secret
+        .filter(|p| now < p.expires_at)
+        .map_or(*hash, |p| p.hash);
+    hash.matches(secret) | previous.matches(secret)
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! - Keyed by (tenant id, client id), each entry kept at most
 //!   [`crate::Lifetimes::client_cache`] seconds: a client deleted or changed
 //!   by another process (the CLI) takes effect within that time.
-//! - Writes through the [`Provider`] (RFC 7592 delete) invalidate at once.
+//! - Writes in this process (RFC 7592, the admin service) invalidate at
+//!   once, through [`super::directory::ClientDirectory`].
 //! - "Not found" is never cached, so random `client_id`s cannot fill it,
 //!   and a client created by another process works at once.
 //! - At most `capacity` entries; when full, expired entries go first, then
@@ -18,10 +19,9 @@
 //! - Nothing beyond the record is held: its secret is a hash already.
 
 use crate::clock::UnixTime;
-use crate::ids::{ClientId, TenantId};
+use crate::ids::TenantId;
 use crate::jwks::SigningAlg;
-use crate::provider::Provider;
-use crate::store::{ClientRecord, Store, StoreResult};
+use crate::store::ClientRecord;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -193,38 +193,6 @@ impl ClientCache {
     /// Whether nothing is cached.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-impl<S: Store> Provider<S> {
-    /// The client `id` of `tenant`, from the cache if it was read less than
-    /// [`crate::Lifetimes::client_cache`] seconds ago, else from the store.
-    /// `None` (never cached) if there is no such client.
-    pub(crate) async fn cached_client(
-        &self,
-        tenant: &TenantId,
-        id: &str,
-    ) -> StoreResult<Option<CachedClient>> {
-        let now = self.clock.now();
-        let ttl = self.config.lifetimes.client_cache;
-        if ttl > 0
-            && let Some(hit) = self.clients.get(tenant, id, now, ttl)
-        {
-            return Ok(Some(hit));
-        }
-        let generation = self.clients.generation();
-        let Some(record) = self.store.client(tenant, &ClientId::new(id)).await? else {
-            return Ok(None);
-        };
-        let client = CachedClient::new(record);
-        self.clients
-            .insert(tenant, client.clone(), now, ttl, generation);
-        Ok(Some(client))
-    }
-
-    /// Drops a client from the cache after a write to it in this process.
-    pub(crate) fn forget_client(&self, tenant: &TenantId, id: &ClientId) {
-        self.clients.remove(tenant, id.as_str());
     }
 }
 

@@ -3,17 +3,18 @@
 pub mod assertion;
 pub mod auth;
 pub mod cache;
+pub mod directory;
 pub mod display_name;
 pub mod jwks_cache;
 pub mod metadata_bounds;
 mod outbound_uris;
 pub mod uri_policy;
 
+use crate::admin::AdminError;
 use crate::crypto::{random, secret::SecretHash};
-use crate::error::AdminError;
 use crate::ids::ClientId;
 use crate::jwks::SigningAlg;
-use crate::provider::Provider;
+use crate::provider::{Provider, ProviderConfig};
 use crate::store::{ClientRecord, GrantType, Store, TokenEndpointAuthMethod};
 
 /// What an operator asks for when registering a client.
@@ -91,22 +92,26 @@ pub struct CreatedClient {
 
 /// An absolute http(s) URL without a fragment, for the logout URIs.
 fn logout_url(name: &str, uri: &str) -> Result<url::Url, AdminError> {
-    let parsed = url::Url::parse(uri)
-        .map_err(|e| AdminError::Invalid(format!("{name} '{uri}' is not an absolute URL: {e}")))?;
+    let parsed = url::Url::parse(uri).map_err(|e| {
+        AdminError::invalid(name, format!("{name} '{uri}' is not an absolute URL: {e}"))
+    })?;
     if !matches!(parsed.scheme(), "https" | "http") || parsed.host().is_none() {
-        return Err(AdminError::Invalid(format!(
-            "{name} '{uri}' must be an http(s) URL"
-        )));
+        return Err(AdminError::invalid(
+            name,
+            format!("{name} '{uri}' must be an http(s) URL"),
+        ));
     }
     if parsed.fragment().is_some() {
-        return Err(AdminError::Invalid(format!(
-            "{name} '{uri}' must not contain a fragment"
-        )));
+        return Err(AdminError::invalid(
+            name,
+            format!("{name} '{uri}' must not contain a fragment"),
+        ));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(AdminError::Invalid(format!(
-            "{name} '{uri}' must not contain userinfo"
-        )));
+        return Err(AdminError::invalid(
+            name,
+            format!("{name} '{uri}' must not contain userinfo"),
+        ));
     }
     Ok(parsed)
 }
@@ -126,9 +131,10 @@ pub fn validate_frontchannel_logout_uri(
     let name = "frontchannel_logout_uri";
     let parsed = logout_url(name, uri)?;
     if parsed.scheme() == "http" && !is_loopback(&parsed) {
-        return Err(AdminError::Invalid(format!(
-            "{name} '{uri}' must use https (http only on a loopback host)"
-        )));
+        return Err(AdminError::invalid(
+            name,
+            format!("{name} '{uri}' must use https (http only on a loopback host)"),
+        ));
     }
     let origin = parsed.origin();
     if !redirect_uris
@@ -136,9 +142,12 @@ pub fn validate_frontchannel_logout_uri(
         .filter_map(|r| url::Url::parse(r).ok())
         .any(|r| r.origin() == origin)
     {
-        return Err(AdminError::Invalid(format!(
-            "{name} '{uri}' must have the scheme, host and port of a redirect URI (Front-Channel Logout §2)"
-        )));
+        return Err(AdminError::invalid(
+            name,
+            format!(
+                "{name} '{uri}' must have the scheme, host and port of a redirect URI (Front-Channel Logout §2)"
+            ),
+        ));
     }
     Ok(())
 }
@@ -150,9 +159,10 @@ pub fn validate_backchannel_logout_uri(uri: &str, public: bool) -> Result<(), Ad
     let name = "backchannel_logout_uri";
     let parsed = logout_url(name, uri)?;
     if parsed.scheme() == "http" && public {
-        return Err(AdminError::Invalid(format!(
-            "{name} '{uri}' must use https for a public client (Back-Channel Logout §2.2)"
-        )));
+        return Err(AdminError::invalid(
+            name,
+            format!("{name} '{uri}' must use https for a public client (Back-Channel Logout §2.2)"),
+        ));
     }
     Ok(())
 }
@@ -167,153 +177,196 @@ pub(crate) struct SelfRegistration {
 }
 
 impl<S: Store> Provider<S> {
-    /// Registers a client in the tenant `slug`.
-    pub async fn create_client(
-        &self,
-        slug: &str,
-        new: NewClient,
-    ) -> Result<CreatedClient, AdminError> {
-        let tenant = self.require_tenant(slug).await?;
-        self.insert_client(&tenant.record.id, new, None).await
-    }
-
-    /// Validates `new` and stores it as a client of `tenant`.
+    /// Validates `new` and stores it as a client of `tenant` (RFC 7591
+    /// registration; operators go through [`crate::admin::Admin::create_client`]).
     pub(crate) async fn insert_client(
         &self,
         tenant: &crate::ids::TenantId,
         new: NewClient,
         registration: Option<SelfRegistration>,
     ) -> Result<CreatedClient, AdminError> {
-        if new.name.trim().is_empty() {
-            return Err(AdminError::Invalid("client name must not be empty".into()));
+        let created = build(&self.config, self.clock.now(), new, registration)?;
+        self.store.create_client(tenant, &created.client).await?;
+        Ok(created)
+    }
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> AdminError {
+    AdminError::invalid(field, reason)
+}
+
+/// Checks `new` against every registration rule: what an operator
+/// creates, what a client registers itself and what an update changes to
+/// pass the same checks. On success, the grant types (empty means
+/// authorization_code and refresh_token) and the authentication method.
+pub(crate) fn validate(
+    config: &ProviderConfig,
+    new: &NewClient,
+    metadata: Option<&str>,
+) -> Result<(Vec<GrantType>, TokenEndpointAuthMethod), AdminError> {
+    if new.name.trim().is_empty() {
+        return Err(invalid("name", "client name must not be empty"));
+    }
+    display_name::check("client name", &new.name).map_err(|r| invalid("name", r))?;
+    let grant_types = if new.grant_types.is_empty() {
+        vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
+    } else {
+        new.grant_types.clone()
+    };
+    if grant_types.contains(&GrantType::AuthorizationCode) && new.redirect_uris.is_empty() {
+        return Err(invalid(
+            "redirect_uris",
+            "a client using authorization_code needs at least one redirect URI",
+        ));
+    }
+    config
+        .uri_policy
+        .client_uris(new)
+        .map_err(|r| invalid("redirect_uris", r))?;
+    if new.public && !new.require_pkce {
+        return Err(invalid(
+            "require_pkce",
+            "PKCE cannot be turned off for a public client (RFC 9700 §2.1.1)",
+        ));
+    }
+    if let Some(uri) = &new.frontchannel_logout_uri {
+        validate_frontchannel_logout_uri(uri, &new.redirect_uris)?;
+    }
+    if let Some(uri) = &new.backchannel_logout_uri {
+        validate_backchannel_logout_uri(uri, new.public)?;
+    }
+    outbound_uris::validate(&config.outbound, new, metadata)?;
+    if new.public && grant_types.contains(&GrantType::ClientCredentials) {
+        return Err(invalid(
+            "grant_types",
+            "client_credentials is for confidential clients only (RFC 6749 §4.4)",
+        ));
+    }
+    for scope in &new.allowed_scopes {
+        if !crate::scope::is_valid_token(scope) {
+            return Err(invalid("scopes", format!("'{scope}' is not a valid scope")));
         }
-        display_name::check("client name", &new.name).map_err(AdminError::Invalid)?;
-        let grant_types = if new.grant_types.is_empty() {
-            vec![GrantType::AuthorizationCode, GrantType::RefreshToken]
-        } else {
-            new.grant_types.clone()
-        };
-        if grant_types.contains(&GrantType::AuthorizationCode) && new.redirect_uris.is_empty() {
-            return Err(AdminError::Invalid(
-                "a client using authorization_code needs at least one redirect URI".into(),
+    }
+    for audience in &new.audiences {
+        if audience.is_empty() || audience.chars().any(char::is_whitespace) {
+            return Err(invalid(
+                "audiences",
+                format!("'{audience}' is not a valid audience"),
             ));
         }
-        self.config
-            .uri_policy
-            .client_uris(&new)
-            .map_err(AdminError::Invalid)?;
-        if new.public && !new.require_pkce {
-            return Err(AdminError::Invalid(
-                "PKCE cannot be turned off for a public client (RFC 9700 §2.1.1)".into(),
+    }
+    let method = match (new.public, new.auth_method) {
+        (true, None | Some(TokenEndpointAuthMethod::None)) => TokenEndpointAuthMethod::None,
+        (true, Some(m)) => {
+            return Err(invalid(
+                "auth_method",
+                format!("a public client cannot use auth method '{}'", m.as_str()),
             ));
         }
-        if let Some(uri) = &new.frontchannel_logout_uri {
-            validate_frontchannel_logout_uri(uri, &new.redirect_uris)?;
-        }
-        if let Some(uri) = &new.backchannel_logout_uri {
-            validate_backchannel_logout_uri(uri, new.public)?;
-        }
-        outbound_uris::validate(
-            &self.config.outbound,
-            &new,
-            registration.as_ref().map(|r| r.metadata.as_str()),
-        )?;
-        if new.public && grant_types.contains(&GrantType::ClientCredentials) {
-            return Err(AdminError::Invalid(
-                "client_credentials is for confidential clients only (RFC 6749 §4.4)".into(),
+        (false, Some(TokenEndpointAuthMethod::None)) => {
+            return Err(invalid(
+                "auth_method",
+                "a confidential client cannot use auth method 'none'",
             ));
         }
-        for scope in &new.allowed_scopes {
-            if !crate::scope::is_valid_token(scope) {
-                return Err(AdminError::Invalid(format!(
-                    "'{scope}' is not a valid scope"
-                )));
+        (false, Some(m)) => m,
+        (false, None) => TokenEndpointAuthMethod::ClientSecretBasic,
+    };
+    // Keys are also used for signed request objects: check them whatever the method.
+    if let Some(jwks) = &new.jwks {
+        crate::jwks::PublicKeySet::parse(jwks.as_bytes())
+            .map_err(|e| invalid("jwks", format!("jwks: {e}")))?;
+    }
+    if method == TokenEndpointAuthMethod::PrivateKeyJwt {
+        match (&new.jwks, &new.jwks_uri) {
+            (Some(_), None) => {}
+            (None, Some(uri)) => {
+                let parsed = url::Url::parse(uri)
+                    .map_err(|e| invalid("jwks_uri", format!("jwks_uri: {e}")))?;
+                if !matches!(parsed.scheme(), "https" | "http") {
+                    return Err(invalid("jwks_uri", "jwks_uri must be an http(s) URL"));
+                }
             }
-        }
-        for audience in &new.audiences {
-            if audience.is_empty() || audience.chars().any(char::is_whitespace) {
-                return Err(AdminError::Invalid(format!(
-                    "'{audience}' is not a valid audience"
-                )));
-            }
-        }
-        let method = match (new.public, new.auth_method) {
-            (true, None | Some(TokenEndpointAuthMethod::None)) => TokenEndpointAuthMethod::None,
-            (true, Some(m)) => {
-                return Err(AdminError::Invalid(format!(
-                    "a public client cannot use auth method '{}'",
-                    m.as_str()
-                )));
-            }
-            (false, Some(TokenEndpointAuthMethod::None)) => {
-                return Err(AdminError::Invalid(
-                    "a confidential client cannot use auth method 'none'".into(),
+            _ => {
+                return Err(invalid(
+                    "jwks",
+                    "private_key_jwt needs exactly one of jwks and jwks_uri",
                 ));
             }
-            (false, Some(m)) => m,
-            (false, None) => TokenEndpointAuthMethod::ClientSecretBasic,
-        };
-        // Keys are also used for signed request objects: check them whatever the method.
-        if let Some(jwks) = &new.jwks {
-            crate::jwks::PublicKeySet::parse(jwks.as_bytes())
-                .map_err(|e| AdminError::Invalid(format!("jwks: {e}")))?;
         }
-        if method == TokenEndpointAuthMethod::PrivateKeyJwt {
-            match (&new.jwks, &new.jwks_uri) {
-                (Some(jwks), None) => {
-                    crate::jwks::PublicKeySet::parse(jwks.as_bytes())
-                        .map_err(|e| AdminError::Invalid(format!("jwks: {e}")))?;
-                }
-                (None, Some(uri)) => {
-                    let parsed = url::Url::parse(uri)
-                        .map_err(|e| AdminError::Invalid(format!("jwks_uri: {e}")))?;
-                    if !matches!(parsed.scheme(), "https" | "http") {
-                        return Err(AdminError::Invalid(
-                            "jwks_uri must be an http(s) URL".into(),
-                        ));
-                    }
-                }
-                _ => {
-                    return Err(AdminError::Invalid(
-                        "private_key_jwt needs exactly one of jwks and jwks_uri".into(),
-                    ));
-                }
-            }
+    }
+    Ok((grant_types, method))
+}
+
+/// Validates `new` and builds its record, with a fresh secret if its
+/// method uses one.
+pub(crate) fn build(
+    config: &ProviderConfig,
+    now: crate::clock::UnixTime,
+    new: NewClient,
+    registration: Option<SelfRegistration>,
+) -> Result<CreatedClient, AdminError> {
+    let (grant_types, method) = validate(
+        config,
+        &new,
+        registration.as_ref().map(|r| r.metadata.as_str()),
+    )?;
+    let (secret, secret_hash) = match method {
+        TokenEndpointAuthMethod::ClientSecretBasic | TokenEndpointAuthMethod::ClientSecretPost => {
+            let secret = random::secret();
+            let hash = SecretHash::of(&secret);
+            (Some(secret), Some(hash))
         }
-        let (secret, secret_hash) = match method {
-            TokenEndpointAuthMethod::ClientSecretBasic
-            | TokenEndpointAuthMethod::ClientSecretPost => {
-                let secret = random::secret();
-                let hash = SecretHash::of(&secret);
-                (Some(secret), Some(hash))
-            }
-            TokenEndpointAuthMethod::PrivateKeyJwt | TokenEndpointAuthMethod::None => (None, None),
-        };
-        let id = ClientId::generate();
-        let client = ClientRecord {
-            id,
-            name: new.name.trim().to_owned(),
-            secret_hash,
-            auth_method: method,
-            redirect_uris: new.redirect_uris,
-            grant_types,
-            require_pkce: new.public || new.require_pkce,
-            id_token_alg: new.id_token_alg,
-            allowed_scopes: new.allowed_scopes,
-            audiences: new.audiences,
-            jwks: new.jwks,
-            jwks_uri: new.jwks_uri,
-            post_logout_redirect_uris: new.post_logout_redirect_uris,
-            frontchannel_logout_uri: new.frontchannel_logout_uri,
-            frontchannel_logout_session_required: new.frontchannel_logout_session_required,
-            backchannel_logout_uri: new.backchannel_logout_uri,
-            backchannel_logout_session_required: new.backchannel_logout_session_required,
-            registration_token_hash: registration.as_ref().map(|r| r.token_hash),
-            metadata: registration.map_or_else(|| "{}".to_owned(), |r| r.metadata),
-            created_at: self.clock.now(),
-        };
-        self.store.create_client(tenant, &client).await?;
-        Ok(CreatedClient { client, secret })
+        TokenEndpointAuthMethod::PrivateKeyJwt | TokenEndpointAuthMethod::None => (None, None),
+    };
+    let client = ClientRecord {
+        id: ClientId::generate(),
+        name: new.name.trim().to_owned(),
+        secret_hash,
+        auth_method: method,
+        redirect_uris: new.redirect_uris,
+        grant_types,
+        require_pkce: new.public || new.require_pkce,
+        id_token_alg: new.id_token_alg,
+        allowed_scopes: new.allowed_scopes,
+        audiences: new.audiences,
+        jwks: new.jwks,
+        jwks_uri: new.jwks_uri,
+        post_logout_redirect_uris: new.post_logout_redirect_uris,
+        frontchannel_logout_uri: new.frontchannel_logout_uri,
+        frontchannel_logout_session_required: new.frontchannel_logout_session_required,
+        backchannel_logout_uri: new.backchannel_logout_uri,
+        backchannel_logout_session_required: new.backchannel_logout_session_required,
+        registration_token_hash: registration.as_ref().map(|r| r.token_hash),
+        metadata: registration.map_or_else(|| "{}".to_owned(), |r| r.metadata),
+        previous_secret: None,
+        created_at: now,
+    };
+    Ok(CreatedClient { client, secret })
+}
+
+impl NewClient {
+    /// The registration of a stored client, as the input an update edits
+    /// and [`validate`] checks again.
+    pub(crate) fn from_record(r: &ClientRecord) -> Self {
+        Self {
+            name: r.name.clone(),
+            redirect_uris: r.redirect_uris.clone(),
+            public: r.auth_method == TokenEndpointAuthMethod::None,
+            grant_types: r.grant_types.clone(),
+            require_pkce: r.require_pkce,
+            id_token_alg: r.id_token_alg,
+            auth_method: Some(r.auth_method),
+            allowed_scopes: r.allowed_scopes.clone(),
+            audiences: r.audiences.clone(),
+            jwks: r.jwks.clone(),
+            jwks_uri: r.jwks_uri.clone(),
+            post_logout_redirect_uris: r.post_logout_redirect_uris.clone(),
+            frontchannel_logout_uri: r.frontchannel_logout_uri.clone(),
+            frontchannel_logout_session_required: r.frontchannel_logout_session_required,
+            backchannel_logout_uri: r.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: r.backchannel_logout_session_required,
+        }
     }
 }
 

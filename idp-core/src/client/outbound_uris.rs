@@ -13,7 +13,7 @@
 //! versions apart), the logout URIs are checked for it with every client's.
 
 use super::NewClient;
-use crate::error::AdminError;
+use crate::admin::AdminError;
 use crate::outbound::OutboundPolicy;
 use serde_json::Value;
 
@@ -21,7 +21,7 @@ fn check(policy: &OutboundPolicy, name: &str, uri: &str) -> Result<(), AdminErro
     policy
         .check_str(uri)
         .map(|_| ())
-        .map_err(|refusal| AdminError::Invalid(format!("{name} '{uri}' {refusal}")))
+        .map_err(|refusal| AdminError::invalid(name, format!("{name} '{uri}' {refusal}")))
 }
 
 /// Checks the outbound URIs of `new` and, for a self-registered client, of

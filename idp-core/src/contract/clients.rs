@@ -7,7 +7,7 @@ use crate::jwks::SigningAlg;
 use crate::store::{ClientRecord, GrantType, Store, StoreError, TokenEndpointAuthMethod};
 use std::sync::Arc;
 
-fn assert_same(got: &ClientRecord, want: &ClientRecord) {
+pub(crate) fn assert_same(got: &ClientRecord, want: &ClientRecord) {
     assert_eq!(got.id, want.id);
     assert_eq!(got.name, want.name);
     assert_eq!(got.secret_hash, want.secret_hash);
@@ -36,6 +36,7 @@ fn assert_same(got: &ClientRecord, want: &ClientRecord) {
     );
     assert_eq!(got.registration_token_hash, want.registration_token_hash);
     assert_eq!(got.metadata, want.metadata);
+    assert_eq!(got.previous_secret, want.previous_secret);
     assert_eq!(got.created_at, want.created_at);
 }
 

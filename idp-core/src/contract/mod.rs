@@ -19,10 +19,11 @@
 //!
 //! The bodies are plain `pub async fn`s, one file per part of the port
 //! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`,
-//! `revocations`, `devices`, `maintenance`). To add one: write it in its
+//! `revocations`, `devices`, `maintenance`, `admin`). To add one: write it in its
 //! part's file and add its name to that part's line in
 //! [`store_contract!`](crate::store_contract).
 
+pub mod admin;
 pub mod clients;
 pub mod devices;
 pub mod grants;
@@ -162,6 +163,10 @@ macro_rules! store_contract {
             devices: device_code_round_trips, device_decision_is_made_once,
                 device_code_is_redeemed_once, device_user_codes_are_unique,
                 device_codes_expire, device_codes_are_scoped_by_tenant;
+            admin: pages_are_keyset_ordered_and_scoped, tenant_update_and_delete,
+                client_update_round_trips, client_removal_ends_its_grants,
+                user_update_reindexes_the_email, user_revocation_ends_sessions_and_grants,
+                user_deletion_ends_everything;
             maintenance: purge_goes_strictly_before_the_cutoff, purge_batches_are_bounded,
                 purge_of_sessions_and_their_records, purge_is_scoped_by_tenant;
         }

@@ -75,6 +75,10 @@ pub fn client(id: &str) -> ClientRecord {
         backchannel_logout_session_required: false,
         registration_token_hash: Some(SecretHash::of("rat")),
         metadata: r#"{"client_uri":"https://rp.example"}"#.to_owned(),
+        previous_secret: Some(crate::store::PreviousSecret {
+            hash: SecretHash::of(&format!("old-secret-{id}")),
+            expires_at: 1_700_086_500,
+        }),
         created_at: 1_700_000_100,
     }
 }
@@ -92,6 +96,7 @@ pub fn user(id: &str, email: &str) -> UserRecord {
         email_verified: true,
         name: Some(format!("User {id}")),
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
+        disabled: false,
         created_at: 1_700_000_200,
         updated_at: 1_700_000_300,
     }

@@ -9,10 +9,10 @@
 //! only ever sent to the registered redirect URI or to the tenant's own
 //! interaction page (RFC 6749 §4.1.2.1, RFC 9700 §4.1).
 
+use crate::admin::{AdminError, NewTenant};
 use crate::client::uri_policy::UriPolicy;
 use crate::crypto::envelope::MasterKey;
 use crate::endpoint::Endpoint;
-use crate::error::AdminError;
 use crate::jose;
 use crate::jwks::{SigningAlg, SigningKey};
 use crate::store::{GrantType, Store};
@@ -44,13 +44,19 @@ impl<S: Store> Endpoints<S> {
     /// Creates the tenant and the client in `store`, which should be empty.
     pub async fn new(store: S) -> Result<Self, AdminError> {
         let key = MasterKey::from_hex(&"42".repeat(32))
-            .map_err(|_| AdminError::Invalid("master key".into()))?;
+            .map_err(|e| AdminError::Internal(e.to_string()))?;
         let provider = Provider::new(store, ProviderConfig::new(BASE, key));
-        provider.create_tenant_with(TENANT, "Fuzz", true).await?;
+        let admin = provider.admin();
+        admin
+            .create_tenant(NewTenant {
+                dynamic_registration: true,
+                ..NewTenant::new(TENANT, "Fuzz")
+            })
+            .await?;
         let (client_key, _) = SigningKey::generate(SigningAlg::Es256)
-            .map_err(|e| AdminError::Invalid(e.to_string()))?;
+            .map_err(|e| AdminError::Internal(e.to_string()))?;
         let jwks = serde_json::json!({ "keys": [client_key.public_jwk()] }).to_string();
-        let created = provider
+        let created = admin
             .create_client(
                 TENANT,
                 NewClient {

@@ -2,7 +2,9 @@
 //!
 //! The port is split by concern, one trait per file: [`TenantStore`],
 //! [`KeyStore`], [`ClientStore`], [`UserStore`], [`SessionStore`],
-//! [`GrantStore`], [`RevocationStore`], [`DeviceStore`] and [`Maintenance`].
+//! [`GrantStore`], [`RevocationStore`], [`DeviceStore`], [`Maintenance`]
+//! and [`AdminStore`] (what only the admin service needs: pages, updates,
+//! deletions that end what depended on the deleted row).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
 //! type that implements every part is a `Store` without further code.
 //!
@@ -16,6 +18,7 @@
 //!
 //! [`Provider`]: crate::Provider
 
+mod admin;
 mod clients;
 mod devices;
 mod grants;
@@ -28,6 +31,7 @@ mod sessions;
 mod tenants;
 mod users;
 
+pub use admin::AdminStore;
 pub use clients::ClientStore;
 pub use devices::DeviceStore;
 pub use grants::GrantStore;
@@ -72,6 +76,7 @@ pub trait Store:
     + RevocationStore
     + DeviceStore
     + Maintenance
+    + AdminStore
     + 'static
 {
 }
@@ -86,6 +91,7 @@ impl<T> Store for T where
         + RevocationStore
         + DeviceStore
         + Maintenance
+        + AdminStore
         + 'static
 {
 }

@@ -48,6 +48,7 @@ impl ClientRecord {
             backchannel_logout_session_required: false,
             registration_token_hash: None,
             metadata: "{}".to_owned(),
+            previous_secret: None,
             created_at,
         }
     }
@@ -186,8 +187,21 @@ pub struct ClientRecord {
     /// Other registered metadata, echoed at registration reads (a JSON
     /// object: `client_uri`, `logo_uri`, `contacts`, …; opaque to the store).
     pub metadata: String,
+    /// The secret replaced by the last rotation, still accepted until its
+    /// expiry (ADR 0022); `None` when there is none.
+    pub previous_secret: Option<PreviousSecret>,
     /// Creation time.
     pub created_at: UnixTime,
+}
+
+/// A client secret replaced by a rotation and accepted until `expires_at`,
+/// so that the client's deployments can switch without an outage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PreviousSecret {
+    /// Hash of the old secret.
+    pub hash: SecretHash,
+    /// The first instant it is refused.
+    pub expires_at: UnixTime,
 }
 
 /// A user of one tenant.
@@ -205,6 +219,8 @@ pub struct UserRecord {
     pub name: Option<String>,
     /// argon2id PHC string; `None` if the user cannot log in with a password.
     pub password_hash: Option<String>,
+    /// Disabled by an administrator: cannot sign in or get tokens.
+    pub disabled: bool,
     /// Creation time.
     pub created_at: UnixTime,
     /// Last change, the `updated_at` claim.

@@ -59,6 +59,9 @@ impl<S: Store> Provider<S> {
             .store
             .user(tenant_id, &record.user_id)
             .await?
+            // Disabling revokes the user's grants; this also covers a
+            // refresh racing the disable.
+            .filter(|u| !u.disabled)
             .ok_or(INVALID_TOKEN)?;
         let claims = crate::claims::ClaimsRequest::from_json(record.claims.as_deref());
         let grant = Grant {

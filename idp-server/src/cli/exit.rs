@@ -17,7 +17,7 @@ pub enum Exit {
     /// The command line, a value given or a setting is invalid, or names
     /// what this build cannot do (clap's usage errors exit 2 as well).
     Usage = 2,
-    /// The tenant or session named does not exist.
+    /// The tenant, client, user or session named does not exist.
     NotFound = 3,
     /// What is to be created already exists.
     Conflict = 4,
@@ -39,7 +39,7 @@ Exit status:
   0  success
   1  failure (storage, I/O; `health`: the server is not ready; `serve`: it could not start)
   2  usage: an invalid argument, value or setting
-  3  not found: no such tenant or session
+  3  not found: no such tenant, client, user or session
   4  conflict: it already exists
   5  database unavailable: it cannot be opened or does not answer";
 
@@ -53,11 +53,13 @@ pub fn status(error: &CliError) -> Exit {
         CliError::Conflict(_) => Exit::Conflict,
         CliError::Failed(_) => Exit::Failure,
         CliError::Admin(e) => match e {
-            AdminError::UnknownTenant(_) => Exit::NotFound,
+            AdminError::NotFound { .. } => Exit::NotFound,
             AdminError::Invalid(_) => Exit::Usage,
-            AdminError::Conflict(_) => Exit::Conflict,
+            AdminError::Conflict { .. } => Exit::Conflict,
             AdminError::Unavailable(_) => Exit::Unavailable,
-            AdminError::Store(_) | AdminError::Internal(_) => Exit::Failure,
+            // The CLI runs with the operator's full rights; a refusal is a
+            // failure like any other the operator cannot fix by retrying.
+            AdminError::Forbidden { .. } | AdminError::Internal(_) => Exit::Failure,
         },
     }
 }
@@ -65,6 +67,7 @@ pub fn status(error: &CliError) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use idp_core::admin::ObjectKind;
 
     #[test]
     fn help_lists_every_status_once() {
@@ -84,11 +87,19 @@ mod tests {
     #[test]
     fn admin_errors_map_by_kind() {
         let cases = [
-            (AdminError::UnknownTenant("acme".into()), Exit::NotFound),
-            (AdminError::Invalid("bad".into()), Exit::Usage),
-            (AdminError::Conflict("email".into()), Exit::Conflict),
+            (
+                AdminError::not_found(ObjectKind::Tenant, "acme"),
+                Exit::NotFound,
+            ),
+            (AdminError::invalid("slug", "bad"), Exit::Usage),
+            (AdminError::conflict("user 'a@b.c'"), Exit::Conflict),
             (AdminError::Unavailable("gone".into()), Exit::Unavailable),
-            (AdminError::Store("io".into()), Exit::Failure),
+            (
+                AdminError::Forbidden {
+                    reason: "read-only".into(),
+                },
+                Exit::Failure,
+            ),
             (AdminError::Internal("rng".into()), Exit::Failure),
         ];
         for (error, want) in cases {

@@ -53,13 +53,14 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default). Every option is also an environment variable.
     Serve(Box<Flags>),
-    /// Create and list tenants, rotate their signing keys.
+    /// Create, list, show, change and delete tenants; list and rotate their signing keys.
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
-    /// Register clients (applications that sign users in or call APIs).
+    /// Register, list, show, change and delete clients (applications that
+    /// sign users in or call APIs); rotate their secrets.
     #[command(subcommand)]
     Client(Box<client::ClientCommand>),
-    /// Create users.
+    /// Create, list, show, change, disable, enable and delete users; set passwords.
     #[command(subcommand)]
     User(user::UserCommand),
     /// List and revoke users' login sessions.
@@ -159,6 +160,81 @@ pub(crate) async fn index_emails<S: Backend>(provider: &Provider<S>) -> Result<(
         .await
         .map(|_| ())
         .map_err(|e| CliError::Failed(format!("cannot index users' emails: {e}")))
+}
+
+/// `--tenant`, `--limit`, `--cursor` and `--json` of a list command.
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// Tenant slug.
+    #[arg(long)]
+    pub tenant: String,
+    /// Which page.
+    #[command(flatten)]
+    pub page: PageArgs,
+}
+
+/// A page of a list: `--limit`, `--cursor` (from the previous page) and `--json`.
+#[derive(clap::Args, Debug)]
+pub struct PageArgs {
+    /// At most this many items (1-200) [default: 50]
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Continue after the page that printed this cursor.
+    #[arg(long)]
+    pub cursor: Option<String>,
+    /// Print JSON: {"items": [...], "next_cursor": ...}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl PageArgs {
+    /// The page asked for.
+    pub fn request(&self) -> idp_core::admin::PageRequest {
+        idp_core::admin::PageRequest {
+            cursor: self.cursor.clone(),
+            limit: self.limit,
+        }
+    }
+}
+
+impl ListArgs {
+    /// The page asked for.
+    pub fn page(&self) -> idp_core::admin::PageRequest {
+        self.page.request()
+    }
+}
+
+/// Prints a page: as `{"items", "next_cursor"}` JSON, or one `line` per
+/// item and, if there is more, the option that shows the next page.
+pub(crate) fn print_page(
+    json: bool,
+    page: idp_core::admin::Page<serde_json::Value>,
+    line: impl Fn(&serde_json::Value) -> String,
+) {
+    if json {
+        print_json(&serde_json::json!({
+            "items": page.items,
+            "next_cursor": page.next_cursor,
+        }));
+        return;
+    }
+    for item in &page.items {
+        println!("{}", line(item));
+    }
+    if let Some(cursor) = page.next_cursor {
+        println!("(more: --cursor {cursor})");
+    }
+}
+
+/// Prints one object as pretty JSON or as `key: value` lines.
+pub(crate) fn print_object(json: bool, value: &serde_json::Value) {
+    if json {
+        print_json(value);
+    } else if let Some(map) = value.as_object() {
+        for (k, v) in map {
+            println!("{k}: {v}");
+        }
+    }
 }
 
 /// Prints `value` as pretty JSON.

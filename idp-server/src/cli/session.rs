@@ -63,13 +63,15 @@ pub(super) async fn run<S: Backend>(
     command: SessionCommand,
 ) -> Result<(), CliError> {
     super::index_emails(provider).await?;
+    let admin = provider.admin();
     match command {
         SessionCommand::List {
             tenant,
             email,
             json,
         } => {
-            let sessions = provider.list_sessions(&tenant, &email).await?;
+            let user = admin.find_user_by_email(&tenant, &email).await?;
+            let sessions = admin.list_sessions(&tenant, user.id.as_str()).await?;
             if json {
                 print_json(&serde_json::json!({ "sessions": sessions }));
             } else if sessions.is_empty() {
@@ -91,12 +93,15 @@ pub(super) async fn run<S: Backend>(
         } => {
             let revoked = match (id, all, email) {
                 (Some(id), false, _) => {
-                    if !provider.revoke_session(&tenant, &id).await? {
-                        return Err(CliError::NotFound(format!("no live session '{id}'")));
-                    }
+                    admin.revoke_session(&tenant, &id).await?;
                     1
                 }
-                (_, true, Some(email)) => provider.revoke_user_sessions(&tenant, &email).await?,
+                (_, true, Some(email)) => {
+                    let user = admin.find_user_by_email(&tenant, &email).await?;
+                    admin
+                        .revoke_user_sessions(&tenant, user.id.as_str())
+                        .await?
+                }
                 _ => {
                     return Err(CliError::Invalid(
                         "give a session id, or --all with --email".into(),

@@ -25,20 +25,38 @@ const SERVER_OPTIONS: [&str; 12] = [
 const INTERNAL_WORDS: [&str; 4] = ["boxed", "Box<", "struct", "enum"];
 
 /// `idp-server ARGS` on a fresh database in a temporary directory.
-struct Cli {
+pub(crate) struct Cli {
     dir: tempfile::TempDir,
     database_url: String,
 }
 
 impl Cli {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let database_url = format!("sqlite:{}", dir.path().join("idp.db").display());
         Self { dir, database_url }
     }
 
-    fn run(&self, args: &[&str]) -> CliOutput {
+    pub(crate) fn run(&self, args: &[&str]) -> CliOutput {
         self.run_on(&self.database_url, args)
+    }
+
+    /// Runs `args` with `stdin` on standard input.
+    pub(crate) fn run_with(&self, args: &[&str], stdin: &str) -> CliOutput {
+        run_cli(
+            self.dir.path(),
+            &self.database_url,
+            "http://localhost:3000",
+            args,
+            Some(stdin),
+        )
+    }
+
+    /// Runs `args`, which must succeed, and parses its JSON output.
+    pub(crate) fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.expect(args, 0);
+        serde_json::from_str(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {}", out.stdout))
     }
 
     fn run_on(&self, database_url: &str, args: &[&str]) -> CliOutput {
@@ -52,7 +70,7 @@ impl Cli {
     }
 
     /// Runs `args` and asserts the exit code, naming the case on failure.
-    fn expect(&self, args: &[&str], code: i32) -> CliOutput {
+    pub(crate) fn expect(&self, args: &[&str], code: i32) -> CliOutput {
         let out = self.run(args);
         assert_eq!(
             out.code,
@@ -87,9 +105,25 @@ fn administration_commands_list_only_their_own_options() {
     for command in [
         &["tenant", "create"][..],
         &["tenant", "list"],
+        &["tenant", "get"],
+        &["tenant", "update"],
+        &["tenant", "delete"],
+        &["tenant", "keys"],
         &["tenant", "rotate-keys"],
         &["client", "create"],
+        &["client", "list"],
+        &["client", "get"],
+        &["client", "update"],
+        &["client", "delete"],
+        &["client", "rotate-secret"],
         &["user", "create"],
+        &["user", "list"],
+        &["user", "get"],
+        &["user", "update"],
+        &["user", "disable"],
+        &["user", "enable"],
+        &["user", "set-password"],
+        &["user", "delete"],
         &["session", "list"],
         &["session", "revoke"],
         &["backup"],

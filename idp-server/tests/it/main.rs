@@ -6,6 +6,8 @@
 mod support;
 
 mod abuse;
+mod admin_cascade;
+mod admin_cli;
 mod authorize_errors;
 mod channel_logout;
 mod claims_and_form_post;

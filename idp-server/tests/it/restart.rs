@@ -104,8 +104,9 @@ async fn restart_keeps_tenants_clients_users_sessions_and_consent() {
     // The tenant is still there.
     let list = env.server.cli_json(&["tenant", "list", "--json"], None);
     assert!(
-        list.as_array()
-            .expect("array")
+        list["items"]
+            .as_array()
+            .expect("a page of items")
             .iter()
             .any(|t| t["slug"] == "acme" && t["id"] == env.tenant.id.as_str()),
         "tenant lost: {list}"

@@ -1,4 +1,5 @@
 use super::*;
+use crate::ids::ClientId;
 use crate::store::{GrantType, TokenEndpointAuthMethod};
 
 fn record(id: &str, metadata: &str) -> ClientRecord {

@@ -1,12 +1,14 @@
 //! Tenants: each is its own OpenID Provider with issuer `{base_url}/t/{slug}`,
 //! its own keys, clients, users and sessions.
 
-use crate::crypto::envelope::{DataKey, MasterKey};
-use crate::error::AdminError;
+pub mod registry;
+
+use crate::admin::AdminError;
+use crate::crypto::envelope::DataKey;
 use crate::ids::TenantId;
 use crate::jwks::{KeyRing, SigningAlg, SigningKey};
-use crate::provider::{Provider, ProviderConfig};
-use crate::store::{SigningKeyRecord, Store, TenantRecord};
+use crate::provider::ProviderConfig;
+use crate::store::{SigningKeyRecord, TenantRecord};
 use crate::wire;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
@@ -29,9 +31,12 @@ pub fn validate_slug(slug: &str) -> Result<(), AdminError> {
         || slug.starts_with('-')
         || slug.ends_with('-')
     {
-        return Err(AdminError::Invalid(format!(
-            "invalid tenant slug '{slug}': use 1-63 lowercase letters, digits and dashes, not starting or ending with a dash"
-        )));
+        return Err(AdminError::invalid(
+            "slug",
+            format!(
+                "invalid tenant slug '{slug}': use 1-63 lowercase letters, digits and dashes, not starting or ending with a dash"
+            ),
+        ));
     }
     Ok(())
 }
@@ -121,56 +126,6 @@ impl TenantContext {
     }
 }
 
-impl<S: Store> Provider<S> {
-    /// Creates a tenant with a fresh data key and one signing key per algorithm.
-    pub async fn create_tenant(&self, slug: &str, name: &str) -> Result<TenantRecord, AdminError> {
-        self.create_tenant_with(slug, name, false).await
-    }
-
-    /// Creates a tenant; `dynamic_registration` opens `{issuer}/register`
-    /// (RFC 7591) to anyone.
-    pub async fn create_tenant_with(
-        &self,
-        slug: &str,
-        name: &str,
-        dynamic_registration: bool,
-    ) -> Result<TenantRecord, AdminError> {
-        validate_slug(slug)?;
-        // Shown on every page of the tenant: the same rule as client names.
-        crate::client::display_name::check("tenant name", name).map_err(AdminError::Invalid)?;
-        let now = self.clock.now();
-        let id = TenantId::generate();
-        let data_key = DataKey::generate();
-        let wrapped = wrap(&self.config.master_key, &data_key, &id)?;
-        let keys = new_signing_keys(&data_key, &id, now)?;
-        let record = TenantRecord {
-            id,
-            slug: slug.to_owned(),
-            name: if name.is_empty() {
-                slug.to_owned()
-            } else {
-                name.to_owned()
-            },
-            wrapped_data_key: wrapped,
-            dynamic_registration,
-            created_at: now,
-        };
-        self.store
-            .create_tenant(&record, &keys)
-            .await
-            .map_err(|e| match AdminError::from(e) {
-                AdminError::Conflict(_) => AdminError::Conflict(format!("tenant '{slug}'")),
-                other => other,
-            })?;
-        Ok(record)
-    }
-
-    /// Every tenant, by slug.
-    pub async fn list_tenants(&self) -> Result<Vec<TenantRecord>, AdminError> {
-        Ok(self.store.list_tenants().await?)
-    }
-}
-
 /// One fresh signing key per algorithm, private halves sealed under the
 /// tenant's data key.
 pub(crate) fn new_signing_keys(
@@ -196,51 +151,7 @@ pub(crate) fn new_signing_keys(
     Ok(keys)
 }
 
-impl<S: Store> Provider<S> {
-    /// Rotates the tenant's signing keys: a new key per algorithm signs from
-    /// now on; the old ones are retired but stay in the JWKS, so tokens they
-    /// signed keep verifying (removing them once those tokens have expired
-    /// is `crate::key_rotation`'s). Returns the new key ids. A running server
-    /// picks the new keys up within `Lifetimes::tenant_cache` seconds.
-    ///
-    /// The replacement is the same compare-and-swap the scheduled job uses
-    /// ([`KeyStore::replace_signing_keys`](crate::store::KeyStore::replace_signing_keys)):
-    /// if another process rotates between this one's read and its write, it
-    /// reads again and retries, [`ROTATION_ATTEMPTS`] times in all, then
-    /// reports `Conflict`.
-    pub async fn rotate_signing_keys(&self, slug: &str) -> Result<Vec<String>, AdminError> {
-        let record = self
-            .store
-            .tenant_by_slug(slug)
-            .await?
-            .ok_or_else(|| AdminError::UnknownTenant(slug.to_owned()))?;
-        let data_key = self
-            .config
-            .master_key
-            .unwrap(&record.wrapped_data_key, record.id.as_str())
-            .map_err(|e| AdminError::Internal(format!("tenant {slug}: {e}")))?;
-        let now = self.clock.now();
-        let keys = new_signing_keys(&data_key, &record.id, now)?;
-        for _ in 0..ROTATION_ATTEMPTS {
-            let active = active_kids(&self.store.signing_keys(&record.id).await?);
-            if self
-                .store
-                .replace_signing_keys(&record.id, &active, &keys, now)
-                .await?
-            {
-                self.forget_tenant(slug);
-                return Ok(keys.into_iter().map(|k| k.kid).collect());
-            }
-        }
-        // Others rotated meanwhile: this process's cached keys are stale.
-        self.forget_tenant(slug);
-        Err(AdminError::Conflict(format!(
-            "a rotation of tenant '{slug}' by another process"
-        )))
-    }
-}
-
-/// How many times [`Provider::rotate_signing_keys`] tries its
+/// How many times [`crate::admin::Admin::rotate_keys`] tries its
 /// compare-and-swap before it reports that others keep rotating first.
 pub const ROTATION_ATTEMPTS: usize = 3;
 
@@ -251,12 +162,6 @@ pub(crate) fn active_kids(keys: &[SigningKeyRecord]) -> Vec<String> {
         .filter(|k| k.retired_at.is_none())
         .map(|k| k.kid.clone())
         .collect()
-}
-
-fn wrap(master: &MasterKey, key: &DataKey, tenant: &TenantId) -> Result<Vec<u8>, AdminError> {
-    master
-        .wrap(key, tenant.as_str())
-        .map_err(|e| AdminError::Internal(e.to_string()))
 }
 
 #[cfg(test)]

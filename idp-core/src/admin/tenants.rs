@@ -1,0 +1,138 @@
+//! Tenants: create, read, list, change (name, dynamic registration), delete.
+
+use super::Admin;
+use super::error::{AdminError, ObjectKind, Problems};
+use super::page::{List, Page, PageRequest};
+use crate::crypto::envelope::DataKey;
+use crate::ids::TenantId;
+use crate::store::{Store, TenantRecord};
+use crate::tenant::{new_signing_keys, validate_slug};
+
+/// A tenant to create.
+#[derive(Clone, Debug, Default)]
+pub struct NewTenant {
+    /// URL name ([`validate_slug`]).
+    pub slug: String,
+    /// Display name; empty means the slug.
+    pub name: String,
+    /// Whether anyone may register clients at `{issuer}/register` (RFC 7591).
+    pub dynamic_registration: bool,
+}
+
+impl NewTenant {
+    /// A tenant `slug` named `name`, closed to dynamic registration.
+    pub fn new(slug: &str, name: &str) -> Self {
+        Self {
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            dynamic_registration: false,
+        }
+    }
+}
+
+/// A change to a tenant: each `Some` field replaces the stored value.
+#[derive(Clone, Debug, Default)]
+pub struct TenantUpdate {
+    /// New display name.
+    pub name: Option<String>,
+    /// Open or close `{issuer}/register`.
+    pub dynamic_registration: Option<bool>,
+}
+
+/// The tenant-name rule: the client-name rule, since it is shown on every page.
+fn check_name(name: &str) -> Result<(), String> {
+    crate::client::display_name::check("tenant name", name)
+}
+
+impl<S: Store> Admin<S> {
+    /// Creates a tenant with a fresh data key and one signing key per algorithm.
+    pub async fn create_tenant(&self, new: NewTenant) -> Result<TenantRecord, AdminError> {
+        let mut problems = Problems::default();
+        problems.absorb(validate_slug(&new.slug))?;
+        problems.check("name", check_name(&new.name));
+        problems.finish()?;
+        let now = self.clock.now();
+        let id = TenantId::generate();
+        let data_key = DataKey::generate();
+        let wrapped = self
+            .config
+            .master_key
+            .wrap(&data_key, id.as_str())
+            .map_err(|e| AdminError::Internal(e.to_string()))?;
+        let key_tenant = id.clone();
+        let keys = self
+            .offload(move || new_signing_keys(&data_key, &key_tenant, now))
+            .await??;
+        let record = TenantRecord {
+            id,
+            name: if new.name.is_empty() {
+                new.slug.clone()
+            } else {
+                new.name
+            },
+            slug: new.slug,
+            wrapped_data_key: wrapped,
+            dynamic_registration: new.dynamic_registration,
+            created_at: now,
+        };
+        self.store
+            .create_tenant(&record, &keys)
+            .await
+            .map_err(AdminError::conflict_as(format!("tenant '{}'", record.slug)))?;
+        Ok(record)
+    }
+
+    /// The tenant `slug`.
+    pub async fn get_tenant(&self, slug: &str) -> Result<TenantRecord, AdminError> {
+        self.store
+            .tenant_by_slug(slug)
+            .await?
+            .ok_or_else(|| AdminError::not_found(ObjectKind::Tenant, slug))
+    }
+
+    /// A page of tenants, by slug.
+    pub async fn list_tenants(&self, page: &PageRequest) -> Result<Page<TenantRecord>, AdminError> {
+        let (limit, after) = page.resolve(List::Tenants)?;
+        let rows = self.store.tenants_page(after.as_deref(), limit + 1).await?;
+        Ok(Page::from_rows(List::Tenants, rows, limit, |t| {
+            t.slug.as_str()
+        }))
+    }
+
+    /// Changes the tenant `slug`; served at once by this process.
+    pub async fn update_tenant(
+        &self,
+        slug: &str,
+        update: TenantUpdate,
+    ) -> Result<TenantRecord, AdminError> {
+        let mut record = self.get_tenant(slug).await?;
+        if let Some(name) = update.name {
+            check_name(&name).map_err(|reason| AdminError::invalid("name", reason))?;
+            record.name = if name.is_empty() {
+                slug.to_owned()
+            } else {
+                name
+            };
+        }
+        if let Some(open) = update.dynamic_registration {
+            record.dynamic_registration = open;
+        }
+        if !self.store.update_tenant(&record).await? {
+            return Err(AdminError::not_found(ObjectKind::Tenant, slug));
+        }
+        self.tenants.forget(slug);
+        Ok(record)
+    }
+
+    /// Deletes the tenant `slug` and everything in it: its keys, clients,
+    /// users, sessions, codes, tokens and consents. Its issuer answers 404
+    /// at once in this process. This cannot be undone.
+    pub async fn delete_tenant(&self, slug: &str) -> Result<(), AdminError> {
+        let record = self.get_tenant(slug).await?;
+        if !self.store.delete_tenant(&record.id).await? {
+            return Err(AdminError::not_found(ObjectKind::Tenant, slug));
+        }
+        self.tenants.forget(slug);
+        Ok(())
+    }
+}
