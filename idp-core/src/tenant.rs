@@ -4,9 +4,11 @@
 use crate::crypto::envelope::{DataKey, MasterKey};
 use crate::error::AdminError;
 use crate::ids::TenantId;
+use crate::clock::UnixTime;
 use crate::jwks::{KeyRing, SigningAlg, SigningKey};
+use crate::key_rotation::{Activation, KeyState, RotatedKeys, current_kids};
 use crate::provider::{Provider, ProviderConfig};
-use crate::store::{SigningKeyRecord, Store, TenantRecord};
+use crate::store::{Maintenance, SigningKeyRecord, Store, TenantRecord};
 use crate::wire;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
@@ -46,7 +48,8 @@ pub struct TenantContext {
     pub issuer: String,
     /// Path of the issuer, the session cookie's `Path`.
     pub path: String,
-    /// Parsed signing keys.
+    /// Parsed signing keys with their activation times: pending, active
+    /// and retired keys alike (which one signs is decided per signature).
     pub keys: KeyRing,
     discovery: Bytes,
 }
@@ -69,10 +72,11 @@ impl TenantContext {
                     .open(&k.sealed_private_key, &key_location(&record.id, &k.kid))
                     .map_err(|e| AdminError::Internal(format!("key {}: {e}", k.kid)))?,
             );
-            parsed.push(
+            parsed.push((
                 SigningKey::from_pkcs8(k.alg, &pkcs8)
                     .map_err(|e| AdminError::Internal(e.to_string()))?,
-            );
+                k.activates_at,
+            ));
         }
         let issuer = format!("{}/t/{}", config.base_url, record.slug);
         let path = format!("{}/t/{}/", config.base_path(), record.slug);
@@ -81,7 +85,7 @@ impl TenantContext {
             record,
             issuer,
             path,
-            keys: KeyRing::new(parsed),
+            keys: KeyRing::scheduled(parsed),
             discovery,
         })
     }
@@ -131,7 +135,9 @@ impl<S: Store> Provider<S> {
         let id = TenantId::generate();
         let data_key = DataKey::generate();
         let wrapped = wrap(&self.config.master_key, &data_key, &id)?;
-        let keys = new_signing_keys(&data_key, &id, now)?;
+        // A new tenant's first keys sign at once: nobody can have cached
+        // its JWKS yet.
+        let keys = new_signing_keys(&data_key, &id, now, now)?;
         let record = TenantRecord {
             id,
             slug: slug.to_owned(),
@@ -160,12 +166,13 @@ impl<S: Store> Provider<S> {
     }
 }
 
-/// One fresh signing key per algorithm, private halves sealed under the
-/// tenant's data key.
+/// One fresh signing key per algorithm, created at `now` and signing from
+/// `activates_at`, private halves sealed under the tenant's data key.
 pub(crate) fn new_signing_keys(
     data_key: &DataKey,
     tenant: &TenantId,
-    now: crate::clock::UnixTime,
+    now: UnixTime,
+    activates_at: UnixTime,
 ) -> Result<Vec<SigningKeyRecord>, AdminError> {
     let mut keys = Vec::new();
     for alg in SigningAlg::ALL {
@@ -179,34 +186,93 @@ pub(crate) fn new_signing_keys(
             alg,
             sealed_private_key: sealed,
             created_at: now,
+            activates_at,
             retired_at: None,
         });
     }
     Ok(keys)
 }
 
-impl<S: Store> Provider<S> {
-    /// Rotates the tenant's signing keys: a new key per algorithm signs from
-    /// now on; the old ones are retired but stay in the JWKS, so tokens they
-    /// signed keep verifying (removing them once those tokens have expired
-    /// is `crate::key_rotation`'s). Returns the new key ids. A running server
-    /// picks the new keys up within `Lifetimes::tenant_cache` seconds.
-    pub async fn rotate_signing_keys(&self, slug: &str) -> Result<Vec<String>, AdminError> {
+/// A signing key as an administrator sees it: no key material.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SigningKeyInfo {
+    /// Key id, as in the JWKS and JWS headers.
+    pub kid: String,
+    /// Algorithm.
+    pub alg: SigningAlg,
+    /// State at the time of the listing.
+    pub state: KeyState,
+    /// Creation time.
+    pub created_at: UnixTime,
+    /// When it starts (or started) signing.
+    pub activates_at: UnixTime,
+    /// When it stops (or stopped) signing, if superseded.
+    pub retired_at: Option<UnixTime>,
+}
+
+/// How many times a manual rotation retries when another process rotated
+/// the same tenant between its read and its write.
+const ROTATION_ATTEMPTS: usize = 3;
+
+impl<S: Maintenance> Provider<S> {
+    /// Rotates the tenant's signing keys: one new key per algorithm,
+    /// published at once and signing from the time `activation` gives (after
+    /// [`crate::Lifetimes::key_publication`] by default); the keys it
+    /// supersedes sign until then and stay published afterwards so tokens
+    /// they signed keep verifying (removing them once those tokens have
+    /// expired is `crate::key_rotation`'s). The same compare-and-swap as
+    /// the scheduled rotation, retried if another process rotated first.
+    /// A running server publishes the new keys within
+    /// `Lifetimes::tenant_cache` seconds.
+    pub async fn rotate_signing_keys(
+        &self,
+        slug: &str,
+        activation: Activation,
+    ) -> Result<RotatedKeys, AdminError> {
         let record = self
             .store
             .tenant_by_slug(slug)
             .await?
             .ok_or_else(|| AdminError::UnknownTenant(slug.to_owned()))?;
-        let data_key = self
-            .config
-            .master_key
-            .unwrap(&record.wrapped_data_key, record.id.as_str())
-            .map_err(|e| AdminError::Internal(format!("tenant {slug}: {e}")))?;
+        for _ in 0..ROTATION_ATTEMPTS {
+            let keys = self.store.signing_keys(&record.id).await?;
+            let expected = current_kids(&keys);
+            if let Some(rotated) = self
+                .replace_tenant_keys(&record, &expected, activation)
+                .await?
+            {
+                self.forget_tenant(slug);
+                return Ok(rotated);
+            }
+        }
+        // "… already exists": another process keeps rotating this tenant.
+        Err(AdminError::Conflict(format!(
+            "a newer key set of '{slug}' from another process"
+        )))
+    }
+}
+
+impl<S: Store> Provider<S> {
+    /// The tenant's signing keys, newest first, each with its state now.
+    pub async fn signing_keys(&self, slug: &str) -> Result<Vec<SigningKeyInfo>, AdminError> {
+        let record = self
+            .store
+            .tenant_by_slug(slug)
+            .await?
+            .ok_or_else(|| AdminError::UnknownTenant(slug.to_owned()))?;
         let now = self.clock.now();
-        let keys = new_signing_keys(&data_key, &record.id, now)?;
-        self.store.add_signing_keys(&record.id, &keys, now).await?;
-        self.forget_tenant(slug);
-        Ok(keys.into_iter().map(|k| k.kid).collect())
+        let keys = self.store.signing_keys(&record.id).await?;
+        Ok(keys
+            .into_iter()
+            .map(|k| SigningKeyInfo {
+                state: k.state(now),
+                kid: k.kid,
+                alg: k.alg,
+                created_at: k.created_at,
+                activates_at: k.activates_at,
+                retired_at: k.retired_at,
+            })
+            .collect())
     }
 }
 

@@ -33,8 +33,8 @@ pub(crate) fn create(
 fn insert_keys(conn: &Connection, tenant: &TenantId, keys: &[SigningKeyRecord]) -> Result<()> {
     let mut insert = conn.prepare(
         "INSERT INTO signing_keys
-           (tenant_id, kid, alg, sealed_private_key, created_at, retired_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+           (tenant_id, kid, alg, sealed_private_key, created_at, activates_at, retired_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for key in keys {
         insert.execute(params![
@@ -43,6 +43,7 @@ fn insert_keys(conn: &Connection, tenant: &TenantId, keys: &[SigningKeyRecord]) 
             key.alg.as_str(),
             key.sealed_private_key,
             key.created_at,
+            key.activates_at,
             key.retired_at,
         ])?;
     }
@@ -67,7 +68,8 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<TenantRecord>> {
     rows.collect()
 }
 
-/// Retires the active keys and inserts `keys`, in one transaction.
+/// Retires the current keys at `retired_at` and inserts `keys`, in one
+/// transaction.
 pub(crate) fn add_signing_keys(
     conn: &mut Connection,
     tenant: &TenantId,
@@ -79,7 +81,9 @@ pub(crate) fn add_signing_keys(
     tx.commit()
 }
 
-/// The statements of [`add_signing_keys`], inside the caller's transaction.
+/// The statements of [`add_signing_keys`], inside the caller's transaction:
+/// every key not retired by `retired_at` (unset, or retiring later: a key
+/// still waiting to supersede its predecessor) retires then.
 pub(crate) fn add_signing_keys_in(
     conn: &Connection,
     tenant: &TenantId,
@@ -87,7 +91,8 @@ pub(crate) fn add_signing_keys_in(
     retired_at: i64,
 ) -> Result<()> {
     conn.execute(
-        "UPDATE signing_keys SET retired_at = ?2 WHERE tenant_id = ?1 AND retired_at IS NULL",
+        "UPDATE signing_keys SET retired_at = ?2
+         WHERE tenant_id = ?1 AND (retired_at IS NULL OR retired_at > ?2)",
         params![tenant.as_str(), retired_at],
     )?;
     insert_keys(conn, tenant, keys)
@@ -96,7 +101,7 @@ pub(crate) fn add_signing_keys_in(
 /// A tenant's signing keys, newest first.
 pub(crate) fn signing_keys(conn: &Connection, tenant: &TenantId) -> Result<Vec<SigningKeyRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT kid, alg, sealed_private_key, created_at, retired_at
+        "SELECT kid, alg, sealed_private_key, created_at, activates_at, retired_at
          FROM signing_keys WHERE tenant_id = ?1
          ORDER BY created_at DESC, rowid DESC",
     )?;
@@ -106,7 +111,8 @@ pub(crate) fn signing_keys(conn: &Connection, tenant: &TenantId) -> Result<Vec<S
             alg: r.get::<_, Alg>(1)?.0,
             sealed_private_key: r.get(2)?,
             created_at: r.get(3)?,
-            retired_at: r.get(4)?,
+            activates_at: r.get(4)?,
+            retired_at: r.get(5)?,
         })
     })?;
     rows.collect()

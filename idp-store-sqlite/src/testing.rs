@@ -48,6 +48,7 @@ pub(crate) fn signing_key(kid: &str, alg: SigningAlg, created_at: i64) -> Signin
         alg,
         sealed_private_key: format!("sealed-{kid}").into_bytes(),
         created_at,
+        activates_at: created_at,
         retired_at: None,
     }
 }

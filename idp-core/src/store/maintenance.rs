@@ -88,20 +88,23 @@ pub trait Maintenance: Store {
         limit: u32,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
 
-    /// Compare-and-swap key rotation, atomically: if the tenant's active
-    /// (unretired) keys are exactly `expected_active` (kids, any order), retire
-    /// them at `now`, insert `keys` and return `true`; otherwise change
-    /// nothing and return `false` (another process rotated first).
+    /// Compare-and-swap key rotation, atomically: if the tenant's current
+    /// keys (those no rotation superseded yet: `retired_at` unset) are
+    /// exactly `expected_current` (kids, any order), set `retired_at` to
+    /// `retire_at` on every key whose `retired_at` is unset or later, insert
+    /// `keys` and return `true`; otherwise change nothing and return `false`
+    /// (another process rotated first). `retire_at` is the new keys'
+    /// activation time, possibly ahead: the old keys sign until then.
     fn replace_signing_keys(
         &self,
         tenant: &TenantId,
-        expected_active: &[String],
+        expected_current: &[String],
         keys: &[SigningKeyRecord],
-        now: UnixTime,
+        retire_at: UnixTime,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 
-    /// Deletes the tenant's keys retired before `retired_before` (never an
-    /// active key) and returns how many.
+    /// Deletes the tenant's keys whose `retired_at` is before
+    /// `retired_before` (never a key without one) and returns how many.
     fn delete_retired_signing_keys(
         &self,
         tenant: &TenantId,

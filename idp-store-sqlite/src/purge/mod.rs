@@ -82,15 +82,16 @@ pub(crate) fn purge_batch(
     Ok(n as u64)
 }
 
-/// Retires the active keys and inserts `keys` if the active kids are exactly
-/// `expected`; one `BEGIN IMMEDIATE` transaction, so two racing callers
-/// serialise and the second sees the first's keys.
+/// Retires the current keys at `retire_at` and inserts `keys` if the
+/// current kids (`retired_at` unset) are exactly `expected`; one `BEGIN
+/// IMMEDIATE` transaction, so two racing callers serialise and the second
+/// sees the first's keys.
 pub(crate) fn replace_signing_keys(
     conn: &mut Connection,
     tenant: &TenantId,
     expected: &[String],
     keys: &[SigningKeyRecord],
-    now: UnixTime,
+    retire_at: UnixTime,
 ) -> Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut active: Vec<String> = tx
@@ -103,7 +104,7 @@ pub(crate) fn replace_signing_keys(
     if active != expected {
         return Ok(false);
     }
-    tenants::add_signing_keys_in(&tx, tenant, keys, now)?;
+    tenants::add_signing_keys_in(&tx, tenant, keys, retire_at)?;
     tx.commit()?;
     Ok(true)
 }
@@ -149,12 +150,12 @@ impl Maintenance for SqliteStore {
     async fn replace_signing_keys(
         &self,
         tenant: &TenantId,
-        expected_active: &[String],
+        expected_current: &[String],
         keys: &[SigningKeyRecord],
-        now: UnixTime,
+        retire_at: UnixTime,
     ) -> StoreResult<bool> {
-        let (tenant, expected, keys) = (tenant.clone(), expected_active.to_vec(), keys.to_vec());
-        self.run(move |c| replace_signing_keys(c, &tenant, &expected, &keys, now))
+        let (tenant, expected, keys) = (tenant.clone(), expected_current.to_vec(), keys.to_vec());
+        self.run(move |c| replace_signing_keys(c, &tenant, &expected, &keys, retire_at))
             .await
     }
 

@@ -262,3 +262,42 @@ async fn key_replacement_is_a_compare_and_swap() -> TestResult {
     assert_eq!(store.signing_keys(&b).await?.len(), 2);
     Ok(())
 }
+
+/// A key that activates later, as a scheduled rotation stores it.
+fn pending_key(kid: &str, created_at: i64, activates_at: i64) -> idp_core::store::SigningKeyRecord {
+    let mut key = signing_key(kid, SigningAlg::Rs256, created_at);
+    key.activates_at = activates_at;
+    key
+}
+
+#[tokio::test]
+async fn a_rotation_retires_the_old_keys_when_the_new_ones_activate() -> TestResult {
+    let (_dir, store, a, _b) = two_tenants().await?;
+    store
+        .add_signing_keys(&a, &[signing_key("old", SigningAlg::Rs256, 100)], 100)
+        .await?;
+    // Rotated at 200, activating at 500: the old key retires at 500.
+    let seen = vec!["old".to_owned()];
+    let next = [pending_key("next", 200, 500)];
+    assert!(store.replace_signing_keys(&a, &seen, &next, 500).await?);
+    let keys = store.signing_keys(&a).await?;
+    let by_kid = |kid: &str| keys.iter().find(|k| k.kid == kid).cloned();
+    let (old, next) = (by_kid("old").ok_or("old")?, by_kid("next").ok_or("next")?);
+    assert_eq!((next.activates_at, next.retired_at), (500, None));
+    assert_eq!((old.activates_at, old.retired_at), (100, Some(500)));
+    // A retirement still ahead is never purged before it.
+    assert_eq!(store.delete_retired_signing_keys(&a, 500).await?, 0);
+
+    // An immediate rotation at 300, while "next" waits: the current set is
+    // {next}; both it and "old" retire at 300, not later.
+    let seen = vec!["next".to_owned()];
+    let now = [pending_key("now", 300, 300)];
+    assert!(store.replace_signing_keys(&a, &seen, &now, 300).await?);
+    let keys = store.signing_keys(&a).await?;
+    let retired: Vec<_> = keys.iter().map(|k| (k.kid.as_str(), k.retired_at)).collect();
+    assert_eq!(
+        retired,
+        [("now", None), ("next", Some(300)), ("old", Some(300))]
+    );
+    Ok(())
+}
