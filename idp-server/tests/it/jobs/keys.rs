@@ -13,9 +13,12 @@ fn kid(token: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_rotate_on_schedule_and_retired_keys_leave_the_jwks_after_their_tokens() {
     let server = TestServer::start_config(|c: &mut Config| {
+        // New keys sign at once here; publication first is
+        // `key_publication`'s test.
         c.lifetimes = idp_core::Lifetimes {
             access_token: 30,
             id_token: 30,
+            key_publication: 0,
             ..test_lifetimes()
         };
         c.jobs = JobsConfig {
@@ -116,9 +119,13 @@ async fn two_servers_rotating_at_once_store_one_new_key_set_per_tenant() {
         .iter()
         .map(|t| active_kids(&provisioner, &t.id))
         .collect();
-    // Make every tenant's keys old enough to rotate.
+    // Make every tenant's keys old enough to rotate (active for that long).
     db(&provisioner)
-        .execute("UPDATE signing_keys SET created_at = created_at - 1000", [])
+        .execute(
+            "UPDATE signing_keys SET created_at = created_at - 1000,
+                                     activates_at = activates_at - 1000",
+            [],
+        )
         .expect("age the keys");
 
     // Two more servers on the same file, started together, both due to check
