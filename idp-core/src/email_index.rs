@@ -5,7 +5,7 @@
 //! `alice@example.com` beside `ａlice@example.com` (fullwidth), or an
 //! address ending in a zero-width space. [`index_emails`] runs when the
 //! server or the CLI opens the store, and gives each row the store has not
-//! indexed yet ([`Store::unindexed_emails`]) its canonical form:
+//! indexed yet ([`UserStore::unindexed_emails`](crate::store::UserStore::unindexed_emails)) its canonical form:
 //! - rows whose stored text already is canonical first, so that the
 //!   account people actually sign in with keeps its address whatever the
 //!   creation order;

@@ -16,14 +16,15 @@
 //!
 //! Several processes may rotate at the same instant: the replacement is a
 //! compare-and-swap on the set of current kids in one store transaction
-//! ([`Maintenance::replace_signing_keys`]), so exactly one new set is stored
+//! ([`KeyStore::replace_signing_keys`](crate::store::KeyStore::replace_signing_keys),
+//! the same one `Provider::rotate_signing_keys` uses), so exactly one new set is stored
 //! per due tenant; the losers' freshly generated keys are dropped unused.
 
 use crate::channel_logout::LOGOUT_TOKEN_LIFETIME;
 use crate::clock::UnixTime;
 use crate::error::AdminError;
 use crate::provider::{Lifetimes, Provider};
-use crate::store::{Maintenance, SigningKeyRecord, TenantRecord};
+use crate::store::{SigningKeyRecord, Store, TenantRecord};
 
 /// How long a retired key must stay published, in seconds, counted from
 /// its retirement: a process that had not yet loaded its successor (when
@@ -144,7 +145,7 @@ pub struct KeyRotationReport {
     pub failed: Vec<(String, String)>,
 }
 
-impl<S: Maintenance> Provider<S> {
+impl<S: Store> Provider<S> {
     /// For every tenant: stores new keys if `rotate_after` (seconds) is
     /// given and its current keys have been active that long, then deletes
     /// its keys retired longer ago than [`retired_key_retention`]. New keys

@@ -1,5 +1,5 @@
 //! Purging what has expired: the core decides how long each kind of row must
-//! outlive its own expiry, a [`Maintenance`] store deletes in small batches.
+//! outlive its own expiry, a store ([`Maintenance`](crate::store::Maintenance)) deletes in small batches.
 //!
 //! The rule for every kind is "keep a row while something could still depend
 //! on it", plus a clock-skew margin because several instances (or an instance
@@ -18,7 +18,7 @@
 
 use crate::clock::UnixTime;
 use crate::provider::{Lifetimes, Provider};
-use crate::store::{Expiring, Maintenance, StoreError};
+use crate::store::{Expiring, Store, StoreError};
 
 /// Rows deleted per statement: small enough that one batch holds SQLite's
 /// write lock for about 20 ms (measured on a shared 2-core machine, 500 of
@@ -83,7 +83,7 @@ pub fn cutoff(kind: Expiring, now: UnixTime, lifetimes: &Lifetimes, clock_skew: 
     now - skew - kept_after.max(0)
 }
 
-impl<S: Maintenance> Provider<S> {
+impl<S: Store> Provider<S> {
     /// Deletes every tenant's expired rows (see the module's table), in
     /// batches of [`PURGE_BATCH`], and reports the counts. Idempotent; several
     /// processes may run it at once (each batch is its own short write, and a

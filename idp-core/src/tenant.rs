@@ -8,7 +8,7 @@ use crate::clock::UnixTime;
 use crate::jwks::{KeyRing, SigningAlg, SigningKey};
 use crate::key_rotation::{Activation, KeyState, RotatedKeys, current_kids};
 use crate::provider::{Provider, ProviderConfig};
-use crate::store::{Maintenance, SigningKeyRecord, Store, TenantRecord};
+use crate::store::{SigningKeyRecord, Store, TenantRecord};
 use crate::wire;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
@@ -210,20 +210,24 @@ pub struct SigningKeyInfo {
     pub retired_at: Option<UnixTime>,
 }
 
-/// How many times a manual rotation retries when another process rotated
-/// the same tenant between its read and its write.
-const ROTATION_ATTEMPTS: usize = 3;
+/// How many times [`Provider::rotate_signing_keys`] tries its
+/// compare-and-swap before it reports that others keep rotating first.
+pub const ROTATION_ATTEMPTS: usize = 3;
 
-impl<S: Maintenance> Provider<S> {
+impl<S: Store> Provider<S> {
     /// Rotates the tenant's signing keys: one new key per algorithm,
     /// published at once and signing from the time `activation` gives (after
     /// [`crate::Lifetimes::key_publication`] by default); the keys it
     /// supersedes sign until then and stay published afterwards so tokens
     /// they signed keep verifying (removing them once those tokens have
-    /// expired is `crate::key_rotation`'s). The same compare-and-swap as
-    /// the scheduled rotation, retried if another process rotated first.
-    /// A running server publishes the new keys within
-    /// `Lifetimes::tenant_cache` seconds.
+    /// expired is `crate::key_rotation`'s). A running server publishes the
+    /// new keys within `Lifetimes::tenant_cache` seconds.
+    ///
+    /// The replacement is the same compare-and-swap the scheduled job uses
+    /// ([`KeyStore::replace_signing_keys`](crate::store::KeyStore::replace_signing_keys)):
+    /// if another process rotates between this one's read and its write, it
+    /// reads again and retries, [`ROTATION_ATTEMPTS`] times in all, then
+    /// reports `Conflict`.
     pub async fn rotate_signing_keys(
         &self,
         slug: &str,
@@ -245,9 +249,10 @@ impl<S: Maintenance> Provider<S> {
                 return Ok(rotated);
             }
         }
-        // "… already exists": another process keeps rotating this tenant.
+        // Others rotated meanwhile: this process's cached keys are stale.
+        self.forget_tenant(slug);
         Err(AdminError::Conflict(format!(
-            "a newer key set of '{slug}' from another process"
+            "a rotation of tenant '{slug}' by another process"
         )))
     }
 }

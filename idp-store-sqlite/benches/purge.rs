@@ -6,7 +6,7 @@
 //! `cargo bench -p idp-store-sqlite --bench purge` (the figures in ADR 0017).
 
 use idp_core::ids::TenantId;
-use idp_core::store::{Expiring, Maintenance, Store, TenantRecord};
+use idp_core::store::{Expiring, Maintenance, TenantRecord, TenantStore};
 use idp_store_sqlite::SqliteStore;
 use std::time::{Duration, Instant};
 

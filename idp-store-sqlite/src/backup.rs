@@ -145,7 +145,7 @@ mod tests {
     use crate::testing::{
         TestResult, client_record, email, fresh_store, tenant_record, user_record,
     };
-    use idp_core::store::Store;
+    use idp_core::store::{ClientStore, TenantStore, UserStore};
 
     #[tokio::test]
     async fn backup_is_a_complete_openable_copy() -> TestResult {

@@ -107,7 +107,7 @@ mod tests {
     use crate::testing::{TestResult, client_record, two_tenants};
     use idp_core::ids::ClientId;
     use idp_core::jwks::SigningAlg;
-    use idp_core::store::{GrantType, Store, StoreError, TokenEndpointAuthMethod};
+    use idp_core::store::{ClientStore, GrantType, StoreError, TokenEndpointAuthMethod};
 
     #[tokio::test]
     async fn client_round_trips() -> TestResult {

@@ -176,7 +176,9 @@ mod tests {
     use crate::testing::{TestResult, two_tenants};
     use idp_core::crypto::secret::SecretHash;
     use idp_core::ids::{ClientId, GrantId, SessionId, UserId};
-    use idp_core::store::{DeviceCodeRecord, DeviceDecision, DeviceStatus, Store, StoreError};
+    use idp_core::store::{
+        DeviceCodeRecord, DeviceDecision, DeviceStatus, DeviceStore, StoreError,
+    };
 
     fn device(code: &str, user_code: &str) -> DeviceCodeRecord {
         DeviceCodeRecord {

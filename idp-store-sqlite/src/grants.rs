@@ -249,13 +249,13 @@ mod tests {
     use crate::testing::{TestResult, code_record, refresh_record, two_tenants};
     use idp_core::crypto::secret::SecretHash;
     use idp_core::ids::GrantId;
-    use idp_core::store::{Rotation, Store, StoreError, TakenCode};
+    use idp_core::store::{GrantStore, RevocationStore, Rotation, StoreError, TakenCode};
 
     #[tokio::test]
     async fn code_is_taken_once() -> TestResult {
         let (_dir, store, a, _b) = two_tenants().await?;
         let code = code_record("code-1", "g1");
-        store.create_code(&a, &code).await?;
+        store.create_code(&a, &code, 0).await?;
         let hash = SecretHash::of("code-1");
         let TakenCode::Fresh(got) = store.take_code(&a, &hash, 1_000).await? else {
             return Err("first take was not Fresh".into());
@@ -285,7 +285,7 @@ mod tests {
         let mut bare = code_record("code-2", "g2");
         bare.nonce = None;
         bare.code_challenge = None;
-        store.create_code(&a, &bare).await?;
+        store.create_code(&a, &bare, 0).await?;
         let TakenCode::Fresh(got) = store.take_code(&a, &bare.code_hash, 1_000).await? else {
             return Err("not Fresh".into());
         };
@@ -297,7 +297,7 @@ mod tests {
     async fn codes_are_scoped_by_tenant() -> TestResult {
         let (_dir, store, a, b) = two_tenants().await?;
         let code = code_record("code-1", "g1");
-        store.create_code(&a, &code).await?;
+        store.create_code(&a, &code, 0).await?;
         assert!(matches!(
             store.take_code(&b, &code.code_hash, 1_000).await?,
             TakenCode::Unknown
@@ -308,12 +308,12 @@ mod tests {
             TakenCode::Fresh(_)
         ));
         // The same hash under b is a separate code.
-        store.create_code(&b, &code).await?;
+        store.create_code(&b, &code, 0).await?;
         assert!(matches!(
             store.take_code(&b, &code.code_hash, 1_000).await?,
             TakenCode::Fresh(_)
         ));
-        let dup = store.create_code(&a, &code).await;
+        let dup = store.create_code(&a, &code, 0).await;
         assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
         Ok(())
     }
@@ -322,7 +322,7 @@ mod tests {
     async fn concurrent_takes_yield_exactly_one_fresh() -> TestResult {
         let (_dir, store, a, _b) = two_tenants().await?;
         let code = code_record("code-race", "g1");
-        store.create_code(&a, &code).await?;
+        store.create_code(&a, &code, 0).await?;
         let tasks: Vec<_> = (0..16)
             .map(|_| {
                 let (store, a, hash) = (store.clone(), a.clone(), code.code_hash);

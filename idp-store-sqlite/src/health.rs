@@ -194,7 +194,7 @@ impl SqliteStore {
 mod tests {
     use super::*;
     use crate::testing::{TestResult, fresh_store, tenant_record};
-    use idp_core::store::Store;
+    use idp_core::store::TenantStore;
 
     #[tokio::test]
     async fn a_moved_or_replaced_file_is_unhealthy() -> TestResult {

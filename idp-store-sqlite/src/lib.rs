@@ -10,15 +10,15 @@
 //! - this file: [`SqliteStore`], [`SqliteStore::open`], the pool, the
 //!   connection pragmas and the mapping of SQLite errors to [`StoreError`];
 //! - `migrations`: the embedded schema and its versioning;
-//! - `port`: the [`Store`](idp_core::store::Store) implementation, which runs
-//!   the SQL of `tenants`, `clients`, `users`, `sessions` (sessions,
+//! - `port`: the parts of [`Store`](idp_core::store::Store), one impl block
+//!   per part, which run the SQL of `tenants` (tenants and signing keys, with
+//!   the compare-and-swap key rotation), `clients`, `users`, `sessions` (sessions,
 //!   interactions, consent), `session_clients` (who took part in a session,
 //!   for front- and back-channel logout) and `grants` (codes, refresh tokens)
 //!   on blocking threads;
 //! - `codec`: how records' fields become columns and back;
 //! - `backup`: online backup, WAL checkpoint;
-//! - `purge`: the background jobs' port (bounded deletes of expired rows,
-//!   compare-and-swap key rotation);
+//! - `purge`: the `Maintenance` part (bounded deletes of expired rows);
 //! - `health`: whether the database file is still reachable (`/health/ready`).
 //! - `stats`: pool state and active users, for metrics.
 
@@ -347,7 +347,7 @@ mod tests {
     #[tokio::test]
     async fn reopening_keeps_the_data() -> crate::testing::TestResult {
         use crate::testing::{client_record, fresh_store, tenant_record};
-        use idp_core::store::Store;
+        use idp_core::store::{ClientStore, TenantStore};
         let (dir, store) = fresh_store()?;
         let tenant = tenant_record("acme");
         store.create_tenant(&tenant, &[]).await?;

@@ -1,5 +1,7 @@
-//! [`Store`] for [`SqliteStore`]: each method copies its arguments and runs
-//! the SQL of its area module on a blocking thread.
+//! The parts of [`Store`](idp_core::store::Store) for [`SqliteStore`], one
+//! impl block per part (the `Maintenance` part is in `purge`): each method
+//! copies its arguments and runs the SQL of its area module on a blocking
+//! thread.
 
 use crate::{SqliteStore, clients, devices, grants, session_clients, sessions, tenants, users};
 use idp_core::EmailAddress;
@@ -7,12 +9,13 @@ use idp_core::clock::UnixTime;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use idp_core::store::{
-    AccessTokenRef, ClientRecord, CodeRecord, ConsentRecord, DeviceCodeRecord, DeviceDecision,
-    InteractionRecord, RefreshTokenRecord, Rotation, SessionRecord, SigningKeyRecord, Store,
-    StoreResult, TakenCode, TenantRecord, UnindexedEmail, UserRecord,
+    AccessTokenRef, ClientRecord, ClientStore, CodeRecord, ConsentRecord, DeviceCodeRecord,
+    DeviceDecision, DeviceStore, GrantStore, InteractionRecord, KeyStore, RefreshTokenRecord,
+    RevocationStore, Rotation, SessionRecord, SessionStore, SigningKeyRecord, StoreResult,
+    TakenCode, TenantRecord, TenantStore, UnindexedEmail, UserRecord, UserStore,
 };
 
-impl Store for SqliteStore {
+impl TenantStore for SqliteStore {
     async fn create_tenant(
         &self,
         tenant: &TenantRecord,
@@ -30,27 +33,54 @@ impl Store for SqliteStore {
     async fn list_tenants(&self) -> StoreResult<Vec<TenantRecord>> {
         self.run(|c| tenants::list(c)).await
     }
+}
 
-    async fn add_signing_keys(
-        &self,
-        tenant: &TenantId,
-        keys: &[SigningKeyRecord],
-        retired_at: UnixTime,
-    ) -> StoreResult<()> {
-        let (tenant, keys) = (tenant.clone(), keys.to_vec());
-        self.run(move |c| tenants::add_signing_keys(c, &tenant, &keys, retired_at))
-            .await
-    }
-
+impl KeyStore for SqliteStore {
     async fn signing_keys(&self, tenant: &TenantId) -> StoreResult<Vec<SigningKeyRecord>> {
         let tenant = tenant.clone();
         self.run(move |c| tenants::signing_keys(c, &tenant)).await
     }
 
+    async fn replace_signing_keys(
+        &self,
+        tenant: &TenantId,
+        expected_active: &[String],
+        keys: &[SigningKeyRecord],
+        now: UnixTime,
+    ) -> StoreResult<bool> {
+        let (tenant, expected, keys) = (tenant.clone(), expected_active.to_vec(), keys.to_vec());
+        self.run(move |c| tenants::replace_signing_keys(c, &tenant, &expected, &keys, now))
+            .await
+    }
+
+    async fn delete_retired_signing_keys(
+        &self,
+        tenant: &TenantId,
+        retired_before: UnixTime,
+    ) -> StoreResult<u64> {
+        let tenant = tenant.clone();
+        self.run(move |c| tenants::delete_retired_keys(c, &tenant, retired_before))
+            .await
+    }
+}
+
+impl ClientStore for SqliteStore {
     async fn create_client(&self, tenant: &TenantId, client: &ClientRecord) -> StoreResult<()> {
         let (tenant, client) = (tenant.clone(), client.clone());
         self.run(move |c| clients::create(c, &tenant, &client))
             .await
+    }
+
+    async fn create_clients(&self, tenant: &TenantId, clients: &[ClientRecord]) -> StoreResult<()> {
+        let (tenant, clients) = (tenant.clone(), clients.to_vec());
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            for client in &clients {
+                clients::create(&tx, &tenant, client)?;
+            }
+            tx.commit()
+        })
+        .await
     }
 
     async fn client(&self, tenant: &TenantId, id: &ClientId) -> StoreResult<Option<ClientRecord>> {
@@ -62,7 +92,9 @@ impl Store for SqliteStore {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.run(move |c| clients::delete(c, &tenant, &id)).await
     }
+}
 
+impl UserStore for SqliteStore {
     async fn create_user(&self, tenant: &TenantId, user: &UserRecord) -> StoreResult<()> {
         let (tenant, user) = (tenant.clone(), user.clone());
         self.run(move |c| users::create(c, &tenant, &user)).await
@@ -74,18 +106,6 @@ impl Store for SqliteStore {
             let tx = c.transaction()?;
             for user in &users {
                 users::create(&tx, &tenant, user)?;
-            }
-            tx.commit()
-        })
-        .await
-    }
-
-    async fn create_clients(&self, tenant: &TenantId, clients: &[ClientRecord]) -> StoreResult<()> {
-        let (tenant, clients) = (tenant.clone(), clients.to_vec());
-        self.run(move |c| {
-            let tx = c.transaction()?;
-            for client in &clients {
-                clients::create(&tx, &tenant, client)?;
             }
             tx.commit()
         })
@@ -120,7 +140,9 @@ impl Store for SqliteStore {
         self.run(move |c| users::index(c, &tenant, &user, &email))
             .await
     }
+}
 
+impl SessionStore for SqliteStore {
     async fn create_session(&self, tenant: &TenantId, session: &SessionRecord) -> StoreResult<()> {
         let (tenant, session) = (tenant.clone(), session.clone());
         self.run(move |c| sessions::create_session(c, &tenant, &session))
@@ -157,6 +179,39 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.run(move |c| sessions::touch_auth(c, &tenant, &id, auth_time))
+            .await
+    }
+
+    async fn user_sessions(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        now: UnixTime,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let (tenant, user) = (tenant.clone(), user.clone());
+        self.run(move |c| sessions::user_sessions(c, &tenant, &user, now))
+            .await
+    }
+
+    async fn end_session(
+        &self,
+        tenant: &TenantId,
+        id: &SessionId,
+        now: UnixTime,
+    ) -> StoreResult<()> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.run(move |c| sessions::end_session(c, &tenant, &id, now))
+            .await
+    }
+
+    async fn revoke_session(
+        &self,
+        tenant: &TenantId,
+        id: &SessionId,
+        now: UnixTime,
+    ) -> StoreResult<bool> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.run(move |c| sessions::revoke_session(c, &tenant, &id, now))
             .await
     }
 
@@ -226,13 +281,31 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn create_code(&self, tenant: &TenantId, code: &CodeRecord) -> StoreResult<()> {
-        let (tenant, code) = (tenant.clone(), code.clone());
-        self.run(move |c| grants::create_code(c, &tenant, &code))
+    async fn add_session_client(
+        &self,
+        tenant: &TenantId,
+        session: &SessionId,
+        client: &ClientId,
+        now: UnixTime,
+    ) -> StoreResult<()> {
+        let (tenant, session, client) = (tenant.clone(), session.clone(), client.clone());
+        self.run(move |c| session_clients::add(c, &tenant, &session, &client, now))
             .await
     }
 
-    async fn create_code_in_session(
+    async fn take_session_clients(
+        &self,
+        tenant: &TenantId,
+        session: &SessionId,
+    ) -> StoreResult<Vec<ClientRecord>> {
+        let (tenant, session) = (tenant.clone(), session.clone());
+        self.run(move |c| session_clients::take(c, &tenant, &session))
+            .await
+    }
+}
+
+impl GrantStore for SqliteStore {
+    async fn create_code(
         &self,
         tenant: &TenantId,
         code: &CodeRecord,
@@ -290,7 +363,9 @@ impl Store for SqliteStore {
         self.run(move |c| grants::rotate_refresh_token(c, &tenant, &old, &new, now))
             .await
     }
+}
 
+impl RevocationStore for SqliteStore {
     async fn revoke_grant(
         &self,
         tenant: &TenantId,
@@ -339,62 +414,9 @@ impl Store for SqliteStore {
         self.run(move |c| grants::use_client_assertion(c, &tenant, &client, &jti, expires_at))
             .await
     }
+}
 
-    async fn user_sessions(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-        now: UnixTime,
-    ) -> StoreResult<Vec<SessionRecord>> {
-        let (tenant, user) = (tenant.clone(), user.clone());
-        self.run(move |c| sessions::user_sessions(c, &tenant, &user, now))
-            .await
-    }
-
-    async fn end_session(
-        &self,
-        tenant: &TenantId,
-        id: &SessionId,
-        now: UnixTime,
-    ) -> StoreResult<()> {
-        let (tenant, id) = (tenant.clone(), id.clone());
-        self.run(move |c| sessions::end_session(c, &tenant, &id, now))
-            .await
-    }
-
-    async fn revoke_session(
-        &self,
-        tenant: &TenantId,
-        id: &SessionId,
-        now: UnixTime,
-    ) -> StoreResult<bool> {
-        let (tenant, id) = (tenant.clone(), id.clone());
-        self.run(move |c| sessions::revoke_session(c, &tenant, &id, now))
-            .await
-    }
-
-    async fn add_session_client(
-        &self,
-        tenant: &TenantId,
-        session: &SessionId,
-        client: &ClientId,
-        now: UnixTime,
-    ) -> StoreResult<()> {
-        let (tenant, session, client) = (tenant.clone(), session.clone(), client.clone());
-        self.run(move |c| session_clients::add(c, &tenant, &session, &client, now))
-            .await
-    }
-
-    async fn take_session_clients(
-        &self,
-        tenant: &TenantId,
-        session: &SessionId,
-    ) -> StoreResult<Vec<ClientRecord>> {
-        let (tenant, session) = (tenant.clone(), session.clone());
-        self.run(move |c| session_clients::take(c, &tenant, &session))
-            .await
-    }
-
+impl DeviceStore for SqliteStore {
     async fn create_device_code(
         &self,
         tenant: &TenantId,

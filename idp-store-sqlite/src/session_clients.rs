@@ -62,7 +62,7 @@ pub(crate) fn take(
 mod tests {
     use crate::testing::{TestResult, client_record, two_tenants};
     use idp_core::ids::{ClientId, SessionId};
-    use idp_core::store::Store;
+    use idp_core::store::{ClientStore, GrantStore, SessionStore};
 
     fn ids(clients: &[idp_core::store::ClientRecord]) -> Vec<&str> {
         clients.iter().map(|c| c.id.as_str()).collect()
@@ -161,7 +161,7 @@ mod tests {
         let (_dir, store, a, _b) = two_tenants().await?;
         store.create_client(&a, &client_record("c1")).await?;
         let code = crate::testing::code_record("code-1", "g1");
-        store.create_code_in_session(&a, &code, 10).await?;
+        store.create_code(&a, &code, 10).await?;
         assert_eq!(
             ids(&store.take_session_clients(&a, &code.session_id).await?),
             ["c1"]
@@ -175,9 +175,9 @@ mod tests {
         // A second code of the same client and session: one record; a
         // duplicate code is refused.
         store
-            .create_code_in_session(&a, &crate::testing::code_record("code-2", "g2"), 30)
+            .create_code(&a, &crate::testing::code_record("code-2", "g2"), 30)
             .await?;
-        assert!(store.create_code_in_session(&a, &code, 40).await.is_err());
+        assert!(store.create_code(&a, &code, 40).await.is_err());
         assert_eq!(
             ids(&store.take_session_clients(&a, &code.session_id).await?),
             ["c1"]

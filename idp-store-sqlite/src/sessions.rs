@@ -286,7 +286,9 @@ mod tests {
     use crate::testing::{TestResult, session_record, two_tenants};
     use idp_core::crypto::secret::SecretHash;
     use idp_core::ids::{ClientId, SessionId, UserId};
-    use idp_core::store::{ConsentRecord, InteractionRecord, Store, StoreError};
+    use idp_core::store::{
+        ConsentRecord, GrantStore, InteractionRecord, RevocationStore, SessionStore, StoreError,
+    };
 
     #[tokio::test]
     async fn session_round_trips_until_it_expires() -> TestResult {

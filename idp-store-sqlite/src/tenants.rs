@@ -68,34 +68,51 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<TenantRecord>> {
     rows.collect()
 }
 
-/// Retires the current keys at `retired_at` and inserts `keys`, in one
-/// transaction.
-pub(crate) fn add_signing_keys(
+/// If the current kids (`retired_at` unset) are exactly `expected`: retires
+/// at `retire_at` every key not retired by then (unset, or retiring later: a
+/// key still waiting to supersede its predecessor) and inserts `keys`. One
+/// `BEGIN IMMEDIATE` transaction, so two racing callers serialise and the
+/// second sees the first's keys.
+pub(crate) fn replace_signing_keys(
     conn: &mut Connection,
     tenant: &TenantId,
+    expected: &[String],
     keys: &[SigningKeyRecord],
-    retired_at: i64,
-) -> Result<()> {
+    retire_at: i64,
+) -> Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    add_signing_keys_in(&tx, tenant, keys, retired_at)?;
-    tx.commit()
-}
-
-/// The statements of [`add_signing_keys`], inside the caller's transaction:
-/// every key not retired by `retired_at` (unset, or retiring later: a key
-/// still waiting to supersede its predecessor) retires then.
-pub(crate) fn add_signing_keys_in(
-    conn: &Connection,
-    tenant: &TenantId,
-    keys: &[SigningKeyRecord],
-    retired_at: i64,
-) -> Result<()> {
-    conn.execute(
+    let mut active: Vec<String> = tx
+        .prepare_cached("SELECT kid FROM signing_keys WHERE tenant_id = ?1 AND retired_at IS NULL")?
+        .query_map([tenant.as_str()], |r| r.get(0))?
+        .collect::<Result<_>>()?;
+    let mut expected = expected.to_vec();
+    active.sort_unstable();
+    expected.sort_unstable();
+    if active != expected {
+        return Ok(false);
+    }
+    tx.execute(
         "UPDATE signing_keys SET retired_at = ?2
          WHERE tenant_id = ?1 AND (retired_at IS NULL OR retired_at > ?2)",
-        params![tenant.as_str(), retired_at],
+        params![tenant.as_str(), retire_at],
     )?;
-    insert_keys(conn, tenant, keys)
+    insert_keys(&tx, tenant, keys)?;
+    tx.commit()?;
+    Ok(true)
+}
+
+/// Deletes keys retired before `before`.
+pub(crate) fn delete_retired_keys(
+    conn: &Connection,
+    tenant: &TenantId,
+    before: i64,
+) -> Result<u64> {
+    let n = conn.execute(
+        "DELETE FROM signing_keys
+         WHERE tenant_id = ?1 AND retired_at IS NOT NULL AND retired_at < ?2",
+        params![tenant.as_str(), before],
+    )?;
+    Ok(n as u64)
 }
 
 /// A tenant's signing keys, newest first.
@@ -133,7 +150,7 @@ fn tenant_from_row(r: &Row<'_>) -> Result<TenantRecord> {
 mod tests {
     use crate::testing::{TestResult, fresh_store, signing_key, tenant_record};
     use idp_core::jwks::SigningAlg;
-    use idp_core::store::{Store, StoreError};
+    use idp_core::store::{KeyStore, StoreError, TenantStore};
 
     #[tokio::test]
     async fn tenant_and_keys_round_trip() -> TestResult {
@@ -180,9 +197,12 @@ mod tests {
         store
             .create_tenant(&t, &[signing_key("old", SigningAlg::Rs256, 100)])
             .await?;
-        store
-            .add_signing_keys(&t.id, &[signing_key("new", SigningAlg::Rs256, 200)], 200)
-            .await?;
+        let new = [signing_key("new", SigningAlg::Rs256, 200)];
+        assert!(
+            store
+                .replace_signing_keys(&t.id, &["old".to_owned()], &new, 200)
+                .await?
+        );
         let keys = store.signing_keys(&t.id).await?;
         let kids: Vec<&str> = keys.iter().map(|k| k.kid.as_str()).collect();
         assert_eq!(kids, vec!["new", "old"], "newest first");

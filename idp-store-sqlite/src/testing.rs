@@ -6,7 +6,7 @@ use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use idp_core::jwks::SigningAlg;
 use idp_core::store::{
     ClientRecord, CodeRecord, GrantType, RefreshTokenRecord, SessionRecord, SigningKeyRecord,
-    Store, TenantRecord, TokenEndpointAuthMethod, UserRecord,
+    TenantRecord, TenantStore, TokenEndpointAuthMethod, UserRecord,
 };
 use tempfile::TempDir;
 

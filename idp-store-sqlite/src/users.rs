@@ -107,7 +107,7 @@ fn user_from_row(r: &Row<'_>) -> Result<UserRecord> {
 mod tests {
     use crate::testing::{TestResult, email, two_tenants, user_record};
     use idp_core::ids::UserId;
-    use idp_core::store::{Store, StoreError};
+    use idp_core::store::{StoreError, UserStore};
 
     #[tokio::test]
     async fn user_round_trips_by_id_and_email() -> TestResult {

@@ -6,7 +6,10 @@
 
 use idp_core::crypto::{password, secret::SecretHash};
 use idp_core::ids::{ClientId, UserId};
-use idp_core::store::{ClientRecord, GrantType, Store, TokenEndpointAuthMethod, UserRecord};
+use idp_core::store::{
+    ClientRecord, ClientStore, GrantType, TenantStore, TokenEndpointAuthMethod, UserRecord,
+    UserStore,
+};
 use idp_store_sqlite::SqliteStore;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 

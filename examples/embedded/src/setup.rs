@@ -6,7 +6,7 @@ use crate::{DEMO_EMAIL, DEMO_PASSWORD, TENANT};
 use anyhow::{Context, anyhow};
 use idp_core::crypto::envelope::MasterKey;
 use idp_core::ids::ClientId;
-use idp_core::store::Store;
+use idp_core::store::ClientStore;
 use idp_core::{AdminError, NewClient, NewUser, Provider};
 use idp_store_sqlite::SqliteStore;
 use serde::{Deserialize, Serialize};

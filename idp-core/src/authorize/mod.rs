@@ -235,7 +235,7 @@ impl<S: Store> Provider<S> {
         // One write: the code, and the session's client for front- and
         // back-channel logout (channel_logout) to tell when the session ends.
         self.store
-            .create_code_in_session(&tenant.record.id, &record, self.clock.now())
+            .create_code(&tenant.record.id, &record, self.clock.now())
             .await?;
         Ok(response::code_redirect(
             &request.redirect_uri,

@@ -1,13 +1,12 @@
-//! The narrow port the background jobs need: deleting rows that have
-//! outlived their use, and replacing a tenant's signing keys only if no one
-//! else did first.
+//! The narrow port the purge job needs: deleting rows that have outlived
+//! their use.
 //!
-//! The core decides every cutoff (see `crate::purge` and
-//! `crate::key_rotation`); a store only deletes what the cutoff names, in
+//! The core decides every cutoff (see `crate::purge`); a store only deletes
+//! what the cutoff names, in
 //! small batches, so a purge never holds SQLite's single write lock for long.
 //! Every method is idempotent and safe to run from several processes at once.
 
-use super::{SigningKeyRecord, Store, StoreResult};
+use super::StoreResult;
 use crate::clock::UnixTime;
 use crate::ids::TenantId;
 use std::future::Future;
@@ -75,8 +74,8 @@ impl Expiring {
     }
 }
 
-/// What the background jobs need from a store, on top of [`Store`].
-pub trait Maintenance: Store {
+/// Deleting expired rows: part of [`Store`](super::Store).
+pub trait Maintenance: Send + Sync {
     /// Deletes at most `limit` rows of `kind` in `tenant` whose time is before
     /// `before` (see [`Expiring`]), in one short write, and returns how many
     /// it deleted. The caller repeats until fewer than `limit` come back.
@@ -86,28 +85,5 @@ pub trait Maintenance: Store {
         kind: Expiring,
         before: UnixTime,
         limit: u32,
-    ) -> impl Future<Output = StoreResult<u64>> + Send;
-
-    /// Compare-and-swap key rotation, atomically: if the tenant's current
-    /// keys (those no rotation superseded yet: `retired_at` unset) are
-    /// exactly `expected_current` (kids, any order), set `retired_at` to
-    /// `retire_at` on every key whose `retired_at` is unset or later, insert
-    /// `keys` and return `true`; otherwise change nothing and return `false`
-    /// (another process rotated first). `retire_at` is the new keys'
-    /// activation time, possibly ahead: the old keys sign until then.
-    fn replace_signing_keys(
-        &self,
-        tenant: &TenantId,
-        expected_current: &[String],
-        keys: &[SigningKeyRecord],
-        retire_at: UnixTime,
-    ) -> impl Future<Output = StoreResult<bool>> + Send;
-
-    /// Deletes the tenant's keys whose `retired_at` is before
-    /// `retired_before` (never a key without one) and returns how many.
-    fn delete_retired_signing_keys(
-        &self,
-        tenant: &TenantId,
-        retired_before: UnixTime,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
 }

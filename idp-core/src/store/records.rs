@@ -219,7 +219,7 @@ pub struct UserRecord {
 }
 
 /// A user whose email is not (yet) indexed under its canonical form
-/// ([`crate::store::Store::unindexed_emails`]).
+/// ([`crate::store::UserStore::unindexed_emails`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnindexedEmail {
     /// The user's tenant.
@@ -304,7 +304,7 @@ pub struct CodeRecord {
     pub expires_at: UnixTime,
 }
 
-/// What [`Store::take_code`](super::Store::take_code) found.
+/// What [`GrantStore::take_code`](super::GrantStore::take_code) found.
 #[derive(Clone, Debug)]
 pub enum TakenCode {
     /// First use: the code is now consumed.
@@ -344,7 +344,7 @@ pub struct RefreshTokenRecord {
     pub revoked: bool,
 }
 
-/// What [`Store::rotate_refresh_token`](super::Store::rotate_refresh_token) did.
+/// What [`GrantStore::rotate_refresh_token`](super::GrantStore::rotate_refresh_token) did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rotation {
     /// The old token was live: it is now consumed and the new one stored.

@@ -6,7 +6,7 @@
 
 use crate::support::*;
 use idp_core::ids::{ClientId, TenantId};
-use idp_core::store::{ClientRecord, GrantType, Store};
+use idp_core::store::{ClientRecord, ClientStore, GrantType};
 use idp_store_sqlite::SqliteStore;
 use reqwest::StatusCode;
 use serde_json::json;

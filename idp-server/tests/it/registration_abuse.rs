@@ -6,7 +6,7 @@
 
 use crate::support::*;
 use idp_core::ids::{ClientId, TenantId};
-use idp_core::store::{ClientRecord, GrantType, Store, TokenEndpointAuthMethod};
+use idp_core::store::{ClientRecord, ClientStore, GrantType, TokenEndpointAuthMethod};
 use idp_store_sqlite::SqliteStore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -1,16 +1,16 @@
-//! [`Maintenance`] for [`SqliteStore`]: bounded deletes of expired rows and
-//! the compare-and-swap key rotation. The cutoffs come from the core.
+//! [`Maintenance`] for [`SqliteStore`]: bounded deletes of expired rows.
+//! The cutoffs come from the core.
 //!
 //! SQLite (as bundled) has no `DELETE … LIMIT`, so each batch deletes the
 //! keys a `LIMIT`ed subquery picks. Each batch is one autocommit statement:
 //! it holds the write lock only while it runs, and a batch another process
 //! already deleted simply finds fewer rows.
 
-use crate::{SqliteStore, tenants};
+use crate::SqliteStore;
 use idp_core::clock::UnixTime;
 use idp_core::ids::TenantId;
-use idp_core::store::{Expiring, Maintenance, SigningKeyRecord, StoreResult};
-use rusqlite::{Connection, Result, TransactionBehavior, params};
+use idp_core::store::{Expiring, Maintenance, StoreResult};
+use rusqlite::{Connection, Result, params};
 use std::time::{Duration, Instant};
 
 /// Longest pause between two full batches.
@@ -82,47 +82,6 @@ pub(crate) fn purge_batch(
     Ok(n as u64)
 }
 
-/// Retires the current keys at `retire_at` and inserts `keys` if the
-/// current kids (`retired_at` unset) are exactly `expected`; one `BEGIN
-/// IMMEDIATE` transaction, so two racing callers serialise and the second
-/// sees the first's keys.
-pub(crate) fn replace_signing_keys(
-    conn: &mut Connection,
-    tenant: &TenantId,
-    expected: &[String],
-    keys: &[SigningKeyRecord],
-    retire_at: UnixTime,
-) -> Result<bool> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut active: Vec<String> = tx
-        .prepare_cached("SELECT kid FROM signing_keys WHERE tenant_id = ?1 AND retired_at IS NULL")?
-        .query_map([tenant.as_str()], |r| r.get(0))?
-        .collect::<Result<_>>()?;
-    let mut expected = expected.to_vec();
-    active.sort_unstable();
-    expected.sort_unstable();
-    if active != expected {
-        return Ok(false);
-    }
-    tenants::add_signing_keys_in(&tx, tenant, keys, retire_at)?;
-    tx.commit()?;
-    Ok(true)
-}
-
-/// Deletes keys retired before `before`.
-pub(crate) fn delete_retired_keys(
-    conn: &Connection,
-    tenant: &TenantId,
-    before: UnixTime,
-) -> Result<u64> {
-    let n = conn.execute(
-        "DELETE FROM signing_keys
-         WHERE tenant_id = ?1 AND retired_at IS NOT NULL AND retired_at < ?2",
-        params![tenant.as_str(), before],
-    )?;
-    Ok(n as u64)
-}
-
 impl Maintenance for SqliteStore {
     async fn purge_expired(
         &self,
@@ -145,28 +104,6 @@ impl Maintenance for SqliteStore {
             Ok(n)
         })
         .await
-    }
-
-    async fn replace_signing_keys(
-        &self,
-        tenant: &TenantId,
-        expected_current: &[String],
-        keys: &[SigningKeyRecord],
-        retire_at: UnixTime,
-    ) -> StoreResult<bool> {
-        let (tenant, expected, keys) = (tenant.clone(), expected_current.to_vec(), keys.to_vec());
-        self.run(move |c| replace_signing_keys(c, &tenant, &expected, &keys, retire_at))
-            .await
-    }
-
-    async fn delete_retired_signing_keys(
-        &self,
-        tenant: &TenantId,
-        retired_before: UnixTime,
-    ) -> StoreResult<u64> {
-        let tenant = tenant.clone();
-        self.run(move |c| delete_retired_keys(c, &tenant, retired_before))
-            .await
     }
 }
 

@@ -7,7 +7,8 @@ use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId};
 use idp_core::jwks::SigningAlg;
 use idp_core::store::{
-    AccessTokenRef, DeviceCodeRecord, DeviceStatus, Expiring, InteractionRecord, Maintenance, Store,
+    AccessTokenRef, DeviceCodeRecord, DeviceStatus, DeviceStore, Expiring, GrantStore,
+    InteractionRecord, KeyStore, Maintenance, RevocationStore, SessionStore,
 };
 
 fn count(store: &crate::SqliteStore, table: &str) -> rusqlite::Result<i64> {
@@ -20,7 +21,9 @@ async fn each_kind_goes_after_its_cutoff_and_only_in_its_tenant() -> TestResult 
     let (_dir, store, a, b) = two_tenants().await?;
     for t in [&a, &b] {
         // Codes expire at 1_060.
-        store.create_code(t, &code_record("code-1", "g1")).await?;
+        store
+            .create_code(t, &code_record("code-1", "g1"), 0)
+            .await?;
         store
             .create_interaction(
                 t,
@@ -236,8 +239,8 @@ async fn key_replacement_is_a_compare_and_swap() -> TestResult {
         signing_key("k1", SigningAlg::Rs256, 100),
         signing_key("k2", SigningAlg::Es256, 100),
     ];
-    store.add_signing_keys(&a, &old, 100).await?;
-    store.add_signing_keys(&b, &old, 100).await?;
+    assert!(store.replace_signing_keys(&a, &[], &old, 100).await?);
+    assert!(store.replace_signing_keys(&b, &[], &old, 100).await?);
     let seen = vec!["k2".to_owned(), "k1".to_owned()];
     let first = [signing_key("n1", SigningAlg::Rs256, 200)];
     let second = [signing_key("m1", SigningAlg::Rs256, 200)];
@@ -273,9 +276,8 @@ fn pending_key(kid: &str, created_at: i64, activates_at: i64) -> idp_core::store
 #[tokio::test]
 async fn a_rotation_retires_the_old_keys_when_the_new_ones_activate() -> TestResult {
     let (_dir, store, a, _b) = two_tenants().await?;
-    store
-        .add_signing_keys(&a, &[signing_key("old", SigningAlg::Rs256, 100)], 100)
-        .await?;
+    let first = [signing_key("old", SigningAlg::Rs256, 100)];
+    assert!(store.replace_signing_keys(&a, &[], &first, 100).await?);
     // Rotated at 200, activating at 500: the old key retires at 500.
     let seen = vec!["old".to_owned()];
     let next = [pending_key("next", 200, 500)];
