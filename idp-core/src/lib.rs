@@ -44,6 +44,8 @@ pub mod channel_logout;
 pub mod claims;
 pub mod client;
 pub mod clock;
+#[cfg(feature = "contract")]
+pub mod contract;
 pub mod crypto;
 pub mod device;
 pub mod discovery;

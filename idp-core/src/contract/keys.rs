@@ -1,0 +1,165 @@
+//! [`KeyStore`](crate::store::KeyStore): signing keys and the one
+//! compare-and-swap rotation.
+
+use super::samples::{signing_key, tenant, two_tenants};
+use super::{Outcome, RACERS, race};
+use crate::jwks::SigningAlg;
+use crate::store::{SigningKeyRecord, Store};
+use std::sync::Arc;
+
+fn kids(keys: &[SigningKeyRecord]) -> Vec<&str> {
+    keys.iter().map(|k| k.kid.as_str()).collect()
+}
+
+/// Keys read back field for field, newest first (equal times: the one
+/// inserted last first).
+pub async fn signing_keys_round_trip_newest_first<S: Store>(store: Arc<S>) -> Outcome {
+    let t = tenant("acme");
+    let mut retired = signing_key("old", SigningAlg::Rs256, 100);
+    retired.retired_at = Some(500);
+    let keys = [
+        retired,
+        signing_key("ec", SigningAlg::Es256, 200),
+        signing_key("ed", SigningAlg::EdDsa, 200),
+    ];
+    store.create_tenant(&t, &keys).await?;
+    let got = store.signing_keys(&t.id).await?;
+    assert_eq!(kids(&got), ["ed", "ec", "old"]);
+    for (got, want) in got.iter().zip(keys.iter().rev()) {
+        assert_eq!(got.alg, want.alg);
+        assert_eq!(got.sealed_private_key, want.sealed_private_key);
+        assert_eq!(got.created_at, want.created_at);
+        assert_eq!(got.retired_at, want.retired_at);
+    }
+    Ok(())
+}
+
+/// The rotation applies only if the active kids are exactly the expected
+/// ones (in any order); it retires them at `now` and adds the new keys.
+pub async fn key_rotation_is_a_compare_and_swap<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    let first = [
+        signing_key("k1", SigningAlg::Rs256, 100),
+        signing_key("k2", SigningAlg::Es256, 100),
+    ];
+    // No key yet: the expected set is empty.
+    assert!(
+        !store
+            .replace_signing_keys(&a, &["x".to_owned()], &first, 100)
+            .await?
+    );
+    assert!(store.replace_signing_keys(&a, &[], &first, 100).await?);
+    let next = [signing_key("n1", SigningAlg::Rs256, 200)];
+    let other = [signing_key("m1", SigningAlg::Rs256, 200)];
+    // A subset or a superset of the active kids is not a match.
+    assert!(
+        !store
+            .replace_signing_keys(&a, &["k1".to_owned()], &next, 200)
+            .await?
+    );
+    let superset = ["k1".to_owned(), "k2".to_owned(), "k3".to_owned()];
+    assert!(
+        !store
+            .replace_signing_keys(&a, &superset, &next, 200)
+            .await?
+    );
+    let seen = ["k2".to_owned(), "k1".to_owned()];
+    assert!(store.replace_signing_keys(&a, &seen, &next, 200).await?);
+    // A second rotation from the same view loses and changes nothing.
+    assert!(!store.replace_signing_keys(&a, &seen, &other, 300).await?);
+    let keys = store.signing_keys(&a).await?;
+    assert_eq!(kids(&keys), ["n1", "k2", "k1"]);
+    for k in &keys {
+        let want = if k.kid == "n1" { None } else { Some(200) };
+        assert_eq!(k.retired_at, want, "{}", k.kid);
+    }
+    Ok(())
+}
+
+/// Of many processes rotating from the same view at once, exactly one
+/// stores its keys.
+pub async fn key_rotation_is_applied_once<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    store
+        .replace_signing_keys(&a, &[], &[signing_key("k0", SigningAlg::Rs256, 100)], 100)
+        .await?;
+    let won = race(&store, |store, i| {
+        let a = a.clone();
+        async move {
+            let fresh = [
+                signing_key(&format!("r{i}"), SigningAlg::Rs256, 200),
+                signing_key(&format!("e{i}"), SigningAlg::Es256, 200),
+            ];
+            store
+                .replace_signing_keys(&a, &["k0".to_owned()], &fresh, 200)
+                .await
+        }
+    })
+    .await?;
+    let winners: Vec<usize> = (0..RACERS).filter(|&i| won[i]).collect();
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let w = winners[0];
+    let keys = store.signing_keys(&a).await?;
+    let mut active: Vec<&str> = keys
+        .iter()
+        .filter(|k| k.retired_at.is_none())
+        .map(|k| k.kid.as_str())
+        .collect();
+    active.sort_unstable();
+    assert_eq!(active, [format!("e{w}"), format!("r{w}")]);
+    assert_eq!(keys.len(), 3, "{:?}", kids(&keys));
+    Ok(())
+}
+
+/// Keys retired strictly before the cutoff are deleted; active keys never.
+pub async fn retired_keys_are_deleted_after_their_cutoff<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    let k = |kid| signing_key(kid, SigningAlg::Rs256, 100);
+    store.replace_signing_keys(&a, &[], &[k("k1")], 100).await?;
+    store
+        .replace_signing_keys(&a, &["k1".to_owned()], &[k("k2")], 200)
+        .await?;
+    store
+        .replace_signing_keys(&a, &["k2".to_owned()], &[k("k3")], 300)
+        .await?;
+    assert_eq!(store.delete_retired_signing_keys(&a, 200).await?, 0);
+    assert_eq!(store.delete_retired_signing_keys(&a, 201).await?, 1);
+    assert_eq!(kids(&store.signing_keys(&a).await?), ["k3", "k2"]);
+    assert_eq!(store.delete_retired_signing_keys(&a, i64::MAX).await?, 1);
+    assert_eq!(store.delete_retired_signing_keys(&a, i64::MAX).await?, 0);
+    assert_eq!(kids(&store.signing_keys(&a).await?), ["k3"]);
+    Ok(())
+}
+
+/// Another tenant's keys are neither seen, matched, rotated nor deleted.
+pub async fn keys_are_scoped_by_tenant<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, b) = two_tenants(&*store).await?;
+    // The same kid in two tenants is no conflict.
+    store
+        .replace_signing_keys(&a, &[], &[signing_key("k", SigningAlg::Rs256, 100)], 100)
+        .await?;
+    store
+        .replace_signing_keys(&b, &[], &[signing_key("k", SigningAlg::Es256, 100)], 100)
+        .await?;
+    let theirs = store.signing_keys(&b).await?;
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].alg, SigningAlg::Es256);
+    // Rotating a leaves b's key active; deleting a's retired keys leaves b's.
+    let next = [signing_key("n", SigningAlg::Rs256, 200)];
+    assert!(
+        store
+            .replace_signing_keys(&a, &["k".to_owned()], &next, 200)
+            .await?
+    );
+    assert_eq!(store.signing_keys(&b).await?[0].retired_at, None);
+    let next = [signing_key("n", SigningAlg::Es256, 300)];
+    assert!(
+        store
+            .replace_signing_keys(&b, &["k".to_owned()], &next, 300)
+            .await?
+    );
+    assert_eq!(store.delete_retired_signing_keys(&a, i64::MAX).await?, 1);
+    assert_eq!(kids(&store.signing_keys(&b).await?), ["n", "k"]);
+    assert_eq!(kids(&store.signing_keys(&a).await?), ["n"]);
+    Ok(())
+}
