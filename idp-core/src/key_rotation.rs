@@ -304,7 +304,10 @@ mod tests {
         assert!(!rotation_due(&[pending.clone(), old.clone()], 900, 50));
         assert!(!rotation_due(&[pending.clone(), old.clone()], 1049, 50));
         assert!(rotation_due(&[pending, old], 1050, 50));
-        assert_eq!(current_kids(&[key("a", 1, None), key("b", 1, Some(5))]), ["a"]);
+        assert_eq!(
+            current_kids(&[key("a", 1, None), key("b", 1, Some(5))]),
+            ["a"]
+        );
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Tenants: each is its own OpenID Provider with issuer `{base_url}/t/{slug}`,
 //! its own keys, clients, users and sessions.
 
+use crate::clock::UnixTime;
 use crate::crypto::envelope::{DataKey, MasterKey};
 use crate::error::AdminError;
 use crate::ids::TenantId;
-use crate::clock::UnixTime;
 use crate::jwks::{KeyRing, SigningAlg, SigningKey};
 use crate::key_rotation::{Activation, KeyState, RotatedKeys, current_kids};
 use crate::provider::{Provider, ProviderConfig};

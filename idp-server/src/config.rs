@@ -529,7 +529,10 @@ mod tests {
             Some(idp_core::DEFAULT_KEY_PUBLICATION)
         );
         assert_eq!(key_publication(Some(" 0 ".into())).ok(), Some(0));
-        assert_eq!(key_publication(Some("2592000".into())).ok(), Some(2_592_000));
+        assert_eq!(
+            key_publication(Some("2592000".into())).ok(),
+            Some(2_592_000)
+        );
         for bad in ["-1", "2592001", "1h", "1.5"] {
             let err = key_publication(Some(bad.into())).err().map(|e| e.setting);
             assert_eq!(err, Some("KEY_PUBLICATION_SECONDS"), "{bad}");

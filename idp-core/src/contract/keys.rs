@@ -113,7 +113,12 @@ pub async fn a_rotation_retires_the_old_keys_when_the_new_ones_activate<S: Store
         } else {
             (100, Some(500))
         };
-        assert_eq!((k.activates_at, k.retired_at), (activates, retires), "{}", k.kid);
+        assert_eq!(
+            (k.activates_at, k.retired_at),
+            (activates, retires),
+            "{}",
+            k.kid
+        );
     }
     // A retirement still ahead is not purged before it.
     assert_eq!(store.delete_retired_signing_keys(&a, 500).await?, 0);
@@ -151,8 +156,10 @@ pub async fn an_immediate_rotation_cuts_short_every_later_retirement<S: Store>(
             .await?
     );
     let keys = store.signing_keys(&a).await?;
-    let retired: Vec<(&str, Option<i64>)> =
-        keys.iter().map(|k| (k.kid.as_str(), k.retired_at)).collect();
+    let retired: Vec<(&str, Option<i64>)> = keys
+        .iter()
+        .map(|k| (k.kid.as_str(), k.retired_at))
+        .collect();
     assert_eq!(
         retired,
         [

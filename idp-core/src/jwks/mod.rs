@@ -132,7 +132,10 @@ mod tests {
         let (pending, active, retired) = (fresh()?, fresh()?, fresh()?);
         let kids = [pending.kid(), active.kid(), retired.kid()].map(str::to_owned);
         let ring = KeyRing::scheduled(vec![(pending, 200), (active, 100), (retired, 10)]);
-        let signer = |now| ring.signing(SigningAlg::Es256, now).map(|k| k.kid().to_owned());
+        let signer = |now| {
+            ring.signing(SigningAlg::Es256, now)
+                .map(|k| k.kid().to_owned())
+        };
         assert_eq!(signer(99).as_deref(), Some(kids[2].as_str()));
         assert_eq!(signer(100).as_deref(), Some(kids[1].as_str()));
         assert_eq!(signer(199).as_deref(), Some(kids[1].as_str()));

@@ -155,7 +155,9 @@ pub(super) async fn run(config: &Config, command: TenantCommand) -> Result<(), C
         TenantCommand::Keys { slug, json } => {
             let keys = provider.signing_keys(&slug).await?;
             if json {
-                print_json(&serde_json::Value::Array(keys.iter().map(key_json).collect()));
+                print_json(&serde_json::Value::Array(
+                    keys.iter().map(key_json).collect(),
+                ));
             } else {
                 for k in &keys {
                     let retires = k.retired_at.map(utc).unwrap_or_else(|| "-".into());

@@ -79,7 +79,9 @@ fn kid(token: &str) -> String {
 
 /// `tenant keys acme --json`: state by kid.
 fn states(env: &Env) -> BTreeMap<String, String> {
-    let listed = env.server.cli_json(&["tenant", "keys", "acme", "--json"], None);
+    let listed = env
+        .server
+        .cli_json(&["tenant", "keys", "acme", "--json"], None);
     listed
         .as_array()
         .expect("a JSON array")
@@ -140,7 +142,11 @@ async fn rotated_keys_are_published_on_every_server_before_either_signs_with_the
     for s in &servers {
         let published = kids(&s.jwks().await);
         for k in new_kids.iter().chain([&old_kid]) {
-            assert!(published.contains(k), "{}: {k} not in {published:?}", s.name);
+            assert!(
+                published.contains(k),
+                "{}: {k} not in {published:?}",
+                s.name
+            );
         }
         let token = s.access_token(&service).await;
         assert_eq!(kid(&token), old_kid, "{} signs with a pending key", s.name);

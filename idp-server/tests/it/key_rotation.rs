@@ -24,9 +24,10 @@ async fn rotated_keys_sign_new_tokens_and_old_ones_still_verify() {
         .to_owned();
     let kids_before = kids(&jwks(&env.endpoints).await);
 
-    let out = env
-        .server
-        .cli_json(&["tenant", "rotate-keys", "acme", "--immediately", "--json"], None);
+    let out = env.server.cli_json(
+        &["tenant", "rotate-keys", "acme", "--immediately", "--json"],
+        None,
+    );
     let new_kids: Vec<String> = out["new_kids"]
         .as_array()
         .map(|a| {
