@@ -1,12 +1,14 @@
-//! Fixtures for the tests: a store on a fresh file and sample records.
+//! Fixtures for the SQLite-specific tests (what every store must do is in
+//! the store contract, `tests/contract.rs`): a store on a fresh file and
+//! sample records.
 
 use crate::SqliteStore;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use idp_core::jwks::SigningAlg;
 use idp_core::store::{
-    ClientRecord, CodeRecord, GrantType, RefreshTokenRecord, SessionRecord, SigningKeyRecord,
-    TenantRecord, TenantStore, TokenEndpointAuthMethod, UserRecord,
+    ClientRecord, CodeRecord, GrantType, RefreshTokenRecord, SessionRecord, TenantRecord,
+    TenantStore, TokenEndpointAuthMethod, UserRecord,
 };
 use tempfile::TempDir;
 
@@ -39,17 +41,6 @@ pub(crate) fn tenant_record(slug: &str) -> TenantRecord {
         wrapped_data_key: vec![1, 2, 3, 0, 255],
         dynamic_registration: slug == "a",
         created_at: 1_700_000_000,
-    }
-}
-
-pub(crate) fn signing_key(kid: &str, alg: SigningAlg, created_at: i64) -> SigningKeyRecord {
-    SigningKeyRecord {
-        kid: kid.to_owned(),
-        alg,
-        sealed_private_key: format!("sealed-{kid}").into_bytes(),
-        created_at,
-        activates_at: created_at,
-        retired_at: None,
     }
 }
 

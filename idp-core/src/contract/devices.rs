@@ -2,7 +2,7 @@
 //! (RFC 8628), decided once and redeemed once.
 
 use super::samples::{approve, device, two_tenants};
-use super::{Outcome, RACERS, race};
+use super::{Outcome, RACERS, ROUNDS, race};
 use crate::crypto::secret::SecretHash;
 use crate::ids::{ClientId, SessionId, UserId};
 use crate::store::{DeviceCodeRecord, DeviceDecision, DeviceStatus, Store, StoreError};
@@ -78,48 +78,51 @@ pub async fn device_code_round_trips<S: Store>(store: Arc<S>) -> Outcome {
 /// request and a second decision (or a racing one) is refused.
 pub async fn device_decision_is_made_once<S: Store>(store: Arc<S>) -> Outcome {
     let (a, _b) = two_tenants(&*store).await?;
-    store
-        .create_device_code(&a, &device("dc", "BCDFGHJK"))
-        .await?;
-    let decided = race(&store, |store, i| {
-        let a = a.clone();
-        let decision = if i % 2 == 0 {
-            approve()
-        } else {
-            DeviceDecision::Deny
-        };
-        async move {
-            store
-                .decide_device_code(&a, "BCDFGHJK", &decision, 1_002)
-                .await
-        }
-    })
-    .await?;
-    let winners: Vec<usize> = (0..RACERS).filter(|&i| decided[i]).collect();
-    assert_eq!(winners.len(), 1, "{decided:?}");
-    assert!(
+    for round in 0..ROUNDS {
+        let (dc, user_code) = (format!("dc{round}"), format!("BCDFGHJ{round}"));
         store
-            .device_code_by_user_code(&a, "BCDFGHJK", 1_003)
+            .create_device_code(&a, &device(&dc, &user_code))
+            .await?;
+        let decided = race(&store, |store, i| {
+            let (a, user_code) = (a.clone(), user_code.clone());
+            let decision = if i.is_multiple_of(2) {
+                approve()
+            } else {
+                DeviceDecision::Deny
+            };
+            async move {
+                store
+                    .decide_device_code(&a, &user_code, &decision, 1_002)
+                    .await
+            }
+        })
+        .await?;
+        let winners: Vec<usize> = (0..RACERS).filter(|&i| decided[i]).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {decided:?}");
+        assert!(
+            store
+                .device_code_by_user_code(&a, &user_code, 1_003)
+                .await?
+                .is_none()
+        );
+        assert!(
+            !store
+                .decide_device_code(&a, &user_code, &approve(), 1_003)
+                .await?
+        );
+        let d = store
+            .poll_device_code(&a, &ClientId::new("tv"), &SecretHash::of(&dc), 1_004)
             .await?
-            .is_none()
-    );
-    assert!(
-        !store
-            .decide_device_code(&a, "BCDFGHJK", &approve(), 1_003)
-            .await?
-    );
-    let d = store
-        .poll_device_code(&a, &ClientId::new("tv"), &SecretHash::of("dc"), 1_004)
-        .await?
-        .ok_or("gone")?;
-    if winners[0] % 2 == 0 {
-        assert_eq!(d.status, DeviceStatus::Approved);
-        assert_eq!(d.user_id, Some(UserId::new("u1")));
-        assert_eq!(d.session_id, Some(SessionId::new("s1")));
-        assert_eq!(d.auth_time, Some(1_010));
-    } else {
-        assert_eq!(d.status, DeviceStatus::Denied);
-        assert_eq!((d.user_id, d.session_id, d.auth_time), (None, None, None));
+            .ok_or("gone")?;
+        if winners[0].is_multiple_of(2) {
+            assert_eq!(d.status, DeviceStatus::Approved);
+            assert_eq!(d.user_id, Some(UserId::new("u1")));
+            assert_eq!(d.session_id, Some(SessionId::new("s1")));
+            assert_eq!(d.auth_time, Some(1_010));
+        } else {
+            assert_eq!(d.status, DeviceStatus::Denied);
+            assert_eq!((d.user_id, d.session_id, d.auth_time), (None, None, None));
+        }
     }
     Ok(())
 }
@@ -128,40 +131,44 @@ pub async fn device_decision_is_made_once<S: Store>(store: Arc<S>) -> Outcome {
 /// unconsumed (and redeems it); later polls see it consumed at that time.
 pub async fn device_code_is_redeemed_once<S: Store>(store: Arc<S>) -> Outcome {
     let (a, _b) = two_tenants(&*store).await?;
-    store
-        .create_device_code(&a, &device("dc", "BCDFGHJK"))
-        .await?;
-    assert!(
+    for round in 0..ROUNDS {
+        let (dc, user_code) = (format!("dc{round}"), format!("BCDFGHJ{round}"));
         store
-            .decide_device_code(&a, "BCDFGHJK", &approve(), 1_002)
-            .await?
-    );
-    let polls = race(&store, |store, _| {
-        let a = a.clone();
-        async move {
+            .create_device_code(&a, &device(&dc, &user_code))
+            .await?;
+        assert!(
             store
-                .poll_device_code(&a, &ClientId::new("tv"), &SecretHash::of("dc"), 1_020)
-                .await
+                .decide_device_code(&a, &user_code, &approve(), 1_002)
+                .await?
+        );
+        let hash = SecretHash::of(&dc);
+        let polls = race(&store, |store, _| {
+            let a = a.clone();
+            async move {
+                store
+                    .poll_device_code(&a, &ClientId::new("tv"), &hash, 1_020)
+                    .await
+            }
+        })
+        .await?;
+        let mut redeemed = 0;
+        for poll in &polls {
+            let d = poll.as_ref().ok_or("a poll found nothing")?;
+            assert_eq!(d.status, DeviceStatus::Approved);
+            if d.consumed_at.is_none() {
+                redeemed += 1;
+            }
         }
-    })
-    .await?;
-    let mut redeemed = 0;
-    for poll in &polls {
-        let d = poll.as_ref().ok_or("a poll found nothing")?;
-        assert_eq!(d.status, DeviceStatus::Approved);
-        if d.consumed_at.is_none() {
-            redeemed += 1;
-        }
+        assert_eq!(redeemed, 1, "round {round}");
+        let after = store
+            .poll_device_code(&a, &ClientId::new("tv"), &hash, 1_030)
+            .await?
+            .ok_or("gone")?;
+        assert_eq!(
+            (after.consumed_at, after.last_poll_at),
+            (Some(1_020), Some(1_020))
+        );
     }
-    assert_eq!(redeemed, 1);
-    let after = store
-        .poll_device_code(&a, &ClientId::new("tv"), &SecretHash::of("dc"), 1_030)
-        .await?
-        .ok_or("gone")?;
-    assert_eq!(
-        (after.consumed_at, after.last_poll_at),
-        (Some(1_020), Some(1_020))
-    );
     Ok(())
 }
 
@@ -176,19 +183,26 @@ pub async fn device_user_codes_are_unique<S: Store>(store: Arc<S>) -> Outcome {
         .create_device_code(&a, &device("dc2", "BCDFGHJK"))
         .await;
     assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
-    let created = race(&store, |store, i| {
-        let a = a.clone();
-        let d = device(&format!("dc-race-{i}"), "WXYZWXYZ");
-        async move {
-            match store.create_device_code(&a, &d).await {
-                Ok(()) => Ok(true),
-                Err(StoreError::Conflict(_)) => Ok(false),
-                Err(e) => Err(e),
+    for round in 0..ROUNDS {
+        let user_code = format!("WXYZWXY{round}");
+        let created = race(&store, |store, i| {
+            let a = a.clone();
+            let d = device(&format!("dc-{round}-{i}"), &user_code);
+            async move {
+                match store.create_device_code(&a, &d).await {
+                    Ok(()) => Ok(true),
+                    Err(StoreError::Conflict(_)) => Ok(false),
+                    Err(e) => Err(e),
+                }
             }
-        }
-    })
-    .await?;
-    assert_eq!(created.iter().filter(|&&c| c).count(), 1, "{created:?}");
+        })
+        .await?;
+        assert_eq!(
+            created.iter().filter(|&&c| c).count(),
+            1,
+            "round {round}: {created:?}"
+        );
+    }
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! refresh tokens, each redeemed once.
 
 use super::samples::{client, code, refresh, two_tenants};
-use super::{Outcome, RACERS, race};
+use super::{Outcome, RACERS, ROUNDS, race};
 use crate::crypto::secret::SecretHash;
 use crate::store::{CodeRecord, RefreshTokenRecord, Rotation, Store, StoreError, TakenCode};
 use std::sync::Arc;
@@ -68,22 +68,24 @@ pub async fn code_round_trips<S: Store>(store: Arc<S>) -> Outcome {
 /// every other one sees `AlreadyUsed`.
 pub async fn code_is_taken_once<S: Store>(store: Arc<S>) -> Outcome {
     let (a, _b) = two_tenants(&*store).await?;
-    let c = code("code-race", "g1");
-    store.create_code(&a, &c, 1_000).await?;
-    let taken = race(&store, |store, _| {
-        let (a, hash) = (a.clone(), c.code_hash);
-        async move { store.take_code(&a, &hash, 1_010).await }
-    })
-    .await?;
-    let fresh = taken
-        .iter()
-        .filter(|t| matches!(t, TakenCode::Fresh(_)))
-        .count();
-    let used = taken
-        .iter()
-        .filter(|t| matches!(t, TakenCode::AlreadyUsed(_)))
-        .count();
-    assert_eq!((fresh, used), (1, RACERS - 1));
+    for round in 0..ROUNDS {
+        let c = code(&format!("code-race-{round}"), "g1");
+        store.create_code(&a, &c, 1_000).await?;
+        let taken = race(&store, |store, _| {
+            let (a, hash) = (a.clone(), c.code_hash);
+            async move { store.take_code(&a, &hash, 1_010).await }
+        })
+        .await?;
+        let fresh = taken
+            .iter()
+            .filter(|t| matches!(t, TakenCode::Fresh(_)))
+            .count();
+        let used = taken
+            .iter()
+            .filter(|t| matches!(t, TakenCode::AlreadyUsed(_)))
+            .count();
+        assert_eq!((fresh, used), (1, RACERS - 1), "round {round}");
+    }
     Ok(())
 }
 
@@ -205,23 +207,26 @@ pub async fn refresh_token_rotation_then_reuse<S: Store>(store: Arc<S>) -> Outco
 /// only its new token is stored; the others are `Reused`.
 pub async fn refresh_token_is_rotated_once<S: Store>(store: Arc<S>) -> Outcome {
     let (a, _b) = two_tenants(&*store).await?;
-    let token = refresh("rt-race", "g1");
-    store.create_refresh_token(&a, &token).await?;
-    let results = race(&store, |store, i| {
-        let (a, old) = (a.clone(), token.token_hash);
-        let new = refresh(&format!("rt-next-{i}"), "g1");
-        async move { store.rotate_refresh_token(&a, &old, &new, 50).await }
-    })
-    .await?;
-    let winners: Vec<usize> = (0..RACERS)
-        .filter(|&i| results[i] == Rotation::Rotated)
-        .collect();
-    assert_eq!(winners.len(), 1, "{results:?}");
-    for i in 0..RACERS {
-        let stored = store
-            .refresh_token(&a, &SecretHash::of(&format!("rt-next-{i}")))
-            .await?;
-        assert_eq!(stored.is_some(), i == winners[0], "rt-next-{i}");
+    let mut current = refresh("rt-0", "g1");
+    store.create_refresh_token(&a, &current).await?;
+    for round in 0..ROUNDS {
+        let old = current.token_hash;
+        let results = race(&store, |store, i| {
+            let a = a.clone();
+            let new = refresh(&format!("rt-{round}-{i}"), "g1");
+            async move { store.rotate_refresh_token(&a, &old, &new, 50).await }
+        })
+        .await?;
+        let winners: Vec<usize> = (0..RACERS)
+            .filter(|&i| results[i] == Rotation::Rotated)
+            .collect();
+        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
+        for i in 0..RACERS {
+            let hash = SecretHash::of(&format!("rt-{round}-{i}"));
+            let stored = store.refresh_token(&a, &hash).await?;
+            assert_eq!(stored.is_some(), i == winners[0], "rt-{round}-{i}");
+        }
+        current = refresh(&format!("rt-{round}-{}", winners[0]), "g1");
     }
     Ok(())
 }
@@ -265,5 +270,29 @@ pub async fn grants_are_scoped_by_tenant<S: Store>(store: Arc<S>) -> Outcome {
         .ok_or("missing")?;
     assert_eq!(got.consumed_at, None, "consumed through b");
     store.create_refresh_token(&b, &t).await?;
+    Ok(())
+}
+
+/// A rotation whose new token cannot be stored (its hash is taken) fails
+/// whole: the old token stays live and can still be rotated.
+pub async fn failed_rotation_changes_nothing<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    let (old, taken) = (refresh("rt-1", "g1"), refresh("rt-2", "g1"));
+    store.create_refresh_token(&a, &old).await?;
+    store.create_refresh_token(&a, &taken).await?;
+    let result = store
+        .rotate_refresh_token(&a, &old.token_hash, &taken, 50)
+        .await;
+    assert!(result.is_err(), "{result:?}");
+    let got = store
+        .refresh_token(&a, &old.token_hash)
+        .await?
+        .ok_or("missing")?;
+    assert_eq!(got.consumed_at, None, "consumed by a failed rotation");
+    let next = refresh("rt-3", "g1");
+    let rotated = store
+        .rotate_refresh_token(&a, &old.token_hash, &next, 60)
+        .await?;
+    assert_eq!(rotated, Rotation::Rotated);
     Ok(())
 }

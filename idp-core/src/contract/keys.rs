@@ -2,7 +2,7 @@
 //! compare-and-swap rotation.
 
 use super::samples::{signing_key, tenant, two_tenants};
-use super::{Outcome, RACERS, race};
+use super::{Outcome, RACERS, ROUNDS, race};
 use crate::jwks::SigningAlg;
 use crate::store::{SigningKeyRecord, Store};
 use std::sync::Arc;
@@ -176,34 +176,36 @@ pub async fn an_immediate_rotation_cuts_short_every_later_retirement<S: Store>(
 /// stores its keys.
 pub async fn key_rotation_is_applied_once<S: Store>(store: Arc<S>) -> Outcome {
     let (a, _b) = two_tenants(&*store).await?;
+    let mut active = vec!["k0".to_owned()];
     store
         .replace_signing_keys(&a, &[], &[signing_key("k0", SigningAlg::Rs256, 100)], 100)
         .await?;
-    let won = race(&store, |store, i| {
-        let a = a.clone();
-        async move {
-            let fresh = [
-                signing_key(&format!("r{i}"), SigningAlg::Rs256, 200),
-                signing_key(&format!("e{i}"), SigningAlg::Es256, 200),
-            ];
-            store
-                .replace_signing_keys(&a, &["k0".to_owned()], &fresh, 200)
-                .await
-        }
-    })
-    .await?;
-    let winners: Vec<usize> = (0..RACERS).filter(|&i| won[i]).collect();
-    assert_eq!(winners.len(), 1, "{winners:?}");
-    let w = winners[0];
-    let keys = store.signing_keys(&a).await?;
-    let mut active: Vec<&str> = keys
-        .iter()
-        .filter(|k| k.retired_at.is_none())
-        .map(|k| k.kid.as_str())
-        .collect();
-    active.sort_unstable();
-    assert_eq!(active, [format!("e{w}"), format!("r{w}")]);
-    assert_eq!(keys.len(), 3, "{:?}", kids(&keys));
+    for round in 0..ROUNDS {
+        let expected = active.clone();
+        let won = race(&store, |store, i| {
+            let (a, expected) = (a.clone(), expected.clone());
+            async move {
+                let fresh = [
+                    signing_key(&format!("r{round}-{i}"), SigningAlg::Rs256, 200),
+                    signing_key(&format!("e{round}-{i}"), SigningAlg::Es256, 200),
+                ];
+                store.replace_signing_keys(&a, &expected, &fresh, 200).await
+            }
+        })
+        .await?;
+        let winners: Vec<usize> = (0..RACERS).filter(|&i| won[i]).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {winners:?}");
+        let w = winners[0];
+        let keys = store.signing_keys(&a).await?;
+        active = keys
+            .iter()
+            .filter(|k| k.retired_at.is_none())
+            .map(|k| k.kid.clone())
+            .collect();
+        active.sort_unstable();
+        assert_eq!(active, [format!("e{round}-{w}"), format!("r{round}-{w}")]);
+        assert_eq!(keys.len(), 1 + 2 * (round + 1), "{:?}", kids(&keys));
+    }
     Ok(())
 }
 

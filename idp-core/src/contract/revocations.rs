@@ -2,7 +2,8 @@
 //! access tokens, used client assertions.
 
 use super::samples::{access_token, refresh, two_tenants};
-use super::{Outcome, race};
+use super::{Outcome, RACERS, ROUNDS, race};
+use crate::crypto::secret::SecretHash;
 use crate::ids::{ClientId, GrantId, SessionId};
 use crate::store::{Rotation, Store};
 use std::sync::Arc;
@@ -107,16 +108,23 @@ pub async fn client_assertion_jti_is_used_once<S: Store>(store: Arc<S>) -> Outco
 /// Of many uses of one assertion at once, exactly one is accepted.
 pub async fn client_assertion_jti_race_has_one_winner<S: Store>(store: Arc<S>) -> Outcome {
     let (a, _b) = two_tenants(&*store).await?;
-    let accepted = race(&store, |store, _| {
-        let a = a.clone();
-        async move {
-            store
-                .use_client_assertion(&a, &ClientId::new("c1"), "jti", 2_000)
-                .await
-        }
-    })
-    .await?;
-    assert_eq!(accepted.iter().filter(|&&ok| ok).count(), 1, "{accepted:?}");
+    for round in 0..ROUNDS {
+        let jti = format!("jti-{round}");
+        let accepted = race(&store, |store, _| {
+            let (a, jti) = (a.clone(), jti.clone());
+            async move {
+                store
+                    .use_client_assertion(&a, &ClientId::new("c1"), &jti, 2_000)
+                    .await
+            }
+        })
+        .await?;
+        assert_eq!(
+            accepted.iter().filter(|&&ok| ok).count(),
+            1,
+            "round {round}: {accepted:?}"
+        );
+    }
     Ok(())
 }
 
@@ -153,5 +161,97 @@ pub async fn revocations_are_scoped_by_tenant<S: Store>(store: Arc<S>) -> Outcom
     let c1 = ClientId::new("c1");
     assert!(store.use_client_assertion(&b, &c1, "jti", 2_000).await?);
     assert!(store.use_client_assertion(&a, &c1, "jti", 2_000).await?);
+    Ok(())
+}
+
+/// A refresh token stored after its grant or its session was revoked (the
+/// revocation raced the request that issued it) is stored revoked, and a
+/// code issued in a revoked session cannot be redeemed: no revocation is
+/// undone by a write that was already under way.
+pub async fn tokens_issued_after_a_revocation_are_dead<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    store.revoke_grant(&a, &GrantId::new("g1"), 10_000).await?;
+    let late = refresh("rt-late", "g1");
+    store.create_refresh_token(&a, &late).await?;
+    let got = store
+        .refresh_token(&a, &late.token_hash)
+        .await?
+        .ok_or("missing")?;
+    assert!(got.revoked, "a token of a revoked grant was stored live");
+
+    let s1 = SessionId::new("s1");
+    store
+        .create_session(&a, &super::samples::session("s1", "cookie", 5_000))
+        .await?;
+    assert!(store.revoke_session(&a, &s1, 1_000).await?);
+    let late = refresh("rt-late-2", "g2");
+    store.create_refresh_token(&a, &late).await?;
+    let got = store
+        .refresh_token(&a, &late.token_hash)
+        .await?
+        .ok_or("missing")?;
+    assert!(got.revoked, "a token of a revoked session was stored live");
+    let next = refresh("rt-next", "g2");
+    assert_eq!(
+        store
+            .rotate_refresh_token(&a, &late.token_hash, &next, 1_100)
+            .await?,
+        Rotation::Reused
+    );
+
+    let late = super::samples::code("code-late", "g3");
+    store.create_code(&a, &late, 1_100).await?;
+    let taken = store.take_code(&a, &late.code_hash, 1_101).await?;
+    assert!(
+        !matches!(taken, crate::store::TakenCode::Fresh(_)),
+        "{taken:?}"
+    );
+    // A live session and grant are not affected.
+    let live = crate::store::RefreshTokenRecord {
+        session_id: SessionId::new("s2"),
+        ..refresh("rt-live", "g4")
+    };
+    store.create_refresh_token(&a, &live).await?;
+    assert!(
+        !store
+            .refresh_token(&a, &live.token_hash)
+            .await?
+            .ok_or("missing")?
+            .revoked
+    );
+    Ok(())
+}
+
+/// Rotations racing a revocation of their grant: once the revocation has
+/// returned, no token of the grant is live, whichever rotation won.
+pub async fn grant_revocation_wins_over_racing_rotations<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    for round in 0..ROUNDS {
+        let grant = GrantId::new(format!("g{round}"));
+        let first = refresh(&format!("rt-{round}"), grant.as_str());
+        store.create_refresh_token(&a, &first).await?;
+        let old = first.token_hash;
+        race(&store, |store, i| {
+            let (a, grant) = (a.clone(), grant.clone());
+            let new = refresh(&format!("rt-{round}-{i}"), grant.as_str());
+            async move {
+                if i == RACERS / 2 {
+                    store.revoke_grant(&a, &grant, 10_000).await
+                } else {
+                    store
+                        .rotate_refresh_token(&a, &old, &new, 50)
+                        .await
+                        .map(drop)
+                }
+            }
+        })
+        .await?;
+        for i in 0..RACERS {
+            let hash = SecretHash::of(&format!("rt-{round}-{i}"));
+            if let Some(t) = store.refresh_token(&a, &hash).await? {
+                assert!(t.revoked, "round {round}: rt-{round}-{i} is live");
+            }
+        }
+    }
     Ok(())
 }

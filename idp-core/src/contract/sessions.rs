@@ -2,7 +2,7 @@
 //! consent and the relying parties a session took part in.
 
 use super::samples::{access_token, approve, client, code, device, refresh, session, two_tenants};
-use super::{Outcome, RACERS, race};
+use super::{Outcome, RACERS, ROUNDS, race};
 use crate::crypto::secret::SecretHash;
 use crate::ids::{ClientId, SessionId, UserId};
 use crate::store::{
@@ -252,19 +252,20 @@ pub async fn session_revoke_ends_what_it_authorized<S: Store>(store: Arc<S>) -> 
 /// Of many revocations of one session at once, exactly one reports it.
 pub async fn session_is_revoked_once<S: Store>(store: Arc<S>) -> Outcome {
     let (a, _b) = two_tenants(&*store).await?;
-    store
-        .create_session(&a, &session("s1", "cookie-1", 5_000))
+    for round in 0..ROUNDS {
+        let id = format!("s{round}");
+        store.create_session(&a, &session(&id, &id, 5_000)).await?;
+        let results = race(&store, |store, i| {
+            let (a, id) = (a.clone(), SessionId::new(id.clone()));
+            async move { store.revoke_session(&a, &id, 1_000 + i as i64).await }
+        })
         .await?;
-    let results = race(&store, |store, i| {
-        let a = a.clone();
-        async move {
-            store
-                .revoke_session(&a, &SessionId::new("s1"), 1_000 + i as i64)
-                .await
-        }
-    })
-    .await?;
-    assert_eq!(results.iter().filter(|&&r| r).count(), 1, "{results:?}");
+        assert_eq!(
+            results.iter().filter(|&&r| r).count(),
+            1,
+            "round {round}: {results:?}"
+        );
+    }
     Ok(())
 }
 
@@ -373,21 +374,30 @@ pub async fn session_clients_are_taken_once<S: Store>(store: Arc<S>) -> Outcome 
 /// Of many ends of one session at once, exactly one is told its clients.
 pub async fn racing_session_ends_take_the_clients_once<S: Store>(store: Arc<S>) -> Outcome {
     let (a, _b) = two_tenants(&*store).await?;
-    let s1 = SessionId::new("s1");
     for id in ["c1", "c2"] {
         store.create_client(&a, &client(id)).await?;
-        store
-            .add_session_client(&a, &s1, &ClientId::new(id), 10)
-            .await?;
     }
-    let taken = race(&store, |store, _| {
-        let (a, s1) = (a.clone(), s1.clone());
-        async move { store.take_session_clients(&a, &s1).await }
-    })
-    .await?;
-    let told: Vec<_> = taken.iter().filter(|t| !t.is_empty()).collect();
-    assert_eq!(told.len(), 1, "{} of {RACERS} were told", told.len());
-    assert_eq!(ids(told[0]), ["c1", "c2"]);
+    for round in 0..ROUNDS {
+        let s = SessionId::new(format!("s{round}"));
+        for id in ["c1", "c2"] {
+            store
+                .add_session_client(&a, &s, &ClientId::new(id), 10)
+                .await?;
+        }
+        let taken = race(&store, |store, _| {
+            let (a, s) = (a.clone(), s.clone());
+            async move { store.take_session_clients(&a, &s).await }
+        })
+        .await?;
+        let told: Vec<_> = taken.iter().filter(|t| !t.is_empty()).collect();
+        assert_eq!(
+            told.len(),
+            1,
+            "round {round}: {} of {RACERS} were told",
+            told.len()
+        );
+        assert_eq!(ids(told[0]), ["c1", "c2"]);
+    }
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! index.
 
 use super::samples::{email, two_tenants, user};
-use super::{Outcome, RACERS, race};
+use super::{Outcome, RACERS, ROUNDS, race};
 use crate::ids::UserId;
 use crate::store::{Store, StoreError, UserRecord};
 use std::sync::Arc;
@@ -121,36 +121,44 @@ pub async fn bulk_users_are_all_or_nothing<S: Store>(store: Arc<S>) -> Outcome {
 /// whole; every other one wrote nothing.
 pub async fn racing_bulk_imports_do_not_mix<S: Store>(store: Arc<S>) -> Outcome {
     let (a, _b) = two_tenants(&*store).await?;
-    let results = race(&store, |store, i| {
-        let a = a.clone();
-        let mut batch: Vec<_> = (0..10)
-            .map(|j| user(&format!("t{i}-u{j}"), &format!("t{i}-{j}@example.com")))
-            .collect();
-        batch.insert(5, user(&format!("t{i}-shared"), "shared@example.com"));
-        async move {
-            match store.create_users(&a, &batch).await {
-                Ok(()) => Ok(true),
-                Err(StoreError::Conflict(_)) => Ok(false),
-                Err(e) => Err(e),
+    for round in 0..ROUNDS {
+        let shared = format!("shared{round}@example.com");
+        let results = race(&store, |store, i| {
+            let a = a.clone();
+            let mut batch: Vec<_> = (0..10)
+                .map(|j| {
+                    user(
+                        &format!("r{round}-t{i}-u{j}"),
+                        &format!("r{round}-t{i}-{j}@example.com"),
+                    )
+                })
+                .collect();
+            batch.insert(5, user(&format!("r{round}-t{i}-shared"), &shared));
+            async move {
+                match store.create_users(&a, &batch).await {
+                    Ok(()) => Ok(true),
+                    Err(StoreError::Conflict(_)) => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+        })
+        .await?;
+        let winners: Vec<usize> = (0..RACERS).filter(|&i| results[i]).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {winners:?}");
+        for i in 0..RACERS {
+            for j in [0, 9] {
+                let id = UserId::new(format!("r{round}-t{i}-u{j}"));
+                assert_eq!(
+                    store.user(&a, &id).await?.is_some(),
+                    i == winners[0],
+                    "{id:?}"
+                );
             }
         }
-    })
-    .await?;
-    let winners: Vec<usize> = (0..RACERS).filter(|&i| results[i]).collect();
-    assert_eq!(winners.len(), 1, "{winners:?}");
-    for i in 0..RACERS {
-        for j in [0, 9] {
-            let found = store.user(&a, &UserId::new(format!("t{i}-u{j}"))).await?;
-            assert_eq!(found.is_some(), i == winners[0], "t{i}-u{j}");
-        }
+        let owner = store.user_by_email(&a, &email(&shared)?).await?;
+        let want = UserId::new(format!("r{round}-t{}-shared", winners[0]));
+        assert_eq!(owner.map(|u| u.id), Some(want));
     }
-    let shared = store
-        .user_by_email(&a, &email("shared@example.com")?)
-        .await?;
-    assert_eq!(
-        shared.map(|u| u.id),
-        Some(UserId::new(format!("t{}-shared", winners[0])))
-    );
     Ok(())
 }
 

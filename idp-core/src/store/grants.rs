@@ -15,7 +15,9 @@ pub trait GrantStore: Send + Sync {
     /// does, that its client took part in its session, at `now`: what issuing
     /// a code writes, atomically (one transaction), so a code costs one write
     /// and a relying party that holds a code is always told when the session
-    /// ends.
+    /// ends. If the session was revoked meanwhile (the revocation raced the
+    /// authorization request), the code is not stored: redeeming it finds
+    /// nothing.
     fn create_code(
         &self,
         tenant: &TenantId,
@@ -30,7 +32,10 @@ pub trait GrantStore: Send + Sync {
         code: &SecretHash,
         now: UnixTime,
     ) -> impl Future<Output = StoreResult<TakenCode>> + Send;
-    /// Stores the first refresh token of a grant.
+    /// Stores the first refresh token of a grant. If its grant or its
+    /// session was revoked meanwhile (the revocation raced the request that
+    /// issued it), it is stored revoked, atomically with that check, so no
+    /// revocation is undone by a write already under way.
     fn create_refresh_token(
         &self,
         tenant: &TenantId,

@@ -1,14 +1,12 @@
-//! The SQL of each kind, batching, tenant scoping and the key compare-and-swap.
+//! The SQL of each kind, counted in the tables themselves (the store
+//! contract, `tests/contract.rs`, sees the same through the port's reads).
 
-use crate::testing::{
-    TestResult, code_record, refresh_record, session_record, signing_key, two_tenants,
-};
+use crate::testing::{TestResult, code_record, refresh_record, session_record, two_tenants};
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId};
-use idp_core::jwks::SigningAlg;
 use idp_core::store::{
     AccessTokenRef, DeviceCodeRecord, DeviceStatus, DeviceStore, Expiring, GrantStore,
-    InteractionRecord, KeyStore, Maintenance, RevocationStore, SessionStore,
+    InteractionRecord, Maintenance, RevocationStore, SessionStore,
 };
 
 fn count(store: &crate::SqliteStore, table: &str) -> rusqlite::Result<i64> {
@@ -207,61 +205,5 @@ async fn refresh_tokens_go_once_expired_consumed_or_not() -> TestResult {
             .await?
             .is_some()
     );
-    Ok(())
-}
-
-#[tokio::test]
-async fn batches_are_bounded() -> TestResult {
-    let (_dir, store, a, _b) = two_tenants().await?;
-    for i in 0..25 {
-        store
-            .revoke_access_token(&a, &format!("jti-{i}"), 10)
-            .await?;
-    }
-    let mut batches = Vec::new();
-    loop {
-        let n = store
-            .purge_expired(&a, Expiring::RevokedAccessTokens, 11, 10)
-            .await?;
-        batches.push(n);
-        if n < 10 {
-            break;
-        }
-    }
-    assert_eq!(batches, [10, 10, 5]);
-    Ok(())
-}
-
-#[tokio::test]
-async fn key_replacement_is_a_compare_and_swap() -> TestResult {
-    let (_dir, store, a, b) = two_tenants().await?;
-    let old = [
-        signing_key("k1", SigningAlg::Rs256, 100),
-        signing_key("k2", SigningAlg::Es256, 100),
-    ];
-    assert!(store.replace_signing_keys(&a, &[], &old, 100).await?);
-    assert!(store.replace_signing_keys(&b, &[], &old, 100).await?);
-    let seen = vec!["k2".to_owned(), "k1".to_owned()];
-    let first = [signing_key("n1", SigningAlg::Rs256, 200)];
-    let second = [signing_key("m1", SigningAlg::Rs256, 200)];
-    assert!(store.replace_signing_keys(&a, &seen, &first, 200).await?);
-    // A second rotation based on the same view loses.
-    assert!(!store.replace_signing_keys(&a, &seen, &second, 200).await?);
-    let keys = store.signing_keys(&a).await?;
-    let kids: Vec<_> = keys.iter().map(|k| k.kid.as_str()).collect();
-    assert_eq!(kids.len(), 3, "{kids:?}");
-    assert!(!kids.contains(&"m1"));
-    assert!(
-        keys.iter()
-            .all(|k| (k.kid == "n1") == k.retired_at.is_none())
-    );
-
-    // Retired keys go after their cutoff, active ones never.
-    assert_eq!(store.delete_retired_signing_keys(&a, 200).await?, 0);
-    assert_eq!(store.delete_retired_signing_keys(&a, 201).await?, 2);
-    assert_eq!(store.delete_retired_signing_keys(&a, i64::MAX).await?, 0);
-    assert_eq!(store.signing_keys(&a).await?.len(), 1);
-    // Tenant b was not touched.
-    assert_eq!(store.signing_keys(&b).await?.len(), 2);
     Ok(())
 }
