@@ -388,7 +388,10 @@ async fn dynamic_server_rotate_keys() -> Result<(), Box<dyn std::error::Error>> 
     let previous: serde_json::Value = http.get(jwks_uri).send().await?.json().await?;
     let cfg = ROTATION.get().ok_or("not provisioned")?;
     let provider = idp_server::cli::provider_for(cfg)?;
-    provider.admin().rotate_keys("rotate").await?;
+    provider
+        .admin()
+        .rotate_keys("rotate", idp_core::key_rotation::Activation::Immediately)
+        .await?;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let target = Target {
         issuer,

@@ -56,7 +56,7 @@ pub const TYP: &str = "at+jwt";
 pub fn sign(tenant: &TenantContext, claims: &AccessTokenClaims) -> Result<String, OAuthError> {
     let key = tenant
         .keys
-        .active(SigningAlg::Es256)
+        .signing(SigningAlg::Es256, claims.iat)
         .ok_or_else(|| OAuthError::server("tenant has no ES256 key"))?;
     jose::sign(key, TYP, claims).map_err(OAuthError::server)
 }

@@ -65,7 +65,7 @@ pub fn logout_token(
     let alg = client.id_token_alg;
     let key = tenant
         .keys
-        .active(alg)
+        .signing(alg, now)
         .ok_or_else(|| format!("tenant has no {} key", alg.as_str()))?;
     let claims = LogoutTokenClaims {
         iss: &tenant.issuer,

@@ -54,7 +54,7 @@ pub fn sign(tenant: &TenantContext, input: IdTokenInput<'_>) -> Result<String, O
     let alg = input.client.id_token_alg;
     let key = tenant
         .keys
-        .active(alg)
+        .signing(alg, input.now)
         .ok_or_else(|| OAuthError::server(format!("tenant has no {} key", alg.as_str())))?;
     let claims = IdTokenClaims {
         iss: &tenant.issuer,

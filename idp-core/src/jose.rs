@@ -150,16 +150,27 @@ fn finish(parts: Parts<'_>) -> Result<Verified, JoseError> {
 /// holds are accepted (never `none`), and a key is used only with its own `alg`.
 pub fn verify(token: &str, ring: &KeyRing) -> Result<Verified, JoseError> {
     let parts = split(token)?;
-    let key = match parts.header.kid.as_deref() {
-        Some(kid) => ring.by_kid(kid),
-        None => ring.active(parts.alg),
+    match parts.header.kid.as_deref() {
+        Some(kid) => {
+            let key = ring.by_kid(kid).ok_or(JoseError::UnknownKey)?;
+            if key.alg() != parts.alg {
+                return Err(JoseError::UnknownKey);
+            }
+            key.verify(parts.signing_input, &parts.signature)
+                .map_err(|_| JoseError::BadSignature)?;
+        }
+        // No `kid` (the provider always sets one): any key of the algorithm,
+        // since which one signed depends on when it was signed.
+        None => {
+            let mut keys = ring.of_alg(parts.alg).peekable();
+            if keys.peek().is_none() {
+                return Err(JoseError::UnknownKey);
+            }
+            if !keys.any(|k| k.verify(parts.signing_input, &parts.signature).is_ok()) {
+                return Err(JoseError::BadSignature);
+            }
+        }
     }
-    .ok_or(JoseError::UnknownKey)?;
-    if key.alg() != parts.alg {
-        return Err(JoseError::UnknownKey);
-    }
-    key.verify(parts.signing_input, &parts.signature)
-        .map_err(|_| JoseError::BadSignature)?;
     finish(parts)
 }
 
@@ -211,7 +222,7 @@ mod tests {
         for alg in [SigningAlg::Rs256, SigningAlg::Es256, SigningAlg::EdDsa] {
             let (key, _) = SigningKey::generate(alg)?;
             let ring = KeyRing::new(vec![key]);
-            let key = ring.active(alg).ok_or("no key")?;
+            let key = ring.signing(alg, 0).ok_or("no key")?;
             let jwt = sign(key, "JWT", &serde_json::json!({"sub": "u1"}))?;
             let verified = verify(&jwt, &ring)?;
             assert_eq!(verified.header.kid.as_deref(), Some(key.kid()));

@@ -99,6 +99,8 @@ pub use email::{EmailAddress, EmailError};
 pub use error::{ErrorCode, OAuthError};
 pub use logout::{LogoutOutcome, LogoutRequest};
 pub use outbound::OutboundPolicy;
-pub use provider::{Deliver, Fetch, Lifetimes, Offload, Provider, ProviderConfig};
+pub use provider::{
+    DEFAULT_KEY_PUBLICATION, Deliver, Fetch, Lifetimes, Offload, Provider, ProviderConfig,
+};
 pub use session::SessionInfo;
 pub use user::NewUser;

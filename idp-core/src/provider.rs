@@ -51,6 +51,12 @@ pub struct Lifetimes {
     /// How long a tenant's settings and keys are cached before being read
     /// again (how soon a server sees keys rotated by another process).
     pub tenant_cache: i64,
+    /// How long a rotation's new signing keys are published (in the JWKS)
+    /// before they sign, so that other processes (within `tenant_cache`)
+    /// and relying parties that cache the JWKS learn them first (ADR 0024).
+    /// 0 activates new keys at once. A tenant's first keys are always
+    /// active at once.
+    pub key_publication: i64,
     /// How long a client record is cached before being read again (how
     /// soon a server sees a client deleted or changed by another process,
     /// e.g. the CLI); 0 reads the store on every request. Writes through
@@ -71,10 +77,17 @@ impl Default for Lifetimes {
             device_code: 10 * 60,
             device_poll_interval: 5,
             tenant_cache: 60,
+            key_publication: DEFAULT_KEY_PUBLICATION,
             client_cache: 5,
         }
     }
 }
+
+/// The default of [`Lifetimes::key_publication`], one hour: more than the
+/// JWKS's own `max-age` (300 s) plus the tenant cache (60 s), and more than
+/// the common relying-party JWKS caches (5 to 10 minutes), with room to
+/// spare (ADR 0024).
+pub const DEFAULT_KEY_PUBLICATION: i64 = 3600;
 
 /// Runs blocking work (password hashing) somewhere other than the async
 /// executor. The server passes tokio's `spawn_blocking`; the default runs inline.
@@ -177,7 +190,7 @@ pub struct Provider<S: Store> {
     pub(crate) store: Arc<S>,
     pub(crate) config: ProviderConfig,
     pub(crate) clock: Arc<dyn Clock>,
-    offload: Offload,
+    pub(crate) offload: Offload,
     pub(crate) fetch: Option<Fetch>,
     pub(crate) deliver: Option<Deliver>,
     pub(crate) device_guard: AttemptGuard,

@@ -133,13 +133,13 @@ impl<S: Store> Provider<S> {
         alg: SigningAlg,
         mut body: serde_json::Map<String, Value>,
     ) -> Response<Bytes> {
-        let Some(key) = tenant.keys.active(alg) else {
+        let now = self.clock.now();
+        let Some(key) = tenant.keys.signing(alg, now) else {
             return wire::json_error(&OAuthError::server(format!(
                 "tenant has no {} key",
                 alg.as_str()
             )));
         };
-        let now = self.clock.now();
         body.insert("iss".into(), Value::String(tenant.issuer.clone()));
         body.insert("aud".into(), Value::String(client_id.to_owned()));
         body.insert("iat".into(), Value::from(now));

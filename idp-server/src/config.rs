@@ -39,6 +39,9 @@ pub struct Flags {
     /// Age in days at which each tenant's signing keys are rotated; 0 disables [env: KEY_ROTATION_DAYS] [default: 90]
     #[arg(long)]
     pub key_rotation_days: Option<String>,
+    /// Seconds a rotation's new signing keys are published in the JWKS before they sign; 0 activates them at once [env: KEY_PUBLICATION_SECONDS] [default: 3600]
+    #[arg(long, global = true)]
+    pub key_publication_seconds: Option<String>,
     /// Reverse proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed [env: TRUST_PROXY] [default: none]
     #[arg(long)]
     pub trust_proxy: Option<String>,
@@ -93,7 +96,8 @@ pub struct Config {
     /// `ENCRYPTION_KEY`; `None` means development mode (a generated key file).
     pub encryption_key: Option<String>,
     /// Lifetimes of codes, tokens and sessions (not configurable from the
-    /// environment yet; tests and embedders shorten them).
+    /// environment yet; tests and embedders shorten them), and
+    /// `KEY_PUBLICATION_SECONDS` as `key_publication`.
     pub lifetimes: idp_core::Lifetimes,
     /// `TLS_CERT_FILE` and `TLS_KEY_FILE`: serve HTTPS with this certificate
     /// and key; `None` serves plain HTTP (behind a TLS-terminating proxy).
@@ -329,6 +333,13 @@ impl Config {
             ),
             get(&flags.key_rotation_days, "KEY_ROTATION_DAYS"),
         )?;
+        let lifetimes = idp_core::Lifetimes {
+            key_publication: key_publication(get(
+                &flags.key_publication_seconds,
+                "KEY_PUBLICATION_SECONDS",
+            ))?,
+            ..idp_core::Lifetimes::default()
+        };
         let allow_insecure_redirect_uris = on_off(
             "ALLOW_INSECURE_REDIRECT_URIS",
             get(
@@ -346,7 +357,7 @@ impl Config {
             port,
             base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
             encryption_key,
-            lifetimes: idp_core::Lifetimes::default(),
+            lifetimes,
             tls,
             jobs,
             trust_proxy,
@@ -433,6 +444,30 @@ impl Config {
     }
 }
 
+/// Longest `KEY_PUBLICATION_SECONDS` accepted (30 days).
+const MAX_KEY_PUBLICATION_SECONDS: i64 = 30 * 24 * 3600;
+
+/// `KEY_PUBLICATION_SECONDS`: whole seconds, 0 to 30 days; unset is
+/// [`idp_core::DEFAULT_KEY_PUBLICATION`].
+fn key_publication(value: Option<String>) -> Result<i64, ConfigError> {
+    let Some(value) = value else {
+        return Ok(idp_core::DEFAULT_KEY_PUBLICATION);
+    };
+    value
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (0..=MAX_KEY_PUBLICATION_SECONDS).contains(n))
+        .ok_or_else(|| {
+            ConfigError::new(
+                "KEY_PUBLICATION_SECONDS",
+                format!(
+                    "'{value}' is not a whole number of seconds from 0 (new keys sign at once) to {MAX_KEY_PUBLICATION_SECONDS}"
+                ),
+            )
+        })
+}
+
 /// An on/off setting (`on`, `true`, `1` / `off`, `false`, `0`); unset is off.
 pub(crate) fn on_off(setting: &'static str, value: Option<String>) -> Result<bool, ConfigError> {
     match value.as_deref().map(|v| v.trim().to_ascii_lowercase()) {
@@ -491,6 +526,23 @@ mod tests {
         };
         let err = Config::resolve(&flags).err().map(|e| e.setting);
         assert_eq!(err, Some("TLS_CERT_FILE"));
+    }
+
+    #[test]
+    fn key_publication_is_whole_seconds_up_to_30_days() {
+        assert_eq!(
+            key_publication(None).ok(),
+            Some(idp_core::DEFAULT_KEY_PUBLICATION)
+        );
+        assert_eq!(key_publication(Some(" 0 ".into())).ok(), Some(0));
+        assert_eq!(
+            key_publication(Some("2592000".into())).ok(),
+            Some(2_592_000)
+        );
+        for bad in ["-1", "2592001", "1h", "1.5"] {
+            let err = key_publication(Some(bad.into())).err().map(|e| e.setting);
+            assert_eq!(err, Some("KEY_PUBLICATION_SECONDS"), "{bad}");
+        }
     }
 
     #[test]

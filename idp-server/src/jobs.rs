@@ -290,9 +290,19 @@ async fn rotate_keys<S: Backend>(app: &App<S>, config: &JobsConfig) {
                     "no key due"
                 );
             } else {
-                tracing::info!(job = "key_rotation", tenants = report.tenants,
-                    rotated = %report.rotated.join(","), lost_race = report.lost_race,
-                    retired_keys_removed = report.removed, "signing keys rotated or removed");
+                for (tenant, keys) in &report.rotated {
+                    tracing::info!(job = "key_rotation", %tenant, kids = %keys.kids.join(","),
+                        activates_at = keys.activates_at,
+                        "new signing keys published (pending); they and the retirement of the previous ones take effect at activates_at");
+                }
+                tracing::info!(
+                    job = "key_rotation",
+                    tenants = report.tenants,
+                    rotated = report.rotated.len(),
+                    lost_race = report.lost_race,
+                    retired_keys_removed = report.removed,
+                    "signing keys rotated or removed"
+                );
             }
         }
         Err(e) => tracing::warn!(job = "key_rotation", error = %e, "key rotation failed"),

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_purge_indexes.sql")),
     (7, include_str!("../migrations/0007_email_index.sql")),
     (8, include_str!("../migrations/0008_admin.sql")),
+    (9, include_str!("../migrations/0009_key_activation.sql")),
 ];
 
 /// The schema version this binary writes and understands.
@@ -150,6 +151,31 @@ mod tests {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         assert_eq!((backchannel, required), (None, 0));
+        Ok(())
+    }
+
+    #[test]
+    fn keys_written_before_version_9_were_active_from_their_creation() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("idp.db");
+        let mut conn = Connection::open(&path)?;
+        let tx = conn.transaction()?;
+        for (_, sql) in &MIGRATIONS[..8] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", 8)?;
+        tx.execute_batch(
+            "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);
+             INSERT INTO signing_keys VALUES ('t', 'old', 'RS256', x'00', 100, 200);
+             INSERT INTO signing_keys VALUES ('t', 'new', 'RS256', x'00', 200, NULL);",
+        )?;
+        tx.commit()?;
+        assert_eq!(apply(&mut conn, &path)?, 1);
+        let rows: Vec<(String, i64)> = conn
+            .prepare("SELECT kid, activates_at FROM signing_keys ORDER BY kid")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        assert_eq!(rows, [("new".to_owned(), 200), ("old".to_owned(), 100)]);
         Ok(())
     }
 

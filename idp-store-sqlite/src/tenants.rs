@@ -33,8 +33,8 @@ pub(crate) fn create(
 fn insert_keys(conn: &Connection, tenant: &TenantId, keys: &[SigningKeyRecord]) -> Result<()> {
     let mut insert = conn.prepare(
         "INSERT INTO signing_keys
-           (tenant_id, kid, alg, sealed_private_key, created_at, retired_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+           (tenant_id, kid, alg, sealed_private_key, created_at, activates_at, retired_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for key in keys {
         insert.execute(params![
@@ -43,6 +43,7 @@ fn insert_keys(conn: &Connection, tenant: &TenantId, keys: &[SigningKeyRecord]) 
             key.alg.as_str(),
             key.sealed_private_key,
             key.created_at,
+            key.activates_at,
             key.retired_at,
         ])?;
     }
@@ -77,15 +78,17 @@ pub(crate) fn page(conn: &Connection, after: &str, limit: usize) -> Result<Vec<T
     .collect()
 }
 
-/// Retires the active keys and inserts `keys` if the active kids are exactly
-/// `expected`; one `BEGIN IMMEDIATE` transaction, so two racing callers
-/// serialise and the second sees the first's keys.
+/// If the current kids (`retired_at` unset) are exactly `expected`: retires
+/// at `retire_at` every key not retired by then (unset, or retiring later: a
+/// key still waiting to supersede its predecessor) and inserts `keys`. One
+/// `BEGIN IMMEDIATE` transaction, so two racing callers serialise and the
+/// second sees the first's keys.
 pub(crate) fn replace_signing_keys(
     conn: &mut Connection,
     tenant: &TenantId,
     expected: &[String],
     keys: &[SigningKeyRecord],
-    now: i64,
+    retire_at: i64,
 ) -> Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut active: Vec<String> = tx
@@ -99,8 +102,9 @@ pub(crate) fn replace_signing_keys(
         return Ok(false);
     }
     tx.execute(
-        "UPDATE signing_keys SET retired_at = ?2 WHERE tenant_id = ?1 AND retired_at IS NULL",
-        params![tenant.as_str(), now],
+        "UPDATE signing_keys SET retired_at = ?2
+         WHERE tenant_id = ?1 AND (retired_at IS NULL OR retired_at > ?2)",
+        params![tenant.as_str(), retire_at],
     )?;
     insert_keys(&tx, tenant, keys)?;
     tx.commit()?;
@@ -124,7 +128,7 @@ pub(crate) fn delete_retired_keys(
 /// A tenant's signing keys, newest first.
 pub(crate) fn signing_keys(conn: &Connection, tenant: &TenantId) -> Result<Vec<SigningKeyRecord>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT kid, alg, sealed_private_key, created_at, retired_at
+        "SELECT kid, alg, sealed_private_key, created_at, activates_at, retired_at
          FROM signing_keys WHERE tenant_id = ?1
          ORDER BY created_at DESC, rowid DESC",
     )?;
@@ -134,7 +138,8 @@ pub(crate) fn signing_keys(conn: &Connection, tenant: &TenantId) -> Result<Vec<S
             alg: r.get::<_, Alg>(1)?.0,
             sealed_private_key: r.get(2)?,
             created_at: r.get(3)?,
-            retired_at: r.get(4)?,
+            activates_at: r.get(4)?,
+            retired_at: r.get(5)?,
         })
     })?;
     rows.collect()

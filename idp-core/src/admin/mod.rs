@@ -27,7 +27,8 @@ mod users;
 
 pub use clients::{ClientUpdate, DEFAULT_SECRET_GRACE, RotatedSecret};
 pub use error::{AdminError, FieldError, ObjectKind};
-pub use keys::{KeyInfo, KeyState};
+pub use crate::key_rotation::{Activation, KeyState, RotatedKeys};
+pub use keys::KeyInfo;
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
 pub use tenants::{NewTenant, TenantUpdate};
 pub use users::UserUpdate;

@@ -60,8 +60,10 @@ impl<S: Store> Admin<S> {
             .wrap(&data_key, id.as_str())
             .map_err(|e| AdminError::Internal(e.to_string()))?;
         let key_tenant = id.clone();
+        // A new tenant's first keys sign at once: nobody can have cached
+        // its JWKS yet.
         let keys = self
-            .offload(move || new_signing_keys(&data_key, &key_tenant, now))
+            .offload(move || new_signing_keys(&data_key, &key_tenant, now, now))
             .await??;
         let record = TenantRecord {
             id,

@@ -29,6 +29,7 @@ pub async fn signing_keys_round_trip_newest_first<S: Store>(store: Arc<S>) -> Ou
         assert_eq!(got.alg, want.alg);
         assert_eq!(got.sealed_private_key, want.sealed_private_key);
         assert_eq!(got.created_at, want.created_at);
+        assert_eq!(got.activates_at, want.activates_at);
         assert_eq!(got.retired_at, want.retired_at);
     }
     Ok(())
@@ -73,6 +74,101 @@ pub async fn key_rotation_is_a_compare_and_swap<S: Store>(store: Arc<S>) -> Outc
         let want = if k.kid == "n1" { None } else { Some(200) };
         assert_eq!(k.retired_at, want, "{}", k.kid);
     }
+    Ok(())
+}
+
+/// A key that activates at `activates_at`, as a scheduled rotation stores it.
+fn pending(kid: &str, alg: SigningAlg, created_at: i64, activates_at: i64) -> SigningKeyRecord {
+    SigningKeyRecord {
+        activates_at,
+        ..signing_key(kid, alg, created_at)
+    }
+}
+
+/// A rotation whose keys activate later (ADR 0024) keeps their activation
+/// time and retires the old keys at that time, still ahead: the old keys
+/// are not purged before it, and the new ones are the current set a
+/// further rotation compares with.
+pub async fn a_rotation_retires_the_old_keys_when_the_new_ones_activate<S: Store>(
+    store: Arc<S>,
+) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    let old = [
+        signing_key("k1", SigningAlg::Rs256, 100),
+        signing_key("k2", SigningAlg::Es256, 100),
+    ];
+    assert!(store.replace_signing_keys(&a, &[], &old, 100).await?);
+    // Rotated at 200, activating at 500.
+    let next = [
+        pending("n1", SigningAlg::Rs256, 200, 500),
+        pending("n2", SigningAlg::Es256, 200, 500),
+    ];
+    let seen = ["k1".to_owned(), "k2".to_owned()];
+    assert!(store.replace_signing_keys(&a, &seen, &next, 500).await?);
+    let keys = store.signing_keys(&a).await?;
+    assert_eq!(kids(&keys), ["n2", "n1", "k2", "k1"]);
+    for k in &keys {
+        let (activates, retires) = if k.kid.starts_with('n') {
+            (500, None)
+        } else {
+            (100, Some(500))
+        };
+        assert_eq!(
+            (k.activates_at, k.retired_at),
+            (activates, retires),
+            "{}",
+            k.kid
+        );
+    }
+    // A retirement still ahead is not purged before it.
+    assert_eq!(store.delete_retired_signing_keys(&a, 500).await?, 0);
+    // The pending keys are the current set: a rotation from the old view loses.
+    let late = [signing_key("x", SigningAlg::Rs256, 300)];
+    assert!(!store.replace_signing_keys(&a, &seen, &late, 300).await?);
+    assert_eq!(store.signing_keys(&a).await?.len(), 4);
+    Ok(())
+}
+
+/// An immediate rotation while keys are still pending retires every key not
+/// retired by its time at that time, the pending ones and the old ones
+/// alike (none keeps a later retirement), and nothing retired earlier.
+pub async fn an_immediate_rotation_cuts_short_every_later_retirement<S: Store>(
+    store: Arc<S>,
+) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    let k = |kid| signing_key(kid, SigningAlg::Rs256, 100);
+    assert!(store.replace_signing_keys(&a, &[], &[k("k0")], 100).await?);
+    assert!(
+        store
+            .replace_signing_keys(&a, &["k0".to_owned()], &[k("k1")], 150)
+            .await?
+    );
+    let next = [pending("next", SigningAlg::Rs256, 200, 900)];
+    assert!(
+        store
+            .replace_signing_keys(&a, &["k1".to_owned()], &next, 900)
+            .await?
+    );
+    let now = [signing_key("now", SigningAlg::Rs256, 300)];
+    assert!(
+        store
+            .replace_signing_keys(&a, &["next".to_owned()], &now, 300)
+            .await?
+    );
+    let keys = store.signing_keys(&a).await?;
+    let retired: Vec<(&str, Option<i64>)> = keys
+        .iter()
+        .map(|k| (k.kid.as_str(), k.retired_at))
+        .collect();
+    assert_eq!(
+        retired,
+        [
+            ("now", None),
+            ("next", Some(300)),
+            ("k1", Some(300)),
+            ("k0", Some(150))
+        ]
+    );
     Ok(())
 }
 

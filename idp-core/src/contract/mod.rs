@@ -139,7 +139,9 @@ macro_rules! store_contract {
             tenants: tenant_round_trips, tenant_slugs_are_unique, tenant_creation_is_atomic;
             keys: signing_keys_round_trip_newest_first, key_rotation_is_a_compare_and_swap,
                 key_rotation_is_applied_once, retired_keys_are_deleted_after_their_cutoff,
-                keys_are_scoped_by_tenant;
+                keys_are_scoped_by_tenant,
+                a_rotation_retires_the_old_keys_when_the_new_ones_activate,
+                an_immediate_rotation_cuts_short_every_later_retirement;
             clients: client_round_trips, public_client_round_trips,
                 client_ids_are_unique_per_tenant, client_is_deleted_once,
                 bulk_clients_are_all_or_nothing, clients_are_scoped_by_tenant;

@@ -42,6 +42,7 @@ pub fn signing_key(kid: &str, alg: SigningAlg, created_at: i64) -> SigningKeyRec
         alg,
         sealed_private_key: [kid.as_bytes(), &[0, 255, 7]].concat(),
         created_at,
+        activates_at: created_at,
         retired_at: None,
     }
 }

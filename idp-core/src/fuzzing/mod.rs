@@ -113,7 +113,7 @@ fn keys() -> &'static Keys {
 
 /// A compact JWS signed with this process's key for `alg`.
 pub fn sign(alg: SigningAlg, typ: &str, claims: &serde_json::Value) -> Option<String> {
-    jose::sign(keys().ring.active(alg)?, typ, claims).ok()
+    jose::sign(keys().ring.signing(alg, 0)?, typ, claims).ok()
 }
 
 /// The payload of `token` if it verifies against this process's keys.

@@ -1,10 +1,15 @@
 //! A tenant's signing keys: the key ring used to sign and verify, and the JWKS
 //! document (RFC 7517 §5) that publishes their public halves.
 //!
-//! Each tenant holds one active key per algorithm. Retired keys stay in the
-//! ring (and in the JWKS) so that tokens they signed keep verifying until they
-//! expire; `crate::key_rotation` rotates on a schedule and decides when a
-//! retired key may leave.
+//! Each key has an activation time. At any instant the key that signs with an
+//! algorithm is the newest one of that algorithm whose activation time has
+//! passed; the ring decides that per signature, not when it was loaded, so
+//! every process holding the same ring switches at the same instant (ADR
+//! 0024). Every key of the ring is published: keys not yet active (so that
+//! verifiers learn them before they sign), the active ones, and retired keys
+//! (so that tokens they signed keep verifying until they expire);
+//! `crate::key_rotation` rotates on a schedule and decides when a retired
+//! key may leave.
 
 mod public_key;
 mod signing_key;
@@ -12,43 +17,74 @@ mod signing_key;
 pub use public_key::{JwkError, PublicKeySet};
 pub use signing_key::{KeyError, SigningAlg, SigningKey};
 
+use crate::clock::UnixTime;
 use bytes::Bytes;
-use std::sync::Arc;
+
+/// A key of the ring with the instant from which it may sign.
+#[derive(Debug)]
+struct Scheduled {
+    key: SigningKey,
+    activates_at: UnixTime,
+}
 
 /// The parsed signing keys of one tenant.
 #[derive(Debug)]
 pub struct KeyRing {
-    keys: Vec<Arc<SigningKey>>,
+    /// Newest first.
+    keys: Vec<Scheduled>,
     jwks: Bytes,
 }
 
 impl KeyRing {
-    /// Builds a ring from keys ordered newest first: the first key of each
-    /// algorithm is the active one.
+    /// Builds a ring of keys that are all active already, ordered newest
+    /// first: the first key of each algorithm signs.
     pub fn new(keys: Vec<SigningKey>) -> Self {
-        let keys: Vec<Arc<SigningKey>> = keys.into_iter().map(Arc::new).collect();
+        Self::scheduled(keys.into_iter().map(|k| (k, UnixTime::MIN)).collect())
+    }
+
+    /// Builds a ring from keys with their activation times, ordered newest
+    /// first (by creation: a key created later supersedes an earlier one
+    /// even if it activates sooner, as an immediate rotation does).
+    pub fn scheduled(keys: Vec<(SigningKey, UnixTime)>) -> Self {
+        let keys: Vec<Scheduled> = keys
+            .into_iter()
+            .map(|(key, activates_at)| Scheduled { key, activates_at })
+            .collect();
         let doc = serde_json::json!({
-            "keys": keys.iter().map(|k| k.public_jwk()).collect::<Vec<_>>()
+            "keys": keys.iter().map(|k| k.key.public_jwk()).collect::<Vec<_>>()
         });
         let jwks =
             Bytes::from(serde_json::to_vec(&doc).unwrap_or_else(|_| b"{\"keys\":[]}".to_vec()));
         Self { keys, jwks }
     }
 
-    /// The key that signs new tokens with `alg`.
-    pub fn active(&self, alg: SigningAlg) -> Option<&SigningKey> {
-        self.keys
-            .iter()
-            .find(|k| k.alg() == alg)
-            .map(|k| k.as_ref())
+    /// The key that signs with `alg` at `now`: the newest key of that
+    /// algorithm whose activation time has passed. If none has (a clock
+    /// behind the one of the process that created the tenant), the one that
+    /// activates first, so that a tenant never lacks a key.
+    pub fn signing(&self, alg: SigningAlg, now: UnixTime) -> Option<&SigningKey> {
+        let of_alg = self.keys.iter().filter(|k| k.key.alg() == alg);
+        of_alg
+            .clone()
+            .find(|k| k.activates_at <= now)
+            .or_else(|| of_alg.min_by_key(|k| k.activates_at))
+            .map(|k| &k.key)
     }
 
-    /// Any key of the ring, active or retired, by `kid`.
+    /// Any key of the ring, pending, active or retired, by `kid`.
     pub fn by_kid(&self, kid: &str) -> Option<&SigningKey> {
         self.keys
             .iter()
-            .find(|k| k.kid() == kid)
-            .map(|k| k.as_ref())
+            .find(|k| k.key.kid() == kid)
+            .map(|k| &k.key)
+    }
+
+    /// The keys of `alg`, newest first (to verify a JWS that names no `kid`).
+    pub fn of_alg(&self, alg: SigningAlg) -> impl Iterator<Item = &SigningKey> {
+        self.keys
+            .iter()
+            .filter(move |k| k.key.alg() == alg)
+            .map(|k| &k.key)
     }
 
     /// The serialized JWKS document, ready to serve.
@@ -86,6 +122,44 @@ mod tests {
                     "private member {private} published"
                 );
             }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_newest_key_whose_activation_has_passed_signs() -> Result<(), KeyError> {
+        let fresh = || SigningKey::generate(SigningAlg::Es256).map(|(k, _)| k);
+        let (pending, active, retired) = (fresh()?, fresh()?, fresh()?);
+        let kids = [pending.kid(), active.kid(), retired.kid()].map(str::to_owned);
+        let ring = KeyRing::scheduled(vec![(pending, 200), (active, 100), (retired, 10)]);
+        let signer = |now| {
+            ring.signing(SigningAlg::Es256, now)
+                .map(|k| k.kid().to_owned())
+        };
+        assert_eq!(signer(99).as_deref(), Some(kids[2].as_str()));
+        assert_eq!(signer(100).as_deref(), Some(kids[1].as_str()));
+        assert_eq!(signer(199).as_deref(), Some(kids[1].as_str()));
+        assert_eq!(signer(200).as_deref(), Some(kids[0].as_str()));
+        // Before any activation: the first to activate, never nothing.
+        assert_eq!(signer(0).as_deref(), Some(kids[2].as_str()));
+        assert!(ring.signing(SigningAlg::Rs256, 500).is_none());
+        // All three are published, the pending one included.
+        let doc: serde_json::Value =
+            serde_json::from_slice(&ring.jwks_json()).map_err(|_| KeyError("json"))?;
+        assert_eq!(doc["keys"].as_array().map(Vec::len), Some(3));
+        Ok(())
+    }
+
+    #[test]
+    fn a_newer_key_activated_at_once_supersedes_a_pending_one() -> Result<(), KeyError> {
+        let fresh = || SigningKey::generate(SigningAlg::EdDsa).map(|(k, _)| k);
+        let (immediate, pending, old) = (fresh()?, fresh()?, fresh()?);
+        let kid = immediate.kid().to_owned();
+        // An emergency rotation at 150 while a key waited for 200.
+        let ring = KeyRing::scheduled(vec![(immediate, 150), (pending, 200), (old, 10)]);
+        for now in [150, 200, 10_000] {
+            let signer = ring.signing(SigningAlg::EdDsa, now).map(SigningKey::kid);
+            assert_eq!(signer, Some(kid.as_str()), "at {now}");
         }
         Ok(())
     }

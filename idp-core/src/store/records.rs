@@ -63,9 +63,16 @@ pub struct SigningKeyRecord {
     pub alg: SigningAlg,
     /// PKCS#8 private key sealed with location `signing_keys/{kid}`.
     pub sealed_private_key: Vec<u8>,
-    /// Creation time; the newest key of an algorithm is the active one.
+    /// Creation time, which orders keys: the newest key of an algorithm
+    /// whose activation time has passed is the one that signs.
     pub created_at: UnixTime,
-    /// When the key stopped signing; it is still published until its tokens expire.
+    /// When the key starts signing: its creation for a tenant's first keys
+    /// and an immediate rotation, later for a scheduled one, so that it is
+    /// published before it signs (ADR 0024).
+    pub activates_at: UnixTime,
+    /// When the key stops (or stopped) signing: the activation time of the
+    /// keys that superseded it, possibly still ahead. It is still published
+    /// until its tokens expire.
     pub retired_at: Option<UnixTime>,
 }
 

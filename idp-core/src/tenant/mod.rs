@@ -4,6 +4,7 @@
 pub mod registry;
 
 use crate::admin::AdminError;
+use crate::clock::UnixTime;
 use crate::crypto::envelope::DataKey;
 use crate::ids::TenantId;
 use crate::jwks::{KeyRing, SigningAlg, SigningKey};
@@ -51,7 +52,8 @@ pub struct TenantContext {
     pub issuer: String,
     /// Path of the issuer, the session cookie's `Path`.
     pub path: String,
-    /// Parsed signing keys.
+    /// Parsed signing keys with their activation times: pending, active
+    /// and retired keys alike (which one signs is decided per signature).
     pub keys: KeyRing,
     discovery: Bytes,
 }
@@ -74,10 +76,11 @@ impl TenantContext {
                     .open(&k.sealed_private_key, &key_location(&record.id, &k.kid))
                     .map_err(|e| AdminError::Internal(format!("key {}: {e}", k.kid)))?,
             );
-            parsed.push(
+            parsed.push((
                 SigningKey::from_pkcs8(k.alg, &pkcs8)
                     .map_err(|e| AdminError::Internal(e.to_string()))?,
-            );
+                k.activates_at,
+            ));
         }
         let issuer = format!("{}/t/{}", config.base_url, record.slug);
         let path = format!("{}/t/{}/", config.base_path(), record.slug);
@@ -87,7 +90,7 @@ impl TenantContext {
             record,
             issuer,
             path,
-            keys: KeyRing::new(parsed),
+            keys: KeyRing::scheduled(parsed),
             discovery,
         })
     }
@@ -126,12 +129,13 @@ impl TenantContext {
     }
 }
 
-/// One fresh signing key per algorithm, private halves sealed under the
-/// tenant's data key.
+/// One fresh signing key per algorithm, created at `now` and signing from
+/// `activates_at`, private halves sealed under the tenant's data key.
 pub(crate) fn new_signing_keys(
     data_key: &DataKey,
     tenant: &TenantId,
-    now: crate::clock::UnixTime,
+    now: UnixTime,
+    activates_at: UnixTime,
 ) -> Result<Vec<SigningKeyRecord>, AdminError> {
     let mut keys = Vec::new();
     for alg in SigningAlg::ALL {
@@ -145,24 +149,17 @@ pub(crate) fn new_signing_keys(
             alg,
             sealed_private_key: sealed,
             created_at: now,
+            activates_at,
             retired_at: None,
         });
     }
     Ok(keys)
 }
 
-/// How many times [`crate::admin::Admin::rotate_keys`] tries its
-/// compare-and-swap before it reports that others keep rotating first.
+/// How many times a key rotation ([`crate::admin::Admin::rotate_keys`])
+/// tries its compare-and-swap before it reports that others keep rotating
+/// first.
 pub const ROTATION_ATTEMPTS: usize = 3;
-
-/// The kids of the active (unretired) keys among `keys`: what a
-/// compare-and-swap rotation expects to replace.
-pub(crate) fn active_kids(keys: &[SigningKeyRecord]) -> Vec<String> {
-    keys.iter()
-        .filter(|k| k.retired_at.is_none())
-        .map(|k| k.kid.clone())
-        .collect()
-}
 
 #[cfg(test)]
 mod tests {

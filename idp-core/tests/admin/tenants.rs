@@ -1,7 +1,9 @@
 //! Tenants through the admin service.
 
 use crate::fixture::{Fixture, TestResult};
-use idp_core::admin::{AdminError, NewTenant, ObjectKind, PageRequest, TenantUpdate};
+use idp_core::admin::{
+    Activation, AdminError, KeyState, NewTenant, ObjectKind, PageRequest, TenantUpdate,
+};
 
 #[tokio::test]
 async fn create_get_and_duplicate_slug() -> TestResult {
@@ -117,20 +119,39 @@ async fn a_deleted_tenant_is_gone_at_once_and_its_slug_is_free() -> TestResult {
 #[tokio::test]
 async fn keys_are_listed_with_their_state_and_rotated() -> TestResult {
     let f = Fixture::new().await?;
-    let before = f.admin.list_keys("acme").await?;
-    assert!(!before.is_empty());
-    assert!(before.iter().all(|k| k.state.as_str() == "active"));
-    let fresh = f.admin.rotate_keys("acme").await?;
-    assert_eq!(fresh.len(), before.len());
-    let after = f.admin.list_keys("acme").await?;
-    assert_eq!(after.len(), 2 * before.len());
-    for k in &after {
-        let new = fresh.iter().any(|n| n.kid == k.kid);
-        assert_eq!(
-            k.state.as_str(),
-            if new { "active" } else { "retired" },
-            "{k:?}"
-        );
+    let first = f.admin.list_keys("acme").await?;
+    assert!(!first.is_empty());
+    assert!(first.iter().all(|k| k.state == KeyState::Active));
+
+    // A scheduled-style rotation: published now, signing later; the old
+    // keys sign until then.
+    let published = f.admin.rotate_keys("acme", Activation::AfterPublication).await?;
+    assert_eq!(published.kids.len(), first.len());
+    let listed = f.admin.list_keys("acme").await?;
+    assert_eq!(listed.len(), 2 * first.len());
+    for k in &listed {
+        let new = published.kids.contains(&k.kid);
+        let want = if new { KeyState::Pending } else { KeyState::Active };
+        assert_eq!(k.state, want, "{k:?}");
+        if new {
+            assert_eq!(k.activates_at, published.activates_at);
+        } else {
+            assert_eq!(k.retired_at, Some(published.activates_at));
+        }
+    }
+
+    // An emergency rotation signs at once and retires every other key,
+    // the pending ones included.
+    let urgent = f.admin.rotate_keys("acme", Activation::Immediately).await?;
+    let listed = f.admin.list_keys("acme").await?;
+    assert_eq!(listed.len(), 3 * first.len());
+    for k in &listed {
+        let want = if urgent.kids.contains(&k.kid) {
+            KeyState::Active
+        } else {
+            KeyState::Retired
+        };
+        assert_eq!(k.state, want, "{k:?}");
     }
     Ok(())
 }

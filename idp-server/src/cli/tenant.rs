@@ -3,7 +3,7 @@
 use super::{CliError, PageArgs, print_json, print_object, print_page};
 use crate::backend::Backend;
 use idp_core::Provider;
-use idp_core::admin::{NewTenant, TenantUpdate};
+use idp_core::admin::{Activation, KeyInfo, NewTenant, RotatedKeys, TenantUpdate};
 use idp_core::store::TenantRecord;
 
 /// Tenant commands.
@@ -23,9 +23,28 @@ pub enum TenantCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Rotate the tenant's signing keys now: new keys sign from now on; the
-    /// old ones stay published so tokens they signed keep verifying.
+    /// Rotate the tenant's signing keys: new keys are published in the JWKS
+    /// now and sign after KEY_PUBLICATION_SECONDS (default one hour), so
+    /// that servers and relying parties caching the JWKS know them first;
+    /// the old keys sign until then and stay published so tokens they signed
+    /// keep verifying.
     RotateKeys {
+        /// Tenant slug.
+        slug: String,
+        /// The new keys sign at once (a compromised key). Trade-off: relying
+        /// parties that cached the JWKS reject the new tokens until they fetch
+        /// it again, and other running servers keep signing with the old key
+        /// for up to a minute (their tenant cache).
+        #[arg(long)]
+        immediately: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the tenant's signing keys, newest first, with their state:
+    /// pending (published, not signing yet), active, or retired (published
+    /// until the tokens it signed have expired).
+    Keys {
         /// Tenant slug.
         slug: String,
         /// Print JSON.
@@ -65,15 +84,39 @@ pub enum TenantCommand {
         #[arg(long)]
         json: bool,
     },
-    /// List the tenant's signing keys: active (signing) or retired (still
-    /// published until what they signed has expired).
-    Keys {
-        /// Tenant slug.
-        slug: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+}
+
+fn key_json(k: &KeyInfo) -> serde_json::Value {
+    serde_json::json!({
+        "kid": k.kid,
+        "alg": k.alg.as_str(),
+        "state": k.state.as_str(),
+        "created_at": k.created_at,
+        "activates_at": k.activates_at,
+        "retired_at": k.retired_at,
+    })
+}
+
+/// `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (UTC), for people.
+fn utc(seconds: i64) -> String {
+    let (days, secs) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Days to a civil date (H. Hinnant, "chrono-compatible low-level date
+    // algorithms", days_from_civil inverted).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 fn to_json(t: &TenantRecord, base_url: &str) -> serde_json::Value {
@@ -113,19 +156,50 @@ pub(super) async fn run<S: Backend>(
                 println!("issuer: {base_url}/t/{}", t.slug);
             }
         }
-        TenantCommand::RotateKeys { slug, json } => {
-            let kids: Vec<String> = admin
-                .rotate_keys(&slug)
-                .await?
-                .into_iter()
-                .map(|k| k.kid)
-                .collect();
-            if json {
-                print_json(&serde_json::json!({ "slug": slug, "new_kids": kids }));
+        TenantCommand::RotateKeys {
+            slug,
+            immediately,
+            json,
+        } => {
+            let activation = if immediately {
+                Activation::Immediately
             } else {
-                println!("rotated the signing keys of '{slug}'; new key ids:");
+                Activation::AfterPublication
+            };
+            let RotatedKeys { kids, activates_at } = admin.rotate_keys(&slug, activation).await?;
+            if json {
+                print_json(&serde_json::json!({
+                    "slug": slug,
+                    "new_kids": kids,
+                    "activates_at": activates_at,
+                }));
+            } else {
+                let when = if immediately {
+                    "they sign from now on".to_owned()
+                } else {
+                    format!("published now, they sign from {}", utc(activates_at))
+                };
+                println!("rotated the signing keys of '{slug}' ({when}); new key ids:");
                 for kid in kids {
                     println!("  {kid}");
+                }
+            }
+        }
+        TenantCommand::Keys { slug, json } => {
+            let keys = admin.list_keys(&slug).await?;
+            if json {
+                let keys: Vec<_> = keys.iter().map(key_json).collect();
+                print_json(&serde_json::json!({ "slug": slug, "keys": keys }));
+            } else {
+                for k in &keys {
+                    let retires = k.retired_at.map(utc).unwrap_or_else(|| "-".into());
+                    println!(
+                        "{}\t{}\t{}\tactivates {}\tretires {retires}",
+                        k.kid,
+                        k.alg.as_str(),
+                        k.state.as_str(),
+                        utc(k.activates_at)
+                    );
                 }
             }
         }
@@ -165,34 +239,19 @@ pub(super) async fn run<S: Backend>(
                 println!("deleted tenant '{slug}' and everything in it");
             }
         }
-        TenantCommand::Keys { slug, json } => {
-            let keys: Vec<serde_json::Value> = admin
-                .list_keys(&slug)
-                .await?
-                .iter()
-                .map(|k| {
-                    serde_json::json!({
-                        "kid": k.kid,
-                        "alg": k.alg.as_str(),
-                        "state": k.state.as_str(),
-                        "created_at": k.created_at,
-                        "retired_at": k.retired_at,
-                    })
-                })
-                .collect();
-            if json {
-                print_json(&serde_json::json!({ "slug": slug, "keys": keys }));
-            } else {
-                for k in &keys {
-                    println!(
-                        "{}\t{}\t{}",
-                        k["kid"].as_str().unwrap_or(""),
-                        k["alg"].as_str().unwrap_or(""),
-                        k["state"].as_str().unwrap_or("")
-                    );
-                }
-            }
-        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn utc_text() {
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_796_425_199), "2026-12-04T22:59:59Z");
+        assert_eq!(utc(-1), "1969-12-31T23:59:59Z");
+    }
 }

@@ -1,6 +1,8 @@
-//! Signing-key rotation (`tenant rotate-keys`): new keys sign from then on,
-//! the old ones stay in the JWKS so what they signed keeps verifying, and a
-//! running server picks the change up without a restart.
+//! Immediate signing-key rotation (`tenant rotate-keys --immediately`): new
+//! keys sign from then on, the old ones stay in the JWKS so what they signed
+//! keeps verifying, and a running server picks the change up without a
+//! restart. (The default, keys published before they sign, is
+//! `key_publication`'s.)
 
 use crate::support::*;
 use openidconnect::core::CoreJwsSigningAlgorithm;
@@ -22,9 +24,10 @@ async fn rotated_keys_sign_new_tokens_and_old_ones_still_verify() {
         .to_owned();
     let kids_before = kids(&jwks(&env.endpoints).await);
 
-    let out = env
-        .server
-        .cli_json(&["tenant", "rotate-keys", "acme", "--json"], None);
+    let out = env.server.cli_json(
+        &["tenant", "rotate-keys", "acme", "--immediately", "--json"],
+        None,
+    );
     let new_kids: Vec<String> = out["new_kids"]
         .as_array()
         .map(|a| {
@@ -75,7 +78,9 @@ async fn rotated_keys_sign_new_tokens_and_old_ones_still_verify() {
     rp.verify_id_token(&after.tokens, Some(&after.nonce), RS256);
 
     // Another tenant's keys are untouched.
-    let out = env.server.cli(&["tenant", "rotate-keys", "nope"], None);
+    let out = env
+        .server
+        .cli(&["tenant", "rotate-keys", "nope", "--immediately"], None);
     assert!(
         !out.success && out.stderr.starts_with("error: "),
         "{}",

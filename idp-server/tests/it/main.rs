@@ -21,6 +21,7 @@ mod emails;
 mod introspection;
 mod jobs;
 mod jwks_uri_cache;
+mod key_publication;
 mod key_rotation;
 mod logout;
 mod logs;

@@ -13,9 +13,12 @@ fn kid(token: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_rotate_on_schedule_and_retired_keys_leave_the_jwks_after_their_tokens() {
     let server = TestServer::start_config(|c: &mut Config| {
+        // New keys are published 2 s before they sign, so a relying party
+        // that fetched the JWKS just before a rotation can still verify.
         c.lifetimes = idp_core::Lifetimes {
             access_token: 30,
             id_token: 30,
+            key_publication: 2,
             ..test_lifetimes()
         };
         c.jobs = JobsConfig {
@@ -33,16 +36,31 @@ async fn keys_rotate_on_schedule_and_retired_keys_leave_the_jwks_after_their_tok
     let old_kid = kid(&id_token_of(&before.tokens));
     let old_access_kid = kid(&access_token_of(&before.tokens));
 
-    // Within the rotation age plus a check interval, the keys that signed
-    // them are retired; within the tenant cache the JWKS shows their
-    // successors and still the old keys.
+    // Within the rotation age plus a check interval, successors of the keys
+    // that signed them are stored; the server that rotated publishes them
+    // at once, beside the old keys, and signs with them from their
+    // activation time.
     let deadline = Instant::now() + Duration::from_secs(15);
     while active_kids(&env.server, &env.tenant.id).contains(&old_kid) {
         assert!(Instant::now() < deadline, "{old_kid} was never rotated");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let successors = active_kids(&env.server, &env.tenant.id);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let activates_at: i64 = db(&env.server)
+        .query_row(
+            "SELECT max(activates_at) FROM signing_keys WHERE tenant_id = ?1",
+            [&env.tenant.id],
+            |r| r.get(0),
+        )
+        .expect("activation time");
+    let published: BTreeSet<String> = kids(&jwks(&env.endpoints).await).into_iter().collect();
+    assert!(
+        successors.iter().all(|k| published.contains(k)),
+        "{published:?} lacks the pending keys {successors:?}"
+    );
+    while now() < activates_at {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let published: BTreeSet<String> = kids(&jwks(&env.endpoints).await).into_iter().collect();
     assert!(published.contains(&old_kid), "{published:?}");
     assert!(published.contains(&old_access_kid), "{published:?}");
@@ -116,9 +134,13 @@ async fn two_servers_rotating_at_once_store_one_new_key_set_per_tenant() {
         .iter()
         .map(|t| active_kids(&provisioner, &t.id))
         .collect();
-    // Make every tenant's keys old enough to rotate.
+    // Make every tenant's keys old enough to rotate (active for that long).
     db(&provisioner)
-        .execute("UPDATE signing_keys SET created_at = created_at - 1000", [])
+        .execute(
+            "UPDATE signing_keys SET created_at = created_at - 1000,
+                                     activates_at = activates_at - 1000",
+            [],
+        )
         .expect("age the keys");
 
     // Two more servers on the same file, started together, both due to check

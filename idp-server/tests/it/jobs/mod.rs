@@ -30,7 +30,8 @@ fn db(server: &TestServer) -> rusqlite::Connection {
     server.db()
 }
 
-/// The active kids of the tenant, as stored.
+/// The current kids of the tenant, as stored: those no rotation superseded
+/// (`retired_at` unset), active or still pending.
 fn active_kids(server: &TestServer, tenant_id: &str) -> BTreeSet<String> {
     let conn = db(server);
     let mut stmt = conn

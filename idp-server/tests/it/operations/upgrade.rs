@@ -30,6 +30,7 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
          DROP INDEX users_by_email_key;
          DROP INDEX users_without_email_key;
          ALTER TABLE users DROP COLUMN email_key;
+         ALTER TABLE signing_keys DROP COLUMN activates_at;
          PRAGMA user_version = 6;",
     )
     .expect("a version 6 schema");
