@@ -5,7 +5,9 @@ use super::Admin;
 use super::error::AdminError;
 use crate::clock::UnixTime;
 use crate::jwks::SigningAlg;
-use crate::key_rotation::{Activation, KeyState, RotatedKeys, Rotation, current_kids, replace_keys};
+use crate::key_rotation::{
+    Activation, KeyState, RotatedKeys, Rotation, current_kids, replace_keys,
+};
 use crate::store::{SigningKeyRecord, Store};
 use crate::tenant::ROTATION_ATTEMPTS;
 
@@ -75,7 +77,8 @@ impl<S: Store> Admin<S> {
                 offload: &self.offload,
                 now: self.clock.now(),
             };
-            let rotated = replace_keys(&*self.store, rotation, &tenant, &expected, activation).await?;
+            let rotated =
+                replace_keys(&*self.store, rotation, &tenant, &expected, activation).await?;
             if let Some(rotated) = rotated {
                 self.tenants.forget(slug);
                 return Ok(rotated);

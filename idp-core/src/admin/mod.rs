@@ -25,9 +25,9 @@ mod sessions;
 mod tenants;
 mod users;
 
+pub use crate::key_rotation::{Activation, KeyState, RotatedKeys};
 pub use clients::{ClientUpdate, DEFAULT_SECRET_GRACE, RotatedSecret};
 pub use error::{AdminError, FieldError, ObjectKind};
-pub use crate::key_rotation::{Activation, KeyState, RotatedKeys};
 pub use keys::KeyInfo;
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
 pub use tenants::{NewTenant, TenantUpdate};

@@ -125,13 +125,20 @@ async fn keys_are_listed_with_their_state_and_rotated() -> TestResult {
 
     // A scheduled-style rotation: published now, signing later; the old
     // keys sign until then.
-    let published = f.admin.rotate_keys("acme", Activation::AfterPublication).await?;
+    let published = f
+        .admin
+        .rotate_keys("acme", Activation::AfterPublication)
+        .await?;
     assert_eq!(published.kids.len(), first.len());
     let listed = f.admin.list_keys("acme").await?;
     assert_eq!(listed.len(), 2 * first.len());
     for k in &listed {
         let new = published.kids.contains(&k.kid);
-        let want = if new { KeyState::Pending } else { KeyState::Active };
+        let want = if new {
+            KeyState::Pending
+        } else {
+            KeyState::Active
+        };
         assert_eq!(k.state, want, "{k:?}");
         if new {
             assert_eq!(k.activates_at, published.activates_at);
