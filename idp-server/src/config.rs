@@ -40,7 +40,7 @@ pub struct Flags {
     #[arg(long)]
     pub key_rotation_days: Option<String>,
     /// Seconds a rotation's new signing keys are published in the JWKS before they sign; 0 activates them at once [env: KEY_PUBLICATION_SECONDS] [default: 3600]
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub key_publication_seconds: Option<String>,
     /// Reverse proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed [env: TRUST_PROXY] [default: none]
     #[arg(long)]

@@ -8,7 +8,8 @@
 //! administration command reads the few other settings it needs
 //! (`ENCRYPTION_KEY`, `BASE_URL`, the outbound policy) from the environment,
 //! and `client create` and `session revoke` also take the outbound policy as
-//! options of their own. How a command ends is [`exit`].
+//! options of their own, as `tenant rotate-keys` takes
+//! `--key-publication-seconds`. How a command ends is [`exit`].
 
 mod backup;
 mod client;
@@ -259,7 +260,7 @@ pub async fn run(database_url: Option<String>, mut command: Command) -> Result<(
         Command::Session(c) => c.settings(&mut flags),
         Command::Backup(args) => backup::check_destination(&args.path)?,
         Command::User(c) => c.read_password()?,
-        Command::Tenant(_) => {}
+        Command::Tenant(c) => c.settings(&mut flags),
     }
     let config = Config::resolve(&flags)?;
     let database_url = config.database_url.clone();

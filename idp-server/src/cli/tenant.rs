@@ -2,6 +2,7 @@
 
 use super::{CliError, PageArgs, print_json, print_object, print_page};
 use crate::backend::Backend;
+use crate::config::Flags;
 use idp_core::Provider;
 use idp_core::admin::{Activation, KeyInfo, NewTenant, RotatedKeys, TenantUpdate};
 use idp_core::store::TenantRecord;
@@ -37,6 +38,9 @@ pub enum TenantCommand {
         /// for up to a minute (their tenant cache).
         #[arg(long)]
         immediately: bool,
+        /// Seconds the new keys are published before they sign; 0 signs at once [env: KEY_PUBLICATION_SECONDS] [default: 3600]
+        #[arg(long, value_name = "SECONDS", conflicts_with = "immediately")]
+        key_publication_seconds: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -84,6 +88,22 @@ pub enum TenantCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+impl TenantCommand {
+    /// Puts the options this command shares with `serve` where
+    /// [`Config::resolve`](crate::config::Config::resolve) reads them.
+    pub(super) fn settings(&self, flags: &mut Flags) {
+        if let Self::RotateKeys {
+            key_publication_seconds,
+            ..
+        } = self
+        {
+            flags
+                .key_publication_seconds
+                .clone_from(key_publication_seconds);
+        }
+    }
 }
 
 fn key_json(k: &KeyInfo) -> serde_json::Value {
@@ -160,6 +180,7 @@ pub(super) async fn run<S: Backend>(
             slug,
             immediately,
             json,
+            ..
         } => {
             let activation = if immediately {
                 Activation::Immediately

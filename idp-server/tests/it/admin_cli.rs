@@ -11,6 +11,50 @@ fn s(v: &Value) -> &str {
     v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
 }
 
+/// `tenant rotate-keys --key-publication-seconds N`: the new keys are
+/// pending for N seconds, the old ones active until then.
+#[test]
+fn rotate_keys_takes_its_publication_period() {
+    let cli = Cli::new();
+    cli.expect(&["tenant", "create", "acme"], 0);
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let rotated = cli.json(&[
+        "tenant",
+        "rotate-keys",
+        "acme",
+        "--key-publication-seconds",
+        "120",
+        "--json",
+    ]);
+    let activates_at = rotated["activates_at"].as_i64().expect("activates_at");
+    assert!(
+        (before + 120..=before + 125).contains(&activates_at),
+        "{activates_at} is not 120 s after {before}"
+    );
+    let keys = cli.json(&["tenant", "keys", "acme", "--json"]);
+    let keys = keys["keys"].as_array().expect("keys");
+    let new_kids = rotated["new_kids"].as_array().expect("new_kids");
+    for k in keys {
+        let want = if new_kids.contains(&k["kid"]) {
+            "pending"
+        } else {
+            "active"
+        };
+        assert_eq!(k["state"], want, "{k}");
+    }
+    for bad in [
+        &["--key-publication-seconds", "soon"][..],
+        &["--key-publication-seconds", "60", "--immediately"],
+    ] {
+        let mut args = vec!["tenant", "rotate-keys", "acme"];
+        args.extend_from_slice(bad);
+        cli.expect(&args, 2);
+    }
+}
+
 #[test]
 fn tenant_commands() {
     let cli = Cli::new();

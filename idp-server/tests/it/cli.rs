@@ -6,7 +6,7 @@
 use crate::support::{CliOutput, run_cli};
 
 /// Options of `serve` that no other command may list.
-const SERVER_OPTIONS: [&str; 12] = [
+const SERVER_OPTIONS: [&str; 13] = [
     "--host",
     "--port",
     "--base-url",
@@ -15,6 +15,7 @@ const SERVER_OPTIONS: [&str; 12] = [
     "--purge-interval-seconds",
     "--checkpoint-interval-seconds",
     "--key-rotation-days",
+    "--key-publication-seconds",
     "--trust-proxy",
     "--metrics-addr",
     "--rate-limit",
@@ -132,10 +133,12 @@ fn administration_commands_list_only_their_own_options() {
         let text = help(command);
         let listed = options(&text);
         // `health` probes the address `serve` binds: its own --host, --port.
-        let own: &[&str] = if command == ["health"] {
-            &["--host", "--port"]
-        } else {
-            &[]
+        // `tenant rotate-keys` publishes its keys for as long as `serve`'s
+        // scheduled rotations do: its own --key-publication-seconds.
+        let own: &[&str] = match command {
+            ["health"] => &["--host", "--port"],
+            ["tenant", "rotate-keys"] => &["--key-publication-seconds"],
+            _ => &[],
         };
         for server_option in SERVER_OPTIONS.iter().filter(|o| !own.contains(o)) {
             assert!(
