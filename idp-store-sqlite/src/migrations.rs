@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_email_index.sql")),
     (8, include_str!("../migrations/0008_admin.sql")),
     (9, include_str!("../migrations/0009_key_activation.sql")),
+    (10, include_str!("../migrations/0010_pushed_requests.sql")),
 ];
 
 /// The schema version this binary writes and understands.
