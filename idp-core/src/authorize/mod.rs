@@ -71,7 +71,7 @@ impl<S: Store> Provider<S> {
                 .error_before_validation(tenant, &params, &error, status)
                 .await;
         }
-        let (params, was_pushed) = match self.take_pushed_request(tenant, &params).await {
+        let (params, was_pushed) = match self.pushed_request_params(tenant, &params).await {
             Ok(Some(pushed)) => (pushed, true),
             Ok(None) => (params, false),
             Err(error) => return wire::error_page(&error),

@@ -135,7 +135,7 @@ impl<S: Store> Provider<S> {
     /// The pushed request is taken before its client is compared, so a
     /// `request_uri` presented by the wrong client is spent: a
     /// `request_uri` that leaked is not retried.
-    pub(crate) async fn take_pushed_request(
+    pub(crate) async fn pushed_request_params(
         &self,
         tenant: &TenantContext,
         params: &Params,
