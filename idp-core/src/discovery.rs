@@ -120,6 +120,12 @@ mod tests {
                 .to_string()
                 .contains("device_code")
         );
+        // RFC 9126 §5: the provider's own endpoint, whatever the host serves.
+        assert_eq!(
+            minimal["pushed_authorization_request_endpoint"],
+            "https://idp.example/t/a/par"
+        );
+        assert_eq!(minimal["require_pushed_authorization_requests"], false);
         let full = doc(EndpointSet::ALL_PAGES);
         assert_eq!(
             full["end_session_endpoint"],

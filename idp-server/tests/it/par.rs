@@ -359,3 +359,61 @@ fn assert_error_page_with(res: &Resp, error: &str) {
     assert!(res.header("location").is_none(), "redirected");
     assert!(res.body.contains(error), "{}", res.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_object_can_be_pushed() {
+    let env = Env::new().await;
+    let (verifier, challenge) = pkce_pair();
+    let id = env.client.client_id.as_str();
+    let object = unsigned_request_object(&serde_json::json!({
+        "iss": id,
+        "aud": env.tenant.issuer,
+        "client_id": id,
+        "response_type": "code",
+        "redirect_uri": REDIRECT_URI,
+        "scope": "openid",
+        "state": "from-the-object",
+        "nonce": "n-object",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }));
+    let res = push(
+        &env.endpoints,
+        ClientAuth::of(&env.client),
+        &[("request", object.clone())],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let request_uri = res.json()["request_uri"].as_str().unwrap_or("").to_owned();
+    let url = by_reference(&env.endpoints, id, &request_uri);
+    let (callback, _) = Browser::new()
+        .authorize(&url, REDIRECT_URI, &env.user)
+        .await;
+    assert_eq!(callback.state.as_deref(), Some("from-the-object"));
+    let res = token_request(
+        &env.endpoints.token,
+        ClientAuth::of(&env.client),
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &callback.code()),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // An object naming another client is refused.
+    let foreign = unsigned_request_object(&serde_json::json!({
+        "client_id": "someone-else",
+        "response_type": "code",
+        "redirect_uri": REDIRECT_URI,
+    }));
+    let res = push(
+        &env.endpoints,
+        ClientAuth::of(&env.client),
+        &[("request", foreign)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert!(res.header("location").is_none());
+}
