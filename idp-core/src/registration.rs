@@ -434,10 +434,7 @@ impl<S: Store> Provider<S> {
             AdminError::Unavailable(msg) => StoreError::Unavailable(msg).into(),
             other => OAuthError::server(other),
         })?;
-        let stored = self
-            .store
-            .update_client(&tenant.record.id, &record)
-            .await?;
+        let stored = self.store.update_client(&tenant.record.id, &record).await?;
         // The next request sees the new metadata, not the cached one (ADR 0018).
         self.forget_client(&tenant.record.id, &record.id);
         if !stored {

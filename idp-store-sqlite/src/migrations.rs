@@ -204,7 +204,8 @@ mod tests {
             |r| r.get(0),
         )?;
         assert_eq!(required, 0);
-        let pushed: i64 = conn.query_row("SELECT count(*) FROM pushed_requests", [], |r| r.get(0))?;
+        let pushed: i64 =
+            conn.query_row("SELECT count(*) FROM pushed_requests", [], |r| r.get(0))?;
         assert_eq!(pushed, 0);
         Ok(())
     }

@@ -13,9 +13,9 @@ use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use idp_core::store::{
     AccessTokenRef, ClientRecord, ClientStore, CodeRecord, ConsentRecord, DeviceCodeRecord,
     DeviceDecision, DeviceStore, GrantStore, InteractionRecord, KeyStore, PushedRequestRecord,
-    PushedRequestStore, RefreshTokenRecord,
-    RevocationStore, Rotation, SessionRecord, SessionStore, SigningKeyRecord, StoreResult,
-    TakenCode, TenantRecord, TenantStore, UnindexedEmail, UserRecord, UserStore,
+    PushedRequestStore, RefreshTokenRecord, RevocationStore, Rotation, SessionRecord, SessionStore,
+    SigningKeyRecord, StoreResult, TakenCode, TenantRecord, TenantStore, UnindexedEmail,
+    UserRecord, UserStore,
 };
 
 impl TenantStore for SqliteStore {

@@ -636,7 +636,9 @@ async fn client_update(env: &mut Env<'_>) -> Option<()> {
         "redirect_uris": [updated_cb],
         "contacts": ["certification@example.com"],
     });
-    let res = op.update_registration(&uri, "not-the-token", &metadata).await;
+    let res = op
+        .update_registration(&uri, "not-the-token", &metadata)
+        .await;
     env.c.check(
         "EnsureUpdateWithWrongTokenIs401",
         res.status == 401,

@@ -12,6 +12,9 @@ use serde_json::Value;
 const STATE: &str = "par-st4te";
 const PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
+/// Form parameters of a push.
+type Params = Vec<(&'static str, String)>;
+
 /// The PAR endpoint, from discovery only.
 fn par_endpoint(endpoints: &Endpoints) -> String {
     endpoints.doc["pushed_authorization_request_endpoint"]
@@ -41,7 +44,12 @@ async fn push(endpoints: &Endpoints, auth: ClientAuth<'_>, params: &[(&str, Stri
 
 /// Pushes a valid request of `client` and returns its `request_uri`.
 async fn pushed(endpoints: &Endpoints, client: &RegisteredClient, challenge: &str) -> String {
-    let res = push(endpoints, ClientAuth::of(client), &request_params(challenge)).await;
+    let res = push(
+        endpoints,
+        ClientAuth::of(client),
+        &request_params(challenge),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     assert_no_store(&res);
     let doc = res.json();
@@ -170,10 +178,18 @@ async fn another_client_cannot_use_a_pushed_request() {
     let request_uri = pushed(&env.endpoints, &env.client, &challenge).await;
     // Presented by another client: a page, never a redirect.
     let res = Browser::new()
-        .get(&by_reference(&env.endpoints, &other.client_id, &request_uri))
+        .get(&by_reference(
+            &env.endpoints,
+            &other.client_id,
+            &request_uri,
+        ))
         .await;
     assert_error_page_with(&res, "invalid_request_uri");
-    assert!(res.body.contains("not pushed by this client"), "{}", res.body);
+    assert!(
+        res.body.contains("not pushed by this client"),
+        "{}",
+        res.body
+    );
     // Without a client_id at all.
     let res = Browser::new()
         .get(&with_query(
@@ -200,11 +216,12 @@ async fn invalid_pushed_requests_get_json_errors() {
     let valid = request_params(&challenge);
     let secret = env.client.client_secret.clone().unwrap_or_default();
     let with = |name: &'static str, value: &str| {
-        let mut p: Vec<(&str, String)> = valid.iter().filter(|(k, _)| *k != name).cloned().collect();
+        let mut p: Vec<(&str, String)> =
+            valid.iter().filter(|(k, _)| *k != name).cloned().collect();
         p.push((name, value.to_owned()));
         p
     };
-    let cases: Vec<(Vec<(&str, String)>, StatusCode, &str)> = vec![
+    let cases: Vec<(Params, StatusCode, &str)> = vec![
         (
             with("redirect_uri", "https://evil.example/cb"),
             StatusCode::BAD_REQUEST,
@@ -291,14 +308,10 @@ async fn a_client_that_requires_par_is_refused_without_it() {
     assert_eq!(out["require_pushed_authorization_requests"], true, "{out}");
     let (verifier, challenge) = pkce_pair();
     // A direct request: refused, back to the registered redirect URI.
-    let callback = RawAuthorize::code_with_pkce(
-        &env.endpoints,
-        &env.client.client_id,
-        &challenge,
-        STATE,
-    )
-    .to_client()
-    .await;
+    let callback =
+        RawAuthorize::code_with_pkce(&env.endpoints, &env.client.client_id, &challenge, STATE)
+            .to_client()
+            .await;
     callback.assert_error("invalid_request", &env.tenant.issuer, Some(STATE));
     assert!(
         callback
@@ -341,12 +354,8 @@ async fn a_client_that_requires_par_is_refused_without_it() {
         None,
     );
     assert_eq!(out["require_pushed_authorization_requests"], false, "{out}");
-    let direct = RawAuthorize::code_with_pkce(
-        &env.endpoints,
-        &env.client.client_id,
-        &challenge,
-        STATE,
-    );
+    let direct =
+        RawAuthorize::code_with_pkce(&env.endpoints, &env.client.client_id, &challenge, STATE);
     let (callback, _) = Browser::new()
         .authorize(&direct.url(), REDIRECT_URI, &env.user)
         .await;

@@ -161,11 +161,26 @@ async fn an_update_that_breaks_the_rules_is_400() {
         b
     };
     for (sent, error) in [
-        (body(json!({"client_id": "another-client"})), "invalid_client_metadata"),
-        (json!({"redirect_uris": [REDIRECT_URI]}), "invalid_client_metadata"),
-        (body(json!({"client_secret": "not-the-secret"})), "invalid_client_metadata"),
-        (body(json!({"registration_access_token": "other"})), "invalid_client_metadata"),
-        (body(json!({"client_id_issued_at": 12})), "invalid_client_metadata"),
+        (
+            body(json!({"client_id": "another-client"})),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"redirect_uris": [REDIRECT_URI]}),
+            "invalid_client_metadata",
+        ),
+        (
+            body(json!({"client_secret": "not-the-secret"})),
+            "invalid_client_metadata",
+        ),
+        (
+            body(json!({"registration_access_token": "other"})),
+            "invalid_client_metadata",
+        ),
+        (
+            body(json!({"client_id_issued_at": 12})),
+            "invalid_client_metadata",
+        ),
         (
             body(json!({"registration_client_uri": "https://evil.example/x"})),
             "invalid_client_metadata",
