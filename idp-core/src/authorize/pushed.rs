@@ -17,11 +17,17 @@
 //! A client registered with `require_pushed_authorization_requests`
 //! (§6) gets its other authorization requests refused.
 //!
+//! A public client pushes without a secret, so anyone can push for it:
+//! a pushed request holds a slot of its sender's pending-interaction cap
+//! ([`super::pending`]) until it is used or expires, so that the pushes
+//! and interactions one address keeps stored at once stay under one bound.
+//!
 //! Not supported: redirect URIs that are not registered (§2.4 allows
 //! them for authenticated clients; this provider matches exactly, always),
 //! and `request_uri` in the pushed request (§2.1 forbids it).
 
 use super::bounds;
+use super::pending::Requester;
 use super::request::{self, Rejection};
 use crate::crypto::{random, secret::SecretHash};
 use crate::endpoint::Endpoint;
@@ -105,15 +111,30 @@ impl<S: Store> Provider<S> {
             bounds::check_stored_size(&serialized)?;
             let request_uri = format!("{REQUEST_URI_PREFIX}{}", random::secret());
             let lifetime = self.config.lifetimes.pushed_request;
+            let now = self.clock.now();
             let record = PushedRequestRecord {
                 request_uri_hash: SecretHash::of(&request_uri),
                 client_id: client.id.clone(),
                 params: serialized,
-                expires_at: self.clock.now() + lifetime,
+                expires_at: now + lifetime,
             };
-            self.store
+            if let Some(requester) = req.extensions().get::<Requester>().copied()
+                && let Err(wait) =
+                    self.pending
+                        .admit(requester, &record.request_uri_hash, record.expires_at, now)
+            {
+                return Err(OAuthError::too_many_attempts(
+                    std::time::Duration::from_secs(wait.max(1).unsigned_abs()),
+                ));
+            }
+            if let Err(e) = self
+                .store
                 .create_pushed_request(&tenant.record.id, &record)
-                .await?;
+                .await
+            {
+                self.pending.release(&record.request_uri_hash);
+                return Err(e.into());
+            }
             let body = PushedResponse {
                 request_uri: &request_uri,
                 expires_in: lifetime,
@@ -153,14 +174,17 @@ impl<S: Store> Provider<S> {
         }
         // §4: client_id is required beside request_uri.
         let client_id = params.required("client_id")?;
+        let hash = SecretHash::of(uri);
         let taken = self
             .store
-            .take_pushed_request(&tenant.record.id, &SecretHash::of(uri), self.clock.now())
-            .await?
-            .ok_or(OAuthError::new(
-                ErrorCode::InvalidRequestUri,
-                "request_uri is unknown, expired or already used",
-            ))?;
+            .take_pushed_request(&tenant.record.id, &hash, self.clock.now())
+            .await?;
+        // Used (or expired): its slot of the sender's cap is free again.
+        self.pending.release(&hash);
+        let taken = taken.ok_or(OAuthError::new(
+            ErrorCode::InvalidRequestUri,
+            "request_uri is unknown, expired or already used",
+        ))?;
         if taken.client_id.as_str() != client_id {
             return Err(OAuthError::new(
                 ErrorCode::InvalidRequestUri,

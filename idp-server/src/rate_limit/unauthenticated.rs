@@ -6,9 +6,9 @@
 //! client registration (RFC 7591 §3; a registration is kept as a client).
 //! Each has a request rate per address (pushes count against the same
 //! allowance as authorization requests: they are the same requests, sent
-//! another way), and authorization requests also carry the address to
-//! idp-core, which caps the interactions one address leaves pending
-//! (`idp_core::authorize::pending`).
+//! another way), and authorization requests and pushes also carry the
+//! address to idp-core, which caps the interactions and pushed requests
+//! one address leaves pending (`idp_core::authorize::pending`).
 //!
 //! The keys are addresses across all tenants, unlike the credential
 //! lockouts: what these limits protect is the one database every tenant
@@ -102,10 +102,14 @@ impl Limits {
                     req.extensions_mut().insert(Requester(key));
                 }
             }
-            // A JSON answer: the client, not a browser, pushes.
+            // A JSON answer: the client, not a browser, pushes. What it
+            // pushes is stored too, under the same cap.
             Endpoint::PushedAuthorizationRequest => {
                 if let Some(Err(wait)) = open.authorize.as_ref().map(|g| g.check(key)) {
                     return Some(too_many_requests(wait));
+                }
+                if open.pending_cap {
+                    req.extensions_mut().insert(Requester(key));
                 }
             }
             _ => {
