@@ -366,6 +366,7 @@ dynamic_modules! {
     ensure_client_assertion_with_iss_aud_succeeds => "oidcc-ensure-client-assertion-with-iss-aud-succeeds",
     refresh_token => "oidcc-refresh-token",
     refresh_token_rp_key_rotation => "oidcc-refresh-token-rp-key-rotation",
+    rfc7592_client_update => "rfc7592-client-update",
 }
 
 /// `oidcc-server-rotate-keys`: rotate tenant `rotate`'s keys as the tester

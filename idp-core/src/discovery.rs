@@ -64,6 +64,9 @@ pub fn document(issuer: &str, dynamic_registration: bool, host: EndpointSet) -> 
         "require_request_uri_registration": true,
         "request_object_signing_alg_values_supported": ["none", "RS256", "ES256", "EdDSA"],
         "authorization_response_iss_parameter_supported": true,
+        // RFC 9126 §5; clients may still require it for themselves (§6).
+        "pushed_authorization_request_endpoint": url(Endpoint::PushedAuthorizationRequest),
+        "require_pushed_authorization_requests": false,
     });
     let mut doc = doc;
     if let Some(m) = doc.as_object_mut() {
@@ -117,6 +120,12 @@ mod tests {
                 .to_string()
                 .contains("device_code")
         );
+        // RFC 9126 §5: the provider's own endpoint, whatever the host serves.
+        assert_eq!(
+            minimal["pushed_authorization_request_endpoint"],
+            "https://idp.example/t/a/par"
+        );
+        assert_eq!(minimal["require_pushed_authorization_requests"], false);
         let full = doc(EndpointSet::ALL_PAGES);
         assert_eq!(
             full["end_session_endpoint"],

@@ -47,6 +47,8 @@ pub enum Endpoint {
     Register,
     /// RFC 7592: `{issuer}/register/{client_id}`.
     RegistrationManagement,
+    /// RFC 9126 §2: pushed authorization requests, `{issuer}/par`.
+    PushedAuthorizationRequest,
     /// The login or consent page of an interaction: `{issuer}/interaction/{id}`.
     Interaction,
     /// The login form's POST.
@@ -93,7 +95,7 @@ const GET_PUT_DELETE: &[Method] = &[Method::GET, Method::PUT, Method::DELETE];
 
 impl Endpoint {
     /// Every endpoint, in table order.
-    pub const ALL: [Endpoint; 20] = [
+    pub const ALL: [Endpoint; 21] = [
         Self::Discovery,
         Self::AuthorizationServerMetadata,
         Self::Jwks,
@@ -105,6 +107,7 @@ impl Endpoint {
         Self::DeviceAuthorization,
         Self::Register,
         Self::RegistrationManagement,
+        Self::PushedAuthorizationRequest,
         Self::Interaction,
         Self::InteractionLogin,
         Self::InteractionConsent,
@@ -151,6 +154,7 @@ impl Endpoint {
                 GET_PUT_DELETE,
                 Provider,
             ),
+            Self::PushedAuthorizationRequest => ("/par", "/t/{tenant}/par", POST, Provider),
             Self::Interaction => (
                 "/interaction/{id}",
                 "/t/{tenant}/interaction/{id}",

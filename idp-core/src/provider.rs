@@ -62,6 +62,10 @@ pub struct Lifetimes {
     /// e.g. the CLI); 0 reads the store on every request. Writes through
     /// this provider take effect at once (ADR 0018).
     pub client_cache: i64,
+    /// A pushed authorization request's `request_uri` (RFC 9126 §2.2
+    /// `expires_in`): long enough for the browser to be sent to the
+    /// authorization endpoint, short enough that a leaked one is useless.
+    pub pushed_request: i64,
 }
 
 impl Default for Lifetimes {
@@ -79,6 +83,7 @@ impl Default for Lifetimes {
             tenant_cache: 60,
             key_publication: DEFAULT_KEY_PUBLICATION,
             client_cache: 5,
+            pushed_request: 60,
         }
     }
 }
@@ -392,6 +397,9 @@ impl<S: Store> Provider<S> {
             Endpoint::Introspect => self.introspect(&tenant, req).await,
             Endpoint::DeviceAuthorization => self.device_authorization(&tenant, req).await,
             Endpoint::Register => self.register(&tenant, req).await,
+            Endpoint::PushedAuthorizationRequest => {
+                self.push_authorization_request(&tenant, req).await
+            }
             Endpoint::RegistrationManagement => {
                 let client_id = id.unwrap_or_default();
                 self.manage_registration(&tenant, &client_id, req).await

@@ -15,6 +15,7 @@
 //! | refresh tokens | `expires_at` | the token endpoint refuses an expired refresh token before it looks for reuse (`token/refresh_token.rs`), so an expired member, consumed or not, can no longer trigger reuse detection; the family's live members carry it, and `revoked_grants` covers the family's access tokens |
 //! | revoked access tokens and grants | `keep_until` | the token's (or the grant's last token's) `exp` |
 //! | client-assertion `jti`s | `expires_at` | RFC 7523 §3: an expired assertion is refused anyway |
+//! | pushed authorization requests | `expires_at` | RFC 9126 §4: an expired `request_uri` is refused anyway (a used one is already gone) |
 
 use crate::clock::UnixTime;
 use crate::provider::{Lifetimes, Provider};
@@ -78,7 +79,8 @@ pub fn cutoff(kind: Expiring, now: UnixTime, lifetimes: &Lifetimes, clock_skew: 
         | Expiring::RefreshTokens
         | Expiring::RevokedAccessTokens
         | Expiring::RevokedGrants
-        | Expiring::ClientAssertions => 0,
+        | Expiring::ClientAssertions
+        | Expiring::PushedRequests => 0,
     };
     now - skew - kept_after.max(0)
 }

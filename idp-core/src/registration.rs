@@ -1,5 +1,5 @@
 //! Dynamic client registration (RFC 7591, OpenID Connect Dynamic Client
-//! Registration 1.0) and its management protocol (RFC 7592, read and
+//! Registration 1.0) and its management protocol (RFC 7592: read, update,
 //! delete), for tenants that enable it.
 //!
 //! `POST {issuer}/register` takes the client's metadata as JSON and answers
@@ -10,6 +10,13 @@
 //! subjects. Anything else is refused with `invalid_client_metadata` (or
 //! `invalid_redirect_uri`) rather than silently ignored, so a client never
 //! believes it has a feature it has not.
+//!
+//! An update (`PUT {issuer}/register/{client_id}`, RFC 7592 §2.2) sends the
+//! whole metadata again: what it leaves out is removed or back to its
+//! default, and it is checked by every rule of registration. It cannot
+//! change what identifies and authenticates the client (`client_id`, the
+//! secret, `token_endpoint_auth_method`); the registration access token
+//! stays the same.
 
 use crate::admin::AdminError;
 use crate::client::uri_policy::{self, UriPolicy};
@@ -213,6 +220,11 @@ fn parse_metadata(
         )?,
         backchannel_logout_uri: string(&doc, "backchannel_logout_uri")?.map(str::to_owned),
         backchannel_logout_session_required: boolean(&doc, "backchannel_logout_session_required")?,
+        // RFC 9126 §6.
+        require_pushed_authorization_requests: boolean(
+            &doc,
+            "require_pushed_authorization_requests",
+        )?,
     };
     policy
         .client_uris(&new)
@@ -241,6 +253,9 @@ fn client_document(tenant: &TenantContext, c: &ClientRecord) -> Map<String, Valu
         json!(c.id_token_alg.as_str()),
     );
     doc.insert("subject_type".into(), json!("public"));
+    if c.require_pushed_authorization_requests {
+        doc.insert("require_pushed_authorization_requests".into(), json!(true));
+    }
     if !c.post_logout_redirect_uris.is_empty() {
         doc.insert(
             "post_logout_redirect_uris".into(),
@@ -380,11 +395,111 @@ impl<S: Store> Provider<S> {
                 }
                 Err(e) => wire::json_error(&e.into()),
             },
+            Method::PUT => match self.update_registration(tenant, &client, req.body()).await {
+                Ok(doc) => json_response(StatusCode::OK, &doc),
+                Err(e) => wire::json_error(&e),
+            },
             _ => wire::json_error(&OAuthError::invalid_request(
-                "registration updates (PUT) are not supported; delete and register again",
+                "method not allowed on this endpoint",
             )),
         }
     }
+
+    /// RFC 7592 §2.2: replaces `current`'s metadata by `body`'s, checked as
+    /// at registration, and returns the new metadata.
+    async fn update_registration(
+        &self,
+        tenant: &TenantContext,
+        current: &ClientRecord,
+        body: &[u8],
+    ) -> Result<Map<String, Value>, OAuthError> {
+        let (new, echoed) = parse_metadata(body, &self.config.uri_policy)?;
+        let doc: Map<String, Value> = serde_json::from_slice(body)
+            .map_err(|_| metadata_error("the request body must be a JSON object".into()))?;
+        check_identity(&doc, tenant, current)?;
+        let record = crate::client::revise(
+            &self.config,
+            current,
+            new,
+            Some(Value::Object(echoed).to_string()),
+        )
+        .map_err(|e| match e {
+            AdminError::Invalid(fields) if fields.iter().any(|f| f.field == "redirect_uris") => {
+                OAuthError::with(
+                    ErrorCode::InvalidRedirectUri,
+                    AdminError::Invalid(fields).to_string(),
+                )
+            }
+            e @ AdminError::Invalid(_) => metadata_error(e.to_string()),
+            AdminError::Unavailable(msg) => StoreError::Unavailable(msg).into(),
+            other => OAuthError::server(other),
+        })?;
+        let stored = self.store.update_client(&tenant.record.id, &record).await?;
+        // The next request sees the new metadata, not the cached one (ADR 0018).
+        self.forget_client(&tenant.record.id, &record.id);
+        if !stored {
+            // Deleted while this update ran.
+            return Err(OAuthError::new(
+                ErrorCode::InvalidToken,
+                "the registration access token is invalid",
+            ));
+        }
+        Ok(client_document(tenant, &record))
+    }
+}
+
+/// RFC 7592 §2.2: an update names the client it updates (`client_id`,
+/// required), and may repeat what the server issued (the secret, the
+/// registration access token and URI, the times) only with the values
+/// issued; it cannot set them.
+fn check_identity(
+    doc: &Map<String, Value>,
+    tenant: &TenantContext,
+    current: &ClientRecord,
+) -> Result<(), OAuthError> {
+    match string(doc, "client_id")? {
+        Some(id) if id == current.id.as_str() => {}
+        Some(_) => {
+            return Err(metadata_error(
+                "client_id does not match the client being updated".into(),
+            ));
+        }
+        None => return Err(metadata_error("client_id is required in an update".into())),
+    }
+    if let Some(secret) = string(doc, "client_secret")?
+        && !current.secret_hash.is_some_and(|h| h.matches(secret))
+    {
+        return Err(metadata_error(
+            "client_secret does not match the issued secret".into(),
+        ));
+    }
+    if let Some(token) = string(doc, "registration_access_token")?
+        && !current
+            .registration_token_hash
+            .is_some_and(|h| h.matches(token))
+    {
+        return Err(metadata_error(
+            "registration_access_token does not match the issued token".into(),
+        ));
+    }
+    if let Some(uri) = string(doc, "registration_client_uri")?
+        && uri != tenant.url_with(Endpoint::RegistrationManagement, current.id.as_str())
+    {
+        return Err(metadata_error(
+            "registration_client_uri does not match the issued one".into(),
+        ));
+    }
+    let issued = |name: &str, value: i64| match doc.get(name) {
+        None | Some(Value::Null) => Ok(()),
+        Some(v) if v.as_i64() == Some(value) => Ok(()),
+        Some(_) => Err(metadata_error(format!(
+            "{name} does not match the issued value"
+        ))),
+    };
+    issued("client_id_issued_at", current.created_at)?;
+    // RFC 7591 §3.2.1: 0, the secret does not expire.
+    issued("client_secret_expires_at", 0)?;
+    Ok(())
 }
 
 #[cfg(test)]

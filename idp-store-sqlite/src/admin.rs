@@ -109,6 +109,7 @@ fn remove_client(
         "consents",
         "session_clients",
         "client_assertions",
+        "pushed_requests",
     ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE tenant_id = ?1 AND client_id = ?2"),
@@ -131,7 +132,7 @@ fn update_client(conn: &Connection, tenant: &TenantId, c: &ClientRecord) -> Resu
             registration_token_hash = ?15, metadata = ?16, frontchannel_logout_uri = ?17,
             frontchannel_logout_session_required = ?18, backchannel_logout_uri = ?19,
             backchannel_logout_session_required = ?20, previous_secret_hash = ?21,
-            previous_secret_expires_at = ?22
+            previous_secret_expires_at = ?22, require_pushed_authorization_requests = ?23
          WHERE tenant_id = ?1 AND id = ?2",
         params![
             tenant.as_str(),
@@ -156,6 +157,7 @@ fn update_client(conn: &Connection, tenant: &TenantId, c: &ClientRecord) -> Resu
             c.backchannel_logout_session_required,
             c.previous_secret.as_ref().map(|p| p.hash.as_bytes()),
             c.previous_secret.as_ref().map(|p| p.expires_at),
+            c.require_pushed_authorization_requests,
         ],
     )?;
     Ok(n == 1)

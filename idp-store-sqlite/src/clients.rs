@@ -15,9 +15,10 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
             post_logout_redirect_uris, registration_token_hash, metadata,
             frontchannel_logout_uri, frontchannel_logout_session_required,
             backchannel_logout_uri, backchannel_logout_session_required,
-            previous_secret_hash, previous_secret_expires_at)
+            previous_secret_hash, previous_secret_expires_at,
+            require_pushed_authorization_requests)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -46,6 +47,7 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
         client.backchannel_logout_session_required,
         client.previous_secret.as_ref().map(|p| p.hash.as_bytes()),
         client.previous_secret.as_ref().map(|p| p.expires_at),
+        client.require_pushed_authorization_requests,
     ])?;
     Ok(())
 }
@@ -56,7 +58,8 @@ pub(crate) const COLUMNS: &str = "c.id, c.name, c.secret_hash, c.auth_method, c.
     c.jwks, c.jwks_uri, c.post_logout_redirect_uris, c.registration_token_hash, c.metadata,
     c.frontchannel_logout_uri, c.frontchannel_logout_session_required,
     c.backchannel_logout_uri, c.backchannel_logout_session_required,
-    c.previous_secret_hash, c.previous_secret_expires_at";
+    c.previous_secret_hash, c.previous_secret_expires_at,
+    c.require_pushed_authorization_requests";
 
 /// A client from a row of [`COLUMNS`].
 pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
@@ -88,6 +91,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
             }),
             _ => None,
         },
+        require_pushed_authorization_requests: r.get(22)?,
     })
 }
 

@@ -36,6 +36,7 @@ mod migrations;
 mod operations;
 mod port;
 mod purge;
+mod pushed;
 mod session_clients;
 mod sessions;
 mod stats;

@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_email_index.sql")),
     (8, include_str!("../migrations/0008_admin.sql")),
     (9, include_str!("../migrations/0009_key_activation.sql")),
+    (10, include_str!("../migrations/0010_pushed_requests.sql")),
 ];
 
 /// The schema version this binary writes and understands.
@@ -170,12 +171,42 @@ mod tests {
              INSERT INTO signing_keys VALUES ('t', 'new', 'RS256', x'00', 200, NULL);",
         )?;
         tx.commit()?;
-        assert_eq!(apply(&mut conn, &path)?, 1);
+        assert_eq!(apply(&mut conn, &path)?, MIGRATIONS.len() - 8);
         let rows: Vec<(String, i64)> = conn
             .prepare("SELECT kid, activates_at FROM signing_keys ORDER BY kid")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         assert_eq!(rows, [("new".to_owned(), 200), ("old".to_owned(), 100)]);
+        Ok(())
+    }
+
+    #[test]
+    fn clients_written_before_version_10_do_not_require_pushed_requests() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("idp.db");
+        let mut conn = Connection::open(&path)?;
+        let tx = conn.transaction()?;
+        for (_, sql) in &MIGRATIONS[..9] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", 9)?;
+        tx.execute_batch(
+            "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);
+             INSERT INTO clients (tenant_id, id, name, auth_method, redirect_uris, grant_types,
+                                  require_pkce, id_token_alg, created_at)
+             VALUES ('t', 'c1', 'C', 'none', '[]', '[]', 1, 'RS256', 5);",
+        )?;
+        tx.commit()?;
+        assert_eq!(apply(&mut conn, &path)?, 1);
+        let required: i64 = conn.query_row(
+            "SELECT require_pushed_authorization_requests FROM clients WHERE id = 'c1'",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(required, 0);
+        let pushed: i64 =
+            conn.query_row("SELECT count(*) FROM pushed_requests", [], |r| r.get(0))?;
+        assert_eq!(pushed, 0);
         Ok(())
     }
 

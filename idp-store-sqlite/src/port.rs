@@ -3,16 +3,19 @@
 //! copies its arguments and runs the SQL of its area module on a blocking
 //! thread.
 
-use crate::{SqliteStore, clients, devices, grants, session_clients, sessions, tenants, users};
+use crate::{
+    SqliteStore, clients, devices, grants, pushed, session_clients, sessions, tenants, users,
+};
 use idp_core::EmailAddress;
 use idp_core::clock::UnixTime;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use idp_core::store::{
     AccessTokenRef, ClientRecord, ClientStore, CodeRecord, ConsentRecord, DeviceCodeRecord,
-    DeviceDecision, DeviceStore, GrantStore, InteractionRecord, KeyStore, RefreshTokenRecord,
-    RevocationStore, Rotation, SessionRecord, SessionStore, SigningKeyRecord, StoreResult,
-    TakenCode, TenantRecord, TenantStore, UnindexedEmail, UserRecord, UserStore,
+    DeviceDecision, DeviceStore, GrantStore, InteractionRecord, KeyStore, PushedRequestRecord,
+    PushedRequestStore, RefreshTokenRecord, RevocationStore, Rotation, SessionRecord, SessionStore,
+    SigningKeyRecord, StoreResult, TakenCode, TenantRecord, TenantStore, UnindexedEmail,
+    UserRecord, UserStore,
 };
 
 impl TenantStore for SqliteStore {
@@ -361,6 +364,29 @@ impl GrantStore for SqliteStore {
     ) -> StoreResult<Rotation> {
         let (tenant, old, new) = (tenant.clone(), *old, new.clone());
         self.run(move |c| grants::rotate_refresh_token(c, &tenant, &old, &new, now))
+            .await
+    }
+}
+
+impl PushedRequestStore for SqliteStore {
+    async fn create_pushed_request(
+        &self,
+        tenant: &TenantId,
+        request: &PushedRequestRecord,
+    ) -> StoreResult<()> {
+        let (tenant, request) = (tenant.clone(), request.clone());
+        self.run(move |c| pushed::create(c, &tenant, &request))
+            .await
+    }
+
+    async fn take_pushed_request(
+        &self,
+        tenant: &TenantId,
+        hash: &SecretHash,
+        now: UnixTime,
+    ) -> StoreResult<Option<PushedRequestRecord>> {
+        let (tenant, hash) = (tenant.clone(), *hash);
+        self.run(move |c| pushed::take(c, &tenant, &hash, now))
             .await
     }
 }

@@ -16,8 +16,9 @@ use crate::rp::target::StaticClient;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// The plan's modules for the `code` response type.
-pub const MODULES: [&str; 23] = [
+/// The plan's modules for the `code` response type, and
+/// [`CLIENT_UPDATE`], which the OpenID Foundation's plan does not have.
+pub const MODULES: [&str; 24] = [
     "oidcc-discovery-endpoint-verification",
     "oidcc-server",
     "oidcc-idtoken-rs256",
@@ -41,7 +42,15 @@ pub const MODULES: [&str; 23] = [
     "oidcc-refresh-token",
     "oidcc-refresh-token-rp-key-rotation",
     "oidcc-server-rotate-keys",
+    CLIENT_UPDATE,
 ];
+
+/// RFC 7592 §2.2 client update, which no OIDF module exercises (the
+/// suite only reads and deletes): a registered client replaces its
+/// redirect URI with `PUT registration_client_uri` and signs in with the
+/// new one; the old one is refused, as are a wrong token (401) and another
+/// client's `client_id` (400).
+pub const CLIENT_UPDATE: &str = "rfc7592-client-update";
 
 /// A client this module registered.
 struct Registered {
@@ -535,6 +544,7 @@ async fn module(env: &mut Env<'_>, id: &str) -> Option<String> {
             unregister(env, &reg).await;
         }
         "oidcc-refresh-token" => refresh(env, false).await,
+        CLIENT_UPDATE => client_update(env).await?,
         "oidcc-refresh-token-rp-key-rotation" => {
             if op.host.is_none() {
                 return Some("needs --rp-host-bind: the OP must fetch the RP's jwks_uri".into());
@@ -597,6 +607,107 @@ async fn module(env: &mut Env<'_>, id: &str) -> Option<String> {
             .check("UnknownModule", false, Status::Fail, other.to_owned()),
     }
     None
+}
+
+/// [`CLIENT_UPDATE`].
+async fn client_update(env: &mut Env<'_>) -> Option<()> {
+    let op = env.op;
+    let cb = op.target.redirect_uri.clone();
+    let updated_cb = format!("{cb}?updated=1");
+    let key = new_key(env, None)?;
+    let reg = register(env, json!({}), key.clone()).await?;
+    env.client = reg.client.clone();
+    let (Some(uri), Some(token)) = (reg.uri.clone(), reg.token.clone()) else {
+        env.c.check(
+            "VerifyRegistrationAccessTokenAndClientUri",
+            false,
+            Status::Fail,
+            "no registration_client_uri or registration_access_token to update with",
+        );
+        return None;
+    };
+    let metadata = json!({
+        "client_id": reg.client.id,
+        "client_name": "idp conformance dynamic client (updated)",
+        "grant_types": ["authorization_code"],
+        "jwks": key.jwks(),
+        "token_endpoint_auth_method": "private_key_jwt",
+        "response_types": ["code"],
+        "redirect_uris": [updated_cb],
+        "contacts": ["certification@example.com"],
+    });
+    let res = op
+        .update_registration(&uri, "not-the-token", &metadata)
+        .await;
+    env.c.check(
+        "EnsureUpdateWithWrongTokenIs401",
+        res.status == 401,
+        Status::Fail,
+        format!("status {}: {}", res.status, res.body),
+    );
+    let mut other = metadata.clone();
+    other["client_id"] = json!(format!("{}-other", reg.client.id));
+    let res = op.update_registration(&uri, &token, &other).await;
+    env.c.check(
+        "EnsureUpdateOfAnotherClientIdIs400",
+        res.status == 400 && res.json()["error"] == "invalid_client_metadata",
+        Status::Fail,
+        format!("status {}: {}", res.status, res.body),
+    );
+    let res = op.update_registration(&uri, &token, &metadata).await;
+    let ct = res.header("content-type").unwrap_or("").to_owned();
+    env.c.check(
+        "CheckClientUpdateResponseIsJson",
+        ct.split(';').next() == Some("application/json"),
+        Status::Fail,
+        format!("content type '{ct}'"),
+    );
+    env.c.check(
+        "EnsureHttpStatusCodeIs200",
+        res.status == 200,
+        Status::Fail,
+        format!("status {}: {}", res.status, res.body),
+    );
+    let doc = res.json();
+    env.c.check(
+        "CheckClientUpdateResponse",
+        doc["client_id"] == json!(reg.client.id)
+            && doc["redirect_uris"] == json!([updated_cb])
+            && doc["client_name"] == metadata["client_name"],
+        Status::Fail,
+        res.body.clone(),
+    );
+    // The old redirect URI is refused at once.
+    let agent = env.agent()?;
+    let old = AuthRequest::standard(op, &env.client);
+    expect_error_page(env, agent.navigate(&op.auth_url(&old.params)).await);
+    // The new one signs in.
+    let agent = env.agent()?;
+    let req = AuthRequest::standard(op, &env.client).set("redirect_uri", &updated_cb);
+    if let Some(callback) = env.authorize(&agent, &req).await {
+        env.c.check(
+            "CheckMatchingCallbackParameters",
+            callback.get("updated") == Some("1"),
+            Status::Fail,
+            "the updated redirect URI was not used",
+        );
+        if let Some(code) = checks::authorization_response(env.c, op, &callback, req.get("state")) {
+            let res = op
+                .token(
+                    &env.client,
+                    ClientAuth::PrivateKeyJwt,
+                    &[
+                        ("grant_type", "authorization_code"),
+                        ("code", &code),
+                        ("redirect_uri", &updated_cb),
+                    ],
+                )
+                .await;
+            checks::token_response(env.c, &res, Status::Warning);
+        }
+    }
+    unregister(env, &reg).await;
+    Some(())
 }
 
 fn expect_error_page(env: &mut Env<'_>, arrival: Arrival) {

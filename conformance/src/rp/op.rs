@@ -169,6 +169,20 @@ impl Op {
         Self::read(res).await
     }
 
+    /// `PUT registration_client_uri` with the registration access token and
+    /// the whole metadata (RFC 7592 §2.2).
+    pub async fn update_registration(&self, uri: &str, token: &str, metadata: &Value) -> Resp {
+        let res = self
+            .http
+            .put(uri)
+            .bearer_auth(token)
+            .header("accept", "application/json")
+            .json(metadata)
+            .send()
+            .await;
+        Self::read(res).await
+    }
+
     /// `DELETE registration_client_uri` with the registration access token.
     pub async fn unregister(&self, uri: &str, token: &str) -> Resp {
         Self::read(self.http.delete(uri).bearer_auth(token).send().await).await

@@ -38,6 +38,8 @@ pub struct ClientUpdate {
     pub allowed_scopes: Option<Vec<String>>,
     /// Audiences for client-credentials tokens.
     pub audiences: Option<Vec<String>>,
+    /// RFC 9126 §6: accept only pushed authorization requests.
+    pub require_pushed_authorization_requests: Option<bool>,
 }
 
 /// A rotated client secret: shown once, stored only as a hash.
@@ -104,7 +106,7 @@ impl<S: Store> Admin<S> {
         update: ClientUpdate,
     ) -> Result<ClientRecord, AdminError> {
         let tenant = self.tenant(slug).await?;
-        let mut record = self.get_client(slug, id).await?;
+        let record = self.get_client(slug, id).await?;
         let mut wanted = NewClient::from_record(&record);
         let ClientUpdate {
             name,
@@ -115,6 +117,7 @@ impl<S: Store> Admin<S> {
             backchannel_logout_uri,
             allowed_scopes,
             audiences,
+            require_pushed_authorization_requests,
         } = update;
         set(&mut wanted.name, name);
         set(&mut wanted.redirect_uris, redirect_uris);
@@ -127,20 +130,16 @@ impl<S: Store> Admin<S> {
         set(&mut wanted.backchannel_logout_uri, backchannel_logout_uri);
         set(&mut wanted.allowed_scopes, allowed_scopes);
         set(&mut wanted.audiences, audiences);
+        set(
+            &mut wanted.require_pushed_authorization_requests,
+            require_pushed_authorization_requests,
+        );
         // A self-registered client's other metadata is checked as at registration.
         let metadata = record
             .registration_token_hash
             .is_some()
-            .then_some(record.metadata.as_str());
-        let (grant_types, _) = crate::client::validate(&self.config, &wanted, metadata)?;
-        record.name = wanted.name.trim().to_owned();
-        record.redirect_uris = wanted.redirect_uris;
-        record.grant_types = grant_types;
-        record.post_logout_redirect_uris = wanted.post_logout_redirect_uris;
-        record.frontchannel_logout_uri = wanted.frontchannel_logout_uri;
-        record.backchannel_logout_uri = wanted.backchannel_logout_uri;
-        record.allowed_scopes = wanted.allowed_scopes;
-        record.audiences = wanted.audiences;
+            .then(|| record.metadata.clone());
+        let record = crate::client::revise(&self.config, &record, wanted, metadata)?;
         self.store_client(&tenant.record.id, &record).await?;
         Ok(record)
     }

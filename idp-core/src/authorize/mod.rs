@@ -3,8 +3,10 @@
 //! `prompt`/`max_age` and a remembered consent) or suspends the request as an
 //! interaction for the login and consent pages, which resume it.
 //!
-//! Request objects (`request`, `request_uri`) are resolved first
-//! ([`request_object`]), so the pipeline sees one set of parameters. Sizes
+//! A pushed request's `request_uri` ([`pushed`], RFC 9126) is exchanged
+//! for the parameters pushed with it, and request objects (`request`,
+//! `request_uri`) are resolved ([`request_object`]), first, so the
+//! pipeline sees one set of parameters. Sizes
 //! are bounded before anything is parsed or fetched, and again after the
 //! object is merged ([`bounds`]); how many interactions one requester may
 //! leave pending is capped ([`pending`]).
@@ -17,6 +19,7 @@ pub mod interaction;
 pub mod pending;
 pub mod pkce;
 pub mod prompt;
+pub mod pushed;
 pub mod request;
 mod request_object;
 pub mod response;
@@ -68,12 +71,21 @@ impl<S: Store> Provider<S> {
                 .error_before_validation(tenant, &params, &error, status)
                 .await;
         }
-        let params = match self.resolve_request_object(tenant, params.clone()).await {
-            Ok(p) => p,
-            Err(error) => {
-                return self
-                    .error_before_validation(tenant, &params, &error, status)
-                    .await;
+        let (params, was_pushed) = match self.pushed_request_params(tenant, &params).await {
+            Ok(Some(pushed)) => (pushed, true),
+            Ok(None) => (params, false),
+            Err(error) => return wire::error_page(&error),
+        };
+        let params = if was_pushed {
+            params
+        } else {
+            match self.resolve_request_object(tenant, params.clone()).await {
+                Ok(p) => p,
+                Err(error) => {
+                    return self
+                        .error_before_validation(tenant, &params, &error, status)
+                        .await;
+                }
             }
         };
         let (request, client) = match request::validate(&*self.store, tenant, &params).await {
@@ -105,6 +117,12 @@ impl<S: Store> Provider<S> {
                 status,
             )
         };
+        // RFC 9126 §6: the client accepts only requests it pushed itself.
+        if client.require_pushed_authorization_requests && !was_pushed {
+            return fail(&OAuthError::invalid_request(
+                "this client must use pushed authorization requests (RFC 9126)",
+            ));
+        }
         let result = async {
             let session = self.current_session(tenant, req.headers()).await?;
             let decision = self.decide(tenant, &request, &client, session).await?;

@@ -54,6 +54,8 @@ pub struct NewClient {
     pub backchannel_logout_uri: Option<String>,
     /// Back-Channel Logout §2.2 `backchannel_logout_session_required`.
     pub backchannel_logout_session_required: bool,
+    /// RFC 9126 §6: refuse its authorization requests unless pushed.
+    pub require_pushed_authorization_requests: bool,
 }
 
 impl NewClient {
@@ -76,6 +78,7 @@ impl NewClient {
             frontchannel_logout_session_required: false,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
+            require_pushed_authorization_requests: false,
         }
     }
 }
@@ -341,8 +344,52 @@ pub(crate) fn build(
         metadata: registration.map_or_else(|| "{}".to_owned(), |r| r.metadata),
         previous_secret: None,
         created_at: now,
+        require_pushed_authorization_requests: new.require_pushed_authorization_requests,
     };
     Ok(CreatedClient { client, secret })
+}
+
+/// The stored client `record` changed to the registration `wanted`,
+/// checked by every rule of creation ([`validate`]; `metadata` is a
+/// self-registered client's other metadata, which replaces the stored
+/// one). What an update may not change stays: the id, the secret and the
+/// authentication method that uses it, the registration access token,
+/// the creation time.
+pub(crate) fn revise(
+    config: &ProviderConfig,
+    record: &ClientRecord,
+    wanted: NewClient,
+    metadata: Option<String>,
+) -> Result<ClientRecord, AdminError> {
+    let (grant_types, method) = validate(config, &wanted, metadata.as_deref())?;
+    if method != record.auth_method {
+        return Err(invalid(
+            "auth_method",
+            format!(
+                "the authentication method cannot be changed from '{}' (register a new client)",
+                record.auth_method.as_str()
+            ),
+        ));
+    }
+    Ok(ClientRecord {
+        name: wanted.name.trim().to_owned(),
+        redirect_uris: wanted.redirect_uris,
+        grant_types,
+        require_pkce: wanted.public || wanted.require_pkce,
+        id_token_alg: wanted.id_token_alg,
+        allowed_scopes: wanted.allowed_scopes,
+        audiences: wanted.audiences,
+        jwks: wanted.jwks,
+        jwks_uri: wanted.jwks_uri,
+        post_logout_redirect_uris: wanted.post_logout_redirect_uris,
+        frontchannel_logout_uri: wanted.frontchannel_logout_uri,
+        frontchannel_logout_session_required: wanted.frontchannel_logout_session_required,
+        backchannel_logout_uri: wanted.backchannel_logout_uri,
+        backchannel_logout_session_required: wanted.backchannel_logout_session_required,
+        metadata: metadata.unwrap_or_else(|| record.metadata.clone()),
+        require_pushed_authorization_requests: wanted.require_pushed_authorization_requests,
+        ..record.clone()
+    })
 }
 
 impl NewClient {
@@ -366,6 +413,7 @@ impl NewClient {
             frontchannel_logout_session_required: r.frontchannel_logout_session_required,
             backchannel_logout_uri: r.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: r.backchannel_logout_session_required,
+            require_pushed_authorization_requests: r.require_pushed_authorization_requests,
         }
     }
 }

@@ -38,6 +38,10 @@ pub(crate) fn assert_same(got: &ClientRecord, want: &ClientRecord) {
     assert_eq!(got.metadata, want.metadata);
     assert_eq!(got.previous_secret, want.previous_secret);
     assert_eq!(got.created_at, want.created_at);
+    assert_eq!(
+        got.require_pushed_authorization_requests,
+        want.require_pushed_authorization_requests
+    );
 }
 
 /// A client with every field set reads back field for field.

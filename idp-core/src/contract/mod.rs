@@ -18,7 +18,7 @@
 //! win.
 //!
 //! The bodies are plain `pub async fn`s, one file per part of the port
-//! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`,
+//! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`, `pushed`,
 //! `revocations`, `devices`, `maintenance`, `admin`). To add one: write it in its
 //! part's file and add its name to that part's line in
 //! [`store_contract!`](crate::store_contract).
@@ -29,6 +29,7 @@ pub mod devices;
 pub mod grants;
 pub mod keys;
 pub mod maintenance;
+pub mod pushed;
 pub mod revocations;
 pub mod samples;
 pub mod sessions;
@@ -158,6 +159,8 @@ macro_rules! store_contract {
                 code_hashes_are_unique, refresh_token_round_trips, refresh_token_rotation_then_reuse,
                 refresh_token_is_rotated_once, failed_rotation_changes_nothing,
                 grants_are_scoped_by_tenant;
+            pushed: pushed_request_round_trips, pushed_request_is_taken_once,
+                pushed_requests_expire, pushed_requests_are_scoped_by_tenant;
             revocations: grant_revocation_reaches_refresh_and_access_tokens,
                 access_token_revocation_by_jti, client_assertion_jti_is_used_once,
                 client_assertion_jti_race_has_one_winner, revocations_are_scoped_by_tenant,

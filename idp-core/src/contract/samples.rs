@@ -81,6 +81,18 @@ pub fn client(id: &str) -> ClientRecord {
             expires_at: 1_700_086_500,
         }),
         created_at: 1_700_000_100,
+        require_pushed_authorization_requests: true,
+    }
+}
+
+/// A pushed authorization request of client `c1` for `request_uri`,
+/// expiring at `expires_at`.
+pub fn pushed(request_uri: &str, expires_at: i64) -> crate::store::PushedRequestRecord {
+    crate::store::PushedRequestRecord {
+        request_uri_hash: SecretHash::of(request_uri),
+        client_id: ClientId::new("c1"),
+        params: r#"[["response_type","code"],["state","caf\u00e9 & =?"]]"#.to_owned(),
+        expires_at,
     }
 }
 

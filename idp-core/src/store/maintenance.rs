@@ -39,12 +39,14 @@ pub enum Expiring {
     /// The relying parties recorded for a session (front- and back-channel
     /// logout), by when they were recorded (`created_at`).
     SessionClients,
+    /// Pushed authorization requests (RFC 9126) never used, by `expires_at`.
+    PushedRequests,
 }
 
 impl Expiring {
     /// Every kind, in the order a purge runs them: sessions before the rows
     /// that hang off sessions.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::AuthorizationCodes,
         Self::Interactions,
         Self::DeviceCodes,
@@ -55,6 +57,7 @@ impl Expiring {
         Self::RevokedAccessTokens,
         Self::RevokedGrants,
         Self::ClientAssertions,
+        Self::PushedRequests,
     ];
 
     /// A stable name for logs and reports.
@@ -70,6 +73,7 @@ impl Expiring {
             Self::RevokedGrants => "revoked_grants",
             Self::ClientAssertions => "client_assertions",
             Self::SessionClients => "session_clients",
+            Self::PushedRequests => "pushed_requests",
         }
     }
 }

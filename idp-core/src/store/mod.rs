@@ -2,7 +2,8 @@
 //!
 //! The port is split by concern, one trait per file: [`TenantStore`],
 //! [`KeyStore`], [`ClientStore`], [`UserStore`], [`SessionStore`],
-//! [`GrantStore`], [`RevocationStore`], [`DeviceStore`], [`Maintenance`]
+//! [`GrantStore`], [`PushedRequestStore`], [`RevocationStore`],
+//! [`DeviceStore`], [`Maintenance`]
 //! and [`AdminStore`] (what only the admin service needs: pages, updates,
 //! deletions that end what depended on the deleted row).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
@@ -25,6 +26,7 @@ mod grants;
 mod keys;
 mod maintenance;
 mod operations;
+mod pushed;
 mod records;
 mod revocations;
 mod sessions;
@@ -38,6 +40,7 @@ pub use grants::GrantStore;
 pub use keys::KeyStore;
 pub use maintenance::{Expiring, Maintenance};
 pub use operations::{CheckpointMode, CheckpointReport, OperationError, Operations, PoolState};
+pub use pushed::PushedRequestStore;
 pub use records::*;
 pub use revocations::RevocationStore;
 pub use sessions::SessionStore;
@@ -73,6 +76,7 @@ pub trait Store:
     + UserStore
     + SessionStore
     + GrantStore
+    + PushedRequestStore
     + RevocationStore
     + DeviceStore
     + Maintenance
@@ -88,6 +92,7 @@ impl<T> Store for T where
         + UserStore
         + SessionStore
         + GrantStore
+        + PushedRequestStore
         + RevocationStore
         + DeviceStore
         + Maintenance

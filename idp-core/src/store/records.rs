@@ -50,6 +50,7 @@ impl ClientRecord {
             metadata: "{}".to_owned(),
             previous_secret: None,
             created_at,
+            require_pushed_authorization_requests: false,
         }
     }
 }
@@ -199,6 +200,10 @@ pub struct ClientRecord {
     pub previous_secret: Option<PreviousSecret>,
     /// Creation time.
     pub created_at: UnixTime,
+    /// RFC 9126 §6 `require_pushed_authorization_requests`: its
+    /// authorization requests are accepted only by reference to a pushed
+    /// request.
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// A client secret replaced by a rotation and accepted until `expires_at`,
@@ -275,6 +280,22 @@ pub struct InteractionRecord {
     /// Creation time.
     pub created_at: UnixTime,
     /// Expiry.
+    pub expires_at: UnixTime,
+}
+
+/// A pushed authorization request (RFC 9126 §2): the parameters a client
+/// sent to the PAR endpoint, waiting for the browser to bring its
+/// `request_uri` to the authorization endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushedRequestRecord {
+    /// Hash of the `request_uri` (the store never sees the URI itself).
+    pub request_uri_hash: SecretHash,
+    /// The client that pushed it, which alone may use it (§4).
+    pub client_id: ClientId,
+    /// The authorization request's parameters, serialized by the core
+    /// (opaque to the store).
+    pub params: String,
+    /// The first instant it is refused (§2.2 `expires_in`).
     pub expires_at: UnixTime,
 }
 

@@ -292,7 +292,11 @@ mod tests {
         for (i, r) in Route::ALL.iter().enumerate() {
             assert_eq!(r.index(), i, "{r:?}");
         }
-        assert_eq!(labels.len(), 25, "the labels of before the endpoint table");
+        assert_eq!(
+            labels.len(),
+            26,
+            "the labels of before the endpoint table, and /par"
+        );
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Limits on the endpoints anyone may call without credentials and whose
 //! requests the provider stores: authorization requests (RFC 6749 §3.1; a
-//! request that reaches the login page is kept as an interaction) and
-//! dynamic client registration (RFC 7591 §3; a registration is kept as a
-//! client). Each has a request rate per address, and authorization
-//! requests also carry the address to idp-core, which caps the
-//! interactions one address leaves pending (`idp_core::authorize::pending`).
+//! request that reaches the login page is kept as an interaction), pushed
+//! authorization requests (RFC 9126 §2; public clients push without a
+//! secret, and each push is kept until it is used or expires) and dynamic
+//! client registration (RFC 7591 §3; a registration is kept as a client).
+//! Each has a request rate per address (pushes count against the same
+//! allowance as authorization requests: they are the same requests, sent
+//! another way), and authorization requests and pushes also carry the
+//! address to idp-core, which caps the interactions and pushed requests
+//! one address leaves pending (`idp_core::authorize::pending`).
 //!
 //! The keys are addresses across all tenants, unlike the credential
 //! lockouts: what these limits protect is the one database every tenant
@@ -48,11 +52,16 @@ impl OpenLimits {
     }
 }
 
-/// `{base}/t/{slug}/authorize` (GET or POST) or `{base}/t/{slug}/register` (POST).
+/// `{base}/t/{slug}/authorize` (GET or POST), `{base}/t/{slug}/par` or
+/// `{base}/t/{slug}/register` (POST).
 fn open_endpoint(base_path: &str, method: &Method, path: &str) -> Option<Endpoint> {
     let endpoint = Located::parse(base_path, path)?.endpoint;
     match endpoint {
-        Endpoint::Authorize | Endpoint::Register if endpoint.accepts(method) => Some(endpoint),
+        Endpoint::Authorize | Endpoint::PushedAuthorizationRequest | Endpoint::Register
+            if endpoint.accepts(method) =>
+        {
+            Some(endpoint)
+        }
         _ => None,
     }
 }
@@ -93,6 +102,16 @@ impl Limits {
                     req.extensions_mut().insert(Requester(key));
                 }
             }
+            // A JSON answer: the client, not a browser, pushes. What it
+            // pushes is stored too, under the same cap.
+            Endpoint::PushedAuthorizationRequest => {
+                if let Some(Err(wait)) = open.authorize.as_ref().map(|g| g.check(key)) {
+                    return Some(too_many_requests(wait));
+                }
+                if open.pending_cap {
+                    req.extensions_mut().insert(Requester(key));
+                }
+            }
             _ => {
                 if let Some(Err(wait)) = open.register.as_ref().map(|g| g.check(key)) {
                     return Some(too_many_requests(wait));
@@ -121,6 +140,11 @@ mod tests {
             open_endpoint("", &Method::POST, "/t/acme/register"),
             Some(Endpoint::Register)
         );
+        assert_eq!(
+            open_endpoint("", &Method::POST, "/t/acme/par"),
+            Some(Endpoint::PushedAuthorizationRequest)
+        );
+        assert_eq!(open_endpoint("", &Method::GET, "/t/acme/par"), None);
         assert_eq!(open_endpoint("", &Method::GET, "/t/acme/register"), None);
         assert_eq!(open_endpoint("", &Method::POST, "/t/acme/token"), None);
         assert_eq!(open_endpoint("", &Method::GET, "/t/acme/authorize/x"), None);

@@ -65,6 +65,11 @@ fn delete_sql(kind: Expiring) -> &'static str {
                SELECT session_id, client_id FROM session_clients
                WHERE tenant_id = ?1 AND created_at < ?2 LIMIT ?3)"
         }
+        Expiring::PushedRequests => {
+            "DELETE FROM pushed_requests WHERE tenant_id = ?1 AND request_uri_hash IN (
+               SELECT request_uri_hash FROM pushed_requests
+               WHERE tenant_id = ?1 AND expires_at < ?2 LIMIT ?3)"
+        }
     }
 }
 

@@ -57,6 +57,11 @@ pub struct CreateArgs {
     /// Where Logout Tokens are POSTed when a session ends (Back-Channel Logout).
     #[arg(long)]
     backchannel_logout_uri: Option<String>,
+    /// Accept only pushed authorization requests (RFC 9126 §6): the
+    /// authorization endpoint refuses its requests unless they were pushed
+    /// to the PAR endpoint first.
+    #[arg(long = "require-par")]
+    require_par: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -114,6 +119,7 @@ pub(super) async fn run<S: Backend>(
         post_logout_redirect_uris,
         frontchannel_logout_uri,
         backchannel_logout_uri,
+        require_par,
         json,
         allow_insecure_redirect_uris: _,
         outbound: _,
@@ -145,6 +151,7 @@ pub(super) async fn run<S: Backend>(
         post_logout_redirect_uris,
         frontchannel_logout_uri,
         backchannel_logout_uri,
+        require_pushed_authorization_requests: require_par,
         ..NewClient::new("", Vec::new())
     };
     let created = provider.admin().create_client(&tenant, new).await?;

@@ -47,6 +47,10 @@ pub struct UpdateArgs {
     /// Back-channel logout URI; "" removes it.
     #[arg(long)]
     backchannel_logout_uri: Option<String>,
+    /// Accept only pushed authorization requests (RFC 9126 §6): true (the
+    /// default when given without a value) or false.
+    #[arg(long = "require-par", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    require_par: Option<bool>,
     /// Development only: accept http redirect URIs on any host: on or off [env: ALLOW_INSECURE_REDIRECT_URIS] [default: off]
     #[arg(long, value_name = "ON_OFF")]
     allow_insecure_redirect_uris: Option<String>,
@@ -122,6 +126,7 @@ pub(super) async fn run<S: Backend>(
                 post_logout_redirect_uris: post_logout,
                 frontchannel_logout_uri: optional_uri(u.frontchannel_logout_uri),
                 backchannel_logout_uri: optional_uri(u.backchannel_logout_uri),
+                require_pushed_authorization_requests: u.require_par,
                 ..ClientUpdate::default()
             };
             let c = admin
