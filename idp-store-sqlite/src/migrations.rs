@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_email_index.sql")),
     (8, include_str!("../migrations/0008_admin.sql")),
     (9, include_str!("../migrations/0009_key_activation.sql")),
+    // Version 10 is issue 14's pushed authorization requests (another
+    // branch): this empty stand-in keeps the versions consecutive until
+    // that branch's line replaces it.
+    (10, "-- reserved for 0010_pushed_requests.sql"),
+    (11, include_str!("../migrations/0011_logout_deliveries.sql")),
 ];
 
 /// The schema version this binary writes and understands.

@@ -2,8 +2,8 @@
 //!
 //! The port is split by concern, one trait per file: [`TenantStore`],
 //! [`KeyStore`], [`ClientStore`], [`UserStore`], [`SessionStore`],
-//! [`GrantStore`], [`RevocationStore`], [`DeviceStore`], [`Maintenance`]
-//! and [`AdminStore`] (what only the admin service needs: pages, updates,
+//! [`GrantStore`], [`RevocationStore`], [`DeviceStore`], [`DeliveryStore`]
+//! (back-channel logout retries), [`Maintenance`] and [`AdminStore`] (what only the admin service needs: pages, updates,
 //! deletions that end what depended on the deleted row).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
 //! type that implements every part is a `Store` without further code.
@@ -20,6 +20,7 @@
 
 mod admin;
 mod clients;
+mod deliveries;
 mod devices;
 mod grants;
 mod keys;
@@ -33,6 +34,7 @@ mod users;
 
 pub use admin::AdminStore;
 pub use clients::ClientStore;
+pub use deliveries::{DeliveryStore, PendingDelivery};
 pub use devices::DeviceStore;
 pub use grants::GrantStore;
 pub use keys::KeyStore;
@@ -75,6 +77,7 @@ pub trait Store:
     + GrantStore
     + RevocationStore
     + DeviceStore
+    + DeliveryStore
     + Maintenance
     + AdminStore
     + 'static
@@ -90,6 +93,7 @@ impl<T> Store for T where
         + GrantStore
         + RevocationStore
         + DeviceStore
+        + DeliveryStore
         + Maintenance
         + AdminStore
         + 'static
