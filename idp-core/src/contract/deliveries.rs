@@ -97,7 +97,7 @@ pub async fn racing_claims_take_each_delivery_once<S: Store>(store: Arc<S>) -> O
         }
         let claims = race(&store, |store, _| {
             let a = a.clone();
-            async move { store.claim_deliveries(&a, base + 1_000, base + 5_000, 3).await }
+            async move { store.claim_deliveries(&a, base + 1_000, i64::MAX, 3).await }
         })
         .await?;
         let mut seen = BTreeSet::new();
