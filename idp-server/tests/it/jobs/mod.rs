@@ -132,6 +132,7 @@ fn bad_job_settings_stop_start_up_naming_the_setting() {
         ("CHECKPOINT_INTERVAL_SECONDS", "-1", None),
         ("KEY_ROTATION_DAYS", "99999", None),
         ("KEY_ROTATION_DAYS", "1", Some("--key-rotation-days=x")),
+        ("LOGOUT_RETRY_INTERVAL_SECONDS", "often", None),
     ] {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_idp-server"));
         cmd.current_dir(dir.path())
