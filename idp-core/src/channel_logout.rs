@@ -314,7 +314,7 @@ mod tests {
         let waker = std::task::Waker::noop();
         let mut cx = std::task::Context::from_waker(waker);
         let mut polls = 0;
-        while let Poll::Pending = joined.as_mut().poll(&mut cx) {
+        while joined.as_mut().poll(&mut cx).is_pending() {
             polls += 1;
             assert!(polls < 100, "join_all never finished");
         }

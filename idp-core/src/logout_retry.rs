@@ -378,7 +378,11 @@ mod tests {
         }
         assert_eq!(verdict(&Err("connection refused".into())), Verdict::Retry);
         for refused in [301, 400, 401, 404] {
-            assert_eq!(verdict(&Ok(refused)), Verdict::Refused(refused), "{refused}");
+            assert_eq!(
+                verdict(&Ok(refused)),
+                Verdict::Refused(refused),
+                "{refused}"
+            );
         }
     }
 }

@@ -75,10 +75,7 @@ pub(crate) fn claim(
                ORDER BY next_attempt_at, id LIMIT ?4)
              RETURNING {COLUMNS}"
         ))?
-        .query_map(
-            params![tenant.as_str(), now, lease_until, limit],
-            from_row,
-        )?
+        .query_map(params![tenant.as_str(), now, lease_until, limit], from_row)?
         .collect::<Result<Vec<_>>>()?;
     claimed.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
     Ok(claimed)
@@ -102,7 +99,12 @@ pub(crate) fn reschedule(
 }
 
 /// Deletes a delivery still at `attempts`.
-pub(crate) fn remove(conn: &Connection, tenant: &TenantId, id: &str, attempts: u32) -> Result<bool> {
+pub(crate) fn remove(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: &str,
+    attempts: u32,
+) -> Result<bool> {
     let changed = conn
         .prepare_cached(
             "DELETE FROM logout_deliveries WHERE tenant_id = ?1 AND id = ?2 AND attempts = ?3",

@@ -12,9 +12,10 @@ use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use idp_core::store::{
     AccessTokenRef, ClientRecord, ClientStore, CodeRecord, ConsentRecord, DeliveryStore,
-    DeviceCodeRecord, DeviceDecision, DeviceStore, PendingDelivery, GrantStore, InteractionRecord, KeyStore, RefreshTokenRecord,
-    RevocationStore, Rotation, SessionRecord, SessionStore, SigningKeyRecord, StoreResult,
-    TakenCode, TenantRecord, TenantStore, UnindexedEmail, UserRecord, UserStore,
+    DeviceCodeRecord, DeviceDecision, DeviceStore, GrantStore, InteractionRecord, KeyStore,
+    PendingDelivery, RefreshTokenRecord, RevocationStore, Rotation, SessionRecord, SessionStore,
+    SigningKeyRecord, StoreResult, TakenCode, TenantRecord, TenantStore, UnindexedEmail,
+    UserRecord, UserStore,
 };
 
 impl TenantStore for SqliteStore {
@@ -512,7 +513,12 @@ impl DeliveryStore for SqliteStore {
             .await
     }
 
-    async fn remove_delivery(&self, tenant: &TenantId, id: &str, attempts: u32) -> StoreResult<bool> {
+    async fn remove_delivery(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        attempts: u32,
+    ) -> StoreResult<bool> {
         let (tenant, id) = (tenant.clone(), id.to_owned());
         self.run(move |c| deliveries::remove(c, &tenant, &id, attempts))
             .await

@@ -34,7 +34,12 @@ pub async fn delivery_is_claimed_until_its_lease_ends<S: Store>(store: Arc<S>) -
     let (a, _b) = two_tenants(&*store).await?;
     let d = delivery("d1", 1_000);
     assert!(store.enqueue_delivery(&a, &d, 10).await?.is_empty());
-    assert!(store.claim_deliveries(&a, 1_099, 1_160, 10).await?.is_empty());
+    assert!(
+        store
+            .claim_deliveries(&a, 1_099, 1_160, 10)
+            .await?
+            .is_empty()
+    );
     let claimed = store.claim_deliveries(&a, 1_100, 1_160, 10).await?;
     assert_eq!(
         claimed,
@@ -45,7 +50,12 @@ pub async fn delivery_is_claimed_until_its_lease_ends<S: Store>(store: Arc<S>) -
         }]
     );
     // Held until the lease ends.
-    assert!(store.claim_deliveries(&a, 1_159, 1_220, 10).await?.is_empty());
+    assert!(
+        store
+            .claim_deliveries(&a, 1_159, 1_220, 10)
+            .await?
+            .is_empty()
+    );
     let again = store.claim_deliveries(&a, 1_160, 1_220, 10).await?;
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempts, 3);
@@ -54,13 +64,23 @@ pub async fn delivery_is_claimed_until_its_lease_ends<S: Store>(store: Arc<S>) -
     assert!(!store.remove_delivery(&a, "d1", 2).await?);
     // The latest can.
     assert!(store.reschedule_delivery(&a, "d1", 3, 2_000).await?);
-    assert!(store.claim_deliveries(&a, 1_999, 2_060, 10).await?.is_empty());
+    assert!(
+        store
+            .claim_deliveries(&a, 1_999, 2_060, 10)
+            .await?
+            .is_empty()
+    );
     let third = store.claim_deliveries(&a, 2_000, 2_060, 10).await?;
     assert_eq!(third.len(), 1);
     assert_eq!(third[0].attempts, 4);
     assert!(store.remove_delivery(&a, "d1", 4).await?);
     assert!(!store.remove_delivery(&a, "d1", 4).await?);
-    assert!(store.claim_deliveries(&a, 9_999, 10_060, 10).await?.is_empty());
+    assert!(
+        store
+            .claim_deliveries(&a, 9_999, 10_060, 10)
+            .await?
+            .is_empty()
+    );
     assert!(!store.reschedule_delivery(&a, "d1", 4, 1).await?);
     Ok(())
 }
@@ -87,9 +107,7 @@ pub async fn racing_claims_take_each_delivery_once<S: Store>(store: Arc<S>) -> O
     let (a, _b) = two_tenants(&*store).await?;
     for round in 0..ROUNDS {
         let base = 10_000 * (round as i64 + 1);
-        let queued: BTreeSet<String> = (0..RACERS / 2)
-            .map(|i| format!("r{round}-d{i}"))
-            .collect();
+        let queued: BTreeSet<String> = (0..RACERS / 2).map(|i| format!("r{round}-d{i}")).collect();
         for (i, id) in queued.iter().enumerate() {
             store
                 .enqueue_delivery(&a, &delivery(id, base + i as i64), 1_000)
@@ -102,7 +120,11 @@ pub async fn racing_claims_take_each_delivery_once<S: Store>(store: Arc<S>) -> O
         .await?;
         let mut seen = BTreeSet::new();
         for d in claims.iter().flatten() {
-            assert!(seen.insert(d.id.clone()), "round {round}: {} claimed twice", d.id);
+            assert!(
+                seen.insert(d.id.clone()),
+                "round {round}: {} claimed twice",
+                d.id
+            );
             assert_eq!(d.attempts, 2, "round {round}");
         }
         assert_eq!(seen, queued, "round {round}");
@@ -116,10 +138,14 @@ pub async fn racing_claims_take_each_delivery_once<S: Store>(store: Arc<S>) -> O
 pub async fn delivery_queue_is_bounded_per_tenant<S: Store>(store: Arc<S>) -> Outcome {
     let (a, b) = two_tenants(&*store).await?;
     for (id, created) in [("b1", 100), ("b2", 200)] {
-        store.enqueue_delivery(&b, &delivery(id, created), 3).await?;
+        store
+            .enqueue_delivery(&b, &delivery(id, created), 3)
+            .await?;
     }
     for (id, created) in [("a2", 2_000), ("a1", 1_000), ("a3", 3_000)] {
-        let evicted = store.enqueue_delivery(&a, &delivery(id, created), 3).await?;
+        let evicted = store
+            .enqueue_delivery(&a, &delivery(id, created), 3)
+            .await?;
         assert!(evicted.is_empty(), "{id}: {evicted:?}");
     }
     let evicted = store
@@ -161,7 +187,12 @@ pub async fn deliveries_are_scoped_by_tenant<S: Store>(store: Arc<S>) -> Outcome
     store
         .enqueue_delivery(&a, &delivery("d1", 1_000), 10)
         .await?;
-    assert!(store.claim_deliveries(&b, 9_999, 10_000, 10).await?.is_empty());
+    assert!(
+        store
+            .claim_deliveries(&b, 9_999, 10_000, 10)
+            .await?
+            .is_empty()
+    );
     assert!(!store.reschedule_delivery(&b, "d1", 1, 1).await?);
     assert!(!store.remove_delivery(&b, "d1", 1).await?);
     let other = PendingDelivery {

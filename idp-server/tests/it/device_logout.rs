@@ -103,8 +103,18 @@ async fn logging_out_of_the_approving_session_tells_the_device_client() {
     let got = receiver.at("/tv");
     assert_eq!(got.len(), 1, "exactly one POST to the TV: {got:?}");
     let jwks = jwks(&env.endpoints).await;
-    assert_logout_token(&got[0], &jwks, issuer, &tv.client_id, &grant.sid, &grant.sub);
-    assert!(receiver.at("/other-tv").is_empty(), "another session's device was told");
+    assert_logout_token(
+        &got[0],
+        &jwks,
+        issuer,
+        &tv.client_id,
+        &grant.sid,
+        &grant.sub,
+    );
+    assert!(
+        receiver.at("/other-tv").is_empty(),
+        "another session's device was told"
+    );
 
     // Front channel: the signed-out page frames the device client's URI.
     let frames = iframe_sources(&res.body);
@@ -139,11 +149,20 @@ async fn revoking_the_approving_session_tells_the_device_and_ends_its_tokens() {
 
     // An administrator revokes the session the device was approved in.
     let grant = approve_device(&env, &tv, &Browser::new()).await;
-    let out = cli(&["session", "revoke", "--tenant", "acme", &grant.sid, "--json"]);
+    let out = cli(&[
+        "session", "revoke", "--tenant", "acme", &grant.sid, "--json",
+    ]);
     assert_eq!(out["revoked"], 1);
     let got = receiver.at("/tv");
     assert_eq!(got.len(), 1, "{got:?}");
-    assert_logout_token(&got[0], &jwks, issuer, &tv.client_id, &grant.sid, &grant.sub);
+    assert_logout_token(
+        &got[0],
+        &jwks,
+        issuer,
+        &tv.client_id,
+        &grant.sid,
+        &grant.sub,
+    );
     // Its refresh token and access token die with it.
     refresh(&env, &tv, &grant.refresh_token)
         .await
@@ -155,11 +174,25 @@ async fn revoking_the_approving_session_tells_the_device_and_ends_its_tokens() {
     // one is told too, once, with that session's sid.
     let second = approve_device(&env, &tv, &Browser::new()).await;
     assert_ne!(second.sid, grant.sid);
-    let out = cli(&["user", "disable", "--tenant", "acme", &env.user.id, "--json"]);
+    let out = cli(&[
+        "user",
+        "disable",
+        "--tenant",
+        "acme",
+        &env.user.id,
+        "--json",
+    ]);
     assert_eq!(out["disabled"], true);
     let got = receiver.at("/tv");
     assert_eq!(got.len(), 2, "{got:?}");
-    assert_logout_token(&got[1], &jwks, issuer, &tv.client_id, &second.sid, &second.sub);
+    assert_logout_token(
+        &got[1],
+        &jwks,
+        issuer,
+        &tv.client_id,
+        &second.sid,
+        &second.sub,
+    );
     refresh(&env, &tv, &second.refresh_token)
         .await
         .assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_grant");

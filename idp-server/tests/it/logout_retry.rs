@@ -107,7 +107,11 @@ async fn a_failed_delivery_is_retried_with_a_fresh_token_until_it_arrives() {
     );
     let got = receiver.at("/a");
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(receiver.at("/a").len(), got.len(), "sent again once delivered");
+    assert_eq!(
+        receiver.at("/a").len(),
+        got.len(),
+        "sent again once delivered"
+    );
 
     // Each attempt carried a valid Logout Token of its own.
     let jwks = jwks(&env.endpoints).await;
@@ -115,7 +119,10 @@ async fn a_failed_delivery_is_retried_with_a_fresh_token_until_it_arrives() {
     let mut last_iat = 0;
     for r in &got {
         let claims = assert_logout_token(r, &jwks, issuer, &a.client_id, &sid, &sub);
-        assert!(jtis.insert(claims["jti"].to_string()), "jti reused: {claims}");
+        assert!(
+            jtis.insert(claims["jti"].to_string()),
+            "jti reused: {claims}"
+        );
         let iat = claims["iat"].as_i64().expect("iat");
         assert!(iat >= last_iat, "signed afresh: {iat} after {last_iat}");
         last_iat = iat;
@@ -131,7 +138,13 @@ async fn a_delivery_is_given_up_after_its_last_attempt_and_a_refusal_at_once() {
     receiver.answer("/down", 503);
     receiver.answer("/refuses", 400);
     let issuer = env.tenant.issuer.as_str();
-    let down = channel_client(&env.server, "acme", "Down", None, Some(receiver.url("/down")));
+    let down = channel_client(
+        &env.server,
+        "acme",
+        "Down",
+        None,
+        Some(receiver.url("/down")),
+    );
     let refuses = channel_client(
         &env.server,
         "acme",
@@ -208,9 +221,7 @@ async fn a_queued_delivery_survives_a_restart() {
     logout(&env, &browser, &id_token).await;
     assert_eq!(queued(&env.server), 1, "the failure is queued");
 
-    env.server
-        .restart_with(|c| fast_retries(c, 6, 100))
-        .await;
+    env.server.restart_with(|c| fast_retries(c, 6, 100)).await;
     let restarted = now();
     assert_eq!(queued(&env.server), 1, "the queue outlived the server");
     let receiver = Receiver::start_at(port).await;

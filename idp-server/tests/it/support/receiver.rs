@@ -122,7 +122,9 @@ impl Receiver {
                             response = format!(
                                 "HTTP/1.1 {code} Status\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
                             );
-                        } else if let Some((ct, body)) = docs.lock().expect("documents").get(&r.path) {
+                        } else if let Some((ct, body)) =
+                            docs.lock().expect("documents").get(&r.path)
+                        {
                             response = format!(
                                 "HTTP/1.1 200 OK\r\ncontent-type: {ct}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                                 body.len()
