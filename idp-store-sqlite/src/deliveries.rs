@@ -64,6 +64,18 @@ pub(crate) fn claim(
     lease_until: UnixTime,
     limit: u32,
 ) -> Result<Vec<PendingDelivery>> {
+    // A read first: the job asks every tenant every run, and an UPDATE
+    // takes the write lock even when it matches nothing. The UPDATE alone
+    // decides who gets what.
+    let due: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM logout_deliveries
+                            WHERE tenant_id = ?1 AND next_attempt_at <= ?2)",
+        )?
+        .query_row(params![tenant.as_str(), now], |r| r.get(0))?;
+    if !due {
+        return Ok(Vec::new());
+    }
     // RETURNING gives no order: oldest first, as the port promises.
     let mut claimed = conn
         .prepare_cached(&format!(
