@@ -5,8 +5,8 @@
 //! The authorization endpoint records every client it issues a code to in
 //! a session, and the device verification page every device client whose
 //! request the user approves in it (RFC 8628: the device has no session of
-//! its own; the one it was approved in stands for it). When the session ends, by RP-Initiated Logout
-//! ([`logout`](crate::logout)) or by revocation
+//! its own; the one it was approved in stands for it). When the session
+//! ends, by RP-Initiated Logout ([`logout`](crate::logout)) or by revocation
 //! ([`Provider::revoke_session`]), those clients are taken from the store
 //! (once: a second end of the same session tells no one again) and:
 //!
