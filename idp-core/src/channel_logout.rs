@@ -3,8 +3,10 @@
 //! told, so that they end their own sessions too.
 //!
 //! The authorization endpoint records every client it issues a code to in
-//! a session. When the session ends, by RP-Initiated Logout
-//! ([`logout`](crate::logout)) or by revocation
+//! a session, and the device verification page every device client whose
+//! request the user approves in it (RFC 8628: the device has no session of
+//! its own; the one it was approved in stands for it). When the session
+//! ends, by RP-Initiated Logout ([`logout`](crate::logout)) or by revocation
 //! ([`Provider::revoke_session`]), those clients are taken from the store
 //! (once: a second end of the same session tells no one again) and:
 //!
@@ -13,25 +15,29 @@
 //!   [`Deliver`](crate::provider::Deliver) hook; all deliveries run at once
 //!   and the logout waits for them, so the hook's timeout bounds the wait.
 //!   A failure is logged (never the token) and does not fail the logout;
+//!   a temporary one is queued and retried later
+//!   ([`logout_retry`](crate::logout_retry));
 //! - front-channel: each client with a `frontchannel_logout_uri` gets that
 //!   URL with `iss` and `sid` added (Front-Channel §3), for the "signed out"
 //!   page to load in iframes. A revocation has no browser to load them in.
 //!
 //! `iss` and `sid` (front) and `sid` and `sub` (back) are always sent, so
 //! the `*_session_required` metadata is stored and echoed but changes
-//! nothing. Not supported: retrying a failed delivery (§2.8 lets the OP
-//! give up), and telling the clients of device-flow grants, which are not
-//! recorded in the session.
+//! nothing.
 
 use crate::clock::UnixTime;
 use crate::crypto::random;
+use crate::ids::{SessionId, UserId};
 use crate::jose;
+use crate::logout_retry::{self, RetryPolicy, Verdict};
 use crate::provider::{Deliver, Provider};
-use crate::store::{ClientRecord, SessionRecord, Store, StoreError};
+use crate::store::{ClientRecord, PendingDelivery, SessionRecord, Store, StoreError};
+use crate::telemetry::LogoutDelivery;
 use crate::tenant::TenantContext;
 use serde::Serialize;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::Poll;
 
 /// Back-Channel Logout §2.4: the only member of `events`.
@@ -54,12 +60,14 @@ struct LogoutTokenClaims<'a> {
     sub: &'a str,
 }
 
-/// Signs a Logout Token for `client` about `session`, with the tenant's key
-/// of the client's ID-token algorithm and `typ: logout+jwt` (§2.4).
+/// Signs a Logout Token for `client` about the session `sid` of `user`, with
+/// the tenant's key of the client's ID-token algorithm and `typ:
+/// logout+jwt` (§2.4), issued at `now` with a new `jti`.
 pub fn logout_token(
     tenant: &TenantContext,
     client: &ClientRecord,
-    session: &SessionRecord,
+    sid: &SessionId,
+    user: &UserId,
     now: UnixTime,
 ) -> Result<String, String> {
     let alg = client.id_token_alg;
@@ -75,8 +83,8 @@ pub fn logout_token(
         // 128 random bits.
         jti: random::token(16),
         events: serde_json::json!({ BACKCHANNEL_LOGOUT_EVENT: {} }),
-        sid: session.id.as_str(),
-        sub: session.user_id.as_str(),
+        sid: sid.as_str(),
+        sub: user.as_str(),
     };
     jose::sign(key, "logout+jwt", &claims).map_err(|e| e.to_string())
 }
@@ -118,25 +126,31 @@ impl EndNotices {
     }
 }
 
-/// Polls every future in turn until all are done: concurrency without an
-/// async runtime, which the core does not have.
-async fn join_all(futures: Vec<Delivery>) {
-    let mut pending: Vec<Option<Delivery>> = futures.into_iter().map(Some).collect();
+/// Polls every future in turn until all are done, and returns their
+/// outputs in order: concurrency without an async runtime, which the core
+/// does not have.
+pub(crate) async fn join_all<'a, T>(
+    futures: Vec<Pin<Box<dyn Future<Output = T> + Send + 'a>>>,
+) -> Vec<T> {
+    let mut pending: Vec<Option<Pin<Box<dyn Future<Output = T> + Send + 'a>>>> =
+        futures.into_iter().map(Some).collect();
+    let mut done: Vec<Option<T>> = pending.iter().map(|_| None).collect();
     std::future::poll_fn(move |cx| {
-        for slot in pending.iter_mut() {
+        for (slot, out) in pending.iter_mut().zip(done.iter_mut()) {
             if let Some(f) = slot
-                && f.as_mut().poll(cx).is_ready()
+                && let Poll::Ready(value) = f.as_mut().poll(cx)
             {
+                *out = Some(value);
                 *slot = None;
             }
         }
         if pending.iter().all(Option::is_none) {
-            Poll::Ready(())
+            Poll::Ready(done.iter_mut().filter_map(Option::take).collect())
         } else {
             Poll::Pending
         }
     })
-    .await;
+    .await
 }
 
 impl<S: Store> Provider<S> {
@@ -148,8 +162,9 @@ impl<S: Store> Provider<S> {
         session: &SessionRecord,
     ) -> Result<EndNotices, StoreError> {
         end_notices(
-            &*self.store,
+            &self.store,
             self.deliver.as_ref(),
+            self.config.logout_retry.as_ref(),
             tenant,
             session,
             self.clock.now(),
@@ -160,11 +175,13 @@ impl<S: Store> Provider<S> {
 
 /// `session` has ended at `now`: takes the clients that took part in it
 /// and prepares their notices, back-channel ones through `deliver` (call
-/// [`EndNotices::deliver`] to send them). Shared by the provider (logout)
-/// and the admin service (revocation).
+/// [`EndNotices::deliver`] to send them); with a `retry` policy, a delivery
+/// that fails for a reason that may pass is queued for another attempt.
+/// Shared by the provider (logout) and the admin service (revocation).
 pub(crate) async fn end_notices<S: Store>(
-    store: &S,
+    store: &Arc<S>,
     deliver: Option<&Deliver>,
+    retry: Option<&RetryPolicy>,
     tenant: &TenantContext,
     session: &SessionRecord,
     now: UnixTime,
@@ -186,7 +203,7 @@ pub(crate) async fn end_notices<S: Store>(
             tracing::debug!(client = %client.id, "no delivery hook: back-channel logout skipped");
             continue;
         };
-        let token = match logout_token(tenant, client, session, now) {
+        let token = match logout_token(tenant, client, &session.id, &session.user_id, now) {
             Ok(t) => t,
             Err(error) => {
                 tracing::error!(client = %client.id, %error, "cannot sign a logout token");
@@ -195,17 +212,55 @@ pub(crate) async fn end_notices<S: Store>(
         };
         let sending = deliver(uri.clone(), vec![("logout_token".to_owned(), token)]);
         let client_id = client.id.clone();
+        let slug = tenant.record.slug.clone();
+        // What a retry needs, if failures are retried: never the token.
+        let requeue = retry.map(|policy| {
+            (
+                Arc::clone(store),
+                tenant.record.id.clone(),
+                policy.clone(),
+                PendingDelivery {
+                    id: String::new(),
+                    client_id: client.id.clone(),
+                    uri: uri.clone(),
+                    session_id: session.id.clone(),
+                    user_id: session.user_id.clone(),
+                    attempts: 1,
+                    created_at: now,
+                    next_attempt_at: now,
+                },
+            )
+        });
         notices.deliveries.push(Box::pin(async move {
-            // §2.8: the RP answers 200 (some frameworks 204) when it logged out.
-            match sending.await {
-                Ok(200 | 204) => {
-                    tracing::info!(client = %client_id, "back-channel logout delivered");
+            let result = sending.await;
+            match logout_retry::verdict(&result) {
+                Verdict::Delivered => {
+                    LogoutDelivery::Delivered.record();
+                    tracing::info!(tenant = %slug, client = %client_id, "back-channel logout delivered");
                 }
-                Ok(status) => {
-                    tracing::warn!(client = %client_id, status, "back-channel logout refused by the client");
+                Verdict::Refused(status) => {
+                    LogoutDelivery::Refused.record();
+                    tracing::warn!(tenant = %slug, client = %client_id, status,
+                        "back-channel logout refused by the client; not retried");
                 }
-                Err(error) => {
-                    tracing::warn!(client = %client_id, %error, "back-channel logout not delivered");
+                Verdict::Retry => {
+                    let error = match result {
+                        Ok(status) => format!("status {status}"),
+                        Err(e) => e,
+                    };
+                    match requeue {
+                        Some((store, tenant_id, policy, delivery)) => {
+                            tracing::warn!(tenant = %slug, client = %client_id, %error,
+                                "back-channel logout not delivered; queued for retry");
+                            logout_retry::enqueue(&*store, (&tenant_id, &slug), &policy, delivery, now)
+                                .await;
+                        }
+                        None => {
+                            LogoutDelivery::GivenUp.record();
+                            tracing::warn!(tenant = %slug, client = %client_id, %error,
+                                "back-channel logout not delivered; retries are off");
+                        }
+                    }
                 }
             }
         }));
@@ -216,7 +271,6 @@ pub(crate) async fn end_notices<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]

@@ -40,7 +40,8 @@
 //! - [`tenant`], [`client`], [`user`], [`session`]: registries; [`email`]: the
 //!   canonical form of the email addresses users sign in with.
 //! - [`logout`] (RP-Initiated Logout) and [`channel_logout`] (telling the
-//!   session's relying parties through the front and back channels).
+//!   session's relying parties through the front and back channels), with
+//!   [`logout_retry`] (failed back-channel deliveries, queued and retried).
 //! - [`outbound`]: which URLs the provider may request itself (SSRF guard).
 //! - [`crypto`]: randomness, secret hashes, argon2id, envelope encryption.
 //! - [`store`]: the storage port a backend implements.
@@ -76,6 +77,7 @@ pub mod jose;
 pub mod jwks;
 pub mod key_rotation;
 pub mod logout;
+pub mod logout_retry;
 pub mod outbound;
 pub mod provider;
 pub mod purge;

@@ -160,6 +160,11 @@ pub struct ProviderConfig {
     /// ([`crate::abuse`]), for the default in-memory limits; a provider
     /// given its own [`AbuseLimits`] ignores it.
     pub abuse: LockoutPolicy,
+    /// How failed back-channel logout deliveries are retried
+    /// ([`crate::logout_retry`]): `None` (the default) gives up at once;
+    /// set it only when something calls
+    /// [`Provider::retry_logout_deliveries`] (idp-server's job does).
+    pub logout_retry: Option<crate::logout_retry::RetryPolicy>,
 }
 
 impl ProviderConfig {
@@ -174,6 +179,7 @@ impl ProviderConfig {
             pending_interactions_per_requester: DEFAULT_PENDING_INTERACTIONS,
             host_endpoints: EndpointSet::default(),
             abuse: LockoutPolicy::default(),
+            logout_retry: None,
         }
     }
 

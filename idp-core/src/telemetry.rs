@@ -93,6 +93,54 @@ impl LoginFailure {
     }
 }
 
+/// Counter: back-channel Logout Token deliveries by `outcome` (a
+/// [`LogoutDelivery`]): each attempt, the first and every retry, counts once.
+pub const BACKCHANNEL_LOGOUTS: &str = "sso_backchannel_logout_deliveries_total";
+
+/// What became of one back-channel delivery attempt: the closed label set
+/// of [`BACKCHANNEL_LOGOUTS`] ([`crate::logout_retry`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogoutDelivery {
+    /// The relying party answered 2xx.
+    Delivered,
+    /// It answered with an error that a retry will not change (a 4xx but
+    /// 408 and 429): not retried.
+    Refused,
+    /// Unreachable or a temporary error: queued for another attempt.
+    Queued,
+    /// The last allowed attempt failed (or the client went away): dropped.
+    GivenUp,
+    /// Pushed out of a full queue by a newer failure: dropped.
+    Evicted,
+}
+
+impl LogoutDelivery {
+    /// Every outcome, in label order.
+    pub const ALL: [LogoutDelivery; 5] = [
+        Self::Delivered,
+        Self::Refused,
+        Self::Queued,
+        Self::GivenUp,
+        Self::Evicted,
+    ];
+
+    /// The `outcome` label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Refused => "refused",
+            Self::Queued => "queued",
+            Self::GivenUp => "given_up",
+            Self::Evicted => "evicted",
+        }
+    }
+
+    /// Counts one.
+    pub fn record(self) {
+        metrics::counter!(BACKCHANNEL_LOGOUTS, "outcome" => self.as_str()).increment(1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +158,6 @@ mod tests {
     fn emitting_without_a_recorder_is_a_no_op() {
         token_issued(GrantType::ClientCredentials);
         LoginFailure::InvalidCredentials.record();
+        LogoutDelivery::Queued.record();
     }
 }

@@ -46,6 +46,11 @@ pub fn build_provider<S: Backend>(
     // This server renders every page of the endpoint table.
     provider_config.host_endpoints = idp_core::endpoint::EndpointSet::ALL_PAGES;
     provider_config.abuse = config.rate_limits.lockout_policy();
+    // Failed back-channel deliveries are queued only if the job retries them.
+    provider_config.logout_retry = config
+        .jobs
+        .logout_retry_interval
+        .map(|_| config.logout_retry.clone());
     // Every request the provider makes itself goes through one guarded
     // client (ADR 0019).
     let outbound = crate::outbound::OutboundClient::new(config.outbound.clone())

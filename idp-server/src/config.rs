@@ -39,6 +39,9 @@ pub struct Flags {
     /// Age in days at which each tenant's signing keys are rotated; 0 disables [env: KEY_ROTATION_DAYS] [default: 90]
     #[arg(long)]
     pub key_rotation_days: Option<String>,
+    /// Seconds between checks for back-channel logout deliveries due for a retry; 0 disables retries [env: LOGOUT_RETRY_INTERVAL_SECONDS] [default: 30]
+    #[arg(long)]
+    pub logout_retry_interval_seconds: Option<String>,
     /// Seconds a rotation's new signing keys are published in the JWKS before they sign; 0 activates them at once [env: KEY_PUBLICATION_SECONDS] [default: 3600]
     #[arg(long)]
     pub key_publication_seconds: Option<String>,
@@ -103,8 +106,13 @@ pub struct Config {
     /// and key; `None` serves plain HTTP (behind a TLS-terminating proxy).
     pub tls: Option<TlsConfig>,
     /// `PURGE_INTERVAL_SECONDS`, `CHECKPOINT_INTERVAL_SECONDS`,
-    /// `KEY_ROTATION_DAYS`: the background jobs (tests shorten them further).
+    /// `KEY_ROTATION_DAYS`, `LOGOUT_RETRY_INTERVAL_SECONDS`: the background
+    /// jobs (tests shorten them further).
     pub jobs: crate::jobs::JobsConfig,
+    /// How failed back-channel logout deliveries are retried while
+    /// [`JobsConfig::logout_retry_interval`](crate::jobs::JobsConfig::logout_retry_interval)
+    /// is set (not configurable from the environment; tests shorten it).
+    pub logout_retry: idp_core::logout_retry::RetryPolicy,
     /// `TRUST_PROXY`: peers whose `X-Forwarded-For` and `X-Forwarded-Proto`
     /// are believed (empty: none; the TCP peer is the client).
     pub trust_proxy: crate::forwarded::IpBlocks,
@@ -332,6 +340,10 @@ impl Config {
                 "CHECKPOINT_INTERVAL_SECONDS",
             ),
             get(&flags.key_rotation_days, "KEY_ROTATION_DAYS"),
+            get(
+                &flags.logout_retry_interval_seconds,
+                "LOGOUT_RETRY_INTERVAL_SECONDS",
+            ),
         )?;
         let lifetimes = idp_core::Lifetimes {
             key_publication: key_publication(get(
@@ -360,6 +372,7 @@ impl Config {
             lifetimes,
             tls,
             jobs,
+            logout_retry: Default::default(),
             trust_proxy,
             rate_limits,
             outbound,
@@ -381,6 +394,7 @@ impl Config {
             lifetimes: idp_core::Lifetimes::default(),
             tls: None,
             jobs: Default::default(),
+            logout_retry: Default::default(),
             trust_proxy: Default::default(),
             rate_limits: Default::default(),
             outbound: Default::default(),

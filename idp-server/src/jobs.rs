@@ -1,10 +1,12 @@
 //! Background jobs inside the server process: purge of expired rows, the
 //! store's checkpoint (SQLite: of its WAL), scheduled signing-key rotation (with removal of retired keys
-//! once their tokens have expired).
+//! once their tokens have expired), and retries of back-channel logout
+//! deliveries that failed.
 //!
 //! One task runs them one at a time, each on its own interval counted from
 //! the end of its previous run, the first run one interval after start. What
-//! each job decides lives in `idp-core` (`purge`, `key_rotation`); every job
+//! each job decides lives in `idp-core` (`purge`, `key_rotation`,
+//! `logout_retry`); every job
 //! is idempotent, so several instances on one database may all run them.
 //! On shutdown the task stops waiting; a job already running gets
 //! [`STOP_GRACE`] to finish and is otherwise dropped, which is safe: each of
@@ -42,6 +44,10 @@ pub struct JobsConfig {
     /// How often tenants are checked for due rotations and expired retired
     /// keys (one hour; tests shorten it).
     pub key_check_interval: Duration,
+    /// `LOGOUT_RETRY_INTERVAL_SECONDS` (default 30): how often queued
+    /// back-channel logout deliveries are checked for a due retry; `None`
+    /// (0) disables retries, and failed deliveries are then not queued.
+    pub logout_retry_interval: Option<Duration>,
     /// Margin, in seconds, added to every retention for clocks that
     /// disagree (`idp_core::purge::DEFAULT_CLOCK_SKEW`; tests use 0).
     pub clock_skew: i64,
@@ -54,6 +60,7 @@ impl Default for JobsConfig {
             checkpoint_interval: Some(Duration::from_secs(60)),
             key_rotation_after: Some(90 * 24 * 3600),
             key_check_interval: Duration::from_secs(3600),
+            logout_retry_interval: Some(Duration::from_secs(30)),
             clock_skew: idp_core::purge::DEFAULT_CLOCK_SKEW,
         }
     }
@@ -66,6 +73,7 @@ impl JobsConfig {
         purge_interval: Option<String>,
         checkpoint_interval: Option<String>,
         key_rotation_days: Option<String>,
+        logout_retry_interval: Option<String>,
     ) -> Result<Self, ConfigError> {
         let defaults = Self::default();
         let seconds =
@@ -93,6 +101,11 @@ impl JobsConfig {
                 defaults.checkpoint_interval,
             )?,
             key_rotation_after,
+            logout_retry_interval: seconds(
+                logout_retry_interval,
+                "LOGOUT_RETRY_INTERVAL_SECONDS",
+                defaults.logout_retry_interval,
+            )?,
             ..defaults
         })
     }
@@ -124,6 +137,7 @@ enum Job {
     Purge,
     Checkpoint,
     KeyRotation,
+    LogoutRetry,
 }
 
 impl Job {
@@ -132,6 +146,7 @@ impl Job {
             Self::Purge => "purge",
             Self::Checkpoint => "checkpoint",
             Self::KeyRotation => "key_rotation",
+            Self::LogoutRetry => "logout_retry",
         }
     }
 }
@@ -175,6 +190,7 @@ async fn schedule<S: Backend>(
         (Job::Purge, config.purge_interval),
         (Job::Checkpoint, config.checkpoint_interval),
         (Job::KeyRotation, Some(config.key_check_interval)),
+        (Job::LogoutRetry, config.logout_retry_interval),
     ]
     .into_iter()
     .filter_map(|(job, every)| every.map(|every| (job, every, started + every)))
@@ -225,6 +241,7 @@ async fn run_job<S: Backend>(app: &App<S>, config: &JobsConfig, job: Job) {
         Job::Purge => purge(app, config).await,
         Job::Checkpoint => checkpoint(app).await,
         Job::KeyRotation => rotate_keys(app, config).await,
+        Job::LogoutRetry => retry_logouts(app).await,
     }
     metrics::histogram!(crate::metrics::JOB_DURATION, "job" => job.as_str())
         .record(started.elapsed().as_secs_f64());
@@ -309,13 +326,37 @@ async fn rotate_keys<S: Backend>(app: &App<S>, config: &JobsConfig) {
     }
 }
 
+async fn retry_logouts<S: Backend>(app: &App<S>) {
+    match app.provider.retry_logout_deliveries().await {
+        Ok(report) => {
+            for (tenant, error) in &report.failed {
+                tracing::warn!(job = "logout_retry", %tenant, %error,
+                    "back-channel logout retries failed for a tenant");
+            }
+            if report.attempted > 0 {
+                tracing::info!(
+                    job = "logout_retry",
+                    attempted = report.attempted,
+                    delivered = report.delivered,
+                    rescheduled = report.rescheduled,
+                    given_up = report.given_up,
+                    "back-channel logout deliveries retried"
+                );
+            }
+        }
+        Err(e) => {
+            tracing::warn!(job = "logout_retry", error = %e, "logout retry failed; next run retries")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn settings_parse_and_errors_name_them() {
-        let c = JobsConfig::from_settings(None, None, None).ok();
+        let c = JobsConfig::from_settings(None, None, None, None).ok();
         let c = c.as_ref();
         assert_eq!(
             c.and_then(|c| c.purge_interval),
@@ -326,8 +367,17 @@ mod tests {
             Some(Duration::from_secs(60))
         );
         assert_eq!(c.and_then(|c| c.key_rotation_after), Some(90 * 86400));
-        let c =
-            JobsConfig::from_settings(Some("0".into()), Some(" 5 ".into()), Some("0".into())).ok();
+        assert_eq!(
+            c.and_then(|c| c.logout_retry_interval),
+            Some(Duration::from_secs(30))
+        );
+        let c = JobsConfig::from_settings(
+            Some("0".into()),
+            Some(" 5 ".into()),
+            Some("0".into()),
+            Some("0".into()),
+        )
+        .ok();
         let c = c.as_ref();
         assert_eq!(c.map(|c| c.purge_interval), Some(None));
         assert_eq!(
@@ -335,16 +385,23 @@ mod tests {
             Some(Duration::from_secs(5))
         );
         assert_eq!(c.map(|c| c.key_rotation_after), Some(None));
-        for (p, ck, k, setting) in [
-            ("x", "1", "1", "PURGE_INTERVAL_SECONDS"),
-            ("-1", "1", "1", "PURGE_INTERVAL_SECONDS"),
-            ("1", "604801", "1", "CHECKPOINT_INTERVAL_SECONDS"),
-            ("1", "1", "1.5", "KEY_ROTATION_DAYS"),
-            ("1", "1", "3651", "KEY_ROTATION_DAYS"),
+        assert_eq!(c.map(|c| c.logout_retry_interval), Some(None));
+        for (p, ck, k, l, setting) in [
+            ("x", "1", "1", "1", "PURGE_INTERVAL_SECONDS"),
+            ("-1", "1", "1", "1", "PURGE_INTERVAL_SECONDS"),
+            ("1", "604801", "1", "1", "CHECKPOINT_INTERVAL_SECONDS"),
+            ("1", "1", "1.5", "1", "KEY_ROTATION_DAYS"),
+            ("1", "1", "3651", "1", "KEY_ROTATION_DAYS"),
+            ("1", "1", "1", "soon", "LOGOUT_RETRY_INTERVAL_SECONDS"),
         ] {
-            let err = JobsConfig::from_settings(Some(p.into()), Some(ck.into()), Some(k.into()))
-                .err()
-                .map(|e| e.setting);
+            let err = JobsConfig::from_settings(
+                Some(p.into()),
+                Some(ck.into()),
+                Some(k.into()),
+                Some(l.into()),
+            )
+            .err()
+            .map(|e| e.setting);
             assert_eq!(err, Some(setting));
         }
     }

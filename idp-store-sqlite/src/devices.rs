@@ -56,9 +56,11 @@ pub(crate) fn by_user_code(
     .optional()
 }
 
-/// Records a decision on a pending, unexpired authorization.
+/// Records a decision on a pending, unexpired authorization; an approval
+/// only if its session was not revoked, and with the device's client
+/// recorded in that session (`session_clients`), in one transaction.
 pub(crate) fn decide(
-    conn: &Connection,
+    conn: &mut Connection,
     tenant: &TenantId,
     user_code: &str,
     decision: &DeviceDecision,
@@ -77,9 +79,12 @@ pub(crate) fn decide(
         ),
         DeviceDecision::Deny => (DeviceStatus::Denied, None, None, None),
     };
-    let changed = conn.execute(
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let changed = tx.execute(
         "UPDATE device_codes SET status = ?3, user_id = ?4, session_id = ?5, auth_time = ?6
-         WHERE tenant_id = ?1 AND user_code = ?2 AND status = 'pending' AND expires_at > ?7",
+         WHERE tenant_id = ?1 AND user_code = ?2 AND status = 'pending' AND expires_at > ?7
+           AND NOT EXISTS (SELECT 1 FROM sessions
+                           WHERE tenant_id = ?1 AND id = ?5 AND revoked_at IS NOT NULL)",
         params![
             tenant.as_str(),
             user_code,
@@ -90,6 +95,16 @@ pub(crate) fn decide(
             now
         ],
     )?;
+    if changed == 1 && session.is_some() {
+        tx.execute(
+            "INSERT INTO session_clients (tenant_id, session_id, client_id, created_at)
+             SELECT ?1, ?3, client_id, ?4 FROM device_codes
+             WHERE tenant_id = ?1 AND user_code = ?2
+             ON CONFLICT (tenant_id, session_id, client_id) DO NOTHING",
+            params![tenant.as_str(), user_code, session, now],
+        )?;
+    }
+    tx.commit()?;
     Ok(changed == 1)
 }
 

@@ -14,7 +14,8 @@
 //!   per part, which run the SQL of `tenants` (tenants and signing keys, with
 //!   the compare-and-swap key rotation), `clients`, `users`, `sessions` (sessions,
 //!   interactions, consent), `session_clients` (who took part in a session,
-//!   for front- and back-channel logout) and `grants` (codes, refresh tokens)
+//!   for front- and back-channel logout), `grants` (codes, refresh tokens)
+//!   and `deliveries` (back-channel logout deliveries waiting for a retry)
 //!   on blocking threads;
 //! - `codec`: how records' fields become columns and back;
 //! - `backup`: online backup, WAL checkpoint;
@@ -29,6 +30,7 @@ mod admin;
 mod backup;
 mod clients;
 mod codec;
+mod deliveries;
 mod devices;
 mod grants;
 mod health;

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_admin.sql")),
     (9, include_str!("../migrations/0009_key_activation.sql")),
     (10, include_str!("../migrations/0010_pushed_requests.sql")),
+    (11, include_str!("../migrations/0011_logout_deliveries.sql")),
 ];
 
 /// The schema version this binary writes and understands.

@@ -4,16 +4,18 @@
 //! thread.
 
 use crate::{
-    SqliteStore, clients, devices, grants, pushed, session_clients, sessions, tenants, users,
+    SqliteStore, clients, deliveries, devices, grants, pushed, session_clients, sessions, tenants,
+    users,
 };
 use idp_core::EmailAddress;
 use idp_core::clock::UnixTime;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use idp_core::store::{
-    AccessTokenRef, ClientRecord, ClientStore, CodeRecord, ConsentRecord, DeviceCodeRecord,
-    DeviceDecision, DeviceStore, GrantStore, InteractionRecord, KeyStore, PushedRequestRecord,
-    PushedRequestStore, RefreshTokenRecord, RevocationStore, Rotation, SessionRecord, SessionStore,
+    AccessTokenRef, ClientRecord, ClientStore, CodeRecord, ConsentRecord, DeliveryStore,
+    DeviceCodeRecord, DeviceDecision, DeviceStore, GrantStore, InteractionRecord, KeyStore,
+    PendingDelivery, PushedRequestRecord, PushedRequestStore, RefreshTokenRecord, RevocationStore,
+    Rotation, SessionRecord, SessionStore,
     SigningKeyRecord, StoreResult, TakenCode, TenantRecord, TenantStore, UnindexedEmail,
     UserRecord, UserStore,
 };
@@ -496,6 +498,54 @@ impl DeviceStore for SqliteStore {
     ) -> StoreResult<()> {
         let (tenant, hash) = (tenant.clone(), *device_code);
         self.run(move |c| devices::set_interval(c, &tenant, &hash, interval))
+            .await
+    }
+}
+
+impl DeliveryStore for SqliteStore {
+    async fn enqueue_delivery(
+        &self,
+        tenant: &TenantId,
+        delivery: &PendingDelivery,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingDelivery>> {
+        let (tenant, delivery) = (tenant.clone(), delivery.clone());
+        self.run(move |c| deliveries::enqueue(c, &tenant, &delivery, limit))
+            .await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        tenant: &TenantId,
+        now: UnixTime,
+        lease_until: UnixTime,
+        limit: u32,
+    ) -> StoreResult<Vec<PendingDelivery>> {
+        let tenant = tenant.clone();
+        self.run(move |c| deliveries::claim(c, &tenant, now, lease_until, limit))
+            .await
+    }
+
+    async fn reschedule_delivery(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        attempts: u32,
+        next_attempt_at: UnixTime,
+    ) -> StoreResult<bool> {
+        let (tenant, id) = (tenant.clone(), id.to_owned());
+        self.run(move |c| deliveries::reschedule(c, &tenant, &id, attempts, next_attempt_at))
+            .await
+    }
+
+    async fn remove_delivery(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        attempts: u32,
+    ) -> StoreResult<bool> {
+        let (tenant, id) = (tenant.clone(), id.to_owned());
+        self.run(move |c| deliveries::remove(c, &tenant, &id, attempts))
             .await
     }
 }

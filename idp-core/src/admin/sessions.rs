@@ -84,7 +84,15 @@ impl<S: Store> Admin<S> {
         let now = self.clock.now();
         let mut notices = EndNotices::default();
         for s in sessions {
-            match end_notices(&*self.store, self.deliver.as_ref(), tenant, s, now).await {
+            let notices_of = end_notices(
+                &self.store,
+                self.deliver.as_ref(),
+                self.config.logout_retry.as_ref(),
+                tenant,
+                s,
+                now,
+            );
+            match notices_of.await {
                 Ok(n) => notices.extend(n),
                 Err(error) => {
                     tracing::warn!(session = %s.id, %error, "logout notices not prepared");

@@ -1,7 +1,7 @@
 //! [`DeviceStore`](crate::store::DeviceStore): device authorizations
 //! (RFC 8628), decided once and redeemed once.
 
-use super::samples::{approve, device, two_tenants};
+use super::samples::{approve, client, device, session, two_tenants};
 use super::{Outcome, RACERS, ROUNDS, race};
 use crate::crypto::secret::SecretHash;
 use crate::ids::{ClientId, SessionId, UserId};
@@ -290,5 +290,62 @@ pub async fn device_codes_are_scoped_by_tenant<S: Store>(store: Arc<S>) -> Outco
         ours.ok_or("decided through b")?.status,
         DeviceStatus::Pending
     );
+    Ok(())
+}
+
+/// Approving records the device's client in the approving session, in the
+/// same write, so that the end of that session tells it (front- and
+/// back-channel logout); a denial records nothing; an approval in a
+/// revoked session is refused, records nothing and leaves the request
+/// pending.
+pub async fn device_approval_records_its_session_client<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    store.create_client(&a, &client("tv")).await?;
+    let s1 = SessionId::new("s1");
+    store
+        .create_device_code(&a, &device("dc1", "BCDFGHJK"))
+        .await?;
+    store
+        .create_device_code(&a, &device("dc2", "BCDFGHJL"))
+        .await?;
+    assert!(
+        store
+            .decide_device_code(&a, "BCDFGHJL", &DeviceDecision::Deny, 1_001)
+            .await?
+    );
+    assert!(store.take_session_clients(&a, &s1).await?.is_empty());
+    assert!(
+        store
+            .decide_device_code(&a, "BCDFGHJK", &approve(), 1_002)
+            .await?
+    );
+    let taken = store.take_session_clients(&a, &s1).await?;
+    let ids: Vec<&str> = taken.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["tv"]);
+
+    let s2 = SessionId::new("s2");
+    store
+        .create_session(&a, &session("s2", "cookie-2", 100_000))
+        .await?;
+    assert!(store.revoke_session(&a, &s2, 1_003).await?);
+    store
+        .create_device_code(&a, &device("dc3", "BCDFGHJM"))
+        .await?;
+    let in_revoked = DeviceDecision::Approve {
+        user_id: UserId::new("u1"),
+        session_id: s2.clone(),
+        auth_time: 1_000,
+    };
+    assert!(
+        !store
+            .decide_device_code(&a, "BCDFGHJM", &in_revoked, 1_004)
+            .await?
+    );
+    assert!(store.take_session_clients(&a, &s2).await?.is_empty());
+    let still = store
+        .device_code_by_user_code(&a, "BCDFGHJM", 1_005)
+        .await?
+        .ok_or("the request is no longer pending")?;
+    assert_eq!(still.status, DeviceStatus::Pending);
     Ok(())
 }

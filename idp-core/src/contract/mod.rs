@@ -19,12 +19,13 @@
 //!
 //! The bodies are plain `pub async fn`s, one file per part of the port
 //! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`, `pushed`,
-//! `revocations`, `devices`, `maintenance`, `admin`). To add one: write it in its
+//! `revocations`, `devices`, `deliveries`, `maintenance`, `admin`). To add one: write it in its
 //! part's file and add its name to that part's line in
 //! [`store_contract!`](crate::store_contract).
 
 pub mod admin;
 pub mod clients;
+pub mod deliveries;
 pub mod devices;
 pub mod grants;
 pub mod keys;
@@ -167,7 +168,12 @@ macro_rules! store_contract {
                 tokens_issued_after_a_revocation_are_dead, grant_revocation_wins_over_racing_rotations;
             devices: device_code_round_trips, device_decision_is_made_once,
                 device_code_is_redeemed_once, device_user_codes_are_unique,
-                device_codes_expire, device_codes_are_scoped_by_tenant;
+                device_codes_expire, device_codes_are_scoped_by_tenant,
+                device_approval_records_its_session_client;
+            deliveries: delivery_is_claimed_until_its_lease_ends,
+                delivery_claims_are_bounded_and_earliest_first,
+                racing_claims_take_each_delivery_once, delivery_queue_is_bounded_per_tenant,
+                deliveries_are_scoped_by_tenant;
             admin: pages_are_keyset_ordered_and_scoped, tenant_update_and_delete,
                 client_update_round_trips, client_removal_ends_its_grants,
                 user_update_reindexes_the_email, user_revocation_ends_sessions_and_grants,

@@ -22,7 +22,12 @@ pub trait DeviceStore: Send + Sync {
         now: UnixTime,
     ) -> impl Future<Output = StoreResult<Option<DeviceCodeRecord>>> + Send;
     /// Records the user's decision if the authorization is still pending and
-    /// unexpired; `false` otherwise.
+    /// unexpired; `false` otherwise. An approval also records, as
+    /// [`SessionStore::add_session_client`](super::SessionStore::add_session_client)
+    /// does, that the device's client took part in the approving session, at
+    /// `now`, in the same write (so that the device is told when that
+    /// session ends, as a code's client is); if that session was revoked
+    /// meanwhile, nothing is recorded and the answer is `false`.
     fn decide_device_code(
         &self,
         tenant: &TenantId,

@@ -3,8 +3,8 @@
 //! The port is split by concern, one trait per file: [`TenantStore`],
 //! [`KeyStore`], [`ClientStore`], [`UserStore`], [`SessionStore`],
 //! [`GrantStore`], [`PushedRequestStore`], [`RevocationStore`],
-//! [`DeviceStore`], [`Maintenance`]
-//! and [`AdminStore`] (what only the admin service needs: pages, updates,
+//! [`DeviceStore`], [`DeliveryStore`] (back-channel logout retries),
+//! [`Maintenance`] and [`AdminStore`] (what only the admin service needs: pages, updates,
 //! deletions that end what depended on the deleted row).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
 //! type that implements every part is a `Store` without further code.
@@ -21,6 +21,7 @@
 
 mod admin;
 mod clients;
+mod deliveries;
 mod devices;
 mod grants;
 mod keys;
@@ -35,6 +36,7 @@ mod users;
 
 pub use admin::AdminStore;
 pub use clients::ClientStore;
+pub use deliveries::{DeliveryStore, PendingDelivery};
 pub use devices::DeviceStore;
 pub use grants::GrantStore;
 pub use keys::KeyStore;
@@ -79,6 +81,7 @@ pub trait Store:
     + PushedRequestStore
     + RevocationStore
     + DeviceStore
+    + DeliveryStore
     + Maintenance
     + AdminStore
     + 'static
@@ -95,6 +98,7 @@ impl<T> Store for T where
         + PushedRequestStore
         + RevocationStore
         + DeviceStore
+        + DeliveryStore
         + Maintenance
         + AdminStore
         + 'static

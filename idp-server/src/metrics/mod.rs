@@ -44,7 +44,7 @@ pub const JOB_DURATION: &str = "sso_job_processing_duration_seconds";
 pub const ACTIVE_USERS: &str = "sso_active_users_total";
 
 /// The `job` label values of the background jobs.
-pub const JOBS: [&str; 3] = ["purge", "checkpoint", "key_rotation"];
+pub const JOBS: [&str; 4] = ["purge", "checkpoint", "key_rotation", "logout_retry"];
 
 /// Request latencies: 1 ms (discovery from memory) to 10 s (a slow client).
 const REQUEST_BUCKETS: [f64; 13] = [
@@ -130,10 +130,17 @@ fn describe_and_register() {
         telemetry::TOKENS_ISSUED,
         "Token responses issued by grant type."
     );
+    describe_counter!(
+        telemetry::BACKCHANNEL_LOGOUTS,
+        "Back-channel logout delivery attempts by outcome."
+    );
     // Registering a series creates it at zero.
     metrics::gauge!(JOB_QUEUE_DEPTH).set(0.0);
     for job in JOBS {
         let _ = metrics::histogram!(JOB_DURATION, "job" => job);
+    }
+    for outcome in telemetry::LogoutDelivery::ALL {
+        let _ = metrics::counter!(telemetry::BACKCHANNEL_LOGOUTS, "outcome" => outcome.as_str());
     }
     for reason in LoginFailure::ALL {
         let _ = metrics::counter!(telemetry::LOGIN_FAILURES, "reason" => reason.as_str());

@@ -9,11 +9,11 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const AFTER_LOGOUT: &str = "https://rp.example/signed-out";
-const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+pub(crate) const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
 
 /// A client of `slug` with ES256 ID tokens (so [`verify_es256`] checks its
 /// Logout Tokens), a post-logout URI and the given channel URIs.
-fn channel_client(
+pub(crate) fn channel_client(
     server: &TestServer,
     slug: &str,
     name: &str,
@@ -34,7 +34,7 @@ fn channel_client(
 
 /// Logs `user` in to `client` of `issuer` in `browser`; returns the ID token
 /// and its `sid` and `sub`.
-async fn login(
+pub(crate) async fn login(
     issuer: &str,
     client: &RegisteredClient,
     browser: &Browser,
@@ -66,7 +66,7 @@ async fn silent_result(browser: &Browser, rp: &Rp) -> Option<String> {
 /// Checks one back-channel POST: a form with only `logout_token`, a Logout
 /// Token (Back-Channel Logout §2.4) signed by the tenant for `client_id`
 /// about (`sid`, `sub`). Returns its claims.
-fn assert_logout_token(
+pub(crate) fn assert_logout_token(
     got: &Received,
     jwks: &Value,
     issuer: &str,
@@ -128,7 +128,7 @@ fn unescape(value: &str) -> String {
 }
 
 /// The `src` of every `<iframe>` of a page, unescaped.
-fn iframe_sources(html: &str) -> Vec<String> {
+pub(crate) fn iframe_sources(html: &str) -> Vec<String> {
     html.split("<iframe")
         .skip(1)
         .filter_map(|tag| {

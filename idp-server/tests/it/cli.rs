@@ -6,7 +6,7 @@
 use crate::support::{CliOutput, run_cli};
 
 /// Options of `serve` that no other command may list.
-const SERVER_OPTIONS: [&str; 13] = [
+const SERVER_OPTIONS: [&str; 14] = [
     "--host",
     "--port",
     "--base-url",
@@ -16,6 +16,7 @@ const SERVER_OPTIONS: [&str; 13] = [
     "--checkpoint-interval-seconds",
     "--key-rotation-days",
     "--key-publication-seconds",
+    "--logout-retry-interval-seconds",
     "--trust-proxy",
     "--metrics-addr",
     "--rate-limit",

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
 
-async fn poll(env: &Env, client: &RegisteredClient, device_code: &str) -> Resp {
+pub(crate) async fn poll(env: &Env, client: &RegisteredClient, device_code: &str) -> Resp {
     token_request(
         &env.endpoints.token,
         ClientAuth::of(client),
@@ -33,7 +33,7 @@ async fn enter_code(browser: &Browser, verification_uri: &str, code: &str) -> Re
 }
 
 /// The user enters the code, signs in as `user` and answers `decision`.
-async fn answer(browser: &Browser, auth: &Value, user: &User, decision: &str) -> Resp {
+pub(crate) async fn answer(browser: &Browser, auth: &Value, user: &User, decision: &str) -> Resp {
     let complete = auth["verification_uri_complete"]
         .as_str()
         .expect("complete URI");

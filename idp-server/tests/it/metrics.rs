@@ -158,6 +158,7 @@ async fn metrics_after_a_full_flow_have_every_name_and_only_bounded_labels() {
         "sso_active_users_total",
         "sso_login_failures_total",
         "sso_tokens_issued_total",
+        "sso_backchannel_logout_deliveries_total",
         "process_resident_memory_bytes",
         "process_virtual_memory_bytes",
         "process_cpu_seconds_total",
@@ -174,6 +175,7 @@ async fn metrics_after_a_full_flow_have_every_name_and_only_bounded_labels() {
         ("sso_http_request_duration_seconds", "histogram"),
         ("sso_job_processing_duration_seconds", "histogram"),
         ("sso_tokens_issued_total", "counter"),
+        ("sso_backchannel_logout_deliveries_total", "counter"),
         ("sso_active_users_total", "gauge"),
     ] {
         assert!(
@@ -265,7 +267,8 @@ async fn metrics_after_a_full_flow_have_every_name_and_only_bounded_labels() {
                     "le",
                     "job",
                     "reason",
-                    "grant_type"
+                    "grant_type",
+                    "outcome"
                 ]
                 .contains(&k.as_str()),
                 "unexpected label {k} in {s:?}"

@@ -21,6 +21,7 @@ fn quiet_jobs() -> JobsConfig {
         checkpoint_interval: None,
         key_rotation_after: None,
         key_check_interval: Duration::from_secs(3600),
+        logout_retry_interval: None,
         clock_skew: 0,
     }
 }
@@ -66,6 +67,7 @@ async fn jobs_are_measured_and_stop_with_the_server() {
         checkpoint_interval: Some(Duration::from_millis(50)),
         key_rotation_after: Some(1),
         key_check_interval: Duration::from_millis(50),
+        logout_retry_interval: Some(Duration::from_millis(50)),
         clock_skew: 0,
     };
     let running = idp_server::server::start(config)
@@ -81,7 +83,7 @@ async fn jobs_are_measured_and_stop_with_the_server() {
     );
     assert!(out.success, "{}", out.stderr);
 
-    let jobs = ["purge", "checkpoint", "key_rotation"];
+    let jobs = ["purge", "checkpoint", "key_rotation", "logout_retry"];
     let mut before = Vec::new();
     for job in jobs {
         before.push(job_runs(&base_url, job).await);
@@ -130,6 +132,7 @@ fn bad_job_settings_stop_start_up_naming_the_setting() {
         ("CHECKPOINT_INTERVAL_SECONDS", "-1", None),
         ("KEY_ROTATION_DAYS", "99999", None),
         ("KEY_ROTATION_DAYS", "1", Some("--key-rotation-days=x")),
+        ("LOGOUT_RETRY_INTERVAL_SECONDS", "often", None),
     ] {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_idp-server"));
         cmd.current_dir(dir.path())

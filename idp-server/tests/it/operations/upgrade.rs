@@ -17,13 +17,14 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
     server.signal("TERM");
     assert!(server.wait_exit(Duration::from_secs(20)).await.is_some());
 
-    // Back to schema version 6 (undoing migrations 10 to 7), and rows as version 6 wrote them (trimmed
+    // Back to schema version 6 (undoing migrations 11 to 7), and rows as version 6 wrote them (trimmed
     // and lowercased only), with alice's password. The fullwidth look-alike
     // is older than alice, so creation order alone would give it her address.
     let conn = rusqlite::Connection::open(db_path(&server.database_url)).expect("open");
     conn.execute_batch(
         "DROP TABLE pushed_requests;
          ALTER TABLE clients DROP COLUMN require_pushed_authorization_requests;
+         DROP TABLE logout_deliveries;
          DROP INDEX refresh_tokens_by_user;
          DROP INDEX refresh_tokens_by_client;
          ALTER TABLE users DROP COLUMN disabled;

@@ -21,13 +21,15 @@ pub struct Received {
 }
 
 /// A relying party's endpoints: answers 200 to everything (with the
-/// document served at the path, if any) and records what came.
+/// document served at the path, if any; or the status set for the path)
+/// and records what came.
 pub struct Receiver {
     /// `http://127.0.0.1:{port}`.
     pub base: String,
     got: Arc<Mutex<Vec<Received>>>,
     connections: Arc<AtomicUsize>,
     documents: Arc<Mutex<HashMap<String, (String, String)>>>,
+    statuses: Arc<Mutex<HashMap<String, u16>>>,
 }
 
 /// Reads one HTTP/1.1 request (headers, then `content-length` bytes).
@@ -80,25 +82,49 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Received> {
 impl Receiver {
     /// Starts listening on 127.0.0.1:0.
     pub async fn start() -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        Self::start_at(0).await
+    }
+
+    /// A port of 127.0.0.1 that was free a moment ago and where nothing
+    /// listens now: a relying party that is down, until
+    /// [`Receiver::start_at`] brings it up there.
+    pub fn free_port() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    }
+
+    /// Starts listening on 127.0.0.1:`port` (0: any free port).
+    pub async fn start_at(port: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let got = Arc::new(Mutex::new(Vec::new()));
         let documents: Arc<Mutex<HashMap<String, (String, String)>>> = Arc::default();
-        let (log, docs) = (Arc::clone(&got), Arc::clone(&documents));
+        let statuses: Arc<Mutex<HashMap<String, u16>>> = Arc::default();
+        let (log, docs, codes) = (
+            Arc::clone(&got),
+            Arc::clone(&documents),
+            Arc::clone(&statuses),
+        );
         let connections = Arc::new(AtomicUsize::new(0));
         let accepted = Arc::clone(&connections);
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 accepted.fetch_add(1, Ordering::SeqCst);
-                let (log, docs) = (Arc::clone(&log), Arc::clone(&docs));
+                let (log, docs, codes) = (Arc::clone(&log), Arc::clone(&docs), Arc::clone(&codes));
                 tokio::spawn(async move {
                     let mut response =
                         "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
                             .to_owned();
                     if let Some(r) = read_request(&mut stream).await {
-                        if let Some((ct, body)) = docs.lock().expect("documents").get(&r.path) {
+                        if let Some(code) = codes.lock().expect("statuses").get(&r.path) {
+                            response = format!(
+                                "HTTP/1.1 {code} Status\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                            );
+                        } else if let Some((ct, body)) =
+                            docs.lock().expect("documents").get(&r.path)
+                        {
                             response = format!(
                                 "HTTP/1.1 200 OK\r\ncontent-type: {ct}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                                 body.len()
@@ -115,6 +141,18 @@ impl Receiver {
             got,
             connections,
             documents,
+            statuses,
+        }
+    }
+
+    /// Answers `status` (with no body) to every request to `path` from now
+    /// on; 200 puts the path back to normal.
+    pub fn answer(&self, path: &str, status: u16) {
+        let mut statuses = self.statuses.lock().expect("statuses");
+        if status == 200 {
+            statuses.remove(path);
+        } else {
+            statuses.insert(path.to_owned(), status);
         }
     }
 

@@ -197,6 +197,12 @@ impl TestServer {
     /// Stops the server gracefully and starts a new one on the same
     /// database, port and BASE_URL (a restarted deployment keeps its URL).
     pub async fn restart(&mut self) {
+        self.restart_with(|_| {}).await;
+    }
+
+    /// [`TestServer::restart`], with whatever `adjust` changes (jobs,
+    /// policies) on the new server; the port, BASE_URL and lifetimes stay.
+    pub async fn restart_with(&mut self, adjust: impl Fn(&mut Config)) {
         if let Some(running) = self.running.take() {
             running.shutdown().await;
         }
@@ -207,6 +213,7 @@ impl TestServer {
             config.base_url = Some(self.base_url.clone());
             config.lifetimes = self.lifetimes.clone();
             allow_loopback_outbound(&mut config);
+            adjust(&mut config);
             match idp_server::server::start(config).await {
                 Ok(running) => {
                     assert_eq!(running.base_url, self.base_url);
