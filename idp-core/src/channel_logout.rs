@@ -67,6 +67,8 @@ pub fn logout_token(
         .keys
         .signing(alg, now)
         .ok_or_else(|| format!("tenant has no {} key", alg.as_str()))?;
+    // The subject this client sees (OIDC Core §8: pairwise or public).
+    let sub = tenant.subjects.of(client, &session.user_id);
     let claims = LogoutTokenClaims {
         iss: &tenant.issuer,
         aud: client.id.as_str(),
@@ -76,7 +78,7 @@ pub fn logout_token(
         jti: random::token(16),
         events: serde_json::json!({ BACKCHANNEL_LOGOUT_EVENT: {} }),
         sid: session.id.as_str(),
-        sub: session.user_id.as_str(),
+        sub: &sub,
     };
     jose::sign(key, "logout+jwt", &claims).map_err(|e| e.to_string())
 }

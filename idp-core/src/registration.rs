@@ -6,8 +6,9 @@
 //! 201 with its `client_id`, a secret for confidential clients, and a
 //! registration access token for `{issuer}/register/{client_id}`. Only what
 //! the provider implements is accepted: `response_types` `code`, the grant
-//! types it serves, its auth methods and ID-token algorithms, `public`
-//! subjects. Anything else is refused with `invalid_client_metadata` (or
+//! types it serves, its auth methods and ID-token algorithms, `public` and
+//! `pairwise` subjects (with `sector_identifier_uri`, fetched and checked:
+//! [`crate::client::sector_identifier`]). Anything else is refused with `invalid_client_metadata` (or
 //! `invalid_redirect_uri`) rather than silently ignored, so a client never
 //! believes it has a feature it has not.
 
@@ -20,7 +21,9 @@ use crate::error::{ErrorCode, OAuthError};
 use crate::ids::ClientId;
 use crate::jwks::{PublicKeySet, SigningAlg};
 use crate::provider::Provider;
-use crate::store::{ClientRecord, GrantType, Store, StoreError, TokenEndpointAuthMethod};
+use crate::store::{
+    ClientRecord, GrantType, Store, StoreError, SubjectType, TokenEndpointAuthMethod,
+};
 use crate::tenant::TenantContext;
 use crate::wire;
 use bytes::Bytes;
@@ -28,13 +31,12 @@ use http::{Method, Request, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 /// Metadata kept as given and echoed back (URLs are checked).
-const ECHOED_URLS: [&str; 6] = [
+const ECHOED_URLS: [&str; 5] = [
     "client_uri",
     "logo_uri",
     "policy_uri",
     "tos_uri",
     "initiate_login_uri",
-    "sector_identifier_uri",
 ];
 
 fn metadata_error(description: String) -> OAuthError {
@@ -117,13 +119,13 @@ fn parse_metadata(
             ))
         })?,
     };
-    if let Some(t) = string(&doc, "subject_type")?
-        && t != "public"
-    {
-        return Err(metadata_error(format!(
-            "subject_type '{t}' is not supported"
-        )));
-    }
+    // OIDC Registration §2; the sector rules are checked with every client's.
+    let subject_type = match string(&doc, "subject_type")? {
+        None => SubjectType::Public,
+        Some(t) => SubjectType::parse(t)
+            .ok_or_else(|| metadata_error(format!("subject_type '{t}' is not supported")))?,
+    };
+    let sector_identifier_uri = string(&doc, "sector_identifier_uri")?.map(str::to_owned);
     for unsupported in [
         "userinfo_encrypted_response_alg",
         "id_token_encrypted_response_alg",
@@ -213,6 +215,8 @@ fn parse_metadata(
         )?,
         backchannel_logout_uri: string(&doc, "backchannel_logout_uri")?.map(str::to_owned),
         backchannel_logout_session_required: boolean(&doc, "backchannel_logout_session_required")?,
+        subject_type,
+        sector_identifier_uri,
     };
     policy
         .client_uris(&new)
@@ -240,7 +244,10 @@ fn client_document(tenant: &TenantContext, c: &ClientRecord) -> Map<String, Valu
         "id_token_signed_response_alg".into(),
         json!(c.id_token_alg.as_str()),
     );
-    doc.insert("subject_type".into(), json!("public"));
+    doc.insert("subject_type".into(), json!(c.subject_type.as_str()));
+    if let Some(u) = &c.sector_identifier_uri {
+        doc.insert("sector_identifier_uri".into(), json!(u));
+    }
     if !c.post_logout_redirect_uris.is_empty() {
         doc.insert(
             "post_logout_redirect_uris".into(),
@@ -408,7 +415,7 @@ mod tests {
             Some(ErrorCode::InvalidClientMetadata)
         );
         assert_eq!(
-            code(r#"{"redirect_uris":["https://a/cb"],"subject_type":"pairwise"}"#),
+            code(r#"{"redirect_uris":["https://a/cb"],"subject_type":"secret"}"#),
             Some(ErrorCode::InvalidClientMetadata)
         );
         assert_eq!(

@@ -1,6 +1,6 @@
 //! Registered clients.
 
-use crate::codec::{Alg, AuthMethod, GrantTypes, Hash, StringList, json_list};
+use crate::codec::{Alg, AuthMethod, GrantTypes, Hash, StringList, Subject, json_list};
 use idp_core::ids::{ClientId, TenantId};
 use idp_core::store::{ClientRecord, PreviousSecret};
 use rusqlite::{Connection, OptionalExtension, Result, Row, params};
@@ -15,9 +15,10 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
             post_logout_redirect_uris, registration_token_hash, metadata,
             frontchannel_logout_uri, frontchannel_logout_session_required,
             backchannel_logout_uri, backchannel_logout_session_required,
-            previous_secret_hash, previous_secret_expires_at)
+            previous_secret_hash, previous_secret_expires_at, subject_type,
+            sector_identifier_uri)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -46,6 +47,8 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
         client.backchannel_logout_session_required,
         client.previous_secret.as_ref().map(|p| p.hash.as_bytes()),
         client.previous_secret.as_ref().map(|p| p.expires_at),
+        client.subject_type.as_str(),
+        client.sector_identifier_uri,
     ])?;
     Ok(())
 }
@@ -56,7 +59,8 @@ pub(crate) const COLUMNS: &str = "c.id, c.name, c.secret_hash, c.auth_method, c.
     c.jwks, c.jwks_uri, c.post_logout_redirect_uris, c.registration_token_hash, c.metadata,
     c.frontchannel_logout_uri, c.frontchannel_logout_session_required,
     c.backchannel_logout_uri, c.backchannel_logout_session_required,
-    c.previous_secret_hash, c.previous_secret_expires_at";
+    c.previous_secret_hash, c.previous_secret_expires_at, c.subject_type,
+    c.sector_identifier_uri";
 
 /// A client from a row of [`COLUMNS`].
 pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
@@ -88,6 +92,8 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
             }),
             _ => None,
         },
+        subject_type: r.get::<_, Subject>(22)?.0,
+        sector_identifier_uri: r.get(23)?,
     })
 }
 

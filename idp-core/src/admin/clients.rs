@@ -62,6 +62,13 @@ impl<S: Store> Admin<S> {
     ) -> Result<CreatedClient, AdminError> {
         let tenant = self.tenant(slug).await?;
         let created = crate::client::build(&self.config, self.clock.now(), new, None)?;
+        let c = &created.client;
+        crate::client::sector_identifier::verify(
+            self.fetch.as_ref(),
+            c.sector_identifier_uri.as_deref(),
+            &c.redirect_uris,
+        )
+        .await?;
         self.store
             .create_client(&tenant.record.id, &created.client)
             .await?;
@@ -133,6 +140,15 @@ impl<S: Store> Admin<S> {
             .is_some()
             .then_some(record.metadata.as_str());
         let (grant_types, _) = crate::client::validate(&self.config, &wanted, metadata)?;
+        // OIDC Registration §5: the sector document must list the new URIs too.
+        if wanted.redirect_uris != record.redirect_uris {
+            crate::client::sector_identifier::verify(
+                self.fetch.as_ref(),
+                wanted.sector_identifier_uri.as_deref(),
+                &wanted.redirect_uris,
+            )
+            .await?;
+        }
         record.name = wanted.name.trim().to_owned();
         record.redirect_uris = wanted.redirect_uris;
         record.grant_types = grant_types;

@@ -8,6 +8,7 @@ pub mod display_name;
 pub mod jwks_cache;
 pub mod metadata_bounds;
 mod outbound_uris;
+pub mod sector_identifier;
 pub mod uri_policy;
 
 use crate::admin::AdminError;
@@ -54,6 +55,11 @@ pub struct NewClient {
     pub backchannel_logout_uri: Option<String>,
     /// Back-Channel Logout §2.2 `backchannel_logout_session_required`.
     pub backchannel_logout_session_required: bool,
+    /// `public` (default) or `pairwise` subjects (OIDC Core §8).
+    pub subject_type: crate::store::SubjectType,
+    /// OIDC Registration §2 `sector_identifier_uri`: fetched at registration,
+    /// it must list every redirect URI ([`crate::subject`]).
+    pub sector_identifier_uri: Option<String>,
 }
 
 impl NewClient {
@@ -76,6 +82,8 @@ impl NewClient {
             frontchannel_logout_session_required: false,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
+            subject_type: crate::store::SubjectType::Public,
+            sector_identifier_uri: None,
         }
     }
 }
@@ -186,6 +194,13 @@ impl<S: Store> Provider<S> {
         registration: Option<SelfRegistration>,
     ) -> Result<CreatedClient, AdminError> {
         let created = build(&self.config, self.clock.now(), new, registration)?;
+        let c = &created.client;
+        sector_identifier::verify(
+            self.fetch.as_ref(),
+            c.sector_identifier_uri.as_deref(),
+            &c.redirect_uris,
+        )
+        .await?;
         self.store.create_client(tenant, &created.client).await?;
         Ok(created)
     }
@@ -236,6 +251,12 @@ pub(crate) fn validate(
         validate_backchannel_logout_uri(uri, new.public)?;
     }
     outbound_uris::validate(&config.outbound, new, metadata)?;
+    crate::subject::check_sector(
+        new.subject_type,
+        &new.redirect_uris,
+        new.sector_identifier_uri.as_deref(),
+    )
+    .map_err(|r| invalid("sector_identifier_uri", r))?;
     if new.public && grant_types.contains(&GrantType::ClientCredentials) {
         return Err(invalid(
             "grant_types",
@@ -341,6 +362,8 @@ pub(crate) fn build(
         metadata: registration.map_or_else(|| "{}".to_owned(), |r| r.metadata),
         previous_secret: None,
         created_at: now,
+        subject_type: new.subject_type,
+        sector_identifier_uri: new.sector_identifier_uri,
     };
     Ok(CreatedClient { client, secret })
 }
@@ -366,6 +389,8 @@ impl NewClient {
             frontchannel_logout_session_required: r.frontchannel_logout_session_required,
             backchannel_logout_uri: r.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: r.backchannel_logout_session_required,
+            subject_type: r.subject_type,
+            sector_identifier_uri: r.sector_identifier_uri.clone(),
         }
     }
 }

@@ -81,6 +81,8 @@ pub fn client(id: &str) -> ClientRecord {
             expires_at: 1_700_086_500,
         }),
         created_at: 1_700_000_100,
+        subject_type: crate::store::SubjectType::Pairwise,
+        sector_identifier_uri: Some("https://rp.example/sector.json".to_owned()),
     }
 }
 

@@ -6,6 +6,7 @@
 mod support;
 
 mod abuse;
+mod acr;
 mod admin_cascade;
 mod admin_cli;
 mod authorize_errors;
@@ -27,6 +28,7 @@ mod logout;
 mod logs;
 mod metrics;
 mod operations;
+mod pairwise;
 mod pkce;
 mod redirect_schemes;
 mod refresh;

@@ -68,6 +68,8 @@ pub(super) fn client_json(c: &ClientRecord) -> Value {
         "post_logout_redirect_uris": c.post_logout_redirect_uris,
         "frontchannel_logout_uri": c.frontchannel_logout_uri,
         "backchannel_logout_uri": c.backchannel_logout_uri,
+        "subject_type": c.subject_type.as_str(),
+        "sector_identifier_uri": c.sector_identifier_uri,
         "created_at": c.created_at,
     })
 }
