@@ -113,7 +113,9 @@ mod tests {
             Some(ErrorCode::UnmetAuthenticationRequirements)
         );
         assert_eq!(
-            unmet(r#"{"id_token":{"acr":{"essential":true,"values":["urn:x:mfa","urn:idp:acr:pwd"]}}}"#),
+            unmet(
+                r#"{"id_token":{"acr":{"essential":true,"values":["urn:x:mfa","urn:idp:acr:pwd"]}}}"#
+            ),
             None
         );
         assert_eq!(

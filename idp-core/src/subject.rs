@@ -200,7 +200,10 @@ mod tests {
 
     #[test]
     fn several_hosts_need_a_sector_identifier_uri() {
-        let two = vec!["https://a.example/cb".to_owned(), "https://b.example/cb".to_owned()];
+        let two = vec![
+            "https://a.example/cb".to_owned(),
+            "https://b.example/cb".to_owned(),
+        ];
         assert!(check_sector(SubjectType::Pairwise, &two, None).is_err());
         assert!(check_sector(SubjectType::Pairwise, &two, Some("https://a.example/s")).is_ok());
         assert!(check_sector(SubjectType::Public, &two, None).is_ok());

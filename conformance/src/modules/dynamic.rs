@@ -59,7 +59,7 @@ fn merge(base: &mut Value, extra: &Value) {
 }
 
 /// The registration request every module starts from.
-fn registration_body(env: &Env<'_>, key: Arc<RpKey>) -> Value {
+fn registration_body(env: &Env<'_>, key: &RpKey) -> Value {
     json!({
         "client_name": "idp conformance dynamic client",
         "grant_types": ["authorization_code"],
@@ -73,7 +73,7 @@ fn registration_body(env: &Env<'_>, key: Arc<RpKey>) -> Value {
 
 /// `CallDynamicRegistrationEndpointAndVerifySuccessfulResponse`.
 async fn register(env: &mut Env<'_>, extra: Value, key: Arc<RpKey>) -> Option<Registered> {
-    let mut body = registration_body(env, key);
+    let mut body = registration_body(env, &key);
     merge(&mut body, &extra);
     if body.get("jwks_uri").is_some()
         && let Some(b) = body.as_object_mut()
@@ -451,7 +451,7 @@ async fn module(env: &mut Env<'_>, id: &str) -> Option<String> {
             let extra = json!({"subject_type": "pairwise", "sector_identifier_uri": uri});
             if bad {
                 let key = new_key(env, None)?;
-                let mut body = registration_body(env, key);
+                let mut body = registration_body(env, &key);
                 merge(&mut body, &extra);
                 let res = op.register(&body).await;
                 let ct = res.header("content-type").unwrap_or("").to_owned();

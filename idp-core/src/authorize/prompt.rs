@@ -152,7 +152,19 @@ mod tests {
         assert!(login_needed(p, Some(30), any, Some(&s), 150));
         assert!(!login_needed(p, Some(60), any, Some(&s), 150));
         assert!(login_needed(p, Some(0), any, Some(&s), 100));
-        assert!(login_needed(p, None, |u: &UserId| u.as_str() == "u2", Some(&s), 150));
-        assert!(!login_needed(p, None, |u: &UserId| u.as_str() == "u1", Some(&s), 150));
+        assert!(login_needed(
+            p,
+            None,
+            |u: &UserId| u.as_str() == "u2",
+            Some(&s),
+            150
+        ));
+        assert!(!login_needed(
+            p,
+            None,
+            |u: &UserId| u.as_str() == "u1",
+            Some(&s),
+            150
+        ));
     }
 }

@@ -82,12 +82,9 @@ mod tests {
             ..good.clone()
         };
         assert!(validate(&strict, &sector, None).is_err());
-        for metadata in [r#"{"request_uris":["https://rp.example/r#v1","http://169.254.169.254/"]}"#] {
-            assert!(
-                validate(&strict, &good, Some(metadata)).is_err(),
-                "{metadata}"
-            );
-        }
+        let request_uris =
+            r#"{"request_uris":["https://rp.example/r#v1","http://169.254.169.254/"]}"#;
+        assert!(validate(&strict, &good, Some(request_uris)).is_err());
         assert!(
             validate(
                 &strict,

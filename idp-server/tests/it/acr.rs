@@ -90,10 +90,11 @@ async fn an_essential_acr_that_cannot_be_met_is_refused() {
         r#"{"id_token":{"acr":{"essential":true,"values":["urn:example:mfa"]}}}"#,
         r#"{"userinfo":{"acr":{"essential":true,"value":"urn:example:hwk"}}}"#,
     ] {
-        let callback = RawAuthorize::code_with_pkce(&env.endpoints, &env.client.client_id, &challenge, "s1")
-            .set("claims", claims)
-            .to_client()
-            .await;
+        let callback =
+            RawAuthorize::code_with_pkce(&env.endpoints, &env.client.client_id, &challenge, "s1")
+                .set("claims", claims)
+                .to_client()
+                .await;
         callback.assert_error(
             "unmet_authentication_requirements",
             &env.tenant.issuer,

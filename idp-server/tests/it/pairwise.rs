@@ -22,7 +22,11 @@ fn pairwise(name: &str, redirect_uri: &str) -> ClientSpec {
 async fn subject_of(env: &Env, client: &RegisteredClient, browser: &Browser) -> (String, Flow) {
     let rp = env.rp(client).await;
     let flow = rp
-        .flow(browser, &env.user, &AuthOptions::scopes(&["offline_access"]))
+        .flow(
+            browser,
+            &env.user,
+            &AuthOptions::scopes(&["offline_access"]),
+        )
         .await;
     let claims = rp.verify_id_token(&flow.tokens, Some(&flow.nonce), RS256);
     (claims.subject().as_str().to_owned(), flow)
@@ -83,7 +87,10 @@ async fn pairwise_subjects_are_the_same_within_a_sector_and_differ_across_sector
     // A refreshed ID token names the same subject.
     let rp = env.rp(&a1).await;
     let refreshed = rp.refresh(&refresh).await.expect("refresh");
-    assert_eq!(jwt_parts(&id_token_of(&refreshed)).1["sub"], sub_a1.as_str());
+    assert_eq!(
+        jwt_parts(&id_token_of(&refreshed)).1["sub"],
+        sub_a1.as_str()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,7 +168,11 @@ async fn a_sector_identifier_uri_must_list_every_redirect_uri() {
     };
     let client = env.client(&spec);
     assert_eq!(client.json["sector_identifier_uri"], good.as_str());
-    assert_eq!(receiver.at("/sector.json").len(), 1, "fetched at registration");
+    assert_eq!(
+        receiver.at("/sector.json").len(),
+        1,
+        "fetched at registration"
+    );
     let (sub, _) = subject_of(&env, &client, &Browser::new()).await;
     assert_ne!(sub, env.user.id);
     // A client of another host listing the same sector shares the subject.

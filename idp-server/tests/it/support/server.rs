@@ -412,7 +412,7 @@ fn client_create_args(slug: &str, spec: &ClientSpec) -> Vec<String> {
         }
     }
     args.push("--json".into());
-args
+    args
 }
 
 impl Cli for TestServer {
