@@ -174,12 +174,39 @@ mod tests {
              INSERT INTO signing_keys VALUES ('t', 'new', 'RS256', x'00', 200, NULL);",
         )?;
         tx.commit()?;
-        assert_eq!(apply(&mut conn, &path)?, 1);
+        assert_eq!(apply(&mut conn, &path)?, MIGRATIONS.len() - 8);
         let rows: Vec<(String, i64)> = conn
             .prepare("SELECT kid, activates_at FROM signing_keys ORDER BY kid")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         assert_eq!(rows, [("new".to_owned(), 200), ("old".to_owned(), 100)]);
+        Ok(())
+    }
+
+    #[test]
+    fn clients_written_before_pairwise_subjects_are_public() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("idp.db");
+        let mut conn = Connection::open(&path)?;
+        let tx = conn.transaction()?;
+        for (_, sql) in &MIGRATIONS[..9] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", 9)?;
+        tx.execute_batch(
+            "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);
+             INSERT INTO clients (tenant_id, id, name, auth_method, redirect_uris, grant_types,
+                                  require_pkce, id_token_alg, created_at)
+             VALUES ('t', 'c', 'App', 'none', '[]', '[]', 1, 'RS256', 1);",
+        )?;
+        tx.commit()?;
+        apply(&mut conn, &path)?;
+        let (subject_type, sector): (String, Option<String>) = conn.query_row(
+            "SELECT subject_type, sector_identifier_uri FROM clients",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        assert_eq!((subject_type.as_str(), sector), ("public", None));
         Ok(())
     }
 
