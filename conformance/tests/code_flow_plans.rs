@@ -194,13 +194,8 @@ async fn module(plan: Plan, id: &'static str) {
         }
         // Users have only a name and an email: the other profile claims are absent.
         "oidcc-scope-profile" => &[(Status::Warning, "userinfo lacks")],
-        // No authentication context classes are defined.
-        "oidcc-ensure-request-with-acr-values-succeeds" => &[(Status::Warning, "acr None")],
-        // Unsigned ID tokens and pairwise subjects are not offered (the plan skips them too).
+        // Unsigned ID tokens are not offered (the plan skips them too).
         "oidcc-idtoken-unsigned" => &[(Status::Skipped, "does not list 'none'")],
-        "oidcc-registration-sector-uri" | "oidcc-registration-sector-bad" => {
-            &[(Status::Skipped, "does not list 'pairwise'")]
-        }
 
         _ => &[],
     };

@@ -47,6 +47,23 @@ pub struct AccessTokenClaims {
     /// §5.5), released there beside those of the scopes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub userinfo_claims: Vec<String>,
+    /// For a client with pairwise subjects (OIDC Core §8.1), whose `sub`
+    /// cannot be mapped back: the user id sealed under the tenant
+    /// ([`crate::subject::SubjectKeys::seal_user`]), opaque to the holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usr: Option<String>,
+}
+
+impl AccessTokenClaims {
+    /// The user the token was issued for: the sealed `usr` if there is one,
+    /// else `sub` (a public subject is the user id). `None` if `usr` does
+    /// not open under this tenant.
+    pub fn user(&self, tenant: &TenantContext) -> Option<crate::ids::UserId> {
+        match &self.usr {
+            Some(sealed) => tenant.subjects.open_user(sealed),
+            None => Some(crate::ids::UserId::new(self.sub.clone())),
+        }
+    }
 }
 
 /// The media type of RFC 9068 tokens, in the `typ` header.

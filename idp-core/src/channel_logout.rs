@@ -75,6 +75,8 @@ pub fn logout_token(
         .keys
         .signing(alg, now)
         .ok_or_else(|| format!("tenant has no {} key", alg.as_str()))?;
+    // The subject this client sees (OIDC Core §8: pairwise or public).
+    let sub = tenant.subjects.of(client, user);
     let claims = LogoutTokenClaims {
         iss: &tenant.issuer,
         aud: client.id.as_str(),
@@ -84,7 +86,7 @@ pub fn logout_token(
         jti: random::token(16),
         events: serde_json::json!({ BACKCHANNEL_LOGOUT_EVENT: {} }),
         sid: sid.as_str(),
-        sub: user.as_str(),
+        sub: &sub,
     };
     jose::sign(key, "logout+jwt", &claims).map_err(|e| e.to_string())
 }

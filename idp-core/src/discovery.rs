@@ -36,7 +36,9 @@ pub fn document(issuer: &str, dynamic_registration: bool, host: EndpointSet) -> 
         "response_types_supported": ["code"],
         "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": grant_types,
-        "subject_types_supported": ["public"],
+        // OIDC Core §8 (crate::subject) and §2 acr (crate::acr).
+        "subject_types_supported": ["public", "pairwise"],
+        "acr_values_supported": crate::acr::SUPPORTED,
         "id_token_signing_alg_values_supported": algs,
         "userinfo_signing_alg_values_supported": algs,
         "token_endpoint_auth_methods_supported": [
@@ -56,7 +58,7 @@ pub fn document(issuer: &str, dynamic_registration: bool, host: EndpointSet) -> 
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "azp",
-            "name", "preferred_username", "updated_at", "email", "email_verified"
+            "acr", "amr", "name", "preferred_username", "updated_at", "email", "email_verified"
         ],
         "claims_parameter_supported": true,
         "request_parameter_supported": true,

@@ -56,6 +56,9 @@ pub enum ErrorCode {
     InvalidRedirectUri,
     /// RFC 7591 §3.2.2: some client metadata is unacceptable.
     InvalidClientMetadata,
+    /// OpenID Connect Core Unmet Authentication Requirements 1.0 §2: the
+    /// authentication the request requires (an essential `acr`) cannot be met.
+    UnmetAuthenticationRequirements,
     /// Internal failure (500).
     ServerError,
     /// RFC 6749 §4.1.2.1: the server cannot serve the request for now (503);
@@ -90,6 +93,7 @@ impl ErrorCode {
             Self::InvalidRequestUri => "invalid_request_uri",
             Self::InvalidRedirectUri => "invalid_redirect_uri",
             Self::InvalidClientMetadata => "invalid_client_metadata",
+            Self::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
         }

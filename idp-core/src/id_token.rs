@@ -1,6 +1,8 @@
 //! ID tokens (OIDC Core §2, §3.1.3.6): signed with the client's registered
 //! algorithm (RS256 by default), carrying `at_hash` for the access token
-//! issued beside it, `sid` for logout, and `azp`.
+//! issued beside it, `sid` for logout, `azp`, and the authentication
+//! context `acr` and `amr` ([`crate::acr`]). `sub` is the one the client
+//! sees ([`crate::subject`]: public or pairwise).
 
 use crate::clock::UnixTime;
 use crate::error::OAuthError;
@@ -22,6 +24,8 @@ struct IdTokenClaims<'a> {
     at_hash: String,
     sid: &'a str,
     azp: &'a str,
+    acr: &'static str,
+    amr: &'static [&'static str],
     /// Claims asked for in the ID token with the `claims` parameter.
     #[serde(flatten)]
     requested: serde_json::Map<String, serde_json::Value>,
@@ -29,6 +33,8 @@ struct IdTokenClaims<'a> {
 
 /// What goes into one ID token.
 pub struct IdTokenInput<'a> {
+    /// The user's subject as the client sees it ([`crate::subject`]).
+    pub sub: &'a str,
     /// The user.
     pub user: &'a UserRecord,
     /// The client (audience and algorithm).
@@ -58,7 +64,7 @@ pub fn sign(tenant: &TenantContext, input: IdTokenInput<'_>) -> Result<String, O
         .ok_or_else(|| OAuthError::server(format!("tenant has no {} key", alg.as_str())))?;
     let claims = IdTokenClaims {
         iss: &tenant.issuer,
-        sub: input.user.id.as_str(),
+        sub: input.sub,
         aud: input.client.id.as_str(),
         exp: input.now + input.lifetime,
         iat: input.now,
@@ -67,6 +73,9 @@ pub fn sign(tenant: &TenantContext, input: IdTokenInput<'_>) -> Result<String, O
         at_hash: jose::half_hash(alg, input.access_token),
         sid: input.sid,
         azp: input.client.id.as_str(),
+        // Every session starts with a password today (see crate::acr).
+        acr: crate::acr::AuthenticationContext::PASSWORD.acr,
+        amr: crate::acr::AuthenticationContext::PASSWORD.amr,
         requested: crate::claims::values_of(input.user, input.requested),
     };
     jose::sign(key, "JWT", &claims).map_err(OAuthError::server)

@@ -23,7 +23,7 @@
 //! hint (Core §3.1.2.1 "MAY be expired", RP-Initiated Logout §2).
 
 use crate::error::OAuthError;
-use crate::ids::ClientId;
+use crate::ids::{ClientId, UserId};
 use crate::jose;
 use crate::jose::Audience;
 use crate::store::Store;
@@ -46,6 +46,20 @@ pub struct IdTokenHint {
     pub sid: Option<String>,
     /// The client it was issued to (`azp`, else its only `aud`).
     pub client_id: String,
+    /// The sector of the client it was checked against, if that client has
+    /// pairwise subjects: `sub` is then that sector's pairwise identifier.
+    pub sector: Option<String>,
+}
+
+impl IdTokenHint {
+    /// Whether the hint's `sub` is `user`: equal to the user id for a public
+    /// client, or to the user's pairwise subject recomputed for the
+    /// client's sector (OIDC Core §8.1; the pairwise value is one-way).
+    pub fn names(&self, tenant: &TenantContext, user: &UserId) -> bool {
+        tenant
+            .subjects
+            .names(&self.sub, self.sector.as_deref(), user)
+    }
 }
 
 /// The claims read from a hint. `exp` and `iat` only need to be there.
@@ -114,12 +128,13 @@ pub async fn verify<S: Store>(
         return Err(OAuthError::invalid_request(OTHER_CLIENT));
     }
     let client = ClientId::new(client_id.unwrap_or(&issued_to));
-    if store.client(&tenant.record.id, &client).await?.is_none() {
+    let Some(client) = store.client(&tenant.record.id, &client).await? else {
         return Err(not_an_id_token());
-    }
+    };
     Ok(IdTokenHint {
         sub: claims.sub,
         sid: claims.sid,
         client_id: issued_to,
+        sector: crate::subject::sector_of(&client),
     })
 }

@@ -117,7 +117,7 @@ impl<S: Store> Provider<S> {
             "token_type": "refresh_token",
             "scope": r.scope,
             "client_id": r.client_id.as_str(),
-            "sub": r.user_id.as_str(),
+            "sub": tenant.subjects.of(client, &r.user_id),
             "aud": r.client_id.as_str(),
             "iss": tenant.issuer,
             "exp": r.expires_at,

@@ -51,6 +51,7 @@
 
 pub mod abuse;
 pub mod access_token;
+pub mod acr;
 pub mod admin;
 pub mod authorize;
 pub mod channel_logout;
@@ -86,6 +87,7 @@ pub mod revocation;
 pub mod scope;
 pub mod session;
 pub mod store;
+pub mod subject;
 pub mod telemetry;
 pub mod tenant;
 mod token;

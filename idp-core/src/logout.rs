@@ -231,7 +231,7 @@ impl<S: Store> Provider<S> {
         // The hint names this very session (or, without `sid`, its user).
         let from_session_rp = v.hint.as_ref().is_some_and(|h| match &h.sid {
             Some(sid) => sid == session.id.as_str(),
-            None => h.sub == session.user_id.as_str(),
+            None => h.names(&v.tenant, &session.user_id),
         });
         if from_session_rp {
             let frontchannel = self.end(&v, &session).await?;

@@ -300,6 +300,7 @@ impl<S: Store> Provider<S> {
             clock: Arc::clone(&self.clock),
             offload: Arc::clone(&self.offload),
             deliver: self.deliver.clone(),
+            fetch: self.fetch.clone(),
             tenants: Arc::clone(&self.tenants),
             clients: Arc::clone(&self.clients),
         })

@@ -6,8 +6,9 @@
 //! 201 with its `client_id`, a secret for confidential clients, and a
 //! registration access token for `{issuer}/register/{client_id}`. Only what
 //! the provider implements is accepted: `response_types` `code`, the grant
-//! types it serves, its auth methods and ID-token algorithms, `public`
-//! subjects. Anything else is refused with `invalid_client_metadata` (or
+//! types it serves, its auth methods and ID-token algorithms, `public` and
+//! `pairwise` subjects (with `sector_identifier_uri`, fetched and checked:
+//! [`crate::client::sector_identifier`]). Anything else is refused with `invalid_client_metadata` (or
 //! `invalid_redirect_uri`) rather than silently ignored, so a client never
 //! believes it has a feature it has not.
 //!
@@ -27,7 +28,9 @@ use crate::error::{ErrorCode, OAuthError};
 use crate::ids::ClientId;
 use crate::jwks::{PublicKeySet, SigningAlg};
 use crate::provider::Provider;
-use crate::store::{ClientRecord, GrantType, Store, StoreError, TokenEndpointAuthMethod};
+use crate::store::{
+    ClientRecord, GrantType, Store, StoreError, SubjectType, TokenEndpointAuthMethod,
+};
 use crate::tenant::TenantContext;
 use crate::wire;
 use bytes::Bytes;
@@ -35,13 +38,12 @@ use http::{Method, Request, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 /// Metadata kept as given and echoed back (URLs are checked).
-const ECHOED_URLS: [&str; 6] = [
+const ECHOED_URLS: [&str; 5] = [
     "client_uri",
     "logo_uri",
     "policy_uri",
     "tos_uri",
     "initiate_login_uri",
-    "sector_identifier_uri",
 ];
 
 fn metadata_error(description: String) -> OAuthError {
@@ -124,13 +126,13 @@ fn parse_metadata(
             ))
         })?,
     };
-    if let Some(t) = string(&doc, "subject_type")?
-        && t != "public"
-    {
-        return Err(metadata_error(format!(
-            "subject_type '{t}' is not supported"
-        )));
-    }
+    // OIDC Registration §2; the sector rules are checked with every client's.
+    let subject_type = match string(&doc, "subject_type")? {
+        None => SubjectType::Public,
+        Some(t) => SubjectType::parse(t)
+            .ok_or_else(|| metadata_error(format!("subject_type '{t}' is not supported")))?,
+    };
+    let sector_identifier_uri = string(&doc, "sector_identifier_uri")?.map(str::to_owned);
     for unsupported in [
         "userinfo_encrypted_response_alg",
         "id_token_encrypted_response_alg",
@@ -225,6 +227,8 @@ fn parse_metadata(
             &doc,
             "require_pushed_authorization_requests",
         )?,
+        subject_type,
+        sector_identifier_uri,
     };
     policy
         .client_uris(&new)
@@ -252,7 +256,10 @@ fn client_document(tenant: &TenantContext, c: &ClientRecord) -> Map<String, Valu
         "id_token_signed_response_alg".into(),
         json!(c.id_token_alg.as_str()),
     );
-    doc.insert("subject_type".into(), json!("public"));
+    doc.insert("subject_type".into(), json!(c.subject_type.as_str()));
+    if let Some(u) = &c.sector_identifier_uri {
+        doc.insert("sector_identifier_uri".into(), json!(u));
+    }
     if c.require_pushed_authorization_requests {
         doc.insert("require_pushed_authorization_requests".into(), json!(true));
     }
@@ -423,17 +430,18 @@ impl<S: Store> Provider<S> {
             new,
             Some(Value::Object(echoed).to_string()),
         )
-        .map_err(|e| match e {
-            AdminError::Invalid(fields) if fields.iter().any(|f| f.field == "redirect_uris") => {
-                OAuthError::with(
-                    ErrorCode::InvalidRedirectUri,
-                    AdminError::Invalid(fields).to_string(),
-                )
-            }
-            e @ AdminError::Invalid(_) => metadata_error(e.to_string()),
-            AdminError::Unavailable(msg) => StoreError::Unavailable(msg).into(),
-            other => OAuthError::server(other),
-        })?;
+        .map_err(registration_error)?;
+        // OIDC Registration §5: a pairwise client's sector document must
+        // list the new redirect URIs too (the sector itself cannot change).
+        if record.redirect_uris != current.redirect_uris {
+            crate::client::sector_identifier::verify(
+                self.fetch.as_ref(),
+                record.sector_identifier_uri.as_deref(),
+                &record.redirect_uris,
+            )
+            .await
+            .map_err(registration_error)?;
+        }
         let stored = self.store.update_client(&tenant.record.id, &record).await?;
         // The next request sees the new metadata, not the cached one (ADR 0018).
         self.forget_client(&tenant.record.id, &record.id);
@@ -502,6 +510,21 @@ fn check_identity(
     Ok(())
 }
 
+/// An update's [`AdminError`] as the RFC 7591 §3.2.2 error it is.
+fn registration_error(e: AdminError) -> OAuthError {
+    match e {
+        AdminError::Invalid(fields) if fields.iter().any(|f| f.field == "redirect_uris") => {
+            OAuthError::with(
+                ErrorCode::InvalidRedirectUri,
+                AdminError::Invalid(fields).to_string(),
+            )
+        }
+        e @ AdminError::Invalid(_) => metadata_error(e.to_string()),
+        AdminError::Unavailable(msg) => StoreError::Unavailable(msg).into(),
+        other => OAuthError::server(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,7 +546,7 @@ mod tests {
             Some(ErrorCode::InvalidClientMetadata)
         );
         assert_eq!(
-            code(r#"{"redirect_uris":["https://a/cb"],"subject_type":"pairwise"}"#),
+            code(r#"{"redirect_uris":["https://a/cb"],"subject_type":"secret"}"#),
             Some(ErrorCode::InvalidClientMetadata)
         );
         assert_eq!(

@@ -2,7 +2,6 @@
 //! `Authorization` header or, on POST, the form body (RFC 6750 §2.1, §2.2).
 
 use crate::error::{ErrorCode, OAuthError};
-use crate::ids::UserId;
 use crate::jwks::SigningAlg;
 use crate::provider::Provider;
 use crate::scope::Scopes;
@@ -82,11 +81,17 @@ impl<S: Store> Provider<S> {
                 )),
             );
         }
-        let user = match self
-            .store
-            .user(&tenant.record.id, &UserId::new(claims.sub))
-            .await
-        {
+        // A pairwise subject (OIDC Core §8.1) carries the user sealed.
+        let Some(user_id) = claims.user(tenant) else {
+            return challenge(
+                tenant,
+                Some(&OAuthError::new(
+                    ErrorCode::InvalidToken,
+                    "the access token is invalid",
+                )),
+            );
+        };
+        let user = match self.store.user(&tenant.record.id, &user_id).await {
             Ok(Some(u)) => u,
             Ok(None) => {
                 return challenge(
@@ -101,7 +106,8 @@ impl<S: Store> Provider<S> {
         };
         let mut body = crate::user::claims_for(&user, &scopes);
         body.extend(crate::claims::values_of(&user, &claims.userinfo_claims));
-        body.insert("sub".into(), Value::String(user.id.as_str().to_owned()));
+        // The subject the client sees, as in its ID token.
+        body.insert("sub".into(), Value::String(claims.sub.clone()));
         match self.userinfo_signing_alg(tenant, &claims.client_id).await {
             Ok(Some(alg)) => self.signed_userinfo(tenant, &claims.client_id, alg, body),
             Ok(None) => match serde_json::to_vec(&body) {

@@ -132,7 +132,8 @@ fn update_client(conn: &Connection, tenant: &TenantId, c: &ClientRecord) -> Resu
             registration_token_hash = ?15, metadata = ?16, frontchannel_logout_uri = ?17,
             frontchannel_logout_session_required = ?18, backchannel_logout_uri = ?19,
             backchannel_logout_session_required = ?20, previous_secret_hash = ?21,
-            previous_secret_expires_at = ?22, require_pushed_authorization_requests = ?23
+            previous_secret_expires_at = ?22, require_pushed_authorization_requests = ?23,
+            subject_type = ?24, sector_identifier_uri = ?25
          WHERE tenant_id = ?1 AND id = ?2",
         params![
             tenant.as_str(),
@@ -158,6 +159,8 @@ fn update_client(conn: &Connection, tenant: &TenantId, c: &ClientRecord) -> Resu
             c.previous_secret.as_ref().map(|p| p.hash.as_bytes()),
             c.previous_secret.as_ref().map(|p| p.expires_at),
             c.require_pushed_authorization_requests,
+            c.subject_type.as_str(),
+            c.sector_identifier_uri,
         ],
     )?;
     Ok(n == 1)

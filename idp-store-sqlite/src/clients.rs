@@ -1,6 +1,6 @@
 //! Registered clients.
 
-use crate::codec::{Alg, AuthMethod, GrantTypes, Hash, StringList, json_list};
+use crate::codec::{Alg, AuthMethod, GrantTypes, Hash, StringList, Subject, json_list};
 use idp_core::ids::{ClientId, TenantId};
 use idp_core::store::{ClientRecord, PreviousSecret};
 use rusqlite::{Connection, OptionalExtension, Result, Row, params};
@@ -16,9 +16,9 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
             frontchannel_logout_uri, frontchannel_logout_session_required,
             backchannel_logout_uri, backchannel_logout_session_required,
             previous_secret_hash, previous_secret_expires_at,
-            require_pushed_authorization_requests)
+            require_pushed_authorization_requests, subject_type, sector_identifier_uri)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -48,6 +48,8 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
         client.previous_secret.as_ref().map(|p| p.hash.as_bytes()),
         client.previous_secret.as_ref().map(|p| p.expires_at),
         client.require_pushed_authorization_requests,
+        client.subject_type.as_str(),
+        client.sector_identifier_uri,
     ])?;
     Ok(())
 }
@@ -59,7 +61,7 @@ pub(crate) const COLUMNS: &str = "c.id, c.name, c.secret_hash, c.auth_method, c.
     c.frontchannel_logout_uri, c.frontchannel_logout_session_required,
     c.backchannel_logout_uri, c.backchannel_logout_session_required,
     c.previous_secret_hash, c.previous_secret_expires_at,
-    c.require_pushed_authorization_requests";
+    c.require_pushed_authorization_requests, c.subject_type, c.sector_identifier_uri";
 
 /// A client from a row of [`COLUMNS`].
 pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
@@ -92,6 +94,8 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
             _ => None,
         },
         require_pushed_authorization_requests: r.get(22)?,
+        subject_type: r.get::<_, Subject>(23)?.0,
+        sector_identifier_uri: r.get(24)?,
     })
 }
 

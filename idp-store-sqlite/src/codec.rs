@@ -8,7 +8,7 @@
 
 use idp_core::crypto::secret::SecretHash;
 use idp_core::jwks::SigningAlg;
-use idp_core::store::{GrantType, TokenEndpointAuthMethod};
+use idp_core::store::{GrantType, SubjectType, TokenEndpointAuthMethod};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
 /// A [`SecretHash`] column.
@@ -47,6 +47,18 @@ impl FromSql for AuthMethod {
         TokenEndpointAuthMethod::parse(name)
             .map(AuthMethod)
             .ok_or_else(|| unknown("token endpoint auth method", name))
+    }
+}
+
+/// A [`SubjectType`] column.
+pub(crate) struct Subject(pub SubjectType);
+
+impl FromSql for Subject {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let name = value.as_str()?;
+        SubjectType::parse(name)
+            .map(Subject)
+            .ok_or_else(|| unknown("subject type", name))
     }
 }
 

@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/0009_key_activation.sql")),
     (10, include_str!("../migrations/0010_pushed_requests.sql")),
     (11, include_str!("../migrations/0011_logout_deliveries.sql")),
+    (12, include_str!("../migrations/0012_pairwise_subjects.sql")),
 ];
 
 /// The schema version this binary writes and understands.
@@ -198,7 +199,7 @@ mod tests {
              VALUES ('t', 'c1', 'C', 'none', '[]', '[]', 1, 'RS256', 5);",
         )?;
         tx.commit()?;
-        assert_eq!(apply(&mut conn, &path)?, 1);
+        assert_eq!(apply(&mut conn, &path)?, MIGRATIONS.len() - 9);
         let required: i64 = conn.query_row(
             "SELECT require_pushed_authorization_requests FROM clients WHERE id = 'c1'",
             [],
@@ -208,6 +209,33 @@ mod tests {
         let pushed: i64 =
             conn.query_row("SELECT count(*) FROM pushed_requests", [], |r| r.get(0))?;
         assert_eq!(pushed, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn clients_written_before_pairwise_subjects_are_public() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("idp.db");
+        let mut conn = Connection::open(&path)?;
+        let tx = conn.transaction()?;
+        for (_, sql) in &MIGRATIONS[..9] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", 9)?;
+        tx.execute_batch(
+            "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);
+             INSERT INTO clients (tenant_id, id, name, auth_method, redirect_uris, grant_types,
+                                  require_pkce, id_token_alg, created_at)
+             VALUES ('t', 'c', 'App', 'none', '[]', '[]', 1, 'RS256', 1);",
+        )?;
+        tx.commit()?;
+        apply(&mut conn, &path)?;
+        let (subject_type, sector): (String, Option<String>) = conn.query_row(
+            "SELECT subject_type, sector_identifier_uri FROM clients",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        assert_eq!((subject_type.as_str(), sector), ("public", None));
         Ok(())
     }
 

@@ -15,9 +15,8 @@ use idp_core::store::{
     AccessTokenRef, ClientRecord, ClientStore, CodeRecord, ConsentRecord, DeliveryStore,
     DeviceCodeRecord, DeviceDecision, DeviceStore, GrantStore, InteractionRecord, KeyStore,
     PendingDelivery, PushedRequestRecord, PushedRequestStore, RefreshTokenRecord, RevocationStore,
-    Rotation, SessionRecord, SessionStore,
-    SigningKeyRecord, StoreResult, TakenCode, TenantRecord, TenantStore, UnindexedEmail,
-    UserRecord, UserStore,
+    Rotation, SessionRecord, SessionStore, SigningKeyRecord, StoreResult, TakenCode, TenantRecord,
+    TenantStore, UnindexedEmail, UserRecord, UserStore,
 };
 
 impl TenantStore for SqliteStore {

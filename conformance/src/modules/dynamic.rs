@@ -67,9 +67,9 @@ fn merge(base: &mut Value, extra: &Value) {
     }
 }
 
-/// `CallDynamicRegistrationEndpointAndVerifySuccessfulResponse`.
-async fn register(env: &mut Env<'_>, extra: Value, key: Arc<RpKey>) -> Option<Registered> {
-    let mut body = json!({
+/// The registration request every module starts from.
+fn registration_body(env: &Env<'_>, key: &RpKey) -> Value {
+    json!({
         "client_name": "idp conformance dynamic client",
         "grant_types": ["authorization_code"],
         "jwks": key.jwks(),
@@ -77,7 +77,12 @@ async fn register(env: &mut Env<'_>, extra: Value, key: Arc<RpKey>) -> Option<Re
         "response_types": ["code"],
         "redirect_uris": [env.op.target.redirect_uri],
         "contacts": ["certification@example.com"],
-    });
+    })
+}
+
+/// `CallDynamicRegistrationEndpointAndVerifySuccessfulResponse`.
+async fn register(env: &mut Env<'_>, extra: Value, key: Arc<RpKey>) -> Option<Registered> {
+    let mut body = registration_body(env, &key);
     merge(&mut body, &extra);
     if body.get("jwks_uri").is_some()
         && let Some(b) = body.as_object_mut()
@@ -435,12 +440,58 @@ async fn module(env: &mut Env<'_>, id: &str) -> Option<String> {
             if !op.supports("subject_types_supported", "pairwise") {
                 return Some("subject_types_supported does not list 'pairwise'".into());
             }
-            env.c.check(
-                "PairwiseSubjects",
-                false,
-                Status::Fail,
-                "pairwise is advertised but this runner does not test it yet",
+            let Some(host) = op.host.clone() else {
+                return Some(
+                    "needs --rp-host-bind: the OP must fetch the sector_identifier_uri".into(),
+                );
+            };
+            let bad = id.ends_with("bad");
+            // The bad document lists only another URI, as the suite's does.
+            let listed = if bad {
+                json!(["https://example.com/op"])
+            } else {
+                json!([cb])
+            };
+            let uri = host.put(
+                &format!("/sector/{}", random_alnum(12)),
+                "application/json",
+                listed.to_string(),
             );
+            let extra = json!({"subject_type": "pairwise", "sector_identifier_uri": uri});
+            if bad {
+                let key = new_key(env, None)?;
+                let mut body = registration_body(env, &key);
+                merge(&mut body, &extra);
+                let res = op.register(&body).await;
+                let ct = res.header("content-type").unwrap_or("").to_owned();
+                env.c.check(
+                    "CheckRegistrationResponseIsJson",
+                    ct.split(';').next() == Some("application/json"),
+                    Status::Fail,
+                    format!("content type '{ct}'"),
+                );
+                env.c.check(
+                    "EnsureHttpStatusCodeIs400",
+                    res.status == 400,
+                    Status::Fail,
+                    format!("status {}: {}", res.status, res.body),
+                );
+                let error = res.json()["error"].as_str().unwrap_or("").to_owned();
+                env.c.check(
+                    "EnsureErrorIsInvalidClientMetadata",
+                    error == "invalid_client_metadata",
+                    Status::Warning,
+                    format!("error '{error}'"),
+                );
+            } else {
+                let (_, login) = registered_login(env, extra).await?;
+                env.c.check(
+                    "CheckForSubjectInIdToken",
+                    login.claims["sub"].as_str().is_some_and(|s| !s.is_empty()),
+                    Status::Fail,
+                    "no sub in the ID token",
+                );
+            }
         }
         "oidcc-request-uri-unsigned" | "oidcc-request-uri-signed-rs256" => {
             let signed = id.ends_with("rs256");

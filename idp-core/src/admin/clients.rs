@@ -64,6 +64,13 @@ impl<S: Store> Admin<S> {
     ) -> Result<CreatedClient, AdminError> {
         let tenant = self.tenant(slug).await?;
         let created = crate::client::build(&self.config, self.clock.now(), new, None)?;
+        let c = &created.client;
+        crate::client::sector_identifier::verify(
+            self.fetch.as_ref(),
+            c.sector_identifier_uri.as_deref(),
+            &c.redirect_uris,
+        )
+        .await?;
         self.store
             .create_client(&tenant.record.id, &created.client)
             .await?;
@@ -139,6 +146,15 @@ impl<S: Store> Admin<S> {
             .registration_token_hash
             .is_some()
             .then(|| record.metadata.clone());
+        // OIDC Registration §5: the sector document must list the new URIs too.
+        if wanted.redirect_uris != record.redirect_uris {
+            crate::client::sector_identifier::verify(
+                self.fetch.as_ref(),
+                wanted.sector_identifier_uri.as_deref(),
+                &wanted.redirect_uris,
+            )
+            .await?;
+        }
         let record = crate::client::revise(&self.config, &record, wanted, metadata)?;
         self.store_client(&tenant.record.id, &record).await?;
         Ok(record)

@@ -35,7 +35,7 @@ pub use users::UserUpdate;
 
 use crate::client::directory::ClientDirectory;
 use crate::clock::Clock;
-use crate::provider::{Deliver, Offload, ProviderConfig};
+use crate::provider::{Deliver, Fetch, Offload, ProviderConfig};
 use crate::store::Store;
 use crate::tenant::TenantContext;
 use crate::tenant::registry::TenantRegistry;
@@ -49,6 +49,7 @@ pub(crate) struct Parts<S> {
     pub clock: Arc<dyn Clock>,
     pub offload: Offload,
     pub deliver: Option<Deliver>,
+    pub fetch: Option<Fetch>,
     pub tenants: Arc<TenantRegistry>,
     pub clients: Arc<ClientDirectory>,
 }
@@ -60,6 +61,8 @@ pub struct Admin<S: Store> {
     clock: Arc<dyn Clock>,
     offload: Offload,
     deliver: Option<Deliver>,
+    /// Fetches `sector_identifier_uri`s at registration.
+    fetch: Option<Fetch>,
     tenants: Arc<TenantRegistry>,
     clients: Arc<ClientDirectory>,
     /// How long a rotated client secret keeps working, in seconds.
@@ -74,6 +77,7 @@ impl<S: Store> Admin<S> {
             clock: p.clock,
             offload: p.offload,
             deliver: p.deliver,
+            fetch: p.fetch,
             tenants: p.tenants,
             clients: p.clients,
             secret_grace: DEFAULT_SECRET_GRACE,

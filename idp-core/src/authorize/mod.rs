@@ -188,7 +188,13 @@ impl<S: Store> Provider<S> {
         if prompt::login_needed(
             request.prompt,
             request.max_age,
-            request.hint_sub.as_deref(),
+            |user| {
+                request.hint_sub.as_deref().is_none_or(|sub| {
+                    tenant
+                        .subjects
+                        .names(sub, request.hint_sector.as_deref(), user)
+                })
+            },
             session.as_ref(),
             now,
         ) {

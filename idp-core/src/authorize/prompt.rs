@@ -4,6 +4,7 @@
 use crate::clock::UnixTime;
 use crate::error::{ErrorCode, OAuthError};
 use crate::id_token_hint;
+use crate::ids::UserId;
 use crate::store::{SessionRecord, Store};
 use crate::tenant::TenantContext;
 use crate::wire::Params;
@@ -67,24 +68,27 @@ pub fn check_max_age(params: &Params) -> Result<Option<i64>, OAuthError> {
 /// check_id_token_hint: an ID token this tenant issued to one of its
 /// clients ([`id_token_hint::verify`]; expiry is not checked, as OIDC Core
 /// §3.1.2.1 allows expired hints). Not necessarily to the requesting
-/// client: the hint only says which user is expected. Returns its `sub`.
+/// client: the hint only says which user is expected.
 pub async fn check_id_token_hint<S: Store>(
     store: &S,
     tenant: &TenantContext,
     params: &Params,
-) -> Result<Option<String>, OAuthError> {
+) -> Result<Option<id_token_hint::IdTokenHint>, OAuthError> {
     let Some(hint) = params.single("id_token_hint")? else {
         return Ok(None);
     };
-    let hint = id_token_hint::verify(store, tenant, hint, None).await?;
-    Ok(Some(hint.sub))
+    id_token_hint::verify(store, tenant, hint, None)
+        .await
+        .map(Some)
 }
 
 /// Whether the user must authenticate (again) before a code can be issued.
+/// `hint_names` tells whether an `id_token_hint`'s `sub` is the session's
+/// user (always true without a hint).
 pub fn login_needed(
     prompt: Prompt,
     max_age: Option<i64>,
-    hint_sub: Option<&str>,
+    hint_names: impl Fn(&UserId) -> bool,
     session: Option<&SessionRecord>,
     now: UnixTime,
 ) -> bool {
@@ -94,7 +98,7 @@ pub fn login_needed(
             prompt.login
                 // max_age=0 means "authenticate now" (OIDC Core §3.1.2.1).
                 || max_age.is_some_and(|m| now - s.auth_time >= m)
-                || hint_sub.is_some_and(|sub| sub != s.user_id.as_str())
+                || !hint_names(&s.user_id)
         }
     }
 }
@@ -103,7 +107,7 @@ pub fn login_needed(
 mod tests {
     use super::*;
     use crate::crypto::secret::SecretHash;
-    use crate::ids::{SessionId, UserId};
+    use crate::ids::SessionId;
 
     fn session(auth_time: UnixTime) -> SessionRecord {
         SessionRecord {
@@ -135,19 +139,32 @@ mod tests {
     fn login_rules() {
         let p = Prompt::default();
         let s = session(100);
-        assert!(login_needed(p, None, None, None, 100));
-        assert!(!login_needed(p, None, None, Some(&s), 150));
+        let any = |_: &UserId| true;
+        assert!(login_needed(p, None, any, None, 100));
+        assert!(!login_needed(p, None, any, Some(&s), 150));
         assert!(login_needed(
             Prompt { login: true, ..p },
             None,
-            None,
+            any,
             Some(&s),
             150
         ));
-        assert!(login_needed(p, Some(30), None, Some(&s), 150));
-        assert!(!login_needed(p, Some(60), None, Some(&s), 150));
-        assert!(login_needed(p, Some(0), None, Some(&s), 100));
-        assert!(login_needed(p, None, Some("u2"), Some(&s), 150));
-        assert!(!login_needed(p, None, Some("u1"), Some(&s), 150));
+        assert!(login_needed(p, Some(30), any, Some(&s), 150));
+        assert!(!login_needed(p, Some(60), any, Some(&s), 150));
+        assert!(login_needed(p, Some(0), any, Some(&s), 100));
+        assert!(login_needed(
+            p,
+            None,
+            |u: &UserId| u.as_str() == "u2",
+            Some(&s),
+            150
+        ));
+        assert!(!login_needed(
+            p,
+            None,
+            |u: &UserId| u.as_str() == "u1",
+            Some(&s),
+            150
+        ));
     }
 }

@@ -39,6 +39,9 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// `sub` of a valid `id_token_hint`.
     pub hint_sub: Option<String>,
+    /// The pairwise sector that `hint_sub` belongs to, if any (OIDC Core §8.1).
+    #[serde(default)]
+    pub hint_sector: Option<String>,
     /// How the response goes back.
     #[serde(default)]
     pub response_mode: ResponseMode,
@@ -200,10 +203,15 @@ pub async fn validate<S: Store>(
     let code_challenge = pkce::check_challenge(&client, params).map_err(fail)?;
     let prompt = prompt::check_prompt(params).map_err(fail)?;
     let max_age = prompt::check_max_age(params).map_err(fail)?;
-    let hint_sub = prompt::check_id_token_hint(store, tenant, params)
+    let hint = prompt::check_id_token_hint(store, tenant, params)
         .await
         .map_err(fail)?;
+    let (hint_sub, hint_sector) = match hint {
+        Some(h) => (Some(h.sub), h.sector),
+        None => (None, None),
+    };
     let claims = check_claims(params).map_err(fail)?;
+    crate::acr::check_acr(params).map_err(fail)?;
     let nonce = params.single("nonce").map_err(fail)?.map(str::to_owned);
     let login_hint = params
         .single("login_hint")
@@ -221,6 +229,7 @@ pub async fn validate<S: Store>(
             max_age,
             login_hint,
             hint_sub,
+            hint_sector,
             response_mode,
             claims,
         },

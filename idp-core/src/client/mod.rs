@@ -8,6 +8,7 @@ pub mod display_name;
 pub mod jwks_cache;
 pub mod metadata_bounds;
 mod outbound_uris;
+pub mod sector_identifier;
 pub mod uri_policy;
 
 use crate::admin::AdminError;
@@ -56,6 +57,11 @@ pub struct NewClient {
     pub backchannel_logout_session_required: bool,
     /// RFC 9126 §6: refuse its authorization requests unless pushed.
     pub require_pushed_authorization_requests: bool,
+    /// `public` (default) or `pairwise` subjects (OIDC Core §8).
+    pub subject_type: crate::store::SubjectType,
+    /// OIDC Registration §2 `sector_identifier_uri`: fetched at registration,
+    /// it must list every redirect URI ([`crate::subject`]).
+    pub sector_identifier_uri: Option<String>,
 }
 
 impl NewClient {
@@ -79,6 +85,8 @@ impl NewClient {
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
             require_pushed_authorization_requests: false,
+            subject_type: crate::store::SubjectType::Public,
+            sector_identifier_uri: None,
         }
     }
 }
@@ -189,6 +197,13 @@ impl<S: Store> Provider<S> {
         registration: Option<SelfRegistration>,
     ) -> Result<CreatedClient, AdminError> {
         let created = build(&self.config, self.clock.now(), new, registration)?;
+        let c = &created.client;
+        sector_identifier::verify(
+            self.fetch.as_ref(),
+            c.sector_identifier_uri.as_deref(),
+            &c.redirect_uris,
+        )
+        .await?;
         self.store.create_client(tenant, &created.client).await?;
         Ok(created)
     }
@@ -239,6 +254,12 @@ pub(crate) fn validate(
         validate_backchannel_logout_uri(uri, new.public)?;
     }
     outbound_uris::validate(&config.outbound, new, metadata)?;
+    crate::subject::check_sector(
+        new.subject_type,
+        &new.redirect_uris,
+        new.sector_identifier_uri.as_deref(),
+    )
+    .map_err(|r| invalid("sector_identifier_uri", r))?;
     if new.public && grant_types.contains(&GrantType::ClientCredentials) {
         return Err(invalid(
             "grant_types",
@@ -345,6 +366,8 @@ pub(crate) fn build(
         previous_secret: None,
         created_at: now,
         require_pushed_authorization_requests: new.require_pushed_authorization_requests,
+        subject_type: new.subject_type,
+        sector_identifier_uri: new.sector_identifier_uri,
     };
     Ok(CreatedClient { client, secret })
 }
@@ -414,6 +437,8 @@ impl NewClient {
             backchannel_logout_uri: r.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: r.backchannel_logout_session_required,
             require_pushed_authorization_requests: r.require_pushed_authorization_requests,
+            subject_type: r.subject_type,
+            sector_identifier_uri: r.sector_identifier_uri.clone(),
         }
     }
 }

@@ -37,6 +37,9 @@ pub(crate) fn validate(
     if let Some(uri) = &new.backchannel_logout_uri {
         check(policy, "backchannel_logout_uri", uri)?;
     }
+    if let Some(uri) = &new.sector_identifier_uri {
+        check(policy, "sector_identifier_uri", uri)?;
+    }
     let Some(doc) = metadata.and_then(|m| serde_json::from_str::<Value>(m).ok()) else {
         return Ok(());
     };
@@ -44,9 +47,6 @@ pub(crate) fn validate(
         if let Some(uri) = uri.as_str() {
             check(policy, "request_uris", uri)?;
         }
-    }
-    if let Some(uri) = doc["sector_identifier_uri"].as_str() {
-        check(policy, "sector_identifier_uri", uri)?;
     }
     Ok(())
 }
@@ -77,15 +77,14 @@ mod tests {
             assert!(validate(&strict, &client(bad), None).is_err(), "{bad}");
         }
         let good = client("https://rp.example/jwks");
-        for metadata in [
-            r#"{"request_uris":["https://rp.example/r#v1","http://169.254.169.254/"]}"#,
-            r#"{"sector_identifier_uri":"https://10.0.0.1/s"}"#,
-        ] {
-            assert!(
-                validate(&strict, &good, Some(metadata)).is_err(),
-                "{metadata}"
-            );
-        }
+        let sector = NewClient {
+            sector_identifier_uri: Some("https://10.0.0.1/s".into()),
+            ..good.clone()
+        };
+        assert!(validate(&strict, &sector, None).is_err());
+        let request_uris =
+            r#"{"request_uris":["https://rp.example/r#v1","http://169.254.169.254/"]}"#;
+        assert!(validate(&strict, &good, Some(request_uris)).is_err());
         assert!(
             validate(
                 &strict,

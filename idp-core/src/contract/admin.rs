@@ -115,6 +115,8 @@ pub async fn client_update_round_trips<S: Store>(store: Arc<S>) -> Outcome {
     changed.previous_secret = None;
     changed.backchannel_logout_uri = None;
     changed.require_pushed_authorization_requests = false;
+    changed.subject_type = crate::store::SubjectType::Public;
+    changed.sector_identifier_uri = None;
     assert!(store.update_client(&a, &changed).await?);
     super::clients::assert_same(
         &store.client(&a, &changed.id).await?.ok_or("missing")?,

@@ -4,7 +4,9 @@ use super::Outcome;
 use super::samples::{client, two_tenants};
 use crate::ids::ClientId;
 use crate::jwks::SigningAlg;
-use crate::store::{ClientRecord, GrantType, Store, StoreError, TokenEndpointAuthMethod};
+use crate::store::{
+    ClientRecord, GrantType, Store, StoreError, SubjectType, TokenEndpointAuthMethod,
+};
 use std::sync::Arc;
 
 pub(crate) fn assert_same(got: &ClientRecord, want: &ClientRecord) {
@@ -42,6 +44,8 @@ pub(crate) fn assert_same(got: &ClientRecord, want: &ClientRecord) {
         got.require_pushed_authorization_requests,
         want.require_pushed_authorization_requests
     );
+    assert_eq!(got.subject_type, want.subject_type);
+    assert_eq!(got.sector_identifier_uri, want.sector_identifier_uri);
 }
 
 /// A client with every field set reads back field for field.
@@ -65,6 +69,29 @@ pub async fn public_client_round_trips<S: Store>(store: Arc<S>) -> Outcome {
     };
     store.create_client(&a, &c).await?;
     assert_same(&store.client(&a, &c.id).await?.ok_or("missing")?, &c);
+    Ok(())
+}
+
+/// A pairwise client (OIDC Core §8.1) keeps its subject type and sector
+/// identifier URI; without the URI it is still pairwise; a public client
+/// (the sample of [`public_client_round_trips`] too) stays public.
+pub async fn pairwise_client_round_trips<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, _b) = two_tenants(&*store).await?;
+    let with_uri = client("pw1");
+    assert_eq!(with_uri.subject_type, SubjectType::Pairwise);
+    let without_uri = ClientRecord {
+        sector_identifier_uri: None,
+        ..client("pw2")
+    };
+    let public = ClientRecord {
+        subject_type: SubjectType::Public,
+        sector_identifier_uri: None,
+        ..client("pub")
+    };
+    for c in [&with_uri, &without_uri, &public] {
+        store.create_client(&a, c).await?;
+        assert_same(&store.client(&a, &c.id).await?.ok_or("missing")?, c);
+    }
     Ok(())
 }
 

@@ -144,7 +144,7 @@ macro_rules! store_contract {
                 keys_are_scoped_by_tenant,
                 a_rotation_retires_the_old_keys_when_the_new_ones_activate,
                 an_immediate_rotation_cuts_short_every_later_retirement;
-            clients: client_round_trips, public_client_round_trips,
+            clients: client_round_trips, public_client_round_trips, pairwise_client_round_trips,
                 client_ids_are_unique_per_tenant, client_is_deleted_once,
                 bulk_clients_are_all_or_nothing, clients_are_scoped_by_tenant;
             users: user_round_trips_by_id_and_email, user_ids_and_emails_are_unique_per_tenant,

@@ -82,6 +82,8 @@ pub fn client(id: &str) -> ClientRecord {
         }),
         created_at: 1_700_000_100,
         require_pushed_authorization_requests: true,
+        subject_type: crate::store::SubjectType::Pairwise,
+        sector_identifier_uri: Some("https://rp.example/sector.json".to_owned()),
     }
 }
 

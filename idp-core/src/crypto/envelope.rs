@@ -147,6 +147,33 @@ impl DataKey {
     pub fn open(&self, sealed: &[u8], location: &str) -> Result<Vec<u8>, EnvelopeError> {
         self.0.open(sealed, location.as_bytes())
     }
+
+    /// A key for one purpose, derived from this one with HMAC-SHA-256 over
+    /// `label` (a key-derivation PRF, RFC 5869 §2.3 style with one block):
+    /// keys of different labels are independent, and none reveals the data key.
+    pub fn derive(&self, label: &str) -> DataKey {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &self.0.0);
+        let tag = aws_lc_rs::hmac::sign(&key, label.as_bytes());
+        let mut raw = [0u8; 32];
+        raw.copy_from_slice(tag.as_ref());
+        let derived = DataKey(SymmetricKey(raw));
+        raw.zeroize();
+        derived
+    }
+
+    /// HMAC-SHA-256 of `message` under this key.
+    pub fn mac(&self, message: &[u8]) -> [u8; 32] {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &self.0.0);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(aws_lc_rs::hmac::sign(&key, message).as_ref());
+        out
+    }
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(..)")
+    }
 }
 
 #[cfg(test)]

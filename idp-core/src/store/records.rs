@@ -51,6 +51,8 @@ impl ClientRecord {
             previous_secret: None,
             created_at,
             require_pushed_authorization_requests: false,
+            subject_type: SubjectType::Public,
+            sector_identifier_uri: None,
         }
     }
 }
@@ -204,6 +206,42 @@ pub struct ClientRecord {
     /// authorization requests are accepted only by reference to a pushed
     /// request.
     pub require_pushed_authorization_requests: bool,
+    /// What its users' `sub` is (OIDC Core §8): their id, or a pairwise
+    /// identifier of the client's sector ([`crate::subject`]).
+    pub subject_type: SubjectType,
+    /// OIDC Registration §2 `sector_identifier_uri`: a JSON array listing
+    /// the client's redirect URIs, checked at registration; its host is the
+    /// client's sector for pairwise subjects.
+    pub sector_identifier_uri: Option<String>,
+}
+
+/// OIDC Core §8 subject identifier types (Registration §2 `subject_type`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SubjectType {
+    /// The same `sub` for every client: the user's id.
+    #[default]
+    Public,
+    /// A different `sub` per sector (OIDC Core §8.1).
+    Pairwise,
+}
+
+impl SubjectType {
+    /// The registration name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Public => "public",
+            Self::Pairwise => "pairwise",
+        }
+    }
+
+    /// Parses a registration name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "public" => Some(Self::Public),
+            "pairwise" => Some(Self::Pairwise),
+            _ => None,
+        }
+    }
 }
 
 /// A client secret replaced by a rotation and accepted until `expires_at`,

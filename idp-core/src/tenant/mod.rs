@@ -55,6 +55,8 @@ pub struct TenantContext {
     /// Parsed signing keys with their activation times: pending, active
     /// and retired keys alike (which one signs is decided per signature).
     pub keys: KeyRing,
+    /// Keys for pairwise subjects and sealed user ids ([`crate::subject`]).
+    pub subjects: crate::subject::SubjectKeys,
     discovery: Bytes,
 }
 
@@ -82,6 +84,7 @@ impl TenantContext {
                 k.activates_at,
             ));
         }
+        let subjects = crate::subject::SubjectKeys::derive(&data_key, &record.id);
         let issuer = format!("{}/t/{}", config.base_url, record.slug);
         let path = format!("{}/t/{}/", config.base_path(), record.slug);
         let discovery =
@@ -91,6 +94,7 @@ impl TenantContext {
             issuer,
             path,
             keys: KeyRing::scheduled(parsed),
+            subjects,
             discovery,
         })
     }

@@ -58,6 +58,7 @@ impl<S: Store> Provider<S> {
                 sid: None,
                 gid: None,
                 userinfo_claims: Vec::new(),
+                usr: None,
             },
         )?;
         serde_json::to_vec(&TokenResponse {

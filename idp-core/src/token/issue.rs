@@ -108,11 +108,23 @@ impl<S: Store> Provider<S> {
     ) -> Result<Vec<u8>, OAuthError> {
         let lifetimes = &self.config.lifetimes;
         let scope = g.scopes.to_param();
+        // OIDC Core §8: the subject this client sees; a pairwise one comes
+        // with the user sealed for userinfo.
+        let sub = tenant.subjects.of(g.client, &g.user.id);
+        let usr = match &sub {
+            std::borrow::Cow::Owned(_) => Some(
+                tenant
+                    .subjects
+                    .seal_user(&g.user.id)
+                    .ok_or_else(|| OAuthError::server("cannot seal the user id"))?,
+            ),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
         let access_token = access_token::sign(
             tenant,
             &AccessTokenClaims {
                 iss: tenant.issuer.clone(),
-                sub: g.user.id.as_str().to_owned(),
+                sub: sub.clone().into_owned(),
                 aud: g.client.id.as_str().to_owned(),
                 client_id: g.client.id.as_str().to_owned(),
                 scope: scope.clone(),
@@ -123,12 +135,14 @@ impl<S: Store> Provider<S> {
                 sid: Some(g.session_id.as_str().to_owned()),
                 gid: Some(g.grant_id.as_str().to_owned()),
                 userinfo_claims: g.claims.map(|c| c.userinfo.clone()).unwrap_or_default(),
+                usr,
             },
         )?;
         let id_token = if g.scopes.contains("openid") {
             Some(id_token::sign(
                 tenant,
                 IdTokenInput {
+                    sub: &sub,
                     user: g.user,
                     client: g.client,
                     auth_time: g.auth_time,

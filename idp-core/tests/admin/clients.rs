@@ -259,3 +259,104 @@ async fn a_deleted_client_stops_authenticating_and_its_tokens_die() -> TestResul
     ));
     Ok(())
 }
+
+/// OIDC Registration §5: the `sector_identifier_uri` is fetched (through
+/// the provider's fetch hook) at creation and again when an update changes
+/// the redirect URIs, which it must all list.
+#[tokio::test]
+async fn a_sector_identifier_uri_is_checked_at_creation_and_on_redirect_changes() -> TestResult {
+    use idp_core::store::SubjectType;
+    let dir = tempfile::tempdir()?;
+    let store =
+        idp_store_sqlite::SqliteStore::open(&dir.path().join("admin.db").to_string_lossy())?;
+    let key = idp_core::crypto::envelope::MasterKey::from_hex(&"42".repeat(32))?;
+    let fetched = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = fetched.clone();
+    let provider = idp_core::Provider::new(
+        store,
+        idp_core::ProviderConfig::new(crate::fixture::BASE, key),
+    )
+    .with_fetch(std::sync::Arc::new(move |url: String| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async move {
+            match url.as_str() {
+                "https://rp.example/sector.json" => Ok(bytes::Bytes::from_static(
+                    br#"["https://a.example/cb","https://b.example/cb"]"#,
+                )),
+                _ => Err("connection refused".to_owned()),
+            }
+        })
+    }));
+    let admin = provider.admin();
+    admin
+        .create_tenant(idp_core::admin::NewTenant::new("acme", "Acme"))
+        .await?;
+    let new = |uris: &[&str], sector: &str| NewClient {
+        subject_type: SubjectType::Pairwise,
+        sector_identifier_uri: Some(sector.to_owned()),
+        ..NewClient::new("Pairwise", uris.iter().map(|u| u.to_string()).collect())
+    };
+    let created = admin
+        .create_client(
+            "acme",
+            new(
+                &["https://a.example/cb", "https://b.example/cb"],
+                "https://rp.example/sector.json",
+            ),
+        )
+        .await?;
+    assert_eq!(created.client.subject_type, SubjectType::Pairwise);
+    assert_eq!(fetched.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let unreachable = admin
+        .create_client(
+            "acme",
+            new(&["https://a.example/cb"], "https://rp.example/gone.json"),
+        )
+        .await;
+    let Err(AdminError::Invalid(fields)) = unreachable else {
+        return Err(format!("expected Invalid, got {unreachable:?}").into());
+    };
+    assert!(
+        fields[0]
+            .reason
+            .contains("sector_identifier_uri could not be fetched")
+    );
+    let id = created.client.id.as_str();
+    let widened = admin
+        .update_client(
+            "acme",
+            id,
+            ClientUpdate {
+                redirect_uris: Some(vec![
+                    "https://a.example/cb".into(),
+                    "https://c.example/cb".into(),
+                ]),
+                ..ClientUpdate::default()
+            },
+        )
+        .await;
+    let Err(AdminError::Invalid(fields)) = widened else {
+        return Err(format!("expected Invalid, got {widened:?}").into());
+    };
+    assert_eq!(fields[0].field, "sector_identifier_uri");
+    assert!(
+        fields[0].reason.contains("'https://c.example/cb'"),
+        "{fields:?}"
+    );
+    let narrowed = admin
+        .update_client(
+            "acme",
+            id,
+            ClientUpdate {
+                redirect_uris: Some(vec!["https://b.example/cb".into()]),
+                ..ClientUpdate::default()
+            },
+        )
+        .await?;
+    assert_eq!(narrowed.redirect_uris, ["https://b.example/cb"]);
+    assert_eq!(
+        narrowed.sector_identifier_uri.as_deref(),
+        Some("https://rp.example/sector.json")
+    );
+    Ok(())
+}

@@ -518,3 +518,40 @@ async fn the_cli_validates_logout_uris() {
     assert_eq!(v["frontchannel_logout_uri"], "https://rp.example/fc");
     assert_eq!(v["backchannel_logout_uri"], "http://127.0.0.1:8080/bc");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pairwise_client_gets_its_own_sub_in_logout_tokens() {
+    let env = Env::new().await;
+    let receiver = Receiver::start().await;
+    let issuer = env.tenant.issuer.as_str();
+    let client = env.client(&ClientSpec {
+        id_token_alg: Some("ES256".into()),
+        post_logout_redirect_uris: vec![AFTER_LOGOUT.into()],
+        backchannel_logout_uri: Some(receiver.url("/pairwise")),
+        subject_type: Some("pairwise".into()),
+        ..ClientSpec::confidential("Pairwise App")
+    });
+    let browser = Browser::new();
+    let (_rp, id_token, sid, sub) = login(issuer, &client, &browser, &env.user).await;
+    assert_ne!(sub, env.user.id, "a pairwise subject");
+    // The hint (a pairwise ID token) names this session: no confirmation page.
+    let res = browser
+        .get(&with_query(
+            &env.endpoints.end_session,
+            &[
+                ("id_token_hint", &id_token),
+                ("post_logout_redirect_uri", AFTER_LOGOUT),
+            ],
+        ))
+        .await;
+    assert!(
+        res.status == StatusCode::OK || res.status.is_redirection(),
+        "{} {}",
+        res.status,
+        res.body
+    );
+    let got = receiver.at("/pairwise");
+    assert_eq!(got.len(), 1, "{got:?}");
+    let jwks = jwks(&env.endpoints).await;
+    assert_logout_token(&got[0], &jwks, issuer, &client.client_id, &sid, &sub);
+}

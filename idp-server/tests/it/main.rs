@@ -6,6 +6,7 @@
 mod support;
 
 mod abuse;
+mod acr;
 mod admin_cascade;
 mod admin_cli;
 mod authorize_errors;
@@ -29,6 +30,7 @@ mod logout_retry;
 mod logs;
 mod metrics;
 mod operations;
+mod pairwise;
 mod par;
 mod pkce;
 mod redirect_schemes;

@@ -178,7 +178,7 @@ async fn unacceptable_metadata_is_refused_with_400() {
             "invalid_client_metadata",
         ),
         (
-            json!({"redirect_uris": [REDIRECT_URI], "subject_type": "pairwise"}),
+            json!({"redirect_uris": [REDIRECT_URI], "subject_type": "secret"}),
             "invalid_client_metadata",
         ),
         (

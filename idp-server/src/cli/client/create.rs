@@ -4,7 +4,7 @@ use crate::backend::Backend;
 use crate::cli::{CliError, OutboundArgs, print_json};
 use crate::config::Flags;
 use idp_core::jwks::SigningAlg;
-use idp_core::store::{GrantType, TokenEndpointAuthMethod};
+use idp_core::store::{GrantType, SubjectType, TokenEndpointAuthMethod};
 use idp_core::{NewClient, Provider};
 
 /// `client create`'s options.
@@ -62,13 +62,23 @@ pub struct CreateArgs {
     /// to the PAR endpoint first.
     #[arg(long = "require-par")]
     require_par: bool,
+    /// Subject identifiers its users get: public (default, the user id) or
+    /// pairwise (one per sector, OIDC Core §8.1).
+    #[arg(long, default_value = "public", value_name = "public|pairwise")]
+    subject_type: String,
+    /// https URL of a JSON array listing every redirect URI; fetched now. Its
+    /// host is the pairwise sector (needed when the redirect URIs are on
+    /// several hosts).
+    #[arg(long)]
+    sector_identifier_uri: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
     /// Development only: accept http redirect and post-logout redirect URIs on any host, not only on loopback: on or off [env: ALLOW_INSECURE_REDIRECT_URIS] [default: off]
     #[arg(long, value_name = "ON_OFF")]
     allow_insecure_redirect_uris: Option<String>,
-    /// Which addresses --jwks-uri and --backchannel-logout-uri may name.
+    /// Which addresses --jwks-uri, --backchannel-logout-uri and
+    /// --sector-identifier-uri may name.
     #[command(flatten)]
     outbound: OutboundArgs,
 }
@@ -120,6 +130,8 @@ pub(super) async fn run<S: Backend>(
         frontchannel_logout_uri,
         backchannel_logout_uri,
         require_par,
+        subject_type,
+        sector_identifier_uri,
         json,
         allow_insecure_redirect_uris: _,
         outbound: _,
@@ -136,6 +148,11 @@ pub(super) async fn run<S: Backend>(
                 .ok_or_else(|| CliError::Invalid(format!("unknown auth method '{m}'")))
         })
         .transpose()?;
+    let subject_type = SubjectType::parse(&subject_type).ok_or_else(|| {
+        CliError::Invalid(format!(
+            "unknown subject type '{subject_type}' (public, pairwise)"
+        ))
+    })?;
     let new = NewClient {
         name,
         redirect_uris,
@@ -152,6 +169,8 @@ pub(super) async fn run<S: Backend>(
         frontchannel_logout_uri,
         backchannel_logout_uri,
         require_pushed_authorization_requests: require_par,
+        subject_type,
+        sector_identifier_uri,
         ..NewClient::new("", Vec::new())
     };
     let created = provider.admin().create_client(&tenant, new).await?;

@@ -70,6 +70,8 @@ pub(super) fn client_json(c: &ClientRecord) -> Value {
         "frontchannel_logout_uri": c.frontchannel_logout_uri,
         "backchannel_logout_uri": c.backchannel_logout_uri,
         "require_pushed_authorization_requests": c.require_pushed_authorization_requests,
+        "subject_type": c.subject_type.as_str(),
+        "sector_identifier_uri": c.sector_identifier_uri,
         "created_at": c.created_at,
     })
 }

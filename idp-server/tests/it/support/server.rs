@@ -298,67 +298,7 @@ pub trait Cli {
 
     /// `client create --tenant SLUG ... --json`.
     fn create_client(&self, slug: &str, spec: &ClientSpec) -> RegisteredClient {
-        let mut args: Vec<String> = vec![
-            "client".into(),
-            "create".into(),
-            "--tenant".into(),
-            slug.into(),
-            "--name".into(),
-            spec.name.clone(),
-        ];
-        for uri in &spec.redirect_uris {
-            args.push("--redirect-uri".into());
-            args.push(uri.clone());
-        }
-        if spec.public {
-            args.push("--public".into());
-        }
-        for g in &spec.grant_types {
-            args.push("--grant-type".into());
-            args.push(g.clone());
-        }
-        if spec.no_pkce {
-            args.push("--no-pkce".into());
-        }
-        if let Some(alg) = &spec.id_token_alg {
-            args.push("--id-token-alg".into());
-            args.push(alg.clone());
-        }
-        if let Some(m) = &spec.auth_method {
-            args.push("--auth-method".into());
-            args.push(m.clone());
-        }
-        for (flag, values) in [
-            ("--scope", &spec.scopes),
-            ("--audience", &spec.audiences),
-            (
-                "--post-logout-redirect-uri",
-                &spec.post_logout_redirect_uris,
-            ),
-        ] {
-            for v in values {
-                args.push(flag.into());
-                args.push(v.clone());
-            }
-        }
-        if let Some(jwks) = &spec.jwks {
-            args.push("--jwks".into());
-            args.push(jwks.clone());
-        }
-        if let Some(uri) = &spec.jwks_uri {
-            args.push("--jwks-uri".into());
-            args.push(uri.clone());
-        }
-        for (flag, value) in [
-            ("--frontchannel-logout-uri", &spec.frontchannel_logout_uri),
-            ("--backchannel-logout-uri", &spec.backchannel_logout_uri),
-        ] {
-            if let Some(uri) = value {
-                args.push(flag.into());
-                args.push(uri.clone());
-            }
-        }
-        args.push("--json".into());
+        let args = client_create_args(slug, spec);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let v = self.cli_json(&refs, None);
         let secret = v["client_secret"].as_str().map(str::to_owned);
@@ -378,6 +318,13 @@ pub trait Cli {
                 .to_owned(),
             json: v,
         }
+    }
+
+    /// `client create` with `spec`, which may fail: its output.
+    fn try_create_client(&self, slug: &str, spec: &ClientSpec) -> CliOutput {
+        let args = client_create_args(slug, spec);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.cli(&refs, None)
     }
 
     /// `user create --tenant SLUG --email EMAIL --name NAME --password-stdin --json`.
@@ -405,6 +352,74 @@ pub trait Cli {
             password: password.to_owned(),
         }
     }
+}
+
+/// The arguments of `client create --tenant SLUG ... --json` for `spec`.
+fn client_create_args(slug: &str, spec: &ClientSpec) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "client".into(),
+        "create".into(),
+        "--tenant".into(),
+        slug.into(),
+        "--name".into(),
+        spec.name.clone(),
+    ];
+    for uri in &spec.redirect_uris {
+        args.push("--redirect-uri".into());
+        args.push(uri.clone());
+    }
+    if spec.public {
+        args.push("--public".into());
+    }
+    for g in &spec.grant_types {
+        args.push("--grant-type".into());
+        args.push(g.clone());
+    }
+    if spec.no_pkce {
+        args.push("--no-pkce".into());
+    }
+    if let Some(alg) = &spec.id_token_alg {
+        args.push("--id-token-alg".into());
+        args.push(alg.clone());
+    }
+    if let Some(m) = &spec.auth_method {
+        args.push("--auth-method".into());
+        args.push(m.clone());
+    }
+    for (flag, values) in [
+        ("--scope", &spec.scopes),
+        ("--audience", &spec.audiences),
+        (
+            "--post-logout-redirect-uri",
+            &spec.post_logout_redirect_uris,
+        ),
+    ] {
+        for v in values {
+            args.push(flag.into());
+            args.push(v.clone());
+        }
+    }
+    if let Some(jwks) = &spec.jwks {
+        args.push("--jwks".into());
+        args.push(jwks.clone());
+    }
+    if let Some(uri) = &spec.jwks_uri {
+        args.push("--jwks-uri".into());
+        args.push(uri.clone());
+    }
+    for (flag, value) in [
+        ("--frontchannel-logout-uri", &spec.frontchannel_logout_uri),
+        ("--backchannel-logout-uri", &spec.backchannel_logout_uri),
+        ("--subject-type", &spec.subject_type),
+        ("--sector-identifier-uri", &spec.sector_identifier_uri),
+    ] {
+        if let Some(uri) = value {
+            args.push(flag.into());
+            args.push(uri.clone());
+        }
+    }
+    args.push("--json".into());
+    args
 }
 
 impl Cli for TestServer {
@@ -474,6 +489,10 @@ pub struct ClientSpec {
     pub frontchannel_logout_uri: Option<String>,
     /// `--backchannel-logout-uri`.
     pub backchannel_logout_uri: Option<String>,
+    /// `--subject-type`.
+    pub subject_type: Option<String>,
+    /// `--sector-identifier-uri`.
+    pub sector_identifier_uri: Option<String>,
 }
 
 impl ClientSpec {
@@ -494,6 +513,8 @@ impl ClientSpec {
             jwks_uri: None,
             frontchannel_logout_uri: None,
             backchannel_logout_uri: None,
+            subject_type: None,
+            sector_identifier_uri: None,
         }
     }
 
