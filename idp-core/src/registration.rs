@@ -213,6 +213,9 @@ fn parse_metadata(
         )?,
         backchannel_logout_uri: string(&doc, "backchannel_logout_uri")?.map(str::to_owned),
         backchannel_logout_session_required: boolean(&doc, "backchannel_logout_session_required")?,
+        // The web origins of a browser app beyond its redirect URIs'
+        // (`crate::cors`), checked with every client's.
+        allowed_origins: strings(&doc, "allowed_origins")?.unwrap_or_default(),
     };
     policy
         .client_uris(&new)
@@ -268,6 +271,9 @@ fn client_document(tenant: &TenantContext, c: &ClientRecord) -> Map<String, Valu
     }
     if let Some(u) = &c.jwks_uri {
         doc.insert("jwks_uri".into(), json!(u));
+    }
+    if !c.allowed_origins.is_empty() {
+        doc.insert("allowed_origins".into(), json!(c.allowed_origins));
     }
     if let Ok(Value::Object(extra)) = serde_json::from_str::<Value>(&c.metadata) {
         doc.extend(extra);
@@ -432,6 +438,10 @@ mod tests {
                 &policy
             )
             .is_ok()
+        );
+        assert_eq!(
+            code(r#"{"redirect_uris":["https://a/cb"],"allowed_origins":"https://a"}"#),
+            Some(ErrorCode::InvalidClientMetadata)
         );
     }
 }

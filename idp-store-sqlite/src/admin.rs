@@ -131,7 +131,7 @@ fn update_client(conn: &Connection, tenant: &TenantId, c: &ClientRecord) -> Resu
             registration_token_hash = ?15, metadata = ?16, frontchannel_logout_uri = ?17,
             frontchannel_logout_session_required = ?18, backchannel_logout_uri = ?19,
             backchannel_logout_session_required = ?20, previous_secret_hash = ?21,
-            previous_secret_expires_at = ?22
+            previous_secret_expires_at = ?22, allowed_origins = ?23
          WHERE tenant_id = ?1 AND id = ?2",
         params![
             tenant.as_str(),
@@ -156,6 +156,7 @@ fn update_client(conn: &Connection, tenant: &TenantId, c: &ClientRecord) -> Resu
             c.backchannel_logout_session_required,
             c.previous_secret.as_ref().map(|p| p.hash.as_bytes()),
             c.previous_secret.as_ref().map(|p| p.expires_at),
+            crate::codec::json_list(c.allowed_origins.iter().map(String::as_str))?,
         ],
     )?;
     Ok(n == 1)

@@ -15,9 +15,9 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
             post_logout_redirect_uris, registration_token_hash, metadata,
             frontchannel_logout_uri, frontchannel_logout_session_required,
             backchannel_logout_uri, backchannel_logout_session_required,
-            previous_secret_hash, previous_secret_expires_at)
+            previous_secret_hash, previous_secret_expires_at, allowed_origins)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -46,6 +46,7 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
         client.backchannel_logout_session_required,
         client.previous_secret.as_ref().map(|p| p.hash.as_bytes()),
         client.previous_secret.as_ref().map(|p| p.expires_at),
+        json_list(client.allowed_origins.iter().map(String::as_str))?,
     ])?;
     Ok(())
 }
@@ -56,7 +57,7 @@ pub(crate) const COLUMNS: &str = "c.id, c.name, c.secret_hash, c.auth_method, c.
     c.jwks, c.jwks_uri, c.post_logout_redirect_uris, c.registration_token_hash, c.metadata,
     c.frontchannel_logout_uri, c.frontchannel_logout_session_required,
     c.backchannel_logout_uri, c.backchannel_logout_session_required,
-    c.previous_secret_hash, c.previous_secret_expires_at";
+    c.previous_secret_hash, c.previous_secret_expires_at, c.allowed_origins";
 
 /// A client from a row of [`COLUMNS`].
 pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
@@ -88,6 +89,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
             }),
             _ => None,
         },
+        allowed_origins: r.get::<_, StringList>(22)?.0,
     })
 }
 
@@ -102,6 +104,23 @@ pub(crate) fn get(
     ))?
     .query_row([tenant.as_str(), id.as_str()], from_row)
     .optional()
+}
+
+/// Every redirect URI and allowed origin of the tenant's clients.
+pub(crate) fn web_origin_sources(conn: &Connection, tenant: &TenantId) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT redirect_uris, allowed_origins FROM clients WHERE tenant_id = ?1",
+    )?;
+    let rows = stmt.query_map([tenant.as_str()], |r| {
+        Ok((r.get::<_, StringList>(0)?.0, r.get::<_, StringList>(1)?.0))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (redirect_uris, allowed_origins) = row?;
+        out.extend(redirect_uris);
+        out.extend(allowed_origins);
+    }
+    Ok(out)
 }
 
 /// Deletes a client, within the tenant; `false` if there was none.

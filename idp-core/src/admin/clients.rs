@@ -38,6 +38,8 @@ pub struct ClientUpdate {
     pub allowed_scopes: Option<Vec<String>>,
     /// Audiences for client-credentials tokens.
     pub audiences: Option<Vec<String>>,
+    /// Web origins of its browser app beyond its redirect URIs' ([`crate::cors`]).
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 /// A rotated client secret: shown once, stored only as a hash.
@@ -65,6 +67,8 @@ impl<S: Store> Admin<S> {
         self.store
             .create_client(&tenant.record.id, &created.client)
             .await?;
+        // Its web origins answer preflights at once in this process.
+        self.clients.forget_origins(&tenant.record.id);
         Ok(created)
     }
 
@@ -115,6 +119,7 @@ impl<S: Store> Admin<S> {
             backchannel_logout_uri,
             allowed_scopes,
             audiences,
+            allowed_origins,
         } = update;
         set(&mut wanted.name, name);
         set(&mut wanted.redirect_uris, redirect_uris);
@@ -127,6 +132,7 @@ impl<S: Store> Admin<S> {
         set(&mut wanted.backchannel_logout_uri, backchannel_logout_uri);
         set(&mut wanted.allowed_scopes, allowed_scopes);
         set(&mut wanted.audiences, audiences);
+        set(&mut wanted.allowed_origins, allowed_origins);
         // A self-registered client's other metadata is checked as at registration.
         let metadata = record
             .registration_token_hash
@@ -141,6 +147,7 @@ impl<S: Store> Admin<S> {
         record.backchannel_logout_uri = wanted.backchannel_logout_uri;
         record.allowed_scopes = wanted.allowed_scopes;
         record.audiences = wanted.audiences;
+        record.allowed_origins = crate::client::allowed_origins(&wanted.allowed_origins)?;
         self.store_client(&tenant.record.id, &record).await?;
         Ok(record)
     }

@@ -54,6 +54,10 @@ pub struct NewClient {
     pub backchannel_logout_uri: Option<String>,
     /// Back-Channel Logout §2.2 `backchannel_logout_session_required`.
     pub backchannel_logout_session_required: bool,
+    /// Web origins a browser app of the client calls the provider from,
+    /// beyond those of its redirect URIs ([`crate::cors`]); normalized by
+    /// [`validate`].
+    pub allowed_origins: Vec<String>,
 }
 
 impl NewClient {
@@ -76,6 +80,7 @@ impl NewClient {
             frontchannel_logout_session_required: false,
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -187,6 +192,8 @@ impl<S: Store> Provider<S> {
     ) -> Result<CreatedClient, AdminError> {
         let created = build(&self.config, self.clock.now(), new, registration)?;
         self.store.create_client(tenant, &created.client).await?;
+        // Its web origins answer preflights at once in this process.
+        self.clients.forget_origins(tenant);
         Ok(created)
     }
 }
@@ -236,6 +243,7 @@ pub(crate) fn validate(
         validate_backchannel_logout_uri(uri, new.public)?;
     }
     outbound_uris::validate(&config.outbound, new, metadata)?;
+    allowed_origins(&new.allowed_origins)?;
     if new.public && grant_types.contains(&GrantType::ClientCredentials) {
         return Err(invalid(
             "grant_types",
@@ -298,6 +306,20 @@ pub(crate) fn validate(
     Ok((grant_types, method))
 }
 
+/// The `allowed_origins` in the form browsers send them, each checked by
+/// [`crate::cors::parse_allowed_origin`], without duplicates.
+pub(crate) fn allowed_origins(origins: &[String]) -> Result<Vec<String>, AdminError> {
+    let mut out = Vec::with_capacity(origins.len());
+    for o in origins {
+        let origin =
+            crate::cors::parse_allowed_origin(o).map_err(|r| invalid("allowed_origins", r))?;
+        if !out.contains(&origin) {
+            out.push(origin);
+        }
+    }
+    Ok(out)
+}
+
 /// Validates `new` and builds its record, with a fresh secret if its
 /// method uses one.
 pub(crate) fn build(
@@ -311,6 +333,7 @@ pub(crate) fn build(
         &new,
         registration.as_ref().map(|r| r.metadata.as_str()),
     )?;
+    let allowed_origins = allowed_origins(&new.allowed_origins)?;
     let (secret, secret_hash) = match method {
         TokenEndpointAuthMethod::ClientSecretBasic | TokenEndpointAuthMethod::ClientSecretPost => {
             let secret = random::secret();
@@ -341,6 +364,7 @@ pub(crate) fn build(
         metadata: registration.map_or_else(|| "{}".to_owned(), |r| r.metadata),
         previous_secret: None,
         created_at: now,
+        allowed_origins,
     };
     Ok(CreatedClient { client, secret })
 }
@@ -366,6 +390,7 @@ impl NewClient {
             frontchannel_logout_session_required: r.frontchannel_logout_session_required,
             backchannel_logout_uri: r.backchannel_logout_uri.clone(),
             backchannel_logout_session_required: r.backchannel_logout_session_required,
+            allowed_origins: r.allowed_origins.clone(),
         }
     }
 }

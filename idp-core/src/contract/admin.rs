@@ -114,6 +114,7 @@ pub async fn client_update_round_trips<S: Store>(store: Arc<S>) -> Outcome {
     changed.secret_hash = Some(SecretHash::of("new"));
     changed.previous_secret = None;
     changed.backchannel_logout_uri = None;
+    changed.allowed_origins = vec!["https://new-spa.example".to_owned()];
     assert!(store.update_client(&a, &changed).await?);
     super::clients::assert_same(
         &store.client(&a, &changed.id).await?.ok_or("missing")?,

@@ -81,6 +81,10 @@ pub fn client(id: &str) -> ClientRecord {
             expires_at: 1_700_086_500,
         }),
         created_at: 1_700_000_100,
+        allowed_origins: vec![
+            "https://spa.example".to_owned(),
+            "http://localhost:5173".to_owned(),
+        ],
     }
 }
 

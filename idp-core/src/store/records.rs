@@ -50,6 +50,7 @@ impl ClientRecord {
             metadata: "{}".to_owned(),
             previous_secret: None,
             created_at,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -199,6 +200,11 @@ pub struct ClientRecord {
     pub previous_secret: Option<PreviousSecret>,
     /// Creation time.
     pub created_at: UnixTime,
+    /// Web origins a browser app of this client may call the token,
+    /// UserInfo, revocation, introspection and device authorization
+    /// endpoints from (CORS, [`crate::cors`]), besides those of its http(s)
+    /// redirect URIs: each `scheme://host[:port]`, as browsers send it.
+    pub allowed_origins: Vec<String>,
 }
 
 /// A client secret replaced by a rotation and accepted until `expires_at`,

@@ -15,6 +15,7 @@ mod cli;
 mod client_cache;
 mod client_credentials;
 mod code_flow;
+mod cors;
 mod device;
 mod discovery;
 mod emails;

@@ -57,6 +57,12 @@ pub struct CreateArgs {
     /// Where Logout Tokens are POSTed when a session ends (Back-Channel Logout).
     #[arg(long)]
     backchannel_logout_uri: Option<String>,
+    /// Web origin a browser app (SPA) of the client calls the token,
+    /// userinfo, revocation and introspection endpoints from, beyond those
+    /// of its redirect URIs: scheme://host[:port], https (http on loopback
+    /// only) (repeatable).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -114,6 +120,7 @@ pub(super) async fn run<S: Backend>(
         post_logout_redirect_uris,
         frontchannel_logout_uri,
         backchannel_logout_uri,
+        allowed_origins,
         json,
         allow_insecure_redirect_uris: _,
         outbound: _,
@@ -145,6 +152,7 @@ pub(super) async fn run<S: Backend>(
         post_logout_redirect_uris,
         frontchannel_logout_uri,
         backchannel_logout_uri,
+        allowed_origins,
         ..NewClient::new("", Vec::new())
     };
     let created = provider.admin().create_client(&tenant, new).await?;

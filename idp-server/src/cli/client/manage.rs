@@ -47,6 +47,13 @@ pub struct UpdateArgs {
     /// Back-channel logout URI; "" removes it.
     #[arg(long)]
     backchannel_logout_uri: Option<String>,
+    /// Allowed web origins (CORS) beyond the redirect URIs', replacing all
+    /// of them (repeatable).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
+    /// Remove every allowed origin (the redirect URIs' origins remain).
+    #[arg(long, conflicts_with = "allowed_origins")]
+    no_allowed_origins: bool,
     /// Development only: accept http redirect URIs on any host: on or off [env: ALLOW_INSECURE_REDIRECT_URIS] [default: off]
     #[arg(long, value_name = "ON_OFF")]
     allow_insecure_redirect_uris: Option<String>,
@@ -122,6 +129,11 @@ pub(super) async fn run<S: Backend>(
                 post_logout_redirect_uris: post_logout,
                 frontchannel_logout_uri: optional_uri(u.frontchannel_logout_uri),
                 backchannel_logout_uri: optional_uri(u.backchannel_logout_uri),
+                allowed_origins: if u.no_allowed_origins {
+                    Some(Vec::new())
+                } else {
+                    list(u.allowed_origins)
+                },
                 ..ClientUpdate::default()
             };
             let c = admin

@@ -19,7 +19,8 @@ pub enum ClientCommand {
     List(super::ListArgs),
     /// Show one client (never its secret).
     Get(manage::ClientRef),
-    /// Change a client's name, redirect URIs, grant types or logout URIs;
+    /// Change a client's name, redirect URIs, grant types, logout URIs or
+    /// allowed origins;
     /// checked by the rules of `client create`.
     Update(manage::UpdateArgs),
     /// Delete a client: its refresh tokens stop working at once and its
@@ -68,6 +69,7 @@ pub(super) fn client_json(c: &ClientRecord) -> Value {
         "post_logout_redirect_uris": c.post_logout_redirect_uris,
         "frontchannel_logout_uri": c.frontchannel_logout_uri,
         "backchannel_logout_uri": c.backchannel_logout_uri,
+        "allowed_origins": c.allowed_origins,
         "created_at": c.created_at,
     })
 }
