@@ -9,7 +9,8 @@
 //!   authorization endpoint with `redirect_uri` `{origin}/callback`.
 //! - `/callback` checks `state`, exchanges the code (`fetch` POST to the
 //!   token endpoint), calls UserInfo with the bearer token, refreshes,
-//!   revokes the refresh token, reads a bearer error's `WWW-Authenticate`,
+//!   revokes the first access token (and sees UserInfo refuse it), reads a
+//!   bearer error's `WWW-Authenticate`,
 //!   and writes what it got as JSON into `#result` (or the failure into
 //!   `#error`).
 
@@ -99,7 +100,12 @@ const form = fields => new URLSearchParams(fields);
   const refreshed = await refresh.json();
   const revoke = await fetch(meta.revocation_endpoint, {
     method: 'POST',
-    body: form({ token: refreshed.refresh_token, client_id: saved.clientId }),
+    body: form({
+      token: tokens.access_token, token_type_hint: 'access_token', client_id: saved.clientId,
+    }),
+  });
+  const revoked = await fetch(meta.userinfo_endpoint, {
+    headers: { Authorization: 'Bearer ' + tokens.access_token },
   });
   const bearer = await fetch(meta.userinfo_endpoint, {
     headers: { Authorization: 'Bearer not-a-token' },
@@ -109,6 +115,7 @@ const form = fields => new URLSearchParams(fields);
     userinfo,
     refreshed: refresh.status === 200 && typeof refreshed.access_token === 'string',
     revoked: revoke.status,
+    revoked_userinfo_status: revoked.status,
     bearer_status: bearer.status,
     bearer_error: bearer.headers.get('WWW-Authenticate'),
     access_token: refreshed.access_token,
