@@ -407,16 +407,12 @@ impl<S: Store> Provider<S> {
             _ => None,
         };
         let mut res = self.dispatch(&tenant, endpoint, id, req).await;
-        match (policy, origin) {
-            (Policy::AnyOrigin, _) => {
-                cors::allow_any_origin(res.headers_mut());
-            }
-            (Policy::ClientOrigins, Some(origin)) => {
-                if self.client_allows(&tenant, &mut res, named, &origin).await {
-                    cors::allow_origin(res.headers_mut(), endpoint, &origin);
-                }
-            }
-            _ => {}
+        if policy == Policy::AnyOrigin {
+            cors::allow_any_origin(res.headers_mut());
+        } else if let (Policy::ClientOrigins, Some(origin)) = (policy, origin)
+            && self.client_allows(&tenant, &mut res, named, &origin).await
+        {
+            cors::allow_origin(res.headers_mut(), endpoint, &origin);
         }
         res
     }
