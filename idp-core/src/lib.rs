@@ -60,6 +60,7 @@ pub mod client;
 pub mod clock;
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod cors;
 pub mod crypto;
 pub mod device;
 pub mod discovery;

@@ -9,6 +9,7 @@ use crate::abuse::{AbuseLimits, LockoutPolicy, Sleep};
 use crate::admin::{Admin, AdminError};
 use crate::client::directory::ClientDirectory;
 use crate::clock::{Clock, SystemClock};
+use crate::cors::{self, Policy};
 use crate::crypto::envelope::MasterKey;
 use crate::device::guard::AttemptGuard;
 use crate::endpoint::{Endpoint, EndpointSet, Located, Server};
@@ -18,7 +19,7 @@ use crate::tenant::TenantContext;
 use crate::tenant::registry::TenantRegistry;
 use crate::wire;
 use bytes::Bytes;
-use http::{Request, Response, StatusCode};
+use http::{Method, Request, Response, StatusCode};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -362,7 +363,10 @@ impl<S: Store> Provider<S> {
     /// table ([`crate::endpoint`]) that is the provider's, under
     /// `{base path}/t/{slug}/…` and the RFC 8414 metadata URL. A known
     /// endpoint asked with another method gets 405; anything else, the
-    /// host's pages included, a 404 JSON error.
+    /// host's pages included, a 404 JSON error. CORS ([`crate::cors`]):
+    /// the answers carry the headers their endpoint's policy allows the
+    /// request's `Origin`, and a preflight (`OPTIONS`) of an endpoint that
+    /// answers origins gets 204.
     pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
         let Some(Located { slug, endpoint, id }) =
             Located::parse(self.config.base_path(), req.uri().path())
@@ -389,30 +393,135 @@ impl<S: Store> Provider<S> {
         if registration && !tenant.record.dynamic_registration {
             return not_found();
         }
+        let policy = Policy::of(endpoint);
+        // Cheap when there is no `Origin` (every non-browser request): a
+        // header look-up; nothing else of CORS runs.
+        let origin = match policy {
+            Policy::Never => None,
+            _ => cors::request_origin(req.headers()).cloned(),
+        };
+        if req.method() == Method::OPTIONS && policy != Policy::Never {
+            return self.preflight(&tenant, endpoint, origin.as_ref()).await;
+        }
         if !endpoint.accepts(req.method()) {
             return method_not_allowed();
         }
+        // The client a token, revocation, introspection or device request
+        // names, for its CORS answer (read before the request moves on).
+        let named = match (&origin, endpoint) {
+            (
+                Some(_),
+                Endpoint::Token
+                | Endpoint::Revoke
+                | Endpoint::Introspect
+                | Endpoint::DeviceAuthorization,
+            ) => crate::client::auth::claimed_client_id(req.headers(), req.body()),
+            _ => None,
+        };
+        let mut res = self.dispatch(&tenant, endpoint, id, req).await;
+        if policy == Policy::AnyOrigin {
+            cors::allow_any_origin(res.headers_mut());
+        } else if let (Policy::ClientOrigins, Some(origin)) = (policy, origin)
+            && self.client_allows(&tenant, &mut res, named, &origin).await
+        {
+            cors::allow_origin(res.headers_mut(), endpoint, &origin);
+        }
+        res
+    }
+
+    /// Answers a request to an endpoint of the provider that it accepts.
+    async fn dispatch(
+        &self,
+        tenant: &TenantContext,
+        endpoint: Endpoint,
+        id: Option<String>,
+        req: Request<Bytes>,
+    ) -> Response<Bytes> {
         match endpoint {
             Endpoint::Discovery | Endpoint::AuthorizationServerMetadata => {
                 tenant.discovery_response()
             }
             Endpoint::Jwks => tenant.jwks_response(),
-            Endpoint::Authorize => self.authorize(&tenant, req).await,
-            Endpoint::Token => self.token(&tenant, req).await,
-            Endpoint::Userinfo => self.userinfo(&tenant, req).await,
-            Endpoint::Revoke => self.revoke(&tenant, req).await,
-            Endpoint::Introspect => self.introspect(&tenant, req).await,
-            Endpoint::DeviceAuthorization => self.device_authorization(&tenant, req).await,
-            Endpoint::Register => self.register(&tenant, req).await,
+            Endpoint::Authorize => self.authorize(tenant, req).await,
+            Endpoint::Token => self.token(tenant, req).await,
+            Endpoint::Userinfo => self.userinfo(tenant, req).await,
+            Endpoint::Revoke => self.revoke(tenant, req).await,
+            Endpoint::Introspect => self.introspect(tenant, req).await,
+            Endpoint::DeviceAuthorization => self.device_authorization(tenant, req).await,
+            Endpoint::Register => self.register(tenant, req).await,
             Endpoint::PushedAuthorizationRequest => {
-                self.push_authorization_request(&tenant, req).await
+                self.push_authorization_request(tenant, req).await
             }
             Endpoint::RegistrationManagement => {
                 let client_id = id.unwrap_or_default();
-                self.manage_registration(&tenant, &client_id, req).await
+                self.manage_registration(tenant, &client_id, req).await
             }
             _ => not_found(),
         }
+    }
+
+    /// Whether `origin` may read `res`, an answer of an endpoint that
+    /// answers client origins ([`crate::cors`]): an origin of the client the
+    /// endpoint says it concerned (UserInfo), else of the client the request
+    /// `named`; an answer concerning no client, for the origins some client
+    /// of the tenant registered. A store error refuses (no CORS header; the
+    /// answer itself stands).
+    async fn client_allows(
+        &self,
+        tenant: &TenantContext,
+        res: &mut Response<Bytes>,
+        named: Option<String>,
+        origin: &http::HeaderValue,
+    ) -> bool {
+        if let Some(cors::Concerned(origins)) = res.extensions_mut().remove() {
+            return origins.contains(origin);
+        }
+        match named {
+            Some(id) => match self.cached_client(&tenant.record.id, &id).await {
+                Ok(Some(client)) => client.web_origins.contains(origin),
+                Ok(None) | Err(_) => false,
+            },
+            None => self.tenant_origins_allow(tenant, origin).await,
+        }
+    }
+
+    /// Whether some client of the tenant registered `origin`.
+    async fn tenant_origins_allow(
+        &self,
+        tenant: &TenantContext,
+        origin: &http::HeaderValue,
+    ) -> bool {
+        let ttl = self.config.lifetimes.client_cache;
+        match self
+            .clients
+            .tenant_origins(&*self.store, &tenant.record.id, self.clock.now(), ttl)
+            .await
+        {
+            Ok(origins) => origins.contains(origin),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the tenant's web origins for CORS");
+                false
+            }
+        }
+    }
+
+    /// A CORS preflight of `endpoint` ([`cors::preflight`]): a public
+    /// document's for any origin, a client endpoint's for an origin some
+    /// client of the tenant registered.
+    async fn preflight(
+        &self,
+        tenant: &TenantContext,
+        endpoint: Endpoint,
+        origin: Option<&http::HeaderValue>,
+    ) -> Response<Bytes> {
+        let allowed = match (Policy::of(endpoint), origin) {
+            (Policy::AnyOrigin, Some(o)) => Some(o),
+            (Policy::ClientOrigins, Some(o)) if self.tenant_origins_allow(tenant, o).await => {
+                Some(o)
+            }
+            _ => None,
+        };
+        cors::preflight(endpoint, allowed)
     }
 }
 

@@ -229,6 +229,9 @@ fn parse_metadata(
         )?,
         subject_type,
         sector_identifier_uri,
+        // The web origins of a browser app beyond its redirect URIs'
+        // (`crate::cors`), checked with every client's.
+        allowed_origins: strings(&doc, "allowed_origins")?.unwrap_or_default(),
     };
     policy
         .client_uris(&new)
@@ -290,6 +293,9 @@ fn client_document(tenant: &TenantContext, c: &ClientRecord) -> Map<String, Valu
     }
     if let Some(u) = &c.jwks_uri {
         doc.insert("jwks_uri".into(), json!(u));
+    }
+    if !c.allowed_origins.is_empty() {
+        doc.insert("allowed_origins".into(), json!(c.allowed_origins));
     }
     if let Ok(Value::Object(extra)) = serde_json::from_str::<Value>(&c.metadata) {
         doc.extend(extra);
@@ -570,6 +576,10 @@ mod tests {
                 &policy
             )
             .is_ok()
+        );
+        assert_eq!(
+            code(r#"{"redirect_uris":["https://a/cb"],"allowed_origins":"https://a"}"#),
+            Some(ErrorCode::InvalidClientMetadata)
         );
     }
 }

@@ -71,6 +71,27 @@ impl<S: Store> Provider<S> {
             Ok(c) => c,
             Err(e) => return challenge(tenant, Some(&e)),
         };
+        let browser = crate::cors::request_origin(req.headers()).is_some();
+        let mut res = self.userinfo_of(tenant, &claims).await;
+        // CORS: the answer concerns the token's client (`crate::cors`); a
+        // cache hit (the token's check just read the client).
+        if browser
+            && let Ok(Some(client)) = self
+                .cached_client(&tenant.record.id, &claims.client_id)
+                .await
+        {
+            res.extensions_mut()
+                .insert(crate::cors::Concerned(client.web_origins));
+        }
+        res
+    }
+
+    /// The UserInfo answer for a valid access token.
+    async fn userinfo_of(
+        &self,
+        tenant: &TenantContext,
+        claims: &crate::access_token::AccessTokenClaims,
+    ) -> Response<Bytes> {
         let scopes = Scopes::from_stored(&claims.scope);
         if !scopes.contains("openid") {
             return challenge(

@@ -133,7 +133,7 @@ fn update_client(conn: &Connection, tenant: &TenantId, c: &ClientRecord) -> Resu
             frontchannel_logout_session_required = ?18, backchannel_logout_uri = ?19,
             backchannel_logout_session_required = ?20, previous_secret_hash = ?21,
             previous_secret_expires_at = ?22, require_pushed_authorization_requests = ?23,
-            subject_type = ?24, sector_identifier_uri = ?25
+            subject_type = ?24, sector_identifier_uri = ?25, allowed_origins = ?26
          WHERE tenant_id = ?1 AND id = ?2",
         params![
             tenant.as_str(),
@@ -161,6 +161,7 @@ fn update_client(conn: &Connection, tenant: &TenantId, c: &ClientRecord) -> Resu
             c.require_pushed_authorization_requests,
             c.subject_type.as_str(),
             c.sector_identifier_uri,
+            crate::codec::json_list(c.allowed_origins.iter().map(String::as_str))?,
         ],
     )?;
     Ok(n == 1)

@@ -16,9 +16,10 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
             frontchannel_logout_uri, frontchannel_logout_session_required,
             backchannel_logout_uri, backchannel_logout_session_required,
             previous_secret_hash, previous_secret_expires_at,
-            require_pushed_authorization_requests, subject_type, sector_identifier_uri)
+            require_pushed_authorization_requests, subject_type, sector_identifier_uri,
+            allowed_origins)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -50,6 +51,7 @@ pub(crate) fn create(conn: &Connection, tenant: &TenantId, client: &ClientRecord
         client.require_pushed_authorization_requests,
         client.subject_type.as_str(),
         client.sector_identifier_uri,
+        json_list(client.allowed_origins.iter().map(String::as_str))?,
     ])?;
     Ok(())
 }
@@ -61,7 +63,8 @@ pub(crate) const COLUMNS: &str = "c.id, c.name, c.secret_hash, c.auth_method, c.
     c.frontchannel_logout_uri, c.frontchannel_logout_session_required,
     c.backchannel_logout_uri, c.backchannel_logout_session_required,
     c.previous_secret_hash, c.previous_secret_expires_at,
-    c.require_pushed_authorization_requests, c.subject_type, c.sector_identifier_uri";
+    c.require_pushed_authorization_requests, c.subject_type, c.sector_identifier_uri,
+    c.allowed_origins";
 
 /// A client from a row of [`COLUMNS`].
 pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
@@ -96,6 +99,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> Result<ClientRecord> {
         require_pushed_authorization_requests: r.get(22)?,
         subject_type: r.get::<_, Subject>(23)?.0,
         sector_identifier_uri: r.get(24)?,
+        allowed_origins: r.get::<_, StringList>(25)?.0,
     })
 }
 
@@ -110,6 +114,23 @@ pub(crate) fn get(
     ))?
     .query_row([tenant.as_str(), id.as_str()], from_row)
     .optional()
+}
+
+/// Every redirect URI and allowed origin of the tenant's clients.
+pub(crate) fn web_origin_sources(conn: &Connection, tenant: &TenantId) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT redirect_uris, allowed_origins FROM clients WHERE tenant_id = ?1",
+    )?;
+    let rows = stmt.query_map([tenant.as_str()], |r| {
+        Ok((r.get::<_, StringList>(0)?.0, r.get::<_, StringList>(1)?.0))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (redirect_uris, allowed_origins) = row?;
+        out.extend(redirect_uris);
+        out.extend(allowed_origins);
+    }
+    Ok(out)
 }
 
 /// Deletes a client, within the tenant; `false` if there was none.

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_pushed_requests.sql")),
     (11, include_str!("../migrations/0011_logout_deliveries.sql")),
     (12, include_str!("../migrations/0012_pairwise_subjects.sql")),
+    (13, include_str!("../migrations/0013_allowed_origins.sql")),
 ];
 
 /// The schema version this binary writes and understands.
@@ -154,6 +155,10 @@ mod tests {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         assert_eq!((backchannel, required), (None, 0));
+        // Version 13: no allowed origins beyond the redirect URIs'.
+        let origins: String =
+            conn.query_row("SELECT allowed_origins FROM clients", [], |r| r.get(0))?;
+        assert_eq!(origins, "[]");
         Ok(())
     }
 

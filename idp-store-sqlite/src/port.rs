@@ -92,6 +92,12 @@ impl ClientStore for SqliteStore {
         self.run(move |c| clients::get(c, &tenant, &id)).await
     }
 
+    async fn web_origin_sources(&self, tenant: &TenantId) -> StoreResult<Vec<String>> {
+        let tenant = tenant.clone();
+        self.run(move |c| clients::web_origin_sources(c, &tenant))
+            .await
+    }
+
     async fn delete_client(&self, tenant: &TenantId, id: &ClientId) -> StoreResult<bool> {
         let (tenant, id) = (tenant.clone(), id.clone());
         self.run(move |c| clients::delete(c, &tenant, &id)).await

@@ -290,3 +290,36 @@ async fn the_embedded_provider_locks_out_guessed_passwords_and_secrets() -> anyh
     app.shutdown().await;
     Ok(())
 }
+
+/// CORS comes with `Provider::handle`: discovery for any origin, the token
+/// endpoint's preflight for the demo client's web origin (its redirect
+/// URI's) and for no other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_provider_answers_browser_apps_origins() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let app = start_in(dir.path()).await?;
+    let http = browser()?;
+    let discovery = http
+        .get(format!("{}/.well-known/openid-configuration", app.issuer))
+        .header("origin", "https://anyone.example")
+        .send()
+        .await?;
+    assert_eq!(discovery.headers()["access-control-allow-origin"], "*");
+    let preflight = |origin: &str| {
+        http.request(reqwest::Method::OPTIONS, format!("{}/token", app.issuer))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+    let res = preflight(&app.app_url).await?;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        app.app_url.as_str()
+    );
+    let res = preflight("https://stranger.example").await?;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    app.shutdown().await;
+    Ok(())
+}

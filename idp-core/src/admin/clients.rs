@@ -40,6 +40,8 @@ pub struct ClientUpdate {
     pub audiences: Option<Vec<String>>,
     /// RFC 9126 §6: accept only pushed authorization requests.
     pub require_pushed_authorization_requests: Option<bool>,
+    /// Web origins of its browser app beyond its redirect URIs' ([`crate::cors`]).
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 /// A rotated client secret: shown once, stored only as a hash.
@@ -74,6 +76,8 @@ impl<S: Store> Admin<S> {
         self.store
             .create_client(&tenant.record.id, &created.client)
             .await?;
+        // Its web origins answer preflights at once in this process.
+        self.clients.forget_origins(&tenant.record.id);
         Ok(created)
     }
 
@@ -125,6 +129,7 @@ impl<S: Store> Admin<S> {
             allowed_scopes,
             audiences,
             require_pushed_authorization_requests,
+            allowed_origins,
         } = update;
         set(&mut wanted.name, name);
         set(&mut wanted.redirect_uris, redirect_uris);
@@ -141,6 +146,7 @@ impl<S: Store> Admin<S> {
             &mut wanted.require_pushed_authorization_requests,
             require_pushed_authorization_requests,
         );
+        set(&mut wanted.allowed_origins, allowed_origins);
         // A self-registered client's other metadata is checked as at registration.
         let metadata = record
             .registration_token_hash

@@ -16,9 +16,12 @@
 //!   The map is keyed by a keyed 64-bit hash of the pair, so a lookup need
 //!   not build an owned key; an entry is only used if its tenant and client
 //!   id match, so a hash collision is a miss, never a wrong client.
-//! - Nothing beyond the record is held: its secret is a hash already.
+//! - Nothing beyond the record and what is derived from it (its signed
+//!   UserInfo algorithm, its web origins) is held: its secret is a hash
+//!   already.
 
 use crate::clock::UnixTime;
+use crate::cors::WebOrigins;
 use crate::ids::TenantId;
 use crate::jwks::SigningAlg;
 use crate::store::ClientRecord;
@@ -40,6 +43,9 @@ pub struct CachedClient {
     /// Its `userinfo_signed_response_alg` (OIDC Registration §2), read from
     /// the registration metadata; `None` answers UserInfo as plain JSON.
     pub userinfo_alg: Option<SigningAlg>,
+    /// Its web origins (redirect URIs' and `allowed_origins`), for CORS
+    /// ([`crate::cors`]): parsed here once, not per request.
+    pub web_origins: WebOrigins,
 }
 
 impl CachedClient {
@@ -52,9 +58,11 @@ impl CachedClient {
                     .as_str()
                     .and_then(SigningAlg::parse)
             });
+        let web_origins = WebOrigins::of_client(&record.redirect_uris, &record.allowed_origins);
         Self {
             record: Arc::new(record),
             userinfo_alg,
+            web_origins,
         }
     }
 }

@@ -62,6 +62,10 @@ pub struct NewClient {
     /// OIDC Registration §2 `sector_identifier_uri`: fetched at registration,
     /// it must list every redirect URI ([`crate::subject`]).
     pub sector_identifier_uri: Option<String>,
+    /// Web origins a browser app of the client calls the provider from,
+    /// beyond those of its redirect URIs ([`crate::cors`]); normalized by
+    /// [`validate`].
+    pub allowed_origins: Vec<String>,
 }
 
 impl NewClient {
@@ -87,6 +91,7 @@ impl NewClient {
             require_pushed_authorization_requests: false,
             subject_type: crate::store::SubjectType::Public,
             sector_identifier_uri: None,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -205,6 +210,8 @@ impl<S: Store> Provider<S> {
         )
         .await?;
         self.store.create_client(tenant, &created.client).await?;
+        // Its web origins answer preflights at once in this process.
+        self.clients.forget_origins(tenant);
         Ok(created)
     }
 }
@@ -260,6 +267,7 @@ pub(crate) fn validate(
         new.sector_identifier_uri.as_deref(),
     )
     .map_err(|r| invalid("sector_identifier_uri", r))?;
+    allowed_origins(&new.allowed_origins)?;
     if new.public && grant_types.contains(&GrantType::ClientCredentials) {
         return Err(invalid(
             "grant_types",
@@ -322,6 +330,20 @@ pub(crate) fn validate(
     Ok((grant_types, method))
 }
 
+/// The `allowed_origins` in the form browsers send them, each checked by
+/// [`crate::cors::parse_allowed_origin`], without duplicates.
+pub(crate) fn allowed_origins(origins: &[String]) -> Result<Vec<String>, AdminError> {
+    let mut out = Vec::with_capacity(origins.len());
+    for o in origins {
+        let origin =
+            crate::cors::parse_allowed_origin(o).map_err(|r| invalid("allowed_origins", r))?;
+        if !out.contains(&origin) {
+            out.push(origin);
+        }
+    }
+    Ok(out)
+}
+
 /// Validates `new` and builds its record, with a fresh secret if its
 /// method uses one.
 pub(crate) fn build(
@@ -335,6 +357,7 @@ pub(crate) fn build(
         &new,
         registration.as_ref().map(|r| r.metadata.as_str()),
     )?;
+    let allowed_origins = allowed_origins(&new.allowed_origins)?;
     let (secret, secret_hash) = match method {
         TokenEndpointAuthMethod::ClientSecretBasic | TokenEndpointAuthMethod::ClientSecretPost => {
             let secret = random::secret();
@@ -368,6 +391,7 @@ pub(crate) fn build(
         require_pushed_authorization_requests: new.require_pushed_authorization_requests,
         subject_type: new.subject_type,
         sector_identifier_uri: new.sector_identifier_uri,
+        allowed_origins,
     };
     Ok(CreatedClient { client, secret })
 }
@@ -411,6 +435,7 @@ pub(crate) fn revise(
         backchannel_logout_session_required: wanted.backchannel_logout_session_required,
         metadata: metadata.unwrap_or_else(|| record.metadata.clone()),
         require_pushed_authorization_requests: wanted.require_pushed_authorization_requests,
+        allowed_origins: allowed_origins(&wanted.allowed_origins)?,
         ..record.clone()
     })
 }
@@ -439,6 +464,7 @@ impl NewClient {
             require_pushed_authorization_requests: r.require_pushed_authorization_requests,
             subject_type: r.subject_type,
             sector_identifier_uri: r.sector_identifier_uri.clone(),
+            allowed_origins: r.allowed_origins.clone(),
         }
     }
 }

@@ -117,6 +117,7 @@ pub async fn client_update_round_trips<S: Store>(store: Arc<S>) -> Outcome {
     changed.require_pushed_authorization_requests = false;
     changed.subject_type = crate::store::SubjectType::Public;
     changed.sector_identifier_uri = None;
+    changed.allowed_origins = vec!["https://new-spa.example".to_owned()];
     assert!(store.update_client(&a, &changed).await?);
     super::clients::assert_same(
         &store.client(&a, &changed.id).await?.ok_or("missing")?,

@@ -46,6 +46,7 @@ pub(crate) fn assert_same(got: &ClientRecord, want: &ClientRecord) {
     );
     assert_eq!(got.subject_type, want.subject_type);
     assert_eq!(got.sector_identifier_uri, want.sector_identifier_uri);
+    assert_eq!(got.allowed_origins, want.allowed_origins);
 }
 
 /// A client with every field set reads back field for field.
@@ -166,5 +167,45 @@ pub async fn clients_are_scoped_by_tenant<S: Store>(store: Arc<S>) -> Outcome {
     );
     assert!(store.delete_client(&b, &c.id).await?);
     assert!(store.client(&a, &c.id).await?.is_some());
+    Ok(())
+}
+
+/// The web origin sources of a tenant are every redirect URI and allowed
+/// origin of its clients, and nothing of another tenant's.
+pub async fn web_origin_sources_are_the_tenants<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, b) = two_tenants(&*store).await?;
+    assert!(store.web_origin_sources(&a).await?.is_empty());
+    store.create_client(&a, &client("c1")).await?;
+    let spa = ClientRecord {
+        redirect_uris: vec!["https://spa.example/cb".to_owned()],
+        allowed_origins: vec!["https://other.example".to_owned()],
+        ..ClientRecord::new(ClientId::new("spa"), "SPA", 5)
+    };
+    store.create_client(&a, &spa).await?;
+    store
+        .create_client(
+            &b,
+            &ClientRecord {
+                redirect_uris: vec!["https://b.example/cb".to_owned()],
+                allowed_origins: vec!["https://b-spa.example".to_owned()],
+                ..ClientRecord::new(ClientId::new("theirs"), "Theirs", 5)
+            },
+        )
+        .await?;
+    let mut got = store.web_origin_sources(&a).await?;
+    got.sort();
+    let mut want: Vec<String> = [&client("c1"), &spa]
+        .iter()
+        .flat_map(|c| c.redirect_uris.iter().chain(&c.allowed_origins).cloned())
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    store.delete_client(&a, &spa.id).await?;
+    assert!(
+        !store
+            .web_origin_sources(&a)
+            .await?
+            .contains(&"https://other.example".to_owned())
+    );
     Ok(())
 }

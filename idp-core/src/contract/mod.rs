@@ -146,7 +146,8 @@ macro_rules! store_contract {
                 an_immediate_rotation_cuts_short_every_later_retirement;
             clients: client_round_trips, public_client_round_trips, pairwise_client_round_trips,
                 client_ids_are_unique_per_tenant, client_is_deleted_once,
-                bulk_clients_are_all_or_nothing, clients_are_scoped_by_tenant;
+                bulk_clients_are_all_or_nothing, clients_are_scoped_by_tenant,
+                web_origin_sources_are_the_tenants;
             users: user_round_trips_by_id_and_email, user_ids_and_emails_are_unique_per_tenant,
                 bulk_users_are_all_or_nothing, racing_bulk_imports_do_not_mix,
                 users_created_through_the_port_are_indexed, users_are_scoped_by_tenant;

@@ -84,6 +84,10 @@ pub fn client(id: &str) -> ClientRecord {
         require_pushed_authorization_requests: true,
         subject_type: crate::store::SubjectType::Pairwise,
         sector_identifier_uri: Some("https://rp.example/sector.json".to_owned()),
+        allowed_origins: vec![
+            "https://spa.example".to_owned(),
+            "http://localhost:5173".to_owned(),
+        ],
     }
 }
 

@@ -25,6 +25,14 @@ pub trait ClientStore: Send + Sync {
         tenant: &TenantId,
         id: &ClientId,
     ) -> impl Future<Output = StoreResult<Option<ClientRecord>>> + Send;
+    /// Every redirect URI and `allowed_origins` value of the tenant's
+    /// clients, in any order, duplicates kept: what the web origins some
+    /// client of the tenant registered derive from (CORS preflights name no
+    /// client, [`crate::cors`]). The core derives and caches the origins.
+    fn web_origin_sources(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     /// Deletes a client; `false` if there was none. Its tokens die with it:
     /// they name a client that no longer authenticates.
     fn delete_client(

@@ -53,6 +53,7 @@ impl ClientRecord {
             require_pushed_authorization_requests: false,
             subject_type: SubjectType::Public,
             sector_identifier_uri: None,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -213,6 +214,11 @@ pub struct ClientRecord {
     /// the client's redirect URIs, checked at registration; its host is the
     /// client's sector for pairwise subjects.
     pub sector_identifier_uri: Option<String>,
+    /// Web origins a browser app of this client may call the token,
+    /// UserInfo, revocation, introspection and device authorization
+    /// endpoints from (CORS, [`crate::cors`]), besides those of its http(s)
+    /// redirect URIs: each `scheme://host[:port]`, as browsers send it.
+    pub allowed_origins: Vec<String>,
 }
 
 /// OIDC Core §8 subject identifier types (Registration §2 `subject_type`).

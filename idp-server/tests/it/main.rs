@@ -16,6 +16,7 @@ mod cli;
 mod client_cache;
 mod client_credentials;
 mod code_flow;
+mod cors;
 mod device;
 mod device_logout;
 mod discovery;

@@ -71,6 +71,12 @@ pub struct CreateArgs {
     /// several hosts).
     #[arg(long)]
     sector_identifier_uri: Option<String>,
+    /// Web origin a browser app (SPA) of the client calls the token,
+    /// userinfo, revocation and introspection endpoints from, beyond those
+    /// of its redirect URIs: scheme://host[:port], https (http on loopback
+    /// only) (repeatable).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -132,6 +138,7 @@ pub(super) async fn run<S: Backend>(
         require_par,
         subject_type,
         sector_identifier_uri,
+        allowed_origins,
         json,
         allow_insecure_redirect_uris: _,
         outbound: _,
@@ -171,6 +178,7 @@ pub(super) async fn run<S: Backend>(
         require_pushed_authorization_requests: require_par,
         subject_type,
         sector_identifier_uri,
+        allowed_origins,
         ..NewClient::new("", Vec::new())
     };
     let created = provider.admin().create_client(&tenant, new).await?;

@@ -51,6 +51,13 @@ pub struct UpdateArgs {
     /// default when given without a value) or false.
     #[arg(long = "require-par", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     require_par: Option<bool>,
+    /// Allowed web origins (CORS) beyond the redirect URIs', replacing all
+    /// of them (repeatable).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
+    /// Remove every allowed origin (the redirect URIs' origins remain).
+    #[arg(long, conflicts_with = "allowed_origins")]
+    no_allowed_origins: bool,
     /// Development only: accept http redirect URIs on any host: on or off [env: ALLOW_INSECURE_REDIRECT_URIS] [default: off]
     #[arg(long, value_name = "ON_OFF")]
     allow_insecure_redirect_uris: Option<String>,
@@ -127,6 +134,11 @@ pub(super) async fn run<S: Backend>(
                 frontchannel_logout_uri: optional_uri(u.frontchannel_logout_uri),
                 backchannel_logout_uri: optional_uri(u.backchannel_logout_uri),
                 require_pushed_authorization_requests: u.require_par,
+                allowed_origins: if u.no_allowed_origins {
+                    Some(Vec::new())
+                } else {
+                    list(u.allowed_origins)
+                },
                 ..ClientUpdate::default()
             };
             let c = admin

@@ -19,9 +19,9 @@ pub enum ClientCommand {
     List(super::ListArgs),
     /// Show one client (never its secret).
     Get(manage::ClientRef),
-    /// Change a client's name, redirect URIs, grant types, logout URIs or
-    /// whether it must push its authorization requests (--require-par);
-    /// checked by the rules of `client create`.
+    /// Change a client's name, redirect URIs, grant types, logout URIs,
+    /// allowed origins or whether it must push its authorization requests
+    /// (--require-par); checked by the rules of `client create`.
     Update(manage::UpdateArgs),
     /// Delete a client: its refresh tokens stop working at once and its
     /// access tokens are inactive.
@@ -72,6 +72,7 @@ pub(super) fn client_json(c: &ClientRecord) -> Value {
         "require_pushed_authorization_requests": c.require_pushed_authorization_requests,
         "subject_type": c.subject_type.as_str(),
         "sector_identifier_uri": c.sector_identifier_uri,
+        "allowed_origins": c.allowed_origins,
         "created_at": c.created_at,
     })
 }

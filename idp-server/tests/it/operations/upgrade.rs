@@ -36,6 +36,7 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
          ALTER TABLE signing_keys DROP COLUMN activates_at;
          ALTER TABLE clients DROP COLUMN subject_type;
          ALTER TABLE clients DROP COLUMN sector_identifier_uri;
+         ALTER TABLE clients DROP COLUMN allowed_origins;
          PRAGMA user_version = 6;",
     )
     .expect("a version 6 schema");

@@ -9,21 +9,25 @@
 
 mod authorize;
 mod browser;
+mod chromium;
 mod http;
 mod process;
 mod raw;
 mod receiver;
 mod rp;
 mod server;
+mod spa;
 
 pub use authorize::*;
 pub use browser::*;
+pub use chromium::*;
 pub use http::*;
 pub use process::*;
 pub use raw::*;
 pub use receiver::*;
 pub use rp::*;
 pub use server::*;
+pub use spa::*;
 
 /// The master key every test server and CLI run uses.
 pub const KEY_HEX: &str = "abababababababababababababababababababababababababababababababab";
