@@ -251,3 +251,51 @@ async fn the_cli_registers_a_native_app_with_a_loopback_redirect() {
     assert_eq!(v["token_endpoint_auth_method"], "none", "{v}");
     assert!(v["client_secret"].is_null(), "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_post_logout_redirect_accepts_any_port_localhost_stays_exact() {
+    let env = Env::new().await;
+    let client = env.client(&ClientSpec {
+        redirect_uris: vec![LOOPBACK_V4.to_owned()],
+        post_logout_redirect_uris: vec![
+            "http://127.0.0.1/logged-out".to_owned(),
+            "http://localhost:8400/bye".to_owned(),
+        ],
+        ..ClientSpec::public("CLI")
+    });
+    let browser = Browser::new();
+    let redirect_uri = "http://127.0.0.1:50123/callback";
+    let (verifier, challenge) = pkce_pair();
+    let url = RawAuthorize::code_with_pkce(&env.endpoints, &client.client_id, &challenge, "s1")
+        .set("redirect_uri", redirect_uri)
+        .url();
+    let (callback, _) = browser.authorize(&url, redirect_uri, &env.user).await;
+    let res = exchange(&env, &client, &callback.code(), redirect_uri, &verifier).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let id_token = res.json()["id_token"]
+        .as_str()
+        .expect("id_token")
+        .to_owned();
+    let logout = |uri: &str| {
+        with_query(
+            &env.endpoints.end_session,
+            &[
+                ("id_token_hint", &id_token),
+                ("post_logout_redirect_uri", uri),
+                ("state", "bye"),
+            ],
+        )
+    };
+    // §8.3: localhost is matched exactly, port included.
+    let res = browser.get(&logout("http://localhost:8401/bye")).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert!(res.location().is_none());
+    let res = browser
+        .get(&logout("http://127.0.0.1:61000/logged-out"))
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(
+        res.redirect().as_str(),
+        "http://127.0.0.1:61000/logged-out?state=bye"
+    );
+}
