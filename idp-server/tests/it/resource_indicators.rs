@@ -258,3 +258,37 @@ async fn introspection_reports_the_audience() {
     let res = get_bearer(&env.endpoints.userinfo, &token).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_scopes_registered_for_the_client_may_be_asked_at_authorization() {
+    let env = Env::new().await;
+    let client = env.client(&ClientSpec {
+        scopes: vec!["orders:read".into()],
+        audiences: vec![ORDERS.into()],
+        ..ClientSpec::confidential("Shop")
+    });
+    let (verifier, challenge) = pkce_pair();
+    let req = RawAuthorize::code_with_pkce(&env.endpoints, &client.client_id, &challenge, "st")
+        .set("scope", "openid orders:read orders:write")
+        .add("resource", ORDERS);
+    let (callback, _) = Browser::new()
+        .authorize(&req.url(), REDIRECT_URI, &env.user)
+        .await;
+    let res = exchange(&env, &client, &callback.code(), &verifier, &[]).await;
+    // orders:write is not registered for the client: ignored (RFC 6749 §3.3).
+    assert_eq!(res.json()["scope"], "openid orders:read", "{}", res.body);
+    let (_, claims) = access_claims(&env, &res).await;
+    assert_eq!(
+        (claims["scope"].as_str(), claims["aud"].as_str()),
+        (Some("openid orders:read"), Some(ORDERS))
+    );
+    // A client without API scopes gets only the OpenID Connect ones.
+    let (verifier, challenge) = pkce_pair();
+    let req = RawAuthorize::code_with_pkce(&env.endpoints, &env.client.client_id, &challenge, "st")
+        .set("scope", "openid orders:read");
+    let (callback, _) = Browser::new()
+        .authorize(&req.url(), REDIRECT_URI, &env.user)
+        .await;
+    let res = exchange(&env, &env.client, &callback.code(), &verifier, &[]).await;
+    assert_eq!(res.json()["scope"], "openid", "{}", res.body);
+}
