@@ -1,7 +1,9 @@
 //! Access tokens: JWTs per RFC 9068 (`typ: at+jwt`), signed ES256 because
 //! they are minted on every token request and ES256 signs about 18x faster
 //! than RS256. A resource server verifies them with the tenant's JWKS.
-//! The audience is the client itself until resource indicators exist.
+//! The audience is the resource server asked for with a resource indicator
+//! (RFC 8707, `crate::resource`), else the client's default audience, else
+//! the client itself.
 
 use crate::clock::UnixTime;
 use crate::crypto::random;
@@ -21,11 +23,12 @@ pub struct AccessTokenClaims {
     pub iss: String,
     /// The user (or the client, for client credentials).
     pub sub: String,
-    /// Audience.
+    /// Audience: the resource server the token is for (RFC 9068 §3).
     pub aud: String,
     /// The client the token was issued to.
     pub client_id: String,
-    /// Granted scopes.
+    /// Granted scopes (RFC 9068 §2.2.3), left out when none was granted.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
     /// Expiry.
     pub exp: UnixTime,

@@ -84,6 +84,7 @@ pub mod outbound;
 pub mod provider;
 pub mod purge;
 pub mod registration;
+pub mod resource;
 pub mod revocation;
 pub mod scope;
 pub mod session;

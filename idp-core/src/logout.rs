@@ -137,7 +137,11 @@ impl<S: Store> Provider<S> {
                     .client(&tenant.record.id, &ClientId::new(id.as_str()))
                     .await?
                     .ok_or_else(|| invalid("unknown client_id"))?;
-                if !client.post_logout_redirect_uris.iter().any(|u| u == uri) {
+                // Native apps listen on an ephemeral loopback port (RFC 8252 §7.3).
+                if !crate::client::redirect_match::any_matches(
+                    &client.post_logout_redirect_uris,
+                    uri,
+                ) {
                     return Err(invalid(
                         "post_logout_redirect_uri is not registered for this client",
                     ));

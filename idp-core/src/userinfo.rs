@@ -12,8 +12,22 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use serde_json::Value;
 
-/// Finds the bearer token; RFC 6750 §2: exactly one method.
+/// Finds the bearer token; RFC 6750 §2: exactly one method. The URI query
+/// method (§2.3) is not offered (tokens in URLs end up in logs and
+/// `Referer`), so a token there is refused with a message saying where it
+/// belongs rather than answered as if no token had been sent.
 fn bearer(req: &Request<Bytes>) -> Result<Option<String>, OAuthError> {
+    let in_query = req.uri().query().is_some_and(|q| {
+        Params::parse(q.as_bytes())
+            .pairs()
+            .iter()
+            .any(|(k, _)| k == "access_token")
+    });
+    if in_query {
+        return Err(OAuthError::invalid_request(
+            "send the access token in the Authorization header (Authorization: Bearer <token>, RFC 6750 section 2.1), not in the query string",
+        ));
+    }
     let header = crate::wire::bearer_token(req.headers()).map(str::to_owned);
     let is_form = req
         .headers()
@@ -35,6 +49,19 @@ fn bearer(req: &Request<Bytes>) -> Result<Option<String>, OAuthError> {
     }
 }
 
+/// RFC 6750 §3: `error_description` in the challenge holds only
+/// %x20-21 / %x23-5B / %x5D-7E; anything else (a quote, a backslash, a
+/// non-ASCII character such as `§`) becomes a space.
+fn header_safe(description: &str) -> String {
+    description
+        .chars()
+        .map(|c| match c {
+            '\x20'..='\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e' => c,
+            _ => ' ',
+        })
+        .collect()
+}
+
 /// RFC 6750 §3: the challenge, with the error code when there is one.
 fn challenge(tenant: &TenantContext, error: Option<&OAuthError>) -> Response<Bytes> {
     let mut value = format!("Bearer realm=\"{}\"", tenant.issuer);
@@ -43,7 +70,7 @@ fn challenge(tenant: &TenantContext, error: Option<&OAuthError>) -> Response<Byt
             value.push_str(&format!(
                 ", error=\"{}\", error_description=\"{}\"",
                 e.code.as_str(),
-                e.description.replace('"', "'")
+                header_safe(&e.description)
             ));
             (e.code.status(), wire::error_body(e))
         }
@@ -181,5 +208,16 @@ impl<S: Store> Provider<S> {
             }
             Err(e) => wire::json_error(&OAuthError::server(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod header_tests {
+    #[test]
+    fn challenge_descriptions_keep_only_the_rfc_6750_characters() {
+        assert_eq!(
+            super::header_safe(r#"say "hi" \ in RFC 6750 §2.1"#),
+            "say  hi    in RFC 6750  2.1"
+        );
     }
 }

@@ -18,8 +18,8 @@ pub(crate) fn create_code(conn: &Connection, tenant: &TenantId, c: &CodeRecord) 
     conn.prepare_cached(
         "INSERT INTO codes
            (tenant_id, code_hash, grant_id, client_id, user_id, session_id, redirect_uri,
-            scope, nonce, code_challenge, auth_time, expires_at, claims)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
+            scope, nonce, code_challenge, auth_time, expires_at, claims, resource)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
          WHERE NOT EXISTS (SELECT 1 FROM sessions
                            WHERE tenant_id = ?1 AND id = ?6 AND revoked_at IS NOT NULL)",
     )?
@@ -37,6 +37,7 @@ pub(crate) fn create_code(conn: &Connection, tenant: &TenantId, c: &CodeRecord) 
         c.auth_time,
         c.expires_at,
         c.claims,
+        c.resource,
     ])?;
     Ok(())
 }
@@ -53,7 +54,7 @@ pub(crate) fn take_code(
     let found = tx
         .prepare_cached(
             "SELECT code_hash, grant_id, client_id, user_id, session_id, redirect_uri, scope,
-                    nonce, code_challenge, auth_time, expires_at, consumed_at, claims
+                    nonce, code_challenge, auth_time, expires_at, consumed_at, claims, resource
              FROM codes WHERE tenant_id = ?1 AND code_hash = ?2",
         )?
         .query_row(params![tenant.as_str(), hash.as_bytes()], |r| {
@@ -90,6 +91,7 @@ fn code_from_row(r: &Row<'_>) -> Result<CodeRecord> {
         auth_time: r.get(9)?,
         expires_at: r.get(10)?,
         claims: r.get(12)?,
+        resource: r.get(13)?,
     })
 }
 
@@ -105,13 +107,13 @@ pub(crate) fn create_refresh_token(
     conn.prepare_cached(
         "INSERT INTO refresh_tokens
            (tenant_id, token_hash, grant_id, client_id, user_id, session_id, scope,
-            auth_time, issued_at, expires_at, consumed_at, revoked, claims)
+            auth_time, issued_at, expires_at, consumed_at, revoked, claims, resource)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
                  ?12
                  OR EXISTS (SELECT 1 FROM revoked_grants WHERE tenant_id = ?1 AND grant_id = ?3)
                  OR EXISTS (SELECT 1 FROM sessions
                             WHERE tenant_id = ?1 AND id = ?6 AND revoked_at IS NOT NULL),
-                 ?13)",
+                 ?13, ?14)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -127,6 +129,7 @@ pub(crate) fn create_refresh_token(
         t.consumed_at,
         t.revoked,
         t.claims,
+        t.resource,
     ])?;
     Ok(())
 }
@@ -139,7 +142,7 @@ pub(crate) fn refresh_token(
 ) -> Result<Option<RefreshTokenRecord>> {
     conn.prepare_cached(
         "SELECT token_hash, grant_id, client_id, user_id, session_id, scope,
-                auth_time, issued_at, expires_at, consumed_at, revoked, claims
+                auth_time, issued_at, expires_at, consumed_at, revoked, claims, resource
          FROM refresh_tokens WHERE tenant_id = ?1 AND token_hash = ?2",
     )?
     .query_row(params![tenant.as_str(), hash.as_bytes()], |r| {
@@ -156,6 +159,7 @@ pub(crate) fn refresh_token(
             consumed_at: r.get(9)?,
             revoked: r.get(10)?,
             claims: r.get(11)?,
+            resource: r.get(12)?,
         })
     })
     .optional()

@@ -31,10 +31,16 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../migrations/0011_logout_deliveries.sql")),
     (12, include_str!("../migrations/0012_pairwise_subjects.sql")),
     (13, include_str!("../migrations/0013_allowed_origins.sql")),
+    (
+        14,
+        include_str!("../migrations/0014_resource_indicators.sql"),
+    ),
 ];
 
-/// The schema version this binary writes and understands.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+/// The schema version this binary writes and understands: the number of
+/// the last migration (numbers are assigned per branch, so a list may have
+/// a gap until the branches holding the numbers between are merged).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// Brings the database at `path`, open on `conn`, to [`SCHEMA_VERSION`].
 /// Returns how many migrations ran (0 when it was up to date).
@@ -98,9 +104,15 @@ mod tests {
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
     #[test]
-    fn versions_are_consecutive_from_one() {
-        for (i, (version, sql)) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(*version, i as i64 + 1);
+    fn versions_increase_from_one() {
+        // Numbers are handed out per branch; once all are merged the list
+        // is consecutive again. Strictly increasing is what `apply` needs.
+        assert_eq!(MIGRATIONS[0].0, 1);
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} then {}", pair[0].0, pair[1].0);
+        }
+        for (version, sql) in MIGRATIONS {
+            assert!(*version >= 1);
             // The caller owns the transaction.
             for line in sql.lines().filter(|l| !l.trim_start().starts_with("--")) {
                 let upper = line.to_ascii_uppercase();
@@ -241,6 +253,30 @@ mod tests {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         assert_eq!((subject_type.as_str(), sector), ("public", None));
+        Ok(())
+    }
+
+    #[test]
+    fn codes_and_refresh_tokens_written_before_version_14_have_no_resource() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("idp.db");
+        let mut conn = Connection::open(&path)?;
+        let tx = conn.transaction()?;
+        for (_, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 14) {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", 13)?;
+        tx.execute_batch(
+            "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);
+             INSERT INTO codes (tenant_id, code_hash, grant_id, client_id, user_id, session_id,
+                                redirect_uri, scope, auth_time, expires_at)
+             VALUES ('t', zeroblob(32), 'g', 'c', 'u', 's', 'https://rp.example/cb', 'openid', 1, 2);",
+        )?;
+        tx.commit()?;
+        assert_eq!(apply(&mut conn, &path)?, 1);
+        let resource: Option<String> =
+            conn.query_row("SELECT resource FROM codes", [], |r| r.get(0))?;
+        assert_eq!(resource, None);
         Ok(())
     }
 

@@ -255,6 +255,7 @@ impl<S: Store> Provider<S> {
             claims: request.claims.as_ref().map(|c| c.to_json()),
             auth_time: session.auth_time,
             expires_at: self.clock.now() + self.config.lifetimes.code,
+            resource: request.resource.clone(),
         };
         // One write: the code, and the session's client for front- and
         // back-channel logout (channel_logout) to tell when the session ends.

@@ -8,8 +8,10 @@ use super::pkce;
 use super::prompt::{self, Prompt};
 use super::response::ResponseMode;
 use crate::claims::ClaimsRequest;
+use crate::client::redirect_match;
 use crate::error::{ErrorCode, OAuthError};
 use crate::ids::ClientId;
+use crate::resource;
 use crate::scope::Scopes;
 use crate::store::{ClientRecord, GrantType, Store};
 use crate::tenant::TenantContext;
@@ -48,6 +50,9 @@ pub struct AuthorizationRequest {
     /// The `claims` parameter.
     #[serde(default)]
     pub claims: Option<ClaimsRequest>,
+    /// Validated resource indicators (RFC 8707 §2.1), space-separated.
+    #[serde(default)]
+    pub resource: Option<String>,
 }
 
 /// Why a request was refused, and where the answer may go.
@@ -88,11 +93,12 @@ async fn check_client<S: Store>(
 }
 
 /// check_redirect_uri: exact string match against a registered URI
-/// (RFC 9700 §2.1, OIDC Core §3.1.2.1). Always required, as OIDC requires it
-/// and OAuth 2.1 allows a server to.
+/// (RFC 9700 §2.1, OIDC Core §3.1.2.1), except for the port of a loopback
+/// IP literal (RFC 8252 §7.3, [`redirect_match`]). Always required, as OIDC
+/// requires it and OAuth 2.1 allows a server to.
 fn check_redirect_uri(client: &ClientRecord, params: &Params) -> Result<String, OAuthError> {
     match params.single("redirect_uri")? {
-        Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => Ok(uri.to_owned()),
+        Some(uri) if redirect_match::any_matches(&client.redirect_uris, uri) => Ok(uri.to_owned()),
         Some(_) => Err(OAuthError::invalid_request(
             "redirect_uri is not registered for this client",
         )),
@@ -151,10 +157,20 @@ fn check_claims(params: &Params) -> Result<Option<ClaimsRequest>, OAuthError> {
     }
 }
 
-/// check_scope: supported scopes only (unknown ones are ignored);
-/// `offline_access` only for clients allowed refresh tokens.
+/// check_scope: supported scopes, and the API scopes registered for the
+/// client (`--scope`, the ones resource servers check, RFC 9068 §2.2.3);
+/// others are ignored (RFC 6749 §3.3). `offline_access` only for clients
+/// allowed refresh tokens.
 fn check_scope(client: &ClientRecord, params: &Params) -> Result<Scopes, OAuthError> {
-    let mut scopes = Scopes::parse_supported(params.single("scope")?.unwrap_or(""));
+    let raw = params.single("scope")?.unwrap_or("");
+    let mut scopes = Scopes::parse_supported(raw);
+    if !client.allowed_scopes.is_empty() {
+        let api: Vec<&str> = raw
+            .split(' ')
+            .filter(|s| client.allowed_scopes.iter().any(|a| a == s))
+            .collect();
+        scopes = scopes.union(&Scopes::from_stored(&api.join(" ")));
+    }
     if !client.grant_types.contains(&GrantType::RefreshToken) {
         scopes.remove("offline_access");
     }
@@ -200,6 +216,7 @@ pub async fn validate<S: Store>(
     check_unsupported_features(params).map_err(fail)?;
     check_response_type(&client, params).map_err(fail)?;
     let scope = check_scope(&client, params).map_err(fail)?;
+    let resource = resource::check_authorization(&client, params).map_err(fail)?;
     let code_challenge = pkce::check_challenge(&client, params).map_err(fail)?;
     let prompt = prompt::check_prompt(params).map_err(fail)?;
     let max_age = prompt::check_max_age(params).map_err(fail)?;
@@ -232,6 +249,7 @@ pub async fn validate<S: Store>(
             hint_sector,
             response_mode,
             claims,
+            resource,
         },
         client,
     ))

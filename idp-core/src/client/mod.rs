@@ -8,6 +8,7 @@ pub mod display_name;
 pub mod jwks_cache;
 pub mod metadata_bounds;
 mod outbound_uris;
+pub mod redirect_match;
 pub mod sector_identifier;
 pub mod uri_policy;
 
@@ -23,7 +24,7 @@ use crate::store::{ClientRecord, GrantType, Store, TokenEndpointAuthMethod};
 pub struct NewClient {
     /// Display name, shown on the consent page.
     pub name: String,
-    /// Redirect URIs, matched exactly.
+    /// Redirect URIs, matched exactly (but any port on a loopback IP literal, RFC 8252 §7.3).
     pub redirect_uris: Vec<String>,
     /// A public client (no secret; RFC 6749 §2.1), e.g. a SPA or native app.
     pub public: bool,
@@ -37,15 +38,17 @@ pub struct NewClient {
     /// (default `client_secret_basic`; `client_secret_post` is accepted too;
     /// `private_key_jwt` needs `jwks` or `jwks_uri` and gets no secret).
     pub auth_method: Option<TokenEndpointAuthMethod>,
-    /// Scopes the client may ask for with `client_credentials`.
+    /// API scopes the client may ask for: with `client_credentials`, and in
+    /// the code flow beside the OpenID Connect scopes.
     pub allowed_scopes: Vec<String>,
-    /// Audiences its client-credentials tokens may name; the first is the default.
+    /// Audiences (resource servers) its access tokens may name, in every
+    /// grant (RFC 8707, `crate::resource`); the first is the default.
     pub audiences: Vec<String>,
     /// Its public keys, a JWK Set document (for `private_key_jwt`).
     pub jwks: Option<String>,
     /// Where it publishes its JWK Set (for `private_key_jwt`).
     pub jwks_uri: Option<String>,
-    /// Registered `post_logout_redirect_uri`s, matched exactly.
+    /// Registered `post_logout_redirect_uri`s, matched like redirect URIs.
     pub post_logout_redirect_uris: Vec<String>,
     /// Front-channel logout URI (see [`validate_frontchannel_logout_uri`]).
     pub frontchannel_logout_uri: Option<String>,

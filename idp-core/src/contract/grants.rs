@@ -20,6 +20,7 @@ fn assert_same_code(got: &CodeRecord, want: &CodeRecord) {
     assert_eq!(got.claims, want.claims);
     assert_eq!(got.auth_time, want.auth_time);
     assert_eq!(got.expires_at, want.expires_at);
+    assert_eq!(got.resource, want.resource);
 }
 
 fn assert_same_token(got: &RefreshTokenRecord, want: &RefreshTokenRecord) {
@@ -35,6 +36,7 @@ fn assert_same_token(got: &RefreshTokenRecord, want: &RefreshTokenRecord) {
     assert_eq!(got.expires_at, want.expires_at);
     assert_eq!(got.consumed_at, want.consumed_at);
     assert_eq!(got.revoked, want.revoked);
+    assert_eq!(got.resource, want.resource);
 }
 
 /// A code reads back field for field when taken (optional fields set or
@@ -46,6 +48,7 @@ pub async fn code_round_trips<S: Store>(store: Arc<S>) -> Outcome {
         nonce: None,
         code_challenge: None,
         claims: None,
+        resource: None,
         ..code("code-2", "g2")
     };
     for c in [&full, &bare] {
@@ -142,6 +145,7 @@ pub async fn refresh_token_round_trips<S: Store>(store: Arc<S>) -> Outcome {
     let used = RefreshTokenRecord {
         claims: None,
         consumed_at: Some(1_200),
+        resource: None,
         ..refresh("rt-2", "g1")
     };
     for t in [&live, &used] {

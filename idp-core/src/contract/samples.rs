@@ -148,6 +148,7 @@ pub fn code(code: &str, grant: &str) -> CodeRecord {
         claims: Some(r#"{"userinfo":{"name":null}}"#.to_owned()),
         auth_time: 1_000,
         expires_at: 1_060,
+        resource: Some("https://api.example/ https://orders.example/v1".to_owned()),
     }
 }
 
@@ -166,6 +167,7 @@ pub fn refresh(token: &str, grant: &str) -> RefreshTokenRecord {
         expires_at: 100_000,
         consumed_at: None,
         revoked: false,
+        resource: Some("https://api.example/".to_owned()),
     }
 }
 

@@ -50,9 +50,7 @@ impl KeyRing {
             .into_iter()
             .map(|(key, activates_at)| Scheduled { key, activates_at })
             .collect();
-        let doc = serde_json::json!({
-            "keys": keys.iter().map(|k| k.key.public_jwk()).collect::<Vec<_>>()
-        });
+        let doc = serde_json::json!({ "keys": published_order(&keys) });
         let jwks =
             Bytes::from(serde_json::to_vec(&doc).unwrap_or_else(|_| b"{\"keys\":[]}".to_vec()));
         Self { keys, jwks }
@@ -93,9 +91,69 @@ impl KeyRing {
     }
 }
 
+/// The public keys in the order the JWKS lists them: RSA, then EC, then
+/// OKP, each newest first. Older JOSE libraries (pyoidc, some Java ones)
+/// stop at or reject a whole set on a key type they do not know, and
+/// Ed25519 (`OKP`, RFC 8037) is the youngest; RFC 7517 §5 gives the order
+/// no meaning, so putting it last costs nothing.
+fn published_order(keys: &[Scheduled]) -> Vec<&serde_json::Value> {
+    let rank = |alg: SigningAlg| match alg {
+        SigningAlg::Rs256 => 0,
+        SigningAlg::Es256 => 1,
+        SigningAlg::EdDsa => 2,
+    };
+    let mut ordered: Vec<&Scheduled> = keys.iter().collect();
+    // Stable: newest first within a key type.
+    ordered.sort_by_key(|k| rank(k.key.alg()));
+    ordered.into_iter().map(|k| k.key.public_jwk()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jwks_lists_rsa_then_ec_then_okp_newest_first() -> Result<(), KeyError> {
+        // Newest first, OKP newest of all, as after a rotation of EdDSA.
+        let mut keys = Vec::new();
+        for alg in [
+            SigningAlg::EdDsa,
+            SigningAlg::Es256,
+            SigningAlg::Rs256,
+            SigningAlg::EdDsa,
+            SigningAlg::Es256,
+        ] {
+            keys.push(SigningKey::generate(alg)?.0);
+        }
+        let kids: Vec<String> = keys.iter().map(|k| k.kid().to_owned()).collect();
+        let ring = KeyRing::new(keys);
+        let doc: serde_json::Value =
+            serde_json::from_slice(&ring.jwks_json()).map_err(|_| KeyError("json"))?;
+        let listed: Vec<(&str, &str)> = doc["keys"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|k| {
+                        (
+                            k["kty"].as_str().unwrap_or(""),
+                            k["kid"].as_str().unwrap_or(""),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            listed,
+            vec![
+                ("RSA", kids[2].as_str()),
+                ("EC", kids[1].as_str()),
+                ("EC", kids[4].as_str()),
+                ("OKP", kids[0].as_str()),
+                ("OKP", kids[3].as_str()),
+            ]
+        );
+        Ok(())
+    }
 
     #[test]
     fn jwks_publishes_public_parts_with_unique_kids() -> Result<(), KeyError> {

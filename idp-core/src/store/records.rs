@@ -163,7 +163,7 @@ pub struct ClientRecord {
     pub secret_hash: Option<SecretHash>,
     /// Registered authentication method.
     pub auth_method: TokenEndpointAuthMethod,
-    /// Redirect URIs, matched exactly (RFC 9700 §2.1).
+    /// Redirect URIs, matched exactly (RFC 9700 §2.1), but any port on a loopback IP literal (RFC 8252 §7.3).
     pub redirect_uris: Vec<String>,
     /// Allowed grant types.
     pub grant_types: Vec<GrantType>,
@@ -171,10 +171,11 @@ pub struct ClientRecord {
     pub require_pkce: bool,
     /// ID-token signing algorithm (`id_token_signed_response_alg`).
     pub id_token_alg: SigningAlg,
-    /// Scopes the client may request with `client_credentials` (RFC 6749 §4.4.2).
+    /// API scopes the client may request: with `client_credentials` (RFC 6749
+    /// §4.4.2), and at authorization beside the OpenID Connect scopes.
     pub allowed_scopes: Vec<String>,
-    /// Audiences (resource servers) the client's client-credentials tokens
-    /// may name; the first is the default.
+    /// Audiences (resource servers) the client's access tokens may name,
+    /// in every grant (RFC 8707, `crate::resource`); the first is the default.
     pub audiences: Vec<String>,
     /// The client's public keys as a JWK Set document, for `private_key_jwt`.
     pub jwks: Option<String>,
@@ -383,6 +384,9 @@ pub struct CodeRecord {
     pub auth_time: UnixTime,
     /// Expiry (short: 60 s).
     pub expires_at: UnixTime,
+    /// The resource indicators (RFC 8707) of the request, space-separated
+    /// absolute URIs (opaque to the store); `None` when none was asked for.
+    pub resource: Option<String>,
 }
 
 /// What [`GrantStore::take_code`](super::GrantStore::take_code) found.
@@ -423,6 +427,9 @@ pub struct RefreshTokenRecord {
     pub consumed_at: Option<UnixTime>,
     /// Whether its family was revoked.
     pub revoked: bool,
+    /// The resource indicators (RFC 8707) of the original authorization,
+    /// space-separated (opaque to the store); `None` when none was asked for.
+    pub resource: Option<String>,
 }
 
 /// What [`GrantStore::rotate_refresh_token`](super::GrantStore::rotate_refresh_token) did.

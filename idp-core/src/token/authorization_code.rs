@@ -5,6 +5,7 @@ use crate::authorize::pkce;
 use crate::crypto::secret::SecretHash;
 use crate::error::OAuthError;
 use crate::provider::Provider;
+use crate::resource;
 use crate::scope::Scopes;
 use crate::store::{ClientRecord, Store, TakenCode};
 use crate::tenant::TenantContext;
@@ -43,7 +44,8 @@ impl<S: Store> Provider<S> {
         if record.expires_at <= now || record.client_id != client.id {
             return Err(INVALID_CODE);
         }
-        // RFC 6749 §4.1.3: the redirect_uri of the authorization request, identical.
+        // RFC 6749 §4.1.3: the redirect_uri of the authorization request,
+        // identical (for a loopback redirect, with the port used there).
         match redirect_uri {
             None => return Err(OAuthError::invalid_request("redirect_uri is required")),
             Some(uri) if uri != record.redirect_uri => {
@@ -75,6 +77,7 @@ impl<S: Store> Provider<S> {
             .user(tenant_id, &record.user_id)
             .await?
             .ok_or(INVALID_CODE)?;
+        let audience = resource::audience(client, record.resource.as_deref(), params)?;
         let scopes = Scopes::from_stored(&record.scope);
         let claims = crate::claims::ClaimsRequest::from_json(record.claims.as_deref());
         let grant = Grant {
@@ -86,6 +89,8 @@ impl<S: Store> Provider<S> {
             auth_time: record.auth_time,
             nonce: record.nonce.as_deref(),
             claims: claims.as_ref(),
+            resource: record.resource.as_deref(),
+            audience,
         };
         self.first_token_response(tenant, &grant, &record.scope, now)
             .await

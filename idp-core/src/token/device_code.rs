@@ -77,6 +77,8 @@ impl<S: Store> Provider<S> {
                     .await?
                     .ok_or(INVALID_CODE)?;
                 let scopes = Scopes::from_stored(&record.scope);
+                // RFC 8707 §2.2: one of the client's audiences.
+                let audience = crate::resource::audience(client, None, params)?;
                 let grant = Grant {
                     client,
                     user: &user,
@@ -86,6 +88,8 @@ impl<S: Store> Provider<S> {
                     auth_time,
                     nonce: None,
                     claims: None,
+                    resource: None,
+                    audience,
                 };
                 self.first_token_response(tenant, &grant, &record.scope, now)
                     .await

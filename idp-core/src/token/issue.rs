@@ -39,6 +39,10 @@ pub(super) struct Grant<'a> {
     pub nonce: Option<&'a str>,
     /// The `claims` request of the authorization.
     pub claims: Option<&'a ClaimsRequest>,
+    /// The resources of the grant (RFC 8707), kept with its refresh tokens.
+    pub resource: Option<&'a str>,
+    /// The `aud` of this access token (`crate::resource::audience`).
+    pub audience: String,
 }
 
 /// A refresh token to hand out with the response.
@@ -70,6 +74,7 @@ impl<S: Store> Provider<S> {
             expires_at: now + self.config.lifetimes.refresh_token,
             consumed_at: None,
             revoked: false,
+            resource: g.resource.map(str::to_owned),
         };
         NewRefreshToken { token, record }
     }
@@ -125,7 +130,7 @@ impl<S: Store> Provider<S> {
             &AccessTokenClaims {
                 iss: tenant.issuer.clone(),
                 sub: sub.clone().into_owned(),
-                aud: g.client.id.as_str().to_owned(),
+                aud: g.audience.clone(),
                 client_id: g.client.id.as_str().to_owned(),
                 scope: scope.clone(),
                 exp: now + lifetimes.access_token,

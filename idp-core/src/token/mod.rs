@@ -18,6 +18,29 @@ use crate::wire::{self, Params};
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
+/// RFC 6749 §3.2: the token request is `application/x-www-form-urlencoded`.
+/// A JSON body, a common mistake of hand-written clients, would otherwise be
+/// parsed as an empty form and answered with a misleading "grant_type is
+/// required" or "invalid_client"; say what is wrong instead.
+fn check_form_body(req: &Request<Bytes>) -> Result<(), OAuthError> {
+    let is_json = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
+        .is_some_and(|m| {
+            let m = m.to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        });
+    if is_json {
+        return Err(OAuthError::invalid_request(
+            "the token request body must be application/x-www-form-urlencoded (RFC 6749 §3.2), not JSON",
+        ));
+    }
+    Ok(())
+}
+
 impl<S: Store> Provider<S> {
     pub(crate) async fn token(
         &self,
@@ -27,6 +50,7 @@ impl<S: Store> Provider<S> {
         let params = Params::parse(req.body());
         let endpoint = tenant.url(Endpoint::Token);
         let result = async {
+            check_form_body(&req)?;
             let client = self
                 .authenticate_client(tenant, &req, &params, &endpoint)
                 .await?;

@@ -7,6 +7,7 @@ use super::issue::Grant;
 use crate::crypto::secret::SecretHash;
 use crate::error::{ErrorCode, OAuthError};
 use crate::provider::Provider;
+use crate::resource;
 use crate::scope::Scopes;
 use crate::store::{ClientRecord, Rotation, Store};
 use crate::tenant::TenantContext;
@@ -55,6 +56,8 @@ impl<S: Store> Provider<S> {
             }
             None => granted,
         };
+        // RFC 8707 §2.2: a resource granted originally, never another.
+        let audience = resource::audience(client, record.resource.as_deref(), params)?;
         let user = self
             .store
             .user(tenant_id, &record.user_id)
@@ -73,6 +76,8 @@ impl<S: Store> Provider<S> {
             auth_time: record.auth_time,
             nonce: None,
             claims: claims.as_ref(),
+            resource: record.resource.as_deref(),
+            audience,
         };
         let new = self.new_refresh_token(&grant, &record.scope, now);
         match self

@@ -159,6 +159,7 @@ impl Fixture {
                     expires_at: now + 30 * 24 * 3600,
                     consumed_at: None,
                     revoked: false,
+                    resource: None,
                 },
             )
             .await?;

@@ -181,3 +181,39 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// RFC 8252 §7.3: a loopback IP-literal redirect URI accepts any port,
+    /// and nothing else about the URI may differ.
+    #[test]
+    fn loopback_redirect_uris_match_any_port_and_nothing_else(
+        host in prop::sample::select(vec!["127.0.0.1", "[::1]", "127.0.0.53"]),
+        registered_port in prop::option::of(1u16..),
+        port in 1u16..,
+        path in "(/[a-z0-9]{0,6}){0,3}",
+        query in prop::option::of("[a-z0-9=&]{0,8}"),
+        other in "[/?#][a-z0-9.:@]{0,5}",
+    ) {
+        use idp_core::client::redirect_match::matches;
+        let rest = match &query {
+            Some(q) => format!("{path}?{q}"),
+            None => path.clone(),
+        };
+        let registered = match registered_port {
+            Some(p) => format!("http://{host}:{p}{rest}"),
+            None => format!("http://{host}{rest}"),
+        };
+        let presented = format!("http://{host}:{port}{rest}");
+        prop_assert!(matches(&registered, &presented), "{registered} {presented}");
+        // Anything appended after the authority changes the path or query.
+        let longer = format!("{presented}{other}");
+        prop_assert!(!matches(&registered, &longer), "{registered} {longer}");
+        // localhost and https keep exact matching.
+        let named = registered.replacen(host, "localhost", 1);
+        let named_presented = format!("http://localhost:{port}{rest}");
+        prop_assert_eq!(matches(&named, &named_presented), named == named_presented);
+        let secure = registered.replacen("http:", "https:", 1);
+        let secure_presented = presented.replacen("http:", "https:", 1);
+        prop_assert_eq!(matches(&secure, &secure_presented), secure == secure_presented);
+    }
+}

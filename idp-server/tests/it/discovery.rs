@@ -151,3 +151,29 @@ async fn jwks_has_unique_kids_and_no_private_members() {
     algs.dedup();
     assert_eq!(algs, ["ES256", "EdDSA", "RS256"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwks_lists_rsa_then_ec_then_okp_even_after_a_rotation() {
+    let env = Env::new().await;
+    // A rotation puts the newest keys (an Ed25519 one among them) first in
+    // the ring; older JOSE libraries still must meet RSA first.
+    let out = env.server.cli(
+        &["tenant", "rotate-keys", "acme", "--immediately", "--json"],
+        None,
+    );
+    assert!(out.success, "{}", out.stderr);
+    // The running server sees the rotation within its tenant cache lifetime.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let jwks = jwks(&env.endpoints).await;
+    let ktys: Vec<&str> = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| k["kty"].as_str().expect("kty"))
+        .collect();
+    assert_eq!(
+        ktys,
+        ["RSA", "RSA", "EC", "EC", "OKP", "OKP"],
+        "RSA, then EC, then OKP: {jwks}"
+    );
+}

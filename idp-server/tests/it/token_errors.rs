@@ -312,3 +312,27 @@ async fn token_endpoint_accepts_only_post() {
     let res = get(&env.endpoints.token).await;
     assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED, "{}", res.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_body_is_invalid_request_saying_the_body_must_be_a_form() {
+    let env = Env::new().await;
+    let secret = env.client.client_secret.clone().expect("secret");
+    for content_type in ["application/json", "application/json; charset=utf-8"] {
+        let res = plain_client()
+            .post(&env.endpoints.token)
+            .basic_auth(&env.client.client_id, Some(&secret))
+            .header("content-type", content_type)
+            .body(r#"{"grant_type":"authorization_code","code":"x","redirect_uri":"https://rp.example/cb"}"#)
+            .send()
+            .await
+            .expect("token request");
+        let res = Resp::read(url::Url::parse(&env.endpoints.token).expect("URL"), res).await;
+        let body = res.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+        assert_eq!(
+            body["error_description"],
+            "the token request body must be application/x-www-form-urlencoded (RFC 6749 §3.2), not JSON",
+            "{content_type}"
+        );
+        assert_no_store(&res);
+    }
+}

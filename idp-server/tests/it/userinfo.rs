@@ -197,3 +197,27 @@ async fn access_token_without_openid_scope_is_refused_at_userinfo() {
         res.header("www-authenticate")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_token_in_the_query_string_is_refused_with_where_it_belongs() {
+    let env = Env::new().await;
+    let token = token_for(&env, &["openid"]).await;
+    // RFC 6750 §2.3 is not offered: a valid token there is still refused,
+    // and the message says where to send it.
+    let url = with_query(&env.endpoints.userinfo, &[("access_token", &token)]);
+    let res = get(&url).await;
+    let body = res.assert_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    let description = body["error_description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("Authorization header"),
+        "{description}"
+    );
+    let challenge = res.header("www-authenticate").unwrap_or_default();
+    assert!(
+        challenge.starts_with("Bearer") && challenge.contains("error=\"invalid_request\""),
+        "{challenge}"
+    );
+    // The same token in the header works.
+    let res = get_bearer(&env.endpoints.userinfo, &token).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+}

@@ -35,10 +35,12 @@ pub struct CreateArgs {
     /// client_secret_post, or private_key_jwt (with --jwks or --jwks-uri).
     #[arg(long)]
     auth_method: Option<String>,
-    /// Scope the client may request with client_credentials (repeatable).
+    /// API scope the client may request, with client_credentials or at
+    /// authorization (repeatable).
     #[arg(long = "scope")]
     scopes: Vec<String>,
-    /// Audience its client-credentials tokens may name (repeatable; the first is the default).
+    /// Audience (resource server, RFC 8707) its access tokens may name, in every
+    /// grant (repeatable; the first is the default `aud`).
     #[arg(long = "audience")]
     audiences: Vec<String>,
     /// The client's public keys, a JWK Set as JSON (for private_key_jwt).

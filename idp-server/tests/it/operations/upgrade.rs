@@ -37,6 +37,8 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
          ALTER TABLE clients DROP COLUMN subject_type;
          ALTER TABLE clients DROP COLUMN sector_identifier_uri;
          ALTER TABLE clients DROP COLUMN allowed_origins;
+         ALTER TABLE codes DROP COLUMN resource;
+         ALTER TABLE refresh_tokens DROP COLUMN resource;
          PRAGMA user_version = 6;",
     )
     .expect("a version 6 schema");
