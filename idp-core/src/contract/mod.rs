@@ -1,7 +1,7 @@
 //! The store contract: what every [`Store`] must do, as tests any store
 //! runs with one call (feature `contract`).
 //!
-//! ```ignore
+//! ```text
 //! // tests/contract.rs of a store crate
 //! idp_core::store_contract!(async {
 //!     let dir = tempfile::tempdir()?;

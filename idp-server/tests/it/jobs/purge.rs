@@ -42,14 +42,17 @@ fn claim(token: &str, name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn purge_deletes_every_kind_of_expired_row_and_keeps_live_ones() {
     let server = TestServer::start_config(|c: &mut Config| {
+        // Long enough that every row still exists when the flows below
+        // are done on a loaded machine (they take seconds), short enough
+        // that all of them expire well within the 30 s deadline.
         c.lifetimes = idp_core::Lifetimes {
-            code: 4,
-            interaction: 5,
-            device_code: 2,
-            access_token: 3,
-            id_token: 3,
-            session: 10,
-            refresh_token: 10,
+            code: 8,
+            interaction: 8,
+            device_code: 8,
+            access_token: 6,
+            id_token: 6,
+            session: 12,
+            refresh_token: 12,
             ..test_lifetimes()
         };
         c.jobs = JobsConfig {
@@ -113,7 +116,7 @@ async fn purge_deletes_every_kind_of_expired_row_and_keeps_live_ones() {
         jwks: Some(key.jwks()),
         ..ClientSpec::service("Signer", &["jobs"], &[])
     });
-    let assertion = key.assertion(&signer.client_id, &env.endpoints.token, 2);
+    let assertion = key.assertion(&signer.client_id, &env.endpoints.token, 8);
     let res = token_request(
         &env.endpoints.token,
         ClientAuth::Assertion(&assertion),
@@ -158,7 +161,7 @@ async fn purge_deletes_every_kind_of_expired_row_and_keeps_live_ones() {
     }
     let _ = at1;
 
-    // Everything above expires within 10 s (sessions, refresh tokens) and
+    // Everything above expires within 12 s (sessions, refresh tokens) and
     // goes at the next purge.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
