@@ -11,30 +11,43 @@ use std::process::ExitCode;
 /// mode). Human-readable by default; `LOG_FORMAT=json` writes one JSON
 /// object per line with the event's fields at the top level.
 fn init_logging(default_level: &str) {
-    use tracing_subscriber::EnvFilter;
-    let level = std::env::var("LOG_LEVEL")
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    // `target=level` directives (no span or field filters): a `Targets`
+    // filter, not an `EnvFilter`, whose regular expressions cost the
+    // binary more code than every other logging part together (idle RSS,
+    // BENCHMARKS.md).
+    let fallback = || {
+        Targets::new().with_default(
+            default_level
+                .parse::<LevelFilter>()
+                .unwrap_or(LevelFilter::INFO),
+        )
+    };
+    let filter = std::env::var("LOG_LEVEL")
         .ok()
-        .filter(|v| !v.trim().is_empty());
-    let filter = level
-        .as_deref()
-        .and_then(|v| EnvFilter::try_new(filter_directives(v)).ok())
-        .unwrap_or_else(|| EnvFilter::new(default_level));
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| filter_directives(&v).parse::<Targets>().ok())
+        .unwrap_or_else(fallback);
     let json = std::env::var("LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     // Colours only for a person at a terminal, never into files or pipes.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = tracing_subscriber::fmt::layer()
         .with_ansi(ansi)
         .with_writer(std::io::stderr);
     if json {
-        builder
+        let layer = layer
             .json()
             .flatten_event(true)
             .with_current_span(false)
-            .with_span_list(false)
+            .with_span_list(false);
+        tracing_subscriber::registry()
+            .with(layer.with_filter(filter))
             .init();
     } else {
-        builder.init();
+        tracing_subscriber::registry()
+            .with(layer.with_filter(filter))
+            .init();
     }
 }
 
@@ -186,7 +199,26 @@ mod tests {
             assert!(d.split(',').any(|x| x == target), "{target} in {d}");
         }
         assert!(filter_directives("TRACE").contains(",reqwest=info"));
-        assert!(tracing_subscriber::EnvFilter::try_new(&d).is_ok(), "{d}");
+        let parsed = d.parse::<tracing_subscriber::filter::Targets>();
+        assert!(parsed.is_ok(), "{d}");
+        if let Ok(targets) = parsed {
+            use tracing::Level;
+            assert!(targets.would_enable("idp_core::token", &Level::DEBUG));
+            assert!(!targets.would_enable("hyper::proto", &Level::DEBUG));
+            assert!(targets.would_enable("hyper::proto", &Level::INFO));
+        }
+    }
+
+    #[test]
+    fn a_directive_list_is_a_default_and_targets() {
+        let parsed = "warn,idp_core=debug".parse::<tracing_subscriber::filter::Targets>();
+        assert!(parsed.is_ok());
+        if let Ok(targets) = parsed {
+            use tracing::Level;
+            assert!(targets.would_enable("idp_core::authorize", &Level::DEBUG));
+            assert!(!targets.would_enable("idp_server::jobs", &Level::INFO));
+            assert!(targets.would_enable("idp_server::jobs", &Level::WARN));
+        }
     }
 
     #[test]
