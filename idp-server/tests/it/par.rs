@@ -426,3 +426,53 @@ async fn a_request_object_can_be_pushed() {
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
     assert!(res.header("location").is_none());
 }
+
+/// Pushes count against the same per-address rate as `/authorize`: past
+/// the burst, a JSON 429 with `Retry-After`, and nothing stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_over_the_per_address_rate_get_429() {
+    let env = Env::with_server(
+        TestServer::start_config(|c| {
+            c.rate_limits.exempt = idp_server::forwarded::IpBlocks::default();
+            c.rate_limits.authorize_per_ip = 1;
+            c.rate_limits.pending_interactions_per_ip = 0;
+        })
+        .await,
+    )
+    .await;
+    let spa = env.client(&ClientSpec::public("SPA"));
+    let (_, challenge) = pkce_pair();
+    let mut statuses = Vec::new();
+    let mut refused = None;
+    for _ in 0..20 {
+        let res = push(
+            &env.endpoints,
+            ClientAuth::of(&spa),
+            &request_params(&challenge),
+        )
+        .await;
+        statuses.push(res.status);
+        if res.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(res);
+            break;
+        }
+    }
+    assert_eq!(
+        statuses[..2],
+        [StatusCode::CREATED; 2],
+        "the burst of 2 passes"
+    );
+    let res = refused.unwrap_or_else(|| panic!("never refused: {statuses:?}"));
+    res.assert_oauth_error(StatusCode::TOO_MANY_REQUESTS, "temporarily_unavailable");
+    let wait: u64 = res
+        .header("retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!(wait >= 1);
+    let stored: i64 = env
+        .server
+        .db()
+        .query_row("SELECT count(*) FROM pushed_requests", [], |r| r.get(0))
+        .expect("count pushed requests");
+    assert_eq!(stored, statuses.len() as i64 - 1);
+}
