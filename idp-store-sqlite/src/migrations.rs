@@ -174,22 +174,35 @@ mod tests {
         Ok(())
     }
 
-    #[test]
-    fn keys_written_before_version_9_were_active_from_their_creation() -> TestResult {
+    /// A database at schema `version` (every migration up to it applied)
+    /// holding `rows`, as an older binary left it; what applying the rest
+    /// does to those rows is each test's question.
+    fn database_at(
+        version: i64,
+        rows: &str,
+    ) -> Result<(tempfile::TempDir, std::path::PathBuf, Connection), Box<dyn std::error::Error>>
+    {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("idp.db");
         let mut conn = Connection::open(&path)?;
         let tx = conn.transaction()?;
-        for (_, sql) in &MIGRATIONS[..8] {
+        for (_, sql) in MIGRATIONS.iter().filter(|(v, _)| *v <= version) {
             tx.execute_batch(sql)?;
         }
-        tx.pragma_update(None, "user_version", 8)?;
-        tx.execute_batch(
+        tx.pragma_update(None, "user_version", version)?;
+        tx.execute_batch(rows)?;
+        tx.commit()?;
+        Ok((dir, path, conn))
+    }
+
+    #[test]
+    fn keys_written_before_version_9_were_active_from_their_creation() -> TestResult {
+        let (_dir, path, mut conn) = database_at(
+            8,
             "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);
              INSERT INTO signing_keys VALUES ('t', 'old', 'RS256', x'00', 100, 200);
              INSERT INTO signing_keys VALUES ('t', 'new', 'RS256', x'00', 200, NULL);",
         )?;
-        tx.commit()?;
         assert_eq!(apply(&mut conn, &path)?, MIGRATIONS.len() - 8);
         let rows: Vec<(String, i64)> = conn
             .prepare("SELECT kid, activates_at FROM signing_keys ORDER BY kid")?
@@ -201,21 +214,13 @@ mod tests {
 
     #[test]
     fn clients_written_before_version_10_do_not_require_pushed_requests() -> TestResult {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("idp.db");
-        let mut conn = Connection::open(&path)?;
-        let tx = conn.transaction()?;
-        for (_, sql) in &MIGRATIONS[..9] {
-            tx.execute_batch(sql)?;
-        }
-        tx.pragma_update(None, "user_version", 9)?;
-        tx.execute_batch(
+        let (_dir, path, mut conn) = database_at(
+            9,
             "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);
              INSERT INTO clients (tenant_id, id, name, auth_method, redirect_uris, grant_types,
                                   require_pkce, id_token_alg, created_at)
              VALUES ('t', 'c1', 'C', 'none', '[]', '[]', 1, 'RS256', 5);",
         )?;
-        tx.commit()?;
         assert_eq!(apply(&mut conn, &path)?, MIGRATIONS.len() - 9);
         let required: i64 = conn.query_row(
             "SELECT require_pushed_authorization_requests FROM clients WHERE id = 'c1'",
@@ -231,22 +236,14 @@ mod tests {
 
     #[test]
     fn clients_written_before_pairwise_subjects_are_public() -> TestResult {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("idp.db");
-        let mut conn = Connection::open(&path)?;
-        let tx = conn.transaction()?;
-        for (_, sql) in &MIGRATIONS[..9] {
-            tx.execute_batch(sql)?;
-        }
-        tx.pragma_update(None, "user_version", 9)?;
-        tx.execute_batch(
+        let (_dir, path, mut conn) = database_at(
+            11,
             "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);
              INSERT INTO clients (tenant_id, id, name, auth_method, redirect_uris, grant_types,
                                   require_pkce, id_token_alg, created_at)
              VALUES ('t', 'c', 'App', 'none', '[]', '[]', 1, 'RS256', 1);",
         )?;
-        tx.commit()?;
-        apply(&mut conn, &path)?;
+        assert_eq!(apply(&mut conn, &path)?, MIGRATIONS.len() - 11);
         let (subject_type, sector): (String, Option<String>) = conn.query_row(
             "SELECT subject_type, sector_identifier_uri FROM clients",
             [],
@@ -258,21 +255,13 @@ mod tests {
 
     #[test]
     fn codes_and_refresh_tokens_written_before_version_14_have_no_resource() -> TestResult {
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("idp.db");
-        let mut conn = Connection::open(&path)?;
-        let tx = conn.transaction()?;
-        for (_, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 14) {
-            tx.execute_batch(sql)?;
-        }
-        tx.pragma_update(None, "user_version", 13)?;
-        tx.execute_batch(
+        let (_dir, path, mut conn) = database_at(
+            13,
             "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);
              INSERT INTO codes (tenant_id, code_hash, grant_id, client_id, user_id, session_id,
                                 redirect_uri, scope, auth_time, expires_at)
              VALUES ('t', zeroblob(32), 'g', 'c', 'u', 's', 'https://rp.example/cb', 'openid', 1, 2);",
         )?;
-        tx.commit()?;
         assert_eq!(apply(&mut conn, &path)?, 1);
         let resource: Option<String> =
             conn.query_row("SELECT resource FROM codes", [], |r| r.get(0))?;
