@@ -335,6 +335,24 @@ impl<S: Store> Provider<S> {
             })
     }
 
+    /// Forgets what a change made elsewhere (another instance, the CLI)
+    /// made stale, so the next request reads the store
+    /// ([`Operations::watch_changes`](crate::store::Operations::watch_changes)).
+    pub fn apply_change(&self, change: &crate::store::StoreChange) {
+        use crate::store::StoreChange;
+        match change {
+            StoreChange::Tenant(id) => {
+                self.tenants.forget_id(id);
+                self.clients.forget_all(Some(id));
+            }
+            StoreChange::Client { tenant, client } => self.clients.forget(tenant, client),
+            StoreChange::Unknown => {
+                self.tenants.forget_all();
+                self.clients.forget_all(None);
+            }
+        }
+    }
+
     /// Drops the cached tenant, so the next request reloads it.
     pub(crate) fn forget_tenant(&self, slug: &str) {
         self.tenants.forget(slug);

@@ -193,6 +193,17 @@ impl ClientCache {
         }
     }
 
+    /// Forgets every client of `tenant` (`None`: of every tenant).
+    pub fn remove_all(&self, tenant: Option<&TenantId>) {
+        if let Ok(mut map) = self.entries.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            match tenant {
+                Some(t) => map.retain(|_, e| e.tenant != *t),
+                None => map.clear(),
+            }
+        }
+    }
+
     /// How many clients are cached.
     pub fn len(&self) -> usize {
         self.entries.read().map_or(0, |m| m.len())

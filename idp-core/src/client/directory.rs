@@ -99,6 +99,17 @@ impl ClientDirectory {
         self.origins.remove(tenant);
     }
 
+    /// Forgets every client and web origin of `tenant` (`None`: of every
+    /// tenant): a change reported by the store (a deleted tenant, missed
+    /// notifications).
+    pub fn forget_all(&self, tenant: Option<&TenantId>) {
+        self.cache.remove_all(tenant);
+        match tenant {
+            Some(t) => self.origins.remove(t),
+            None => self.origins.clear(),
+        }
+    }
+
     /// How many clients are cached.
     pub fn cached(&self) -> usize {
         self.cache.len()
@@ -160,6 +171,13 @@ impl TenantOrigins {
         if let Ok(mut map) = self.entries.write() {
             self.generation.fetch_add(1, Ordering::AcqRel);
             map.remove(tenant);
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut map) = self.entries.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            map.clear();
         }
     }
 }

@@ -20,6 +20,7 @@
 //! [`Provider`]: crate::Provider
 
 mod admin;
+mod changes;
 mod clients;
 mod deliveries;
 mod devices;
@@ -35,6 +36,7 @@ mod tenants;
 mod users;
 
 pub use admin::AdminStore;
+pub use changes::{ChangeListener, ChangeWatch, StoreChange};
 pub use clients::ClientStore;
 pub use deliveries::{DeliveryStore, PendingDelivery};
 pub use devices::DeviceStore;

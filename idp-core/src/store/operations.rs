@@ -12,7 +12,7 @@
 //! taking its own URL form; the server picks one from `DATABASE_URL`'s
 //! scheme) and migrations (a store runs its own when it opens).
 
-use super::{StoreError, StoreResult};
+use super::{ChangeListener, ChangeWatch, StoreError, StoreResult};
 use crate::clock::UnixTime;
 use std::future::Future;
 use std::path::Path;
@@ -105,6 +105,17 @@ pub trait Operations: Send + Sync + 'static {
             operation: "backup",
             backend: Self::BACKEND,
         }))
+    }
+
+    /// Starts reporting changes that other processes (instances, the CLI)
+    /// make to tenants, keys and clients, so that caches drop them at once;
+    /// the watch lasts as long as the returned guard. `None`: this backend
+    /// cannot tell (one process per SQLite file is the rule there, and the
+    /// caches' lifetimes bound how soon the CLI's changes are seen). Must
+    /// be called within a Tokio runtime.
+    fn watch_changes(&self, on_change: ChangeListener) -> Option<ChangeWatch> {
+        let _ = on_change;
+        None
     }
 
     /// The local directory that holds the database, if the backend keeps its

@@ -1,0 +1,476 @@
+//! # idp-store-postgres
+//!
+//! The PostgreSQL implementation of [`idp_core::store::Store`]:
+//! `tokio-postgres` behind a `deadpool-postgres` pool (native async, no
+//! blocking threads), TLS by rustls when the URL asks for it, embedded
+//! migrations applied under an advisory lock, and row-level security on
+//! every table of tenant data (ADR 0027).
+//!
+//! It maps the port to tables and nothing more: every protocol rule stays
+//! in `idp-core`. Every query on tenant data runs in a transaction whose
+//! `idp.tenant` setting names the tenant, and the database itself refuses
+//! rows of any other tenant.
+//!
+//! ## Map
+//! - this file: [`PostgresStore`], [`PostgresStore::connect`], the pool,
+//!   the scoped transactions every area runs in, errors;
+//! - `settings`: what `DATABASE_URL` says (TLS mode, root certificate) and
+//!   the pool's bounds; `tls`: rustls for `tokio-postgres`;
+//! - `migrations`: the embedded schema (`migrations/*.sql`), its version
+//!   table, the `idp_app` role the store serves as;
+//! - one module per part of the port: `tenants` (tenants and signing keys),
+//!   `clients`, `users`, `sessions`, `grants`, `pushed`, `revocations`,
+//!   `devices`, `deliveries`, `admin`, `purge` (the `Maintenance` part);
+//! - `operations`: readiness, pool state, active users (the server's
+//!   [`Operations`](idp_core::store::Operations) port);
+//! - `changes`: `LISTEN idp_changes`, how other instances' changes to
+//!   tenants, keys and clients reach this process's caches;
+//! - `scratch`: throw-away databases for tests.
+
+mod admin;
+mod changes;
+mod clients;
+mod deliveries;
+mod devices;
+mod grants;
+mod migrations;
+mod operations;
+mod purge;
+mod pushed;
+mod revocations;
+pub mod scratch;
+mod sessions;
+mod settings;
+mod tenants;
+mod tls;
+mod users;
+
+pub use changes::{Change, ChangeFeed};
+pub use migrations::SCHEMA_VERSION;
+pub use settings::{PoolSettings, TlsMode, redact};
+
+use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod};
+use idp_core::ids::TenantId;
+use idp_core::store::{StoreError, StoreResult};
+use settings::ConnectionUrl;
+use std::sync::Arc;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{NoTls, Row};
+
+/// The role the store serves as: it owns nothing, so every row-level
+/// security policy applies to it (created by the migrations).
+pub const APP_ROLE: &str = "idp_app";
+
+/// Sets the tenant a transaction may see (ADR 0027).
+const SET_TENANT: &str = "SELECT set_config('idp.tenant', $1, true)";
+
+/// Lets a transaction read and write the tenants table by slug (registry
+/// calls only; tenant data stays behind `idp.tenant`).
+const SET_REGISTRY: &str = "SELECT set_config('idp.registry', 'on', true)";
+
+/// A [`Store`](idp_core::store::Store) on one PostgreSQL database.
+///
+/// Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct PostgresStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    settings: PoolSettings,
+    /// How to reach the database outside the pool (the change feed's
+    /// dedicated connection).
+    connect: Connector,
+}
+
+/// What opens a connection: the parsed URL and its TLS.
+#[derive(Clone)]
+pub(crate) struct Connector {
+    config: tokio_postgres::Config,
+    tls: Option<tls::RustlsConnect>,
+}
+
+impl Connector {
+    /// One connection outside the pool, its driver task spawned; it serves
+    /// as whoever the URL names (migrations, the change feed).
+    pub(crate) async fn connect(&self) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+        match &self.tls {
+            Some(tls) => {
+                let (client, connection) = self.config.connect(tls.clone()).await?;
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "database connection closed");
+                    }
+                });
+                Ok(client)
+            }
+            None => {
+                let (client, connection) = self.config.connect(NoTls).await?;
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "database connection closed");
+                    }
+                });
+                Ok(client)
+            }
+        }
+    }
+
+    /// A connection opened by [`Self::connect`], with its notifications
+    /// (LISTEN) delivered to `sender`.
+    pub(crate) async fn connect_listening(
+        &self,
+        sender: tokio::sync::mpsc::UnboundedSender<tokio_postgres::Notification>,
+    ) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+        match &self.tls {
+            Some(tls) => {
+                let (client, connection) = self.config.connect(tls.clone()).await?;
+                tokio::spawn(changes::drive(connection, sender));
+                Ok(client)
+            }
+            None => {
+                let (client, connection) = self.config.connect(NoTls).await?;
+                tokio::spawn(changes::drive(connection, sender));
+                Ok(client)
+            }
+        }
+    }
+}
+
+/// Why [`PostgresStore::connect`] failed; each message is one start-up
+/// line and never shows the password.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The URL could not be understood.
+    #[error("invalid PostgreSQL URL {url}: {reason}")]
+    InvalidUrl {
+        /// The URL, password redacted.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The server could not be reached or refused the connection.
+    #[error("cannot connect to PostgreSQL at {url}: {reason}")]
+    Connect {
+        /// The URL, password redacted.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A migration failed; the schema was left as it was.
+    #[error("cannot migrate the PostgreSQL database at {url}: {reason}")]
+    Migrate {
+        /// The URL, password redacted.
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The database was migrated by a newer version of idp.
+    #[error(
+        "the PostgreSQL database at {url} has schema version {found}, newer than this binary supports ({supported}); upgrade idp"
+    )]
+    TooNew {
+        /// The URL, password redacted.
+        url: String,
+        /// The newest applied migration.
+        found: i32,
+        /// [`SCHEMA_VERSION`].
+        supported: i32,
+    },
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://…` or `postgresql://…`, libpq's
+    /// `sslmode` and `sslrootcert` understood), applies pending migrations
+    /// under an advisory lock (safe when several instances start at once)
+    /// and opens the pool, whose connections serve as [`APP_ROLE`].
+    pub async fn connect(url: &str, settings: PoolSettings) -> Result<Self, OpenError> {
+        let shown = redact(url);
+        let invalid = |reason: String| OpenError::InvalidUrl {
+            url: shown.clone(),
+            reason,
+        };
+        let parsed = ConnectionUrl::parse(url).map_err(invalid)?;
+        let mut config: tokio_postgres::Config = parsed
+            .for_driver
+            .parse()
+            .map_err(|e: tokio_postgres::Error| invalid(e.to_string()))?;
+        config.connect_timeout(settings.wait);
+        config.keepalives_idle(std::time::Duration::from_secs(30));
+        if config.get_application_name().is_none() {
+            config.application_name("idp");
+        }
+        let tls = tls::RustlsConnect::new(&parsed.tls).map_err(invalid)?;
+        config.ssl_mode(if tls.is_some() {
+            tokio_postgres::config::SslMode::Require
+        } else {
+            tokio_postgres::config::SslMode::Disable
+        });
+        let connect = Connector { config, tls };
+
+        let mut owner = connect.connect().await.map_err(|e| OpenError::Connect {
+            url: shown.clone(),
+            reason: describe(&e),
+        })?;
+        migrations::apply(&mut owner, &shown).await?;
+        drop(owner);
+
+        let pool = build_pool(&connect, settings).map_err(|reason| OpenError::Connect {
+            url: shown.clone(),
+            reason,
+        })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                settings,
+                connect,
+            }),
+        })
+    }
+
+    /// The pool's bounds.
+    pub fn settings(&self) -> PoolSettings {
+        self.inner.settings
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+
+    pub(crate) fn connector(&self) -> &Connector {
+        &self.inner.connect
+    }
+
+    /// A pooled connection, or [`StoreError::Unavailable`] once the pool's
+    /// wait runs out (pool exhausted, database down).
+    pub(crate) async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
+        self.inner
+            .pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("no database connection available: {e}")))
+    }
+
+    /// Runs one statement for `tenant` in a transaction of its own, sent
+    /// in one round trip (BEGIN, the tenant setting, the statement, COMMIT
+    /// pipelined), and returns its rows.
+    pub(crate) async fn tenant_query(
+        &self,
+        tenant: &TenantId,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> StoreResult<Vec<Row>> {
+        let client = self.client().await?;
+        let set = client.prepare_cached(SET_TENANT).await.map_err(db_error)?;
+        let statement = client.prepare_cached(sql).await.map_err(db_error)?;
+        let tenant = tenant.as_str();
+        let tenant_param: [&(dyn ToSql + Sync); 1] = [&tenant];
+        let (_, _, rows, _) = tokio::try_join!(
+            client.batch_execute("BEGIN"),
+            client.query(&set, &tenant_param),
+            client.query(&statement, params),
+            client.batch_execute("COMMIT"),
+        )
+        .map_err(db_error)?;
+        Ok(rows)
+    }
+
+    /// [`Self::tenant_query`] for a statement without rows: how many rows
+    /// it changed.
+    pub(crate) async fn tenant_execute(
+        &self,
+        tenant: &TenantId,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> StoreResult<u64> {
+        let client = self.client().await?;
+        let set = client.prepare_cached(SET_TENANT).await.map_err(db_error)?;
+        let statement = client.prepare_cached(sql).await.map_err(db_error)?;
+        let tenant = tenant.as_str();
+        let tenant_param: [&(dyn ToSql + Sync); 1] = [&tenant];
+        let (_, _, changed, _) = tokio::try_join!(
+            client.batch_execute("BEGIN"),
+            client.query(&set, &tenant_param),
+            client.execute(&statement, params),
+            client.batch_execute("COMMIT"),
+        )
+        .map_err(db_error)?;
+        Ok(changed)
+    }
+}
+
+/// Begins a transaction on `client` that sees `tenant`'s rows and no
+/// other's. Dropped without `commit`, it rolls back.
+pub(crate) async fn tenant_transaction<'a>(
+    client: &'a mut deadpool_postgres::Object,
+    tenant: &TenantId,
+) -> StoreResult<deadpool_postgres::Transaction<'a>> {
+    let tx = client.transaction().await.map_err(db_error)?;
+    let set = tx.prepare_cached(SET_TENANT).await.map_err(db_error)?;
+    tx.query(&set, &[&tenant.as_str()])
+        .await
+        .map_err(db_error)?;
+    Ok(tx)
+}
+
+/// Begins a transaction on `client` that may read and write the tenants
+/// table itself (the registry: by slug, lists, creation, deletion), and
+/// the rows of `tenant` if one is given.
+pub(crate) async fn registry_transaction<'a>(
+    client: &'a mut deadpool_postgres::Object,
+    tenant: Option<&TenantId>,
+) -> StoreResult<deadpool_postgres::Transaction<'a>> {
+    let tx = client.transaction().await.map_err(db_error)?;
+    let set = tx.prepare_cached(SET_REGISTRY).await.map_err(db_error)?;
+    tx.query(&set, &[]).await.map_err(db_error)?;
+    if let Some(tenant) = tenant {
+        let set = tx.prepare_cached(SET_TENANT).await.map_err(db_error)?;
+        tx.query(&set, &[&tenant.as_str()])
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(tx)
+}
+
+/// The pool: connections as the URL's user that switch to [`APP_ROLE`]
+/// and bound every statement's time as soon as they are made.
+fn build_pool(connect: &Connector, settings: PoolSettings) -> Result<Pool, String> {
+    let manager_config = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let manager = match &connect.tls {
+        Some(tls) => Manager::from_config(connect.config.clone(), tls.clone(), manager_config),
+        None => Manager::from_config(connect.config.clone(), NoTls, manager_config),
+    };
+    let statement_timeout = settings.statement_timeout.as_millis();
+    Pool::builder(manager)
+        .max_size(settings.max_connections)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .wait_timeout(Some(settings.wait))
+        .create_timeout(Some(settings.wait))
+        .recycle_timeout(Some(settings.wait))
+        .post_create(Hook::async_fn(move |client, _| {
+            Box::pin(async move {
+                client
+                    .batch_execute(&format!(
+                        "SET ROLE {APP_ROLE}; SET statement_timeout = {statement_timeout}"
+                    ))
+                    .await
+                    .map_err(HookError::Backend)
+            })
+        }))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// A driver error as one line (the database's own message when it sent one).
+pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => {
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                text = format!("{text}: {s}");
+                source = s.source();
+            }
+            text
+        }
+    }
+}
+
+/// Maps a driver error to the port's: uniqueness is a conflict naming the
+/// field; a closed connection, a statement that ran out of time, a server
+/// shutting down or a deadlock are unavailable (retry may succeed).
+pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            return StoreError::Conflict(conflict_field(db.table(), db.detail()));
+        }
+        let transient = [
+            SqlState::QUERY_CANCELED,
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::T_R_SERIALIZATION_FAILURE,
+            SqlState::TOO_MANY_CONNECTIONS,
+            SqlState::READ_ONLY_SQL_TRANSACTION,
+        ];
+        if transient.contains(code) {
+            return StoreError::Unavailable(describe(&e));
+        }
+        return StoreError::Backend(describe(&e));
+    }
+    if e.is_closed() || std::error::Error::source(&e).is_some() {
+        return StoreError::Unavailable(describe(&e));
+    }
+    StoreError::Backend(describe(&e))
+}
+
+/// The field a unique violation is about, from its detail
+/// (`Key (tenant_id, email)=(…) already exists.`), as the SQLite store
+/// names it: `slug`, `email`, `client id`…
+fn conflict_field(table: Option<&str>, detail: Option<&str>) -> String {
+    let columns = detail
+        .and_then(|d| d.strip_prefix("Key ("))
+        .and_then(|d| d.split_once(")="))
+        .map(|(columns, _)| columns);
+    let Some(columns) = columns else {
+        return "record".to_owned();
+    };
+    let table = table.unwrap_or("");
+    let fields: Vec<String> = columns
+        .split(',')
+        .map(str::trim)
+        .filter_map(|column| match column {
+            "tenant_id" if table != "tenants" => None,
+            "id" => {
+                let singular = table.strip_suffix('s').unwrap_or(table);
+                Some(format!("{singular} id").trim_start().to_owned())
+            }
+            "email_key" => Some("email".to_owned()),
+            other => Some(other.to_owned()),
+        })
+        .collect();
+    if fields.is_empty() {
+        "record".to_owned()
+    } else {
+        fields.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conflict_field;
+
+    #[test]
+    fn conflicts_name_the_field_as_the_sqlite_store_does() {
+        let detail = |d: &str| Some(d.to_owned());
+        assert_eq!(
+            conflict_field(
+                Some("users"),
+                detail("Key (tenant_id, email)=(t, a@b) already exists.").as_deref()
+            ),
+            "email"
+        );
+        assert_eq!(
+            conflict_field(
+                Some("clients"),
+                detail("Key (tenant_id, id)=(t, c) already exists.").as_deref()
+            ),
+            "client id"
+        );
+        assert_eq!(
+            conflict_field(
+                Some("tenants"),
+                detail("Key (slug)=(acme) already exists.").as_deref()
+            ),
+            "slug"
+        );
+        assert_eq!(conflict_field(None, None), "record");
+    }
+}
