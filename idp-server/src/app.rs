@@ -33,6 +33,17 @@ pub fn build_provider<S: Backend>(
     store: S,
     base_url: &str,
 ) -> Result<Provider<S>, ConfigError> {
+    // A database server is shared by instances that must all hold one
+    // master key: no development key file beside one of them.
+    if store.data_dir().is_none() && config.encryption_key.is_none() {
+        return Err(ConfigError::new(
+            "ENCRYPTION_KEY",
+            format!(
+                "is required with {}: every instance must use the same master key (64 hex characters, e.g. `openssl rand -hex 32`)",
+                S::BACKEND
+            ),
+        ));
+    }
     let data_dir = store
         .data_dir()
         .map_or_else(|| Path::new("data").to_path_buf(), Path::to_path_buf);
@@ -55,7 +66,20 @@ pub fn build_provider<S: Backend>(
     // client (ADR 0019).
     let outbound = crate::outbound::OutboundClient::new(config.outbound.clone())
         .map_err(|e| ConfigError::new("OUTBOUND_ALLOW", format!("no HTTP client: {e}")))?;
-    Ok(Provider::new(store, provider_config)
+    // On a database several instances share, failed logins per account are
+    // counted there, so N instances do not give N times the guesses.
+    let shared_limits = store.login_failures().map(|failures| {
+        std::sync::Arc::new(idp_core::abuse::shared::SharedLoginLimits::new(
+            &provider_config.abuse,
+            failures,
+        )) as std::sync::Arc<dyn idp_core::abuse::AbuseLimits>
+    });
+    let provider = Provider::new(store, provider_config);
+    let provider = match shared_limits {
+        Some(limits) => provider.with_abuse_limits(limits),
+        None => provider,
+    };
+    Ok(provider
         .with_offload(crate::password_pool::offload())
         .with_sleep(std::sync::Arc::new(|d| Box::pin(tokio::time::sleep(d))))
         .with_fetch(outbound.fetch_hook())

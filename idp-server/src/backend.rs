@@ -8,13 +8,11 @@
 //! a [`WithStore`]. Adding a backend is a variant of [`DatabaseUrl`] and one
 //! arm in [`with_store`].
 //!
-//! Accepted today: `sqlite:PATH` (also `sqlite://PATH`, `sqlite:///ABS`) and
-//! a bare file path. `postgres://` and `postgresql://` are recognised and
-//! refused: this build has no PostgreSQL store yet. Any other scheme is
-//! refused. Either way start-up stops with one line naming `DATABASE_URL`
-//! before anything is created on disk (a `postgres://…` URL used to be read
-//! as a relative SQLite path, creating a `postgres:` directory and an empty
-//! database).
+//! Accepted: `sqlite:PATH` (also `sqlite://PATH`, `sqlite:///ABS`) and a
+//! bare file path; `postgres://` and `postgresql://` (the `postgres` cargo
+//! feature, in the default build; a build without it refuses them by name).
+//! Any other scheme is refused. Either way start-up stops with one line
+//! naming `DATABASE_URL` before anything is created on disk.
 
 use crate::config::ConfigError;
 use idp_core::store::{Maintenance, Operations, Store};
@@ -28,10 +26,71 @@ pub trait Backend: Store + Maintenance + Operations {}
 impl<S: Store + Maintenance + Operations> Backend for S {}
 
 /// What `DATABASE_URL` accepts in this build, for messages.
+#[cfg(not(feature = "postgres"))]
 const SQLITE_FORMS: &str = "sqlite:PATH (or a file path)";
 
 /// The schemes `DATABASE_URL` accepts, for messages.
-pub const ACCEPTED: &str = "sqlite:PATH (or a file path); postgres:// and postgresql:// are recognised but not in this build";
+#[cfg(feature = "postgres")]
+pub const ACCEPTED: &str =
+    "sqlite:PATH (or a file path), postgres://… or postgresql://…";
+
+/// The schemes `DATABASE_URL` accepts, for messages.
+#[cfg(not(feature = "postgres"))]
+pub const ACCEPTED: &str = "sqlite:PATH (or a file path); postgres:// and postgresql:// are recognised but this build has no PostgreSQL store (cargo feature `postgres`)";
+
+/// The PostgreSQL pool's bounds (`DATABASE_POOL_SIZE`,
+/// `DATABASE_POOL_TIMEOUT_MS`, `DATABASE_STATEMENT_TIMEOUT_MS`); SQLite
+/// ignores them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolBounds {
+    /// The most connections one instance opens (default 16).
+    pub max_connections: usize,
+    /// How long a request waits for a connection before it gets 503
+    /// (default 2000 ms).
+    pub wait: std::time::Duration,
+    /// The longest one statement may run (default 5000 ms).
+    pub statement_timeout: std::time::Duration,
+}
+
+impl Default for PoolBounds {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            wait: std::time::Duration::from_secs(2),
+            statement_timeout: std::time::Duration::from_secs(5),
+        }
+    }
+}
+
+impl PoolBounds {
+    /// Reads the three settings (each optional; whole positive numbers).
+    pub fn resolve(
+        size: Option<String>,
+        wait_ms: Option<String>,
+        statement_ms: Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let number = |name: &'static str, value: Option<String>, max: u64| {
+            value
+                .map(|v| match v.trim().parse::<u64>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(n),
+                    _ => Err(ConfigError::new(
+                        name,
+                        format!("must be a whole number from 1 to {max}, not '{v}'"),
+                    )),
+                })
+                .transpose()
+        };
+        let default = Self::default();
+        Ok(Self {
+            max_connections: number("DATABASE_POOL_SIZE", size, 1000)?
+                .map_or(default.max_connections, |n| n as usize),
+            wait: number("DATABASE_POOL_TIMEOUT_MS", wait_ms, 600_000)?
+                .map_or(default.wait, std::time::Duration::from_millis),
+            statement_timeout: number("DATABASE_STATEMENT_TIMEOUT_MS", statement_ms, 3_600_000)?
+                .map_or(default.statement_timeout, std::time::Duration::from_millis),
+        })
+    }
+}
 
 /// A `DATABASE_URL`, by the backend it names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,14 +167,42 @@ pub trait WithStore {
 /// Opens the store `database_url` names (running its migrations) and runs
 /// `work` with it. Nothing is created on disk for a URL this build cannot
 /// serve.
-pub async fn with_store<W: WithStore>(database_url: &str, work: W) -> Result<W::Output, OpenError> {
+pub async fn with_store<W: WithStore>(
+    database_url: &str,
+    pool: PoolBounds,
+    work: W,
+) -> Result<W::Output, OpenError> {
     match DatabaseUrl::parse(database_url).map_err(OpenError::Unsupported)? {
         DatabaseUrl::Sqlite(location) => Ok(work.run(sqlite(&location)?).await),
-        DatabaseUrl::Postgres(_) => Err(OpenError::Unsupported(ConfigError::new(
-            "DATABASE_URL",
-            format!("this build has no PostgreSQL store yet; accepted: {SQLITE_FORMS}"),
-        ))),
+        #[cfg(feature = "postgres")]
+        DatabaseUrl::Postgres(url) => Ok(work.run(postgres(&url, pool).await?).await),
+        #[cfg(not(feature = "postgres"))]
+        DatabaseUrl::Postgres(_) => {
+            let _ = pool;
+            Err(OpenError::Unsupported(ConfigError::new(
+                "DATABASE_URL",
+                format!(
+                    "this build has no PostgreSQL store (cargo feature `postgres`); accepted: {SQLITE_FORMS}"
+                ),
+            )))
+        }
     }
+}
+
+/// Connects to PostgreSQL and migrates it.
+#[cfg(feature = "postgres")]
+async fn postgres(
+    url: &str,
+    pool: PoolBounds,
+) -> Result<idp_store_postgres::PostgresStore, OpenError> {
+    let settings = idp_store_postgres::PoolSettings {
+        max_connections: pool.max_connections,
+        wait: pool.wait,
+        statement_timeout: pool.statement_timeout,
+    };
+    idp_store_postgres::PostgresStore::connect(url, settings)
+        .await
+        .map_err(|e| OpenError::Unavailable(ConfigError::new("DATABASE_URL", e.to_string())))
 }
 
 /// Opens the SQLite store `database_url` names, or says why not (a URL for

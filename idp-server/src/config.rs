@@ -89,6 +89,9 @@ impl ConfigError {
 pub struct Config {
     /// `DATABASE_URL`.
     pub database_url: String,
+    /// `DATABASE_POOL_SIZE`, `DATABASE_POOL_TIMEOUT_MS`,
+    /// `DATABASE_STATEMENT_TIMEOUT_MS`: the PostgreSQL pool's bounds.
+    pub database_pool: crate::backend::PoolBounds,
     /// `SERVER_HOST`.
     pub host: String,
     /// `SERVER_PORT` (0 picks a free port).
@@ -363,8 +366,14 @@ impl Config {
             .unwrap_or_else(|| "sqlite:./data/idp.db".into());
         // An unknown scheme stops here, before anything touches the disk.
         crate::backend::DatabaseUrl::parse(&database_url)?;
+        let database_pool = crate::backend::PoolBounds::resolve(
+            get(&None, "DATABASE_POOL_SIZE"),
+            get(&None, "DATABASE_POOL_TIMEOUT_MS"),
+            get(&None, "DATABASE_STATEMENT_TIMEOUT_MS"),
+        )?;
         Ok(Self {
             database_url,
+            database_pool,
             host: get(&flags.host, "SERVER_HOST").unwrap_or_else(|| "127.0.0.1".into()),
             port,
             base_url: base_url.map(|u| u.trim_end_matches('/').to_owned()),
@@ -387,6 +396,7 @@ impl Config {
     pub fn for_tests(database_url: String, encryption_key: String) -> Self {
         Self {
             database_url,
+            database_pool: Default::default(),
             host: "127.0.0.1".into(),
             port: 0,
             base_url: None,

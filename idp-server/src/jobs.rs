@@ -6,8 +6,10 @@
 //! One task runs them one at a time, each on its own interval counted from
 //! the end of its previous run, the first run one interval after start. What
 //! each job decides lives in `idp-core` (`purge`, `key_rotation`,
-//! `logout_retry`); every job
-//! is idempotent, so several instances on one database may all run them.
+//! `logout_retry`); every job is idempotent, and on a database shared by
+//! several instances (PostgreSQL) each run first takes the job's lease
+//! ([`Operations::job_lease`](idp_core::store::Operations::job_lease)), so
+//! one instance at a time runs it and the others skip that round.
 //! On shutdown the task stops waiting; a job already running gets
 //! [`STOP_GRACE`] to finish and is otherwise dropped, which is safe: each of
 //! its store calls is one transaction that either happened or did not.
@@ -237,6 +239,18 @@ async fn schedule<S: Backend>(
 /// Runs one job, records its duration and logs its outcome.
 async fn run_job<S: Backend>(app: &App<S>, config: &JobsConfig, job: Job) {
     let started = Instant::now();
+    // One instance at a time across the cluster (a no-op on SQLite).
+    let _lease = match app.provider.store().job_lease(job.as_str()).await {
+        Ok(Some(lease)) => lease,
+        Ok(None) => {
+            tracing::debug!(job = job.as_str(), "another instance runs this job now");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(job = job.as_str(), error = %e, "cannot take the job's lease; skipped");
+            return;
+        }
+    };
     match job {
         Job::Purge => purge(app, config).await,
         Job::Checkpoint => checkpoint(app).await,

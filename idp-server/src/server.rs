@@ -43,6 +43,8 @@ pub struct RunningServer {
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
     metrics_task: Option<JoinHandle<()>>,
+    /// Keeps the change feed running while the server runs.
+    _change_watch: Option<idp_core::store::ChangeWatch>,
 }
 
 impl RunningServer {
@@ -80,7 +82,8 @@ pub async fn start(config: Config) -> Result<RunningServer, ConfigError> {
     // The certificate and key are checked before anything touches the disk.
     let tls = tls_acceptor(&config)?;
     let database_url = config.database_url.clone();
-    crate::backend::with_store(&database_url, Start { config, tls }).await?
+    let pool = config.database_pool;
+    crate::backend::with_store(&database_url, pool, Start { config, tls }).await?
 }
 
 /// Serves over a store the caller opened (an embedder, a test of another
@@ -176,6 +179,16 @@ async fn start_over<S: Backend>(
             (Some(addr), Some(task))
         }
     };
+    // Changes other instances (or the CLI) make to tenants, keys and
+    // clients reach this process's caches at once where the backend can
+    // tell (PostgreSQL: LISTEN/NOTIFY); elsewhere the caches' lifetimes
+    // bound how soon they are seen.
+    let watched = Arc::downgrade(&app);
+    let change_watch = app.provider.store().watch_changes(Box::new(move |change| {
+        if let Some(app) = watched.upgrade() {
+            app.provider.apply_change(&change);
+        }
+    }));
     let (stop, stopped) = oneshot::channel();
     let jobs = crate::jobs::Jobs::spawn(Arc::clone(&app), config.jobs.clone());
     let task = tokio::spawn(accept_loop(listener, tls, app, jobs, stopped));
@@ -186,6 +199,7 @@ async fn start_over<S: Backend>(
         stop,
         task,
         metrics_task,
+        _change_watch: change_watch,
     })
 }
 

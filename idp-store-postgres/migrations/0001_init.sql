@@ -253,15 +253,17 @@ CREATE TABLE logout_deliveries (
 CREATE INDEX logout_deliveries_due ON logout_deliveries (tenant_id, next_attempt_at);
 CREATE INDEX logout_deliveries_by_age ON logout_deliveries (tenant_id, created_at);
 
--- Failed sign-ins per account, shared by every instance (idp-core abuse):
--- one row per (tenant, account key), the failures of the current window.
+-- Failed password logins, shared by every instance (idp-core
+-- abuse::shared): one row per counter, keyed by a SHA-256 hash of the
+-- canonical account (and address), never the typed email.
 CREATE TABLE login_failures (
-    tenant_id    text   NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-    account      text   NOT NULL,
-    failures     bigint NOT NULL,
-    window_start bigint NOT NULL,
-    PRIMARY KEY (tenant_id, account)
+    tenant_id       text   NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    key             text   NOT NULL,
+    failures        bigint NOT NULL,
+    last_failure_at bigint NOT NULL,
+    PRIMARY KEY (tenant_id, key)
 );
+CREATE INDEX login_failures_by_age ON login_failures (tenant_id, last_failure_at);
 
 -- Row-level security: one policy per table of tenant data.
 DO $$

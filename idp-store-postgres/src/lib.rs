@@ -33,6 +33,8 @@ mod clients;
 mod deliveries;
 mod devices;
 mod grants;
+mod jobs;
+mod login_failures;
 mod migrations;
 mod operations;
 mod purge;

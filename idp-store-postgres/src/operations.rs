@@ -9,7 +9,10 @@ use idp_core::store::{
     ChangeListener, ChangeWatch, CheckpointMode, CheckpointReport, Operations, PoolState,
     StoreResult,
 };
+use idp_core::abuse::shared::LoginFailureStore;
+use idp_core::store::JobLease;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long readiness waits for the database.
@@ -62,6 +65,14 @@ impl Operations for PostgresStore {
             complete: true,
             ..CheckpointReport::default()
         })
+    }
+
+    fn login_failures(&self) -> Option<Arc<dyn LoginFailureStore>> {
+        Some(Arc::new(self.clone()))
+    }
+
+    async fn job_lease(&self, name: &'static str) -> StoreResult<Option<JobLease>> {
+        self.lease(name).await
     }
 
     fn watch_changes(&self, on_change: ChangeListener) -> Option<ChangeWatch> {

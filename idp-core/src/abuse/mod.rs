@@ -23,6 +23,7 @@
 
 pub mod failures;
 pub mod memory;
+pub mod shared;
 mod slowdown;
 
 use crate::ids::TenantId;

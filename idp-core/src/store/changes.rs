@@ -36,3 +36,15 @@ impl ChangeWatch {
         Self(Box::new(guard))
     }
 }
+
+/// A job's exclusive right to run across every process on one database
+/// ([`Operations::job_lease`](super::Operations::job_lease)): released when
+/// dropped.
+pub struct JobLease(#[allow(dead_code)] Box<dyn Any + Send + Sync>);
+
+impl JobLease {
+    /// A lease that holds as long as `guard` lives.
+    pub fn new(guard: impl Any + Send + Sync) -> Self {
+        Self(Box::new(guard))
+    }
+}

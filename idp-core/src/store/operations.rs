@@ -12,7 +12,7 @@
 //! taking its own URL form; the server picks one from `DATABASE_URL`'s
 //! scheme) and migrations (a store runs its own when it opens).
 
-use super::{ChangeListener, ChangeWatch, StoreError, StoreResult};
+use super::{ChangeListener, ChangeWatch, JobLease, StoreError, StoreResult};
 use crate::clock::UnixTime;
 use std::future::Future;
 use std::path::Path;
@@ -116,6 +116,27 @@ pub trait Operations: Send + Sync + 'static {
     fn watch_changes(&self, on_change: ChangeListener) -> Option<ChangeWatch> {
         let _ = on_change;
         None
+    }
+
+    /// Where password-login failures are counted for every process on this
+    /// database ([`SharedLoginLimits`](crate::abuse::shared::SharedLoginLimits)),
+    /// if the backend is shared by several processes; `None` keeps them in
+    /// each process's memory (SQLite: one process per file).
+    fn login_failures(&self) -> Option<std::sync::Arc<dyn crate::abuse::shared::LoginFailureStore>> {
+        None
+    }
+
+    /// Lets one process of all those on this database run the job `name`
+    /// now: `Some(lease)` to the one that may (it runs while it holds the
+    /// lease), `None` to the others. The default lets every caller run
+    /// (one process per database). Jobs are idempotent either way; this
+    /// keeps N instances from doing the same work N times.
+    fn job_lease(
+        &self,
+        name: &'static str,
+    ) -> impl Future<Output = StoreResult<Option<JobLease>>> + Send {
+        let _ = name;
+        std::future::ready(Ok(Some(JobLease::new(()))))
     }
 
     /// The local directory that holds the database, if the backend keeps its

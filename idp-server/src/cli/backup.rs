@@ -27,6 +27,9 @@ pub(super) fn check_destination(path: &Path) -> Result<(), CliError> {
 
 pub(super) async fn run<S: Backend>(store: &S, path: &Path) -> Result<(), CliError> {
     store.backup_to(path).await.map_err(|e| match e {
+        OperationError::Unsupported { backend: "PostgreSQL", .. } => CliError::Failed(format!(
+            "{e}: back up a PostgreSQL database with pg_dump (a logical copy) or pg_basebackup (a physical one, for point-in-time recovery with WAL archiving); nothing was written"
+        )),
         OperationError::Unsupported { .. } => {
             CliError::Failed(format!("{e}: use the database's own backup tools"))
         }

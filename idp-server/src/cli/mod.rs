@@ -264,7 +264,8 @@ pub async fn run(database_url: Option<String>, mut command: Command) -> Result<(
     }
     let config = Config::resolve(&flags)?;
     let database_url = config.database_url.clone();
-    crate::backend::with_store(&database_url, Admin { config, command }).await?
+    let pool = config.database_pool;
+    crate::backend::with_store(&database_url, pool, Admin { config, command }).await?
 }
 
 /// An administration command, as work for whichever store `DATABASE_URL`
