@@ -95,7 +95,7 @@ impl KeyStore for PostgresStore {
         let tx = tenant_transaction(&mut client, tenant).await?;
         let locked = tx
             .query_opt(
-                "SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE",
+                "SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE",
                 &[&tenant.as_str()],
             )
             .await

@@ -34,6 +34,7 @@ mod native_apps;
 mod operations;
 mod pairwise;
 mod par;
+mod postgres;
 mod pkce;
 mod redirect_schemes;
 mod refresh;
