@@ -100,6 +100,14 @@ impl<'a> ClientParams<'a> {
             &c.allowed_origins,
         ]
     }
+
+    /// The parameters of [`INSERT`].
+    fn insert<'p>(&'p self, tenant: &'p &str, id: &'p &str) -> Vec<&'p (dyn ToSql + Sync)> {
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![tenant, id];
+        params.extend(self.mutable());
+        params.push(&self.client.created_at);
+        params
+    }
 }
 
 /// Inserts `clients` in one transaction: all or none.
@@ -114,17 +122,21 @@ async fn insert(
     for client in clients {
         let values = ClientParams::new(client);
         let (tenant, id) = (tenant.as_str(), client.id.as_str());
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&tenant, &id];
-        params.extend(values.mutable());
-        params.push(&client.created_at);
-        tx.execute(&statement, &params).await.map_err(db_error)?;
+        tx.execute(&statement, &values.insert(&tenant, &id))
+            .await
+            .map_err(db_error)?;
     }
     tx.commit().await.map_err(db_error)
 }
 
 impl ClientStore for PostgresStore {
+    /// One round trip ([`PostgresStore::tenant_execute`]).
     async fn create_client(&self, tenant: &TenantId, client: &ClientRecord) -> StoreResult<()> {
-        insert(self, tenant, std::slice::from_ref(client)).await
+        let values = ClientParams::new(client);
+        let (tenant_id, id) = (tenant.as_str(), client.id.as_str());
+        self.tenant_execute(tenant, INSERT, &values.insert(&tenant_id, &id))
+            .await?;
+        Ok(())
     }
 
     async fn create_clients(&self, tenant: &TenantId, clients: &[ClientRecord]) -> StoreResult<()> {

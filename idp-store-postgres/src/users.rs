@@ -64,8 +64,28 @@ async fn insert(store: &PostgresStore, tenant: &TenantId, users: &[UserRecord]) 
 }
 
 impl UserStore for PostgresStore {
+    /// One round trip ([`PostgresStore::tenant_execute`]).
     async fn create_user(&self, tenant: &TenantId, user: &UserRecord) -> StoreResult<()> {
-        insert(self, tenant, std::slice::from_ref(user)).await
+        self.tenant_execute(
+            tenant,
+            "INSERT INTO users
+               (tenant_id, id, email, email_key, email_verified, name, password_hash,
+                created_at, updated_at, disabled)
+             VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &tenant.as_str(),
+                &user.id.as_str(),
+                &user.email,
+                &user.email_verified,
+                &user.name,
+                &user.password_hash,
+                &user.created_at,
+                &user.updated_at,
+                &user.disabled,
+            ],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn create_users(&self, tenant: &TenantId, users: &[UserRecord]) -> StoreResult<()> {
