@@ -1,84 +1,315 @@
-//! Not yet written: admin.
+//! [`AdminStore`]: keyset pages, updates, and the deletions that end what
+//! depended on the deleted row, each in one transaction.
 
-use crate::PostgresStore;
-#[allow(unused_imports)]
-use idp_core::store::*;
-#[allow(unused_imports)]
-use idp_core::{EmailAddress, clock::UnixTime, crypto::secret::SecretHash, ids::*};
+use crate::clients::{COLUMNS as CLIENT_COLUMNS, ClientParams, client_from_row};
+use crate::tenants::tenant_from_row;
+use crate::users::{COLUMNS as USER_COLUMNS, user_from_row};
+use crate::{PostgresStore, db_error, registry_transaction, tenant_transaction};
+use deadpool_postgres::Transaction;
+use idp_core::clock::UnixTime;
+use idp_core::ids::{ClientId, TenantId, UserId};
+use idp_core::store::{AdminStore, ClientRecord, StoreResult, TenantRecord, UserRecord};
+use tokio_postgres::types::ToSql;
 
-fn not_yet() -> StoreError {
-    StoreError::Backend("not written yet".to_owned())
+/// Sets every field of a client but its id and creation time: the
+/// [`ClientParams::mutable`] columns from `$3` on.
+const UPDATE_CLIENT: &str = "UPDATE clients SET name = $3, secret_hash = $4, auth_method = $5,
+    redirect_uris = $6, grant_types = $7, require_pkce = $8, id_token_alg = $9,
+    allowed_scopes = $10, audiences = $11, jwks = $12, jwks_uri = $13,
+    post_logout_redirect_uris = $14, registration_token_hash = $15, metadata = $16,
+    frontchannel_logout_uri = $17, frontchannel_logout_session_required = $18,
+    backchannel_logout_uri = $19, backchannel_logout_session_required = $20,
+    previous_secret_hash = $21, previous_secret_expires_at = $22,
+    require_pushed_authorization_requests = $23, subject_type = $24,
+    sector_identifier_uri = $25, allowed_origins = $26
+    WHERE tenant_id = $1 AND id = $2";
+
+/// Records every grant of the rows matching `filter` (`user_id = $2` or
+/// `client_id = $2`) in refresh_tokens, codes and device_codes as revoked
+/// until `keep_until`, then revokes their refresh tokens and drops what
+/// was authorized but not yet redeemed.
+async fn end_grants(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    filter: &str,
+    who: &str,
+    keep_until: UnixTime,
+) -> StoreResult<()> {
+    let tenant = tenant.as_str();
+    let statements = [
+        format!(
+            "INSERT INTO revoked_grants (tenant_id, grant_id, keep_until)
+             SELECT $1::text, grant_id, $3::bigint FROM (
+                 SELECT grant_id FROM refresh_tokens WHERE tenant_id = $1 AND {filter}
+                 UNION SELECT grant_id FROM codes WHERE tenant_id = $1 AND {filter}
+                 UNION SELECT grant_id FROM device_codes WHERE tenant_id = $1 AND {filter}
+             ) g
+             ON CONFLICT (tenant_id, grant_id) DO UPDATE
+             SET keep_until = greatest(revoked_grants.keep_until, excluded.keep_until)"
+        ),
+        format!("UPDATE refresh_tokens SET revoked = true WHERE tenant_id = $1 AND {filter}"),
+        format!("DELETE FROM codes WHERE tenant_id = $1 AND {filter} AND consumed_at IS NULL"),
+        format!(
+            "UPDATE device_codes SET status = 'denied'
+             WHERE tenant_id = $1 AND {filter} AND status <> 'denied' AND consumed_at IS NULL"
+        ),
+    ];
+    for (i, sql) in statements.iter().enumerate() {
+        let params: &[&(dyn ToSql + Sync)] = if i == 0 {
+            &[&tenant, &who, &keep_until]
+        } else {
+            &[&tenant, &who]
+        };
+        let statement = tx.prepare_cached(sql).await.map_err(db_error)?;
+        tx.execute(&statement, params).await.map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Revokes the user's live sessions and ends their grants; how many
+/// sessions.
+async fn revoke_user_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    user: &UserId,
+    now: UnixTime,
+    keep_until: UnixTime,
+) -> StoreResult<u64> {
+    let sessions = tx
+        .execute(
+            "UPDATE sessions SET revoked_at = $3, ended_at = coalesce(ended_at, $3)
+             WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3",
+            &[&tenant.as_str(), &user.as_str(), &now],
+        )
+        .await
+        .map_err(db_error)?;
+    end_grants(tx, tenant, "user_id = $2", user.as_str(), keep_until).await?;
+    Ok(sessions)
 }
 
 impl AdminStore for PostgresStore {
     async fn tenants_page(
         &self,
-        _after: Option<&str>,
-        _limit: usize,
+        after: Option<&str>,
+        limit: usize,
     ) -> StoreResult<Vec<TenantRecord>> {
-        Err(not_yet())
+        let mut conn = self.client().await?;
+        let tx = registry_transaction(&mut conn, None).await?;
+        let rows = tx
+            .query(
+                "SELECT id, slug, name, wrapped_data_key, created_at, dynamic_registration
+                 FROM tenants WHERE slug > $1 ORDER BY slug LIMIT $2",
+                &[&after.unwrap_or(""), &limit_param(limit)],
+            )
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        rows.iter().map(tenant_from_row).collect()
     }
 
-    async fn update_tenant(&self, _tenant: &TenantRecord) -> StoreResult<bool> {
-        Err(not_yet())
+    async fn update_tenant(&self, tenant: &TenantRecord) -> StoreResult<bool> {
+        let mut conn = self.client().await?;
+        let tx = registry_transaction(&mut conn, Some(&tenant.id)).await?;
+        let n = tx
+            .execute(
+                "UPDATE tenants SET name = $2, dynamic_registration = $3 WHERE id = $1",
+                &[
+                    &tenant.id.as_str(),
+                    &tenant.name,
+                    &tenant.dynamic_registration,
+                ],
+            )
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(n == 1)
     }
 
-    async fn delete_tenant(&self, _tenant: &TenantId) -> StoreResult<bool> {
-        Err(not_yet())
+    /// Every table of tenant data cascades from tenants.
+    async fn delete_tenant(&self, tenant: &TenantId) -> StoreResult<bool> {
+        let mut conn = self.client().await?;
+        let tx = registry_transaction(&mut conn, Some(tenant)).await?;
+        let n = tx
+            .execute("DELETE FROM tenants WHERE id = $1", &[&tenant.as_str()])
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(n == 1)
     }
 
     async fn clients_page(
         &self,
-        _tenant: &TenantId,
-        _after: Option<&ClientId>,
-        _limit: usize,
+        tenant: &TenantId,
+        after: Option<&ClientId>,
+        limit: usize,
     ) -> StoreResult<Vec<ClientRecord>> {
-        Err(not_yet())
+        let rows = self
+            .tenant_query(
+                tenant,
+                &format!(
+                    "SELECT {CLIENT_COLUMNS} FROM clients WHERE tenant_id = $1 AND id > $2
+                     ORDER BY id LIMIT $3"
+                ),
+                &[
+                    &tenant.as_str(),
+                    &after.map_or("", |a| a.as_str()),
+                    &limit_param(limit),
+                ],
+            )
+            .await?;
+        rows.iter().map(client_from_row).collect()
     }
 
-    async fn update_client(&self, _tenant: &TenantId, _client: &ClientRecord) -> StoreResult<bool> {
-        Err(not_yet())
+    async fn update_client(&self, tenant: &TenantId, client: &ClientRecord) -> StoreResult<bool> {
+        let values = ClientParams::new(client);
+        let (tenant_id, id) = (tenant.as_str(), client.id.as_str());
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&tenant_id, &id];
+        params.extend(values.mutable());
+        let n = self.tenant_execute(tenant, UPDATE_CLIENT, &params).await?;
+        Ok(n == 1)
     }
 
+    /// Sessions stay: they belong to users.
     async fn remove_client(
         &self,
-        _tenant: &TenantId,
-        _id: &ClientId,
-        _keep_until: UnixTime,
+        tenant: &TenantId,
+        id: &ClientId,
+        keep_until: UnixTime,
     ) -> StoreResult<bool> {
-        Err(not_yet())
+        let mut conn = self.client().await?;
+        let tx = tenant_transaction(&mut conn, tenant).await?;
+        // Locks the client first, so racing removals serialise on it.
+        let n = tx
+            .execute(
+                "DELETE FROM clients WHERE tenant_id = $1 AND id = $2",
+                &[&tenant.as_str(), &id.as_str()],
+            )
+            .await
+            .map_err(db_error)?;
+        end_grants(&tx, tenant, "client_id = $2", id.as_str(), keep_until).await?;
+        for table in [
+            "refresh_tokens",
+            "codes",
+            "device_codes",
+            "consents",
+            "session_clients",
+            "client_assertions",
+            "pushed_requests",
+        ] {
+            let statement = tx
+                .prepare_cached(&format!(
+                    "DELETE FROM {table} WHERE tenant_id = $1 AND client_id = $2"
+                ))
+                .await
+                .map_err(db_error)?;
+            tx.execute(&statement, &[&tenant.as_str(), &id.as_str()])
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(n == 1)
     }
 
     async fn users_page(
         &self,
-        _tenant: &TenantId,
-        _after: Option<&UserId>,
-        _limit: usize,
+        tenant: &TenantId,
+        after: Option<&UserId>,
+        limit: usize,
     ) -> StoreResult<Vec<UserRecord>> {
-        Err(not_yet())
+        let rows = self
+            .tenant_query(
+                tenant,
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id > $2
+                     ORDER BY id LIMIT $3"
+                ),
+                &[
+                    &tenant.as_str(),
+                    &after.map_or("", |a| a.as_str()),
+                    &limit_param(limit),
+                ],
+            )
+            .await?;
+        rows.iter().map(user_from_row).collect()
     }
 
-    async fn update_user(&self, _tenant: &TenantId, _user: &UserRecord) -> StoreResult<bool> {
-        Err(not_yet())
+    /// The email is re-indexed with it; another user's email is a conflict
+    /// on `email` and the statement changes nothing.
+    async fn update_user(&self, tenant: &TenantId, user: &UserRecord) -> StoreResult<bool> {
+        let n = self
+            .tenant_execute(
+                tenant,
+                "UPDATE users SET email = $3, email_key = $3, email_verified = $4, name = $5,
+                    password_hash = $6, disabled = $7, updated_at = $8
+                 WHERE tenant_id = $1 AND id = $2",
+                &[
+                    &tenant.as_str(),
+                    &user.id.as_str(),
+                    &user.email,
+                    &user.email_verified,
+                    &user.name,
+                    &user.password_hash,
+                    &user.disabled,
+                    &user.updated_at,
+                ],
+            )
+            .await?;
+        Ok(n == 1)
     }
 
     async fn revoke_user(
         &self,
-        _tenant: &TenantId,
-        _user: &UserId,
-        _now: UnixTime,
-        _keep_until: UnixTime,
+        tenant: &TenantId,
+        user: &UserId,
+        now: UnixTime,
+        keep_until: UnixTime,
     ) -> StoreResult<u64> {
-        Err(not_yet())
+        let mut conn = self.client().await?;
+        let tx = tenant_transaction(&mut conn, tenant).await?;
+        let n = revoke_user_in(&tx, tenant, user, now, keep_until).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(n)
     }
 
+    /// The user's row is deleted first (which locks it); if there was none,
+    /// the transaction rolls back having changed nothing.
     async fn delete_user(
         &self,
-        _tenant: &TenantId,
-        _user: &UserId,
-        _now: UnixTime,
-        _keep_until: UnixTime,
+        tenant: &TenantId,
+        user: &UserId,
+        now: UnixTime,
+        keep_until: UnixTime,
     ) -> StoreResult<bool> {
-        Err(not_yet())
+        let mut conn = self.client().await?;
+        let tx = tenant_transaction(&mut conn, tenant).await?;
+        let n = tx
+            .execute(
+                "DELETE FROM users WHERE tenant_id = $1 AND id = $2",
+                &[&tenant.as_str(), &user.as_str()],
+            )
+            .await
+            .map_err(db_error)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        revoke_user_in(&tx, tenant, user, now, keep_until).await?;
+        for table in ["refresh_tokens", "codes", "device_codes", "consents"] {
+            let statement = tx
+                .prepare_cached(&format!(
+                    "DELETE FROM {table} WHERE tenant_id = $1 AND user_id = $2"
+                ))
+                .await
+                .map_err(db_error)?;
+            tx.execute(&statement, &[&tenant.as_str(), &user.as_str()])
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
     }
+}
+
+/// A page size as a LIMIT (`usize` beyond `i64` means no limit).
+fn limit_param(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
 }
