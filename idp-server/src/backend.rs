@@ -31,8 +31,7 @@ const SQLITE_FORMS: &str = "sqlite:PATH (or a file path)";
 
 /// The schemes `DATABASE_URL` accepts, for messages.
 #[cfg(feature = "postgres")]
-pub const ACCEPTED: &str =
-    "sqlite:PATH (or a file path), postgres://… or postgresql://…";
+pub const ACCEPTED: &str = "sqlite:PATH (or a file path), postgres://… or postgresql://…";
 
 /// The schemes `DATABASE_URL` accepts, for messages.
 #[cfg(not(feature = "postgres"))]

@@ -4,13 +4,13 @@
 //! says so.
 
 use crate::{PostgresStore, db_error};
+use idp_core::abuse::shared::LoginFailureStore;
 use idp_core::clock::UnixTime;
+use idp_core::store::JobLease;
 use idp_core::store::{
     ChangeListener, ChangeWatch, CheckpointMode, CheckpointReport, Operations, PoolState,
     StoreResult,
 };
-use idp_core::abuse::shared::LoginFailureStore;
-use idp_core::store::JobLease;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

@@ -137,8 +137,7 @@ impl SharedLoginLimits {
             && let Some(over) = over(pair)
         {
             let lockout = doubled(self.policy.lockout, over).min(self.policy.lockout_max);
-            let until = pair.last_failure_at
-                + i64::try_from(lockout.as_secs()).unwrap_or(i64::MAX);
+            let until = pair.last_failure_at + i64::try_from(lockout.as_secs()).unwrap_or(i64::MAX);
             if now < until {
                 return Verdict::Refuse {
                     retry_after: Duration::from_secs(u64::try_from(until - now).unwrap_or(1)),

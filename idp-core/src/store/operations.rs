@@ -122,7 +122,9 @@ pub trait Operations: Send + Sync + 'static {
     /// database ([`SharedLoginLimits`](crate::abuse::shared::SharedLoginLimits)),
     /// if the backend is shared by several processes; `None` keeps them in
     /// each process's memory (SQLite: one process per file).
-    fn login_failures(&self) -> Option<std::sync::Arc<dyn crate::abuse::shared::LoginFailureStore>> {
+    fn login_failures(
+        &self,
+    ) -> Option<std::sync::Arc<dyn crate::abuse::shared::LoginFailureStore>> {
         None
     }
 

@@ -14,7 +14,14 @@ async fn every_command_works_against_postgres() {
     assert!(listed.to_string().contains("\"acme\""), "{listed}");
     let client = server.create_client("acme", &ClientSpec::confidential("App"));
     let got = server.cli_json(
-        &["client", "get", "--tenant", "acme", &client.client_id, "--json"],
+        &[
+            "client",
+            "get",
+            "--tenant",
+            "acme",
+            &client.client_id,
+            "--json",
+        ],
         None,
     );
     assert_eq!(got["client_id"], client.client_id.as_str());
@@ -25,11 +32,25 @@ async fn every_command_works_against_postgres() {
     let keys = server.cli_json(&["tenant", "keys", "acme", "--json"], None);
     assert!(keys.to_string().contains("kid"), "{keys}");
     let deleted = server.cli_json(
-        &["client", "delete", "--tenant", "acme", &client.client_id, "--json"],
+        &[
+            "client",
+            "delete",
+            "--tenant",
+            "acme",
+            &client.client_id,
+            "--json",
+        ],
         None,
     );
     assert_eq!(deleted["deleted"], true);
-    let health = server.cli(&["health", "--url", &format!("{}/health/ready", server.base_url)], None);
+    let health = server.cli(
+        &[
+            "health",
+            "--url",
+            &format!("{}/health/ready", server.base_url),
+        ],
+        None,
+    );
     assert!(health.success, "{}", health.stderr);
 }
 
@@ -63,7 +84,10 @@ async fn start_up_errors_name_the_setting_and_hide_the_password() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("ENCRYPTION_KEY"), "{stderr}");
-    assert!(!dir.path().join("data").exists(), "no development key file was written");
+    assert!(
+        !dir.path().join("data").exists(),
+        "no development key file was written"
+    );
 
     // A server that does not answer: one line naming DATABASE_URL, no password.
     let out = idp_command(dir.path())
@@ -75,6 +99,9 @@ async fn start_up_errors_name_the_setting_and_hide_the_password() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("DATABASE_URL"), "{stderr}");
-    assert!(stderr.contains("postgres://idp:***@127.0.0.1:1/idp"), "{stderr}");
+    assert!(
+        stderr.contains("postgres://idp:***@127.0.0.1:1/idp"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("s3cret-pw"), "{stderr}");
 }

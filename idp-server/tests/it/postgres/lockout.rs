@@ -19,12 +19,22 @@ async fn login_page(rp: &Rp, from_base: &str, base: &str) -> (Browser, Resp) {
 }
 
 /// Submits the login form of `page` to the instance at `base`.
-async fn submit(browser: &Browser, page: &Resp, from_base: &str, base: &str, email: &str, password: &str) -> Resp {
+async fn submit(
+    browser: &Browser,
+    page: &Resp,
+    from_base: &str,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Resp {
     let form = page
         .form_with("name=\"password\"")
         .unwrap_or_else(|| panic!("no login form: {}", page.body));
     let fields = form.filled(&[("username", email), ("password", password)]);
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let action = form.action.as_str().replacen(from_base, base, 1);
     browser.post_form(&action, &fields).await
 }
@@ -66,19 +76,39 @@ async fn failed_logins_are_counted_across_instances() {
     // even for the right password, on both.
     for base in [a.base_url.as_str(), b_base.as_str()] {
         let (browser, page) = login_page(&rp, &a.base_url, base).await;
-        let locked = submit(&browser, &page, &a.base_url, base, &user.email, &user.password).await;
+        let locked = submit(
+            &browser,
+            &page,
+            &a.base_url,
+            base,
+            &user.email,
+            &user.password,
+        )
+        .await;
         assert_eq!(
             locked.status,
             StatusCode::TOO_MANY_REQUESTS,
             "{base}: {}",
             locked.body
         );
-        assert!(locked.header("retry-after").is_some(), "{:?}", locked.headers);
+        assert!(
+            locked.header("retry-after").is_some(),
+            "{:?}",
+            locked.headers
+        );
     }
     // Another account from the same address is not locked.
     let other = a.create_user("acme", "grace@example.com", "Grace", PASSWORD);
     let (browser, page) = login_page(&rp, &a.base_url, &b_base).await;
-    let res = submit(&browser, &page, &a.base_url, &b_base, &other.email, &other.password).await;
+    let res = submit(
+        &browser,
+        &page,
+        &a.base_url,
+        &b_base,
+        &other.email,
+        &other.password,
+    )
+    .await;
     assert!(res.status.is_redirection(), "{}: {}", res.status, res.body);
     drop((a, b));
 }
