@@ -40,6 +40,18 @@ fn insert_token(source: &str) -> String {
     )
 }
 
+/// Share-locks the session ($1 tenant, $2 session), then takes the grant's
+/// ($3) advisory lock in shared mode: a refresh token is written while no
+/// revocation of its grant is under way, and a revocation that starts
+/// later waits for the write and then sees the token
+/// ([`REVOKING_GRANT`](crate::revocations::REVOKING_GRANT)). Without it a
+/// token written while a reused code revokes its grant could be stored
+/// live: neither transaction would see the other's uncommitted row.
+const SHARE_SESSION_AND_GRANT: &str =
+    "WITH session AS (SELECT 1 FROM sessions WHERE tenant_id = $1 AND id = $2 FOR SHARE)
+     SELECT (SELECT count(*) FROM session),
+            pg_advisory_xact_lock_shared(hashtextextended($1 || ' ' || $3, 0))";
+
 impl GrantStore for PostgresStore {
     /// The session is share-locked, then the code stored (unless the
     /// session was revoked) and its client recorded in one statement: a
@@ -141,8 +153,8 @@ impl GrantStore for PostgresStore {
         locked_write(
             self,
             tenant,
-            SHARE_SESSION,
-            &params.session_key(),
+            SHARE_SESSION_AND_GRANT,
+            &params.grant_key(),
             &insert_token(""),
             &params.list(),
         )
@@ -185,8 +197,8 @@ impl GrantStore for PostgresStore {
         let rows = locked_write(
             self,
             tenant,
-            SHARE_SESSION,
-            &new.session_key(),
+            SHARE_SESSION_AND_GRANT,
+            &new.grant_key(),
             &format!(
                 "WITH consumed AS (
                    UPDATE refresh_tokens SET consumed_at = $16
@@ -254,9 +266,9 @@ impl<'a> TokenParams<'a> {
         ]
     }
 
-    /// [`SHARE_SESSION`]'s parameters.
-    fn session_key(&self) -> [&(dyn ToSql + Sync); 2] {
-        [&self.tenant, &self.session]
+    /// The parameters of [`SHARE_SESSION_AND_GRANT`].
+    fn grant_key(&self) -> [&(dyn ToSql + Sync); 3] {
+        [&self.tenant, &self.session, &self.grant]
     }
 }
 

@@ -269,13 +269,19 @@ impl PostgresStore {
         let statement = client.prepare_cached(sql).await.map_err(db_error)?;
         let tenant = tenant.as_str();
         let tenant_param: [&(dyn ToSql + Sync); 1] = [&tenant];
-        let (_, _, rows, _) = tokio::try_join!(
+        // `join!`, not `try_join!`: every part is awaited, so the connection
+        // goes back to the pool after its COMMIT (or the rollback a failed
+        // statement turns it into), never inside an aborted transaction.
+        let (begin, set, rows, commit) = tokio::join!(
             client.batch_execute("BEGIN"),
             client.query(&set, &tenant_param),
             client.query(&statement, params),
             client.batch_execute("COMMIT"),
-        )
-        .map_err(db_error)?;
+        );
+        begin.map_err(db_error)?;
+        set.map_err(db_error)?;
+        let rows = rows.map_err(db_error)?;
+        commit.map_err(db_error)?;
         Ok(rows)
     }
 
@@ -292,13 +298,16 @@ impl PostgresStore {
         let statement = client.prepare_cached(sql).await.map_err(db_error)?;
         let tenant = tenant.as_str();
         let tenant_param: [&(dyn ToSql + Sync); 1] = [&tenant];
-        let (_, _, changed, _) = tokio::try_join!(
+        let (begin, set, changed, commit) = tokio::join!(
             client.batch_execute("BEGIN"),
             client.query(&set, &tenant_param),
             client.execute(&statement, params),
             client.batch_execute("COMMIT"),
-        )
-        .map_err(db_error)?;
+        );
+        begin.map_err(db_error)?;
+        set.map_err(db_error)?;
+        let changed = changed.map_err(db_error)?;
+        commit.map_err(db_error)?;
         Ok(changed)
     }
 }

@@ -13,6 +13,12 @@ use idp_core::clock::UnixTime;
 use idp_core::ids::{ClientId, GrantId, TenantId};
 use idp_core::store::{AccessTokenRef, RevocationStore, StoreResult};
 
+/// The grant's ($1 tenant, $2 grant) advisory lock, exclusive: waits for
+/// refresh tokens of the grant being written to commit, so the revocation
+/// sees them (grants.rs takes it shared).
+pub(crate) const REVOKING_GRANT: &str =
+    "SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))";
+
 impl RevocationStore for PostgresStore {
     async fn revoke_grant(
         &self,
@@ -22,6 +28,9 @@ impl RevocationStore for PostgresStore {
     ) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = tenant_transaction(&mut client, tenant).await?;
+        tx.execute(REVOKING_GRANT, &[&tenant.as_str(), &grant.as_str()])
+            .await
+            .map_err(db_error)?;
         // First, so that racing revocations of one grant queue on this row
         // instead of locking its tokens in different orders.
         let record = tx

@@ -393,14 +393,21 @@ pub(crate) async fn locked_write(
     let write = client.prepare_cached(write).await.map_err(db_error)?;
     let tenant = tenant.as_str();
     let tenant_param: [&(dyn ToSql + Sync); 1] = [&tenant];
-    let (_, _, _, rows, _) = tokio::try_join!(
+    // `join!`, not `try_join!`: every part is awaited, so the connection
+    // goes back to the pool after its COMMIT (or the rollback a failed
+    // statement turns it into), never inside an aborted transaction.
+    let (begin, set, lock, rows, commit) = tokio::join!(
         client.batch_execute("BEGIN"),
         client.query(&set, &tenant_param),
         client.query(&lock, lock_params),
         client.query(&write, write_params),
         client.batch_execute("COMMIT"),
-    )
-    .map_err(db_error)?;
+    );
+    begin.map_err(db_error)?;
+    set.map_err(db_error)?;
+    lock.map_err(db_error)?;
+    let rows = rows.map_err(db_error)?;
+    commit.map_err(db_error)?;
     Ok(rows)
 }
 
