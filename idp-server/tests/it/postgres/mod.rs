@@ -8,10 +8,12 @@
 //! - `lockout`: failed logins per account are counted across instances;
 //! - `cli`: the administration commands against PostgreSQL, `backup`'s
 //!   refusal, start-up errors;
-//! - `faults`: PostgreSQL restarted under load, `kill -9` of an instance,
-//!   an exhausted pool.
+//! - `faults`: PostgreSQL stopped and started under load (a private
+//!   cluster of the test's own), `kill -9` of an instance, an exhausted
+//!   pool.
 
 mod cli;
+mod faults;
 mod instances;
 mod lockout;
 
