@@ -200,7 +200,17 @@ impl PostgresStore {
             .parse()
             .map_err(|e: tokio_postgres::Error| invalid(e.to_string()))?;
         config.connect_timeout(settings.wait);
-        config.keepalives_idle(std::time::Duration::from_secs(30));
+        // A database host that vanishes (network cut, machine gone) is
+        // noticed by the socket: keepalive probes after 5 s of silence
+        // (3 probes, 2 s apart), and data sent but not acknowledged within
+        // the statement timeout plus the pool wait closes the connection.
+        // A frozen server whose kernel still answers is not detected here:
+        // its statements wait (PostgreSQL's own statement_timeout cannot
+        // fire while it is frozen).
+        config.keepalives_idle(std::time::Duration::from_secs(5));
+        config.keepalives_interval(std::time::Duration::from_secs(2));
+        config.keepalives_retries(3);
+        config.tcp_user_timeout(settings.statement_timeout + settings.wait);
         if config.get_application_name().is_none() {
             config.application_name("idp");
         }
