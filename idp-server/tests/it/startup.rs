@@ -176,10 +176,11 @@ fn entries(dir: &std::path::Path) -> Vec<String> {
 }
 
 #[test]
-fn a_postgres_url_fails_fast_and_creates_nothing() {
+fn an_unreachable_postgres_url_fails_fast_and_creates_nothing() {
+    // Port 1 on loopback refuses at once: no PostgreSQL there.
     for url in [
-        "postgres://postgres@127.0.0.1:5432/idp",
-        "postgresql://idp:secret@db.internal/idp",
+        "postgres://postgres@127.0.0.1:1/idp",
+        "postgresql://idp:secret@127.0.0.1:1/idp",
     ] {
         for args in [
             &[][..],
@@ -198,15 +199,19 @@ fn a_postgres_url_fails_fast_and_creates_nothing() {
             let last = stderr.lines().last().unwrap_or("");
             assert!(!out.status.success(), "{url} {args:?} was accepted");
             assert!(
-                last.starts_with("error: DATABASE_URL: this build has no PostgreSQL store yet"),
+                last.starts_with("error: DATABASE_URL: cannot connect to PostgreSQL at postgres"),
                 "{url} {args:?}: {stderr}"
             );
-            assert!(last.contains("sqlite:PATH"), "{last}");
+            assert!(
+                !last.contains("secret"),
+                "the password is never shown: {last}"
+            );
             assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            // serve: could not start (1); a command: database unavailable (5).
             let expected = if args.is_empty() || args == ["serve"] {
                 1
             } else {
-                2
+                5
             };
             assert_eq!(out.status.code(), Some(expected), "{url} {args:?}");
             assert!(

@@ -43,6 +43,14 @@ async fn every_command_works_against_postgres() {
         None,
     );
     assert_eq!(deleted["deleted"], true);
+    // The pool's gauges are PostgreSQL's (DATABASE_POOL_SIZE, default 16).
+    let metrics = get(&format!("{}/metrics", server.base_url)).await;
+    assert!(
+        metrics.body.contains("sso_db_pool_connections_max 16"),
+        "{}",
+        metrics.body
+    );
+    assert!(metrics.body.contains("sso_db_pool_connections_total"));
     let health = server.cli(
         &[
             "health",
