@@ -35,6 +35,8 @@ mod operations;
 mod pairwise;
 mod par;
 mod pkce;
+// The PostgreSQL store is in the default build (cargo feature `postgres`).
+#[cfg(feature = "postgres")]
 mod postgres;
 mod redirect_schemes;
 mod refresh;

@@ -175,6 +175,7 @@ fn entries(dir: &std::path::Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+#[cfg(feature = "postgres")]
 #[test]
 fn an_unreachable_postgres_url_fails_fast_and_creates_nothing() {
     // Port 1 on loopback refuses at once: no PostgreSQL there.
