@@ -409,7 +409,7 @@ pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
     if let Some(db) = e.as_db_error() {
         let code = db.code();
         if *code == SqlState::UNIQUE_VIOLATION {
-            return StoreError::Conflict(conflict_field(db.table(), db.detail()));
+            return conflict(db.table(), db.detail());
         }
         let transient = [
             SqlState::QUERY_CANCELED,
@@ -432,41 +432,35 @@ pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
     StoreError::Backend(describe(&e))
 }
 
-/// The field a unique violation is about, from its detail
-/// (`Key (tenant_id, email)=(…) already exists.`), as the SQLite store
-/// names it: `slug`, `email`, `client id`…
-fn conflict_field(table: Option<&str>, detail: Option<&str>) -> String {
+/// The conflict a unique violation is about, from its detail
+/// (`Key (tenant_id, email)=(…) already exists.`), named as every store
+/// names it ([`StoreError::conflict_on`]).
+fn conflict(table: Option<&str>, detail: Option<&str>) -> StoreError {
     let columns = detail
         .and_then(|d| d.strip_prefix("Key ("))
         .and_then(|d| d.split_once(")="))
-        .map(|(columns, _)| columns);
-    let Some(columns) = columns else {
-        return "record".to_owned();
-    };
+        .map_or("", |(columns, _)| columns);
     let table = table.unwrap_or("");
-    let fields: Vec<String> = columns
-        .split(',')
-        .map(str::trim)
-        .filter_map(|column| match column {
-            "tenant_id" if table != "tenants" => None,
-            "id" => {
-                let singular = table.strip_suffix('s').unwrap_or(table);
-                Some(format!("{singular} id").trim_start().to_owned())
-            }
-            "email_key" => Some("email".to_owned()),
-            other => Some(other.to_owned()),
-        })
-        .collect();
-    if fields.is_empty() {
-        "record".to_owned()
-    } else {
-        fields.join(", ")
-    }
+    StoreError::conflict_on(
+        columns
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|column| (table, column)),
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::conflict_field;
+    use super::conflict;
+    use idp_core::store::StoreError;
+
+    fn conflict_field(table: Option<&str>, detail: Option<&str>) -> String {
+        match conflict(table, detail) {
+            StoreError::Conflict(field) => field,
+            other => other.to_string(),
+        }
+    }
 
     #[test]
     fn conflicts_name_the_field_as_the_sqlite_store_does() {

@@ -270,41 +270,24 @@ pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
             rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
         );
         if unique {
-            return StoreError::Conflict(conflict_field(message.as_deref().unwrap_or("")));
+            return conflict_field(message.as_deref().unwrap_or(""));
         }
     }
     StoreError::Backend(e.to_string())
 }
 
-/// The field named by SQLite's "UNIQUE constraint failed: users.tenant_id,
-/// users.email" message, without the tenant scope: `email`; a bare `id`
-/// becomes `user id`.
-fn conflict_field(message: &str) -> String {
-    let Some((_, columns)) = message.split_once("failed: ") else {
-        return "record".to_owned();
-    };
-    let fields: Vec<String> = columns
-        .split(',')
-        .filter_map(|qualified| {
-            let qualified = qualified.trim();
-            let (table, column) = qualified.split_once('.').unwrap_or(("", qualified));
-            match column {
-                "tenant_id" if table != "tenants" => None,
-                "id" => {
-                    let singular = table.strip_suffix('s').unwrap_or(table);
-                    Some(format!("{singular} id").trim_start().to_owned())
-                }
-                // The canonical email's index (migration 7) is the email's rule.
-                "email_key" => Some("email".to_owned()),
-                other => Some(other.to_owned()),
-            }
-        })
-        .collect();
-    if fields.is_empty() {
-        "record".to_owned()
-    } else {
-        fields.join(", ")
-    }
+/// The conflict SQLite's "UNIQUE constraint failed: users.tenant_id,
+/// users.email" message is about, named as every store names it
+/// ([`StoreError::conflict_on`]): `email`; a bare `id` becomes `user id`.
+fn conflict_field(message: &str) -> StoreError {
+    let columns = message.split_once("failed: ").map_or("", |(_, c)| c);
+    StoreError::conflict_on(
+        columns
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|qualified| qualified.split_once('.').unwrap_or(("", qualified))),
+    )
 }
 
 #[cfg(test)]
@@ -348,7 +331,10 @@ mod tests {
             ),
             ("something else", "record"),
         ] {
-            assert_eq!(conflict_field(message), want);
+            assert!(
+                matches!(conflict_field(message), StoreError::Conflict(ref f) if f == want),
+                "{message}"
+            );
         }
     }
 

@@ -66,6 +66,34 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+impl StoreError {
+    /// The conflict of a uniqueness rule over `columns` (table, column),
+    /// named as callers show it: `slug`, `email`, `client id`… A table's
+    /// `tenant_id` says nothing (every rule is per tenant) and is left out;
+    /// `id` becomes the table's singular and "id"; the canonical email's
+    /// index (`email_key`) is the email's rule. Both stores name their
+    /// conflicts through this, so the same rule reads the same on either.
+    pub fn conflict_on<'a>(columns: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let fields: Vec<String> = columns
+            .into_iter()
+            .filter_map(|(table, column)| match column {
+                "tenant_id" if table != "tenants" => None,
+                "id" => {
+                    let singular = table.strip_suffix('s').unwrap_or(table);
+                    Some(format!("{singular} id").trim_start().to_owned())
+                }
+                "email_key" => Some("email".to_owned()),
+                other => Some(other.to_owned()),
+            })
+            .collect();
+        Self::Conflict(if fields.is_empty() {
+            "record".to_owned()
+        } else {
+            fields.join(", ")
+        })
+    }
+}
+
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
