@@ -38,7 +38,7 @@ use std::future::Future;
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// Where the data is: sqlite:PATH (or a file path) [env: DATABASE_URL] [default: sqlite:./data/idp.db]
+    /// Where the data is: sqlite:PATH (or a file path), or postgres://USER:PASSWORD@HOST:PORT/DB [env: DATABASE_URL] [default: sqlite:./data/idp.db]
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
     /// `serve`'s options, for `idp-server` with no command.

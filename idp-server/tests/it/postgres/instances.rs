@@ -207,5 +207,26 @@ async fn two_instances_on_one_database_behave_as_one() {
         eprintln!("{} published the new keys after {took:?}", endpoints.jwks);
     }
     assert_eq!(kids(&jwks(&on_a).await), kids(&jwks(&on_b).await));
+
+    // A tenant setting changed through the CLI: B's discovery names the
+    // registration endpoint within a second.
+    let discovery_b = format!("{b_base}/t/acme/.well-known/openid-configuration");
+    assert!(get(&discovery_b).await.json()["registration_endpoint"].is_null());
+    a.cli_json(
+        &[
+            "tenant",
+            "update",
+            "acme",
+            "--dynamic-registration",
+            "on",
+            "--json",
+        ],
+        None,
+    );
+    let took = within_a_second("the tenant's new setting on B", || async {
+        get(&discovery_b).await.json()["registration_endpoint"].is_string()
+    })
+    .await;
+    eprintln!("B served the tenant's new setting after {took:?}");
     drop((a, b));
 }
