@@ -5,7 +5,8 @@
 //! session share-lock it first (lock order in `sessions`), so they and a
 //! revocation of the session never miss each other.
 
-use crate::sessions::{SHARE_SESSION, hash_at, locked_write};
+use crate::scoped::locked_write;
+use crate::sessions::{SHARE_SESSION, hash_at};
 use crate::{PostgresStore, db_error};
 use idp_core::clock::UnixTime;
 use idp_core::crypto::secret::SecretHash;

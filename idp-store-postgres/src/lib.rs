@@ -12,19 +12,22 @@
 //! rows of any other tenant.
 //!
 //! ## Map
-//! - this file: [`PostgresStore`], [`PostgresStore::connect`], the pool,
-//!   the scoped transactions every area runs in, errors;
+//! - this file: [`PostgresStore`], [`PostgresStore::connect`], the pool;
+//! - `scoped`: the tenant-scoped transactions every area runs in;
+//! - `error`: driver errors as the port's;
 //! - `settings`: what `DATABASE_URL` says (TLS mode, root certificate) and
 //!   the pool's bounds; `tls`: rustls for `tokio-postgres`;
 //! - `migrations`: the embedded schema (`migrations/*.sql`), its version
 //!   table, the `idp_app` role the store serves as;
 //! - one module per part of the port: `tenants` (tenants and signing keys),
 //!   `clients`, `users`, `sessions`, `grants`, `pushed`, `revocations`,
-//!   `devices`, `deliveries`, `admin`, `purge` (the `Maintenance` part);
+//!   `devices`, `deliveries`, `admin`, `purge` (the `Maintenance` part),
+//!   `login_failures` (shared lockout counters);
 //! - `operations`: readiness, pool state, active users (the server's
 //!   [`Operations`](idp_core::store::Operations) port);
 //! - `changes`: `LISTEN idp_changes`, how other instances' changes to
-//!   tenants, keys and clients reach this process's caches;
+//!   tenants, keys and clients reach this process's caches; `jobs`: one
+//!   instance at a time per background job;
 //! - `scratch`: throw-away databases for tests.
 
 mod admin;
@@ -32,6 +35,7 @@ mod changes;
 mod clients;
 mod deliveries;
 mod devices;
+mod error;
 mod grants;
 mod jobs;
 mod login_failures;
@@ -40,6 +44,7 @@ mod operations;
 mod purge;
 mod pushed;
 mod revocations;
+mod scoped;
 pub mod scratch;
 mod sessions;
 mod settings;
@@ -51,25 +56,18 @@ pub use changes::{Change, ChangeFeed};
 pub use migrations::SCHEMA_VERSION;
 pub use settings::{PoolSettings, TlsMode, redact};
 
+pub(crate) use error::{db_error, describe};
+pub(crate) use scoped::{registry_transaction, tenant_transaction};
+
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Pool, RecyclingMethod};
-use idp_core::ids::TenantId;
 use idp_core::store::{StoreError, StoreResult};
 use settings::ConnectionUrl;
 use std::sync::Arc;
-use tokio_postgres::error::SqlState;
-use tokio_postgres::types::ToSql;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::NoTls;
 
 /// The role the store serves as: it owns nothing, so every row-level
 /// security policy applies to it (created by the migrations).
 pub const APP_ROLE: &str = "idp_app";
-
-/// Sets the tenant a transaction may see (ADR 0027).
-const SET_TENANT: &str = "SELECT set_config('idp.tenant', $1, true)";
-
-/// Lets a transaction read and write the tenants table by slug (registry
-/// calls only; tenant data stays behind `idp.tenant`).
-const SET_REGISTRY: &str = "SELECT set_config('idp.registry', 'on', true)";
 
 /// A [`Store`](idp_core::store::Store) on one PostgreSQL database.
 ///
@@ -264,95 +262,6 @@ impl PostgresStore {
             .await
             .map_err(|e| StoreError::Unavailable(format!("no database connection available: {e}")))
     }
-
-    /// Runs one statement for `tenant` in a transaction of its own, sent
-    /// in one round trip (BEGIN, the tenant setting, the statement, COMMIT
-    /// pipelined), and returns its rows.
-    pub(crate) async fn tenant_query(
-        &self,
-        tenant: &TenantId,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> StoreResult<Vec<Row>> {
-        let client = self.client().await?;
-        let set = client.prepare_cached(SET_TENANT).await.map_err(db_error)?;
-        let statement = client.prepare_cached(sql).await.map_err(db_error)?;
-        let tenant = tenant.as_str();
-        let tenant_param: [&(dyn ToSql + Sync); 1] = [&tenant];
-        // `join!`, not `try_join!`: every part is awaited, so the connection
-        // goes back to the pool after its COMMIT (or the rollback a failed
-        // statement turns it into), never inside an aborted transaction.
-        let (begin, set, rows, commit) = tokio::join!(
-            client.batch_execute("BEGIN"),
-            client.query(&set, &tenant_param),
-            client.query(&statement, params),
-            client.batch_execute("COMMIT"),
-        );
-        begin.map_err(db_error)?;
-        set.map_err(db_error)?;
-        let rows = rows.map_err(db_error)?;
-        commit.map_err(db_error)?;
-        Ok(rows)
-    }
-
-    /// [`Self::tenant_query`] for a statement without rows: how many rows
-    /// it changed.
-    pub(crate) async fn tenant_execute(
-        &self,
-        tenant: &TenantId,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> StoreResult<u64> {
-        let client = self.client().await?;
-        let set = client.prepare_cached(SET_TENANT).await.map_err(db_error)?;
-        let statement = client.prepare_cached(sql).await.map_err(db_error)?;
-        let tenant = tenant.as_str();
-        let tenant_param: [&(dyn ToSql + Sync); 1] = [&tenant];
-        let (begin, set, changed, commit) = tokio::join!(
-            client.batch_execute("BEGIN"),
-            client.query(&set, &tenant_param),
-            client.execute(&statement, params),
-            client.batch_execute("COMMIT"),
-        );
-        begin.map_err(db_error)?;
-        set.map_err(db_error)?;
-        let changed = changed.map_err(db_error)?;
-        commit.map_err(db_error)?;
-        Ok(changed)
-    }
-}
-
-/// Begins a transaction on `client` that sees `tenant`'s rows and no
-/// other's. Dropped without `commit`, it rolls back.
-pub(crate) async fn tenant_transaction<'a>(
-    client: &'a mut deadpool_postgres::Object,
-    tenant: &TenantId,
-) -> StoreResult<deadpool_postgres::Transaction<'a>> {
-    let tx = client.transaction().await.map_err(db_error)?;
-    let set = tx.prepare_cached(SET_TENANT).await.map_err(db_error)?;
-    tx.query(&set, &[&tenant.as_str()])
-        .await
-        .map_err(db_error)?;
-    Ok(tx)
-}
-
-/// Begins a transaction on `client` that may read and write the tenants
-/// table itself (the registry: by slug, lists, creation, deletion), and
-/// the rows of `tenant` if one is given.
-pub(crate) async fn registry_transaction<'a>(
-    client: &'a mut deadpool_postgres::Object,
-    tenant: Option<&TenantId>,
-) -> StoreResult<deadpool_postgres::Transaction<'a>> {
-    let tx = client.transaction().await.map_err(db_error)?;
-    let set = tx.prepare_cached(SET_REGISTRY).await.map_err(db_error)?;
-    tx.query(&set, &[]).await.map_err(db_error)?;
-    if let Some(tenant) = tenant {
-        let set = tx.prepare_cached(SET_TENANT).await.map_err(db_error)?;
-        tx.query(&set, &[&tenant.as_str()])
-            .await
-            .map_err(db_error)?;
-    }
-    Ok(tx)
 }
 
 /// The pool: connections as the URL's user that switch to [`APP_ROLE`]
@@ -384,108 +293,4 @@ fn build_pool(connect: &Connector, settings: PoolSettings) -> Result<Pool, Strin
         }))
         .build()
         .map_err(|e| e.to_string())
-}
-
-/// A driver error as one line (the database's own message when it sent one).
-pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{}: {}", db.severity(), db.message()),
-        None => {
-            let mut text = e.to_string();
-            let mut source = std::error::Error::source(e);
-            while let Some(s) = source {
-                text = format!("{text}: {s}");
-                source = s.source();
-            }
-            text
-        }
-    }
-}
-
-/// Maps a driver error to the port's: uniqueness is a conflict naming the
-/// field; a closed connection, a statement that ran out of time, a server
-/// shutting down or a deadlock are unavailable (retry may succeed).
-pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
-    if let Some(db) = e.as_db_error() {
-        let code = db.code();
-        if *code == SqlState::UNIQUE_VIOLATION {
-            return conflict(db.table(), db.detail());
-        }
-        let transient = [
-            SqlState::QUERY_CANCELED,
-            SqlState::ADMIN_SHUTDOWN,
-            SqlState::CRASH_SHUTDOWN,
-            SqlState::CANNOT_CONNECT_NOW,
-            SqlState::T_R_DEADLOCK_DETECTED,
-            SqlState::T_R_SERIALIZATION_FAILURE,
-            SqlState::TOO_MANY_CONNECTIONS,
-            SqlState::READ_ONLY_SQL_TRANSACTION,
-        ];
-        if transient.contains(code) {
-            return StoreError::Unavailable(describe(&e));
-        }
-        return StoreError::Backend(describe(&e));
-    }
-    if e.is_closed() || std::error::Error::source(&e).is_some() {
-        return StoreError::Unavailable(describe(&e));
-    }
-    StoreError::Backend(describe(&e))
-}
-
-/// The conflict a unique violation is about, from its detail
-/// (`Key (tenant_id, email)=(…) already exists.`), named as every store
-/// names it ([`StoreError::conflict_on`]).
-fn conflict(table: Option<&str>, detail: Option<&str>) -> StoreError {
-    let columns = detail
-        .and_then(|d| d.strip_prefix("Key ("))
-        .and_then(|d| d.split_once(")="))
-        .map_or("", |(columns, _)| columns);
-    let table = table.unwrap_or("");
-    StoreError::conflict_on(
-        columns
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(|column| (table, column)),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::conflict;
-    use idp_core::store::StoreError;
-
-    fn conflict_field(table: Option<&str>, detail: Option<&str>) -> String {
-        match conflict(table, detail) {
-            StoreError::Conflict(field) => field,
-            other => other.to_string(),
-        }
-    }
-
-    #[test]
-    fn conflicts_name_the_field_as_the_sqlite_store_does() {
-        let detail = |d: &str| Some(d.to_owned());
-        assert_eq!(
-            conflict_field(
-                Some("users"),
-                detail("Key (tenant_id, email)=(t, a@b) already exists.").as_deref()
-            ),
-            "email"
-        );
-        assert_eq!(
-            conflict_field(
-                Some("clients"),
-                detail("Key (tenant_id, id)=(t, c) already exists.").as_deref()
-            ),
-            "client id"
-        );
-        assert_eq!(
-            conflict_field(
-                Some("tenants"),
-                detail("Key (slug)=(acme) already exists.").as_deref()
-            ),
-            "slug"
-        );
-        assert_eq!(conflict_field(None, None), "record");
-    }
 }

@@ -7,7 +7,8 @@
 //! session (`grants`) share-locks the session first. So a write under way
 //! is either seen by the revocation or sees it, and they never deadlock.
 
-use crate::{PostgresStore, SET_TENANT, db_error};
+use crate::scoped::locked_write;
+use crate::{PostgresStore, db_error};
 use idp_core::clock::UnixTime;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, SessionId, TenantId, UserId};
@@ -16,7 +17,6 @@ use idp_core::store::{
     StoreError, StoreResult,
 };
 use tokio_postgres::Row;
-use tokio_postgres::types::ToSql;
 
 const SESSION_COLUMNS: &str = "id, secret_hash, user_id, auth_time, created_at, expires_at";
 
@@ -373,43 +373,6 @@ pub(crate) const ADD_SESSION_CLIENT: &str =
     "INSERT INTO session_clients (tenant_id, session_id, client_id, created_at)
      VALUES ($1, $2, $3, $4)
      ON CONFLICT (tenant_id, session_id, client_id) DO NOTHING";
-
-/// Runs `lock` then `write` for `tenant` in one transaction, pipelined in
-/// one round trip as [`PostgresStore::tenant_query`] is, and returns the
-/// rows of `write`. `lock` takes the row locks that order this write
-/// against a racing one; `write`, a statement of its own, gets a snapshot
-/// taken once they are held, so it sees what the other committed.
-pub(crate) async fn locked_write(
-    store: &PostgresStore,
-    tenant: &TenantId,
-    lock: &str,
-    lock_params: &[&(dyn ToSql + Sync)],
-    write: &str,
-    write_params: &[&(dyn ToSql + Sync)],
-) -> StoreResult<Vec<Row>> {
-    let client = store.client().await?;
-    let set = client.prepare_cached(SET_TENANT).await.map_err(db_error)?;
-    let lock = client.prepare_cached(lock).await.map_err(db_error)?;
-    let write = client.prepare_cached(write).await.map_err(db_error)?;
-    let tenant = tenant.as_str();
-    let tenant_param: [&(dyn ToSql + Sync); 1] = [&tenant];
-    // `join!`, not `try_join!`: every part is awaited, so the connection
-    // goes back to the pool after its COMMIT (or the rollback a failed
-    // statement turns it into), never inside an aborted transaction.
-    let (begin, set, lock, rows, commit) = tokio::join!(
-        client.batch_execute("BEGIN"),
-        client.query(&set, &tenant_param),
-        client.query(&lock, lock_params),
-        client.query(&write, write_params),
-        client.batch_execute("COMMIT"),
-    );
-    begin.map_err(db_error)?;
-    set.map_err(db_error)?;
-    lock.map_err(db_error)?;
-    let rows = rows.map_err(db_error)?;
-    commit.map_err(db_error)?;
-    Ok(rows)
-}
 
 /// A 32-byte hash column.
 pub(crate) fn hash_at(r: &Row, i: usize) -> StoreResult<SecretHash> {
