@@ -59,6 +59,29 @@ def oha(args):
     }))
 
 
+def ticks(args):
+    """ticks PID...: {pid: utime + stime} in clock ticks, from /proc/PID/stat
+    (processes gone meanwhile are left out)."""
+    out = {}
+    for pid in args:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            out[pid] = int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    print(json.dumps(out))
+
+
+def ticks_delta(args):
+    """ticks-delta BEFORE AFTER: CPU seconds the processes used between the
+    two (a process that appeared meanwhile counts from zero)."""
+    import os
+    a, b = json.load(open(args[0])), json.load(open(args[1]))
+    hz = os.sysconf("SC_CLK_TCK")
+    print(f"{sum(t - a.get(p, 0) for p, t in b.items()) / hz:.2f}")
+
+
 def merge(args):
     """merge FILE...: one result line from oha runs that ran at once
     (two instances): rates and counts added, the worst p50 and p99."""
@@ -175,8 +198,8 @@ def postgres_tables(sqlite, pg):
     find = lambda rows, **kw: next((r for r in rows if all(r.get(k) == v for k, v in kw.items())), None)
     names = [r["name"] for r in pg if r.get("kind") == "load" and r.get("phase") == "small"]
     print("\n### PostgreSQL against SQLite (same run; server on one core, load on the other, PostgreSQL on either)\n")
-    print("| endpoint | SQLite req/s | SQLite p99 ms | PostgreSQL req/s | PostgreSQL p99 ms | PG/SQLite | budget |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("| endpoint | SQLite req/s | SQLite p99 ms | PostgreSQL req/s | PostgreSQL p99 ms | PG/SQLite | budget | CPU µs/request: idp, PostgreSQL |")
+    print("|---|---:|---:|---:|---:|---:|---|---:|")
     for n in names:
         a = find(sqlite, kind="load", server="idp", phase="small", name=n)
         b = find(pg, kind="load", server="idp", phase="small", name=n)
@@ -187,7 +210,9 @@ def postgres_tables(sqlite, pg):
         verdict = "" if budget is None or ratio is None else \
             f"≥ {budget * 100:.0f}%: {'met' if ratio >= budget else '**missed**'}"
         print(f"| {n} | {a['rps']:,.0f} | {a['p99_ms']:.2f} | " if a else f"| {n} | - | - | ", end="")
-        print(f"{b['rps']:,.0f} | {b['p99_ms']:.2f} | " + (f"{ratio * 100:.0f}% |" if ratio is not None else "- |") + f" {verdict} |")
+        cpu = f"{float(b['idp_cpu_s']) * 1e6 / b['ok']:.0f}, {float(b['pg_cpu_s']) * 1e6 / b['ok']:.0f}" \
+            if b.get("pg_cpu_s") and b.get("idp_cpu_s") and b.get("ok") else ""
+        print(f"{b['rps']:,.0f} | {b['p99_ms']:.2f} | " + (f"{ratio * 100:.0f}% |" if ratio is not None else "- |") + f" {verdict} | {cpu} |")
     large = [r for r in pg if r.get("kind") == "load" and r.get("phase") == "large"]
     if large:
         seed = find(pg, kind="seed", phase="large")
@@ -224,4 +249,4 @@ def postgres_tables(sqlite, pg):
 
 
 if __name__ == "__main__":
-    {"start": start, "rss": rss, "oha": oha, "merge": merge, "tag": tag, "field": field, "table": table}[sys.argv[1]](sys.argv[2:])
+    {"start": start, "rss": rss, "oha": oha, "merge": merge, "ticks": ticks, "ticks-delta": ticks_delta, "tag": tag, "field": field, "table": table}[sys.argv[1]](sys.argv[2:])

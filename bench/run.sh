@@ -173,18 +173,40 @@ provision() { # BACKEND: a fresh database, the tenant, clients and users
 }
 
 # A load's result line, tagged, with the server's peak RSS so far.
-record_load() { # SERVER PHASE < result line
-    local line
+record_load() { # SERVER PHASE [K=V...] < result line
+    local line server=$1 phase=$2
+    shift 2
     line=$(cat)
-    echo "$line" | record kind=load server="$1" phase="$2" \
-        hwm_kib="$($HELPER rss "$SERVER_PID" | $HELPER field hwm_kib)"
+    echo "$line" | record kind=load server="$server" phase="$phase" \
+        hwm_kib="$($HELPER rss "$SERVER_PID" | $HELPER field hwm_kib)" "$@"
 }
+
+# CPU ticks of PostgreSQL's backends serving this run's database (their
+# pids from pg_stat_activity), so that an oha load on PostgreSQL also
+# reports the database's CPU time per request (pg_cpu_s), and the server's
+# (idp_cpu_s).
+pg_ticks() { # > FILE
+    $HELPER ticks $(pg_admin -c "SELECT pid FROM pg_stat_activity WHERE datname = '$PG_DB'")
+}
+idp_ticks() { $HELPER ticks "$SERVER_PID"; }
 
 oha_load() { # NAME SERVER PHASE oha-args...
     local name=$1 server=$2 phase=$3
     shift 3
-    on_load_cpu "$OHA" --no-tui --output-format json -z "${SECS}s" -c "$CONC" "$@" \
-        | $HELPER oha "$name" | record_load "$server" "$phase"
+    if [ "$BACKEND" = postgres ]; then
+        pg_ticks > "$WORK/ticks0.json"
+        idp_ticks > "$WORK/idp0.json"
+        on_load_cpu "$OHA" --no-tui --output-format json -z "${SECS}s" -c "$CONC" "$@" \
+            | $HELPER oha "$name" > "$WORK/load.json"
+        pg_ticks > "$WORK/ticks1.json"
+        idp_ticks > "$WORK/idp1.json"
+        record_load "$server" "$phase" \
+            pg_cpu_s="$($HELPER ticks-delta "$WORK/ticks0.json" "$WORK/ticks1.json")" \
+            idp_cpu_s="$($HELPER ticks-delta "$WORK/idp0.json" "$WORK/idp1.json")" < "$WORK/load.json"
+    else
+        on_load_cpu "$OHA" --no-tui --output-format json -z "${SECS}s" -c "$CONC" "$@" \
+            | $HELPER oha "$name" | record_load "$server" "$phase"
+    fi
 }
 
 start_idp() { # PHASE
