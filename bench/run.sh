@@ -17,7 +17,8 @@
 #
 # Environment: BENCH_SECS (10), BENCH_CONCURRENCY (32), BENCH_USERS
 # (1000000), BENCH_CLIENTS (100000), BENCH_CODES (12000; codes live 60 s), BENCH_SKIP_LARGE=1,
-# BENCH_SKIP_PEER=1, BENCH_NO_BUILD=1 (use the binaries in target/release). Results: bench/results/latest.jsonl and latest.md.
+# BENCH_SKIP_PEER=1, BENCH_NO_BUILD=1 (use the binaries in target/release), BENCH_IDP (another
+# idp-server binary, e.g. one built with other features). Results: bench/results/latest.jsonl and latest.md.
 #
 # PostgreSQL (issue 15): BENCH_BACKEND=sqlite (the default: everything above,
 # unchanged), postgres, or both (the SQLite phases, then the same on
@@ -48,7 +49,7 @@ TOOLS=$BENCH/.tools
 PEER_DIR=$BENCH/.peer
 OHA=$TOOLS/bin/oha
 DRIVER=$ROOT/target/release/idp-bench
-IDP=$ROOT/target/release/idp-server
+IDP=${BENCH_IDP:-$ROOT/target/release/idp-server}
 HELPER="python3 $BENCH/helper.py"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/idp-bench.XXXXXX")
 OUT=$BENCH/results
