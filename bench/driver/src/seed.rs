@@ -3,6 +3,7 @@
 //! [`Store::create_clients`]), one transaction per batch, with one
 //! precomputed argon2id hash shared by every user (hashing a million
 //! passwords would take hours and measures nothing the bench asks).
+//! `--database` is a SQLite location or a `postgres://` URL (issue 15).
 
 use idp_core::crypto::{password, secret::SecretHash};
 use idp_core::ids::{ClientId, UserId};
@@ -10,6 +11,7 @@ use idp_core::store::{
     ClientRecord, ClientStore, GrantType, TenantStore, TokenEndpointAuthMethod, UserRecord,
     UserStore,
 };
+use idp_store_postgres::{PoolSettings, PostgresStore};
 use idp_store_sqlite::SqliteStore;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -24,7 +26,23 @@ pub async fn seed(
     clients: usize,
     batch: usize,
 ) -> anyhow::Result<()> {
-    let store = SqliteStore::open(database)?;
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        let store = PostgresStore::connect(database, PoolSettings::default()).await?;
+        seed_into(&store, slug, prefix, users, clients, batch).await
+    } else {
+        let store = SqliteStore::open(database)?;
+        seed_into(&store, slug, prefix, users, clients, batch).await
+    }
+}
+
+async fn seed_into<S: TenantStore + UserStore + ClientStore>(
+    store: &S,
+    slug: &str,
+    prefix: &str,
+    users: usize,
+    clients: usize,
+    batch: usize,
+) -> anyhow::Result<()> {
     let tenant = store
         .tenant_by_slug(slug)
         .await?
