@@ -14,67 +14,33 @@ use idp_core::clock::UnixTime;
 use idp_core::ids::TenantId;
 use idp_core::store::{Expiring, Maintenance, StoreResult};
 
-/// The statement deleting one batch of `kind`: `$1` tenant, `$2` cutoff,
-/// `$3` limit.
-fn delete_sql(kind: Expiring) -> &'static str {
+/// The table `kind` lives in and which of its rows are due (`$2` is the
+/// cutoff).
+fn due_rows(kind: Expiring) -> (&'static str, &'static str) {
     match kind {
-        Expiring::AuthorizationCodes => {
-            "DELETE FROM codes WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM codes WHERE tenant_id = $1 AND expires_at < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
-        Expiring::Interactions => {
-            "DELETE FROM interactions WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM interactions WHERE tenant_id = $1 AND expires_at < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
-        Expiring::DeviceCodes => {
-            "DELETE FROM device_codes WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM device_codes WHERE tenant_id = $1 AND expires_at < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
-        Expiring::Sessions => {
-            "DELETE FROM sessions WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM sessions
-               WHERE tenant_id = $1 AND revoked_at IS NULL AND expires_at < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
-        Expiring::RevokedSessions => {
-            "DELETE FROM sessions WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM sessions WHERE tenant_id = $1 AND revoked_at < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
-        Expiring::RefreshTokens => {
-            "DELETE FROM refresh_tokens WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM refresh_tokens WHERE tenant_id = $1 AND expires_at < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
-        Expiring::RevokedAccessTokens => {
-            "DELETE FROM revoked_access_tokens WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM revoked_access_tokens WHERE tenant_id = $1 AND keep_until < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
-        Expiring::RevokedGrants => {
-            "DELETE FROM revoked_grants WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM revoked_grants WHERE tenant_id = $1 AND keep_until < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
-        Expiring::ClientAssertions => {
-            "DELETE FROM client_assertions WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM client_assertions WHERE tenant_id = $1 AND expires_at < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
-        Expiring::SessionClients => {
-            "DELETE FROM session_clients WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM session_clients WHERE tenant_id = $1 AND created_at < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
-        Expiring::PushedRequests => {
-            "DELETE FROM pushed_requests WHERE ctid = ANY (ARRAY (
-               SELECT ctid FROM pushed_requests WHERE tenant_id = $1 AND expires_at < $2
-               LIMIT $3 FOR UPDATE SKIP LOCKED))"
-        }
+        Expiring::AuthorizationCodes => ("codes", "expires_at < $2"),
+        Expiring::Interactions => ("interactions", "expires_at < $2"),
+        Expiring::DeviceCodes => ("device_codes", "expires_at < $2"),
+        Expiring::Sessions => ("sessions", "revoked_at IS NULL AND expires_at < $2"),
+        Expiring::RevokedSessions => ("sessions", "revoked_at < $2"),
+        Expiring::RefreshTokens => ("refresh_tokens", "expires_at < $2"),
+        Expiring::RevokedAccessTokens => ("revoked_access_tokens", "keep_until < $2"),
+        Expiring::RevokedGrants => ("revoked_grants", "keep_until < $2"),
+        Expiring::ClientAssertions => ("client_assertions", "expires_at < $2"),
+        Expiring::SessionClients => ("session_clients", "created_at < $2"),
+        Expiring::PushedRequests => ("pushed_requests", "expires_at < $2"),
     }
+}
+
+/// The statement deleting one batch of `kind`: `$1` tenant, `$2` cutoff,
+/// `$3` limit. (Prepared once per connection: the text is the cache key.)
+fn delete_sql(kind: Expiring) -> String {
+    let (table, due) = due_rows(kind);
+    format!(
+        "DELETE FROM {table} WHERE ctid = ANY (ARRAY (
+           SELECT ctid FROM {table} WHERE tenant_id = $1 AND {due}
+           LIMIT $3 FOR UPDATE SKIP LOCKED))"
+    )
 }
 
 impl Maintenance for PostgresStore {
@@ -87,7 +53,7 @@ impl Maintenance for PostgresStore {
     ) -> StoreResult<u64> {
         self.tenant_execute(
             tenant,
-            delete_sql(kind),
+            &delete_sql(kind),
             &[&tenant.as_str(), &before, &i64::from(limit)],
         )
         .await

@@ -33,7 +33,7 @@ pub struct Backoff {
 
 impl Backoff {
     /// The lockout after `failures` failures, if any.
-    fn lockout(&self, failures: u32) -> Option<Duration> {
+    pub(crate) fn lockout(&self, failures: u32) -> Option<Duration> {
         let over = failures.checked_sub(self.threshold)?;
         let factor = 1u32.checked_shl(over.min(31)).unwrap_or(u32::MAX);
         Some(self.base.saturating_mul(factor).min(self.max))

@@ -16,6 +16,7 @@
 //! address), never the typed email; a counter is forgotten `lockout_max`
 //! after its last failure.
 
+use super::failures::Backoff;
 use super::memory::{AddressKey, InMemoryLimits};
 use super::{AbuseLimits, Attempt, AttemptResult, LimitFuture, LockoutPolicy, Subject, Verdict};
 use crate::clock::UnixTime;
@@ -60,9 +61,6 @@ pub trait LoginFailureStore: Send + Sync {
     fn clear<'a>(&'a self, tenant: &'a TenantId, key: &'a str) -> LimitFuture<'a, StoreResult<()>>;
 }
 
-/// The first slowdown (as in-memory).
-const FIRST_DELAY: Duration = Duration::from_millis(100);
-
 /// Login counters in the store, everything else in memory.
 pub struct SharedLoginLimits {
     memory: InMemoryLimits,
@@ -88,16 +86,10 @@ impl SharedLoginLimits {
 
     /// The counters' keys for a login: (pair, account).
     fn keys(account: &str, address: Option<AddressKey>) -> [String; 2] {
-        let hex = |s: String| {
-            SecretHash::of(&s)
-                .as_bytes()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        };
+        let hashed = |s: String| crate::jose::b64(SecretHash::of(&s).as_bytes());
         [
-            hex(format!("pair\0{account}\0{address:?}")),
-            hex(format!("account\0{account}")),
+            hashed(format!("pair\0{account}\0{address:?}")),
+            hashed(format!("account\0{account}")),
         ]
     }
 
@@ -129,14 +121,14 @@ impl SharedLoginLimits {
                 };
             }
         };
-        let over = |c: &FailureCount| c.failures.checked_sub(per_account);
-        let doubled = |base: Duration, over: u32| {
-            base.saturating_mul(1u32.checked_shl(over.min(31)).unwrap_or(u32::MAX))
+        let backoff = Backoff {
+            threshold: per_account,
+            base: self.policy.lockout,
+            max: self.policy.lockout_max,
         };
         if let Some(Some(pair)) = counts.first()
-            && let Some(over) = over(pair)
+            && let Some(lockout) = backoff.lockout(pair.failures)
         {
-            let lockout = doubled(self.policy.lockout, over).min(self.policy.lockout_max);
             let until = pair.last_failure_at + i64::try_from(lockout.as_secs()).unwrap_or(i64::MAX);
             if now < until {
                 return Verdict::Refuse {
@@ -145,10 +137,9 @@ impl SharedLoginLimits {
             }
         }
         let delay = match counts.get(1) {
-            Some(Some(total)) if !self.policy.slowdown_max.is_zero() => over(total)
-                .map_or(Duration::ZERO, |over| {
-                    doubled(FIRST_DELAY, over).min(self.policy.slowdown_max)
-                }),
+            Some(Some(total)) => {
+                super::slowdown::delay(total.failures, per_account, self.policy.slowdown_max)
+            }
             _ => Duration::ZERO,
         };
         Verdict::Proceed { delay }
@@ -207,5 +198,137 @@ impl AbuseLimits for SharedLoginLimits {
                 self.record_login(attempt, typed, result).await;
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ip_block::IpBlocks;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    /// Counters in a map: the rules, not the database, are under test here
+    /// (the PostgreSQL store's counters are tested through two servers).
+    #[derive(Default)]
+    struct Counters(Mutex<HashMap<(String, String), FailureCount>>);
+
+    impl LoginFailureStore for Counters {
+        fn record_failures<'a>(
+            &'a self,
+            tenant: &'a TenantId,
+            keys: &'a [String],
+            now: UnixTime,
+            forget_before: UnixTime,
+        ) -> LimitFuture<'a, StoreResult<()>> {
+            if let Ok(mut map) = self.0.lock() {
+                for key in keys {
+                    let entry = map
+                        .entry((tenant.as_str().to_owned(), key.clone()))
+                        .or_insert(FailureCount {
+                            failures: 0,
+                            last_failure_at: now,
+                        });
+                    if entry.last_failure_at < forget_before {
+                        entry.failures = 0;
+                    }
+                    entry.failures += 1;
+                    entry.last_failure_at = now;
+                }
+            }
+            Box::pin(std::future::ready(Ok(())))
+        }
+
+        fn failures<'a>(
+            &'a self,
+            tenant: &'a TenantId,
+            keys: &'a [String],
+            forget_before: UnixTime,
+        ) -> LimitFuture<'a, StoreResult<Vec<Option<FailureCount>>>> {
+            let counts = self.0.lock().map_or_else(
+                |_| vec![None; keys.len()],
+                |map| {
+                    keys.iter()
+                        .map(|k| {
+                            map.get(&(tenant.as_str().to_owned(), k.clone()))
+                                .copied()
+                                .filter(|c| c.last_failure_at >= forget_before)
+                        })
+                        .collect()
+                },
+            );
+            Box::pin(std::future::ready(Ok(counts)))
+        }
+
+        fn clear<'a>(
+            &'a self,
+            tenant: &'a TenantId,
+            key: &'a str,
+        ) -> LimitFuture<'a, StoreResult<()>> {
+            if let Ok(mut map) = self.0.lock() {
+                map.remove(&(tenant.as_str().to_owned(), key.to_owned()));
+            }
+            Box::pin(std::future::ready(Ok(())))
+        }
+    }
+
+    fn login<'a>(tenant: &'a TenantId, account: &'a str, ip: &str) -> Attempt<'a> {
+        Attempt {
+            tenant,
+            subject: Subject::Account(account),
+            address: ip.parse().ok(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_pair_locks_the_account_slows_and_limits_do_not_cross() {
+        let store = Arc::new(Counters::default());
+        let policy = LockoutPolicy {
+            exempt: IpBlocks::default(),
+            login_per_account: 3,
+            login_per_address: 0,
+            ..LockoutPolicy::default()
+        };
+        // Two "instances" sharing one store.
+        let a = SharedLoginLimits::new(&policy, Arc::clone(&store) as Arc<dyn LoginFailureStore>);
+        let b = SharedLoginLimits::new(&policy, Arc::clone(&store) as Arc<dyn LoginFailureStore>);
+        let (acme, other) = (TenantId::new("acme"), TenantId::new("other"));
+        let attacker = login(&acme, "ada@example.com", "198.51.100.7");
+        for limits in [&a, &b, &a] {
+            assert!(matches!(
+                limits.check(&attacker).await,
+                Verdict::Proceed { .. }
+            ));
+            limits.record(&attacker, AttemptResult::Failed).await;
+        }
+        // Three failures across both: the pair is locked on both, for the
+        // first lockout.
+        for limits in [&a, &b] {
+            match limits.check(&attacker).await {
+                Verdict::Refuse { retry_after } => {
+                    assert!(retry_after <= policy.lockout && !retry_after.is_zero());
+                }
+                other => panic!("not refused: {other:?}"),
+            }
+        }
+        // The account from another address is slowed (first delay), not refused.
+        let owner = login(&acme, "ada@example.com", "203.0.113.9");
+        assert_eq!(
+            b.check(&owner).await,
+            Verdict::Proceed {
+                delay: Duration::from_millis(100)
+            }
+        );
+        // The owner's success clears only the owner's pair.
+        b.record(&owner, AttemptResult::Succeeded).await;
+        assert!(matches!(a.check(&attacker).await, Verdict::Refuse { .. }));
+        // Another tenant's account of the same email is untouched.
+        assert_eq!(
+            a.check(&login(&other, "ada@example.com", "198.51.100.7"))
+                .await,
+            Verdict::Proceed {
+                delay: Duration::ZERO
+            }
+        );
     }
 }

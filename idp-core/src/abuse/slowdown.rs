@@ -22,6 +22,18 @@ use std::time::{Duration, Instant};
 /// The first delay, when a subject reaches its threshold.
 const FIRST_DELAY: Duration = Duration::from_millis(100);
 
+/// The wait of an attempt on a subject with `failures` recent failures:
+/// none below `threshold`, then 100 ms doubling per further failure, at
+/// most `max`. Shared with the database-backed counters
+/// ([`super::shared`]).
+pub(crate) fn delay(failures: u32, threshold: u32, max: Duration) -> Duration {
+    let Some(over) = failures.checked_sub(threshold) else {
+        return Duration::ZERO;
+    };
+    let factor = 1u32.checked_shl(over.min(31)).unwrap_or(u32::MAX);
+    FIRST_DELAY.saturating_mul(factor).min(max)
+}
+
 /// Recent failures per account or client, and the delay they impose.
 pub struct Slowdown {
     failures: FailureTracker,
@@ -48,11 +60,7 @@ impl Slowdown {
 
     /// How long an attempt on `key` waits now.
     pub fn delay(&self, key: u64, now: Instant) -> Duration {
-        let Some(over) = self.failures.recent(key, now).checked_sub(self.threshold) else {
-            return Duration::ZERO;
-        };
-        let factor = 1u32.checked_shl(over.min(31)).unwrap_or(u32::MAX);
-        FIRST_DELAY.saturating_mul(factor).min(self.max)
+        delay(self.failures.recent(key, now), self.threshold, self.max)
     }
 
     /// Counts a failure of `key`.

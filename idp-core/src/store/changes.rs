@@ -27,24 +27,21 @@ pub enum StoreChange {
 /// What receives changes: called on the backend's task, so it must be quick.
 pub type ChangeListener = Box<dyn Fn(StoreChange) + Send + Sync>;
 
-/// Keeps a watch running; dropping it stops the watch.
-pub struct ChangeWatch(#[allow(dead_code)] Box<dyn Any + Send + Sync>);
+/// Something that lasts as long as this value: a watch of changes
+/// ([`ChangeWatch`]), a job's lease ([`JobLease`]). Dropping it ends it.
+pub struct Held(#[allow(dead_code)] Box<dyn Any + Send + Sync>);
 
-impl ChangeWatch {
-    /// A watch that runs as long as `guard` lives.
+impl Held {
+    /// Holds `guard` (whose drop ends what it holds).
     pub fn new(guard: impl Any + Send + Sync) -> Self {
         Self(Box::new(guard))
     }
 }
+
+/// Keeps a watch running; dropping it stops the watch.
+pub type ChangeWatch = Held;
 
 /// A job's exclusive right to run across every process on one database
 /// ([`Operations::job_lease`](super::Operations::job_lease)): released when
 /// dropped.
-pub struct JobLease(#[allow(dead_code)] Box<dyn Any + Send + Sync>);
-
-impl JobLease {
-    /// A lease that holds as long as `guard` lives.
-    pub fn new(guard: impl Any + Send + Sync) -> Self {
-        Self(Box::new(guard))
-    }
-}
+pub type JobLease = Held;

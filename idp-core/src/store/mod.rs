@@ -36,7 +36,7 @@ mod tenants;
 mod users;
 
 pub use admin::AdminStore;
-pub use changes::{ChangeListener, ChangeWatch, JobLease, StoreChange};
+pub use changes::{ChangeListener, ChangeWatch, Held, JobLease, StoreChange};
 pub use clients::ClientStore;
 pub use deliveries::{DeliveryStore, PendingDelivery};
 pub use devices::DeviceStore;
