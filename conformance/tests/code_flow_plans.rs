@@ -91,10 +91,13 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
     let provider = idp_server::cli::provider_for(&cfg)?;
     provider
         .admin()
-        .create_tenant(idp_core::admin::NewTenant {
-            dynamic_registration: true,
-            ..idp_core::admin::NewTenant::new("conf", "Conformance")
-        })
+        .create_tenant(
+            &idp_core::AuditContext::cli("test"),
+            idp_core::admin::NewTenant {
+                dynamic_registration: true,
+                ..idp_core::admin::NewTenant::new("conf", "Conformance")
+            },
+        )
         .await?;
     let mut clients = Vec::new();
     for (name, method) in [
@@ -108,6 +111,7 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
         let created = provider
             .admin()
             .create_client(
+                &idp_core::AuditContext::cli("test"),
                 "conf",
                 NewClient {
                     require_pkce: false,
@@ -130,6 +134,7 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
     provider
         .admin()
         .create_user(
+            &idp_core::AuditContext::cli("test"),
             "conf",
             idp_core::NewUser {
                 email: user.username.clone(),
@@ -155,14 +160,18 @@ async fn provision() -> Result<Provisioned, Box<dyn std::error::Error>> {
     // keys cannot disturb the modules running meanwhile.
     provider
         .admin()
-        .create_tenant(idp_core::admin::NewTenant {
-            dynamic_registration: true,
-            ..idp_core::admin::NewTenant::new("rotate", "Rotation")
-        })
+        .create_tenant(
+            &idp_core::AuditContext::cli("test"),
+            idp_core::admin::NewTenant {
+                dynamic_registration: true,
+                ..idp_core::admin::NewTenant::new("rotate", "Rotation")
+            },
+        )
         .await?;
     provider
         .admin()
         .create_user(
+            &idp_core::AuditContext::cli("test"),
             "rotate",
             idp_core::NewUser {
                 email: "buffy@example.com".into(),
@@ -386,7 +395,11 @@ async fn dynamic_server_rotate_keys() -> Result<(), Box<dyn std::error::Error>> 
     let provider = idp_server::cli::provider_for(cfg)?;
     provider
         .admin()
-        .rotate_keys("rotate", idp_core::key_rotation::Activation::Immediately)
+        .rotate_keys(
+            &idp_core::AuditContext::cli("test"),
+            "rotate",
+            idp_core::key_rotation::Activation::Immediately,
+        )
         .await?;
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     let target = Target {

@@ -35,7 +35,10 @@ async fn server(tls: Option<TlsConfig>) -> Result<(tempfile::TempDir, RunningSer
     let provider = idp_server::cli::provider_for(&cfg)?;
     provider
         .admin()
-        .create_tenant(idp_core::admin::NewTenant::new("conf", "Conformance"))
+        .create_tenant(
+            &idp_core::AuditContext::cli("test"),
+            idp_core::admin::NewTenant::new("conf", "Conformance"),
+        )
         .await?;
     Ok((dir, server))
 }

@@ -98,11 +98,15 @@ impl Fixture {
         let (web_basic, cc_basic, session_cookie) = rt.block_on(async {
             let admin = provider.admin();
             admin
-                .create_tenant(idp_core::admin::NewTenant::new("bench", "Bench"))
+                .create_tenant(
+                    &idp_core::AuditContext::cli("test"),
+                    idp_core::admin::NewTenant::new("bench", "Bench"),
+                )
                 .await
                 .expect("tenant");
             let web = admin
                 .create_client(
+                    &idp_core::AuditContext::cli("test"),
                     "bench",
                     NewClient {
                         grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
@@ -114,6 +118,7 @@ impl Fixture {
                 .expect("web client");
             let cc = admin
                 .create_client(
+                    &idp_core::AuditContext::cli("test"),
                     "bench",
                     NewClient {
                         grant_types: vec![GrantType::ClientCredentials],
@@ -125,6 +130,7 @@ impl Fixture {
                 .expect("cc client");
             admin
                 .create_user(
+                    &idp_core::AuditContext::cli("test"),
                     "bench",
                     NewUser {
                         email: "ada@example.com".into(),

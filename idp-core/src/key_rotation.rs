@@ -21,10 +21,11 @@
 //! per due tenant; the losers' freshly generated keys are dropped unused.
 
 use crate::admin::AdminError;
+use crate::audit::{AuditAction, AuditContext, Changes, Target};
 use crate::channel_logout::LOGOUT_TOKEN_LIFETIME;
 use crate::clock::UnixTime;
 use crate::provider::{Lifetimes, Offload, Provider, ProviderConfig};
-use crate::store::{SigningKeyRecord, Store, TenantRecord};
+use crate::store::{AdminChange, Applied, SigningKeyRecord, Store, TenantRecord};
 
 /// How long a retired key must stay published, in seconds, counted from
 /// its retirement: a process that had not yet loaded its successor (when
@@ -226,7 +227,8 @@ impl<S: Store> Provider<S> {
             offload: &self.offload,
             now: self.clock.now(),
         };
-        replace_keys(&*self.store, rotation, tenant, expected, activation).await
+        let ctx = AuditContext::system("key_rotation");
+        replace_keys(&*self.store, &ctx, rotation, tenant, expected, activation).await
     }
 }
 
@@ -247,6 +249,7 @@ pub(crate) struct Rotation<'a> {
 /// and by `Admin::rotate_keys`.
 pub(crate) async fn replace_keys<S: Store>(
     store: &S,
+    ctx: &AuditContext,
     rotation: Rotation<'_>,
     tenant: &TenantRecord,
     expected: &[String],
@@ -268,9 +271,23 @@ pub(crate) async fn replace_keys<S: Store>(
     })
     .await
     .ok_or_else(|| AdminError::Internal("offloaded job did not complete".into()))??;
-    let won = store
-        .replace_signing_keys(&tenant.id, expected, &fresh, activates_at)
-        .await?;
+    let kids: Vec<&str> = fresh.iter().map(|k| k.kid.as_str()).collect();
+    let event = ctx.event_in(
+        AuditAction::KeyRotate,
+        Some((&tenant.slug, &tenant.id)),
+        Target::new("tenant", &tenant.slug),
+        Changes::none()
+            .set("kids", &kids)
+            .set("activates_at", activates_at),
+        now,
+    );
+    let change = AdminChange::ReplaceSigningKeys {
+        tenant: &tenant.id,
+        expected_current: expected,
+        keys: &fresh,
+        retire_at: activates_at,
+    };
+    let won = store.apply_audited(change, &event).await? != Applied::Missing;
     Ok(won.then(|| RotatedKeys {
         kids: fresh.into_iter().map(|k| k.kid).collect(),
         activates_at,

@@ -53,6 +53,7 @@ pub mod abuse;
 pub mod access_token;
 pub mod acr;
 pub mod admin;
+pub mod audit;
 pub mod authorize;
 pub mod channel_logout;
 pub mod claims;
@@ -98,6 +99,7 @@ pub mod userinfo;
 pub mod wire;
 
 pub use admin::{Admin, AdminError};
+pub use audit::{AuditAction, AuditContext};
 pub use authorize::interaction::{InteractionView, LoginOutcome, PageError, Stage};
 pub use client::{CreatedClient, NewClient};
 pub use device::verification::{Attempter, DeviceError, DeviceSignIn, DeviceView};

@@ -31,6 +31,7 @@
 //! - `scratch`: throw-away databases for tests.
 
 mod admin;
+mod admin_api_stub;
 mod changes;
 mod clients;
 mod deliveries;

@@ -54,11 +54,17 @@ async fn row_level_security_hides_every_row_without_the_tenant_setting() -> Outc
     );
     let acme = provider
         .admin()
-        .create_tenant(NewTenant::new("acme", "Acme"))
+        .create_tenant(
+            &idp_core::AuditContext::cli("test"),
+            NewTenant::new("acme", "Acme"),
+        )
         .await?;
     let other = provider
         .admin()
-        .create_tenant(NewTenant::new("other", "Other"))
+        .create_tenant(
+            &idp_core::AuditContext::cli("test"),
+            NewTenant::new("other", "Other"),
+        )
         .await?;
     store
         .create_user(&acme.id, &user("u1", "ada@example.com"))
@@ -207,7 +213,10 @@ async fn two_instances_running_the_scheduled_rotation_store_one_key_set() -> Out
         let slug = format!("acme{round}");
         let tenant = a
             .admin()
-            .create_tenant(NewTenant::new(&slug, "Acme"))
+            .create_tenant(
+                &idp_core::AuditContext::cli("test"),
+                NewTenant::new(&slug, "Acme"),
+            )
             .await?;
         let before = a.store().signing_keys(&tenant.id).await?.len();
         // Due at once (rotate after 0 s): both instances find it due.
@@ -267,7 +276,10 @@ async fn changes_through_one_pool_reach_the_change_feed_of_another() -> Outcome 
     );
     let tenant = provider
         .admin()
-        .create_tenant(NewTenant::new("acme", "Acme"))
+        .create_tenant(
+            &idp_core::AuditContext::cli("test"),
+            NewTenant::new("acme", "Acme"),
+        )
         .await?;
     // A key change names the tenant.
     assert!(

@@ -27,6 +27,7 @@
 //!   backup).
 
 mod admin;
+mod admin_api_stub;
 mod backup;
 mod clients;
 mod codec;

@@ -40,10 +40,14 @@ impl Idp {
             idp_server::cli::provider_for(&config).map_err(|e| anyhow!("provider: {e:?}"))?;
         let admin = provider.admin();
         admin
-            .create_tenant(idp_core::admin::NewTenant::new("acme", "Acme"))
+            .create_tenant(
+                &idp_core::AuditContext::cli("test"),
+                idp_core::admin::NewTenant::new("acme", "Acme"),
+            )
             .await?;
         let client = admin
             .create_client(
+                &idp_core::AuditContext::cli("test"),
                 "acme",
                 NewClient {
                     public: true,
@@ -55,6 +59,7 @@ impl Idp {
             .await?;
         let kiosk = admin
             .create_client(
+                &idp_core::AuditContext::cli("test"),
                 "acme",
                 NewClient {
                     grant_types: vec![GrantType::DeviceCode],
@@ -66,6 +71,7 @@ impl Idp {
         let kiosk_secret = kiosk.secret.ok_or_else(|| anyhow!("no secret"))?;
         let user = admin
             .create_user(
+                &idp_core::AuditContext::cli("test"),
                 "acme",
                 NewUser {
                     email: EMAIL.to_owned(),

@@ -73,7 +73,7 @@ pub async fn provision(
         None => {
             provider
                 .admin()
-                .create_tenant(NewTenant::new(TENANT, "Embedded demo"))
+                .create_tenant(&setup_actor(), NewTenant::new(TENANT, "Embedded demo"))
                 .await?;
             provider
                 .tenant(TENANT)
@@ -89,7 +89,11 @@ pub async fn provision(
         password: Some(DEMO_PASSWORD.to_owned()),
         email_verified: true,
     };
-    match provider.admin().create_user(TENANT, demo).await {
+    match provider
+        .admin()
+        .create_user(&setup_actor(), TENANT, demo)
+        .await
+    {
         Ok(_) | Err(AdminError::Conflict { .. }) => {}
         Err(e) => return Err(e.into()),
     }
@@ -109,6 +113,7 @@ pub async fn provision(
     let created = provider
         .admin()
         .create_client(
+            &setup_actor(),
             TENANT,
             NewClient::new("Embedded example app", vec![redirect_uri.to_owned()]),
         )
@@ -140,4 +145,9 @@ fn read_client(path: &Path) -> anyhow::Result<Option<AppClient>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
     }
+}
+
+/// The audit log's actor for the demo's own set-up.
+fn setup_actor() -> idp_core::AuditContext {
+    idp_core::AuditContext::system("embedded-example-setup")
 }

@@ -43,7 +43,9 @@ async fn client(
     admin: &idp_core::admin::Admin<idp_store_sqlite::SqliteStore>,
     client: NewClient,
 ) -> anyhow::Result<(String, String)> {
-    let created = admin.create_client("acme", client).await?;
+    let created = admin
+        .create_client(&idp_core::AuditContext::cli("test"), "acme", client)
+        .await?;
     let secret = created.secret.ok_or_else(|| anyhow!("no secret"))?;
     Ok((created.client.id.as_str().to_owned(), secret))
 }
@@ -57,7 +59,10 @@ impl World {
             idp_server::cli::provider_for(&config).map_err(|e| anyhow!("provider: {e:?}"))?;
         let admin = provider.admin();
         admin
-            .create_tenant(idp_core::admin::NewTenant::new("acme", "Acme"))
+            .create_tenant(
+                &idp_core::AuditContext::cli("test"),
+                idp_core::admin::NewTenant::new("acme", "Acme"),
+            )
             .await?;
         let audiences = vec![ORDERS.to_owned(), BILLING.to_owned()];
         let shop = client(
@@ -80,6 +85,7 @@ impl World {
         let writer = client(&admin, service("Writer", "orders:write")).await?;
         let user = admin
             .create_user(
+                &idp_core::AuditContext::cli("test"),
                 "acme",
                 NewUser {
                     email: EMAIL.to_owned(),

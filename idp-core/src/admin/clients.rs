@@ -7,11 +7,13 @@
 use super::Admin;
 use super::error::{AdminError, ObjectKind};
 use super::page::{List, Page, PageRequest};
+use crate::audit::{AuditAction, AuditContext, Changes, Target};
 use crate::client::{CreatedClient, NewClient};
 use crate::clock::UnixTime;
 use crate::crypto::{random, secret::SecretHash};
 use crate::ids::ClientId;
-use crate::store::{ClientRecord, GrantType, PreviousSecret, Store};
+use crate::store::{AdminChange, Applied, ClientRecord, GrantType, PreviousSecret, Store};
+use crate::tenant::TenantContext;
 
 /// How long a client secret replaced by a rotation keeps working, by
 /// default: 24 hours, a day for every deployment of the client to pick up
@@ -61,6 +63,7 @@ impl<S: Store> Admin<S> {
     /// secret is in the result, and never retrievable again.
     pub async fn create_client(
         &self,
+        ctx: &AuditContext,
         slug: &str,
         new: NewClient,
     ) -> Result<CreatedClient, AdminError> {
@@ -73,9 +76,23 @@ impl<S: Store> Admin<S> {
             &c.redirect_uris,
         )
         .await?;
-        self.store
-            .create_client(&tenant.record.id, &created.client)
-            .await?;
+        let changes = client_fields(Changes::none(), c);
+        let changes = match c.secret_hash {
+            Some(_) => changes.secret("client_secret"),
+            None => changes,
+        };
+        let event = ctx.event(
+            AuditAction::ClientCreate,
+            Some(&tenant),
+            Target::new("client", c.id.as_str()),
+            changes,
+            self.clock.now(),
+        );
+        let change = AdminChange::CreateClient {
+            tenant: &tenant.record.id,
+            client: c,
+        };
+        self.store.apply_audited(change, &event).await?;
         // Its web origins answer preflights at once in this process.
         self.clients.forget_origins(&tenant.record.id);
         Ok(created)
@@ -112,6 +129,7 @@ impl<S: Store> Admin<S> {
     /// at once by this process.
     pub async fn update_client(
         &self,
+        ctx: &AuditContext,
         slug: &str,
         id: &str,
         update: ClientUpdate,
@@ -131,6 +149,28 @@ impl<S: Store> Admin<S> {
             require_pushed_authorization_requests,
             allowed_origins,
         } = update;
+        let changes = Changes::none()
+            .set_some("name", name.as_ref())
+            .set_some("redirect_uris", redirect_uris.as_ref())
+            .set_some(
+                "grant_types",
+                grant_types
+                    .as_ref()
+                    .map(|g| g.iter().map(|g| g.as_str()).collect::<Vec<_>>()),
+            )
+            .set_some(
+                "post_logout_redirect_uris",
+                post_logout_redirect_uris.as_ref(),
+            )
+            .set_some("frontchannel_logout_uri", frontchannel_logout_uri.as_ref())
+            .set_some("backchannel_logout_uri", backchannel_logout_uri.as_ref())
+            .set_some("allowed_scopes", allowed_scopes.as_ref())
+            .set_some("audiences", audiences.as_ref())
+            .set_some(
+                "require_pushed_authorization_requests",
+                require_pushed_authorization_requests,
+            )
+            .set_some("allowed_origins", allowed_origins.as_ref());
         set(&mut wanted.name, name);
         set(&mut wanted.redirect_uris, redirect_uris);
         set(&mut wanted.grant_types, grant_types);
@@ -162,7 +202,14 @@ impl<S: Store> Admin<S> {
             .await?;
         }
         let record = crate::client::revise(&self.config, &record, wanted, metadata)?;
-        self.store_client(&tenant.record.id, &record).await?;
+        let event = ctx.event(
+            AuditAction::ClientUpdate,
+            Some(&tenant),
+            Target::new("client", id),
+            changes,
+            self.clock.now(),
+        );
+        self.store_client(&tenant, &record, &event).await?;
         Ok(record)
     }
 
@@ -171,16 +218,30 @@ impl<S: Store> Admin<S> {
     /// introspect as inactive (client-credentials tokens, which name no
     /// grant, once no process caches the client: at once here, within
     /// `Lifetimes::client_cache` elsewhere); its consents go.
-    pub async fn delete_client(&self, slug: &str, id: &str) -> Result<(), AdminError> {
+    pub async fn delete_client(
+        &self,
+        ctx: &AuditContext,
+        slug: &str,
+        id: &str,
+    ) -> Result<(), AdminError> {
         let tenant = self.tenant(slug).await?;
         let id = ClientId::new(id);
-        let keep_until = self.keep_until(self.clock.now());
-        let removed = self
-            .store
-            .remove_client(&tenant.record.id, &id, keep_until)
-            .await?;
+        let now = self.clock.now();
+        let event = ctx.event(
+            AuditAction::ClientDelete,
+            Some(&tenant),
+            Target::new("client", id.as_str()),
+            Changes::none(),
+            now,
+        );
+        let change = AdminChange::RemoveClient {
+            tenant: &tenant.record.id,
+            client: &id,
+            keep_until: self.keep_until(now),
+        };
+        let applied = self.store.apply_audited(change, &event).await?;
         self.clients.forget(&tenant.record.id, &id);
-        if !removed {
+        if applied == Applied::Missing {
             return Err(AdminError::not_found(ObjectKind::Client, id.as_str()));
         }
         Ok(())
@@ -193,6 +254,7 @@ impl<S: Store> Admin<S> {
     /// first secret's grace at once (only one previous secret is kept).
     pub async fn rotate_client_secret(
         &self,
+        ctx: &AuditContext,
         slug: &str,
         id: &str,
     ) -> Result<RotatedSecret, AdminError> {
@@ -214,7 +276,17 @@ impl<S: Store> Admin<S> {
             hash: old,
             expires_at: now + self.secret_grace,
         });
-        self.store_client(&tenant.record.id, &record).await?;
+        let event = ctx.event(
+            AuditAction::ClientSecretRotate,
+            Some(&tenant),
+            Target::new("client", id),
+            Changes::none().secret("client_secret").set_some(
+                "previous_secret_expires_at",
+                record.previous_secret.as_ref().map(|p| p.expires_at),
+            ),
+            now,
+        );
+        self.store_client(&tenant, &record, &event).await?;
         let previous_expires_at = record.previous_secret.map(|p| p.expires_at);
         Ok(RotatedSecret {
             client: record,
@@ -223,15 +295,21 @@ impl<S: Store> Admin<S> {
         })
     }
 
-    /// Stores a changed client and forgets the cached copy.
+    /// Stores a changed client with its audit event and forgets the cached copy.
     async fn store_client(
         &self,
-        tenant: &crate::ids::TenantId,
+        tenant: &TenantContext,
         record: &ClientRecord,
+        event: &crate::store::AuditEvent,
     ) -> Result<(), AdminError> {
-        let stored = self.store.update_client(tenant, record).await?;
+        let tenant = &tenant.record.id;
+        let change = AdminChange::UpdateClient {
+            tenant,
+            client: record,
+        };
+        let applied = self.store.apply_audited(change, event).await?;
         self.clients.forget(tenant, &record.id);
-        if !stored {
+        if applied == Applied::Missing {
             return Err(AdminError::not_found(
                 ObjectKind::Client,
                 record.id.as_str(),
@@ -239,6 +317,21 @@ impl<S: Store> Admin<S> {
         }
         Ok(())
     }
+}
+
+/// The registration fields an event of a new client records.
+fn client_fields(changes: Changes, c: &ClientRecord) -> Changes {
+    changes
+        .set("name", &c.name)
+        .set("redirect_uris", &c.redirect_uris)
+        .set(
+            "grant_types",
+            c.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        )
+        .set("token_endpoint_auth_method", c.auth_method.as_str())
+        .set("post_logout_redirect_uris", &c.post_logout_redirect_uris)
+        .set("allowed_scopes", &c.allowed_scopes)
+        .set("audiences", &c.audiences)
 }
 
 fn set<T>(field: &mut T, value: Option<T>) {

@@ -22,6 +22,10 @@ pub enum ObjectKind {
     User,
     /// A login session, by id (`sid`).
     Session,
+    /// An application role, by name.
+    Role,
+    /// An admin API key, by id.
+    ApiKey,
 }
 
 impl ObjectKind {
@@ -32,6 +36,8 @@ impl ObjectKind {
             Self::Client => "client",
             Self::User => "user",
             Self::Session => "session",
+            Self::Role => "role",
+            Self::ApiKey => "api key",
         }
     }
 }

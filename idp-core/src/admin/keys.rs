@@ -3,6 +3,7 @@
 
 use super::Admin;
 use super::error::AdminError;
+use crate::audit::AuditContext;
 use crate::clock::UnixTime;
 use crate::jwks::SigningAlg;
 use crate::key_rotation::{
@@ -66,6 +67,7 @@ impl<S: Store> Admin<S> {
     /// others within `Lifetimes::tenant_cache`.
     pub async fn rotate_keys(
         &self,
+        ctx: &AuditContext,
         slug: &str,
         activation: Activation,
     ) -> Result<RotatedKeys, AdminError> {
@@ -78,7 +80,7 @@ impl<S: Store> Admin<S> {
                 now: self.clock.now(),
             };
             let rotated =
-                replace_keys(&*self.store, rotation, &tenant, &expected, activation).await?;
+                replace_keys(&*self.store, ctx, rotation, &tenant, &expected, activation).await?;
             if let Some(rotated) = rotated {
                 self.tenants.forget(slug);
                 return Ok(rotated);

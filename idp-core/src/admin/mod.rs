@@ -14,13 +14,17 @@
 //!   lifetimes (`Lifetimes::tenant_cache`, `Lifetimes::client_cache`).
 //! - Deleting an object ends what depended on it: see each `delete`.
 //!
-//! Not here yet (the admin API issue adds them): audit events, roles,
-//! optimistic concurrency (`If-Match`), idempotency keys.
+//! - Every change is made by someone: each writing method takes an
+//!   [`AuditContext`](crate::audit::AuditContext), and the change and its
+//!   audit event are stored in one transaction
+//!   ([`AuditStore::apply_audited`](crate::store::AuditStore::apply_audited)).
 
+mod audit_log;
 mod clients;
 mod error;
 mod keys;
 mod page;
+mod roles;
 mod sessions;
 mod tenants;
 mod users;
@@ -30,6 +34,7 @@ pub use clients::{ClientUpdate, DEFAULT_SECRET_GRACE, RotatedSecret};
 pub use error::{AdminError, FieldError, ObjectKind};
 pub use keys::KeyInfo;
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
+pub use roles::NewRole;
 pub use tenants::{NewTenant, TenantUpdate};
 pub use users::UserUpdate;
 

@@ -23,14 +23,25 @@ pub(crate) enum List {
     Tenants,
     Clients,
     Users,
+    Roles,
+    ApiKeys,
+    AuditEvents,
 }
 
 impl List {
+    /// The cursor that continues this list after `key`.
+    pub(crate) fn cursor(self, key: &str) -> String {
+        encode(self, key)
+    }
+
     fn tag(self) -> &'static str {
         match self {
             Self::Tenants => "tenants",
             Self::Clients => "clients",
             Self::Users => "users",
+            Self::Roles => "roles",
+            Self::ApiKeys => "api_keys",
+            Self::AuditEvents => "audit_events",
         }
     }
 }

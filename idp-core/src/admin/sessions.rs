@@ -7,10 +7,11 @@
 
 use super::Admin;
 use super::error::{AdminError, ObjectKind};
+use crate::audit::{AuditAction, AuditContext, Changes, Target};
 use crate::channel_logout::{EndNotices, end_notices};
 use crate::ids::{SessionId, UserId};
 use crate::session::SessionInfo;
-use crate::store::{SessionRecord, Store};
+use crate::store::{AdminChange, Applied, SessionRecord, Store};
 use crate::tenant::TenantContext;
 
 impl<S: Store> Admin<S> {
@@ -31,15 +32,31 @@ impl<S: Store> Admin<S> {
     }
 
     /// Revokes the live session `id`; `NotFound` if there is none.
-    pub async fn revoke_session(&self, slug: &str, id: &str) -> Result<(), AdminError> {
+    pub async fn revoke_session(
+        &self,
+        ctx: &AuditContext,
+        slug: &str,
+        id: &str,
+    ) -> Result<(), AdminError> {
         let tenant = self.tenant(slug).await?;
         let sid = SessionId::new(id);
         let now = self.clock.now();
         let session = self.store.session(&tenant.record.id, &sid, now).await?;
-        let revoked = self
-            .store
-            .revoke_session(&tenant.record.id, &sid, now)
-            .await?;
+        let changes =
+            Changes::none().set_some("user", session.as_ref().map(|s| s.user_id.as_str()));
+        let event = ctx.event(
+            AuditAction::SessionRevoke,
+            Some(&tenant),
+            Target::new("session", id),
+            changes,
+            now,
+        );
+        let change = AdminChange::RevokeSession {
+            tenant: &tenant.record.id,
+            session: &sid,
+            now,
+        };
+        let revoked = self.store.apply_audited(change, &event).await? != Applied::Missing;
         match session {
             Some(session) if revoked => {
                 self.notify_ended(&tenant, &[session]).await;
@@ -52,16 +69,22 @@ impl<S: Store> Admin<S> {
     /// Revokes every session and grant of the user `user_id` (refresh
     /// tokens issued outside a live session, `offline_access` ones,
     /// included); returns how many sessions were live.
-    pub async fn revoke_user_sessions(&self, slug: &str, user_id: &str) -> Result<u64, AdminError> {
+    pub async fn revoke_user_sessions(
+        &self,
+        ctx: &AuditContext,
+        slug: &str,
+        user_id: &str,
+    ) -> Result<u64, AdminError> {
         let tenant = self.tenant(slug).await?;
         let user = self.get_user(slug, user_id).await?;
-        self.revoke_all_of(&tenant, &user.id).await
+        self.revoke_all_of(ctx, &tenant, &user.id).await
     }
 
     /// Revokes every session and grant of `user`, and tells the relying
     /// parties of the sessions that were live.
     pub(super) async fn revoke_all_of(
         &self,
+        ctx: &AuditContext,
         tenant: &TenantContext,
         user: &UserId,
     ) -> Result<u64, AdminError> {
@@ -70,10 +93,23 @@ impl<S: Store> Admin<S> {
             .store
             .user_sessions(&tenant.record.id, user, now)
             .await?;
-        let revoked = self
-            .store
-            .revoke_user(&tenant.record.id, user, now, self.keep_until(now))
-            .await?;
+        let event = ctx.event(
+            AuditAction::UserSessionsRevoke,
+            Some(tenant),
+            Target::new("user", user.as_str()),
+            Changes::none(),
+            now,
+        );
+        let change = AdminChange::RevokeUser {
+            tenant: &tenant.record.id,
+            user,
+            now,
+            keep_until: self.keep_until(now),
+        };
+        let revoked = match self.store.apply_audited(change, &event).await? {
+            Applied::Done(n) => n,
+            Applied::Missing => 0,
+        };
         self.notify_ended(tenant, &sessions).await;
         Ok(revoked)
     }

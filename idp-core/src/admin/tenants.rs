@@ -3,9 +3,10 @@
 use super::Admin;
 use super::error::{AdminError, ObjectKind, Problems};
 use super::page::{List, Page, PageRequest};
+use crate::audit::{AuditAction, AuditContext, Changes, Target};
 use crate::crypto::envelope::DataKey;
 use crate::ids::TenantId;
-use crate::store::{Store, TenantRecord};
+use crate::store::{AdminChange, Applied, Store, TenantRecord};
 use crate::tenant::{new_signing_keys, validate_slug};
 
 /// A tenant to create.
@@ -46,7 +47,11 @@ fn check_name(name: &str) -> Result<(), String> {
 
 impl<S: Store> Admin<S> {
     /// Creates a tenant with a fresh data key and one signing key per algorithm.
-    pub async fn create_tenant(&self, new: NewTenant) -> Result<TenantRecord, AdminError> {
+    pub async fn create_tenant(
+        &self,
+        ctx: &AuditContext,
+        new: NewTenant,
+    ) -> Result<TenantRecord, AdminError> {
         let mut problems = Problems::default();
         problems.absorb(validate_slug(&new.slug))?;
         problems.check("name", check_name(&new.name));
@@ -77,8 +82,22 @@ impl<S: Store> Admin<S> {
             dynamic_registration: new.dynamic_registration,
             created_at: now,
         };
+        let event = ctx.event_in(
+            AuditAction::TenantCreate,
+            Some((&record.slug, &record.id)),
+            Target::new("tenant", &record.slug),
+            Changes::none()
+                .set("slug", &record.slug)
+                .set("name", &record.name)
+                .set("dynamic_registration", record.dynamic_registration),
+            now,
+        );
+        let change = AdminChange::CreateTenant {
+            tenant: &record,
+            keys: &keys,
+        };
         self.store
-            .create_tenant(&record, &keys)
+            .apply_audited(change, &event)
             .await
             .map_err(AdminError::conflict_as(format!("tenant '{}'", record.slug)))?;
         Ok(record)
@@ -104,10 +123,14 @@ impl<S: Store> Admin<S> {
     /// Changes the tenant `slug`; served at once by this process.
     pub async fn update_tenant(
         &self,
+        ctx: &AuditContext,
         slug: &str,
         update: TenantUpdate,
     ) -> Result<TenantRecord, AdminError> {
         let mut record = self.get_tenant(slug).await?;
+        let changes = Changes::none()
+            .set_some("name", update.name.as_ref())
+            .set_some("dynamic_registration", update.dynamic_registration);
         if let Some(name) = update.name {
             check_name(&name).map_err(|reason| AdminError::invalid("name", reason))?;
             record.name = if name.is_empty() {
@@ -119,22 +142,40 @@ impl<S: Store> Admin<S> {
         if let Some(open) = update.dynamic_registration {
             record.dynamic_registration = open;
         }
-        if !self.store.update_tenant(&record).await? {
+        let event = ctx.event_in(
+            AuditAction::TenantUpdate,
+            Some((&record.slug, &record.id)),
+            Target::new("tenant", slug),
+            changes,
+            self.clock.now(),
+        );
+        let change = AdminChange::UpdateTenant { tenant: &record };
+        let applied = self.store.apply_audited(change, &event).await?;
+        self.tenants.forget(slug);
+        if applied == Applied::Missing {
             return Err(AdminError::not_found(ObjectKind::Tenant, slug));
         }
-        self.tenants.forget(slug);
         Ok(record)
     }
 
     /// Deletes the tenant `slug` and everything in it: its keys, clients,
     /// users, sessions, codes, tokens and consents. Its issuer answers 404
     /// at once in this process. This cannot be undone.
-    pub async fn delete_tenant(&self, slug: &str) -> Result<(), AdminError> {
+    pub async fn delete_tenant(&self, ctx: &AuditContext, slug: &str) -> Result<(), AdminError> {
         let record = self.get_tenant(slug).await?;
-        if !self.store.delete_tenant(&record.id).await? {
+        let event = ctx.event_in(
+            AuditAction::TenantDelete,
+            Some((&record.slug, &record.id)),
+            Target::new("tenant", slug),
+            Changes::none(),
+            self.clock.now(),
+        );
+        let change = AdminChange::DeleteTenant { tenant: &record.id };
+        let applied = self.store.apply_audited(change, &event).await?;
+        self.tenants.forget(slug);
+        if applied == Applied::Missing {
             return Err(AdminError::not_found(ObjectKind::Tenant, slug));
         }
-        self.tenants.forget(slug);
         Ok(())
     }
 }

@@ -8,10 +8,12 @@
 use super::Admin;
 use super::error::{AdminError, ObjectKind};
 use super::page::{List, Page, PageRequest};
+use crate::audit::{AuditAction, AuditContext, Changes, Target};
 use crate::crypto::password;
 use crate::email::EmailAddress;
 use crate::ids::{TenantId, UserId};
-use crate::store::{Store, UserRecord};
+use crate::store::{AdminChange, Applied, Store, UserRecord};
+use crate::tenant::TenantContext;
 use crate::user::NewUser;
 
 /// A change to a user: each `Some` field replaces the stored value.
@@ -48,7 +50,12 @@ impl<S: Store> Admin<S> {
     }
 
     /// Creates a user in the tenant `slug`; the password is hashed with argon2id.
-    pub async fn create_user(&self, slug: &str, new: NewUser) -> Result<UserRecord, AdminError> {
+    pub async fn create_user(
+        &self,
+        ctx: &AuditContext,
+        slug: &str,
+        new: NewUser,
+    ) -> Result<UserRecord, AdminError> {
         let tenant = self.tenant(slug).await?;
         let email = parse_email(&new.email)?;
         let password_hash = match new.password {
@@ -66,8 +73,27 @@ impl<S: Store> Admin<S> {
             created_at: now,
             updated_at: now,
         };
+        let changes = Changes::none()
+            .set("email", &user.email)
+            .set("email_verified", user.email_verified)
+            .set_some("name", user.name.as_ref());
+        let changes = match user.password_hash {
+            Some(_) => changes.secret("password"),
+            None => changes,
+        };
+        let event = ctx.event(
+            AuditAction::UserCreate,
+            Some(&tenant),
+            Target::new("user", user.id.as_str()),
+            changes,
+            now,
+        );
+        let change = AdminChange::CreateUser {
+            tenant: &tenant.record.id,
+            user: &user,
+        };
         self.store
-            .create_user(&tenant.record.id, &user)
+            .apply_audited(change, &event)
             .await
             .map_err(AdminError::conflict_as(format!("user '{email}'")))?;
         Ok(user)
@@ -120,12 +146,17 @@ impl<S: Store> Admin<S> {
     /// Changes the user `id`'s name, email or its verification.
     pub async fn update_user(
         &self,
+        ctx: &AuditContext,
         slug: &str,
         id: &str,
         update: UserUpdate,
     ) -> Result<UserRecord, AdminError> {
         let tenant = self.tenant(slug).await?;
         let mut user = self.user_in(&tenant.record.id, id).await?;
+        let changes = Changes::none()
+            .set_some("name", update.name.as_ref())
+            .set_some("email", update.email.as_ref())
+            .set_some("email_verified", update.email_verified);
         if let Some(email) = update.email {
             let canonical = parse_email(&email)?;
             if canonical.as_str() != user.email {
@@ -140,33 +171,48 @@ impl<S: Store> Admin<S> {
         if let Some(name) = update.name {
             user.name = clean_name(name);
         }
-        self.save_user(&tenant.record.id, &mut user).await?;
+        self.save_user(ctx, &tenant, &mut user, AuditAction::UserUpdate, changes)
+            .await?;
         Ok(user)
     }
 
     /// Disables the user `id`: they cannot sign in, and every session and
     /// grant they have is revoked at once (their relying parties are told
     /// through the back channel). Disabling a disabled user changes nothing.
-    pub async fn disable_user(&self, slug: &str, id: &str) -> Result<UserRecord, AdminError> {
+    pub async fn disable_user(
+        &self,
+        ctx: &AuditContext,
+        slug: &str,
+        id: &str,
+    ) -> Result<UserRecord, AdminError> {
         let tenant = self.tenant(slug).await?;
         let mut user = self.user_in(&tenant.record.id, id).await?;
         if !user.disabled {
             user.disabled = true;
-            self.save_user(&tenant.record.id, &mut user).await?;
+            let changes = Changes::none().set("disabled", true);
+            self.save_user(ctx, &tenant, &mut user, AuditAction::UserDisable, changes)
+                .await?;
         }
         // Also when already disabled: a session started by a racing login
         // between the flag and this call ends too.
-        self.revoke_all_of(&tenant, &user.id).await?;
+        self.revoke_all_of(ctx, &tenant, &user.id).await?;
         Ok(user)
     }
 
     /// Enables the user `id` again; their old sessions stay revoked.
-    pub async fn enable_user(&self, slug: &str, id: &str) -> Result<UserRecord, AdminError> {
+    pub async fn enable_user(
+        &self,
+        ctx: &AuditContext,
+        slug: &str,
+        id: &str,
+    ) -> Result<UserRecord, AdminError> {
         let tenant = self.tenant(slug).await?;
         let mut user = self.user_in(&tenant.record.id, id).await?;
         if user.disabled {
             user.disabled = false;
-            self.save_user(&tenant.record.id, &mut user).await?;
+            let changes = Changes::none().set("disabled", false);
+            self.save_user(ctx, &tenant, &mut user, AuditAction::UserEnable, changes)
+                .await?;
         }
         Ok(user)
     }
@@ -176,6 +222,7 @@ impl<S: Store> Admin<S> {
     /// [`Admin::revoke_user_sessions`] if the old password leaked.
     pub async fn set_password(
         &self,
+        ctx: &AuditContext,
         slug: &str,
         id: &str,
         password: String,
@@ -183,13 +230,26 @@ impl<S: Store> Admin<S> {
         let tenant = self.tenant(slug).await?;
         let mut user = self.user_in(&tenant.record.id, id).await?;
         user.password_hash = Some(self.hash_password(password).await?);
-        self.save_user(&tenant.record.id, &mut user).await
+        let changes = Changes::none().secret("password");
+        self.save_user(
+            ctx,
+            &tenant,
+            &mut user,
+            AuditAction::UserPasswordSet,
+            changes,
+        )
+        .await
     }
 
     /// Deletes the user `id` and ends what depended on them: their sessions
     /// (the cookie stops working at once), refresh tokens, pending codes
     /// and consents; their access tokens introspect as inactive.
-    pub async fn delete_user(&self, slug: &str, id: &str) -> Result<(), AdminError> {
+    pub async fn delete_user(
+        &self,
+        ctx: &AuditContext,
+        slug: &str,
+        id: &str,
+    ) -> Result<(), AdminError> {
         let tenant = self.tenant(slug).await?;
         let user = self.user_in(&tenant.record.id, id).await?;
         let now = self.clock.now();
@@ -197,26 +257,53 @@ impl<S: Store> Admin<S> {
             .store
             .user_sessions(&tenant.record.id, &user.id, now)
             .await?;
-        if !self
-            .store
-            .delete_user(&tenant.record.id, &user.id, now, self.keep_until(now))
-            .await?
-        {
+        let event = ctx.event(
+            AuditAction::UserDelete,
+            Some(&tenant),
+            Target::new("user", user.id.as_str()),
+            Changes::none(),
+            now,
+        );
+        let change = AdminChange::DeleteUser {
+            tenant: &tenant.record.id,
+            user: &user.id,
+            now,
+            keep_until: self.keep_until(now),
+        };
+        if self.store.apply_audited(change, &event).await? == Applied::Missing {
             return Err(AdminError::not_found(ObjectKind::User, id));
         }
         self.notify_ended(&tenant, &sessions).await;
         Ok(())
     }
 
-    /// Stores a changed user, stamping `updated_at`.
-    async fn save_user(&self, tenant: &TenantId, user: &mut UserRecord) -> Result<(), AdminError> {
+    /// Stores a changed user, stamping `updated_at`, with the event of `action`.
+    async fn save_user(
+        &self,
+        ctx: &AuditContext,
+        tenant: &TenantContext,
+        user: &mut UserRecord,
+        action: AuditAction,
+        changes: Changes,
+    ) -> Result<(), AdminError> {
         user.updated_at = self.clock.now();
-        let stored = self
+        let event = ctx.event(
+            action,
+            Some(tenant),
+            Target::new("user", user.id.as_str()),
+            changes,
+            user.updated_at,
+        );
+        let change = AdminChange::UpdateUser {
+            tenant: &tenant.record.id,
+            user,
+        };
+        let applied = self
             .store
-            .update_user(tenant, user)
+            .apply_audited(change, &event)
             .await
             .map_err(AdminError::conflict_as(format!("user '{}'", user.email)))?;
-        if !stored {
+        if applied == Applied::Missing {
             return Err(AdminError::not_found(ObjectKind::User, user.id.as_str()));
         }
         Ok(())

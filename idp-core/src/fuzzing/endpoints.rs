@@ -47,17 +47,22 @@ impl<S: Store> Endpoints<S> {
             .map_err(|e| AdminError::Internal(e.to_string()))?;
         let provider = Provider::new(store, ProviderConfig::new(BASE, key));
         let admin = provider.admin();
+        let ctx = crate::audit::AuditContext::cli("fuzz");
         admin
-            .create_tenant(NewTenant {
-                dynamic_registration: true,
-                ..NewTenant::new(TENANT, "Fuzz")
-            })
+            .create_tenant(
+                &ctx,
+                NewTenant {
+                    dynamic_registration: true,
+                    ..NewTenant::new(TENANT, "Fuzz")
+                },
+            )
             .await?;
         let (client_key, _) = SigningKey::generate(SigningAlg::Es256)
             .map_err(|e| AdminError::Internal(e.to_string()))?;
         let jwks = serde_json::json!({ "keys": [client_key.public_jwk()] }).to_string();
         let created = admin
             .create_client(
+                &ctx,
                 TENANT,
                 NewClient {
                     grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],

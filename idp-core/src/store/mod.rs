@@ -5,7 +5,9 @@
 //! [`GrantStore`], [`PushedRequestStore`], [`RevocationStore`],
 //! [`DeviceStore`], [`DeliveryStore`] (back-channel logout retries),
 //! [`Maintenance`] and [`AdminStore`] (what only the admin service needs: pages, updates,
-//! deletions that end what depended on the deleted row).
+//! deletions that end what depended on the deleted row), [`AuditStore`]
+//! (audited changes and the audit log), [`RoleStore`], [`ApiKeyStore`] and
+//! [`IdempotencyStore`] (the admin API's).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
 //! type that implements every part is a `Store` without further code.
 //!
@@ -20,33 +22,41 @@
 //! [`Provider`]: crate::Provider
 
 mod admin;
+mod api_keys;
+mod audit;
 mod changes;
 mod clients;
 mod deliveries;
 mod devices;
 mod grants;
+mod idempotency;
 mod keys;
 mod maintenance;
 mod operations;
 mod pushed;
 mod records;
 mod revocations;
+mod roles;
 mod sessions;
 mod tenants;
 mod users;
 
 pub use admin::AdminStore;
+pub use api_keys::{ApiKeyRecord, ApiKeyStore};
+pub use audit::{AdminChange, Applied, AuditEvent, AuditFilter, AuditStore};
 pub use changes::{ChangeListener, ChangeWatch, Held, JobLease, StoreChange};
 pub use clients::ClientStore;
 pub use deliveries::{DeliveryStore, PendingDelivery};
 pub use devices::DeviceStore;
 pub use grants::GrantStore;
+pub use idempotency::{IdempotencyRecord, IdempotencyStore};
 pub use keys::KeyStore;
 pub use maintenance::{Expiring, Maintenance};
 pub use operations::{CheckpointMode, CheckpointReport, OperationError, Operations, PoolState};
 pub use pushed::PushedRequestStore;
 pub use records::*;
 pub use revocations::RevocationStore;
+pub use roles::{RoleRecord, RoleStore};
 pub use sessions::SessionStore;
 pub use tenants::TenantStore;
 pub use users::UserStore;
@@ -114,6 +124,10 @@ pub trait Store:
     + DeliveryStore
     + Maintenance
     + AdminStore
+    + AuditStore
+    + RoleStore
+    + ApiKeyStore
+    + IdempotencyStore
     + 'static
 {
 }
@@ -131,6 +145,10 @@ impl<T> Store for T where
         + DeliveryStore
         + Maintenance
         + AdminStore
+        + AuditStore
+        + RoleStore
+        + ApiKeyStore
+        + IdempotencyStore
         + 'static
 {
 }

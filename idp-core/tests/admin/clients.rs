@@ -24,6 +24,7 @@ async fn create_get_list_and_not_found() -> TestResult {
         let c = f
             .admin
             .create_client(
+                &idp_core::AuditContext::cli("test"),
                 "acme",
                 NewClient::new(&format!("App {i}"), vec!["https://app.example/cb".into()]),
             )
@@ -65,6 +66,7 @@ async fn updates_pass_the_rules_of_creation() -> TestResult {
     let c = f
         .admin
         .create_client(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             NewClient::new("Web", vec!["https://app.example/cb".into()]),
         )
@@ -73,6 +75,7 @@ async fn updates_pass_the_rules_of_creation() -> TestResult {
     let updated = f
         .admin
         .update_client(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             id,
             ClientUpdate {
@@ -131,7 +134,11 @@ async fn updates_pass_the_rules_of_creation() -> TestResult {
             "name",
         ),
     ] {
-        let err = f.admin.update_client("acme", id, update).await.err();
+        let err = f
+            .admin
+            .update_client(&idp_core::AuditContext::cli("test"), "acme", id, update)
+            .await
+            .err();
         assert!(
             matches!(&err, Some(AdminError::Invalid(e)) if e[0].field == field),
             "{field}: {err:?}"
@@ -145,12 +152,18 @@ async fn updates_pass_the_rules_of_creation() -> TestResult {
 #[tokio::test]
 async fn a_rotated_secret_keeps_the_old_one_for_the_grace_period() -> TestResult {
     let f = Fixture::new().await?;
-    let c = f.admin.create_client("acme", service()).await?;
+    let c = f
+        .admin
+        .create_client(&idp_core::AuditContext::cli("test"), "acme", service())
+        .await?;
     let id = c.client.id.as_str().to_owned();
     let old = c.secret.ok_or("secret")?;
     assert_eq!(f.post("acme", "/token", Some((&id, &old)), CC).await.0, 200);
 
-    let rotated = f.admin.rotate_client_secret("acme", &id).await?;
+    let rotated = f
+        .admin
+        .rotate_client_secret(&idp_core::AuditContext::cli("test"), "acme", &id)
+        .await?;
     assert_ne!(rotated.secret, old);
     assert_eq!(
         rotated.previous_expires_at,
@@ -183,10 +196,14 @@ async fn a_rotated_secret_keeps_the_old_one_for_the_grace_period() -> TestResult
 async fn a_zero_grace_period_refuses_the_old_secret_at_once() -> TestResult {
     let f = Fixture::new().await?;
     let admin = f.provider.admin().with_secret_grace(0);
-    let c = admin.create_client("acme", service()).await?;
+    let c = admin
+        .create_client(&idp_core::AuditContext::cli("test"), "acme", service())
+        .await?;
     let id = c.client.id.as_str().to_owned();
     let old = c.secret.ok_or("secret")?;
-    let rotated = admin.rotate_client_secret("acme", &id).await?;
+    let rotated = admin
+        .rotate_client_secret(&idp_core::AuditContext::cli("test"), "acme", &id)
+        .await?;
     assert_eq!(rotated.previous_expires_at, None);
     assert_eq!(f.post("acme", "/token", Some((&id, &old)), CC).await.0, 401);
     assert_eq!(
@@ -198,6 +215,7 @@ async fn a_zero_grace_period_refuses_the_old_secret_at_once() -> TestResult {
     // A public client has no secret to rotate.
     let public = admin
         .create_client(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             NewClient {
                 public: true,
@@ -206,7 +224,11 @@ async fn a_zero_grace_period_refuses_the_old_secret_at_once() -> TestResult {
         )
         .await?;
     let err = admin
-        .rotate_client_secret("acme", public.client.id.as_str())
+        .rotate_client_secret(
+            &idp_core::AuditContext::cli("test"),
+            "acme",
+            public.client.id.as_str(),
+        )
         .await;
     assert!(matches!(err, Err(AdminError::Invalid(_))), "{err:?}");
     Ok(())
@@ -215,7 +237,10 @@ async fn a_zero_grace_period_refuses_the_old_secret_at_once() -> TestResult {
 #[tokio::test]
 async fn a_deleted_client_stops_authenticating_and_its_tokens_die() -> TestResult {
     let f = Fixture::new().await?;
-    let c = f.admin.create_client("acme", service()).await?;
+    let c = f
+        .admin
+        .create_client(&idp_core::AuditContext::cli("test"), "acme", service())
+        .await?;
     let id = c.client.id.as_str().to_owned();
     let secret = c.secret.ok_or("secret")?;
     let (status, body) = f.post("acme", "/token", Some((&id, &secret)), CC).await;
@@ -225,7 +250,10 @@ async fn a_deleted_client_stops_authenticating_and_its_tokens_die() -> TestResul
         .ok_or("access token")?
         .to_owned();
     // A resource server (another client) introspects it.
-    let rs = f.admin.create_client("acme", service()).await?;
+    let rs = f
+        .admin
+        .create_client(&idp_core::AuditContext::cli("test"), "acme", service())
+        .await?;
     let rs_id = rs.client.id.as_str().to_owned();
     let rs_secret = rs.secret.ok_or("secret")?;
     let introspect = format!("token={token}");
@@ -239,7 +267,9 @@ async fn a_deleted_client_stops_authenticating_and_its_tokens_die() -> TestResul
         .await;
     assert_eq!(active["active"], true);
 
-    f.admin.delete_client("acme", &id).await?;
+    f.admin
+        .delete_client(&idp_core::AuditContext::cli("test"), "acme", &id)
+        .await?;
     assert_eq!(
         f.post("acme", "/token", Some((&id, &secret)), CC).await.0,
         401
@@ -254,7 +284,9 @@ async fn a_deleted_client_stops_authenticating_and_its_tokens_die() -> TestResul
         .await;
     assert_eq!(inactive, serde_json::json!({ "active": false }));
     assert!(matches!(
-        f.admin.delete_client("acme", &id).await,
+        f.admin
+            .delete_client(&idp_core::AuditContext::cli("test"), "acme", &id)
+            .await,
         Err(AdminError::NotFound { .. })
     ));
     Ok(())
@@ -289,7 +321,10 @@ async fn a_sector_identifier_uri_is_checked_at_creation_and_on_redirect_changes(
     }));
     let admin = provider.admin();
     admin
-        .create_tenant(idp_core::admin::NewTenant::new("acme", "Acme"))
+        .create_tenant(
+            &idp_core::AuditContext::cli("test"),
+            idp_core::admin::NewTenant::new("acme", "Acme"),
+        )
         .await?;
     let new = |uris: &[&str], sector: &str| NewClient {
         subject_type: SubjectType::Pairwise,
@@ -298,6 +333,7 @@ async fn a_sector_identifier_uri_is_checked_at_creation_and_on_redirect_changes(
     };
     let created = admin
         .create_client(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             new(
                 &["https://a.example/cb", "https://b.example/cb"],
@@ -309,6 +345,7 @@ async fn a_sector_identifier_uri_is_checked_at_creation_and_on_redirect_changes(
     assert_eq!(fetched.load(std::sync::atomic::Ordering::SeqCst), 1);
     let unreachable = admin
         .create_client(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             new(&["https://a.example/cb"], "https://rp.example/gone.json"),
         )
@@ -324,6 +361,7 @@ async fn a_sector_identifier_uri_is_checked_at_creation_and_on_redirect_changes(
     let id = created.client.id.as_str();
     let widened = admin
         .update_client(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             id,
             ClientUpdate {
@@ -345,6 +383,7 @@ async fn a_sector_identifier_uri_is_checked_at_creation_and_on_redirect_changes(
     );
     let narrowed = admin
         .update_client(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             id,
             ClientUpdate {

@@ -46,7 +46,10 @@ impl Fixture {
     pub async fn new() -> Result<Self, Box<dyn std::error::Error>> {
         let f = Self::empty().await?;
         f.admin
-            .create_tenant(NewTenant::new("acme", "Acme"))
+            .create_tenant(
+                &idp_core::AuditContext::cli("test"),
+                NewTenant::new("acme", "Acme"),
+            )
             .await?;
         Ok(f)
     }

@@ -10,6 +10,7 @@ async fn list_revoke_one_and_revoke_all() -> TestResult {
     let u = f
         .admin
         .create_user(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             NewUser {
                 email: "carol@example.com".into(),
@@ -26,20 +27,33 @@ async fn list_revoke_one_and_revoke_all() -> TestResult {
     assert_eq!(f.admin.list_sessions("acme", uid).await?.len(), 3);
 
     f.admin
-        .revoke_session("acme", one.session.id.as_str())
+        .revoke_session(
+            &idp_core::AuditContext::cli("test"),
+            "acme",
+            one.session.id.as_str(),
+        )
         .await?;
     assert!(!f.cookie_works(&one).await? && !f.refresh_works(&one).await?);
     assert!(f.cookie_works(&two).await?, "only that session");
     let again = f
         .admin
-        .revoke_session("acme", one.session.id.as_str())
+        .revoke_session(
+            &idp_core::AuditContext::cli("test"),
+            "acme",
+            one.session.id.as_str(),
+        )
         .await;
     assert!(
         matches!(again, Err(AdminError::NotFound { .. })),
         "{again:?}"
     );
 
-    assert_eq!(f.admin.revoke_user_sessions("acme", uid).await?, 2);
+    assert_eq!(
+        f.admin
+            .revoke_user_sessions(&idp_core::AuditContext::cli("test"), "acme", uid)
+            .await?,
+        2
+    );
     for s in [&two, &three] {
         assert!(!f.cookie_works(s).await? && !f.refresh_works(s).await?);
         assert!(f.access_revoked(s).await?);

@@ -10,7 +10,13 @@ async fn create_get_and_duplicate_slug() -> TestResult {
     let f = Fixture::new().await?;
     let t = f.admin.get_tenant("acme").await?;
     assert_eq!((t.slug.as_str(), t.name.as_str()), ("acme", "Acme"));
-    let again = f.admin.create_tenant(NewTenant::new("acme", "Other")).await;
+    let again = f
+        .admin
+        .create_tenant(
+            &idp_core::AuditContext::cli("test"),
+            NewTenant::new("acme", "Other"),
+        )
+        .await;
     assert_eq!(again.err(), Some(AdminError::conflict("tenant 'acme'")));
     let missing = f.admin.get_tenant("nope").await;
     assert_eq!(
@@ -25,7 +31,10 @@ async fn invalid_slug_and_name_are_reported_together() -> TestResult {
     let f = Fixture::empty().await?;
     let err = f
         .admin
-        .create_tenant(NewTenant::new("Bad_Slug", "a\u{202e}b"))
+        .create_tenant(
+            &idp_core::AuditContext::cli("test"),
+            NewTenant::new("Bad_Slug", "a\u{202e}b"),
+        )
         .await
         .err();
     let Some(AdminError::Invalid(fields)) = err else {
@@ -40,7 +49,12 @@ async fn invalid_slug_and_name_are_reported_together() -> TestResult {
 async fn tenants_are_listed_a_page_at_a_time() -> TestResult {
     let f = Fixture::empty().await?;
     for slug in ["e", "a", "d", "c", "b"] {
-        f.admin.create_tenant(NewTenant::new(slug, "")).await?;
+        f.admin
+            .create_tenant(
+                &idp_core::AuditContext::cli("test"),
+                NewTenant::new(slug, ""),
+            )
+            .await?;
     }
     let mut seen = Vec::new();
     let mut page = PageRequest::limit(2);
@@ -75,6 +89,7 @@ async fn an_update_is_served_at_once() -> TestResult {
     let t = f
         .admin
         .update_tenant(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             TenantUpdate {
                 name: Some("Acme Corp".into()),
@@ -89,6 +104,7 @@ async fn an_update_is_served_at_once() -> TestResult {
     let bad = f
         .admin
         .update_tenant(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             TenantUpdate {
                 name: Some("x".repeat(101)),
@@ -104,14 +120,21 @@ async fn an_update_is_served_at_once() -> TestResult {
 async fn a_deleted_tenant_is_gone_at_once_and_its_slug_is_free() -> TestResult {
     let f = Fixture::new().await?;
     assert_eq!(f.get_status("acme", "/jwks").await, 200);
-    f.admin.delete_tenant("acme").await?;
+    f.admin
+        .delete_tenant(&idp_core::AuditContext::cli("test"), "acme")
+        .await?;
     assert_eq!(f.get_status("acme", "/jwks").await, 404);
     assert!(matches!(
-        f.admin.delete_tenant("acme").await,
+        f.admin
+            .delete_tenant(&idp_core::AuditContext::cli("test"), "acme")
+            .await,
         Err(AdminError::NotFound { .. })
     ));
     f.admin
-        .create_tenant(NewTenant::new("acme", "Again"))
+        .create_tenant(
+            &idp_core::AuditContext::cli("test"),
+            NewTenant::new("acme", "Again"),
+        )
         .await?;
     Ok(())
 }
@@ -127,7 +150,11 @@ async fn keys_are_listed_with_their_state_and_rotated() -> TestResult {
     // keys sign until then.
     let published = f
         .admin
-        .rotate_keys("acme", Activation::AfterPublication)
+        .rotate_keys(
+            &idp_core::AuditContext::cli("test"),
+            "acme",
+            Activation::AfterPublication,
+        )
         .await?;
     assert_eq!(published.kids.len(), first.len());
     let listed = f.admin.list_keys("acme").await?;
@@ -149,7 +176,14 @@ async fn keys_are_listed_with_their_state_and_rotated() -> TestResult {
 
     // An emergency rotation signs at once and retires every other key,
     // the pending ones included.
-    let urgent = f.admin.rotate_keys("acme", Activation::Immediately).await?;
+    let urgent = f
+        .admin
+        .rotate_keys(
+            &idp_core::AuditContext::cli("test"),
+            "acme",
+            Activation::Immediately,
+        )
+        .await?;
     let listed = f.admin.list_keys("acme").await?;
     assert_eq!(listed.len(), 3 * first.len());
     for k in &listed {

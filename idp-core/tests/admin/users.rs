@@ -16,7 +16,10 @@ fn alice() -> NewUser {
 #[tokio::test]
 async fn create_get_and_find_by_canonical_email() -> TestResult {
     let f = Fixture::new().await?;
-    let u = f.admin.create_user("acme", alice()).await?;
+    let u = f
+        .admin
+        .create_user(&idp_core::AuditContext::cli("test"), "acme", alice())
+        .await?;
     assert_eq!(u.email, "alice@example.com");
     assert!(
         u.password_hash
@@ -34,7 +37,9 @@ async fn create_get_and_find_by_canonical_email() -> TestResult {
         .await?;
     assert_eq!(found.id, u.id);
     assert!(matches!(
-        f.admin.create_user("acme", alice()).await,
+        f.admin
+            .create_user(&idp_core::AuditContext::cli("test"), "acme", alice())
+            .await,
         Err(AdminError::Conflict { .. })
     ));
     assert!(matches!(
@@ -54,6 +59,7 @@ async fn users_are_listed_a_page_at_a_time() -> TestResult {
         let u = f
             .admin
             .create_user(
+                &idp_core::AuditContext::cli("test"),
                 "acme",
                 NewUser {
                     email: format!("u{i}@example.com"),
@@ -92,9 +98,13 @@ async fn users_are_listed_a_page_at_a_time() -> TestResult {
 #[tokio::test]
 async fn update_name_and_email_with_a_conflict() -> TestResult {
     let f = Fixture::new().await?;
-    let a = f.admin.create_user("acme", alice()).await?;
+    let a = f
+        .admin
+        .create_user(&idp_core::AuditContext::cli("test"), "acme", alice())
+        .await?;
     f.admin
         .create_user(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             NewUser {
                 email: "bob@example.com".into(),
@@ -106,6 +116,7 @@ async fn update_name_and_email_with_a_conflict() -> TestResult {
     let u = f
         .admin
         .update_user(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             a.id.as_str(),
             UserUpdate {
@@ -132,6 +143,7 @@ async fn update_name_and_email_with_a_conflict() -> TestResult {
     let taken = f
         .admin
         .update_user(
+            &idp_core::AuditContext::cli("test"),
             "acme",
             a.id.as_str(),
             UserUpdate {
@@ -150,21 +162,30 @@ async fn update_name_and_email_with_a_conflict() -> TestResult {
 #[tokio::test]
 async fn disabling_revokes_sessions_and_refresh_tokens() -> TestResult {
     let f = Fixture::new().await?;
-    let u = f.admin.create_user("acme", alice()).await?;
+    let u = f
+        .admin
+        .create_user(&idp_core::AuditContext::cli("test"), "acme", alice())
+        .await?;
     let live = f.sign_in(&u.id, "cookie-1", 3600).await?;
     // An offline_access refresh token whose session has already expired.
     let offline = f.sign_in(&u.id, "cookie-2", 10).await?;
     f.clock.advance(20);
     assert!(f.cookie_works(&live).await? && f.refresh_works(&offline).await?);
 
-    let disabled = f.admin.disable_user("acme", u.id.as_str()).await?;
+    let disabled = f
+        .admin
+        .disable_user(&idp_core::AuditContext::cli("test"), "acme", u.id.as_str())
+        .await?;
     assert!(disabled.disabled);
     assert!(f.admin.get_user("acme", u.id.as_str()).await?.disabled);
     assert!(!f.cookie_works(&live).await?);
     assert!(!f.refresh_works(&live).await? && !f.refresh_works(&offline).await?);
     assert!(f.access_revoked(&live).await? && f.access_revoked(&offline).await?);
 
-    let enabled = f.admin.enable_user("acme", u.id.as_str()).await?;
+    let enabled = f
+        .admin
+        .enable_user(&idp_core::AuditContext::cli("test"), "acme", u.id.as_str())
+        .await?;
     assert!(!enabled.disabled);
     assert!(!f.cookie_works(&live).await?, "old sessions stay revoked");
     Ok(())
@@ -173,9 +194,17 @@ async fn disabling_revokes_sessions_and_refresh_tokens() -> TestResult {
 #[tokio::test]
 async fn set_password_hashes_with_argon2id() -> TestResult {
     let f = Fixture::new().await?;
-    let u = f.admin.create_user("acme", alice()).await?;
+    let u = f
+        .admin
+        .create_user(&idp_core::AuditContext::cli("test"), "acme", alice())
+        .await?;
     f.admin
-        .set_password("acme", u.id.as_str(), "a new password".into())
+        .set_password(
+            &idp_core::AuditContext::cli("test"),
+            "acme",
+            u.id.as_str(),
+            "a new password".into(),
+        )
         .await?;
     let after = f.admin.get_user("acme", u.id.as_str()).await?;
     let hash = after.password_hash.ok_or("hash")?;
@@ -183,7 +212,12 @@ async fn set_password_hashes_with_argon2id() -> TestResult {
     assert_ne!(Some(hash), u.password_hash);
     let empty = f
         .admin
-        .set_password("acme", u.id.as_str(), String::new())
+        .set_password(
+            &idp_core::AuditContext::cli("test"),
+            "acme",
+            u.id.as_str(),
+            String::new(),
+        )
         .await;
     assert!(matches!(empty, Err(AdminError::Invalid(ref e)) if e[0].field == "password"));
     Ok(())
@@ -192,9 +226,14 @@ async fn set_password_hashes_with_argon2id() -> TestResult {
 #[tokio::test]
 async fn deleting_a_user_ends_their_sessions_and_tokens() -> TestResult {
     let f = Fixture::new().await?;
-    let u = f.admin.create_user("acme", alice()).await?;
+    let u = f
+        .admin
+        .create_user(&idp_core::AuditContext::cli("test"), "acme", alice())
+        .await?;
     let s = f.sign_in(&u.id, "cookie", 3600).await?;
-    f.admin.delete_user("acme", u.id.as_str()).await?;
+    f.admin
+        .delete_user(&idp_core::AuditContext::cli("test"), "acme", u.id.as_str())
+        .await?;
     assert!(!f.cookie_works(&s).await?);
     assert!(!f.refresh_works(&s).await?);
     assert!(f.access_revoked(&s).await?);
@@ -203,6 +242,8 @@ async fn deleting_a_user_ends_their_sessions_and_tokens() -> TestResult {
         Err(AdminError::NotFound { .. })
     ));
     // The address is free again.
-    f.admin.create_user("acme", alice()).await?;
+    f.admin
+        .create_user(&idp_core::AuditContext::cli("test"), "acme", alice())
+        .await?;
     Ok(())
 }

@@ -292,3 +292,13 @@ impl WithStore for Admin {
         }
     }
 }
+
+/// Who a command acts as in the audit log: `cli` with the OS user
+/// (`$USER`, else `$LOGNAME`, else `unknown`).
+pub(crate) fn operator() -> idp_core::AuditContext {
+    let user = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "unknown".to_owned());
+    idp_core::AuditContext::cli(user)
+}

@@ -93,13 +93,15 @@ pub(super) async fn run<S: Backend>(
         } => {
             let revoked = match (id, all, email) {
                 (Some(id), false, _) => {
-                    admin.revoke_session(&tenant, &id).await?;
+                    admin
+                        .revoke_session(&super::operator(), &tenant, &id)
+                        .await?;
                     1
                 }
                 (_, true, Some(email)) => {
                     let user = admin.find_user_by_email(&tenant, &email).await?;
                     admin
-                        .revoke_user_sessions(&tenant, user.id.as_str())
+                        .revoke_user_sessions(&super::operator(), &tenant, user.id.as_str())
                         .await?
                 }
                 _ => {

@@ -163,11 +163,14 @@ pub(super) async fn run<S: Backend>(
             json,
         } => {
             let t = admin
-                .create_tenant(NewTenant {
-                    slug,
-                    name: name.unwrap_or_default(),
-                    dynamic_registration,
-                })
+                .create_tenant(
+                    &super::operator(),
+                    NewTenant {
+                        slug,
+                        name: name.unwrap_or_default(),
+                        dynamic_registration,
+                    },
+                )
                 .await?;
             if json {
                 print_json(&to_json(&t, &base_url));
@@ -187,7 +190,9 @@ pub(super) async fn run<S: Backend>(
             } else {
                 Activation::AfterPublication
             };
-            let RotatedKeys { kids, activates_at } = admin.rotate_keys(&slug, activation).await?;
+            let RotatedKeys { kids, activates_at } = admin
+                .rotate_keys(&super::operator(), &slug, activation)
+                .await?;
             if json {
                 print_json(&serde_json::json!({
                     "slug": slug,
@@ -249,11 +254,13 @@ pub(super) async fn run<S: Backend>(
                 name,
                 dynamic_registration: dynamic_registration.map(|v| v == "on"),
             };
-            let t = admin.update_tenant(&slug, update).await?;
+            let t = admin
+                .update_tenant(&super::operator(), &slug, update)
+                .await?;
             print_object(json, &to_json(&t, &base_url));
         }
         TenantCommand::Delete { slug, json } => {
-            admin.delete_tenant(&slug).await?;
+            admin.delete_tenant(&super::operator(), &slug).await?;
             if json {
                 print_json(&serde_json::json!({ "slug": slug, "deleted": true }));
             } else {

@@ -183,7 +183,10 @@ pub(super) async fn run<S: Backend>(
         allowed_origins,
         ..NewClient::new("", Vec::new())
     };
-    let created = provider.admin().create_client(&tenant, new).await?;
+    let created = provider
+        .admin()
+        .create_client(&crate::cli::operator(), &tenant, new)
+        .await?;
     let c = &created.client;
     if json {
         let mut doc = super::client_json(c);

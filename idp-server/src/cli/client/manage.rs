@@ -142,13 +142,20 @@ pub(super) async fn run<S: Backend>(
                 ..ClientUpdate::default()
             };
             let c = admin
-                .update_client(&u.client.tenant, &u.client.client_id, update)
+                .update_client(
+                    &crate::cli::operator(),
+                    &u.client.tenant,
+                    &u.client.client_id,
+                    update,
+                )
                 .await?;
             print_object(u.client.json, &client_json(&c));
             Ok(())
         }
         ClientCommand::Delete(r) => {
-            admin.delete_client(&r.tenant, &r.client_id).await?;
+            admin
+                .delete_client(&crate::cli::operator(), &r.tenant, &r.client_id)
+                .await?;
             if r.json {
                 print_json(&json!({ "client_id": r.client_id, "deleted": true }));
             } else {
@@ -164,7 +171,11 @@ pub(super) async fn run<S: Backend>(
             }
             let rotated = admin
                 .with_secret_grace(a.grace_seconds)
-                .rotate_client_secret(&a.client.tenant, &a.client.client_id)
+                .rotate_client_secret(
+                    &crate::cli::operator(),
+                    &a.client.tenant,
+                    &a.client.client_id,
+                )
                 .await?;
             if a.client.json {
                 print_json(&json!({

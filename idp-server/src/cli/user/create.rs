@@ -89,6 +89,7 @@ pub(super) async fn run<S: Backend>(
     let user = provider
         .admin()
         .create_user(
+            &crate::cli::operator(),
             &tenant,
             NewUser {
                 email,

@@ -98,17 +98,23 @@ pub(super) async fn run<S: Backend>(
                 email: u.new_email,
                 email_verified: u.email_verified.then_some(true),
             };
-            let user = admin.update_user(&u.user.tenant, &id, update).await?;
+            let user = admin
+                .update_user(&crate::cli::operator(), &u.user.tenant, &id, update)
+                .await?;
             (u.user, user)
         }
         UserCommand::Disable(r) => {
             let id = r.id(&admin).await?;
-            let user = admin.disable_user(&r.tenant, &id).await?;
+            let user = admin
+                .disable_user(&crate::cli::operator(), &r.tenant, &id)
+                .await?;
             (r, user)
         }
         UserCommand::Enable(r) => {
             let id = r.id(&admin).await?;
-            let user = admin.enable_user(&r.tenant, &id).await?;
+            let user = admin
+                .enable_user(&crate::cli::operator(), &r.tenant, &id)
+                .await?;
             (r, user)
         }
         UserCommand::SetPassword(mut r) => {
@@ -116,13 +122,17 @@ pub(super) async fn run<S: Backend>(
             let Some(Secret(password)) = r.password.take() else {
                 return Err(CliError::Invalid("no password on standard input".into()));
             };
-            admin.set_password(&r.tenant, &id, password).await?;
+            admin
+                .set_password(&crate::cli::operator(), &r.tenant, &id, password)
+                .await?;
             let user = admin.get_user(&r.tenant, &id).await?;
             (r, user)
         }
         UserCommand::Delete(r) => {
             let id = r.id(&admin).await?;
-            admin.delete_user(&r.tenant, &id).await?;
+            admin
+                .delete_user(&crate::cli::operator(), &r.tenant, &id)
+                .await?;
             if r.json {
                 print_json(&json!({ "id": id, "deleted": true }));
             } else {

@@ -1,0 +1,273 @@
+//! The audit log, and the one way an administrative change reaches storage:
+//! [`AuditStore::apply_audited`] makes the change and appends its
+//! [`AuditEvent`] in one transaction, so there is never a change without its
+//! event, nor an event for a change that did not happen.
+//!
+//! Events are append-only: the port has no method that changes or deletes
+//! one, except [`AuditStore::purge_audit_events`] for the retention period.
+//! They outlive their tenant (a deleted tenant's events stay, naming its
+//! slug), so they hold the tenant's slug and id as plain values, not as a
+//! reference a deletion would cascade through.
+
+use super::{ClientRecord, SigningKeyRecord, StoreResult, TenantRecord, UserRecord};
+use super::{api_keys::ApiKeyRecord, roles::RoleRecord};
+use crate::clock::UnixTime;
+use crate::ids::{ClientId, SessionId, TenantId, UserId};
+use std::future::Future;
+
+/// One recorded change, as stored and as listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// Assigned by the store on append (0 before): increasing, the
+    /// pagination key.
+    pub id: i64,
+    /// When the change was made.
+    pub time: UnixTime,
+    /// Who made it: `api_key`, `operator`, `cli` or `system`.
+    pub actor_kind: String,
+    /// The API key's id, the operator's user id, the OS user for `cli`.
+    pub actor_id: String,
+    /// The API key's name or the operator's email; may be empty.
+    pub actor_name: String,
+    /// `object.verb`, e.g. `client.create` (`crate::audit::AuditAction`).
+    pub action: String,
+    /// The tenant's slug, if the change was inside one.
+    pub tenant: Option<String>,
+    /// The tenant's internal id, if the change was inside one (the store's
+    /// scoping key; never shown).
+    pub tenant_id: Option<TenantId>,
+    /// What kind of object changed: `tenant`, `client`, `user`, …
+    pub target_kind: String,
+    /// Its id (slug, client_id, user id, role name, key id, …).
+    pub target_id: String,
+    /// The source address of the request, if it came over the network.
+    pub address: Option<String>,
+    /// The request id (`X-Request-Id`), if any.
+    pub request_id: Option<String>,
+    /// The changed fields as a JSON object, secret values left out.
+    pub changes: String,
+}
+
+/// Which events to list; every `Some` must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Events of the tenant with this slug.
+    pub tenant: Option<String>,
+    /// Events by this actor id.
+    pub actor: Option<String>,
+    /// Events with this action (`client.create`), or whose action starts
+    /// with this prefix followed by a dot (`client` matches
+    /// `client.secret.rotate`).
+    pub action: Option<String>,
+    /// Events at or after this time.
+    pub since: Option<UnixTime>,
+}
+
+/// An administrative change, made by [`AuditStore::apply_audited`] exactly
+/// as the port method of the same name would make it.
+#[derive(Clone, Copy, Debug)]
+pub enum AdminChange<'a> {
+    /// [`TenantStore::create_tenant`](super::TenantStore::create_tenant).
+    CreateTenant {
+        /// The new tenant.
+        tenant: &'a TenantRecord,
+        /// Its first signing keys.
+        keys: &'a [SigningKeyRecord],
+    },
+    /// [`AdminStore::update_tenant`](super::AdminStore::update_tenant).
+    UpdateTenant {
+        /// The changed tenant.
+        tenant: &'a TenantRecord,
+    },
+    /// [`AdminStore::delete_tenant`](super::AdminStore::delete_tenant);
+    /// also deletes the tenant's roles and role assignments.
+    DeleteTenant {
+        /// The tenant.
+        tenant: &'a TenantId,
+    },
+    /// [`ClientStore::create_client`](super::ClientStore::create_client).
+    CreateClient {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The new client.
+        client: &'a ClientRecord,
+    },
+    /// [`AdminStore::update_client`](super::AdminStore::update_client).
+    UpdateClient {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The changed client.
+        client: &'a ClientRecord,
+    },
+    /// [`AdminStore::remove_client`](super::AdminStore::remove_client).
+    RemoveClient {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The client.
+        client: &'a ClientId,
+        /// Until when its grants are remembered as revoked.
+        keep_until: UnixTime,
+    },
+    /// [`UserStore::create_user`](super::UserStore::create_user).
+    CreateUser {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The new user.
+        user: &'a UserRecord,
+    },
+    /// [`AdminStore::update_user`](super::AdminStore::update_user).
+    UpdateUser {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The changed user.
+        user: &'a UserRecord,
+    },
+    /// [`AdminStore::revoke_user`](super::AdminStore::revoke_user); always
+    /// applies (with the number of sessions revoked, maybe 0).
+    RevokeUser {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The user.
+        user: &'a UserId,
+        /// Now.
+        now: UnixTime,
+        /// Until when the user's grants are remembered as revoked.
+        keep_until: UnixTime,
+    },
+    /// [`AdminStore::delete_user`](super::AdminStore::delete_user); also
+    /// deletes the user's role assignments.
+    DeleteUser {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The user.
+        user: &'a UserId,
+        /// Now.
+        now: UnixTime,
+        /// Until when the user's grants are remembered as revoked.
+        keep_until: UnixTime,
+    },
+    /// [`SessionStore::revoke_session`](super::SessionStore::revoke_session).
+    RevokeSession {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The session.
+        session: &'a SessionId,
+        /// Now.
+        now: UnixTime,
+    },
+    /// [`KeyStore::replace_signing_keys`](super::KeyStore::replace_signing_keys);
+    /// `Missing` when the compare-and-swap lost.
+    ReplaceSigningKeys {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The kids of the current keys the caller read.
+        expected_current: &'a [String],
+        /// The new keys.
+        keys: &'a [SigningKeyRecord],
+        /// When the keys they supersede retire.
+        retire_at: UnixTime,
+    },
+    /// A new application role; `Conflict` on a duplicate name.
+    CreateRole {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The role.
+        role: &'a RoleRecord,
+    },
+    /// Replaces the role's description; `Missing` if there is no such role.
+    UpdateRole {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The role with its new description.
+        role: &'a RoleRecord,
+    },
+    /// Deletes a role and every assignment of it; `Missing` if none.
+    DeleteRole {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The role's name.
+        role: &'a str,
+    },
+    /// Assigns a role to a user: `Done(1)` if newly assigned, `Done(0)` if
+    /// it already was, `Missing` if the user or the role does not exist.
+    AssignRole {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The user.
+        user: &'a UserId,
+        /// The role's name.
+        role: &'a str,
+        /// When.
+        at: UnixTime,
+    },
+    /// Takes a role from a user: `Done(1)`, or `Missing` if it was not assigned.
+    UnassignRole {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The user.
+        user: &'a UserId,
+        /// The role's name.
+        role: &'a str,
+    },
+    /// Records a new API key (not the key itself: it is never stored).
+    CreateApiKey {
+        /// The key's record.
+        key: &'a ApiKeyRecord,
+    },
+    /// Marks an API key revoked at `at`: `Done(1)`, `Done(0)` if it already
+    /// was, `Missing` if there is no such key.
+    RevokeApiKey {
+        /// The key's id.
+        id: &'a str,
+        /// When.
+        at: UnixTime,
+    },
+}
+
+/// What [`AuditStore::apply_audited`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// The change was made and its event appended; the number is what the
+    /// change counts (sessions revoked, rows changed; 1 for a create).
+    Done(u64),
+    /// The change's target does not exist (or the compare-and-swap lost):
+    /// nothing was changed and no event appended.
+    Missing,
+}
+
+/// The audit log and audited changes: part of [`Store`](super::Store).
+pub trait AuditStore: Send + Sync {
+    /// Makes `change` and appends `event` (its `id` is ignored and
+    /// assigned) in one transaction: both or neither. A uniqueness conflict
+    /// is `Err(Conflict)`, a missing target `Ok(Applied::Missing)`; either
+    /// way nothing is written.
+    fn apply_audited(
+        &self,
+        change: AdminChange<'_>,
+        event: &AuditEvent,
+    ) -> impl Future<Output = StoreResult<Applied>> + Send;
+
+    /// Appends an event that goes with no stored change (a command that
+    /// reads a secret out, say); returns its id.
+    fn append_audit_event(
+        &self,
+        event: &AuditEvent,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+
+    /// Events matching `filter` with an id greater than `after`, by id, at
+    /// most `limit`.
+    fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        after: Option<i64>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<AuditEvent>>> + Send;
+
+    /// Deletes at most `limit` events older than `before` (the retention
+    /// period) and returns how many; the caller repeats until fewer come back.
+    fn purge_audit_events(
+        &self,
+        before: UnixTime,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+}
