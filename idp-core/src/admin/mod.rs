@@ -22,6 +22,7 @@
 mod audit_log;
 mod clients;
 mod error;
+mod idempotency;
 mod keys;
 mod page;
 mod roles;
@@ -32,6 +33,7 @@ mod users;
 pub use crate::key_rotation::{Activation, KeyState, RotatedKeys};
 pub use clients::{ClientUpdate, DEFAULT_SECRET_GRACE, RotatedSecret};
 pub use error::{AdminError, FieldError, ObjectKind};
+pub use idempotency::{IDEMPOTENCY_LIFETIME, IdempotencyClaim, IdempotentRequest, IdempotentStart};
 pub use keys::KeyInfo;
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
 pub use roles::NewRole;

@@ -123,6 +123,27 @@ impl MasterKey {
     }
 }
 
+impl MasterKey {
+    /// Seals a platform secret, one that belongs to no tenant (an admin
+    /// API response kept for an idempotency key), bound to `location`.
+    pub fn seal_platform(
+        &self,
+        plaintext: &[u8],
+        location: &str,
+    ) -> Result<Vec<u8>, EnvelopeError> {
+        self.0.seal(plaintext, &platform_aad(location))
+    }
+
+    /// Opens what [`MasterKey::seal_platform`] sealed at `location`.
+    pub fn open_platform(&self, sealed: &[u8], location: &str) -> Result<Vec<u8>, EnvelopeError> {
+        self.0.open(sealed, &platform_aad(location))
+    }
+}
+
+fn platform_aad(location: &str) -> Vec<u8> {
+    format!("idp/v1/platform/{location}").into_bytes()
+}
+
 fn wrap_aad(tenant: &str) -> Vec<u8> {
     format!("idp/v1/tenants/{tenant}/data_key").into_bytes()
 }

@@ -119,24 +119,7 @@ fn key_json(k: &KeyInfo) -> serde_json::Value {
 
 /// `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (UTC), for people.
 fn utc(seconds: i64) -> String {
-    let (days, secs) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Days to a civil date (H. Hinnant, "chrono-compatible low-level date
-    // algorithms", days_from_civil inverted).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    idp_core::clock::format_rfc3339(seconds)
 }
 
 fn to_json(t: &TenantRecord, base_url: &str) -> serde_json::Value {

@@ -23,3 +23,6 @@ impl Clock for SystemClock {
             .unwrap_or(0)
     }
 }
+
+mod rfc3339;
+pub use rfc3339::{format_rfc3339, parse_rfc3339};
