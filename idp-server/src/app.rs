@@ -23,6 +23,10 @@ pub struct App<S: Backend> {
     pub http_limits: crate::connection_limits::HttpLimits,
     /// Where `/metrics` is served and whether it needs a token.
     pub metrics: crate::metrics::access::MetricsSettings,
+    /// The admin REST API (`/api/v1`); loaded by the server at start.
+    pub admin_api: Option<crate::api::AdminApi<S>>,
+    /// BASE_URL, without a trailing slash.
+    pub base_url: String,
 }
 
 /// Loads the master key and builds the provider over `store`. In
@@ -92,7 +96,10 @@ impl<S: Backend> App<S> {
     pub fn new(provider: Provider<S>) -> Self {
         let secure_cookies = provider.config().secure_cookies();
         let base_path = provider.config().base_path().to_owned();
+        let base_url = provider.config().base_url.clone();
         Self {
+            admin_api: None,
+            base_url,
             provider,
             secure_cookies,
             base_path,

@@ -3,6 +3,7 @@
 //! The self-hostable idp server: configuration, the HTTP server around
 //! `idp-core`, the login and consent pages, health endpoints and the CLI.
 
+pub mod api;
 pub mod app;
 pub mod backend;
 pub mod cli;

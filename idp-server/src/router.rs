@@ -23,6 +23,12 @@ pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<By
         "/metrics" if app.metrics.on_main_listener() => {
             crate::metrics::metrics(app, req.method(), req.headers()).await
         }
+        _ if api_path(&app.base_path, path).is_some() => {
+            let path = api_path(&app.base_path, path)
+                .unwrap_or_default()
+                .to_owned();
+            crate::api::serve(app, req, &path).await
+        }
         _ => match Located::parse(&app.base_path, path)
             .filter(|l| l.endpoint.server() == Server::Host)
         {
@@ -43,6 +49,12 @@ pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<By
     idp_core::wire::security_headers(h);
     security_defaults(h, hsts);
     res
+}
+
+/// The admin API path (`/api/v1/...`) under BASE_URL's path, if `path` is one.
+fn api_path<'a>(base_path: &str, path: &'a str) -> Option<&'a str> {
+    path.strip_prefix(base_path)
+        .filter(|rest| crate::api::is_api_path(rest))
 }
 
 /// Serves one of the host's pages of the endpoint table.
@@ -81,8 +93,12 @@ fn security_defaults(h: &mut http::HeaderMap, hsts: bool) {
     }
 }
 
-/// 413 for bodies over the limit.
-pub fn payload_too_large() -> Response<Bytes> {
+/// 413 for bodies over `limit` bytes: a problem for the admin API, the
+/// OAuth error shape elsewhere.
+pub fn payload_too_large(base_path: &str, path: &str, limit: usize) -> Response<Bytes> {
+    if api_path(base_path, path).is_some() {
+        return crate::api::payload_too_large(limit);
+    }
     idp_core::wire::json(
         StatusCode::PAYLOAD_TOO_LARGE,
         Bytes::from_static(

@@ -164,6 +164,13 @@ async fn start_over<S: Backend>(
     app.trusted_proxies = config.trust_proxy.clone();
     app.http_limits = config.http_limits;
     app.metrics = config.metrics.clone();
+    // The admin API's key root is created on first start, before serving.
+    let admin_api = crate::api::AdminApi::load(app.provider.admin())
+        .await
+        .map_err(|e| {
+            ConfigError::new("DATABASE_URL", format!("cannot load the API-key root: {e}"))
+        })?;
+    app.admin_api = Some(admin_api);
     let app = Arc::new(app);
     let (metrics_addr, metrics_task) = match metrics_listener.map(|l| (l.local_addr(), l)) {
         None => (None, None),
@@ -359,7 +366,9 @@ async fn serve<S: Backend>(
         Ok(Ok(collected)) => {
             router::route(&app, http::Request::from_parts(parts, collected.to_bytes())).await
         }
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => router::payload_too_large(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            router::payload_too_large(&app.base_path, uri.path(), limits.max_body_bytes)
+        }
         Ok(Err(_)) => crate::connection_limits::unreadable_body(),
         Err(_) => crate::connection_limits::request_timeout(),
     };

@@ -99,6 +99,11 @@ impl<S: Store> Admin<S> {
         self
     }
 
+    /// The time now, by the provider's clock.
+    pub fn now(&self) -> crate::clock::UnixTime {
+        self.clock.now()
+    }
+
     /// The store.
     pub fn store(&self) -> &S {
         &self.store

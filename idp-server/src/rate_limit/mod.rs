@@ -103,6 +103,9 @@ pub struct RateLimitFlags {
     /// Dynamic client registrations per minute per client address; 0 = no limit [env: RATE_LIMIT_REGISTER_IP] [default: 10]
     #[arg(long)]
     pub rate_limit_register_ip: Option<String>,
+    /// Admin API requests per second per API key, bursts of twice that; 0 = no limit [env: RATE_LIMIT_ADMIN_API] [default: 20]
+    #[arg(long)]
+    pub rate_limit_admin_api: Option<String>,
 }
 
 /// The resolved limits (module docs describe each).
@@ -136,6 +139,8 @@ pub struct RateLimitSettings {
     pub pending_interactions_per_ip: u32,
     /// `RATE_LIMIT_REGISTER_IP`, registrations per minute.
     pub register_per_ip: u32,
+    /// `RATE_LIMIT_ADMIN_API`, admin API requests per second per API key.
+    pub admin_api_per_key: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -155,6 +160,7 @@ impl Default for RateLimitSettings {
             authorize_per_ip: 10,
             pending_interactions_per_ip: idp_core::provider::DEFAULT_PENDING_INTERACTIONS,
             register_per_ip: 10,
+            admin_api_per_key: 20,
         }
     }
 }
@@ -275,6 +281,11 @@ impl RateLimitSettings {
                 "RATE_LIMIT_REGISTER_IP",
                 d.register_per_ip,
             )?,
+            admin_api_per_key: number(
+                &flags.rate_limit_admin_api,
+                "RATE_LIMIT_ADMIN_API",
+                d.admin_api_per_key,
+            )?,
         })
     }
 }
@@ -284,6 +295,7 @@ impl RateLimitSettings {
 enum KeyKind {
     Client,
     Address,
+    ApiKey,
 }
 
 /// The limits in force, shared by every request.
@@ -294,6 +306,9 @@ pub struct Limits {
     hasher: RandomState,
     token_ip: Option<RateGate>,
     introspection: Option<RateGate>,
+    /// Admin API requests per API key (not exempt by address: a key is a
+    /// credential wherever it is used from).
+    admin_api: Option<RateGate>,
     /// The limits on what anyone may send without credentials.
     unauthenticated: unauthenticated::OpenLimits,
 }
@@ -308,7 +323,16 @@ impl Limits {
             hasher: RandomState::new(),
             token_ip: gate(settings.token_per_ip),
             introspection: gate(settings.introspection_per_client),
+            admin_api: gate(settings.admin_api_per_key),
             unauthenticated: unauthenticated::OpenLimits::new(settings),
+        }
+    }
+
+    /// `Err(wait)` when the API key `key_id` is over `RATE_LIMIT_ADMIN_API`.
+    pub fn admin_api(&self, key_id: &str) -> Result<(), Duration> {
+        match &self.admin_api {
+            Some(gate) => gate.check(self.key(KeyKind::ApiKey, "", key_id)),
+            None => Ok(()),
         }
     }
 

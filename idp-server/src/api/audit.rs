@@ -1,0 +1,52 @@
+//! `GET /api/v1/audit-events?tenant&actor&action&since&limit&cursor`: the
+//! audit log, oldest first. Append-only: no route changes or deletes an
+//! event.
+
+use super::problem::Problem;
+use super::query::Query;
+use super::{Call, Reply, page_json, representation};
+use crate::backend::Backend;
+use idp_core::admin::Page;
+use idp_core::clock::parse_rfc3339;
+use idp_core::store::AuditFilter;
+
+/// Lists events; a key limited to some tenants sees only their events.
+pub(super) async fn list<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
+    let mut q = Query::parse(c.req.uri().query());
+    let since = match q.take("since") {
+        None => None,
+        Some(text) => {
+            let parsed = parse_rfc3339(&text).or_else(|| text.parse::<i64>().ok());
+            if parsed.is_none() {
+                q.invalid("since", "must be an RFC 3339 date-time or Unix seconds");
+            }
+            parsed
+        }
+    };
+    let filter = AuditFilter {
+        tenant: q.take("tenant"),
+        actor: q.take("actor"),
+        action: q.take("action"),
+        since,
+    };
+    let page = q.page();
+    q.finish()?;
+    if let Some(tenant) = &filter.tenant {
+        if !c.may_read(tenant) {
+            return Err(Problem::not_found("no such tenant"));
+        }
+    }
+    let page = c.admin.audit_events(&filter, &page).await?;
+    let visible = Page {
+        items: page
+            .items
+            .into_iter()
+            .filter(|e| match &e.tenant {
+                Some(t) => c.may_read(t),
+                None => c.may_read_platform(),
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+    };
+    Ok(Reply::list(page_json(visible, representation::audit_event)))
+}

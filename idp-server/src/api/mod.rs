@@ -1,0 +1,405 @@
+//! The admin REST API at `/api/v1` (design.md "Admin API"): JSON over
+//! HTTP on the [`Admin`] service, authorized by Biscuit API keys
+//! ([`idp_core::api_key`]), errors as RFC 9457 problems, described by the
+//! OpenAPI document at `/api/v1/openapi.json`.
+//!
+//! A request goes through, in order: the route table ([`routes`]), the
+//! credential (`Authorization: Bearer`), the key's Biscuit authorizer with
+//! the request's facts (read or write, tenant, path, time), the per-key
+//! rate limit, `Idempotency-Key` for creates, then the operation's handler.
+//! Every change is made as the key ([`AuditContext::api_key`]) and so
+//! lands in the audit log with the request's address and id.
+
+mod audit;
+mod body;
+mod clients;
+mod etag;
+mod keys;
+pub mod openapi;
+mod problem;
+mod query;
+mod representation;
+mod roles;
+pub mod routes;
+mod tenants;
+mod users;
+
+use crate::app::App;
+use crate::backend::Backend;
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use idp_core::api_key::{AccessRequest, ApiKeyVerifier, Denied, Operation, VerifiedKey};
+use idp_core::{Admin, AuditContext};
+use problem::Problem;
+use routes::{Matched, Op, Params};
+use serde_json::Value;
+
+/// The path prefix of every admin API route.
+pub const PREFIX: &str = "/api/v1";
+
+/// What the admin API keeps beside the [`App`]: the admin service and the
+/// key verifier (the root public key, loaded once).
+pub struct AdminApi<S: Backend> {
+    admin: Admin<S>,
+    verifier: ApiKeyVerifier,
+}
+
+impl<S: Backend> AdminApi<S> {
+    /// Loads (creating it on first start) the API-key root.
+    pub async fn load(admin: Admin<S>) -> Result<Self, idp_core::AdminError> {
+        let verifier = ApiKeyVerifier::load(&admin).await?;
+        Ok(Self { admin, verifier })
+    }
+}
+
+/// One authorized request, as a handler sees it.
+pub(crate) struct Call<'a, S: Backend> {
+    admin: &'a Admin<S>,
+    ctx: AuditContext,
+    req: &'a Request<Bytes>,
+    params: Params<'a>,
+    key: &'a VerifiedKey,
+    path: &'a str,
+    base_url: &'a str,
+    now: idp_core::clock::UnixTime,
+}
+
+impl<S: Backend> Call<'_, S> {
+    /// The `{slug}` of the route (every route that reads it has one).
+    fn slug(&self) -> &str {
+        self.params.slug.unwrap_or_default()
+    }
+
+    /// The tenant's issuer.
+    fn issuer(&self) -> String {
+        format!("{}/t/{}", self.base_url, self.slug())
+    }
+
+    /// Whether the key may read in `tenant` (lists across tenants show
+    /// only those).
+    fn may_read(&self, tenant: &str) -> bool {
+        self.may_read_in(Some(tenant))
+    }
+
+    /// Whether the key may read what belongs to no tenant (events of API
+    /// keys): only a key not limited to tenants.
+    fn may_read_platform(&self) -> bool {
+        self.may_read_in(None)
+    }
+
+    fn may_read_in(&self, tenant: Option<&str>) -> bool {
+        self.key.permits(&AccessRequest {
+            operation: Operation::Read,
+            tenant,
+            path: self.path,
+            now: self.now,
+        })
+    }
+}
+
+/// A handler's answer.
+pub(crate) enum Reply {
+    /// A JSON body; `etag` adds its `ETag` (single objects).
+    Json {
+        status: StatusCode,
+        body: Value,
+        etag: bool,
+    },
+    /// 204.
+    NoContent,
+}
+
+impl Reply {
+    fn ok(body: Value) -> Self {
+        Self::Json {
+            status: StatusCode::OK,
+            body,
+            etag: true,
+        }
+    }
+
+    fn list(body: Value) -> Self {
+        Self::Json {
+            status: StatusCode::OK,
+            body,
+            etag: false,
+        }
+    }
+
+    fn created(body: Value) -> Self {
+        Self::Json {
+            status: StatusCode::CREATED,
+            body,
+            etag: true,
+        }
+    }
+
+    fn into_response(self) -> Response<Bytes> {
+        match self {
+            Self::NoContent => {
+                let mut res = Response::new(Bytes::new());
+                *res.status_mut() = StatusCode::NO_CONTENT;
+                res
+            }
+            Self::Json { status, body, etag } => {
+                let tag = etag.then(|| etag::of(&body));
+                let mut res = json_response(status, Bytes::from(body.to_string()));
+                if let Some(tag) = tag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+                    res.headers_mut().insert(header::ETAG, tag);
+                }
+                res
+            }
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: Bytes) -> Response<Bytes> {
+    let mut res = Response::new(body);
+    *res.status_mut() = status;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// 413 as a problem.
+pub fn payload_too_large(limit: usize) -> Response<Bytes> {
+    Problem::payload_too_large(limit).into_response()
+}
+
+/// Whether `path` (with BASE_URL's path removed) is the admin API's.
+pub fn is_api_path(path: &str) -> bool {
+    path == PREFIX || path.starts_with("/api/v1/")
+}
+
+/// Serves one admin API request; `path` is the request path without
+/// BASE_URL's path.
+pub async fn serve<S: Backend>(app: &App<S>, req: Request<Bytes>, path: &str) -> Response<Bytes> {
+    let request_id = request_id(&req);
+    let mut res = match answer(app, &req, path, &request_id).await {
+        Ok(res) => res,
+        Err(problem) => problem.into_response(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+/// The caller's `X-Request-Id` if it is a short token, else a fresh one.
+fn request_id(req: &Request<Bytes>) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=128).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map_or_else(|| idp_core::crypto::random::token(12), str::to_owned)
+}
+
+async fn answer<S: Backend>(
+    app: &App<S>,
+    req: &Request<Bytes>,
+    path: &str,
+    request_id: &str,
+) -> Result<Response<Bytes>, Problem> {
+    let Some(api) = app.admin_api.as_ref() else {
+        return Err(Problem::not_found("the admin API is not enabled"));
+    };
+    let (op, params) = match routes::match_route(req.method(), path) {
+        Matched::Route(op, params) => (op, params),
+        Matched::MethodNotAllowed(allowed) => return Err(Problem::method_not_allowed(&allowed)),
+        Matched::NotFound => return Err(Problem::not_found("no such resource in the admin API")),
+    };
+    if op == Op::OpenApi {
+        let doc = openapi::document(&app.base_url);
+        return Ok(json_response(StatusCode::OK, Bytes::from(doc.to_string())));
+    }
+    let token = bearer(req)?;
+    let now = api.admin.now();
+    let operation = if *req.method() == Method::GET {
+        Operation::Read
+    } else {
+        Operation::Write
+    };
+    let access = AccessRequest {
+        operation,
+        tenant: params.slug,
+        path,
+        now,
+    };
+    let (key, record) = match api
+        .admin
+        .authorize_api_key(&api.verifier, token, &access)
+        .await
+    {
+        Ok(found) => found,
+        Err(Denied::Unauthenticated(reason)) => return Err(Problem::unauthenticated(reason, true)),
+        Err(Denied::Forbidden) => {
+            return Err(Problem::forbidden("this API key may not do this"));
+        }
+        Err(Denied::Hidden) => return Err(Problem::not_found("no such tenant")),
+    };
+    if let Err(wait) = app.limits.admin_api(&record.id) {
+        return Err(Problem::too_many_requests(
+            crate::rate_limit::retry_after_secs(wait),
+        ));
+    }
+    let address = req
+        .extensions()
+        .get::<crate::forwarded::ClientAddr>()
+        .map(|c| c.0.to_string());
+    let call = Call {
+        admin: &api.admin,
+        ctx: AuditContext::api_key(
+            &record.id,
+            &record.name,
+            address,
+            Some(request_id.to_owned()),
+        ),
+        req,
+        params,
+        key: &key,
+        path,
+        base_url: &app.base_url,
+        now,
+    };
+    if req.method() == Method::POST && is_create(op) {
+        if let Some(idempotency_key) = req.headers().get("idempotency-key") {
+            let idempotency_key = idempotency_key
+                .to_str()
+                .map_err(|_| Problem::malformed("Idempotency-Key must be visible ASCII"))?;
+            return idempotent(&call, op, idempotency_key).await;
+        }
+    }
+    Ok(dispatch(&call, op).await?.into_response())
+}
+
+/// The operations that create an object: the ones `Idempotency-Key` applies to.
+fn is_create(op: Op) -> bool {
+    matches!(
+        op,
+        Op::CreateTenant | Op::CreateClient | Op::CreateUser | Op::CreateRole
+    )
+}
+
+/// Runs a create once per `Idempotency-Key` (`idp_core::admin::idempotency`).
+async fn idempotent<S: Backend>(
+    call: &Call<'_, S>,
+    op: Op,
+    idempotency_key: &str,
+) -> Result<Response<Bytes>, Problem> {
+    use idp_core::admin::{IdempotentRequest, IdempotentStart};
+    let request = IdempotentRequest {
+        caller: call.key.key_id(),
+        method: call.req.method().as_str(),
+        path: call.path,
+        key: idempotency_key,
+        body: call.req.body(),
+    };
+    match call.admin.begin_idempotent(&request).await? {
+        IdempotentStart::Run(claim) => {
+            let res = match dispatch(call, op).await {
+                Ok(reply) => reply.into_response(),
+                Err(problem) => {
+                    // A failed create may be retried with the same key.
+                    call.admin.abandon_idempotent(claim).await?;
+                    return Err(problem);
+                }
+            };
+            call.admin
+                .finish_idempotent(claim, res.status().as_u16(), res.body())
+                .await?;
+            Ok(res)
+        }
+        IdempotentStart::Replay { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut res = json_response(status, Bytes::from(body));
+            if let Ok(parsed) = serde_json::from_slice::<Value>(res.body()) {
+                if let Ok(tag) = HeaderValue::from_str(&etag::of(&parsed)) {
+                    res.headers_mut().insert(header::ETAG, tag);
+                }
+            }
+            res.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            Ok(res)
+        }
+        IdempotentStart::InProgress => Err(Problem::conflict(
+            "a request with this Idempotency-Key is still in progress; retry later",
+        )),
+        IdempotentStart::Mismatch => Err(Problem::invalid(vec![idp_core::admin::FieldError {
+            field: "Idempotency-Key".into(),
+            reason: "was used with another request body".into(),
+        }])),
+    }
+}
+
+/// The bearer token (RFC 6750 §2.1).
+fn bearer(req: &Request<Bytes>) -> Result<&str, Problem> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Err(Problem::unauthenticated("an API key is required", false));
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| Problem::unauthenticated("malformed Authorization header", true))?;
+    match text.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim())
+        }
+        _ => Err(Problem::unauthenticated(
+            "use the Bearer scheme with an API key",
+            true,
+        )),
+    }
+}
+
+/// Runs the operation's handler.
+async fn dispatch<S: Backend>(call: &Call<'_, S>, op: Op) -> Result<Reply, Problem> {
+    match op {
+        Op::OpenApi => Ok(Reply::list(openapi::document(call.base_url))),
+        Op::ListTenants => tenants::list(call).await,
+        Op::CreateTenant => tenants::create(call).await,
+        Op::GetTenant => tenants::get(call).await,
+        Op::UpdateTenant => tenants::update(call).await,
+        Op::DeleteTenant => tenants::delete(call).await,
+        Op::ListClients => clients::list(call).await,
+        Op::CreateClient => clients::create(call).await,
+        Op::GetClient => clients::get(call).await,
+        Op::UpdateClient => clients::update(call).await,
+        Op::DeleteClient => clients::delete(call).await,
+        Op::RotateClientSecret => clients::rotate_secret(call).await,
+        Op::ListUsers => users::list(call).await,
+        Op::CreateUser => users::create(call).await,
+        Op::GetUser => users::get(call).await,
+        Op::UpdateUser => users::update(call).await,
+        Op::DeleteUser => users::delete(call).await,
+        Op::ListUserSessions => users::sessions(call).await,
+        Op::RevokeUserSessions => users::revoke_sessions(call).await,
+        Op::ListRoles => roles::list(call).await,
+        Op::CreateRole => roles::create(call).await,
+        Op::GetRole => roles::get(call).await,
+        Op::UpdateRole => roles::update(call).await,
+        Op::DeleteRole => roles::delete(call).await,
+        Op::ListUserRoles => roles::of_user(call).await,
+        Op::AssignRole => roles::assign(call).await,
+        Op::UnassignRole => roles::unassign(call).await,
+        Op::ListKeys => keys::list(call).await,
+        Op::RotateKeys => keys::rotate(call).await,
+        Op::ListAuditEvents => audit::list(call).await,
+    }
+}
+
+/// `{"items": [...], "next_cursor": …}`.
+fn page_json<T>(page: idp_core::admin::Page<T>, show: impl Fn(&T) -> Value) -> Value {
+    serde_json::json!({
+        "items": page.items.iter().map(show).collect::<Vec<_>>(),
+        "next_cursor": page.next_cursor,
+    })
+}

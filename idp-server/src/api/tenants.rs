@@ -1,0 +1,76 @@
+//! `/api/v1/tenants` and `/api/v1/tenants/{slug}`.
+
+use super::body::{self, BodyKind};
+use super::problem::Problem;
+use super::query::Query;
+use super::{Call, Reply, etag, page_json, representation};
+use crate::backend::Backend;
+use idp_core::admin::{NewTenant, Page, TenantUpdate};
+
+/// `GET /tenants`: the tenants the key may read, by slug.
+pub(super) async fn list<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
+    let mut q = Query::parse(c.req.uri().query());
+    let page = q.page();
+    q.finish()?;
+    let page = c.admin.list_tenants(&page).await?;
+    // A key limited to some tenants sees only those (the cursor still
+    // walks the whole list, so a page may hold fewer items than `limit`).
+    let visible = Page {
+        items: page
+            .items
+            .into_iter()
+            .filter(|t| c.may_read(&t.slug))
+            .collect(),
+        next_cursor: page.next_cursor,
+    };
+    Ok(Reply::list(page_json(visible, |t| {
+        representation::tenant(t, c.base_url)
+    })))
+}
+
+/// `POST /tenants` `{slug, name?, dynamic_registration?}`.
+pub(super) async fn create<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
+    let mut f = body::object(c.req, BodyKind::Json)?;
+    let new = NewTenant {
+        slug: f.string("slug"),
+        name: f.opt_string("name").unwrap_or_default(),
+        dynamic_registration: f.opt_bool("dynamic_registration").unwrap_or(false),
+    };
+    f.finish()?;
+    let t = c.admin.create_tenant(&c.ctx, new).await?;
+    Ok(Reply::created(representation::tenant(&t, c.base_url)))
+}
+
+/// `GET /tenants/{slug}`.
+pub(super) async fn get<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
+    let t = c.admin.get_tenant(c.slug()).await?;
+    Ok(Reply::ok(representation::tenant(&t, c.base_url)))
+}
+
+/// `PATCH /tenants/{slug}` `{name?, dynamic_registration?}` (merge patch).
+pub(super) async fn update<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
+    let mut f = body::object(c.req, BodyKind::MergePatch)?;
+    let update = TenantUpdate {
+        name: f.nullable_string("name").map(Option::unwrap_or_default),
+        dynamic_registration: f.opt_bool("dynamic_registration"),
+    };
+    f.finish()?;
+    let current = c.admin.get_tenant(c.slug()).await?;
+    etag::check_if_match(
+        c.req,
+        &etag::of(&representation::tenant(&current, c.base_url)),
+    )?;
+    let t = c.admin.update_tenant(&c.ctx, c.slug(), update).await?;
+    Ok(Reply::ok(representation::tenant(&t, c.base_url)))
+}
+
+/// `DELETE /tenants/{slug}`: the tenant and everything in it.
+pub(super) async fn delete<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
+    let current = c.admin.get_tenant(c.slug()).await?;
+    etag::check_if_match(
+        c.req,
+        &etag::of(&representation::tenant(&current, c.base_url)),
+    )?;
+    c.admin.delete_tenant(&c.ctx, c.slug()).await?;
+    Ok(Reply::NoContent)
+}
