@@ -42,6 +42,9 @@ pub struct Flags {
     /// Seconds between checks for back-channel logout deliveries due for a retry; 0 disables retries [env: LOGOUT_RETRY_INTERVAL_SECONDS] [default: 30]
     #[arg(long)]
     pub logout_retry_interval_seconds: Option<String>,
+    /// Days audit events are kept; 0 keeps them forever [env: AUDIT_RETENTION_DAYS] [default: 365]
+    #[arg(long)]
+    pub audit_retention_days: Option<String>,
     /// Seconds a rotation's new signing keys are published in the JWKS before they sign; 0 activates them at once [env: KEY_PUBLICATION_SECONDS] [default: 3600]
     #[arg(long)]
     pub key_publication_seconds: Option<String>,
@@ -347,7 +350,8 @@ impl Config {
                 &flags.logout_retry_interval_seconds,
                 "LOGOUT_RETRY_INTERVAL_SECONDS",
             ),
-        )?;
+        )?
+        .with_audit_retention(get(&flags.audit_retention_days, "AUDIT_RETENTION_DAYS"))?;
         let lifetimes = idp_core::Lifetimes {
             key_publication: key_publication(get(
                 &flags.key_publication_seconds,

@@ -30,6 +30,10 @@ pub const STOP_GRACE: Duration = Duration::from_secs(5);
 const MAX_INTERVAL_SECONDS: u64 = 7 * 24 * 3600;
 /// Longest key rotation age accepted (ten years).
 const MAX_ROTATION_DAYS: u64 = 3650;
+/// How long audit events are kept by default: a year.
+const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 365;
+/// Longest audit retention accepted, short of forever (0): a hundred years.
+const MAX_AUDIT_RETENTION_DAYS: u64 = 36_500;
 
 /// When the jobs run.
 #[derive(Clone, Debug)]
@@ -53,6 +57,9 @@ pub struct JobsConfig {
     /// Margin, in seconds, added to every retention for clocks that
     /// disagree (`idp_core::purge::DEFAULT_CLOCK_SKEW`; tests use 0).
     pub clock_skew: i64,
+    /// `AUDIT_RETENTION_DAYS` as seconds (default 365 days): the purge
+    /// deletes audit events older than this; `None` (0) keeps them forever.
+    pub audit_retention: Option<i64>,
 }
 
 impl Default for JobsConfig {
@@ -64,6 +71,7 @@ impl Default for JobsConfig {
             key_check_interval: Duration::from_secs(3600),
             logout_retry_interval: Some(Duration::from_secs(30)),
             clock_skew: idp_core::purge::DEFAULT_CLOCK_SKEW,
+            audit_retention: Some(DEFAULT_AUDIT_RETENTION_DAYS as i64 * 24 * 3600),
         }
     }
 }
@@ -110,6 +118,17 @@ impl JobsConfig {
             )?,
             ..defaults
         })
+    }
+}
+
+impl JobsConfig {
+    /// Sets `AUDIT_RETENTION_DAYS` (`None`: unset, a year; `0`: forever).
+    pub fn with_audit_retention(mut self, days: Option<String>) -> Result<Self, ConfigError> {
+        if let Some(v) = days {
+            let days = parse_bounded(&v, "AUDIT_RETENTION_DAYS", MAX_AUDIT_RETENTION_DAYS, "days")?;
+            self.audit_retention = (days > 0).then(|| days as i64 * 24 * 3600);
+        }
+        Ok(self)
     }
 }
 
@@ -286,6 +305,33 @@ async fn purge<S: Backend>(app: &App<S>, config: &JobsConfig) {
         }
         Err(e) => tracing::warn!(job = "purge", error = %e, "purge failed; next run retries"),
     }
+    // The admin API's platform rows: idempotency records past their day,
+    // and audit events past the retention period.
+    let admin = app.provider.admin();
+    match admin.purge_idempotency_keys().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            job = "purge",
+            idempotency_keys = n,
+            "expired idempotency keys purged"
+        ),
+        Err(e) => {
+            tracing::warn!(job = "purge", error = %e, "idempotency key purge failed; next run retries")
+        }
+    }
+    if let Some(retention) = config.audit_retention {
+        match admin.purge_audit_events(retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                job = "purge",
+                audit_events = n,
+                "audit events past retention purged"
+            ),
+            Err(e) => {
+                tracing::warn!(job = "purge", error = %e, "audit purge failed; next run retries")
+            }
+        }
+    }
 }
 
 async fn checkpoint<S: Backend>(app: &App<S>) {
@@ -400,6 +446,16 @@ mod tests {
         );
         assert_eq!(c.map(|c| c.key_rotation_after), Some(None));
         assert_eq!(c.map(|c| c.logout_retry_interval), Some(None));
+        let retention = |v: &str| {
+            JobsConfig::default()
+                .with_audit_retention(Some(v.into()))
+                .map(|c| c.audit_retention)
+                .map_err(|e| e.setting)
+        };
+        assert_eq!(retention("0"), Ok(None));
+        assert_eq!(retention("30"), Ok(Some(30 * 86400)));
+        assert_eq!(retention("forever"), Err("AUDIT_RETENTION_DAYS"));
+        assert_eq!(JobsConfig::default().audit_retention, Some(365 * 86400));
         for (p, ck, k, l, setting) in [
             ("x", "1", "1", "1", "PURGE_INTERVAL_SECONDS"),
             ("-1", "1", "1", "1", "PURGE_INTERVAL_SECONDS"),

@@ -146,6 +146,22 @@ impl<S: Store> Admin<S> {
     }
 }
 
+impl<S: Store> Admin<S> {
+    /// Deletes the idempotency records that expired (the purge job); how many.
+    pub async fn purge_idempotency_keys(&self) -> Result<u64, AdminError> {
+        const BATCH: u32 = 500;
+        let now = self.clock.now();
+        let mut total = 0;
+        loop {
+            let n = self.store.purge_idempotency_keys(now, BATCH).await?;
+            total += n;
+            if n < u64::from(BATCH) {
+                return Ok(total);
+            }
+        }
+    }
+}
+
 fn location(scope: &str) -> String {
     format!("idempotency/{scope}")
 }
