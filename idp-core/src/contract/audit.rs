@@ -338,6 +338,8 @@ pub async fn events_filter_and_page<S: Store>(store: Arc<S>) -> Outcome {
         ids.push(id);
     }
     let mut bare = event("cli.secret.read", None);
+    bare.actor_kind = "cli".to_owned();
+    bare.actor_id = "root".to_owned();
     bare.address = None;
     bare.request_id = None;
     bare.time = 600;
