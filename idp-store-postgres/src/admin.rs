@@ -2,7 +2,7 @@
 //! depended on the deleted row, each in one transaction.
 
 use crate::clients::{COLUMNS as CLIENT_COLUMNS, ClientParams, client_from_row};
-use crate::tenants::tenant_from_row;
+use crate::tenants::{delete_tenant_in, tenant_from_row, update_tenant_in};
 use crate::users::{COLUMNS as USER_COLUMNS, user_from_row};
 use crate::{PostgresStore, db_error, registry_transaction, tenant_transaction};
 use deadpool_postgres::Transaction;
@@ -85,37 +85,6 @@ pub(crate) async fn revoke_user_in(
         .map_err(db_error)?;
     end_grants(tx, tenant, "user_id = $2", user.as_str(), keep_until).await?;
     Ok(sessions)
-}
-
-/// Changes the tenant's name and settings, in a registry transaction that
-/// sees it; `false` if there is no such tenant.
-pub(crate) async fn update_tenant_in(
-    tx: &Transaction<'_>,
-    tenant: &TenantRecord,
-) -> StoreResult<bool> {
-    let n = tx
-        .execute(
-            "UPDATE tenants SET name = $2, dynamic_registration = $3 WHERE id = $1",
-            &[
-                &tenant.id.as_str(),
-                &tenant.name,
-                &tenant.dynamic_registration,
-            ],
-        )
-        .await
-        .map_err(db_error)?;
-    Ok(n == 1)
-}
-
-/// Deletes the tenant, in a registry transaction that sees it: every table
-/// of tenant data (roles and their assignments included) cascades from
-/// tenants; its audit events stay. `false` if there is no such tenant.
-pub(crate) async fn delete_tenant_in(tx: &Transaction<'_>, tenant: &TenantId) -> StoreResult<bool> {
-    let n = tx
-        .execute("DELETE FROM tenants WHERE id = $1", &[&tenant.as_str()])
-        .await
-        .map_err(db_error)?;
-    Ok(n == 1)
 }
 
 /// The parameters of [`UPDATE_CLIENT`].

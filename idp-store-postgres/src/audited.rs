@@ -76,8 +76,8 @@ async fn make(tx: &Transaction<'_>, change: AdminChange<'_>) -> StoreResult<Appl
             tenants::create_tenant_in(tx, tenant, keys).await?;
             Applied::Done(1)
         }
-        C::UpdateTenant { tenant } => done_if(admin::update_tenant_in(tx, tenant).await?),
-        C::DeleteTenant { tenant } => done_if(admin::delete_tenant_in(tx, tenant).await?),
+        C::UpdateTenant { tenant } => done_if(tenants::update_tenant_in(tx, tenant).await?),
+        C::DeleteTenant { tenant } => done_if(tenants::delete_tenant_in(tx, tenant).await?),
         C::CreateClient { tenant, client } => {
             Applied::Done(clients::create_client_in(tx, tenant, client).await?)
         }

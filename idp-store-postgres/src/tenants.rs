@@ -1,5 +1,7 @@
 //! Tenants and their signing keys: the registry (tenants by slug, read
 //! before any tenant is known) and the compare-and-swap key rotation.
+//! Each change is a function over a transaction (`…_in`), called by its
+//! port method and by its audited form (`audited`).
 
 use crate::{PostgresStore, db_error, registry_transaction, tenant_transaction};
 use deadpool_postgres::Transaction;
@@ -172,6 +174,37 @@ pub(crate) async fn replace_signing_keys_in(
     .map_err(db_error)?;
     insert_keys(tx, tenant, keys).await?;
     Ok(true)
+}
+
+/// Changes the tenant's name and settings, in a registry transaction that
+/// sees it; `false` if there is no such tenant.
+pub(crate) async fn update_tenant_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantRecord,
+) -> StoreResult<bool> {
+    let n = tx
+        .execute(
+            "UPDATE tenants SET name = $2, dynamic_registration = $3 WHERE id = $1",
+            &[
+                &tenant.id.as_str(),
+                &tenant.name,
+                &tenant.dynamic_registration,
+            ],
+        )
+        .await
+        .map_err(db_error)?;
+    Ok(n == 1)
+}
+
+/// Deletes the tenant, in a registry transaction that sees it: every table
+/// of tenant data (roles and their assignments included) cascades from
+/// tenants; its audit events stay. `false` if there is no such tenant.
+pub(crate) async fn delete_tenant_in(tx: &Transaction<'_>, tenant: &TenantId) -> StoreResult<bool> {
+    let n = tx
+        .execute("DELETE FROM tenants WHERE id = $1", &[&tenant.as_str()])
+        .await
+        .map_err(db_error)?;
+    Ok(n == 1)
 }
 
 /// Inserts `keys` in order (so `seq` follows it).
