@@ -1,5 +1,7 @@
 //! [`AdminStore`]: keyset pages, updates, and the deletions that end what
-//! depended on the deleted row, each in one transaction.
+//! depended on the deleted row, each in one transaction. Each change is
+//! a function over a transaction (`…_in`), called by its port method and
+//! by its audited form (`audited`).
 
 use crate::clients::{COLUMNS as CLIENT_COLUMNS, ClientParams, client_from_row};
 use crate::tenants::{delete_tenant_in, tenant_from_row, update_tenant_in};
