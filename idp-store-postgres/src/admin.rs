@@ -1,8 +1,10 @@
 //! [`AdminStore`]: keyset pages, updates, and the deletions that end what
-//! depended on the deleted row, each in one transaction.
+//! depended on the deleted row, each in one transaction. Each change is
+//! a function over a transaction (`…_in`), called by its port method and
+//! by its audited form (`audited`).
 
 use crate::clients::{COLUMNS as CLIENT_COLUMNS, ClientParams, client_from_row};
-use crate::tenants::tenant_from_row;
+use crate::tenants::{delete_tenant_in, tenant_from_row, update_tenant_in};
 use crate::users::{COLUMNS as USER_COLUMNS, user_from_row};
 use crate::{PostgresStore, db_error, registry_transaction, tenant_transaction};
 use deadpool_postgres::Transaction;
@@ -66,9 +68,9 @@ async fn end_grants(
     Ok(())
 }
 
-/// Revokes the user's live sessions and ends their grants; how many
-/// sessions.
-async fn revoke_user_in(
+/// Revokes the user's live sessions and ends their grants, in `tx`
+/// (scoped to `tenant`); how many sessions.
+pub(crate) async fn revoke_user_in(
     tx: &Transaction<'_>,
     tenant: &TenantId,
     user: &UserId,
@@ -85,6 +87,150 @@ async fn revoke_user_in(
         .map_err(db_error)?;
     end_grants(tx, tenant, "user_id = $2", user.as_str(), keep_until).await?;
     Ok(sessions)
+}
+
+/// The parameters of [`UPDATE_CLIENT`].
+fn update_client_params<'a>(
+    values: &'a ClientParams<'a>,
+    tenant: &'a &str,
+    id: &'a &str,
+) -> Vec<&'a (dyn ToSql + Sync)> {
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![tenant, id];
+    params.extend(values.mutable());
+    params
+}
+
+/// [`AdminStore::update_client`] in `tx` (scoped to `tenant`); `false` if
+/// there is no such client.
+pub(crate) async fn update_client_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    client: &ClientRecord,
+) -> StoreResult<bool> {
+    let values = ClientParams::new(client);
+    let (tenant_id, id) = (tenant.as_str(), client.id.as_str());
+    let statement = tx.prepare_cached(UPDATE_CLIENT).await.map_err(db_error)?;
+    let n = tx
+        .execute(&statement, &update_client_params(&values, &tenant_id, &id))
+        .await
+        .map_err(db_error)?;
+    Ok(n == 1)
+}
+
+/// Deletes the client and ends its grants, in `tx` (scoped to `tenant`);
+/// `false` if there was no such client. Sessions stay: they belong to
+/// users.
+pub(crate) async fn remove_client_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    id: &ClientId,
+    keep_until: UnixTime,
+) -> StoreResult<bool> {
+    // Locks the client first, so racing removals serialise on it.
+    let n = tx
+        .execute(
+            "DELETE FROM clients WHERE tenant_id = $1 AND id = $2",
+            &[&tenant.as_str(), &id.as_str()],
+        )
+        .await
+        .map_err(db_error)?;
+    end_grants(tx, tenant, "client_id = $2", id.as_str(), keep_until).await?;
+    for table in [
+        "refresh_tokens",
+        "codes",
+        "device_codes",
+        "consents",
+        "session_clients",
+        "client_assertions",
+        "pushed_requests",
+    ] {
+        let statement = tx
+            .prepare_cached(&format!(
+                "DELETE FROM {table} WHERE tenant_id = $1 AND client_id = $2"
+            ))
+            .await
+            .map_err(db_error)?;
+        tx.execute(&statement, &[&tenant.as_str(), &id.as_str()])
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(n == 1)
+}
+
+/// Sets every field of a user but its id and creation time; the email is
+/// re-indexed with it, and another user's email is a conflict on `email`.
+const UPDATE_USER: &str = "UPDATE users SET email = $3, email_key = $3, email_verified = $4,
+    name = $5, password_hash = $6, disabled = $7, updated_at = $8
+    WHERE tenant_id = $1 AND id = $2";
+
+/// The parameters of [`UPDATE_USER`].
+fn update_user_params<'a>(
+    tenant: &'a &str,
+    id: &'a &str,
+    user: &'a UserRecord,
+) -> [&'a (dyn ToSql + Sync); 8] {
+    [
+        tenant,
+        id,
+        &user.email,
+        &user.email_verified,
+        &user.name,
+        &user.password_hash,
+        &user.disabled,
+        &user.updated_at,
+    ]
+}
+
+/// [`AdminStore::update_user`] in `tx` (scoped to `tenant`); `false` if
+/// there is no such user.
+pub(crate) async fn update_user_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    user: &UserRecord,
+) -> StoreResult<bool> {
+    let (tenant_id, id) = (tenant.as_str(), user.id.as_str());
+    let statement = tx.prepare_cached(UPDATE_USER).await.map_err(db_error)?;
+    let n = tx
+        .execute(&statement, &update_user_params(&tenant_id, &id, user))
+        .await
+        .map_err(db_error)?;
+    Ok(n == 1)
+}
+
+/// Deletes the user, revokes their sessions and ends their grants, in `tx`
+/// (scoped to `tenant`); their role assignments cascade. The user's row is
+/// deleted first (which locks it); `false` if there was none, and then
+/// nothing else was written.
+pub(crate) async fn delete_user_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    user: &UserId,
+    now: UnixTime,
+    keep_until: UnixTime,
+) -> StoreResult<bool> {
+    let n = tx
+        .execute(
+            "DELETE FROM users WHERE tenant_id = $1 AND id = $2",
+            &[&tenant.as_str(), &user.as_str()],
+        )
+        .await
+        .map_err(db_error)?;
+    if n == 0 {
+        return Ok(false);
+    }
+    revoke_user_in(tx, tenant, user, now, keep_until).await?;
+    for table in ["refresh_tokens", "codes", "device_codes", "consents"] {
+        let statement = tx
+            .prepare_cached(&format!(
+                "DELETE FROM {table} WHERE tenant_id = $1 AND user_id = $2"
+            ))
+            .await
+            .map_err(db_error)?;
+        tx.execute(&statement, &[&tenant.as_str(), &user.as_str()])
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(true)
 }
 
 impl AdminStore for PostgresStore {
@@ -110,31 +256,17 @@ impl AdminStore for PostgresStore {
     async fn update_tenant(&self, tenant: &TenantRecord) -> StoreResult<bool> {
         let mut conn = self.client().await?;
         let tx = registry_transaction(&mut conn, Some(&tenant.id)).await?;
-        let n = tx
-            .execute(
-                "UPDATE tenants SET name = $2, dynamic_registration = $3 WHERE id = $1",
-                &[
-                    &tenant.id.as_str(),
-                    &tenant.name,
-                    &tenant.dynamic_registration,
-                ],
-            )
-            .await
-            .map_err(db_error)?;
+        let updated = update_tenant_in(&tx, tenant).await?;
         tx.commit().await.map_err(db_error)?;
-        Ok(n == 1)
+        Ok(updated)
     }
 
-    /// Every table of tenant data cascades from tenants.
     async fn delete_tenant(&self, tenant: &TenantId) -> StoreResult<bool> {
         let mut conn = self.client().await?;
         let tx = registry_transaction(&mut conn, Some(tenant)).await?;
-        let n = tx
-            .execute("DELETE FROM tenants WHERE id = $1", &[&tenant.as_str()])
-            .await
-            .map_err(db_error)?;
+        let deleted = delete_tenant_in(&tx, tenant).await?;
         tx.commit().await.map_err(db_error)?;
-        Ok(n == 1)
+        Ok(deleted)
     }
 
     async fn clients_page(
@@ -163,13 +295,11 @@ impl AdminStore for PostgresStore {
     async fn update_client(&self, tenant: &TenantId, client: &ClientRecord) -> StoreResult<bool> {
         let values = ClientParams::new(client);
         let (tenant_id, id) = (tenant.as_str(), client.id.as_str());
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&tenant_id, &id];
-        params.extend(values.mutable());
+        let params = update_client_params(&values, &tenant_id, &id);
         let n = self.tenant_execute(tenant, UPDATE_CLIENT, &params).await?;
         Ok(n == 1)
     }
 
-    /// Sessions stay: they belong to users.
     async fn remove_client(
         &self,
         tenant: &TenantId,
@@ -178,36 +308,9 @@ impl AdminStore for PostgresStore {
     ) -> StoreResult<bool> {
         let mut conn = self.client().await?;
         let tx = tenant_transaction(&mut conn, tenant).await?;
-        // Locks the client first, so racing removals serialise on it.
-        let n = tx
-            .execute(
-                "DELETE FROM clients WHERE tenant_id = $1 AND id = $2",
-                &[&tenant.as_str(), &id.as_str()],
-            )
-            .await
-            .map_err(db_error)?;
-        end_grants(&tx, tenant, "client_id = $2", id.as_str(), keep_until).await?;
-        for table in [
-            "refresh_tokens",
-            "codes",
-            "device_codes",
-            "consents",
-            "session_clients",
-            "client_assertions",
-            "pushed_requests",
-        ] {
-            let statement = tx
-                .prepare_cached(&format!(
-                    "DELETE FROM {table} WHERE tenant_id = $1 AND client_id = $2"
-                ))
-                .await
-                .map_err(db_error)?;
-            tx.execute(&statement, &[&tenant.as_str(), &id.as_str()])
-                .await
-                .map_err(db_error)?;
-        }
+        let removed = remove_client_in(&tx, tenant, id, keep_until).await?;
         tx.commit().await.map_err(db_error)?;
-        Ok(n == 1)
+        Ok(removed)
     }
 
     async fn users_page(
@@ -233,25 +336,13 @@ impl AdminStore for PostgresStore {
         rows.iter().map(user_from_row).collect()
     }
 
-    /// The email is re-indexed with it; another user's email is a conflict
-    /// on `email` and the statement changes nothing.
     async fn update_user(&self, tenant: &TenantId, user: &UserRecord) -> StoreResult<bool> {
+        let (tenant_id, id) = (tenant.as_str(), user.id.as_str());
         let n = self
             .tenant_execute(
                 tenant,
-                "UPDATE users SET email = $3, email_key = $3, email_verified = $4, name = $5,
-                    password_hash = $6, disabled = $7, updated_at = $8
-                 WHERE tenant_id = $1 AND id = $2",
-                &[
-                    &tenant.as_str(),
-                    &user.id.as_str(),
-                    &user.email,
-                    &user.email_verified,
-                    &user.name,
-                    &user.password_hash,
-                    &user.disabled,
-                    &user.updated_at,
-                ],
+                UPDATE_USER,
+                &update_user_params(&tenant_id, &id, user),
             )
             .await?;
         Ok(n == 1)
@@ -271,8 +362,6 @@ impl AdminStore for PostgresStore {
         Ok(n)
     }
 
-    /// The user's row is deleted first (which locks it); if there was none,
-    /// the transaction rolls back having changed nothing.
     async fn delete_user(
         &self,
         tenant: &TenantId,
@@ -282,27 +371,8 @@ impl AdminStore for PostgresStore {
     ) -> StoreResult<bool> {
         let mut conn = self.client().await?;
         let tx = tenant_transaction(&mut conn, tenant).await?;
-        let n = tx
-            .execute(
-                "DELETE FROM users WHERE tenant_id = $1 AND id = $2",
-                &[&tenant.as_str(), &user.as_str()],
-            )
-            .await
-            .map_err(db_error)?;
-        if n == 0 {
+        if !delete_user_in(&tx, tenant, user, now, keep_until).await? {
             return Ok(false);
-        }
-        revoke_user_in(&tx, tenant, user, now, keep_until).await?;
-        for table in ["refresh_tokens", "codes", "device_codes", "consents"] {
-            let statement = tx
-                .prepare_cached(&format!(
-                    "DELETE FROM {table} WHERE tenant_id = $1 AND user_id = $2"
-                ))
-                .await
-                .map_err(db_error)?;
-            tx.execute(&statement, &[&tenant.as_str(), &user.as_str()])
-                .await
-                .map_err(db_error)?;
         }
         tx.commit().await.map_err(db_error)?;
         Ok(true)
@@ -310,6 +380,6 @@ impl AdminStore for PostgresStore {
 }
 
 /// A page size as a LIMIT (`usize` beyond `i64` means no limit).
-fn limit_param(limit: usize) -> i64 {
+pub(crate) fn limit_param(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }

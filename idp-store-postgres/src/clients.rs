@@ -1,6 +1,7 @@
 //! Registered clients: one row each, lists as `text[]`, hashes as `bytea`.
 
 use crate::{PostgresStore, db_error, tenant_transaction};
+use deadpool_postgres::Transaction;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, TenantId};
 use idp_core::jwks::SigningAlg;
@@ -108,6 +109,21 @@ impl<'a> ClientParams<'a> {
         params.push(&self.client.created_at);
         params
     }
+}
+
+/// Inserts `client` in `tx` (scoped to `tenant`): the audited form of
+/// [`ClientStore::create_client`].
+pub(crate) async fn create_client_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    client: &ClientRecord,
+) -> StoreResult<u64> {
+    let values = ClientParams::new(client);
+    let (tenant, id) = (tenant.as_str(), client.id.as_str());
+    let statement = tx.prepare_cached(INSERT).await.map_err(db_error)?;
+    tx.execute(&statement, &values.insert(&tenant, &id))
+        .await
+        .map_err(db_error)
 }
 
 /// Inserts `clients` in one transaction: all or none.

@@ -22,7 +22,9 @@
 //! - one module per part of the port: `tenants` (tenants and signing keys),
 //!   `clients`, `users`, `sessions`, `grants`, `pushed`, `revocations`,
 //!   `devices`, `deliveries`, `admin`, `purge` (the `Maintenance` part),
-//!   `login_failures` (shared lockout counters);
+//!   `login_failures` (shared lockout counters), `roles`, `api_keys`,
+//!   `idempotency`, `audit` (the audit log) and `audited` (a change and
+//!   its event in one transaction);
 //! - `operations`: readiness, pool state, active users (the server's
 //!   [`Operations`](idp_core::store::Operations) port);
 //! - `changes`: `LISTEN idp_changes`, how other instances' changes to
@@ -31,13 +33,16 @@
 //! - `scratch`: throw-away databases for tests.
 
 mod admin;
-mod admin_api_stub;
+mod api_keys;
+mod audit;
+mod audited;
 mod changes;
 mod clients;
 mod deliveries;
 mod devices;
 mod error;
 mod grants;
+mod idempotency;
 mod jobs;
 mod login_failures;
 mod migrations;
@@ -45,6 +50,7 @@ mod operations;
 mod purge;
 mod pushed;
 mod revocations;
+mod roles;
 mod scoped;
 pub mod scratch;
 mod sessions;

@@ -18,16 +18,19 @@ use tokio_postgres::Client;
 /// The migrations, in order: (version, SQL). `@SCHEMA@` stands for the
 /// schema the tables are created in (for SECURITY DEFINER functions,
 /// which must name it).
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_admin_api.sql")),
+];
 
 /// The schema version this binary writes: the number of its last migration.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The advisory lock key migrations hold ("idp-migr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6964_702d_6d69_6772;
 
 /// Tables the application role may read and write (all but the version
-/// table).
+/// table and [`APPEND_ONLY_TABLES`]).
 const APP_TABLES: &[&str] = &[
     "tenants",
     "signing_keys",
@@ -46,7 +49,16 @@ const APP_TABLES: &[&str] = &[
     "pushed_requests",
     "logout_deliveries",
     "login_failures",
+    "roles",
+    "user_roles",
+    "api_keys",
+    "api_key_root",
+    "idempotency_keys",
 ];
+
+/// Tables the application role may read, append to and delete from (the
+/// retention purge) but never update: the audit log.
+const APPEND_ONLY_TABLES: &[&str] = &["audit_events"];
 
 /// Applies pending migrations and the role's grants, as the URL's user.
 pub(crate) async fn apply(client: &mut Client, url: &str) -> Result<(), OpenError> {
@@ -122,7 +134,8 @@ async fn apply_locked(client: &mut Client, url: &str) -> Result<(), OpenError> {
 
 /// Creates [`APP_ROLE`] if missing (racing creators in other databases of
 /// the cluster are fine), lets the URL's user switch to it, and grants it
-/// the tables, nothing more.
+/// the tables, nothing more (no UPDATE of the append-only ones, revoked
+/// should an operator have granted it).
 async fn grant_app_role(client: &Client, schema: &str) -> Result<(), tokio_postgres::Error> {
     client
         .batch_execute(&format!(
@@ -144,9 +157,12 @@ async fn grant_app_role(client: &Client, schema: &str) -> Result<(), tokio_postg
              END $$;
              GRANT USAGE ON SCHEMA {schema} TO {APP_ROLE};
              GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {APP_ROLE};
+             GRANT SELECT, INSERT, DELETE ON {append_only} TO {APP_ROLE};
+             REVOKE UPDATE, TRUNCATE ON {append_only} FROM {APP_ROLE};
              REVOKE ALL ON idp_schema_migrations FROM {APP_ROLE};
              GRANT EXECUTE ON FUNCTION idp_active_users(bigint), idp_unindexed_emails() TO {APP_ROLE};",
             tables = APP_TABLES.join(", "),
+            append_only = APPEND_ONLY_TABLES.join(", "),
         ))
         .await
 }

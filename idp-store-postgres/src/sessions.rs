@@ -9,6 +9,7 @@
 
 use crate::scoped::locked_write;
 use crate::{PostgresStore, db_error};
+use deadpool_postgres::Transaction;
 use idp_core::clock::UnixTime;
 use idp_core::crypto::secret::SecretHash;
 use idp_core::ids::{ClientId, SessionId, TenantId, UserId};
@@ -24,6 +25,57 @@ const SESSION_COLUMNS: &str = "id, secret_hash, user_id, auth_time, created_at, 
 /// for it (see the module's lock order); no row if there is no session.
 pub(crate) const SHARE_SESSION: &str =
     "SELECT 1 FROM sessions WHERE tenant_id = $1 AND id = $2 FOR SHARE";
+
+/// Locks a session for its revocation (see the module's lock order).
+const LOCK_SESSION: &str = "SELECT 1 FROM sessions WHERE tenant_id = $1 AND id = $2 FOR UPDATE";
+
+/// Revokes a live session (`$3` is now) and what it authorized; one row,
+/// how many sessions it revoked. What the session authorized but no client
+/// redeemed yet goes too: a code redeemed later would mint tokens outside
+/// the revocation record once the purge drops it, and an approved device
+/// would get tokens.
+const REVOKE_SESSION: &str = "WITH revoked AS (
+       UPDATE sessions SET revoked_at = $3, ended_at = coalesce(ended_at, $3)
+       WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL AND expires_at > $3
+       RETURNING 1
+     ), tokens AS (
+       UPDATE refresh_tokens SET revoked = true WHERE tenant_id = $1 AND session_id = $2
+     ), codes AS (
+       DELETE FROM codes WHERE tenant_id = $1 AND session_id = $2 AND consumed_at IS NULL
+     ), devices AS (
+       UPDATE device_codes SET status = 'denied'
+       WHERE tenant_id = $1 AND session_id = $2 AND status = 'approved'
+         AND consumed_at IS NULL
+     )
+     SELECT count(*) FROM revoked";
+
+/// Whether [`REVOKE_SESSION`]'s rows say it revoked the session.
+fn revoked(rows: &[Row]) -> StoreResult<bool> {
+    let revoked: i64 = match rows.first() {
+        Some(row) => row.try_get(0).map_err(db_error)?,
+        None => 0,
+    };
+    Ok(revoked == 1)
+}
+
+/// [`SessionStore::revoke_session`] in `tx` (scoped to `tenant`): its
+/// audited form, the lock and the write as two statements.
+pub(crate) async fn revoke_session_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    id: &SessionId,
+    now: UnixTime,
+) -> StoreResult<bool> {
+    let (tenant, id) = (tenant.as_str(), id.as_str());
+    let lock = tx.prepare_cached(LOCK_SESSION).await.map_err(db_error)?;
+    tx.query(&lock, &[&tenant, &id]).await.map_err(db_error)?;
+    let write = tx.prepare_cached(REVOKE_SESSION).await.map_err(db_error)?;
+    let rows = tx
+        .query(&write, &[&tenant, &id, &now])
+        .await
+        .map_err(db_error)?;
+    revoked(&rows)
+}
 
 impl SessionStore for PostgresStore {
     async fn create_session(&self, tenant: &TenantId, s: &SessionRecord) -> StoreResult<()> {
@@ -146,37 +198,17 @@ impl SessionStore for PostgresStore {
         id: &SessionId,
         now: UnixTime,
     ) -> StoreResult<bool> {
+        let (tenant_id, id) = (tenant.as_str(), id.as_str());
         let rows = locked_write(
             self,
             tenant,
-            "SELECT 1 FROM sessions WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-            &[&tenant.as_str(), &id.as_str()],
-            // What the session authorized but no client redeemed yet goes
-            // too: a code redeemed later would mint tokens outside the
-            // revocation record once the purge drops it, and an approved
-            // device would get tokens.
-            "WITH revoked AS (
-               UPDATE sessions SET revoked_at = $3, ended_at = coalesce(ended_at, $3)
-               WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL AND expires_at > $3
-               RETURNING 1
-             ), tokens AS (
-               UPDATE refresh_tokens SET revoked = true WHERE tenant_id = $1 AND session_id = $2
-             ), codes AS (
-               DELETE FROM codes WHERE tenant_id = $1 AND session_id = $2 AND consumed_at IS NULL
-             ), devices AS (
-               UPDATE device_codes SET status = 'denied'
-               WHERE tenant_id = $1 AND session_id = $2 AND status = 'approved'
-                 AND consumed_at IS NULL
-             )
-             SELECT count(*) FROM revoked",
-            &[&tenant.as_str(), &id.as_str(), &now],
+            LOCK_SESSION,
+            &[&tenant_id, &id],
+            REVOKE_SESSION,
+            &[&tenant_id, &id, &now],
         )
         .await?;
-        let revoked: i64 = match rows.first() {
-            Some(row) => row.try_get(0).map_err(db_error)?,
-            None => 0,
-        };
-        Ok(revoked == 1)
+        revoked(&rows)
     }
 
     async fn create_interaction(

@@ -1,7 +1,10 @@
 //! Tenants and their signing keys: the registry (tenants by slug, read
 //! before any tenant is known) and the compare-and-swap key rotation.
+//! Each change is a function over a transaction (`…_in`), called by its
+//! port method and by its audited form (`audited`).
 
 use crate::{PostgresStore, db_error, registry_transaction, tenant_transaction};
+use deadpool_postgres::Transaction;
 use idp_core::clock::UnixTime;
 use idp_core::ids::TenantId;
 use idp_core::jwks::SigningAlg;
@@ -20,21 +23,7 @@ impl TenantStore for PostgresStore {
     ) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = registry_transaction(&mut client, Some(&tenant.id)).await?;
-        tx.execute(
-            "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at, dynamic_registration)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &tenant.id.as_str(),
-                &tenant.slug,
-                &tenant.name,
-                &tenant.wrapped_data_key,
-                &tenant.created_at,
-                &tenant.dynamic_registration,
-            ],
-        )
-        .await
-        .map_err(db_error)?;
-        insert_keys(&tx, &tenant.id, keys).await?;
+        create_tenant_in(&tx, tenant, keys).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -81,53 +70,18 @@ impl KeyStore for PostgresStore {
         rows.iter().map(key_from_row).collect()
     }
 
-    /// The tenant's row is locked first, so two racing rotations serialise
-    /// and the second sees the first's keys (then finds its expectation
-    /// stale and changes nothing).
     async fn replace_signing_keys(
         &self,
         tenant: &TenantId,
-        expected_active: &[String],
+        expected_current: &[String],
         keys: &[SigningKeyRecord],
-        now: UnixTime,
+        retire_at: UnixTime,
     ) -> StoreResult<bool> {
         let mut client = self.client().await?;
         let tx = tenant_transaction(&mut client, tenant).await?;
-        let locked = tx
-            .query_opt(
-                "SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE",
-                &[&tenant.as_str()],
-            )
-            .await
-            .map_err(db_error)?;
-        if locked.is_none() {
+        if !replace_signing_keys_in(&tx, tenant, expected_current, keys, retire_at).await? {
             return Ok(false);
         }
-        let mut active: Vec<String> = tx
-            .query(
-                "SELECT kid FROM signing_keys WHERE tenant_id = $1 AND retired_at IS NULL",
-                &[&tenant.as_str()],
-            )
-            .await
-            .map_err(db_error)?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<_, _>>()
-            .map_err(db_error)?;
-        let mut expected = expected_active.to_vec();
-        active.sort_unstable();
-        expected.sort_unstable();
-        if active != expected {
-            return Ok(false);
-        }
-        tx.execute(
-            "UPDATE signing_keys SET retired_at = $2
-             WHERE tenant_id = $1 AND (retired_at IS NULL OR retired_at > $2)",
-            &[&tenant.as_str(), &now],
-        )
-        .await
-        .map_err(db_error)?;
-        insert_keys(&tx, tenant, keys).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(true)
     }
@@ -147,9 +101,115 @@ impl KeyStore for PostgresStore {
     }
 }
 
+/// Inserts the tenant and its first keys, in a registry transaction that
+/// sees the tenant ([`TenantStore::create_tenant`] and its audited form).
+pub(crate) async fn create_tenant_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantRecord,
+    keys: &[SigningKeyRecord],
+) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at, dynamic_registration)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &tenant.id.as_str(),
+            &tenant.slug,
+            &tenant.name,
+            &tenant.wrapped_data_key,
+            &tenant.created_at,
+            &tenant.dynamic_registration,
+        ],
+    )
+    .await
+    .map_err(db_error)?;
+    insert_keys(tx, &tenant.id, keys).await
+}
+
+/// The key compare-and-swap in `tx` (scoped to `tenant`); `false`, having
+/// written nothing, when the current keys are not `expected_current`.
+///
+/// The tenant's row is locked first, so two racing rotations serialise
+/// and the second sees the first's keys (then finds its expectation
+/// stale and changes nothing).
+pub(crate) async fn replace_signing_keys_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    expected_current: &[String],
+    keys: &[SigningKeyRecord],
+    retire_at: UnixTime,
+) -> StoreResult<bool> {
+    let locked = tx
+        .query_opt(
+            "SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE",
+            &[&tenant.as_str()],
+        )
+        .await
+        .map_err(db_error)?;
+    if locked.is_none() {
+        return Ok(false);
+    }
+    let mut current: Vec<String> = tx
+        .query(
+            "SELECT kid FROM signing_keys WHERE tenant_id = $1 AND retired_at IS NULL",
+            &[&tenant.as_str()],
+        )
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()
+        .map_err(db_error)?;
+    let mut expected = expected_current.to_vec();
+    current.sort_unstable();
+    expected.sort_unstable();
+    if current != expected {
+        return Ok(false);
+    }
+    tx.execute(
+        "UPDATE signing_keys SET retired_at = $2
+         WHERE tenant_id = $1 AND (retired_at IS NULL OR retired_at > $2)",
+        &[&tenant.as_str(), &retire_at],
+    )
+    .await
+    .map_err(db_error)?;
+    insert_keys(tx, tenant, keys).await?;
+    Ok(true)
+}
+
+/// Changes the tenant's name and settings, in a registry transaction that
+/// sees it; `false` if there is no such tenant.
+pub(crate) async fn update_tenant_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantRecord,
+) -> StoreResult<bool> {
+    let n = tx
+        .execute(
+            "UPDATE tenants SET name = $2, dynamic_registration = $3 WHERE id = $1",
+            &[
+                &tenant.id.as_str(),
+                &tenant.name,
+                &tenant.dynamic_registration,
+            ],
+        )
+        .await
+        .map_err(db_error)?;
+    Ok(n == 1)
+}
+
+/// Deletes the tenant, in a registry transaction that sees it: every table
+/// of tenant data (roles and their assignments included) cascades from
+/// tenants; its audit events stay. `false` if there is no such tenant.
+pub(crate) async fn delete_tenant_in(tx: &Transaction<'_>, tenant: &TenantId) -> StoreResult<bool> {
+    let n = tx
+        .execute("DELETE FROM tenants WHERE id = $1", &[&tenant.as_str()])
+        .await
+        .map_err(db_error)?;
+    Ok(n == 1)
+}
+
 /// Inserts `keys` in order (so `seq` follows it).
 async fn insert_keys(
-    tx: &deadpool_postgres::Transaction<'_>,
+    tx: &Transaction<'_>,
     tenant: &TenantId,
     keys: &[SigningKeyRecord],
 ) -> StoreResult<()> {

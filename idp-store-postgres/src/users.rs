@@ -2,10 +2,12 @@
 //! (`email_key`, unique per tenant where set).
 
 use crate::{PostgresStore, db_error, tenant_transaction};
+use deadpool_postgres::Transaction;
 use idp_core::EmailAddress;
 use idp_core::ids::{TenantId, UserId};
 use idp_core::store::{StoreResult, UnindexedEmail, UserRecord, UserStore};
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
 /// The columns [`user_from_row`] reads.
 pub(crate) const COLUMNS: &str =
@@ -28,6 +30,45 @@ const INSERT: &str = "INSERT INTO users
          WITH ORDINALITY AS u (id, email, email_verified, name, password_hash,
                                created_at, updated_at, disabled, n)
     ORDER BY u.n";
+
+/// Inserts one user, indexed under their (canonical) email.
+const INSERT_ONE: &str = "INSERT INTO users
+      (tenant_id, id, email, email_key, email_verified, name, password_hash,
+       created_at, updated_at, disabled)
+    VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9)";
+
+/// The parameters of [`INSERT_ONE`].
+fn insert_one_params<'a>(
+    tenant: &'a &str,
+    id: &'a &str,
+    user: &'a UserRecord,
+) -> [&'a (dyn ToSql + Sync); 9] {
+    [
+        tenant,
+        id,
+        &user.email,
+        &user.email_verified,
+        &user.name,
+        &user.password_hash,
+        &user.created_at,
+        &user.updated_at,
+        &user.disabled,
+    ]
+}
+
+/// Inserts `user` in `tx` (scoped to `tenant`): the audited form of
+/// [`UserStore::create_user`].
+pub(crate) async fn create_user_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    user: &UserRecord,
+) -> StoreResult<u64> {
+    let (tenant, id) = (tenant.as_str(), user.id.as_str());
+    let statement = tx.prepare_cached(INSERT_ONE).await.map_err(db_error)?;
+    tx.execute(&statement, &insert_one_params(&tenant, &id, user))
+        .await
+        .map_err(db_error)
+}
 
 /// Inserts `users` in one transaction: all or none.
 async fn insert(store: &PostgresStore, tenant: &TenantId, users: &[UserRecord]) -> StoreResult<()> {
@@ -66,23 +107,11 @@ async fn insert(store: &PostgresStore, tenant: &TenantId, users: &[UserRecord]) 
 impl UserStore for PostgresStore {
     /// One round trip ([`PostgresStore::tenant_execute`]).
     async fn create_user(&self, tenant: &TenantId, user: &UserRecord) -> StoreResult<()> {
+        let (tenant_id, id) = (tenant.as_str(), user.id.as_str());
         self.tenant_execute(
             tenant,
-            "INSERT INTO users
-               (tenant_id, id, email, email_key, email_verified, name, password_hash,
-                created_at, updated_at, disabled)
-             VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9)",
-            &[
-                &tenant.as_str(),
-                &user.id.as_str(),
-                &user.email,
-                &user.email_verified,
-                &user.name,
-                &user.password_hash,
-                &user.created_at,
-                &user.updated_at,
-                &user.disabled,
-            ],
+            INSERT_ONE,
+            &insert_one_params(&tenant_id, &id, user),
         )
         .await?;
         Ok(())

@@ -1,15 +1,20 @@
 //! What many instances on one database rely on, checked on a real server
 //! (skipped without one unless `IDP_REQUIRE_POSTGRES=1`): row-level
-//! security holds even for a query the store would never write; a job's
+//! security holds even for a query the store would never write (the
+//! platform's tables and the whole audit log seen only under the
+//! registry, audit events never updated); a job's
 //! lease is held by one process at a time and freed when its holder dies;
 //! two instances running the scheduled key rotation at once store one key
 //! set; changes made through one pool reach another's change feed; two
 //! stores migrating at once apply each migration once.
 
-use idp_core::admin::NewTenant;
+use idp_core::admin::{NewRole, NewTenant};
 use idp_core::crypto::envelope::MasterKey;
 use idp_core::ids::TenantId;
-use idp_core::store::{KeyStore, Operations, StoreChange, TenantStore, UserRecord, UserStore};
+use idp_core::store::{
+    AdminChange, ApiKeyStore, AuditStore, IdempotencyStore, KeyStore, Operations, StoreChange,
+    TenantStore, UserRecord, UserStore,
+};
 use idp_core::{EmailAddress, Provider, ProviderConfig};
 use idp_store_postgres::scratch::ScratchDatabase;
 use idp_store_postgres::{APP_ROLE, PoolSettings, PostgresStore};
@@ -72,6 +77,26 @@ async fn row_level_security_hides_every_row_without_the_tenant_setting() -> Outc
     store
         .create_user(&other.id, &user("u2", "bob@example.com"))
         .await?;
+    // Admin API rows: a role assigned to Ada (tenant data, audited), and
+    // the platform's API key, root key and idempotency key.
+    let cli = idp_core::AuditContext::cli("test");
+    let role = NewRole {
+        name: "auditor".to_owned(),
+        description: String::new(),
+    };
+    provider.admin().create_role(&cli, "acme", role).await?;
+    provider
+        .admin()
+        .assign_role(&cli, "acme", "u1", "auditor")
+        .await?;
+    let key = idp_core::contract::api_keys::api_key("k1", true);
+    let event = idp_core::contract::audit::event("api_key.create", None);
+    store
+        .apply_audited(AdminChange::CreateApiKey { key: &key }, &event)
+        .await?;
+    store.api_key_root(b"sealed root").await?;
+    let claim = idp_core::contract::idempotency::claim("scope", "fingerprint");
+    store.claim_idempotency_key(&claim, 1_000).await?;
 
     // The owner (who migrated) sees both users: the rows are there.
     let owner = owner(&db).await?;
@@ -92,6 +117,12 @@ async fn row_level_security_hides_every_row_without_the_tenant_setting() -> Outc
         "refresh_tokens",
         "codes",
         "login_failures",
+        "roles",
+        "user_roles",
+        "audit_events",
+        "api_keys",
+        "api_key_root",
+        "idempotency_keys",
     ] {
         let n: i64 = owner
             .query_one(&format!("SELECT count(*) FROM {table}"), &[])
@@ -99,27 +130,86 @@ async fn row_level_security_hides_every_row_without_the_tenant_setting() -> Outc
             .try_get(0)?;
         assert_eq!(n, 0, "{table} without idp.tenant");
     }
-    let scoped = |tenant: &TenantId| {
-        let tenant = tenant.as_str().to_owned();
+    // `sql`'s first column (text) under a setting: `idp.tenant` = the
+    // tenant's id, or `idp.registry` = 'on' for `None`.
+    let scoped = |tenant: Option<&TenantId>, sql: &'static str| {
+        let tenant = tenant.map(|t| t.as_str().to_owned());
         let owner = &owner;
         async move {
             owner.batch_execute("BEGIN").await?;
-            owner
-                .execute("SELECT set_config('idp.tenant', $1, true)", &[&tenant])
-                .await?;
-            let emails: Vec<String> = owner
-                .query("SELECT email FROM users", &[])
+            match &tenant {
+                Some(tenant) => {
+                    owner
+                        .execute("SELECT set_config('idp.tenant', $1, true)", &[tenant])
+                        .await?
+                }
+                None => {
+                    owner
+                        .execute("SELECT set_config('idp.registry', 'on', true)", &[])
+                        .await?
+                }
+            };
+            let values: Vec<String> = owner
+                .query(sql, &[])
                 .await?
                 .iter()
                 .map(|r| r.try_get(0))
                 .collect::<Result<_, _>>()?;
             owner.batch_execute("COMMIT").await?;
-            Ok::<_, tokio_postgres::Error>(emails)
+            Ok::<_, tokio_postgres::Error>(values)
         }
     };
-    assert_eq!(scoped(&acme.id).await?, ["ada@example.com"]);
-    assert_eq!(scoped(&other.id).await?, ["bob@example.com"]);
-    assert!(scoped(&TenantId::new("nobody")).await?.is_empty());
+    let emails = "SELECT email FROM users";
+    assert_eq!(scoped(Some(&acme.id), emails).await?, ["ada@example.com"]);
+    assert_eq!(scoped(Some(&other.id), emails).await?, ["bob@example.com"]);
+    assert!(
+        scoped(Some(&TenantId::new("nobody")), emails)
+            .await?
+            .is_empty()
+    );
+    let roles = "SELECT user_id || ':' || role FROM user_roles
+                 UNION ALL SELECT name FROM roles ORDER BY 1";
+    assert_eq!(
+        scoped(Some(&acme.id), roles).await?,
+        ["auditor", "u1:auditor"]
+    );
+    assert!(scoped(Some(&other.id), roles).await?.is_empty());
+    // A tenant sees its own events only; the registry sees every event,
+    // the tenant-less one included, and the platform's tables, which no
+    // tenant sees.
+    let events = "SELECT action FROM audit_events ORDER BY id";
+    assert_eq!(
+        scoped(Some(&acme.id), events).await?,
+        ["tenant.create", "role.create", "role.assign"]
+    );
+    assert_eq!(scoped(Some(&other.id), events).await?, ["tenant.create"]);
+    assert_eq!(
+        scoped(None, events).await?,
+        [
+            "tenant.create",
+            "tenant.create",
+            "role.create",
+            "role.assign",
+            "api_key.create"
+        ]
+    );
+    let platform = "SELECT id FROM api_keys UNION ALL SELECT scope FROM idempotency_keys
+                    UNION ALL SELECT encode(sealed, 'escape') FROM api_key_root ORDER BY 1";
+    assert_eq!(
+        scoped(None, platform).await?,
+        ["k1", "scope", "sealed root"]
+    );
+    assert!(scoped(Some(&acme.id), platform).await?.is_empty());
+    // Events are append-only: no update, even under the registry.
+    owner.batch_execute("BEGIN").await?;
+    owner
+        .execute("SELECT set_config('idp.registry', 'on', true)", &[])
+        .await?;
+    let rewritten = owner
+        .execute("UPDATE audit_events SET action = 'nothing.happened'", &[])
+        .await;
+    assert!(rewritten.is_err(), "an audit event was rewritten");
+    owner.batch_execute("ROLLBACK").await?;
     // Writing another tenant's row under one tenant's setting is refused.
     owner.batch_execute("BEGIN").await?;
     owner
@@ -136,6 +226,22 @@ async fn row_level_security_hides_every_row_without_the_tenant_setting() -> Outc
         )
         .await;
     assert!(forged.is_err(), "a row of another tenant was written");
+    owner.batch_execute("ROLLBACK").await?;
+    owner.batch_execute("BEGIN").await?;
+    owner
+        .execute(
+            "SELECT set_config('idp.tenant', $1, true)",
+            &[&acme.id.as_str()],
+        )
+        .await?;
+    let forged = owner
+        .execute(
+            "INSERT INTO roles (tenant_id, name, description, created_at)
+             VALUES ($1, 'forged', '', 0)",
+            &[&other.id.as_str()],
+        )
+        .await;
+    assert!(forged.is_err(), "a role of another tenant was written");
     owner.batch_execute("ROLLBACK").await?;
     // The application role owns nothing and cannot bypass the policies.
     let (bypass, owns): (bool, i64) = {
