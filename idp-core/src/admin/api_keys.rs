@@ -204,7 +204,7 @@ impl<S: Store> Admin<S> {
             Ok(None) => return Err(Denied::Unauthenticated("unknown key")),
             Err(e) => {
                 tracing::warn!(error = %e, "API key records cannot be read");
-                return Err(Denied::Unauthenticated("key cannot be checked now"));
+                return Err(Denied::Unavailable);
             }
         };
         if record.revocation_id != key.revocation_id() {

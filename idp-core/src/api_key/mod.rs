@@ -78,6 +78,10 @@ pub enum Denied {
     /// be enumerated with a scoped key.
     #[error("not found")]
     Hidden,
+    /// 503: the key's record cannot be read now (storage unavailable); the
+    /// request may succeed if retried.
+    #[error("API key records cannot be read now")]
+    Unavailable,
 }
 
 /// Why a key could not be minted, parsed or attenuated.

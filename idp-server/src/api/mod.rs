@@ -244,6 +244,7 @@ async fn answer<S: Backend>(
             return Err(Problem::forbidden("this API key may not do this"));
         }
         Err(Denied::Hidden) => return Err(Problem::not_found("no such tenant")),
+        Err(Denied::Unavailable) => return Err(Problem::unavailable()),
     };
     if let Err(wait) = app.limits.admin_api(&record.id) {
         return Err(Problem::too_many_requests(

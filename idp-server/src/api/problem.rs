@@ -180,6 +180,7 @@ impl Problem {
     }
 
     /// The status.
+    #[cfg(test)]
     pub fn status(&self) -> StatusCode {
         self.status
     }

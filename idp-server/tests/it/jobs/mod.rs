@@ -23,6 +23,7 @@ fn quiet_jobs() -> JobsConfig {
         key_check_interval: Duration::from_secs(3600),
         logout_retry_interval: None,
         clock_skew: 0,
+        audit_retention: None,
     }
 }
 
@@ -69,6 +70,7 @@ async fn jobs_are_measured_and_stop_with_the_server() {
         key_check_interval: Duration::from_millis(50),
         logout_retry_interval: Some(Duration::from_millis(50)),
         clock_skew: 0,
+        audit_retention: None,
     };
     let running = idp_server::server::start(config)
         .await
