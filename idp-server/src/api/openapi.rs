@@ -12,12 +12,15 @@
 //! The server URL is BASE_URL and the paths keep their `/api/v1` prefix,
 //! as the table spells them.
 
+mod components;
 mod examples;
 mod operation;
+mod parameter;
 
 use super::routes::{Op, ROUTES};
 use super::schema;
-use operation::{Body, Describe, Query};
+use operation::{Body, Describe};
+use parameter::Query;
 use serde_json::Value;
 use std::sync::OnceLock;
 use utoipa::OpenApi;
@@ -77,7 +80,7 @@ fn build() -> Value {
         ))
         .build();
     let mut components = doc.components.take().unwrap_or_default();
-    operation::add_shared(&mut components);
+    components::add_shared(&mut components);
     doc.components = Some(components);
     let mut paths = utoipa::openapi::Paths::new();
     for route in ROUTES {

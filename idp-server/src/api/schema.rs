@@ -105,7 +105,9 @@ pub struct Tenant {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTenant {
-    /// Lowercase letters, digits and dashes.
+    /// 1 to 63 lowercase letters, digits and dashes, not starting or
+    /// ending with a dash (a URL segment and a DNS label).
+    #[schema(pattern = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     slug: String,
     name: Option<String>,
     dynamic_registration: Option<bool>,
@@ -278,7 +280,10 @@ pub struct Role {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRole {
+    /// As it appears in tokens.
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,64}$")]
     name: String,
+    #[schema(max_length = 256)]
     description: Option<String>,
 }
 
@@ -286,6 +291,7 @@ pub struct NewRole {
 #[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RolePatch {
+    #[schema(max_length = 256)]
     description: Option<String>,
 }
 

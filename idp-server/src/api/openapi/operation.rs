@@ -3,21 +3,17 @@
 //! takes ([`super::super::query`]), its success, and so the problems it
 //! can answer with (see [`Describe::errors`]).
 
+use super::components::{API_KEY, header, object_schema, problem_name, request_id_header};
 use super::examples;
+use super::parameter::{Query, header_parameter, path_parameter, query_parameter};
 use serde_json::json;
 use std::collections::BTreeSet;
-use utoipa::openapi::path::{
-    Operation, OperationBuilder, Parameter, ParameterBuilder, ParameterIn,
-};
+use utoipa::openapi::path::{Operation, OperationBuilder, Parameter};
 use utoipa::openapi::request_body::{RequestBody, RequestBodyBuilder};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
-    Components, ContentBuilder, Header, HeaderBuilder, HttpMethod, KnownFormat, ObjectBuilder, Ref,
-    RefOr, Required, Response, ResponseBuilder, Schema, SchemaFormat, SecurityRequirement, Type,
+    ContentBuilder, HttpMethod, ObjectBuilder, Ref, RefOr, Required, Response, ResponseBuilder,
+    Schema, SecurityRequirement, Type,
 };
-
-/// The security scheme's name.
-const API_KEY: &str = "apiKey";
 
 /// A request body's kind.
 pub enum Body {
@@ -29,19 +25,6 @@ pub enum Body {
     Json(&'static str),
     /// `application/merge-patch+json` or `application/json` (RFC 7396), this schema.
     MergePatch(&'static str),
-}
-
-/// A query parameter.
-#[derive(Clone, Copy)]
-pub enum Query {
-    Limit,
-    Cursor,
-    Email,
-    Tenant,
-    Actor,
-    Action,
-    Since,
-    Immediately,
 }
 
 /// What an operation answers when it succeeds.
@@ -252,8 +235,9 @@ impl Describe {
                 "Idempotency-Key",
                 "Runs the create once: a retry with the same key and body replays \
                  the first response (with `Idempotent-Replayed: true`); with another \
-                 body it is a 422, while the first still runs a 409.",
-                json!("3f1c9a2e-create-acme"),
+                 body it is a 422, while the first still runs a 409. For example a \
+                 UUID.",
+                None,
             ));
         }
         if self.if_match {
@@ -261,7 +245,7 @@ impl Describe {
                 "If-Match",
                 "Only if the object is still at this version (its `ETag`; RFC 9110 \
                  §13.1.1, strong comparison); else 412.",
-                json!("\"6f1ed002ab5595859014ebf0951522d9\""),
+                Some(json!("\"6f1ed002ab5595859014ebf0951522d9\"")),
             ));
         }
         params
@@ -343,202 +327,6 @@ fn success(schema: &'static str, etag: bool, created: bool) -> Response {
         );
     }
     res.build()
-}
-
-/// The name of the shared response of a problem status.
-fn problem_name(status: u16) -> &'static str {
-    match status {
-        400 => "BadRequest",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "NotFound",
-        409 => "Conflict",
-        412 => "PreconditionFailed",
-        413 => "ContentTooLarge",
-        415 => "UnsupportedMediaType",
-        422 => "UnprocessableContent",
-        429 => "TooManyRequests",
-        _ => "ServiceUnavailable",
-    }
-}
-
-/// The security scheme and a response per problem status.
-pub fn add_shared(components: &mut Components) {
-    let bearer = HttpBuilder::new()
-        .scheme(HttpAuthScheme::Bearer)
-        .bearer_format("Biscuit")
-        .description(Some(
-            "An API key (`idp-server api-key create`): a Biscuit token, possibly \
-             attenuated offline.",
-        ))
-        .build();
-    components
-        .security_schemes
-        .insert(API_KEY.into(), RefOr::T(SecurityScheme::Http(bearer)));
-    for status in [400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503] {
-        let mut res = ResponseBuilder::new()
-            .description(examples::problem_title(status))
-            .content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .example(Some(examples::problem(status)))
-                    .build(),
-            )
-            .header("X-Request-Id", request_id_header());
-        match status {
-            401 => {
-                res = res.header(
-                    "WWW-Authenticate",
-                    header(
-                        "The Bearer challenge (RFC 6750 §3)",
-                        Some(json!(
-                            r#"Bearer realm="idp admin API", error="invalid_token", error_description="revoked""#
-                        )),
-                    ),
-                );
-            }
-            429 | 503 => {
-                res = res.header(
-                    "Retry-After",
-                    HeaderBuilder::new()
-                        .schema(Some(object_schema(Type::Integer, None)))
-                        .description(Some("Seconds to wait (RFC 9110 §10.2.3)"))
-                        .example(Some(json!(1)))
-                        .build(),
-                );
-            }
-            _ => {}
-        }
-        components
-            .responses
-            .insert(problem_name(status).into(), RefOr::T(res.build()));
-    }
-}
-
-fn object_schema(kind: Type, format: Option<KnownFormat>) -> RefOr<Schema> {
-    RefOr::T(Schema::Object(
-        ObjectBuilder::new()
-            .schema_type(kind)
-            .format(format.map(SchemaFormat::KnownFormat))
-            .build(),
-    ))
-}
-
-fn header(description: &str, example: Option<serde_json::Value>) -> Header {
-    HeaderBuilder::new()
-        .schema(Some(object_schema(Type::String, None)))
-        .description(Some(description))
-        .example(example)
-        .build()
-}
-
-fn request_id_header() -> Header {
-    header(
-        "The request's id (the caller's `X-Request-Id` if it was a short token), \
-         also in the audit log",
-        None,
-    )
-}
-
-/// A path parameter: one segment of unreserved characters (the route
-/// table matches nothing else).
-fn path_parameter(name: &str) -> Parameter {
-    let (description, example) = match name {
-        "slug" => ("The tenant's slug", "acme"),
-        "client_id" => ("The client's `client_id`", "c_5mQz2kq8Jr1"),
-        "id" => ("The user's id", "u_8c4f2a9b1d3e"),
-        _ => ("The role's name", "billing-admin"),
-    };
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Path)
-        .required(Required::True)
-        .description(Some(description))
-        .schema(Some(RefOr::T(Schema::Object(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some("^[A-Za-z0-9._~:-]+$"))
-                .build(),
-        ))))
-        .example(Some(json!(example)))
-        .build()
-}
-
-fn query_parameter(q: Query) -> Parameter {
-    let (name, description, schema, example) = match q {
-        Query::Limit => (
-            "limit",
-            "The page's size (the server caps it)",
-            ObjectBuilder::new()
-                .schema_type(Type::Integer)
-                .minimum(Some(1))
-                .build(),
-            json!(50),
-        ),
-        Query::Cursor => (
-            "cursor",
-            "The `next_cursor` of the previous page",
-            ObjectBuilder::new().schema_type(Type::String).build(),
-            json!("dGVuYW50OmFjbWU"),
-        ),
-        Query::Email => (
-            "email",
-            "Only the user with this email (canonical form)",
-            ObjectBuilder::new().schema_type(Type::String).build(),
-            json!("ada@example.com"),
-        ),
-        Query::Tenant => (
-            "tenant",
-            "Only events of this tenant (slug)",
-            ObjectBuilder::new().schema_type(Type::String).build(),
-            json!("acme"),
-        ),
-        Query::Actor => (
-            "actor",
-            "Only events by this actor (id)",
-            ObjectBuilder::new().schema_type(Type::String).build(),
-            json!("k_2b7e151628ae"),
-        ),
-        Query::Action => (
-            "action",
-            "Only events of this action",
-            ObjectBuilder::new().schema_type(Type::String).build(),
-            json!("client.create"),
-        ),
-        Query::Since => (
-            "since",
-            "Only events at or after this time: RFC 3339, or Unix seconds",
-            ObjectBuilder::new().schema_type(Type::String).build(),
-            json!("2026-01-01T00:00:00Z"),
-        ),
-        Query::Immediately => (
-            "immediately",
-            "The new keys sign at once (a compromised key) instead of after the \
-             publication delay",
-            ObjectBuilder::new().schema_type(Type::Boolean).build(),
-            json!(false),
-        ),
-    };
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Query)
-        .required(Required::False)
-        .description(Some(description))
-        .schema(Some(RefOr::T(Schema::Object(schema))))
-        .example(Some(example))
-        .build()
-}
-
-fn header_parameter(name: &str, description: &str, example: serde_json::Value) -> Parameter {
-    ParameterBuilder::new()
-        .name(name)
-        .parameter_in(ParameterIn::Header)
-        .required(Required::False)
-        .description(Some(description))
-        .schema(Some(object_schema(Type::String, None)))
-        .example(Some(example))
-        .build()
 }
 
 /// The document's name of a method of the route table.
