@@ -57,6 +57,7 @@ set +e
   --max-examples "${SCHEMATHESIS_EXAMPLES:-20}" \
   --seed "${SCHEMATHESIS_SEED:-1}" \
   --workers 1 \
+  --generation-database none \
   --no-color \
   --report-dir "$WORK/report" \
   "$@"

@@ -60,6 +60,25 @@ fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
     }
 }
 
+/// An example object has every required property of its schema and no
+/// property the schema does not name.
+fn example_fits(example: &Value, schema: &Value, what: &str) {
+    let Some(example) = example.as_object() else {
+        panic!("{what}: the example {example} is not an object");
+    };
+    let properties = schema["properties"].as_object();
+    let required = schema["required"].as_array().cloned().unwrap_or_default();
+    for name in required.iter().filter_map(Value::as_str) {
+        assert!(example.contains_key(name), "{what}: example lacks {name}");
+    }
+    for name in example.keys() {
+        assert!(
+            properties.is_some_and(|p| p.contains_key(name)),
+            "{what}: example has {name}, which the schema does not name"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_document_is_public_openapi_3_1_on_base_url() -> Outcome {
     let server = TestServer::start().await;
@@ -124,6 +143,12 @@ async fn every_reference_and_path_parameter_is_declared() -> Outcome {
             .filter_map(|p| p["name"].as_str())
             .collect();
         assert_eq!(templated, declared, "{method} {path}");
+        let body = &op["requestBody"]["content"]["application/json"];
+        if let Some(pointer) = body["schema"]["$ref"].as_str() {
+            let schema = doc.pointer(pointer.trim_start_matches('#'));
+            let schema = schema.unwrap_or(&Value::Null);
+            example_fits(&body["example"], schema, &format!("{method} {path} body"));
+        }
         // Every failure is a problem (RFC 9457) with an example.
         for (status, res) in op["responses"].as_object().into_iter().flatten() {
             let res = match res["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
@@ -135,10 +160,13 @@ async fn every_reference_and_path_parameter_is_declared() -> Outcome {
                 assert_eq!(problem["schema"]["$ref"], "#/components/schemas/Problem");
                 assert_eq!(problem["example"]["status"].as_u64(), status.parse().ok());
             } else if status != "204" {
-                assert!(
-                    res["content"]["application/json"]["schema"].is_object(),
-                    "{method} {path} {status}"
-                );
+                let content = &res["content"]["application/json"];
+                assert!(content["schema"].is_object(), "{method} {path} {status}");
+                if let Some(pointer) = content["schema"]["$ref"].as_str() {
+                    let schema = doc.pointer(pointer.trim_start_matches('#'));
+                    let schema = schema.unwrap_or(&Value::Null);
+                    example_fits(&content["example"], schema, &format!("{method} {path}"));
+                }
             }
         }
     }
