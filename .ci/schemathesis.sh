@@ -49,8 +49,9 @@ done
 KEY="$(${API_KEY_CREATE:-"$BIN" api-key create --name schemathesis --json} |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["key"])')"
 
+# Run from the temporary directory: schemathesis keeps a cache in ./.schemathesis.
 set +e
-"$VENV/bin/schemathesis" run "$BASE_URL/api/v1/openapi.json" \
+(cd "$WORK" && "$VENV/bin/schemathesis" run "$BASE_URL/api/v1/openapi.json" \
   --url "$BASE_URL" \
   --header "Authorization: Bearer $KEY" \
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
@@ -60,7 +61,7 @@ set +e
   --generation-database none \
   --no-color \
   --report-dir "$WORK/report" \
-  "$@"
+  "$@")
 STATUS=$?
 set -e
 if [ "$STATUS" -ne 0 ] && grep -q "ERROR\|panicked" "$WORK/server.log"; then
