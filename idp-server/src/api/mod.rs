@@ -21,6 +21,7 @@ mod query;
 mod representation;
 mod roles;
 pub mod routes;
+mod schema;
 mod tenants;
 mod users;
 
