@@ -51,7 +51,7 @@ fn end_grants(
 }
 
 /// Revokes the user's live sessions and ends their grants; how many sessions.
-fn revoke_user_in(
+pub(crate) fn revoke_user_in(
     conn: &Connection,
     tenant: &TenantId,
     user: &UserId,
@@ -75,23 +75,37 @@ fn delete_user(
     keep_until: UnixTime,
 ) -> Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    revoke_user_in(&tx, tenant, user, now, keep_until)?;
+    let deleted = delete_user_in(&tx, tenant, user, now, keep_until)?;
+    if deleted {
+        tx.commit()?;
+    }
+    // Else nothing to delete: the rollback leaves everything as it was.
+    Ok(deleted)
+}
+
+/// Ends the user's sessions and grants and deletes them (their role
+/// assignments go by the foreign key's cascade), inside the caller's
+/// transaction; `false` if there is no such user, and then the caller
+/// rolls back what this wrote.
+pub(crate) fn delete_user_in(
+    conn: &Connection,
+    tenant: &TenantId,
+    user: &UserId,
+    now: UnixTime,
+    keep_until: UnixTime,
+) -> Result<bool> {
+    revoke_user_in(conn, tenant, user, now, keep_until)?;
     for table in ["refresh_tokens", "codes", "device_codes", "consents"] {
-        tx.execute(
+        conn.execute(
             &format!("DELETE FROM {table} WHERE tenant_id = ?1 AND user_id = ?2"),
             params![tenant.as_str(), user.as_str()],
         )?;
     }
-    let n = tx.execute(
+    let n = conn.execute(
         "DELETE FROM users WHERE tenant_id = ?1 AND id = ?2",
         params![tenant.as_str(), user.as_str()],
     )?;
-    if n == 0 {
-        // Nothing to delete: leave everything as it was.
-        return Ok(false);
-    }
-    tx.commit()?;
-    Ok(true)
+    Ok(n == 1)
 }
 
 fn remove_client(
@@ -101,7 +115,20 @@ fn remove_client(
     keep_until: UnixTime,
 ) -> Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    end_grants(&tx, tenant, "client_id = ?2", id.as_str(), keep_until)?;
+    let removed = remove_client_in(&tx, tenant, id, keep_until)?;
+    tx.commit()?;
+    Ok(removed)
+}
+
+/// Ends the client's grants and deletes it with what names it, inside the
+/// caller's transaction; whether there was such a client.
+pub(crate) fn remove_client_in(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: &ClientId,
+    keep_until: UnixTime,
+) -> Result<bool> {
+    end_grants(conn, tenant, "client_id = ?2", id.as_str(), keep_until)?;
     for table in [
         "refresh_tokens",
         "codes",
@@ -111,20 +138,40 @@ fn remove_client(
         "client_assertions",
         "pushed_requests",
     ] {
-        tx.execute(
+        conn.execute(
             &format!("DELETE FROM {table} WHERE tenant_id = ?1 AND client_id = ?2"),
             params![tenant.as_str(), id.as_str()],
         )?;
     }
-    let n = tx.execute(
+    let n = conn.execute(
         "DELETE FROM clients WHERE tenant_id = ?1 AND id = ?2",
         params![tenant.as_str(), id.as_str()],
     )?;
-    tx.commit()?;
     Ok(n == 1)
 }
 
-fn update_client(conn: &Connection, tenant: &TenantId, c: &ClientRecord) -> Result<bool> {
+/// Replaces the tenant's name and registration switch; whether it exists.
+pub(crate) fn update_tenant(conn: &Connection, t: &TenantRecord) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE tenants SET name = ?2, dynamic_registration = ?3 WHERE id = ?1",
+        params![t.id.as_str(), t.name, t.dynamic_registration],
+    )?;
+    Ok(n == 1)
+}
+
+/// Deletes the tenant; every table of tenant data cascades from tenants
+/// (migration 1; roles and role assignments, migration 15), the audit log
+/// does not. Whether it existed.
+pub(crate) fn delete_tenant(conn: &Connection, tenant: &TenantId) -> Result<bool> {
+    let n = conn.execute("DELETE FROM tenants WHERE id = ?1", [tenant.as_str()])?;
+    Ok(n == 1)
+}
+
+pub(crate) fn update_client(
+    conn: &Connection,
+    tenant: &TenantId,
+    c: &ClientRecord,
+) -> Result<bool> {
     let n = conn.execute(
         "UPDATE clients SET name = ?3, secret_hash = ?4, auth_method = ?5, redirect_uris = ?6,
             grant_types = ?7, require_pkce = ?8, id_token_alg = ?9, allowed_scopes = ?10,
@@ -167,7 +214,7 @@ fn update_client(conn: &Connection, tenant: &TenantId, c: &ClientRecord) -> Resu
     Ok(n == 1)
 }
 
-fn update_user(conn: &Connection, tenant: &TenantId, u: &UserRecord) -> Result<bool> {
+pub(crate) fn update_user(conn: &Connection, tenant: &TenantId, u: &UserRecord) -> Result<bool> {
     let n = conn.execute(
         "UPDATE users SET email = ?3, email_key = ?3, email_verified = ?4, name = ?5,
             password_hash = ?6, disabled = ?7, updated_at = ?8
@@ -199,24 +246,12 @@ impl AdminStore for SqliteStore {
 
     async fn update_tenant(&self, tenant: &TenantRecord) -> StoreResult<bool> {
         let t = tenant.clone();
-        self.run(move |c| {
-            let n = c.execute(
-                "UPDATE tenants SET name = ?2, dynamic_registration = ?3 WHERE id = ?1",
-                params![t.id.as_str(), t.name, t.dynamic_registration],
-            )?;
-            Ok(n == 1)
-        })
-        .await
+        self.run(move |c| update_tenant(c, &t)).await
     }
 
     async fn delete_tenant(&self, tenant: &TenantId) -> StoreResult<bool> {
         let tenant = tenant.clone();
-        // Every table of tenant data cascades from tenants (migration 1).
-        self.run(move |c| {
-            let n = c.execute("DELETE FROM tenants WHERE id = ?1", [tenant.as_str()])?;
-            Ok(n == 1)
-        })
-        .await
+        self.run(move |c| delete_tenant(c, &tenant)).await
     }
 
     async fn clients_page(

@@ -17,6 +17,10 @@
 //!   for front- and back-channel logout), `grants` (codes, refresh tokens)
 //!   and `deliveries` (back-channel logout deliveries waiting for a retry)
 //!   on blocking threads;
+//! - `audit`: the audit log, and audited changes (`admin_change`: each
+//!   [`AdminChange`](idp_core::store::AdminChange) made by the functions
+//!   its unaudited port method runs, in the event's transaction); `roles`,
+//!   `api_keys` and `idempotency`: the admin API's other parts;
 //! - `codec`: how records' fields become columns and back;
 //! - `backup`: online backup, WAL checkpoint;
 //! - `purge`: the `Maintenance` part (bounded deletes of expired rows);
@@ -27,7 +31,9 @@
 //!   backup).
 
 mod admin;
-mod admin_api_stub;
+mod admin_change;
+mod api_keys;
+mod audit;
 mod backup;
 mod clients;
 mod codec;
@@ -35,11 +41,13 @@ mod deliveries;
 mod devices;
 mod grants;
 mod health;
+mod idempotency;
 mod migrations;
 mod operations;
 mod port;
 mod purge;
 mod pushed;
+mod roles;
 mod session_clients;
 mod sessions;
 mod stats;

@@ -120,28 +120,40 @@ pub(crate) fn revoke_session(
     now: UnixTime,
 ) -> Result<bool> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let changed = tx.execute(
+    let revoked = revoke_session_in(&tx, tenant, id, now)?;
+    tx.commit()?;
+    Ok(revoked)
+}
+
+/// [`revoke_session`] inside the caller's transaction: whether a live
+/// session was revoked (what it authorized is ended either way).
+pub(crate) fn revoke_session_in(
+    conn: &Connection,
+    tenant: &TenantId,
+    id: &SessionId,
+    now: UnixTime,
+) -> Result<bool> {
+    let changed = conn.execute(
         "UPDATE sessions SET revoked_at = ?3, ended_at = coalesce(ended_at, ?3)
          WHERE tenant_id = ?1 AND id = ?2 AND revoked_at IS NULL AND expires_at > ?3",
         params![tenant.as_str(), id.as_str(), now],
     )?;
-    tx.execute(
+    conn.execute(
         "UPDATE refresh_tokens SET revoked = 1 WHERE tenant_id = ?1 AND session_id = ?2",
         params![tenant.as_str(), id.as_str()],
     )?;
     // What the session authorized but no client has redeemed yet goes too:
     // a code redeemed later would mint tokens outside the revocation record
     // once the purge drops it, and an approved device would get tokens.
-    tx.execute(
+    conn.execute(
         "DELETE FROM codes WHERE tenant_id = ?1 AND session_id = ?2 AND consumed_at IS NULL",
         params![tenant.as_str(), id.as_str()],
     )?;
-    tx.execute(
+    conn.execute(
         "UPDATE device_codes SET status = 'denied'
          WHERE tenant_id = ?1 AND session_id = ?2 AND status = 'approved' AND consumed_at IS NULL",
         params![tenant.as_str(), id.as_str()],
     )?;
-    tx.commit()?;
     Ok(changed == 1)
 }
 

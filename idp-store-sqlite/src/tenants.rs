@@ -14,7 +14,17 @@ pub(crate) fn create(
     keys: &[SigningKeyRecord],
 ) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
+    create_in(&tx, tenant, keys)?;
+    tx.commit()
+}
+
+/// Inserts the tenant and its keys, inside the caller's transaction.
+pub(crate) fn create_in(
+    conn: &Connection,
+    tenant: &TenantRecord,
+    keys: &[SigningKeyRecord],
+) -> Result<()> {
+    conn.execute(
         "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at, dynamic_registration)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
@@ -26,8 +36,7 @@ pub(crate) fn create(
             tenant.dynamic_registration,
         ],
     )?;
-    insert_keys(&tx, &tenant.id, keys)?;
-    tx.commit()
+    insert_keys(conn, &tenant.id, keys)
 }
 
 fn insert_keys(conn: &Connection, tenant: &TenantId, keys: &[SigningKeyRecord]) -> Result<()> {
@@ -91,7 +100,23 @@ pub(crate) fn replace_signing_keys(
     retire_at: i64,
 ) -> Result<bool> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut active: Vec<String> = tx
+    let replaced = replace_signing_keys_in(&tx, tenant, expected, keys, retire_at)?;
+    if replaced {
+        tx.commit()?;
+    }
+    Ok(replaced)
+}
+
+/// [`replace_signing_keys`] inside the caller's transaction; `false`
+/// (nothing written) when the current kids are not `expected`.
+pub(crate) fn replace_signing_keys_in(
+    conn: &Connection,
+    tenant: &TenantId,
+    expected: &[String],
+    keys: &[SigningKeyRecord],
+    retire_at: i64,
+) -> Result<bool> {
+    let mut active: Vec<String> = conn
         .prepare_cached("SELECT kid FROM signing_keys WHERE tenant_id = ?1 AND retired_at IS NULL")?
         .query_map([tenant.as_str()], |r| r.get(0))?
         .collect::<Result<_>>()?;
@@ -101,13 +126,12 @@ pub(crate) fn replace_signing_keys(
     if active != expected {
         return Ok(false);
     }
-    tx.execute(
+    conn.execute(
         "UPDATE signing_keys SET retired_at = ?2
          WHERE tenant_id = ?1 AND (retired_at IS NULL OR retired_at > ?2)",
         params![tenant.as_str(), retire_at],
     )?;
-    insert_keys(&tx, tenant, keys)?;
-    tx.commit()?;
+    insert_keys(conn, tenant, keys)?;
     Ok(true)
 }
 

@@ -19,6 +19,7 @@
 //!   audit event are stored in one transaction
 //!   ([`AuditStore::apply_audited`](crate::store::AuditStore::apply_audited)).
 
+mod api_keys;
 mod audit_log;
 mod clients;
 mod error;
@@ -31,6 +32,7 @@ mod tenants;
 mod users;
 
 pub use crate::key_rotation::{Activation, KeyState, RotatedKeys};
+pub use api_keys::{IssuedApiKey, NewApiKey};
 pub use clients::{ClientUpdate, DEFAULT_SECRET_GRACE, RotatedSecret};
 pub use error::{AdminError, FieldError, ObjectKind};
 pub use idempotency::{IDEMPOTENCY_LIFETIME, IdempotencyClaim, IdempotentRequest, IdempotentStart};

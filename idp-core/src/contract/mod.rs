@@ -19,19 +19,24 @@
 //!
 //! The bodies are plain `pub async fn`s, one file per part of the port
 //! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`, `pushed`,
-//! `revocations`, `devices`, `deliveries`, `maintenance`, `admin`). To add one: write it in its
+//! `revocations`, `devices`, `deliveries`, `maintenance`, `admin`,
+//! `audit`, `roles`, `api_keys`, `idempotency`). To add one: write it in its
 //! part's file and add its name to that part's line in
 //! `__store_contract_list!`.
 
 pub mod admin;
+pub mod api_keys;
+pub mod audit;
 pub mod clients;
 pub mod deliveries;
 pub mod devices;
 pub mod grants;
+pub mod idempotency;
 pub mod keys;
 pub mod maintenance;
 pub mod pushed;
 pub mod revocations;
+pub mod roles;
 pub mod samples;
 pub mod sessions;
 pub mod tenants;
@@ -212,6 +217,18 @@ macro_rules! __store_contract_list {
                 client_update_round_trips, client_removal_ends_its_grants,
                 user_update_reindexes_the_email, user_revocation_ends_sessions_and_grants,
                 user_deletion_ends_everything;
+            audit: tenant_changes_are_audited, client_changes_are_audited,
+                user_and_session_changes_are_audited, key_replacement_is_audited,
+                events_filter_and_page, purge_of_events_is_bounded_and_strict,
+                events_outlive_their_tenant;
+            roles: roles_round_trip_and_page, role_names_are_unique_per_tenant,
+                roles_are_scoped_by_tenant, role_assignment_is_counted,
+                deletions_remove_assignments;
+            api_keys: api_key_root_first_wins, api_keys_round_trip_and_page,
+                api_key_revocation_is_recorded_once;
+            idempotency: idempotency_key_is_claimed_then_completed,
+                idempotency_key_is_released_or_replaced, idempotency_purge_is_bounded_and_strict,
+                racing_claims_have_one_winner;
             maintenance: purge_goes_strictly_before_the_cutoff, purge_batches_are_bounded,
                 purge_of_sessions_and_their_records, purge_is_scoped_by_tenant;
         }

@@ -1,0 +1,185 @@
+//! An [`AdminChange`] made inside `AuditStore::apply_audited`'s
+//! transaction: owned (the change moves to a blocking thread), then applied
+//! by the same functions the port method of the same name runs, so an
+//! audited change is exactly the unaudited one.
+
+use crate::{admin, api_keys, clients, roles, sessions, tenants, users};
+use idp_core::clock::UnixTime;
+use idp_core::ids::{ClientId, SessionId, TenantId, UserId};
+use idp_core::store::{
+    AdminChange, ApiKeyRecord, Applied, ClientRecord, RoleRecord, SigningKeyRecord, TenantRecord,
+    UserRecord,
+};
+use rusqlite::{Connection, Result};
+
+/// [`AdminChange`] with its borrowed parts copied.
+pub(crate) enum OwnedChange {
+    CreateTenant(TenantRecord, Vec<SigningKeyRecord>),
+    UpdateTenant(TenantRecord),
+    DeleteTenant(TenantId),
+    CreateClient(TenantId, ClientRecord),
+    UpdateClient(TenantId, ClientRecord),
+    RemoveClient(TenantId, ClientId, UnixTime),
+    CreateUser(TenantId, UserRecord),
+    UpdateUser(TenantId, UserRecord),
+    /// Tenant, user, now, keep_until.
+    RevokeUser(TenantId, UserId, UnixTime, UnixTime),
+    /// Tenant, user, now, keep_until.
+    DeleteUser(TenantId, UserId, UnixTime, UnixTime),
+    RevokeSession(TenantId, SessionId, UnixTime),
+    /// Tenant, expected current kids, new keys, retire_at.
+    ReplaceSigningKeys(TenantId, Vec<String>, Vec<SigningKeyRecord>, UnixTime),
+    CreateRole(TenantId, RoleRecord),
+    UpdateRole(TenantId, RoleRecord),
+    DeleteRole(TenantId, String),
+    /// Tenant, user, role, at.
+    AssignRole(TenantId, UserId, String, UnixTime),
+    UnassignRole(TenantId, UserId, String),
+    CreateApiKey(ApiKeyRecord),
+    RevokeApiKey(String, UnixTime),
+}
+
+impl From<AdminChange<'_>> for OwnedChange {
+    fn from(change: AdminChange<'_>) -> Self {
+        use AdminChange as C;
+        match change {
+            C::CreateTenant { tenant, keys } => Self::CreateTenant(tenant.clone(), keys.to_vec()),
+            C::UpdateTenant { tenant } => Self::UpdateTenant(tenant.clone()),
+            C::DeleteTenant { tenant } => Self::DeleteTenant(tenant.clone()),
+            C::CreateClient { tenant, client } => {
+                Self::CreateClient(tenant.clone(), client.clone())
+            }
+            C::UpdateClient { tenant, client } => {
+                Self::UpdateClient(tenant.clone(), client.clone())
+            }
+            C::RemoveClient {
+                tenant,
+                client,
+                keep_until,
+            } => Self::RemoveClient(tenant.clone(), client.clone(), keep_until),
+            C::CreateUser { tenant, user } => Self::CreateUser(tenant.clone(), user.clone()),
+            C::UpdateUser { tenant, user } => Self::UpdateUser(tenant.clone(), user.clone()),
+            C::RevokeUser {
+                tenant,
+                user,
+                now,
+                keep_until,
+            } => Self::RevokeUser(tenant.clone(), user.clone(), now, keep_until),
+            C::DeleteUser {
+                tenant,
+                user,
+                now,
+                keep_until,
+            } => Self::DeleteUser(tenant.clone(), user.clone(), now, keep_until),
+            C::RevokeSession {
+                tenant,
+                session,
+                now,
+            } => Self::RevokeSession(tenant.clone(), session.clone(), now),
+            C::ReplaceSigningKeys {
+                tenant,
+                expected_current,
+                keys,
+                retire_at,
+            } => Self::ReplaceSigningKeys(
+                tenant.clone(),
+                expected_current.to_vec(),
+                keys.to_vec(),
+                retire_at,
+            ),
+            C::CreateRole { tenant, role } => Self::CreateRole(tenant.clone(), role.clone()),
+            C::UpdateRole { tenant, role } => Self::UpdateRole(tenant.clone(), role.clone()),
+            C::DeleteRole { tenant, role } => Self::DeleteRole(tenant.clone(), role.to_owned()),
+            C::AssignRole {
+                tenant,
+                user,
+                role,
+                at,
+            } => Self::AssignRole(tenant.clone(), user.clone(), role.to_owned(), at),
+            C::UnassignRole { tenant, user, role } => {
+                Self::UnassignRole(tenant.clone(), user.clone(), role.to_owned())
+            }
+            C::CreateApiKey { key } => Self::CreateApiKey(key.clone()),
+            C::RevokeApiKey { id, at } => Self::RevokeApiKey(id.to_owned(), at),
+        }
+    }
+}
+
+/// `Done(1)` if the target was there, else `Missing`.
+fn found(found: bool) -> Applied {
+    if found {
+        Applied::Done(1)
+    } else {
+        Applied::Missing
+    }
+}
+
+/// `Done(n)`, or `Missing` for `None`.
+fn counted(count: Option<u64>) -> Applied {
+    count.map_or(Applied::Missing, Applied::Done)
+}
+
+impl OwnedChange {
+    /// Makes the change on `conn`, inside the caller's transaction. On
+    /// `Missing` (or an error) the caller rolls back: some changes write
+    /// before they find out (a user's sessions end before the user's row
+    /// turns out to be missing).
+    pub(crate) fn apply(&self, conn: &Connection) -> Result<Applied> {
+        Ok(match self {
+            Self::CreateTenant(tenant, keys) => {
+                tenants::create_in(conn, tenant, keys)?;
+                Applied::Done(1)
+            }
+            Self::UpdateTenant(tenant) => found(admin::update_tenant(conn, tenant)?),
+            Self::DeleteTenant(tenant) => found(admin::delete_tenant(conn, tenant)?),
+            Self::CreateClient(tenant, client) => {
+                clients::create(conn, tenant, client)?;
+                Applied::Done(1)
+            }
+            Self::UpdateClient(tenant, client) => {
+                found(admin::update_client(conn, tenant, client)?)
+            }
+            Self::RemoveClient(tenant, client, keep_until) => {
+                found(admin::remove_client_in(conn, tenant, client, *keep_until)?)
+            }
+            Self::CreateUser(tenant, user) => {
+                users::create(conn, tenant, user)?;
+                Applied::Done(1)
+            }
+            Self::UpdateUser(tenant, user) => found(admin::update_user(conn, tenant, user)?),
+            Self::RevokeUser(tenant, user, now, keep_until) => Applied::Done(
+                admin::revoke_user_in(conn, tenant, user, *now, *keep_until)?,
+            ),
+            Self::DeleteUser(tenant, user, now, keep_until) => found(admin::delete_user_in(
+                conn,
+                tenant,
+                user,
+                *now,
+                *keep_until,
+            )?),
+            Self::RevokeSession(tenant, session, now) => {
+                found(sessions::revoke_session_in(conn, tenant, session, *now)?)
+            }
+            Self::ReplaceSigningKeys(tenant, expected, keys, retire_at) => found(
+                tenants::replace_signing_keys_in(conn, tenant, expected, keys, *retire_at)?,
+            ),
+            Self::CreateRole(tenant, role) => {
+                roles::create(conn, tenant, role)?;
+                Applied::Done(1)
+            }
+            Self::UpdateRole(tenant, role) => found(roles::update(conn, tenant, role)?),
+            Self::DeleteRole(tenant, role) => found(roles::delete(conn, tenant, role)?),
+            Self::AssignRole(tenant, user, role, at) => {
+                counted(roles::assign(conn, tenant, user, role, *at)?)
+            }
+            Self::UnassignRole(tenant, user, role) => {
+                found(roles::unassign(conn, tenant, user, role)?)
+            }
+            Self::CreateApiKey(key) => {
+                api_keys::create(conn, key)?;
+                Applied::Done(1)
+            }
+            Self::RevokeApiKey(id, at) => counted(api_keys::revoke(conn, id, *at)?),
+        })
+    }
+}
