@@ -2,8 +2,8 @@
 //! administration commands that work on the same database whether or not a
 //! server is running, over whichever store `DATABASE_URL` names.
 //!
-//! One file per noun (`tenant`, `client`, `user`, `session`, `backup`,
-//! `health`), each with its clap types and its `run`. The server's settings
+//! One file per noun (`tenant`, `client`, `user`, `session`, `api-key`,
+//! `audit`, `backup`, `health`), each with its clap types and its `run`. The server's settings
 //! are options of `serve` only; every command takes `--database-url`; an
 //! administration command reads the few other settings it needs
 //! (`ENCRYPTION_KEY`, `BASE_URL`, the outbound policy) from the environment,
@@ -11,6 +11,8 @@
 //! options of their own, as `tenant rotate-keys` takes
 //! `--key-publication-seconds`. How a command ends is [`exit`].
 
+mod api_key;
+mod audit;
 mod backup;
 mod client;
 pub mod exit;
@@ -67,6 +69,12 @@ pub enum Command {
     /// List and revoke users' login sessions.
     #[command(subcommand)]
     Session(session::SessionCommand),
+    /// Create, list, revoke and attenuate admin API keys (Biscuit tokens).
+    #[command(subcommand)]
+    ApiKey(api_key::ApiKeyCommand),
+    /// Read the audit log: every change made through the admin API, the CLI or the console.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Write a consistent copy of the database while the server runs (SQLite).
     Backup(backup::BackupArgs),
     /// Ask the running server whether it is ready (GET /health/ready):
@@ -261,6 +269,11 @@ pub async fn run(database_url: Option<String>, mut command: Command) -> Result<(
         Command::Backup(args) => backup::check_destination(&args.path)?,
         Command::User(c) => c.read_password()?,
         Command::Tenant(c) => c.settings(&mut flags),
+        // Offline: reads a key on stdin, opens no database.
+        Command::ApiKey(api_key::ApiKeyCommand::Attenuate(args)) => {
+            return api_key::attenuate(args);
+        }
+        Command::ApiKey(_) | Command::Audit(_) => {}
     }
     let config = Config::resolve(&flags)?;
     let database_url = config.database_url.clone();
@@ -288,6 +301,8 @@ impl WithStore for Admin {
                 Command::Client(c) => client::run(&provider(&config, store)?, *c).await,
                 Command::User(c) => user::run(&provider(&config, store)?, c).await,
                 Command::Session(c) => session::run(&provider(&config, store)?, c).await,
+                Command::ApiKey(c) => api_key::run(&provider(&config, store)?, c).await,
+                Command::Audit(c) => audit::run(&provider(&config, store)?, c).await,
             }
         }
     }
