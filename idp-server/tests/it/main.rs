@@ -9,6 +9,7 @@ mod abuse;
 mod acr;
 mod admin_cascade;
 mod admin_cli;
+mod api;
 mod authorize_errors;
 mod channel_logout;
 mod claims_and_form_post;
