@@ -240,6 +240,21 @@ async fn answer<S: Backend>(
     {
         Ok(found) => found,
         Err(Denied::Unauthenticated(reason)) => return Err(Problem::unauthenticated(reason, true)),
+        Err(Denied::Forbidden) if lists_across_tenants(op) => {
+            // A key limited to some tenants may still list across tenants:
+            // the handler shows only what the key may read. `Forbidden`
+            // comes only after the key was authenticated (signature,
+            // record, not revoked), so its record is there.
+            let key = api
+                .verifier
+                .verify(token)
+                .map_err(|_| Problem::unauthenticated("invalid key", true))?;
+            let record = api.admin.get_api_key(key.key_id()).await?;
+            if record.revoked_at.is_some() {
+                return Err(Problem::unauthenticated("revoked", true));
+            }
+            (key, record)
+        }
         Err(Denied::Forbidden) => {
             return Err(Problem::forbidden("this API key may not do this"));
         }
@@ -278,6 +293,12 @@ async fn answer<S: Backend>(
         }
     }
     Ok(dispatch(&call, op).await?.into_response())
+}
+
+/// The reads about no one tenant whose handlers filter what they show by
+/// the key's own tenant checks (`Call::may_read`).
+fn lists_across_tenants(op: Op) -> bool {
+    matches!(op, Op::ListTenants | Op::ListAuditEvents)
 }
 
 /// The operations that create an object: the ones `Idempotency-Key` applies to.

@@ -71,7 +71,12 @@ async fn every_mutating_route_writes_its_event() {
             .send(w.request(route).header("x-request-id", &request_id))
             .await;
         let what = format!("{} {}", route.method, route.path);
-        assert!(res.status.is_success(), "{what}: {} {}", res.status, res.body);
+        assert!(
+            res.status.is_success(),
+            "{what}: {} {}",
+            res.status,
+            res.body
+        );
         assert_eq!(res.header("x-request-id"), Some(request_id.clone()));
         let answer: Value = serde_json::from_str(&res.body).unwrap_or(Value::Null);
         if let Some(s) = answer["client_secret"].as_str() {
@@ -116,7 +121,10 @@ async fn every_mutating_route_writes_its_event() {
     let password = "Correct-Horse-Battery-Staple-42";
     let user = format!("/api/v1/tenants/secrets/users/{}", w.user_id);
     let res = api
-        .send(Req::patch(&user, &json!({"password": password, "disabled": true})).header("x-request-id", "pw-1"))
+        .send(
+            Req::patch(&user, &json!({"password": password, "disabled": true}))
+                .header("x-request-id", "pw-1"),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let actions: Vec<String> = api
@@ -126,14 +134,24 @@ async fn every_mutating_route_writes_its_event() {
         .filter(|e| e["request_id"] == "pw-1")
         .map(|e| text(&e["action"]))
         .collect();
-    assert_eq!(actions, vec!["user.password.set", "user.disable"]);
+    // Disabling also revokes the user's sessions, as its own event.
+    assert_eq!(
+        actions,
+        vec!["user.password.set", "user.disable", "user.sessions.revoke"]
+    );
 
     let everything = serde_json::to_string(&api.audit("").await).unwrap_or_default();
     assert!(!secrets.is_empty());
     for s in &secrets {
-        assert!(!everything.contains(s.as_str()), "a client secret in the audit log");
+        assert!(
+            !everything.contains(s.as_str()),
+            "a client secret in the audit log"
+        );
     }
-    assert!(!everything.contains(password), "a password in the audit log");
+    assert!(
+        !everything.contains(password),
+        "a password in the audit log"
+    );
     let cli = server.cli(&["audit", "list", "--json"], None);
     assert!(cli.success, "{}", cli.stderr);
     assert!(!cli.stdout.contains(password));
@@ -180,7 +198,10 @@ async fn the_log_filters_pages_and_cannot_be_changed() {
     assert_eq!(e["action"], "tenant.create", "{e}");
     assert_eq!(e["actor"]["kind"], "cli", "{e}");
     let by_actor = api
-        .audit(&format!("actor={}", super::urlencoding(&text(&e["actor"]["id"]))))
+        .audit(&format!(
+            "actor={}",
+            super::urlencoding(&text(&e["actor"]["id"]))
+        ))
         .await;
     assert!(by_actor.contains(e), "{by_actor:?}");
 
@@ -191,7 +212,9 @@ async fn the_log_filters_pages_and_cannot_be_changed() {
         .audit(&format!("since={}", super::urlencoding(&text(&e["time"]))))
         .await;
     assert!(since.contains(e));
-    let res = api.send(Req::get("/api/v1/audit-events?since=yesterday")).await;
+    let res = api
+        .send(Req::get("/api/v1/audit-events?since=yesterday"))
+        .await;
     assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Append-only: nothing changes or deletes an event.

@@ -4,9 +4,7 @@
 //! `errors`, 429 with `Retry-After`.
 
 use super::world::World;
-use super::{
-    Api, Auth, Req, api_server, assert_problem, assert_unauthenticated, create_key, text,
-};
+use super::{Api, Auth, Req, api_server, assert_problem, assert_unauthenticated, create_key, text};
 use crate::support::ServerProcess;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -20,7 +18,10 @@ async fn each_error_class_is_a_problem() {
 
     // 400: not JSON, and JSON that is not an object.
     let res = api
-        .send(Req::new(Method::POST, "/api/v1/tenants").raw(b"{\"slug\": ".to_vec(), "application/json"))
+        .send(
+            Req::new(Method::POST, "/api/v1/tenants")
+                .raw(b"{\"slug\": ".to_vec(), "application/json"),
+        )
         .await;
     assert_problem(&res, StatusCode::BAD_REQUEST);
     let res = api.send(Req::post("/api/v1/tenants", &json!(["x"]))).await;
@@ -73,9 +74,7 @@ async fn each_error_class_is_a_problem() {
     assert_problem(&res, StatusCode::NOT_FOUND);
 
     // 405 with Allow.
-    let res = api
-        .send(Req::new(Method::PUT, "/api/v1/tenants"))
-        .await;
+    let res = api.send(Req::new(Method::PUT, "/api/v1/tenants")).await;
     assert_problem(&res, StatusCode::METHOD_NOT_ALLOWED);
     let allow = res.header("allow").unwrap_or_default();
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
@@ -98,17 +97,26 @@ async fn each_error_class_is_a_problem() {
         .await;
     assert_problem(&res, StatusCode::CONFLICT);
     let res = api
-        .send(Req::post(&format!("{base}/roles"), &json!({"name": w.role})))
+        .send(Req::post(
+            &format!("{base}/roles"),
+            &json!({"name": w.role}),
+        ))
         .await;
     assert_problem(&res, StatusCode::CONFLICT);
 
     // 415: not JSON; a merge patch where only JSON is read.
     let res = api
-        .send(Req::new(Method::POST, "/api/v1/tenants").raw(b"slug=x".to_vec(), "application/x-www-form-urlencoded"))
+        .send(
+            Req::new(Method::POST, "/api/v1/tenants")
+                .raw(b"slug=x".to_vec(), "application/x-www-form-urlencoded"),
+        )
         .await;
     assert_problem(&res, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let res = api
-        .send(Req::new(Method::POST, "/api/v1/tenants").raw(b"{\"slug\":\"x\"}".to_vec(), "application/merge-patch+json"))
+        .send(
+            Req::new(Method::POST, "/api/v1/tenants")
+                .raw(b"{\"slug\":\"x\"}".to_vec(), "application/merge-patch+json"),
+        )
         .await;
     assert_problem(&res, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let res = api
@@ -143,16 +151,24 @@ async fn each_error_class_is_a_problem() {
         assert!(fields.iter().any(|f| f == field), "{field} not in {p}");
     }
     let res = api
-        .send(Req::post("/api/v1/tenants", &json!({"slug": "Not A Slug!"})))
+        .send(Req::post(
+            "/api/v1/tenants",
+            &json!({"slug": "Not A Slug!"}),
+        ))
         .await;
     let p = assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["field"], "slug", "{p}");
     let res = api
-        .send(Req::post(&format!("{base}/users"), &json!({"email": "not-an-email"})))
+        .send(Req::post(
+            &format!("{base}/users"),
+            &json!({"email": "not-an-email"}),
+        ))
         .await;
     let p = assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["field"], "email", "{p}");
-    let res = api.send(Req::get("/api/v1/tenants?limit=many&colour=blue")).await;
+    let res = api
+        .send(Req::get("/api/v1/tenants?limit=many&colour=blue"))
+        .await;
     let p = assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"].as_array().map(Vec::len), Some(2), "{p}");
 }
@@ -167,9 +183,18 @@ async fn if_match_guards_updates_and_deletes() {
     let base = format!("/api/v1/tenants/{}", w.slug);
     let objects = [
         (base.clone(), json!({"name": "Acme Two"})),
-        (format!("{base}/clients/{}", w.client_id), json!({"name": "Two"})),
-        (format!("{base}/users/{}", w.user_id), json!({"name": "Two"})),
-        (format!("{base}/roles/{}", w.role), json!({"description": "Two"})),
+        (
+            format!("{base}/clients/{}", w.client_id),
+            json!({"name": "Two"}),
+        ),
+        (
+            format!("{base}/users/{}", w.user_id),
+            json!({"name": "Two"}),
+        ),
+        (
+            format!("{base}/roles/{}", w.role),
+            json!({"description": "Two"}),
+        ),
     ];
     for (path, patch) in &objects {
         let res = api.send(Req::get(path)).await;
@@ -180,7 +205,11 @@ async fn if_match_guards_updates_and_deletes() {
             .await;
         assert_problem(&stale, StatusCode::PRECONDITION_FAILED);
         let after = api.send(Req::get(path)).await;
-        assert_eq!(after.header("etag"), Some(etag.clone()), "{path}: a 412 changed it");
+        assert_eq!(
+            after.header("etag"),
+            Some(etag.clone()),
+            "{path}: a 412 changed it"
+        );
         let res = api
             .send(Req::patch(path, patch).header("if-match", &etag))
             .await;
@@ -188,14 +217,16 @@ async fn if_match_guards_updates_and_deletes() {
         let new_tag = res.header("etag").unwrap_or_default();
         assert_ne!(new_tag, etag, "{path}: the tag did not change");
         // The old tag is stale now, for a delete too.
-        let res = api
-            .send(Req::delete(path).header("if-match", &etag))
-            .await;
+        let res = api.send(Req::delete(path).header("if-match", &etag)).await;
         assert_problem(&res, StatusCode::PRECONDITION_FAILED);
     }
     // A delete with the current tag goes through.
     let path = &objects[1].0;
-    let etag = api.send(Req::get(path)).await.header("etag").unwrap_or_default();
+    let etag = api
+        .send(Req::get(path))
+        .await
+        .header("etag")
+        .unwrap_or_default();
     let res = api.send(Req::delete(path).header("if-match", &etag)).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
 }
@@ -236,6 +267,8 @@ async fn a_key_over_its_rate_gets_429() {
         .expect("Retry-After in seconds");
     assert!((1..=60).contains(&retry), "Retry-After {retry}");
     let other = create_key(&server, &[]);
-    let res = api.send(Req::get("/api/v1/tenants").token(&other.key)).await;
+    let res = api
+        .send(Req::get("/api/v1/tenants").token(&other.key))
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 }

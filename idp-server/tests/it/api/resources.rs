@@ -170,7 +170,9 @@ async fn users_are_found_by_email() {
     assert_eq!(items.len(), 1, "{found}");
     assert_eq!(items[0]["id"], bob["id"]);
     assert!(found["next_cursor"].is_null());
-    let none = api.get(&format!("{base}?email=nobody%40acme.example")).await;
+    let none = api
+        .get(&format!("{base}?email=nobody%40acme.example"))
+        .await;
     assert_eq!(none["items"], json!([]), "{none}");
 }
 
@@ -193,7 +195,10 @@ async fn objects_read_back_as_written_without_secrets() {
     let got = api.get(&format!("{base}/clients/{id}")).await;
     assert_eq!(got["name"], "Shop");
     assert!(got.get("client_secret").is_none(), "{got}");
-    assert!(!got.to_string().contains(&secret), "the secret is shown again");
+    assert!(
+        !got.to_string().contains(&secret),
+        "the secret is shown again"
+    );
     let list = api.get(&format!("{base}/clients")).await;
     assert!(!list.to_string().contains(&secret), "the secret is listed");
     let rotated = api
@@ -227,13 +232,10 @@ async fn objects_read_back_as_written_without_secrets() {
     assert_eq!(v["has_password"], true, "{v}");
     assert!(!res.body.contains("passphrase"), "{v}");
     let res = api
-        .send(
-            Req::new(Method::PATCH, &user)
-                .raw(
-                    br#"{"disabled": true}"#.to_vec(),
-                    "application/merge-patch+json",
-                ),
-        )
+        .send(Req::new(Method::PATCH, &user).raw(
+            br#"{"disabled": true}"#.to_vec(),
+            "application/merge-patch+json",
+        ))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["disabled"], true);
