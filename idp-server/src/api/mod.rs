@@ -284,13 +284,14 @@ async fn answer<S: Backend>(
         base_url: &app.base_url,
         now,
     };
-    if req.method() == Method::POST && is_create(op) {
-        if let Some(idempotency_key) = req.headers().get("idempotency-key") {
-            let idempotency_key = idempotency_key
-                .to_str()
-                .map_err(|_| Problem::malformed("Idempotency-Key must be visible ASCII"))?;
-            return idempotent(&call, op, idempotency_key).await;
-        }
+    if req.method() == Method::POST
+        && is_create(op)
+        && let Some(idempotency_key) = req.headers().get("idempotency-key")
+    {
+        let idempotency_key = idempotency_key
+            .to_str()
+            .map_err(|_| Problem::malformed("Idempotency-Key must be visible ASCII"))?;
+        return idempotent(&call, op, idempotency_key).await;
     }
     Ok(dispatch(&call, op).await?.into_response())
 }
@@ -341,10 +342,10 @@ async fn idempotent<S: Backend>(
         IdempotentStart::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut res = json_response(status, Bytes::from(body));
-            if let Ok(parsed) = serde_json::from_slice::<Value>(res.body()) {
-                if let Ok(tag) = HeaderValue::from_str(&etag::of(&parsed)) {
-                    res.headers_mut().insert(header::ETAG, tag);
-                }
+            if let Ok(parsed) = serde_json::from_slice::<Value>(res.body())
+                && let Ok(tag) = HeaderValue::from_str(&etag::of(&parsed))
+            {
+                res.headers_mut().insert(header::ETAG, tag);
             }
             res.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));

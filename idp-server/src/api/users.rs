@@ -26,12 +26,13 @@ pub(super) async fn list<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> 
                 items: vec![u],
                 next_cursor: None,
             },
-            Err(AdminError::NotFound { kind, .. }) if kind == idp_core::admin::ObjectKind::User => {
-                Page {
-                    items: Vec::new(),
-                    next_cursor: None,
-                }
-            }
+            Err(AdminError::NotFound {
+                kind: idp_core::admin::ObjectKind::User,
+                ..
+            }) => Page {
+                items: Vec::new(),
+                next_cursor: None,
+            },
             Err(e) => return Err(e.into()),
         },
         None => c.admin.list_users(c.slug(), &page).await?,
