@@ -272,3 +272,55 @@ async fn a_key_over_its_rate_gets_429() {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 }
+
+/// A PATCH that fails changes nothing: no field of it is applied before
+/// another is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_patch_changes_nothing() {
+    let server = api_server().await;
+    let api = Api::new(&server);
+    let w = World::create(&api, "acme").await;
+    let base = format!("/api/v1/tenants/{}", w.slug);
+    api.create(
+        &format!("{base}/users"),
+        &json!({"email": "taken@acme.example"}),
+    )
+    .await;
+    let user = format!("{base}/users/{}", w.user_id);
+    let before = api.get(&user).await;
+    for patch in [
+        json!({"name": "Changed", "password": ""}),
+        json!({"name": "Changed", "email": "taken@acme.example"}),
+        json!({"name": "Changed", "email": "not an email"}),
+        json!({"name": "Changed", "disabled": "yes"}),
+    ] {
+        let res = api.send(Req::patch(&user, &patch)).await;
+        assert!(res.status.is_client_error(), "{patch}: {}", res.status);
+        assert_problem(&res, res.status);
+        assert_eq!(api.get(&user).await, before, "{patch} was partly applied");
+    }
+    let events = api.audit(&format!("tenant={}&action=user.update", w.slug)).await;
+    assert!(events.is_empty(), "refused patches audited: {events:?}");
+}
+
+/// Malformed paging parameters are refused as problems, never a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_paging_is_422() {
+    let server = api_server().await;
+    let api = Api::new(&server);
+    let w = World::create(&api, "acme").await;
+    let base = format!("/api/v1/tenants/{}", w.slug);
+    for list in [
+        "/api/v1/tenants".to_owned(),
+        format!("{base}/clients"),
+        format!("{base}/users"),
+        format!("{base}/roles"),
+        "/api/v1/audit-events".to_owned(),
+    ] {
+        for query in ["cursor=garbage", "limit=0", "limit=-1", "limit=100000"] {
+            let res = api.send(Req::get(&format!("{list}?{query}"))).await;
+            let p = assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(p["errors"].is_array(), "{list}?{query}: {p}");
+        }
+    }
+}

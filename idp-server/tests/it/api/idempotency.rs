@@ -102,3 +102,30 @@ async fn a_retried_create_returns_the_first_result() {
         .await;
     assert_eq!(users["items"].as_array().map(Vec::len), Some(1));
 }
+
+/// An `Idempotency-Key` belongs to the key that sent it: another API key
+/// using the same value gets its own object, never the first one's secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_are_per_api_key() {
+    let server = api_server().await;
+    let api = Api::new(&server);
+    let w = World::create(&api, "acme").await;
+    let other = super::create_key(&server, &["--name", "other"]);
+    let path = format!("/api/v1/tenants/{}/clients", w.slug);
+    let body = json!({"name": "Shared", "redirect_uris": [REDIRECT_URI]});
+    let mine = api
+        .send(Req::post(&path, &body).header("idempotency-key", "same"))
+        .await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{}", mine.body);
+    let theirs = api
+        .send(
+            Req::post(&path, &body)
+                .header("idempotency-key", "same")
+                .token(&other.key),
+        )
+        .await;
+    assert_eq!(theirs.status, StatusCode::CREATED, "{}", theirs.body);
+    assert_eq!(theirs.header("idempotent-replayed"), None);
+    assert_ne!(mine.json()["client_id"], theirs.json()["client_id"]);
+    assert_ne!(mine.json()["client_secret"], theirs.json()["client_secret"]);
+}
