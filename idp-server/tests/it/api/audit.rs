@@ -140,6 +140,25 @@ async fn every_mutating_route_writes_its_event() {
         vec!["user.password.set", "user.disable", "user.sessions.revoke"]
     );
 
+    // A request id that is no short token is replaced by one of the
+    // server's, and that one is recorded.
+    let res = api
+        .send(
+            Req::patch(&user, &json!({"name": "Renamed"}))
+                .header("x-request-id", "has spaces and / slashes"),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let given = res.header("x-request-id").unwrap_or_default();
+    assert!(!given.is_empty() && !given.contains(' '), "{given:?}");
+    let renamed: Vec<Value> = api
+        .audit("tenant=secrets&action=user.update")
+        .await
+        .into_iter()
+        .filter(|e| e["request_id"] == json!(given))
+        .collect();
+    assert_eq!(renamed.len(), 1, "{renamed:?}");
+
     let everything = serde_json::to_string(&api.audit("").await).unwrap_or_default();
     assert!(!secrets.is_empty());
     for s in &secrets {

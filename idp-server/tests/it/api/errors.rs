@@ -299,7 +299,9 @@ async fn a_refused_patch_changes_nothing() {
         assert_problem(&res, res.status);
         assert_eq!(api.get(&user).await, before, "{patch} was partly applied");
     }
-    let events = api.audit(&format!("tenant={}&action=user.update", w.slug)).await;
+    let events = api
+        .audit(&format!("tenant={}&action=user.update", w.slug))
+        .await;
     assert!(events.is_empty(), "refused patches audited: {events:?}");
 }
 

@@ -22,6 +22,8 @@ enum Kind {
     Expired,
     /// An offline attenuation of a key revoked after it was made.
     RevokedAttenuation,
+    /// `api-key attenuate --expires 1s` of a full key, a while later.
+    ExpiredAttenuation,
     /// A key without limits.
     Full,
     /// `api-key create --read-only`.
@@ -34,12 +36,13 @@ enum Kind {
     AttenuatedTenantA,
 }
 
-const KINDS: [Kind; 10] = [
+const KINDS: [Kind; 11] = [
     Kind::Nothing,
     Kind::Garbage,
     Kind::Revoked,
     Kind::Expired,
     Kind::RevokedAttenuation,
+    Kind::ExpiredAttenuation,
     Kind::Full,
     Kind::ReadOnly,
     Kind::AttenuatedReadOnly,
@@ -77,7 +80,8 @@ fn expect(kind: Kind, route: &Route, target: Target) -> Expect {
         | Kind::Garbage
         | Kind::Revoked
         | Kind::Expired
-        | Kind::RevokedAttenuation => Status(StatusCode::UNAUTHORIZED),
+        | Kind::RevokedAttenuation
+        | Kind::ExpiredAttenuation => Status(StatusCode::UNAUTHORIZED),
         Kind::Full => Success,
         Kind::ReadOnly | Kind::AttenuatedReadOnly if is_write(route) => {
             Status(StatusCode::FORBIDDEN)
@@ -124,6 +128,7 @@ async fn keys(server: &crate::support::TestServer, api: &Api) -> Keys {
     let tenant_a = create_key(server, &["--tenant", "alpha", "--name", "alpha-only"]);
     let att_ro = attenuate(server, &api.key.key, &["--read-only"]);
     let att_tenant = attenuate(server, &api.key.key, &["--tenant", "alpha"]);
+    let att_short = attenuate(server, &api.key.key, &["--expires", "1s"]);
     // Let the short key expire.
     tokio::time::sleep(Duration::from_millis(2100)).await;
     Keys {
@@ -133,6 +138,7 @@ async fn keys(server: &crate::support::TestServer, api: &Api) -> Keys {
             (Kind::Revoked, Some(revoked.key)),
             (Kind::Expired, Some(expired.key)),
             (Kind::RevokedAttenuation, Some(child)),
+            (Kind::ExpiredAttenuation, Some(att_short)),
             (Kind::Full, Some(api.key.key.clone())),
             (Kind::ReadOnly, Some(read_only.key)),
             (Kind::AttenuatedReadOnly, Some(att_ro)),
