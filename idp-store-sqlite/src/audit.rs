@@ -146,3 +146,33 @@ impl AuditStore for SqliteStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{TestResult, fresh_store};
+    use idp_core::contract::audit::event;
+    use idp_core::store::{AuditFilter, AuditStore};
+
+    /// The table itself refuses to change an event, whoever writes to the
+    /// file; deleting one (the retention purge) stays possible.
+    #[tokio::test]
+    async fn events_cannot_be_updated_in_the_file() -> TestResult {
+        let (_dir, store) = fresh_store()?;
+        let id = store
+            .append_audit_event(&event("client.create", Some("a")))
+            .await?;
+        let conn = rusqlite::Connection::open(store.path())?;
+        let refused = conn.execute("UPDATE audit_events SET actor_id = 'someone else'", []);
+        let message = refused.err().ok_or("the update went through")?.to_string();
+        assert!(message.contains("append-only"), "{message}");
+        let listed = store
+            .audit_events(&AuditFilter::default(), None, 10)
+            .await?;
+        assert_eq!(listed.first().map(|e| e.actor_id.as_str()), Some("key-1"));
+        assert_eq!(
+            conn.execute("DELETE FROM audit_events WHERE id = ?1", [id])?,
+            1
+        );
+        Ok(())
+    }
+}

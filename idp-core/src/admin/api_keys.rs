@@ -162,9 +162,12 @@ impl<S: Store> Admin<S> {
     }
 
     /// Revokes the key `id` and with it every attenuation of it; revoking
-    /// a revoked key changes nothing and succeeds.
+    /// a revoked key changes nothing (and records no event) and succeeds.
     pub async fn revoke_api_key(&self, ctx: &AuditContext, id: &str) -> Result<(), AdminError> {
         let record = self.get_api_key(id).await?;
+        if record.revoked_at.is_some() {
+            return Ok(());
+        }
         // The event names the key's tenant if it still exists.
         let tenant = match &record.tenant {
             Some(slug) => self.tenant(slug).await.ok(),

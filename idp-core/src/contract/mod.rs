@@ -20,13 +20,14 @@
 //! The bodies are plain `pub async fn`s, one file per part of the port
 //! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`, `pushed`,
 //! `revocations`, `devices`, `deliveries`, `maintenance`, `admin`,
-//! `audit`, `roles`, `api_keys`, `idempotency`). To add one: write it in its
+//! `audit`, `audit_log`, `roles`, `api_keys`, `idempotency`). To add one: write it in its
 //! part's file and add its name to that part's line in
 //! `__store_contract_list!`.
 
 pub mod admin;
 pub mod api_keys;
 pub mod audit;
+pub mod audit_log;
 pub mod clients;
 pub mod deliveries;
 pub mod devices;
@@ -218,8 +219,8 @@ macro_rules! __store_contract_list {
                 user_update_reindexes_the_email, user_revocation_ends_sessions_and_grants,
                 user_deletion_ends_everything;
             audit: tenant_changes_are_audited, client_changes_are_audited,
-                user_and_session_changes_are_audited, key_replacement_is_audited,
-                events_filter_and_page, purge_of_events_is_bounded_and_strict,
+                user_and_session_changes_are_audited, key_replacement_is_audited;
+            audit_log: events_filter_and_page, purge_of_events_is_bounded_and_strict,
                 events_outlive_their_tenant;
             roles: roles_round_trip_and_page, role_names_are_unique_per_tenant,
                 roles_are_scoped_by_tenant, role_assignment_is_counted,

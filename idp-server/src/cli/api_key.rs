@@ -218,7 +218,17 @@ mod tests {
         assert_eq!(parse_duration("12h"), Ok(12 * 3_600));
         assert_eq!(parse_duration("90m"), Ok(5_400));
         assert_eq!(parse_duration("3600s"), Ok(3_600));
-        for bad in ["", "d", "30", "-1d", "0h", "1w", "1.5h", "99999999999999999d", "é"] {
+        for bad in [
+            "",
+            "d",
+            "30",
+            "-1d",
+            "0h",
+            "1w",
+            "1.5h",
+            "99999999999999999d",
+            "é",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

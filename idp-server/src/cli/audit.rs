@@ -192,7 +192,10 @@ mod tests {
         assert_eq!(parse_time("1700000000"), Ok(1_700_000_000));
         assert_eq!(parse_time("1970-01-01T00:00:00Z"), Ok(0));
         assert_eq!(parse_time("2026-01-31T12:00:00Z"), Ok(1_769_860_800));
-        assert_eq!(parse_time("2026-01-31T14:00:00.123+02:00"), Ok(1_769_860_800));
+        assert_eq!(
+            parse_time("2026-01-31T14:00:00.123+02:00"),
+            Ok(1_769_860_800)
+        );
         assert_eq!(parse_time("2000-02-29T00:00:00Z"), Ok(951_782_400));
         for bad in [
             "yesterday",

@@ -10,6 +10,7 @@ mod acr;
 mod admin_cascade;
 mod admin_cli;
 mod api;
+mod api_key_cli;
 mod authorize_errors;
 mod channel_logout;
 mod claims_and_form_post;
