@@ -42,13 +42,23 @@ pub const PREFIX: &str = "/api/v1";
 pub struct AdminApi<S: Backend> {
     admin: Admin<S>,
     verifier: ApiKeyVerifier,
+    /// Held by every change to an existing object from its `If-Match`
+    /// check to its write, so two requests holding the same tag cannot
+    /// both pass the check (RFC 9110 §13.1.1). Within this process only:
+    /// several servers on one database would need the store to compare
+    /// versions.
+    changes: tokio::sync::Mutex<()>,
 }
 
 impl<S: Backend> AdminApi<S> {
     /// Loads (creating it on first start) the API-key root.
     pub async fn load(admin: Admin<S>) -> Result<Self, idp_core::AdminError> {
         let verifier = ApiKeyVerifier::load(&admin).await?;
-        Ok(Self { admin, verifier })
+        Ok(Self {
+            admin,
+            verifier,
+            changes: tokio::sync::Mutex::new(()),
+        })
     }
 }
 
@@ -293,7 +303,18 @@ async fn answer<S: Backend>(
             .map_err(|_| Problem::malformed("Idempotency-Key must be visible ASCII"))?;
         return idempotent(&call, op, idempotency_key).await;
     }
+    let _one_change_at_a_time = if is_change_to_existing(req.method(), op) {
+        Some(api.changes.lock().await)
+    } else {
+        None
+    };
     Ok(dispatch(&call, op).await?.into_response())
+}
+
+/// Whether the request changes an object that exists (what `If-Match`
+/// guards): every write but a create.
+fn is_change_to_existing(method: &Method, op: Op) -> bool {
+    *method != Method::GET && !is_create(op)
 }
 
 /// The reads about no one tenant whose handlers filter what they show by

@@ -326,3 +326,37 @@ async fn bad_paging_is_422() {
         }
     }
 }
+
+/// Concurrent updates with the same `If-Match`: one wins, the others are
+/// told the object changed (412) or conflicted (409), never applied.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_updates_with_one_etag_apply_once() {
+    let server = api_server().await;
+    let api = std::sync::Arc::new(Api::new(&server));
+    let w = World::create(&api, "acme").await;
+    let path = format!("/api/v1/tenants/{}/clients/{}", w.slug, w.client_id);
+    let etag = api
+        .send(Req::get(&path))
+        .await
+        .header("etag")
+        .unwrap_or_default();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (api, path, etag) = (api.clone(), path.clone(), etag.clone());
+        tasks.push(tokio::spawn(async move {
+            api.send(Req::patch(&path, &json!({"name": format!("n{i}")})).header("if-match", &etag))
+                .await
+                .status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.map(|s| s.as_u16()).unwrap_or(0));
+    }
+    let won = statuses.iter().filter(|s| **s == 200).count();
+    assert_eq!(won, 1, "statuses {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| [200, 409, 412].contains(s)),
+        "{statuses:?}"
+    );
+}
