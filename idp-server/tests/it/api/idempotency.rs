@@ -129,3 +129,35 @@ async fn idempotency_keys_are_per_api_key() {
     assert_ne!(mine.json()["client_id"], theirs.json()["client_id"]);
     assert_ne!(mine.json()["client_secret"], theirs.json()["client_secret"]);
 }
+
+/// The same create sent several times at once with one `Idempotency-Key`
+/// makes one object: the others replay it or are told to retry (409).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_retries_create_once() {
+    let server = api_server().await;
+    let api = std::sync::Arc::new(Api::new(&server));
+    let w = World::create(&api, "acme").await;
+    let before = client_ids(&api, &w.slug).await.len();
+    let path = format!("/api/v1/tenants/{}/clients", w.slug);
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let (api, path) = (api.clone(), path.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"name": "Racing", "redirect_uris": [REDIRECT_URI]});
+            let res = api
+                .send(Req::post(&path, &body).header("idempotency-key", "race"))
+                .await;
+            (res.status.as_u16(), res.json()["client_id"].clone())
+        }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for t in tasks {
+        let (status, id) = t.await.unwrap_or((0, Value::Null));
+        assert!([201, 409].contains(&status), "status {status}");
+        if status == 201 {
+            ids.insert(id.to_string());
+        }
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(client_ids(&api, &w.slug).await.len(), before + 1);
+}

@@ -3,9 +3,10 @@
 //! by the real `idp-server api-key` commands on the same database, and
 //! requests sent with `reqwest`. One file per area: every route's happy
 //! path ([`resources`]), the scope table route × key kind ([`scopes`]),
-//! every error class ([`errors`]), `Idempotency-Key` ([`idempotency`]), the
-//! audit log of every mutating route ([`audit`]) and session revocation
-//! against a real refresh token ([`sessions`]).
+//! every error class ([`errors`]), `If-Match` and all-or-nothing changes
+//! ([`updates`]), `Idempotency-Key` ([`idempotency`]), the audit log of
+//! every mutating route ([`audit`]) and session revocation against a real
+//! refresh token ([`sessions`]).
 
 mod audit;
 mod errors;
@@ -13,6 +14,7 @@ mod idempotency;
 mod resources;
 mod scopes;
 mod sessions;
+mod updates;
 mod world;
 
 use crate::support::*;
@@ -255,10 +257,12 @@ pub fn urlencoding(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
-/// A JSON success: `application/json`.
+/// A JSON success: `application/json`, never cached (answers may hold a
+/// new secret).
 pub fn assert_json(res: &Resp) {
     let ct = res.header("content-type").unwrap_or_default();
     assert!(ct.starts_with("application/json"), "content type {ct}");
+    assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
 }
 
 /// Asserts an RFC 9457 problem with `status` (`application/problem+json`,
