@@ -26,12 +26,13 @@ pub const MAX_KEY_LEN: usize = 8 * 1024;
 
 /// Bounds on one authorizer run, so that a hostile token (rules generating
 /// facts) cannot burn CPU: our keys need a handful of facts and one
-/// iteration. The time bound is above the microseconds a run takes, with
-/// room for a loaded machine.
+/// iteration. The facts and iterations bound the work; the time bound is
+/// wall-clock, so it must leave room for a thread preempted on a loaded
+/// machine (5 ms refused about one valid key in 600 on 2 busy cores).
 pub const LIMITS: AuthorizerLimits = AuthorizerLimits {
     max_facts: 100,
     max_iterations: 10,
-    max_time: Duration::from_millis(5),
+    max_time: Duration::from_millis(250),
 };
 
 /// Checks keys against the platform's root public key. Cheap to clone.

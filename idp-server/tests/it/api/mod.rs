@@ -5,12 +5,13 @@
 //! path ([`resources`]), the scope table route × key kind ([`scopes`]),
 //! every error class ([`errors`]), `If-Match` and all-or-nothing changes
 //! ([`updates`]), `Idempotency-Key` ([`idempotency`]), the audit log of
-//! every mutating route ([`audit`]) and session revocation against a real
-//! refresh token ([`sessions`]).
+//! every mutating route ([`audit`]), session revocation against a real
+//! refresh token ([`sessions`]) and a valid key under load ([`load`]).
 
 mod audit;
 mod errors;
 mod idempotency;
+mod load;
 mod resources;
 mod scopes;
 mod sessions;
