@@ -26,14 +26,13 @@ pub const MAX_KEY_LEN: usize = 8 * 1024;
 
 /// Bounds on one authorizer run, so that a hostile token (rules generating
 /// facts) cannot burn CPU: our keys need a handful of facts and one
-/// iteration. Facts and iterations bound the work; the time bound is only
-/// a backstop, far above the microseconds a run takes (a release build
-/// runs one in ~4 µs) so that a loaded machine or a debug build never
-/// refuses an honest key (5 ms did, in tests on a busy 2-core machine).
+/// iteration. The facts and iterations bound the work; the time bound is
+/// wall-clock, so it must leave room for a thread preempted on a loaded
+/// machine (5 ms refused about one valid key in 600 on 2 busy cores).
 pub const LIMITS: AuthorizerLimits = AuthorizerLimits {
     max_facts: 100,
     max_iterations: 10,
-    max_time: Duration::from_millis(50),
+    max_time: Duration::from_millis(250),
 };
 
 /// Checks keys against the platform's root public key. Cheap to clone.

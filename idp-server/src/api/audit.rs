@@ -31,10 +31,10 @@ pub(super) async fn list<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> 
     };
     let page = q.page();
     q.finish()?;
-    if let Some(tenant) = &filter.tenant {
-        if !c.may_read(tenant) {
-            return Err(Problem::not_found("no such tenant"));
-        }
+    if let Some(tenant) = &filter.tenant
+        && !c.may_read(tenant)
+    {
+        return Err(Problem::not_found("no such tenant"));
     }
     let page = c.admin.audit_events(&filter, &page).await?;
     let visible = Page {

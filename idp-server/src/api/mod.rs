@@ -43,13 +43,23 @@ pub const PREFIX: &str = "/api/v1";
 pub struct AdminApi<S: Backend> {
     admin: Admin<S>,
     verifier: ApiKeyVerifier,
+    /// Held by every change to an existing object from its `If-Match`
+    /// check to its write, so two requests holding the same tag cannot
+    /// both pass the check (RFC 9110 §13.1.1). Within this process only:
+    /// several servers on one database would need the store to compare
+    /// versions.
+    changes: tokio::sync::Mutex<()>,
 }
 
 impl<S: Backend> AdminApi<S> {
     /// Loads (creating it on first start) the API-key root.
     pub async fn load(admin: Admin<S>) -> Result<Self, idp_core::AdminError> {
         let verifier = ApiKeyVerifier::load(&admin).await?;
-        Ok(Self { admin, verifier })
+        Ok(Self {
+            admin,
+            verifier,
+            changes: tokio::sync::Mutex::new(()),
+        })
     }
 }
 
@@ -241,6 +251,21 @@ async fn answer<S: Backend>(
     {
         Ok(found) => found,
         Err(Denied::Unauthenticated(reason)) => return Err(Problem::unauthenticated(reason, true)),
+        Err(Denied::Forbidden) if lists_across_tenants(op) => {
+            // A key limited to some tenants may still list across tenants:
+            // the handler shows only what the key may read. `Forbidden`
+            // comes only after the key was authenticated (signature,
+            // record, not revoked), so its record is there.
+            let key = api
+                .verifier
+                .verify(token)
+                .map_err(|_| Problem::unauthenticated("invalid key", true))?;
+            let record = api.admin.get_api_key(key.key_id()).await?;
+            if record.revoked_at.is_some() {
+                return Err(Problem::unauthenticated("revoked", true));
+            }
+            (key, record)
+        }
         Err(Denied::Forbidden) => {
             return Err(Problem::forbidden("this API key may not do this"));
         }
@@ -271,15 +296,33 @@ async fn answer<S: Backend>(
         base_url: &app.base_url,
         now,
     };
-    if req.method() == Method::POST && is_create(op) {
-        if let Some(idempotency_key) = req.headers().get("idempotency-key") {
-            let idempotency_key = idempotency_key
-                .to_str()
-                .map_err(|_| Problem::malformed("Idempotency-Key must be visible ASCII"))?;
-            return idempotent(&call, op, idempotency_key).await;
-        }
+    if req.method() == Method::POST
+        && is_create(op)
+        && let Some(idempotency_key) = req.headers().get("idempotency-key")
+    {
+        let idempotency_key = idempotency_key
+            .to_str()
+            .map_err(|_| Problem::malformed("Idempotency-Key must be visible ASCII"))?;
+        return idempotent(&call, op, idempotency_key).await;
     }
+    let _one_change_at_a_time = if is_change_to_existing(req.method(), op) {
+        Some(api.changes.lock().await)
+    } else {
+        None
+    };
     Ok(dispatch(&call, op).await?.into_response())
+}
+
+/// Whether the request changes an object that exists (what `If-Match`
+/// guards): every write but a create.
+fn is_change_to_existing(method: &Method, op: Op) -> bool {
+    *method != Method::GET && !is_create(op)
+}
+
+/// The reads about no one tenant whose handlers filter what they show by
+/// the key's own tenant checks (`Call::may_read`).
+fn lists_across_tenants(op: Op) -> bool {
+    matches!(op, Op::ListTenants | Op::ListAuditEvents)
 }
 
 /// The operations that create an object: the ones `Idempotency-Key` applies to.
@@ -322,10 +365,10 @@ async fn idempotent<S: Backend>(
         IdempotentStart::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut res = json_response(status, Bytes::from(body));
-            if let Ok(parsed) = serde_json::from_slice::<Value>(res.body()) {
-                if let Ok(tag) = HeaderValue::from_str(&etag::of(&parsed)) {
-                    res.headers_mut().insert(header::ETAG, tag);
-                }
+            if let Ok(parsed) = serde_json::from_slice::<Value>(res.body())
+                && let Ok(tag) = HeaderValue::from_str(&etag::of(&parsed))
+            {
+                res.headers_mut().insert(header::ETAG, tag);
             }
             res.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));

@@ -179,7 +179,7 @@ impl Problem {
         self
     }
 
-    /// The status.
+    /// The status (what unit tests compare).
     #[cfg(test)]
     pub fn status(&self) -> StatusCode {
         self.status

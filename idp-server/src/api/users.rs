@@ -26,12 +26,13 @@ pub(super) async fn list<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> 
                 items: vec![u],
                 next_cursor: None,
             },
-            Err(AdminError::NotFound { kind, .. }) if kind == idp_core::admin::ObjectKind::User => {
-                Page {
-                    items: Vec::new(),
-                    next_cursor: None,
-                }
-            }
+            Err(AdminError::NotFound {
+                kind: idp_core::admin::ObjectKind::User,
+                ..
+            }) => Page {
+                items: Vec::new(),
+                next_cursor: None,
+            },
             Err(e) => return Err(e.into()),
         },
         None => c.admin.list_users(c.slug(), &page).await?,
@@ -71,6 +72,11 @@ pub(super) async fn update<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem
     };
     let disabled = f.opt_bool("disabled");
     let password = f.opt_string("password");
+    if password.as_deref() == Some("") {
+        // Refused here, before the profile is saved: a PATCH applies
+        // all of its fields or none.
+        f.invalid("password", "must not be empty");
+    }
     f.finish()?;
     let (slug, id) = (c.slug(), user_id(c));
     let current = c.admin.get_user(slug, id).await?;

@@ -1,0 +1,166 @@
+//! A tenant furnished through the API (a client, a user, a role assigned to
+//! the user) and, for every route of the route table, the concrete request
+//! that exercises it there and the status that means success.
+
+use super::{Api, Req};
+use idp_server::api::routes::{Op, ROUTES, Route};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Names that never repeat within a test binary.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("{prefix}{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// One tenant and its objects.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// The tenant's slug.
+    pub slug: String,
+    /// A confidential client's `client_id`.
+    pub client_id: String,
+    /// A user's id.
+    pub user_id: String,
+    /// A role's name, assigned to the user.
+    pub role: String,
+}
+
+impl World {
+    /// Creates tenant `slug` and its objects with `api`'s full key.
+    pub async fn create(api: &Api, slug: &str) -> Self {
+        api.create("/api/v1/tenants", &json!({"slug": slug, "name": "World"}))
+            .await;
+        Self::furnish(api, slug).await
+    }
+
+    /// New objects in the existing tenant `slug`.
+    pub async fn furnish(api: &Api, slug: &str) -> Self {
+        let base = format!("/api/v1/tenants/{slug}");
+        let client = api
+            .create(
+                &format!("{base}/clients"),
+                &json!({"name": "App", "redirect_uris": [crate::support::REDIRECT_URI]}),
+            )
+            .await;
+        let user = api
+            .create(
+                &format!("{base}/users"),
+                &json!({"email": format!("{}@example.com", unique("u")), "name": "U"}),
+            )
+            .await;
+        let role = unique("role");
+        api.create(&format!("{base}/roles"), &json!({"name": role}))
+            .await;
+        let user_id = super::text(&user["id"]);
+        let res = api
+            .send(Req::new(
+                Method::PUT,
+                &format!("{base}/users/{user_id}/roles/{role}"),
+            ))
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        Self {
+            slug: slug.to_owned(),
+            client_id: super::text(&client["client_id"]),
+            user_id,
+            role,
+        }
+    }
+
+    /// `route`'s template with this world's objects in it.
+    pub fn path(&self, route: &Route) -> String {
+        route
+            .path
+            .replace("{slug}", &self.slug)
+            .replace("{client_id}", &self.client_id)
+            .replace("{id}", &self.user_id)
+            .replace("{role}", &self.role)
+    }
+
+    /// The request that exercises `route` here (with the full key).
+    pub fn request(&self, route: &Route) -> Req {
+        let method = Method::from_bytes(route.method.as_str().as_bytes()).unwrap_or(Method::GET);
+        let req = Req::new(method, &self.path(route));
+        match body_of(route.op) {
+            Some(body) => req.json(&body),
+            None => req,
+        }
+    }
+
+    /// A snapshot of everything of this world, to show it untouched.
+    pub async fn snapshot(&self, api: &Api) -> Vec<Value> {
+        let mut seen = Vec::new();
+        for r in ROUTES.iter().filter(|r| r.method == http::Method::GET) {
+            if r.path.contains("{slug}") {
+                seen.push(api.get(&self.path(r)).await);
+            }
+        }
+        seen
+    }
+}
+
+/// Whether `op` changes anything (every method but GET).
+pub fn is_write(route: &Route) -> bool {
+    route.method != http::Method::GET
+}
+
+/// The body the request for `op` carries. Exhaustive on purpose: a new
+/// operation must be given one (or none) here before the tests compile.
+pub fn body_of(op: Op) -> Option<Value> {
+    match op {
+        Op::CreateTenant => Some(json!({"slug": unique("t"), "name": "New"})),
+        Op::UpdateTenant => Some(json!({"name": "Renamed"})),
+        Op::CreateClient => Some(json!({
+            "name": "Another",
+            "redirect_uris": [crate::support::REDIRECT_URI],
+        })),
+        Op::UpdateClient => Some(json!({"name": "Renamed"})),
+        Op::CreateUser => Some(json!({
+            "email": format!("{}@example.com", unique("new")),
+            "name": "New User",
+        })),
+        Op::UpdateUser => Some(json!({"name": "Renamed"})),
+        Op::CreateRole => Some(json!({"name": unique("newrole"), "description": "d"})),
+        Op::UpdateRole => Some(json!({"description": "changed"})),
+        Op::OpenApi
+        | Op::ListTenants
+        | Op::GetTenant
+        | Op::DeleteTenant
+        | Op::ListClients
+        | Op::GetClient
+        | Op::DeleteClient
+        | Op::RotateClientSecret
+        | Op::ListUsers
+        | Op::GetUser
+        | Op::DeleteUser
+        | Op::ListUserSessions
+        | Op::RevokeUserSessions
+        | Op::ListRoles
+        | Op::GetRole
+        | Op::DeleteRole
+        | Op::ListUserRoles
+        | Op::AssignRole
+        | Op::UnassignRole
+        | Op::ListKeys
+        | Op::RotateKeys
+        | Op::ListAuditEvents => None,
+    }
+}
+
+/// The statuses that mean `op` succeeded.
+pub fn success(op: Op) -> &'static [StatusCode] {
+    match op {
+        Op::CreateTenant | Op::CreateClient | Op::CreateUser | Op::CreateRole => {
+            &[StatusCode::CREATED]
+        }
+        Op::DeleteTenant | Op::DeleteClient | Op::DeleteUser | Op::DeleteRole => {
+            &[StatusCode::NO_CONTENT]
+        }
+        Op::UnassignRole => &[StatusCode::NO_CONTENT],
+        // Assigning a role the user already has is a no-op.
+        Op::AssignRole => &[StatusCode::OK, StatusCode::CREATED],
+        _ => &[StatusCode::OK],
+    }
+}
