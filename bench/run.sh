@@ -169,6 +169,7 @@ provision() { # BACKEND: a fresh database, the tenant, clients and users
     printf 'bench-password' | "$IDP" user create --tenant bench --email bench@bench.test --password-stdin >&2
     "$DRIVER" seed --database "$DATABASE_URL" --tenant bench --users 999 --clients 98 --prefix small | record kind=seed phase=small
     CC_BASIC="Basic $(printf '%s:%s' "$CC_ID" "$CC_SECRET" | base64 -w0)"
+    API_KEY=$("$IDP" api-key create --name bench --read-only --json | $HELPER field key)
     TARGET=(--issuer "$ISSUER" --client-id "$WEB_ID" --client-secret "$WEB_SECRET"
         --redirect-uri "$REDIRECT" --email bench@bench.test --password bench-password)
 }
@@ -213,7 +214,7 @@ oha_load() { # NAME SERVER PHASE oha-args...
 start_idp() { # PHASE
     say "starting idp-server ($1)"
     local started
-    started=$($HELPER start "$BASE_URL/health" "$WORK/server.log" taskset -c "$SERVER_CPU" "$IDP" serve)
+    started=$(RATE_LIMIT_ADMIN_API=0 $HELPER start "$BASE_URL/health" "$WORK/server.log" taskset -c "$SERVER_CPU" "$IDP" serve)
     SERVER_PID=$(echo "$started" | $HELPER field pid)
     READY_MS=$(echo "$started" | $HELPER field ready_ms)
     sleep 2
@@ -232,6 +233,24 @@ stop_server() {
     SERVER_PID=""
 }
 
+# The admin API's list endpoints (issue 16): a first page and a later page
+# (through the cursor of the first) of 100 users and of 100 clients, and a
+# lookup by email, each with a read-only API key, so every request also
+# pays for the key's verification. The per-key rate limit is lifted for
+# the run (RATE_LIMIT_ADMIN_API=0 in start_idp's environment).
+measure_admin_api() { # PHASE
+    local phase=$1 api="$BASE_URL/api/v1/tenants/bench" cursor
+    local -a auth=(-H "authorization: Bearer $API_KEY")
+    say "idp: admin API lists ($phase)"
+    oha_load "API: 100 users" idp "$phase" "${auth[@]}" "$api/users?limit=100"
+    cursor=$(curl -sf "${auth[@]}" "$api/users?limit=100" | $HELPER field next_cursor)
+    oha_load "API: 100 users, next page" idp "$phase" "${auth[@]}" "$api/users?limit=100&cursor=$cursor"
+    oha_load "API: user by email" idp "$phase" "${auth[@]}" "$api/users?email=bench%40bench.test"
+    oha_load "API: 100 clients" idp "$phase" "${auth[@]}" "$api/clients?limit=100"
+    cursor=$(curl -sf "${auth[@]}" "$api/clients?limit=100" | $HELPER field next_cursor)
+    oha_load "API: 100 clients, next page" idp "$phase" "${auth[@]}" "$api/clients?limit=100&cursor=$cursor"
+}
+
 measure_idp() { # PHASE
     local phase=$1
     start_idp "$phase"
@@ -246,6 +265,7 @@ measure_idp() { # PHASE
     oha_load "userinfo" idp "$phase" -H "authorization: Bearer $ut" "$ISSUER/userinfo"
     oha_load "discovery" idp "$phase" "$ISSUER/.well-known/openid-configuration"
     oha_load "JWKS" idp "$phase" "$ISSUER/jwks"
+    measure_admin_api "$phase"
     say "idp: code exchange, refresh, password login ($phase)"
     on_load_cpu "$DRIVER" exchange "${TARGET[@]}" --secs "$SECS" --concurrency "$CONC" --count "$CODES" \
         | record_load idp "$phase"
