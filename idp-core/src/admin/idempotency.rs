@@ -95,7 +95,7 @@ impl<S: Store> Admin<S> {
         ) + req.key;
         let scope = hex(SecretHash::of(&scope_text).as_bytes());
         let fingerprint =
-            hex(&aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, req.body).as_ref()[..]);
+            hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, req.body).as_ref());
         let now = self.clock.now();
         let record = IdempotencyRecord {
             scope: scope.clone(),
