@@ -128,6 +128,10 @@ fn administration_commands_list_only_their_own_options() {
         &["user", "delete"],
         &["session", "list"],
         &["session", "revoke"],
+        &["api-key", "create"],
+        &["api-key", "list"],
+        &["api-key", "revoke"],
+        &["audit", "list"],
         &["backup"],
         &["health"],
     ] {
@@ -208,6 +212,11 @@ fn help_speaks_to_users_and_documents_exit_statuses() {
         &["user"],
         &["session"],
         &["session", "revoke"],
+        &["api-key"],
+        &["api-key", "create"],
+        &["api-key", "attenuate"],
+        &["audit"],
+        &["audit", "list"],
     ] {
         let text = help(command);
         for word in INTERNAL_WORDS {

@@ -4,6 +4,7 @@
 //! test prints one line and passes, unless `IDP_REQUIRE_POSTGRES=1`
 //! (`.ci/run` sets it).
 //!
+//! - `admin_api`: the admin API on two instances is one API;
 //! - `instances`: two servers on one database behave as one;
 //! - `lockout`: failed logins per account are counted across instances;
 //! - `cli`: the administration commands against PostgreSQL, `backup`'s
@@ -12,6 +13,7 @@
 //!   cluster of the test's own), `kill -9` of an instance, an exhausted
 //!   pool.
 
+mod admin_api;
 mod cli;
 mod faults;
 mod instances;
