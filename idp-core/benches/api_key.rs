@@ -1,7 +1,7 @@
 //! API-key verification cost per admin request (issue 16): parsing a key
 //! and checking its signature chain, then one authorizer run, for a fresh
 //! key (one block) and for a key its holder attenuated twice (three
-//! blocks, three signatures). Run with
+//! blocks, three signatures), beside a bare Ed25519 verification. Run with
 //! `cargo bench -p idp-core --bench api_key`.
 
 use biscuit_auth::KeyPair;
@@ -57,6 +57,21 @@ fn api_key(c: &mut Criterion) {
             return;
         };
         b.iter(|| verified.permits(black_box(&req)))
+    });
+    // The baseline of the same run: one bare Ed25519 verification (a
+    // fresh key carries one signature, each attenuation block one more).
+    group.bench_function("bare Ed25519 verification (aws-lc-rs)", |b| {
+        use aws_lc_rs::signature::{ED25519, Ed25519KeyPair, KeyPair as _, UnparsedPublicKey};
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let Ok(pair) = Ed25519KeyPair::generate_pkcs8(&rng).and_then(|doc| {
+            Ed25519KeyPair::from_pkcs8(doc.as_ref()).map_err(|_| aws_lc_rs::error::Unspecified)
+        }) else {
+            return;
+        };
+        let message = [7u8; 128];
+        let signature = pair.sign(&message);
+        let public = UnparsedPublicKey::new(&ED25519, pair.public_key().as_ref().to_vec());
+        b.iter(|| public.verify(black_box(&message), black_box(signature.as_ref())))
     });
     group.finish();
 }

@@ -240,6 +240,71 @@ async fn full_flow(proc: &ServerProcess) -> Vec<Secret> {
         res.status,
         res.body
     );
+
+    // The admin API: a key, a narrower copy of it, a client and a user
+    // created with it, a secret rotated; a wrong key is refused.
+    let key = proc.cli_json(&["api-key", "create", "--name", "ops", "--json"], None);
+    let key = field(&key, "key");
+    let narrowed = proc.cli(
+        &["api-key", "attenuate", "--read-only"],
+        Some(&format!("{key}\n")),
+    );
+    assert!(narrowed.success, "{}", narrowed.stderr);
+    let narrowed = narrowed.stdout.trim().to_owned();
+    let api = format!("{}/api/v1/tenants/acme", proc.base_url);
+    let http = reqwest::Client::new();
+    let api_password = format!("api-{}", CsrfToken::new_random().secret());
+    let created = http
+        .post(format!("{api}/clients"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"name": "Api", "redirect_uris": [REDIRECT_URI]}))
+        .send()
+        .await
+        .expect("admin API");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Value = created.json().await.expect("JSON");
+    let api_client = field(&created, "client_id");
+    let rotated = http
+        .post(format!("{api}/clients/{api_client}/secret"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("admin API");
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let rotated: Value = rotated.json().await.expect("JSON");
+    let user = http
+        .post(format!("{api}/users"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"email": "bob@acme.example", "password": api_password}))
+        .send()
+        .await
+        .expect("admin API");
+    assert_eq!(user.status(), StatusCode::CREATED);
+    let read = http
+        .get(format!("{api}/users?limit=5"))
+        .bearer_auth(&narrowed)
+        .send()
+        .await
+        .expect("admin API");
+    assert_eq!(read.status(), StatusCode::OK);
+    let wrong = format!("{key}x");
+    let refused = http
+        .get(format!("{api}/users"))
+        .bearer_auth(&wrong)
+        .send()
+        .await
+        .expect("admin API");
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    secrets.extend([
+        ("API key", key),
+        ("attenuated API key", narrowed),
+        (
+            "client secret made through the API",
+            field(&created, "client_secret"),
+        ),
+        ("rotated client secret", field(&rotated, "client_secret")),
+        ("password set through the API", api_password),
+    ]);
     secrets
 }
 
