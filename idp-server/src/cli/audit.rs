@@ -4,7 +4,7 @@
 use super::{PageArgs, print_page};
 use crate::backend::Backend;
 use idp_core::Provider;
-use idp_core::clock::UnixTime;
+use idp_core::clock::{UnixTime, parse_rfc3339};
 use idp_core::store::{AuditEvent, AuditFilter};
 
 /// Audit log commands.
@@ -40,85 +40,9 @@ fn parse_time(text: &str) -> Result<UnixTime, String> {
     if let Ok(seconds) = text.parse::<i64>() {
         return Ok(seconds);
     }
-    rfc3339(text).ok_or_else(|| {
+    parse_rfc3339(text).ok_or_else(|| {
         format!("'{text}' is neither RFC 3339 (2026-01-31T12:00:00Z) nor Unix seconds")
     })
-}
-
-fn rfc3339(text: &str) -> Option<UnixTime> {
-    let b = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = text.get(range)?;
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())?
-    };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=days_in(year, month)).contains(&day) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    let mut rest = &text[19..];
-    if let Some(fraction) = rest.strip_prefix('.') {
-        let end = fraction.find(|c: char| !c.is_ascii_digit())?;
-        if end == 0 {
-            return None;
-        }
-        rest = &fraction[end..];
-    }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let rb = rest.as_bytes();
-            if rb.len() != 6 || !matches!(rb[0], b'+' | b'-') || rb[3] != b':' {
-                return None;
-            }
-            let (h, m) = (digits_of(&rest[1..3])?, digits_of(&rest[4..6])?);
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let sign = if rb[0] == b'-' { -1 } else { 1 };
-            sign * (h * 3600 + m * 60)
-        }
-    };
-    let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
-}
-
-fn digits_of(s: &str) -> Option<i64> {
-    s.bytes()
-        .all(|c| c.is_ascii_digit())
-        .then(|| s.parse().ok())?
-}
-
-fn days_in(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (the era-based
-/// count: 400-year eras of 146097 days).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// An event as the admin API shows it.

@@ -3,12 +3,14 @@
 //! by the real `idp-server api-key` commands on the same database, and
 //! requests sent with `reqwest`. One file per area: every route's happy
 //! path ([`resources`]), the scope table route × key kind ([`scopes`]),
-//! every error class ([`errors`]), `If-Match` and all-or-nothing changes
+//! blocks of Datalog written by hand ([`datalog`]), every error class
+//! ([`errors`]), `If-Match` and all-or-nothing changes
 //! ([`updates`]), `Idempotency-Key` ([`idempotency`]), the audit log of
 //! every mutating route ([`audit`]), session revocation against a real
 //! refresh token ([`sessions`]) and a valid key under load ([`load`]).
 
 mod audit;
+mod datalog;
 mod errors;
 mod idempotency;
 mod load;
