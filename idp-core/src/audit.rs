@@ -269,6 +269,12 @@ impl Changes {
         }
     }
 
+    /// Records the time `field` was set to, as RFC 3339 (how the admin API
+    /// shows every time), `null` for `None`.
+    pub fn time(self, field: &str, value: Option<crate::clock::UnixTime>) -> Self {
+        self.set(field, value.map(crate::clock::format_rfc3339))
+    }
+
     /// Records that the secret `field` changed, without its value.
     pub fn secret(mut self, field: &str) -> Self {
         self.0

@@ -278,7 +278,7 @@ pub(crate) async fn replace_keys<S: Store>(
         Target::new("tenant", &tenant.slug),
         Changes::none()
             .set("kids", &kids)
-            .set("activates_at", activates_at),
+            .time("activates_at", Some(activates_at)),
         now,
     );
     let change = AdminChange::ReplaceSigningKeys {

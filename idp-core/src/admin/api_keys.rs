@@ -125,7 +125,7 @@ impl<S: Store> Admin<S> {
                 .set("name", &record.name)
                 .set_some("tenant", record.tenant.as_deref())
                 .set("read_only", record.read_only)
-                .set_some("expires_at", record.expires_at),
+                .time("expires_at", record.expires_at),
             now,
         );
         self.store
@@ -178,7 +178,7 @@ impl<S: Store> Admin<S> {
             AuditAction::ApiKeyRevoke,
             tenant.as_deref(),
             Target::new("api_key", id),
-            Changes::none().set("revoked_at", now),
+            Changes::none().time("revoked_at", Some(now)),
             now,
         );
         let change = AdminChange::RevokeApiKey { id, at: now };

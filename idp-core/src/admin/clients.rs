@@ -280,7 +280,7 @@ impl<S: Store> Admin<S> {
             AuditAction::ClientSecretRotate,
             Some(&tenant),
             Target::new("client", id),
-            Changes::none().secret("client_secret").set_some(
+            Changes::none().secret("client_secret").time(
                 "previous_secret_expires_at",
                 record.previous_secret.as_ref().map(|p| p.expires_at),
             ),

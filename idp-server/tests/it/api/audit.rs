@@ -111,6 +111,16 @@ async fn every_mutating_route_writes_its_event() {
         assert_eq!(e["address"], "127.0.0.1", "{what}: {e}");
         assert!(e["changes"].is_object(), "{what}: {e}");
         assert!(e["id"].is_string() && e["time"].is_string(), "{what}: {e}");
+        // Times inside changes are RFC 3339, as everywhere in the API.
+        for (field, value) in e["changes"].as_object().into_iter().flatten() {
+            if field.ends_with("_at") && !value.is_null() {
+                let text = value.as_str().unwrap_or_default();
+                assert!(
+                    text.len() == 20 && text.ends_with('Z') && text.as_bytes()[10] == b'T',
+                    "{what}: {field} is not RFC 3339: {e}"
+                );
+            }
+        }
         writes += 1;
     }
     assert!(writes >= 17, "{writes} mutating routes");
