@@ -22,7 +22,13 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
     // is older than alice, so creation order alone would give it her address.
     let conn = rusqlite::Connection::open(db_path(&server.database_url)).expect("open");
     conn.execute_batch(
-        "DROP TABLE pushed_requests;
+        "DROP TABLE audit_events;
+         DROP TABLE user_roles;
+         DROP TABLE roles;
+         DROP TABLE api_keys;
+         DROP TABLE api_key_root;
+         DROP TABLE idempotency_keys;
+         DROP TABLE pushed_requests;
          ALTER TABLE clients DROP COLUMN require_pushed_authorization_requests;
          DROP TABLE logout_deliveries;
          DROP INDEX refresh_tokens_by_user;
