@@ -55,6 +55,10 @@ pub struct AccessTokenClaims {
     /// ([`crate::subject::SubjectKeys::seal_user`]), opaque to the holder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usr: Option<String>,
+    /// The user's application roles when the `roles` scope was granted
+    /// (RFC 9068 §2.2.3.1, [`crate::roles_claim`]): read at issuance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
 }
 
 impl AccessTokenClaims {

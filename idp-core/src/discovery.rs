@@ -58,7 +58,8 @@ pub fn document(issuer: &str, dynamic_registration: bool, host: EndpointSet) -> 
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": [
             "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "azp",
-            "acr", "amr", "name", "preferred_username", "updated_at", "email", "email_verified"
+            "acr", "amr", "name", "preferred_username", "updated_at", "email", "email_verified",
+            crate::roles_claim::CLAIM
         ],
         "claims_parameter_supported": true,
         "request_parameter_supported": true,

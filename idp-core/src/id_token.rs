@@ -26,6 +26,9 @@ struct IdTokenClaims<'a> {
     azp: &'a str,
     acr: &'static str,
     amr: &'static [&'static str],
+    /// With the `roles` scope ([`crate::roles_claim`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    roles: Option<&'a [String]>,
     /// Claims asked for in the ID token with the `claims` parameter.
     #[serde(flatten)]
     requested: serde_json::Map<String, serde_json::Value>,
@@ -53,6 +56,8 @@ pub struct IdTokenInput<'a> {
     pub lifetime: i64,
     /// Claims asked for in the ID token (`claims` parameter, OIDC Core §5.5).
     pub requested: &'a [String],
+    /// The user's roles, when the `roles` scope was granted.
+    pub roles: Option<&'a [String]>,
 }
 
 /// Signs an ID token.
@@ -76,6 +81,7 @@ pub fn sign(tenant: &TenantContext, input: IdTokenInput<'_>) -> Result<String, O
         // Every session starts with a password today (see crate::acr).
         acr: crate::acr::AuthenticationContext::PASSWORD.acr,
         amr: crate::acr::AuthenticationContext::PASSWORD.amr,
+        roles: input.roles,
         requested: crate::claims::values_of(input.user, input.requested),
     };
     jose::sign(key, "JWT", &claims).map_err(OAuthError::server)

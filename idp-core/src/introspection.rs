@@ -73,19 +73,27 @@ impl<S: Store> Provider<S> {
         token: &str,
     ) -> Result<Option<Value>, OAuthError> {
         match self.active_access_token(tenant, token).await {
-            Ok(c) => Ok(Some(json!({
-                "active": true,
-                "token_type": "Bearer",
-                "scope": c.scope,
-                "client_id": c.client_id,
-                "sub": c.sub,
-                "aud": c.aud,
-                "iss": c.iss,
-                "exp": c.exp,
-                "iat": c.iat,
-                "nbf": c.iat,
-                "jti": c.jti,
-            }))),
+            Ok(c) => {
+                let mut v = json!({
+                    "active": true,
+                    "token_type": "Bearer",
+                    "scope": c.scope,
+                    "client_id": c.client_id,
+                    "sub": c.sub,
+                    "aud": c.aud,
+                    "iss": c.iss,
+                    "exp": c.exp,
+                    "iat": c.iat,
+                    "nbf": c.iat,
+                    "jti": c.jti,
+                });
+                // What the token carries (crate::roles_claim), as RFC 7662
+                // §2.2 allows: no store read.
+                if let (Some(roles), Some(m)) = (c.roles, v.as_object_mut()) {
+                    m.insert(crate::roles_claim::CLAIM.into(), Value::from(roles));
+                }
+                Ok(Some(v))
+            }
             Err(e) if e.code.is_server_side() => Err(e),
             Err(_) => Ok(None),
         }

@@ -88,6 +88,7 @@ pub mod purge;
 pub mod registration;
 pub mod resource;
 pub mod revocation;
+pub mod roles_claim;
 pub mod scope;
 pub mod session;
 pub mod store;

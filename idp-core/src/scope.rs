@@ -1,7 +1,14 @@
 //! Scopes (RFC 6749 §3.3): a space-delimited, order-insensitive set.
 
-/// The scopes this provider understands (OIDC Core §5.4, §11).
-pub const SUPPORTED: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+/// The scopes this provider understands (OIDC Core §5.4, §11), and `roles`
+/// ([`crate::roles_claim`]).
+pub const SUPPORTED: [&str; 5] = [
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    crate::roles_claim::SCOPE,
+];
 
 /// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 pub fn is_valid_token(s: &str) -> bool {

@@ -154,6 +154,15 @@ impl<S: Store> Provider<S> {
         };
         let mut body = crate::user::claims_for(&user, &scopes);
         body.extend(crate::claims::values_of(&user, &claims.userinfo_claims));
+        // The user's roles now, not those the token carries (crate::roles_claim).
+        match crate::roles_claim::granted(&*self.store, &tenant.record.id, &user.id, &scopes).await
+        {
+            Ok(Some(roles)) => {
+                body.insert(crate::roles_claim::CLAIM.into(), Value::from(roles));
+            }
+            Ok(None) => {}
+            Err(e) => return wire::json_error(&OAuthError::from(e)),
+        }
         // The subject the client sees, as in its ID token.
         body.insert("sub".into(), Value::String(claims.sub.clone()));
         match self.userinfo_signing_alg(tenant, &claims.client_id).await {

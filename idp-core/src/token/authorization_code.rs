@@ -80,6 +80,7 @@ impl<S: Store> Provider<S> {
         let audience = resource::audience(client, record.resource.as_deref(), params)?;
         let scopes = Scopes::from_stored(&record.scope);
         let claims = crate::claims::ClaimsRequest::from_json(record.claims.as_deref());
+        let roles = crate::roles_claim::granted(&*self.store, tenant_id, &user.id, &scopes).await?;
         let grant = Grant {
             client,
             user: &user,
@@ -91,6 +92,7 @@ impl<S: Store> Provider<S> {
             claims: claims.as_ref(),
             resource: record.resource.as_deref(),
             audience,
+            roles,
         };
         self.first_token_response(tenant, &grant, &record.scope, now)
             .await

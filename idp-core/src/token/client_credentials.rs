@@ -59,6 +59,8 @@ impl<S: Store> Provider<S> {
                 gid: None,
                 userinfo_claims: Vec::new(),
                 usr: None,
+                // No user, so no roles (crate::roles_claim).
+                roles: None,
             },
         )?;
         serde_json::to_vec(&TokenResponse {

@@ -79,6 +79,8 @@ impl<S: Store> Provider<S> {
                 let scopes = Scopes::from_stored(&record.scope);
                 // RFC 8707 §2.2: one of the client's audiences.
                 let audience = crate::resource::audience(client, None, params)?;
+                let roles =
+                    crate::roles_claim::granted(&*self.store, tenant_id, &user.id, &scopes).await?;
                 let grant = Grant {
                     client,
                     user: &user,
@@ -90,6 +92,7 @@ impl<S: Store> Provider<S> {
                     claims: None,
                     resource: None,
                     audience,
+                    roles,
                 };
                 self.first_token_response(tenant, &grant, &record.scope, now)
                     .await

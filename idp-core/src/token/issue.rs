@@ -43,6 +43,9 @@ pub(super) struct Grant<'a> {
     pub resource: Option<&'a str>,
     /// The `aud` of this access token (`crate::resource::audience`).
     pub audience: String,
+    /// The `roles` claim, read by [`crate::roles_claim::granted`] when the
+    /// scope is granted.
+    pub roles: Option<Vec<String>>,
 }
 
 /// A refresh token to hand out with the response.
@@ -141,6 +144,7 @@ impl<S: Store> Provider<S> {
                 gid: Some(g.grant_id.as_str().to_owned()),
                 userinfo_claims: g.claims.map(|c| c.userinfo.clone()).unwrap_or_default(),
                 usr,
+                roles: g.roles.clone(),
             },
         )?;
         let id_token = if g.scopes.contains("openid") {
@@ -157,6 +161,7 @@ impl<S: Store> Provider<S> {
                     now,
                     lifetime: lifetimes.id_token,
                     requested: g.claims.map_or(&[][..], |c| c.id_token.as_slice()),
+                    roles: g.roles.as_deref(),
                 },
             )?)
         } else {

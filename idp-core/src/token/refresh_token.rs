@@ -67,6 +67,7 @@ impl<S: Store> Provider<S> {
             .filter(|u| !u.disabled)
             .ok_or(INVALID_TOKEN)?;
         let claims = crate::claims::ClaimsRequest::from_json(record.claims.as_deref());
+        let roles = crate::roles_claim::granted(&*self.store, tenant_id, &user.id, &scopes).await?;
         let grant = Grant {
             client,
             user: &user,
@@ -78,6 +79,7 @@ impl<S: Store> Provider<S> {
             claims: claims.as_ref(),
             resource: record.resource.as_deref(),
             audience,
+            roles,
         };
         let new = self.new_refresh_token(&grant, &record.scope, now);
         match self

@@ -98,6 +98,7 @@ pub(crate) fn describe(scope: &str) -> &'static str {
         "profile" => "See your name and username",
         "email" => "See your email address",
         "offline_access" => "Keep access while you are not using it",
+        idp_core::roles_claim::SCOPE => idp_core::roles_claim::CONSENT_TEXT,
         _ => "Other access",
     }
 }

@@ -50,6 +50,7 @@ mod request_objects;
 mod resource_indicators;
 mod restart;
 mod revocation;
+mod roles_claim;
 mod security_headers;
 mod sessions;
 mod sso_prompt;
