@@ -411,6 +411,11 @@ impl<S: Store> Provider<S> {
         if registration && !tenant.record.dynamic_registration {
             return not_found();
         }
+        // Issue 17: a tenant that is not active serves only what
+        // `tenant::state::gate` allows.
+        if let Some(refused) = crate::tenant::state::answer(&tenant, endpoint) {
+            return refused;
+        }
         let policy = Policy::of(endpoint);
         // Cheap when there is no `Origin` (every non-browser request): a
         // header look-up; nothing else of CORS runs.

@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0014_resource_indicators.sql"),
     ),
     (15, include_str!("../migrations/0015_admin_api.sql")),
+    (16, include_str!("../migrations/0016_tenant_state.sql")),
 ];
 
 /// The schema version this binary writes and understands: the number of
