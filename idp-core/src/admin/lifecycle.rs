@@ -79,9 +79,14 @@ fn not_from(
 ) -> AdminError {
     AdminError::WrongState {
         what: format!(
-            "tenant '{slug}' is {state}: only a {} tenant can be {}d",
+            "tenant '{slug}' is {state}: only {} {} tenant can be {}",
+            if transition.from() == crate::tenant::state::TenantState::Active {
+                "an"
+            } else {
+                "a"
+            },
             transition.from(),
-            transition.as_str().trim_end_matches('e')
+            transition.past()
         ),
     }
 }
@@ -102,6 +107,16 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "tenant 'acme' is pending: only a suspended tenant can be reactivated"
+        );
+        let e = not_from("acme", Transition::Suspend, TenantState::Suspended);
+        assert_eq!(
+            e.to_string(),
+            "tenant 'acme' is suspended: only an active tenant can be suspended"
+        );
+        let e = not_from("acme", Transition::Reject, TenantState::Rejected);
+        assert_eq!(
+            e.to_string(),
+            "tenant 'acme' is rejected: only a pending tenant can be rejected"
         );
     }
 }

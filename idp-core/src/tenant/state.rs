@@ -150,6 +150,16 @@ impl Transition {
         }
     }
 
+    /// The verb's past participle, for messages.
+    pub const fn past(self) -> &'static str {
+        match self {
+            Self::Approve => "approved",
+            Self::Reject => "rejected",
+            Self::Suspend => "suspended",
+            Self::Reactivate => "reactivated",
+        }
+    }
+
     /// The state it leaves.
     pub const fn from(self) -> TenantState {
         match self {
