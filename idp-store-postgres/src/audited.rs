@@ -29,9 +29,7 @@ fn scope<'a>(change: &AdminChange<'a>) -> Scope<'a> {
     use AdminChange as C;
     match *change {
         C::CreateTenant { tenant, .. } | C::UpdateTenant { tenant } => Scope::Registry(&tenant.id),
-        C::DeleteTenant { tenant } | C::ChangeTenantState { tenant, .. } => {
-            Scope::Registry(tenant)
-        }
+        C::DeleteTenant { tenant } | C::ChangeTenantState { tenant, .. } => Scope::Registry(tenant),
         C::CreateClient { tenant, .. }
         | C::UpdateClient { tenant, .. }
         | C::RemoveClient { tenant, .. }

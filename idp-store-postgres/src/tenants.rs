@@ -217,13 +217,7 @@ pub(crate) async fn change_state_in(
         .execute(
             "UPDATE tenants SET state = $3, state_reason = $4, state_changed_at = $5
              WHERE id = $1 AND state = $2",
-            &[
-                &tenant.as_str(),
-                &from.as_str(),
-                &to.as_str(),
-                &reason,
-                &at,
-            ],
+            &[&tenant.as_str(), &from.as_str(), &to.as_str(), &reason, &at],
         )
         .await
         .map_err(db_error)?;

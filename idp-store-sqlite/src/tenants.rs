@@ -1,9 +1,9 @@
 //! Tenants and their signing keys.
 
 use crate::codec::{Alg, State};
-use idp_core::tenant::state::TenantState;
 use idp_core::ids::TenantId;
 use idp_core::store::{SigningKeyRecord, TenantRecord};
+use idp_core::tenant::state::TenantState;
 use rusqlite::{Connection, OptionalExtension, Result, Row, TransactionBehavior, params};
 
 const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at, dynamic_registration, state, state_reason, state_changed_at";

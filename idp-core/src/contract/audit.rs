@@ -336,7 +336,12 @@ pub async fn tenant_state_changes_are_audited<S: Store>(store: Arc<S>) -> Outcom
     );
     let moves = [
         (Pending, Active, None, "tenant.approve"),
-        (Active, Suspended, Some("unpaid invoice, café ☕"), "tenant.suspend"),
+        (
+            Active,
+            Suspended,
+            Some("unpaid invoice, café ☕"),
+            "tenant.suspend",
+        ),
         (Suspended, Active, None, "tenant.reactivate"),
     ];
     for (i, (from, to, reason, action)) in moves.into_iter().enumerate() {

@@ -293,10 +293,7 @@ impl Unavailable {
 
 /// The answer of `endpoint` of a provider endpoint for a tenant that is
 /// not active, or `None` to serve it as usual.
-pub(crate) fn answer(
-    tenant: &super::TenantContext,
-    endpoint: Endpoint,
-) -> Option<Response<Bytes>> {
+pub(crate) fn answer(tenant: &super::TenantContext, endpoint: Endpoint) -> Option<Response<Bytes>> {
     let state = tenant.record.state;
     match gate(state, endpoint) {
         Gate::Serve => None,

@@ -196,9 +196,15 @@ pub(super) async fn run<S: Backend>(
                 println!("issuer: {base_url}/t/{}", t.slug);
             }
         }
-        TenantCommand::Approve(args) => move_tenant(&admin, Transition::Approve, args, &base_url).await?,
-        TenantCommand::Reject(args) => move_tenant(&admin, Transition::Reject, args, &base_url).await?,
-        TenantCommand::Suspend(args) => move_tenant(&admin, Transition::Suspend, args, &base_url).await?,
+        TenantCommand::Approve(args) => {
+            move_tenant(&admin, Transition::Approve, args, &base_url).await?
+        }
+        TenantCommand::Reject(args) => {
+            move_tenant(&admin, Transition::Reject, args, &base_url).await?
+        }
+        TenantCommand::Suspend(args) => {
+            move_tenant(&admin, Transition::Suspend, args, &base_url).await?
+        }
         TenantCommand::Reactivate(args) => {
             move_tenant(&admin, Transition::Reactivate, args, &base_url).await?
         }

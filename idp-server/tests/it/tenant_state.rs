@@ -42,7 +42,12 @@ async fn moved(api: &Api, slug: &str, verb: &str, body: &Value, state: &str) -> 
 /// The move must be a 409 problem.
 async fn conflicts(api: &Api, slug: &str, verb: &str, body: &Value) -> Value {
     let res = change(api, slug, verb, body).await;
-    assert_eq!(res.status, StatusCode::CONFLICT, "{verb} {slug}: {}", res.body);
+    assert_eq!(
+        res.status,
+        StatusCode::CONFLICT,
+        "{verb} {slug}: {}",
+        res.body
+    );
     assert_eq!(
         res.header("content-type").as_deref(),
         Some("application/problem+json")
@@ -58,7 +63,11 @@ fn cc() -> Vec<(&'static str, &'static str)> {
 /// redirect to the client.
 async fn assert_closed_page(res: &Resp, words: &str) {
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
-    assert!(res.header("location").is_none(), "redirected: {:?}", res.headers);
+    assert!(
+        res.header("location").is_none(),
+        "redirected: {:?}",
+        res.headers
+    );
     assert!(
         res.header("content-type")
             .is_some_and(|c| c.starts_with("text/html")),
@@ -66,7 +75,11 @@ async fn assert_closed_page(res: &Resp, words: &str) {
         res.headers
     );
     assert!(res.body.contains(words), "{}", res.body);
-    assert!(res.body.contains("id=\"message\""), "not the page style: {}", res.body);
+    assert!(
+        res.body.contains("id=\"message\""),
+        "not the page style: {}",
+        res.body
+    );
 }
 
 /// A refused grant: `unauthorized_client` naming the tenant's state.
@@ -83,7 +96,10 @@ async fn suspension_closes_sign_in_and_tokens_and_reactivation_reopens_them() {
     let rp = env.rp(&env.client).await;
     let (flow, rt) = rp.offline_flow(&Browser::new(), &env.user).await;
     let at = access_token_of(&flow.tokens);
-    assert_eq!(introspect(&env.endpoints, &env.client, &at).await["active"], true);
+    assert_eq!(
+        introspect(&env.endpoints, &env.client, &at).await["active"],
+        true
+    );
     // A login started before the suspension, finished after it.
     let halfway = Browser::new();
     let (_, login_page) = rp.open_login(&halfway, &AuthOptions::default()).await;
@@ -109,7 +125,10 @@ async fn suspension_closes_sign_in_and_tokens_and_reactivation_reopens_them() {
         .submit_login(&login_page, &env.user.email, &env.user.password)
         .await;
     assert_closed_page(&res, "This organisation is suspended").await;
-    let refresh = [("grant_type", "refresh_token"), ("refresh_token", rt.as_str())];
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", rt.as_str()),
+    ];
     let res = token_request(&env.endpoints.token, ClientAuth::of(&env.client), &refresh).await;
     assert_refused(&res, suspended);
     let res = token_request(&env.endpoints.token, ClientAuth::of(&service), &cc()).await;
@@ -145,8 +164,7 @@ async fn suspension_closes_sign_in_and_tokens_and_reactivation_reopens_them() {
     // Suspending twice, approving or rejecting an active one: conflicts.
     let p = conflicts(&api, "acme", "suspend", &json!({"reason": "again"})).await;
     assert_eq!(
-        p["detail"],
-        "tenant 'acme' is suspended: only an active tenant can be suspended",
+        p["detail"], "tenant 'acme' is suspended: only an active tenant can be suspended",
         "{p}"
     );
     conflicts(&api, "acme", "approve", &Value::Null).await;
@@ -161,8 +179,14 @@ async fn suspension_closes_sign_in_and_tokens_and_reactivation_reopens_them() {
         .await
         .unwrap_or_else(|e| panic!("refresh after reactivation: {e}"));
     let fresh = access_token_of(&tokens);
-    assert_eq!(introspect(&env.endpoints, &env.client, &fresh).await["active"], true);
-    assert_eq!(get_bearer(&env.endpoints.userinfo, &fresh).await.status, StatusCode::OK);
+    assert_eq!(
+        introspect(&env.endpoints, &env.client, &fresh).await["active"],
+        true
+    );
+    assert_eq!(
+        get_bearer(&env.endpoints.userinfo, &fresh).await.status,
+        StatusCode::OK
+    );
     let res = token_request(&env.endpoints.token, ClientAuth::of(&service), &cc()).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     rp.assert_signs_in(&env.user).await;
@@ -197,13 +221,11 @@ async fn suspension_closes_sign_in_and_tokens_and_reactivation_reopens_them() {
 async fn a_pending_tenant_is_closed_until_approved_then_logs_users_in() {
     let server = api_server().await;
     let api = Api::new(&server);
-    let created = server.cli_json(
-        &["tenant", "create", "beta", "--pending", "--json"],
-        None,
-    );
+    let created = server.cli_json(&["tenant", "create", "beta", "--pending", "--json"], None);
     assert_eq!(created["state"], "pending", "{created}");
     let client = server.create_client("beta", &ClientSpec::confidential("Beta App"));
-    let service = server.create_client("beta", &ClientSpec::service("Beta Jobs", &["jobs"], &[API]));
+    let service =
+        server.create_client("beta", &ClientSpec::service("Beta Jobs", &["jobs"], &[API]));
     let user = server.create_user("beta", "bo@beta.example", "Bo", PASSWORD);
     let issuer = server.issuer("beta");
     // Discovery is up while pending: a relying party can be configured.
@@ -225,8 +247,7 @@ async fn a_pending_tenant_is_closed_until_approved_then_logs_users_in() {
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let p = conflicts(&api, "beta", "approve", &Value::Null).await;
     assert_eq!(
-        p["detail"],
-        "tenant 'beta' is active: only a pending tenant can be approved",
+        p["detail"], "tenant 'beta' is active: only a pending tenant can be approved",
         "{p}"
     );
     let events = api.audit("tenant=beta&action=tenant.approve").await;
@@ -245,7 +266,12 @@ async fn rejection_needs_a_reason_and_is_final() {
     server.cli_json(&["tenant", "create", "gamma", "--pending", "--json"], None);
     for body in [json!({}), json!({"reason": "   "}), json!({"reason": 7})] {
         let res = change(&api, "gamma", "reject", &body).await;
-        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", res.body);
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            res.body
+        );
         assert_eq!(res.json()["errors"][0]["field"], "reason", "{}", res.body);
     }
     let res = change(&api, "gamma", "suspend", &json!({"unknown": 1})).await;
@@ -270,7 +296,10 @@ async fn rejection_needs_a_reason_and_is_final() {
         conflicts(&api, "gamma", verb, &body).await;
     }
     let issuer = server.issuer("gamma");
-    let res = get(&format!("{issuer}/authorize?client_id=x&response_type=code")).await;
+    let res = get(&format!(
+        "{issuer}/authorize?client_id=x&response_type=code"
+    ))
+    .await;
     assert_closed_page(&res, "This organisation was not approved").await;
     let res = change(&api, "nope", "approve", &Value::Null).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
@@ -302,7 +331,10 @@ async fn only_platform_keys_move_tenants() {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     for slug in ["alpha", "bravo"] {
-        assert_eq!(api.get(&format!("/api/v1/tenants/{slug}")).await["state"], "active");
+        assert_eq!(
+            api.get(&format!("/api/v1/tenants/{slug}")).await["state"],
+            "active"
+        );
     }
     assert!(api.audit("action=tenant.suspend").await.is_empty());
 }
@@ -316,14 +348,28 @@ async fn the_cli_moves_tenants_and_a_running_server_follows() {
     // Exit statuses: 2 without a reason, 3 for no such tenant, 4 from the
     // wrong state.
     assert_eq!(state(&["tenant", "suspend", "acme"]).code, Some(2));
-    assert_eq!(state(&["tenant", "approve", "acme", "--reason", "x"]).code, Some(2));
+    assert_eq!(
+        state(&["tenant", "approve", "acme", "--reason", "x"]).code,
+        Some(2)
+    );
     assert_eq!(state(&["tenant", "approve", "nope"]).code, Some(3));
     let out = state(&["tenant", "approve", "acme"]);
     assert_eq!(out.code, Some(4), "{}", out.stderr);
-    assert!(out.stderr.contains("only a pending tenant can be approved"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("only a pending tenant can be approved"),
+        "{}",
+        out.stderr
+    );
 
     let t = server.cli_json(
-        &["tenant", "suspend", "acme", "--reason", "Abuse report 42", "--json"],
+        &[
+            "tenant",
+            "suspend",
+            "acme",
+            "--reason",
+            "Abuse report 42",
+            "--json",
+        ],
         None,
     );
     assert_eq!(
@@ -331,7 +377,10 @@ async fn the_cli_moves_tenants_and_a_running_server_follows() {
         (&json!("suspended"), &json!("Abuse report 42")),
         "{t}"
     );
-    assert_eq!(state(&["tenant", "suspend", "acme", "--reason", "x"]).code, Some(4));
+    assert_eq!(
+        state(&["tenant", "suspend", "acme", "--reason", "x"]).code,
+        Some(4)
+    );
     // The server (SQLite, tenant cache of 1 s in tests) follows.
     let started = Instant::now();
     let limit = Duration::from_secs(1) + Duration::from_millis(1500);
@@ -377,7 +426,10 @@ async fn on_postgres_a_running_server_follows_the_cli_at_once() {
     let endpoints = discover(&a.issuer("acme")).await;
     let res = token_request(&endpoints.token, ClientAuth::of(&service), &cc()).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    a.cli_json(&["tenant", "suspend", "acme", "--reason", "r", "--json"], None);
+    a.cli_json(
+        &["tenant", "suspend", "acme", "--reason", "r", "--json"],
+        None,
+    );
     let started = Instant::now();
     loop {
         let res = token_request(&endpoints.token, ClientAuth::of(&service), &cc()).await;
@@ -392,7 +444,10 @@ async fn on_postgres_a_running_server_follows_the_cli_at_once() {
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    eprintln!("the server refused tokens {:?} after the CLI suspended", started.elapsed());
+    eprintln!(
+        "the server refused tokens {:?} after the CLI suspended",
+        started.elapsed()
+    );
     a.cli_json(&["tenant", "reactivate", "acme", "--json"], None);
     let started = Instant::now();
     loop {

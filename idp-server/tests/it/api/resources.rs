@@ -102,11 +102,19 @@ fn assert_shape(op: Op, v: &Value, what: &str) {
         }
         Op::RevokeUserSessions => assert!(v["revoked_sessions"].is_number(), "{what}: {v}"),
         Op::ApproveTenant | Op::ReactivateTenant => {
-            assert_eq!((&v["state"], &v["state_reason"]), (&json!("active"), &json!(null)), "{what}: {v}");
+            assert_eq!(
+                (&v["state"], &v["state_reason"]),
+                (&json!("active"), &json!(null)),
+                "{what}: {v}"
+            );
         }
         Op::RejectTenant => assert_eq!(v["state"], "rejected", "{what}: {v}"),
         Op::SuspendTenant => {
-            assert_eq!((&v["state"], &v["state_reason"]), (&json!("suspended"), &json!("scripted")), "{what}: {v}");
+            assert_eq!(
+                (&v["state"], &v["state_reason"]),
+                (&json!("suspended"), &json!("scripted")),
+                "{what}: {v}"
+            );
         }
         Op::OpenApi => assert!(v.is_object(), "{what}: {v}"),
         _ => {
