@@ -411,11 +411,6 @@ impl<S: Store> Provider<S> {
         if registration && !tenant.record.dynamic_registration {
             return not_found();
         }
-        // Issue 17: a tenant that is not active serves only what
-        // `tenant::state::gate` allows.
-        if let Some(refused) = crate::tenant::state::answer(&tenant, endpoint) {
-            return refused;
-        }
         let policy = Policy::of(endpoint);
         // Cheap when there is no `Origin` (every non-browser request): a
         // header look-up; nothing else of CORS runs.
@@ -441,7 +436,13 @@ impl<S: Store> Provider<S> {
             ) => crate::client::auth::claimed_client_id(req.headers(), req.body()),
             _ => None,
         };
-        let mut res = self.dispatch(&tenant, endpoint, id, req).await;
+        // Issue 17: a tenant that is not active serves only what
+        // `tenant::state::gate` allows; its refusals carry CORS headers
+        // like any answer, so a browser app can read them.
+        let mut res = match crate::tenant::state::answer(&tenant, endpoint) {
+            Some(refused) => refused,
+            None => self.dispatch(&tenant, endpoint, id, req).await,
+        };
         if policy == Policy::AnyOrigin {
             cors::allow_any_origin(res.headers_mut());
         } else if let (Policy::ClientOrigins, Some(origin)) = (policy, origin)

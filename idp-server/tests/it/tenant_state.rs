@@ -93,6 +93,10 @@ async fn suspension_closes_sign_in_and_tokens_and_reactivation_reopens_them() {
     let env = Env::with_server(api_server().await).await;
     let api = Api::new(&env.server);
     let service = env.client(&ClientSpec::service("Billing", &["invoices:read"], &[API]));
+    let spa = env.client(&ClientSpec {
+        redirect_uris: vec!["https://spa.example/cb".to_owned()],
+        ..ClientSpec::public("SPA")
+    });
     let rp = env.rp(&env.client).await;
     let (flow, rt) = rp.offline_flow(&Browser::new(), &env.user).await;
     let at = access_token_of(&flow.tokens);
@@ -140,6 +144,26 @@ async fn suspension_closes_sign_in_and_tokens_and_reactivation_reopens_them() {
     )
     .await;
     assert_refused(&res, suspended);
+    // A browser app can read the refusal (CORS as for any answer).
+    let res = plain_client()
+        .post(&env.endpoints.token)
+        .header("origin", "https://spa.example")
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "x"),
+            ("client_id", spa.client_id.as_str()),
+        ])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(
+        res.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://spa.example")
+    );
+    let body: Value = res.json().await.expect("JSON");
+    assert_eq!(body["error_description"], suspended, "{body}");
     assert_eq!(
         introspect(&env.endpoints, &env.client, &at).await,
         json!({"active": false})
