@@ -273,6 +273,24 @@ mod tests {
     }
 
     #[test]
+    fn tenants_written_before_version_16_are_active() -> TestResult {
+        let (_dir, path, mut conn) = database_at(
+            15,
+            "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);",
+        )?;
+        assert_eq!(apply(&mut conn, &path)?, MIGRATIONS.len() - 15);
+        let tenant = crate::tenants::by_slug(&conn, "acme")?.ok_or("acme missing")?;
+        assert_eq!(
+            (tenant.state, tenant.state_reason, tenant.state_changed_at),
+            (idp_core::tenant::state::TenantState::Active, None, None)
+        );
+        // Only the four states can be stored.
+        let odd = conn.execute("UPDATE tenants SET state = 'frozen'", []);
+        assert!(odd.is_err(), "{odd:?}");
+        Ok(())
+    }
+
+    #[test]
     fn a_newer_schema_is_refused() -> TestResult {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("idp.db");
