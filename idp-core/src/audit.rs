@@ -182,6 +182,14 @@ actions! {
     TenantUpdate => "tenant.update",
     /// A tenant and everything in it was deleted.
     TenantDelete => "tenant.delete",
+    /// A pending tenant was approved (now active).
+    TenantApprove => "tenant.approve",
+    /// A pending tenant was rejected, with a reason.
+    TenantReject => "tenant.reject",
+    /// An active tenant was suspended, with a reason.
+    TenantSuspend => "tenant.suspend",
+    /// A suspended tenant was reactivated.
+    TenantReactivate => "tenant.reactivate",
     /// A client was registered.
     ClientCreate => "client.create",
     /// A client's registration changed.

@@ -436,7 +436,13 @@ impl<S: Store> Provider<S> {
             ) => crate::client::auth::claimed_client_id(req.headers(), req.body()),
             _ => None,
         };
-        let mut res = self.dispatch(&tenant, endpoint, id, req).await;
+        // Issue 17: a tenant that is not active serves only what
+        // `tenant::state::gate` allows; its refusals carry CORS headers
+        // like any answer, so a browser app can read them.
+        let mut res = match crate::tenant::state::answer(&tenant, endpoint) {
+            Some(refused) => refused,
+            None => self.dispatch(&tenant, endpoint, id, req).await,
+        };
         if policy == Policy::AnyOrigin {
             cors::allow_any_origin(res.headers_mut());
         } else if let (Policy::ClientOrigins, Some(origin)) = (policy, origin)

@@ -7,6 +7,7 @@ use crate::{health, pages};
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use idp_core::endpoint::{Endpoint, Located, Server};
+use idp_core::tenant::state;
 
 /// Routes one request.
 pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<Bytes> {
@@ -40,7 +41,7 @@ pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<By
                 let mut req = req;
                 match app.limits.refuse_unauthenticated(&app.base_path, &mut req) {
                     Some(refused) => refused,
-                    None => crate::rate_limit::protocol(app, req).await,
+                    None => styled(crate::rate_limit::protocol(app, req).await),
                 }
             }
         },
@@ -66,6 +67,16 @@ async fn page<S: Backend>(
     id: &str,
 ) -> Response<Bytes> {
     use pages::{device::device, interaction::interaction, logout::logout};
+    // A tenant that is not active signs nobody in, even halfway through
+    // (idp_core::tenant::state decides which pages stay).
+    if let Ok(Some(tenant)) = app.provider.tenant(slug).await
+        && !state::host_page_served(tenant.record.state, endpoint)
+    {
+        return unavailable(&state::Unavailable {
+            state: tenant.record.state,
+            tenant_name: tenant.record.name.clone(),
+        });
+    }
     match endpoint {
         Endpoint::Interaction => interaction(app, req, slug, id, None).await,
         Endpoint::InteractionLogin => interaction(app, req, slug, id, Some("login")).await,
@@ -79,6 +90,21 @@ async fn page<S: Backend>(
         // The provider's own endpoints never reach here.
         _ => crate::rate_limit::protocol(app, req).await,
     }
+}
+
+/// The provider's answer, with this server's page in place of the core's
+/// minimal one for a tenant that is not active.
+fn styled(res: Response<Bytes>) -> Response<Bytes> {
+    match res.extensions().get::<state::Unavailable>() {
+        Some(u) => unavailable(u),
+        None => res,
+    }
+}
+
+/// The 403 page of a tenant that is not active, in the pages' style.
+fn unavailable(u: &state::Unavailable) -> Response<Bytes> {
+    let (title, text) = u.page_text();
+    pages::message_for(&u.tenant_name, StatusCode::FORBIDDEN, title, text)
 }
 
 /// With an https BASE_URL, `Strict-Transport-Security` for a year (RFC 6797

@@ -4,7 +4,7 @@
 //! by its audited form (`audited`).
 
 use crate::clients::{COLUMNS as CLIENT_COLUMNS, ClientParams, client_from_row};
-use crate::tenants::{delete_tenant_in, tenant_from_row, update_tenant_in};
+use crate::tenants::{TENANT_COLUMNS, delete_tenant_in, tenant_from_row, update_tenant_in};
 use crate::users::{COLUMNS as USER_COLUMNS, user_from_row};
 use crate::{PostgresStore, db_error, registry_transaction, tenant_transaction};
 use deadpool_postgres::Transaction;
@@ -243,8 +243,9 @@ impl AdminStore for PostgresStore {
         let tx = registry_transaction(&mut conn, None).await?;
         let rows = tx
             .query(
-                "SELECT id, slug, name, wrapped_data_key, created_at, dynamic_registration
-                 FROM tenants WHERE slug > $1 ORDER BY slug LIMIT $2",
+                &format!(
+                    "SELECT {TENANT_COLUMNS} FROM tenants WHERE slug > $1 ORDER BY slug LIMIT $2"
+                ),
                 &[&after.unwrap_or(""), &limit_param(limit)],
             )
             .await

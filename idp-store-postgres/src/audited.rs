@@ -29,7 +29,7 @@ fn scope<'a>(change: &AdminChange<'a>) -> Scope<'a> {
     use AdminChange as C;
     match *change {
         C::CreateTenant { tenant, .. } | C::UpdateTenant { tenant } => Scope::Registry(&tenant.id),
-        C::DeleteTenant { tenant } => Scope::Registry(tenant),
+        C::DeleteTenant { tenant } | C::ChangeTenantState { tenant, .. } => Scope::Registry(tenant),
         C::CreateClient { tenant, .. }
         | C::UpdateClient { tenant, .. }
         | C::RemoveClient { tenant, .. }
@@ -77,6 +77,13 @@ async fn make(tx: &Transaction<'_>, change: AdminChange<'_>) -> StoreResult<Appl
             Applied::Done(1)
         }
         C::UpdateTenant { tenant } => done_if(tenants::update_tenant_in(tx, tenant).await?),
+        C::ChangeTenantState {
+            tenant,
+            from,
+            to,
+            reason,
+            at,
+        } => done_if(tenants::change_state_in(tx, tenant, from, to, reason, at).await?),
         C::DeleteTenant { tenant } => done_if(tenants::delete_tenant_in(tx, tenant).await?),
         C::CreateClient { tenant, client } => {
             Applied::Done(clients::create_client_in(tx, tenant, client).await?)

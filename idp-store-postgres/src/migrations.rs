@@ -21,10 +21,11 @@ use tokio_postgres::Client;
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_admin_api.sql")),
+    (3, include_str!("../migrations/0003_tenant_state.sql")),
 ];
 
 /// The schema version this binary writes: the number of its last migration.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// The advisory lock key migrations hold ("idp-migr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6964_702d_6d69_6772;

@@ -11,9 +11,11 @@ use idp_core::jwks::SigningAlg;
 use idp_core::store::{
     KeyStore, SigningKeyRecord, StoreError, StoreResult, TenantRecord, TenantStore,
 };
+use idp_core::tenant::state::TenantState;
 use tokio_postgres::Row;
 
-const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at, dynamic_registration";
+/// The columns [`tenant_from_row`] reads, in order.
+pub(crate) const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at, dynamic_registration, state, state_reason, state_changed_at";
 
 impl TenantStore for PostgresStore {
     async fn create_tenant(
@@ -109,8 +111,9 @@ pub(crate) async fn create_tenant_in(
     keys: &[SigningKeyRecord],
 ) -> StoreResult<()> {
     tx.execute(
-        "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at, dynamic_registration)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at, dynamic_registration,
+                              state, state_reason, state_changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
             &tenant.id.as_str(),
             &tenant.slug,
@@ -118,6 +121,9 @@ pub(crate) async fn create_tenant_in(
             &tenant.wrapped_data_key,
             &tenant.created_at,
             &tenant.dynamic_registration,
+            &tenant.state.as_str(),
+            &tenant.state_reason,
+            &tenant.state_changed_at,
         ],
     )
     .await
@@ -196,6 +202,28 @@ pub(crate) async fn update_tenant_in(
     Ok(n == 1)
 }
 
+/// The lifecycle compare-and-swap, in a registry transaction that sees the
+/// tenant: `false` (nothing written) unless it is in `from`. The update
+/// fires `tenants_changed`, which tells every instance on commit.
+pub(crate) async fn change_state_in(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    from: TenantState,
+    to: TenantState,
+    reason: Option<&str>,
+    at: UnixTime,
+) -> StoreResult<bool> {
+    let n = tx
+        .execute(
+            "UPDATE tenants SET state = $3, state_reason = $4, state_changed_at = $5
+             WHERE id = $1 AND state = $2",
+            &[&tenant.as_str(), &from.as_str(), &to.as_str(), &reason, &at],
+        )
+        .await
+        .map_err(db_error)?;
+    Ok(n == 1)
+}
+
 /// Deletes the tenant, in a registry transaction that sees it: every table
 /// of tenant data (roles and their assignments included) cascades from
 /// tenants; its audit events stay. `false` if there is no such tenant.
@@ -249,6 +277,13 @@ pub(crate) fn tenant_from_row(r: &Row) -> StoreResult<TenantRecord> {
         wrapped_data_key: r.try_get(3).map_err(db_error)?,
         created_at: r.try_get(4).map_err(db_error)?,
         dynamic_registration: r.try_get(5).map_err(db_error)?,
+        state: {
+            let name: &str = r.try_get(6).map_err(db_error)?;
+            TenantState::parse(name)
+                .ok_or_else(|| StoreError::Backend(format!("unknown tenant state '{name}'")))?
+        },
+        state_reason: r.try_get(7).map_err(db_error)?,
+        state_changed_at: r.try_get(8).map_err(db_error)?,
     })
 }
 

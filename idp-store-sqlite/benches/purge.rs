@@ -37,6 +37,9 @@ fn tenant(slug: &str) -> TenantRecord {
         wrapped_data_key: vec![1, 2, 3],
         dynamic_registration: false,
         created_at: 1_700_000_000,
+        state: idp_core::tenant::state::TenantState::Active,
+        state_reason: None,
+        state_changed_at: None,
     }
 }
 

@@ -10,12 +10,15 @@ use idp_core::store::{
     AdminChange, ApiKeyRecord, Applied, ClientRecord, RoleRecord, SigningKeyRecord, TenantRecord,
     UserRecord,
 };
+use idp_core::tenant::state::TenantState;
 use rusqlite::{Connection, Result};
 
 /// [`AdminChange`] with its borrowed parts copied.
 pub(crate) enum OwnedChange {
     CreateTenant(TenantRecord, Vec<SigningKeyRecord>),
     UpdateTenant(TenantRecord),
+    /// Tenant, from, to, reason, at.
+    ChangeTenantState(TenantId, TenantState, TenantState, Option<String>, UnixTime),
     DeleteTenant(TenantId),
     CreateClient(TenantId, ClientRecord),
     UpdateClient(TenantId, ClientRecord),
@@ -45,6 +48,13 @@ impl From<AdminChange<'_>> for OwnedChange {
         match change {
             C::CreateTenant { tenant, keys } => Self::CreateTenant(tenant.clone(), keys.to_vec()),
             C::UpdateTenant { tenant } => Self::UpdateTenant(tenant.clone()),
+            C::ChangeTenantState {
+                tenant,
+                from,
+                to,
+                reason,
+                at,
+            } => Self::ChangeTenantState(tenant.clone(), from, to, reason.map(str::to_owned), at),
             C::DeleteTenant { tenant } => Self::DeleteTenant(tenant.clone()),
             C::CreateClient { tenant, client } => {
                 Self::CreateClient(tenant.clone(), client.clone())
@@ -131,6 +141,14 @@ impl OwnedChange {
                 Applied::Done(1)
             }
             Self::UpdateTenant(tenant) => found(admin::update_tenant(conn, tenant)?),
+            Self::ChangeTenantState(tenant, from, to, reason, at) => found(tenants::change_state(
+                conn,
+                tenant,
+                *from,
+                *to,
+                reason.as_deref(),
+                *at,
+            )?),
             Self::DeleteTenant(tenant) => found(admin::delete_tenant(conn, tenant)?),
             Self::CreateClient(tenant, client) => {
                 clients::create(conn, tenant, client)?;

@@ -9,6 +9,7 @@
 use idp_core::crypto::secret::SecretHash;
 use idp_core::jwks::SigningAlg;
 use idp_core::store::{GrantType, SubjectType, TokenEndpointAuthMethod};
+use idp_core::tenant::state::TenantState;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
 /// A [`SecretHash`] column.
@@ -35,6 +36,18 @@ impl FromSql for Alg {
         SigningAlg::parse(name)
             .map(Alg)
             .ok_or_else(|| unknown("signing algorithm", name))
+    }
+}
+
+/// A [`TenantState`] column.
+pub(crate) struct State(pub TenantState);
+
+impl FromSql for State {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let name = value.as_str()?;
+        TenantState::parse(name)
+            .map(State)
+            .ok_or_else(|| unknown("tenant state", name))
     }
 }
 

@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0014_resource_indicators.sql"),
     ),
     (15, include_str!("../migrations/0015_admin_api.sql")),
+    (16, include_str!("../migrations/0016_tenant_state.sql")),
 ];
 
 /// The schema version this binary writes and understands: the number of
@@ -268,6 +269,24 @@ mod tests {
         let resource: Option<String> =
             conn.query_row("SELECT resource FROM codes", [], |r| r.get(0))?;
         assert_eq!(resource, None);
+        Ok(())
+    }
+
+    #[test]
+    fn tenants_written_before_version_16_are_active() -> TestResult {
+        let (_dir, path, mut conn) = database_at(
+            15,
+            "INSERT INTO tenants VALUES ('t', 'acme', 'Acme', x'00', 1, 0);",
+        )?;
+        assert_eq!(apply(&mut conn, &path)?, MIGRATIONS.len() - 15);
+        let tenant = crate::tenants::by_slug(&conn, "acme")?.ok_or("acme missing")?;
+        assert_eq!(
+            (tenant.state, tenant.state_reason, tenant.state_changed_at),
+            (idp_core::tenant::state::TenantState::Active, None, None)
+        );
+        // Only the four states can be stored.
+        let odd = conn.execute("UPDATE tenants SET state = 'frozen'", []);
+        assert!(odd.is_err(), "{odd:?}");
         Ok(())
     }
 

@@ -1,11 +1,12 @@
 //! Tenants and their signing keys.
 
-use crate::codec::Alg;
+use crate::codec::{Alg, State};
 use idp_core::ids::TenantId;
 use idp_core::store::{SigningKeyRecord, TenantRecord};
+use idp_core::tenant::state::TenantState;
 use rusqlite::{Connection, OptionalExtension, Result, Row, TransactionBehavior, params};
 
-const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at, dynamic_registration";
+const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at, dynamic_registration, state, state_reason, state_changed_at";
 
 /// Inserts the tenant and its keys in one transaction.
 pub(crate) fn create(
@@ -25,8 +26,9 @@ pub(crate) fn create_in(
     keys: &[SigningKeyRecord],
 ) -> Result<()> {
     conn.execute(
-        "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at, dynamic_registration)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at, dynamic_registration,
+                              state, state_reason, state_changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             tenant.id.as_str(),
             tenant.slug,
@@ -34,6 +36,9 @@ pub(crate) fn create_in(
             tenant.wrapped_data_key,
             tenant.created_at,
             tenant.dynamic_registration,
+            tenant.state.as_str(),
+            tenant.state_reason,
+            tenant.state_changed_at,
         ],
     )?;
     insert_keys(conn, &tenant.id, keys)
@@ -177,5 +182,27 @@ fn tenant_from_row(r: &Row<'_>) -> Result<TenantRecord> {
         wrapped_data_key: r.get(3)?,
         created_at: r.get(4)?,
         dynamic_registration: r.get(5)?,
+        state: r.get::<_, State>(6)?.0,
+        state_reason: r.get(7)?,
+        state_changed_at: r.get(8)?,
     })
+}
+
+/// The lifecycle compare-and-swap
+/// ([`AdminChange::ChangeTenantState`](idp_core::store::AdminChange)):
+/// whether the tenant was in `from` (and now is in `to`).
+pub(crate) fn change_state(
+    conn: &Connection,
+    tenant: &TenantId,
+    from: TenantState,
+    to: TenantState,
+    reason: Option<&str>,
+    at: i64,
+) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE tenants SET state = ?3, state_reason = ?4, state_changed_at = ?5
+         WHERE id = ?1 AND state = ?2",
+        params![tenant.as_str(), from.as_str(), to.as_str(), reason, at],
+    )?;
+    Ok(n == 1)
 }

@@ -4,7 +4,8 @@
 //!
 //! The variants are the classes a caller acts on differently: fix the
 //! input ([`AdminError::Invalid`], every bad field at once), pick another
-//! name ([`AdminError::Conflict`]), look elsewhere ([`AdminError::NotFound`]),
+//! name ([`AdminError::Conflict`]), wait for another state
+//! ([`AdminError::WrongState`]), look elsewhere ([`AdminError::NotFound`]),
 //! ask for rights ([`AdminError::Forbidden`]), retry
 //! ([`AdminError::Unavailable`]) or report a bug ([`AdminError::Internal`]).
 
@@ -67,6 +68,15 @@ pub enum AdminError {
     #[error("{what} already exists")]
     Conflict {
         /// What collides, e.g. `tenant 'acme'`.
+        what: String,
+    },
+    /// The object is not in a state that allows the change (a tenant
+    /// approved twice): a conflict with its current state, as a
+    /// collision is with an existing object (HTTP 409, CLI status 4).
+    #[error("{what}")]
+    WrongState {
+        /// What is wrong, e.g. `tenant 'acme' is active: only a pending
+        /// tenant can be approved`.
         what: String,
     },
     /// Some input is invalid: every field found wrong, at least one.

@@ -25,6 +25,7 @@ mod clients;
 mod error;
 mod idempotency;
 mod keys;
+mod lifecycle;
 mod page;
 mod roles;
 mod sessions;

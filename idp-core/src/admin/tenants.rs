@@ -7,6 +7,7 @@ use crate::audit::{AuditAction, AuditContext, Changes, Target};
 use crate::crypto::envelope::DataKey;
 use crate::ids::TenantId;
 use crate::store::{AdminChange, Applied, Store, TenantRecord};
+use crate::tenant::state::TenantState;
 use crate::tenant::{new_signing_keys, validate_slug};
 
 /// A tenant to create.
@@ -18,6 +19,9 @@ pub struct NewTenant {
     pub name: String,
     /// Whether anyone may register clients at `{issuer}/register` (RFC 7591).
     pub dynamic_registration: bool,
+    /// Created `pending` (waiting for an operator's approval, as a sign-up
+    /// is) rather than `active` ([`crate::tenant::state`]).
+    pub pending: bool,
 }
 
 impl NewTenant {
@@ -27,6 +31,7 @@ impl NewTenant {
             slug: slug.to_owned(),
             name: name.to_owned(),
             dynamic_registration: false,
+            pending: false,
         }
     }
 }
@@ -81,6 +86,13 @@ impl<S: Store> Admin<S> {
             wrapped_data_key: wrapped,
             dynamic_registration: new.dynamic_registration,
             created_at: now,
+            state: if new.pending {
+                TenantState::Pending
+            } else {
+                TenantState::Active
+            },
+            state_reason: None,
+            state_changed_at: None,
         };
         let event = ctx.event_in(
             AuditAction::TenantCreate,
@@ -89,7 +101,8 @@ impl<S: Store> Admin<S> {
             Changes::none()
                 .set("slug", &record.slug)
                 .set("name", &record.name)
-                .set("dynamic_registration", record.dynamic_registration),
+                .set("dynamic_registration", record.dynamic_registration)
+                .set("state", record.state.as_str()),
             now,
         );
         let change = AdminChange::CreateTenant {

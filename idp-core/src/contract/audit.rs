@@ -314,3 +314,100 @@ pub async fn key_replacement_is_audited<S: Store>(store: Arc<S>) -> Outcome {
     );
     Ok(())
 }
+
+/// A tenant created pending reads back pending; each lifecycle move is a
+/// compare-and-swap on the state with its event: from the expected state
+/// it is `Done` and round-trips (state, reason, time), from any other it is
+/// `Missing` with no event and nothing changed; a rename leaves the state
+/// alone.
+pub async fn tenant_state_changes_are_audited<S: Store>(store: Arc<S>) -> Outcome {
+    use crate::tenant::state::TenantState::{Active, Pending, Rejected, Suspended};
+    let mut t = tenant("a");
+    t.state = Pending;
+    let create = AdminChange::CreateTenant {
+        tenant: &t,
+        keys: &[],
+    };
+    audited(&*store, create, "tenant.create", Some("a")).await??;
+    let got = store.tenant_by_slug("a").await?.ok_or("missing")?;
+    assert_eq!(
+        (got.state, got.state_reason, got.state_changed_at),
+        (Pending, None, None)
+    );
+    let moves = [
+        (Pending, Active, None, "tenant.approve"),
+        (
+            Active,
+            Suspended,
+            Some("unpaid invoice, café ☕"),
+            "tenant.suspend",
+        ),
+        (Suspended, Active, None, "tenant.reactivate"),
+    ];
+    for (i, (from, to, reason, action)) in moves.into_iter().enumerate() {
+        let at = 1_700_000_100 + i as i64;
+        // From a state the tenant is not in: nothing.
+        let stale = AdminChange::ChangeTenantState {
+            tenant: &t.id,
+            from: Rejected,
+            to,
+            reason,
+            at,
+        };
+        assert_eq!(
+            audited(&*store, stale, action, Some("a")).await??,
+            Applied::Missing
+        );
+        let change = AdminChange::ChangeTenantState {
+            tenant: &t.id,
+            from,
+            to,
+            reason,
+            at,
+        };
+        assert_eq!(
+            audited(&*store, change, action, Some("a")).await??,
+            Applied::Done(1),
+            "{action}"
+        );
+        let got = store.tenant_by_slug("a").await?.ok_or("missing")?;
+        assert_eq!(got.state, to, "{action}");
+        assert_eq!(got.state_reason.as_deref(), reason, "{action}");
+        assert_eq!(got.state_changed_at, Some(at), "{action}");
+        // The same move again lost its race: nothing.
+        let again = AdminChange::ChangeTenantState {
+            tenant: &t.id,
+            from,
+            to,
+            reason,
+            at: at + 50,
+        };
+        assert_eq!(
+            audited(&*store, again, action, Some("a")).await??,
+            Applied::Missing
+        );
+        let listed = store.list_tenants().await?;
+        assert_eq!(listed.first().map(|t| t.state), Some(to), "{action}");
+    }
+    // A rename (whose record says pending) keeps the stored state.
+    let mut renamed = store.tenant_by_slug("a").await?.ok_or("missing")?;
+    renamed.name = "Renamed".to_owned();
+    renamed.state = Pending;
+    let update = AdminChange::UpdateTenant { tenant: &renamed };
+    audited(&*store, update, "tenant.update", Some("a")).await??;
+    let got = store.tenant_by_slug("a").await?.ok_or("missing")?;
+    assert_eq!((got.name.as_str(), got.state), ("Renamed", Active));
+    // No such tenant: nothing.
+    let missing = AdminChange::ChangeTenantState {
+        tenant: &TenantId::new("tid-none"),
+        from: Active,
+        to: Suspended,
+        reason: Some("x"),
+        at: 1,
+    };
+    assert_eq!(
+        audited(&*store, missing, "tenant.suspend", Some("a")).await??,
+        Applied::Missing
+    );
+    Ok(())
+}

@@ -218,7 +218,8 @@ macro_rules! __store_contract_list {
                 client_update_round_trips, client_removal_ends_its_grants,
                 user_update_reindexes_the_email, user_revocation_ends_sessions_and_grants,
                 user_deletion_ends_everything;
-            audit: tenant_changes_are_audited, client_changes_are_audited,
+            audit: tenant_changes_are_audited, tenant_state_changes_are_audited,
+                client_changes_are_audited,
                 user_and_session_changes_are_audited, key_replacement_is_audited;
             audit_log: events_filter_and_page, purge_of_events_is_bounded_and_strict,
                 events_outlive_their_tenant;

@@ -32,6 +32,9 @@ pub fn tenant(slug: &str) -> TenantRecord {
         wrapped_data_key: vec![1, 2, 3, 0, 255],
         dynamic_registration: slug == "a",
         created_at: 1_700_000_000,
+        state: crate::tenant::state::TenantState::Active,
+        state_reason: None,
+        state_changed_at: None,
     }
 }
 

@@ -13,6 +13,7 @@ use super::{ClientRecord, SigningKeyRecord, StoreResult, TenantRecord, UserRecor
 use super::{api_keys::ApiKeyRecord, roles::RoleRecord};
 use crate::clock::UnixTime;
 use crate::ids::{ClientId, SessionId, TenantId, UserId};
+use crate::tenant::state::TenantState;
 use std::future::Future;
 
 /// One recorded change, as stored and as listed.
@@ -78,6 +79,22 @@ pub enum AdminChange<'a> {
     UpdateTenant {
         /// The changed tenant.
         tenant: &'a TenantRecord,
+    },
+    /// A tenant's lifecycle state, compare-and-swap: sets `to`, `reason`
+    /// and `at` if the tenant is in `from`; `Missing` (nothing written) if
+    /// there is no such tenant or it is in another state (a racing
+    /// transition won).
+    ChangeTenantState {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The state the caller read.
+        from: TenantState,
+        /// The new state.
+        to: TenantState,
+        /// The operator's reason (reject, suspend), else `None`.
+        reason: Option<&'a str>,
+        /// When.
+        at: UnixTime,
     },
     /// [`AdminStore::delete_tenant`](super::AdminStore::delete_tenant);
     /// also deletes the tenant's roles and role assignments.

@@ -5,6 +5,7 @@ use crate::clock::UnixTime;
 use crate::crypto::secret::SecretHash;
 use crate::ids::{ClientId, GrantId, SessionId, TenantId, UserId};
 use crate::jwks::SigningAlg;
+use crate::tenant::state::TenantState;
 
 /// A tenant: one OpenID Provider with its own issuer `{base}/t/{slug}`.
 #[derive(Clone, Debug)]
@@ -21,6 +22,13 @@ pub struct TenantRecord {
     pub dynamic_registration: bool,
     /// Creation time.
     pub created_at: UnixTime,
+    /// Where it is in its lifecycle ([`crate::tenant::state`]).
+    pub state: TenantState,
+    /// Why it is rejected or suspended (the operator's words); `None` in
+    /// the other states (the audit log keeps every past reason).
+    pub state_reason: Option<String>,
+    /// When its state last changed; `None` if it never did (created so).
+    pub state_changed_at: Option<UnixTime>,
 }
 
 impl ClientRecord {

@@ -2,6 +2,7 @@
 //! its own keys, clients, users and sessions.
 
 pub mod registry;
+pub mod state;
 
 use crate::admin::AdminError;
 use crate::clock::UnixTime;

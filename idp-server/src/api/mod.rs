@@ -272,6 +272,20 @@ async fn answer<S: Backend>(
         Err(Denied::Hidden) => return Err(Problem::not_found("no such tenant")),
         Err(Denied::Unavailable) => return Err(Problem::unavailable()),
     };
+    // The lifecycle is the platform's: a key that may not write outside
+    // a tenant (one limited to tenants) may not move one, even its own.
+    if op.transition().is_some()
+        && !key.permits(&AccessRequest {
+            operation: Operation::Write,
+            tenant: None,
+            path,
+            now,
+        })
+    {
+        return Err(Problem::forbidden(
+            "approving, rejecting, suspending and reactivating tenants are platform operations; this API key is limited to tenants",
+        ));
+    }
     if let Err(wait) = app.limits.admin_api(&record.id) {
         return Err(Problem::too_many_requests(
             crate::rate_limit::retry_after_secs(wait),
@@ -414,6 +428,9 @@ async fn dispatch<S: Backend>(call: &Call<'_, S>, op: Op) -> Result<Reply, Probl
         Op::GetTenant => tenants::get(call).await,
         Op::UpdateTenant => tenants::update(call).await,
         Op::DeleteTenant => tenants::delete(call).await,
+        Op::ApproveTenant | Op::RejectTenant | Op::SuspendTenant | Op::ReactivateTenant => {
+            tenants::transition(call, op).await
+        }
         Op::ListClients => clients::list(call).await,
         Op::CreateClient => clients::create(call).await,
         Op::GetClient => clients::get(call).await,

@@ -32,6 +32,7 @@ use utoipa::OpenApi;
     schema::Tenant,
     schema::NewTenant,
     schema::TenantPatch,
+    schema::StateReason,
     schema::TenantPage,
     schema::Client,
     schema::NewClient,
@@ -126,6 +127,38 @@ fn describe(op: Op) -> Describe {
         )
         .if_match()
         .no_content(),
+        Op::ApproveTenant => d(
+            "approveTenant",
+            "Approve a pending tenant (platform operators)",
+            "Tenants",
+        )
+        .body(Body::Empty)
+        .conflicts()
+        .single("Tenant"),
+        Op::RejectTenant => d(
+            "rejectTenant",
+            "Reject a pending tenant, with a reason (platform operators)",
+            "Tenants",
+        )
+        .body(Body::Json("StateReason"))
+        .conflicts()
+        .single("Tenant"),
+        Op::SuspendTenant => d(
+            "suspendTenant",
+            "Suspend an active tenant, with a reason (platform operators)",
+            "Tenants",
+        )
+        .body(Body::Json("StateReason"))
+        .conflicts()
+        .single("Tenant"),
+        Op::ReactivateTenant => d(
+            "reactivateTenant",
+            "Reactivate a suspended tenant (platform operators)",
+            "Tenants",
+        )
+        .body(Body::Empty)
+        .conflicts()
+        .single("Tenant"),
         Op::ListClients => d("listClients", "List a tenant's clients", "Clients")
             .query(PAGE)
             .ok("ClientPage"),

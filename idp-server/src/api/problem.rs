@@ -221,7 +221,9 @@ impl From<AdminError> for Problem {
     fn from(e: AdminError) -> Self {
         match e {
             AdminError::NotFound { .. } => Self::not_found(e.to_string()),
-            AdminError::Conflict { .. } => Self::conflict(e.to_string()),
+            AdminError::Conflict { .. } | AdminError::WrongState { .. } => {
+                Self::conflict(e.to_string())
+            }
             AdminError::Invalid(errors) => Self::invalid(errors),
             AdminError::Forbidden { reason } => Self::forbidden(reason),
             AdminError::Unavailable(cause) => {

@@ -28,6 +28,9 @@ pub fn tenant(t: &TenantRecord, base_url: &str) -> Value {
         "issuer": format!("{base_url}/t/{}", t.slug),
         "dynamic_registration": t.dynamic_registration,
         "created_at": time(t.created_at),
+        "state": t.state.as_str(),
+        "state_reason": t.state_reason,
+        "state_changed_at": opt_time(t.state_changed_at),
     })
 }
 

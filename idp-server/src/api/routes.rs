@@ -20,6 +20,14 @@ pub enum Op {
     UpdateTenant,
     /// Delete a tenant and everything in it.
     DeleteTenant,
+    /// Approve a pending tenant (platform).
+    ApproveTenant,
+    /// Reject a pending tenant, with a reason (platform).
+    RejectTenant,
+    /// Suspend an active tenant, with a reason (platform).
+    SuspendTenant,
+    /// Reactivate a suspended tenant (platform).
+    ReactivateTenant,
     /// A tenant's clients.
     ListClients,
     /// Register a client.
@@ -94,6 +102,26 @@ pub const ROUTES: &[Route] = &[
     route(Method::GET, "/api/v1/tenants/{slug}", Op::GetTenant),
     route(Method::PATCH, "/api/v1/tenants/{slug}", Op::UpdateTenant),
     route(Method::DELETE, "/api/v1/tenants/{slug}", Op::DeleteTenant),
+    route(
+        Method::POST,
+        "/api/v1/tenants/{slug}/approve",
+        Op::ApproveTenant,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/tenants/{slug}/reject",
+        Op::RejectTenant,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/tenants/{slug}/suspend",
+        Op::SuspendTenant,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/tenants/{slug}/reactivate",
+        Op::ReactivateTenant,
+    ),
     route(
         Method::GET,
         "/api/v1/tenants/{slug}/clients",
@@ -191,6 +219,21 @@ pub const ROUTES: &[Route] = &[
     ),
     route(Method::GET, "/api/v1/audit-events", Op::ListAuditEvents),
 ];
+
+impl Op {
+    /// The lifecycle move the operation makes, if it is one: a platform
+    /// operation, refused to a key limited to tenants.
+    pub fn transition(self) -> Option<idp_core::tenant::state::Transition> {
+        use idp_core::tenant::state::Transition;
+        match self {
+            Self::ApproveTenant => Some(Transition::Approve),
+            Self::RejectTenant => Some(Transition::Reject),
+            Self::SuspendTenant => Some(Transition::Suspend),
+            Self::ReactivateTenant => Some(Transition::Reactivate),
+            _ => None,
+        }
+    }
+}
 
 /// The path parameters of a matched route.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

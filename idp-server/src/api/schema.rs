@@ -99,6 +99,33 @@ pub struct Tenant {
     dynamic_registration: bool,
     #[schema(format = DateTime)]
     created_at: String,
+    state: TenantState,
+    /// The operator's reason while rejected or suspended, else null.
+    #[schema(required = true)]
+    state_reason: Option<String>,
+    /// When the state last changed; null if it never did.
+    #[schema(required = true, format = DateTime)]
+    state_changed_at: Option<String>,
+}
+
+/// Where an organisation is in its lifecycle: `pending` (signed up,
+/// waiting for approval), `active`, `rejected` (final) or `suspended`.
+/// Only an active tenant's users sign in and get tokens.
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TenantState {
+    Active,
+    Pending,
+    Rejected,
+    Suspended,
+}
+
+/// `POST /tenants/{slug}/reject` and `.../suspend`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateReason {
+    /// Why, shown to operators (1 to 500 characters, no control characters).
+    reason: String,
 }
 
 /// `POST /tenants`.

@@ -3,6 +3,7 @@
 use super::body::{self, BodyKind};
 use super::problem::Problem;
 use super::query::Query;
+use super::routes::Op;
 use super::{Call, Reply, etag, page_json, representation};
 use crate::backend::Backend;
 use idp_core::admin::{NewTenant, Page, TenantUpdate};
@@ -35,6 +36,7 @@ pub(super) async fn create<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem
         slug: f.string("slug"),
         name: f.opt_string("name").unwrap_or_default(),
         dynamic_registration: f.opt_bool("dynamic_registration").unwrap_or(false),
+        pending: false,
     };
     f.finish()?;
     let t = c.admin.create_tenant(&c.ctx, new).await?;
@@ -61,6 +63,29 @@ pub(super) async fn update<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem
         &etag::of(&representation::tenant(&current, c.base_url)),
     )?;
     let t = c.admin.update_tenant(&c.ctx, c.slug(), update).await?;
+    Ok(Reply::ok(representation::tenant(&t, c.base_url)))
+}
+
+/// `POST /tenants/{slug}/approve|reject|suspend|reactivate`: reject and
+/// suspend take `{"reason"}` (required), the others no body. A tenant not
+/// in the move's starting state is a 409.
+pub(super) async fn transition<S: Backend>(c: &Call<'_, S>, op: Op) -> Result<Reply, Problem> {
+    let Some(transition) = op.transition() else {
+        return Err(Problem::not_found("no such resource in the admin API"));
+    };
+    let reason = if transition.needs_reason() {
+        let mut f = body::object(c.req, BodyKind::Json)?;
+        let reason = f.string("reason");
+        f.finish()?;
+        Some(reason)
+    } else {
+        body::empty(c.req)?;
+        None
+    };
+    let t = c
+        .admin
+        .transition_tenant(&c.ctx, c.slug(), transition, reason.as_deref())
+        .await?;
     Ok(Reply::ok(representation::tenant(&t, c.base_url)))
 }
 

@@ -19,7 +19,8 @@ pub enum Exit {
     Usage = 2,
     /// The tenant, client, user or session named does not exist.
     NotFound = 3,
-    /// What is to be created already exists.
+    /// What is to be created already exists, or the object's state does
+    /// not allow the change (approving an active tenant).
     Conflict = 4,
     /// The database cannot be opened or does not answer for now; retrying
     /// later may succeed.
@@ -40,7 +41,7 @@ Exit status:
   1  failure (storage, I/O; `health`: the server is not ready; `serve`: it could not start)
   2  usage: an invalid argument, value or setting
   3  not found: no such tenant, client, user or session
-  4  conflict: it already exists
+  4  conflict: it already exists, or its state does not allow the change
   5  database unavailable: it cannot be opened or does not answer";
 
 /// The exit status for a failed administration command.
@@ -55,7 +56,7 @@ pub fn status(error: &CliError) -> Exit {
         CliError::Admin(e) => match e {
             AdminError::NotFound { .. } => Exit::NotFound,
             AdminError::Invalid(_) => Exit::Usage,
-            AdminError::Conflict { .. } => Exit::Conflict,
+            AdminError::Conflict { .. } | AdminError::WrongState { .. } => Exit::Conflict,
             AdminError::Unavailable(_) => Exit::Unavailable,
             // The CLI runs with the operator's full rights; a refusal is a
             // failure like any other the operator cannot fix by retrying.
@@ -93,6 +94,12 @@ mod tests {
             ),
             (AdminError::invalid("slug", "bad"), Exit::Usage),
             (AdminError::conflict("user 'a@b.c'"), Exit::Conflict),
+            (
+                AdminError::WrongState {
+                    what: "tenant 'acme' is active".into(),
+                },
+                Exit::Conflict,
+            ),
             (AdminError::Unavailable("gone".into()), Exit::Unavailable),
             (
                 AdminError::Forbidden {

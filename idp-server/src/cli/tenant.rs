@@ -1,4 +1,5 @@
-//! `idp-server tenant create|list|get|update|delete|keys|rotate-keys`.
+//! `idp-server tenant create|list|get|update|delete|keys|rotate-keys` and
+//! the organisation lifecycle, `approve|reject|suspend|reactivate`.
 
 use super::{CliError, PageArgs, print_json, print_object, print_page};
 use crate::backend::Backend;
@@ -6,6 +7,7 @@ use crate::config::Flags;
 use idp_core::Provider;
 use idp_core::admin::{Activation, KeyInfo, NewTenant, RotatedKeys, TenantUpdate};
 use idp_core::store::TenantRecord;
+use idp_core::tenant::state::Transition;
 
 /// Tenant commands.
 #[derive(clap::Subcommand, Debug)]
@@ -20,10 +22,24 @@ pub enum TenantCommand {
         /// Let anyone register clients at `{issuer}/register` (RFC 7591).
         #[arg(long)]
         dynamic_registration: bool,
+        /// Create it pending: nobody signs in until `tenant approve`.
+        #[arg(long)]
+        pending: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
+    /// Approve a pending tenant: its users can sign in.
+    Approve(StateArgs),
+    /// Reject a pending tenant (final), with --reason.
+    Reject(StateArgs),
+    /// Suspend an active tenant, with --reason: its users cannot sign in or
+    /// get tokens and its tokens stop being active; discovery and JWKS
+    /// stay up. A running server on PostgreSQL follows at once, on SQLite
+    /// within its tenant cache (a minute).
+    Suspend(StateArgs),
+    /// Reactivate a suspended tenant.
+    Reactivate(StateArgs),
     /// Rotate the tenant's signing keys: new keys are published in the JWKS
     /// now and sign after KEY_PUBLICATION_SECONDS (default one hour), so
     /// that servers and relying parties caching the JWKS know them first;
@@ -90,6 +106,19 @@ pub enum TenantCommand {
     },
 }
 
+/// The arguments of a lifecycle move.
+#[derive(clap::Args, Debug)]
+pub struct StateArgs {
+    /// Tenant slug.
+    slug: String,
+    /// Why (required to reject or suspend; kept with the state and audited).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
 impl TenantCommand {
     /// Puts the options this command shares with `serve` where
     /// [`Config::resolve`](crate::config::Config::resolve) reads them.
@@ -129,6 +158,9 @@ fn to_json(t: &TenantRecord, base_url: &str) -> serde_json::Value {
         "name": t.name,
         "issuer": format!("{base_url}/t/{}", t.slug),
         "dynamic_registration": t.dynamic_registration,
+        "state": t.state.as_str(),
+        "state_reason": t.state_reason,
+        "state_changed_at": t.state_changed_at.map(utc),
     })
 }
 
@@ -143,6 +175,7 @@ pub(super) async fn run<S: Backend>(
             slug,
             name,
             dynamic_registration,
+            pending,
             json,
         } => {
             let t = admin
@@ -152,15 +185,28 @@ pub(super) async fn run<S: Backend>(
                         slug,
                         name: name.unwrap_or_default(),
                         dynamic_registration,
+                        pending,
                     },
                 )
                 .await?;
             if json {
                 print_json(&to_json(&t, &base_url));
             } else {
-                println!("created tenant '{}' (id {})", t.slug, t.id);
+                println!("created tenant '{}' (id {}, {})", t.slug, t.id, t.state);
                 println!("issuer: {base_url}/t/{}", t.slug);
             }
+        }
+        TenantCommand::Approve(args) => {
+            move_tenant(&admin, Transition::Approve, args, &base_url).await?
+        }
+        TenantCommand::Reject(args) => {
+            move_tenant(&admin, Transition::Reject, args, &base_url).await?
+        }
+        TenantCommand::Suspend(args) => {
+            move_tenant(&admin, Transition::Suspend, args, &base_url).await?
+        }
+        TenantCommand::Reactivate(args) => {
+            move_tenant(&admin, Transition::Reactivate, args, &base_url).await?
         }
         TenantCommand::RotateKeys {
             slug,
@@ -250,6 +296,35 @@ pub(super) async fn run<S: Backend>(
                 println!("deleted tenant '{slug}' and everything in it");
             }
         }
+    }
+    Ok(())
+}
+
+/// `tenant approve|reject|suspend|reactivate SLUG [--reason TEXT] [--json]`.
+async fn move_tenant<S: Backend>(
+    admin: &idp_core::Admin<S>,
+    transition: Transition,
+    args: StateArgs,
+    base_url: &str,
+) -> Result<(), CliError> {
+    if args.reason.is_some() && !transition.needs_reason() {
+        return Err(CliError::Invalid(format!(
+            "--reason is for reject and suspend, not {}",
+            transition.as_str()
+        )));
+    }
+    let t = admin
+        .transition_tenant(
+            &super::operator(),
+            &args.slug,
+            transition,
+            args.reason.as_deref(),
+        )
+        .await?;
+    if args.json {
+        print_json(&to_json(&t, base_url));
+    } else {
+        println!("tenant '{}' is now {}", t.slug, t.state);
     }
     Ok(())
 }

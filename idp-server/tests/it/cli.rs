@@ -112,6 +112,10 @@ fn administration_commands_list_only_their_own_options() {
         &["tenant", "delete"],
         &["tenant", "keys"],
         &["tenant", "rotate-keys"],
+        &["tenant", "approve"],
+        &["tenant", "reject"],
+        &["tenant", "suspend"],
+        &["tenant", "reactivate"],
         &["client", "create"],
         &["client", "list"],
         &["client", "get"],
@@ -297,6 +301,61 @@ fn exit_statuses_tell_what_happened() {
         "{}",
         out.stderr
     );
+}
+
+/// The organisation lifecycle from the shell: the moves print the tenant
+/// in its new state; a move from the wrong state exits 4, a missing or
+/// misplaced reason 2, an unknown tenant 3.
+#[test]
+fn tenant_lifecycle_moves_and_their_exit_statuses() {
+    let cli = Cli::new();
+    let t = cli.json(&["tenant", "create", "acme", "--pending", "--json"]);
+    assert_eq!(
+        (&t["state"], &t["state_reason"]),
+        (&"pending".into(), &serde_json::Value::Null)
+    );
+    cli.expect(&["tenant", "suspend", "acme", "--reason", "x"], 4);
+    cli.expect(&["tenant", "reject", "acme"], 2);
+    cli.expect(&["tenant", "reject", "acme", "--reason", ""], 2);
+    cli.expect(&["tenant", "approve", "acme", "--reason", "x"], 2);
+    cli.expect(&["tenant", "approve", "nope"], 3);
+    let t = cli.json(&["tenant", "approve", "acme", "--json"]);
+    assert_eq!(t["state"], "active", "{t}");
+    assert!(
+        t["state_changed_at"]
+            .as_str()
+            .is_some_and(|s| s.ends_with('Z')),
+        "{t}"
+    );
+    let out = cli.expect(&["tenant", "approve", "acme"], 4);
+    assert!(
+        out.stderr
+            .contains("tenant 'acme' is active: only a pending tenant can be approved"),
+        "{}",
+        out.stderr
+    );
+    let t = cli.json(&[
+        "tenant",
+        "suspend",
+        "acme",
+        "--reason",
+        "Chargeback",
+        "--json",
+    ]);
+    assert_eq!(
+        (&t["state"], &t["state_reason"]),
+        (&"suspended".into(), &"Chargeback".into())
+    );
+    assert_eq!(
+        cli.json(&["tenant", "get", "acme", "--json"])["state"],
+        "suspended"
+    );
+    let out = cli.expect(&["tenant", "reactivate", "acme"], 0);
+    assert_eq!(out.stdout.trim(), "tenant 'acme' is now active");
+    cli.expect(&["tenant", "create", "late", "--pending"], 0);
+    cli.expect(&["tenant", "reject", "late", "--reason", "Spam"], 0);
+    cli.expect(&["tenant", "approve", "late"], 4);
+    cli.expect(&["tenant", "reactivate", "late"], 4);
 }
 
 #[test]

@@ -56,6 +56,7 @@ mod sessions;
 mod sso_prompt;
 mod ssrf;
 mod startup;
+mod tenant_state;
 mod tenants;
 mod tls;
 mod token_errors;

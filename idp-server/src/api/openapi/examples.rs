@@ -13,6 +13,9 @@ fn tenant() -> Value {
         "issuer": "https://id.example.com/t/acme",
         "dynamic_registration": false,
         "created_at": TIME,
+        "state": "active",
+        "state_reason": null,
+        "state_changed_at": null,
     })
 }
 
@@ -129,6 +132,7 @@ pub fn request(schema: &str) -> Value {
     match schema {
         "NewTenant" => json!({"slug": "acme", "name": "Acme"}),
         "TenantPatch" => json!({"name": "Acme Corp"}),
+        "StateReason" => json!({"reason": "Unpaid invoice INV-2026-014"}),
         "NewClient" => json!({
             "name": "Billing",
             "redirect_uris": ["https://billing.example.com/callback"],

@@ -3,7 +3,7 @@
 //! once, lists as `{"items", "next_cursor"}` paged by `limit` and
 //! `cursor`, `?email=` on users, `ETag` on single objects).
 
-use super::world::{World, success, unique};
+use super::world::{World, success};
 use super::{Api, Req, api_server, assert_json, text};
 use crate::support::REDIRECT_URI;
 use idp_server::api::routes::{Op, ROUTES};
@@ -22,7 +22,7 @@ async fn every_route_succeeds_with_a_full_key() {
         let world = if route.method == http::Method::GET {
             shared.clone()
         } else {
-            World::create(&api, &unique("w")).await
+            World::create_for(&server, &api, "w", route.op).await
         };
         let res = api.send(world.request(route)).await;
         let what = format!("{} {}", route.method, route.path);
@@ -101,6 +101,21 @@ fn assert_shape(op: Op, v: &Value, what: &str) {
             );
         }
         Op::RevokeUserSessions => assert!(v["revoked_sessions"].is_number(), "{what}: {v}"),
+        Op::ApproveTenant | Op::ReactivateTenant => {
+            assert_eq!(
+                (&v["state"], &v["state_reason"]),
+                (&json!("active"), &json!(null)),
+                "{what}: {v}"
+            );
+        }
+        Op::RejectTenant => assert_eq!(v["state"], "rejected", "{what}: {v}"),
+        Op::SuspendTenant => {
+            assert_eq!(
+                (&v["state"], &v["state_reason"]),
+                (&json!("suspended"), &json!("scripted")),
+                "{what}: {v}"
+            );
+        }
         Op::OpenApi => assert!(v.is_object(), "{what}: {v}"),
         _ => {
             assert!(v.is_object(), "{what}: {v}");

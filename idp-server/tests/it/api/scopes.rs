@@ -75,6 +75,7 @@ fn expect(kind: Kind, route: &Route, target: Target) -> Expect {
         return Success; // public
     }
     let has_tenant = route.path.contains("{slug}");
+    let platform = route.op.transition().is_some();
     match kind {
         Kind::Nothing
         | Kind::Garbage
@@ -82,12 +83,20 @@ fn expect(kind: Kind, route: &Route, target: Target) -> Expect {
         | Kind::Expired
         | Kind::RevokedAttenuation
         | Kind::ExpiredAttenuation => Status(StatusCode::UNAUTHORIZED),
+        // alpha is active when the lifecycle routes come (in table order:
+        // approve, reject, suspend, reactivate): approving or rejecting it
+        // is a conflict, which only an authorized request learns.
+        Kind::Full if matches!(route.op, Op::ApproveTenant | Op::RejectTenant) => {
+            Status(StatusCode::CONFLICT)
+        }
         Kind::Full => Success,
         Kind::ReadOnly | Kind::AttenuatedReadOnly if is_write(route) => {
             Status(StatusCode::FORBIDDEN)
         }
         Kind::ReadOnly | Kind::AttenuatedReadOnly => Success,
         Kind::TenantA | Kind::AttenuatedTenantA => match (has_tenant, target) {
+            // The lifecycle is the platform's, even for the key's own tenant.
+            (true, Target::A) if platform => Status(StatusCode::FORBIDDEN),
             (true, Target::A) => Success,
             (true, Target::B) => Status(StatusCode::NOT_FOUND),
             // Lists across tenants show only alpha's; a new tenant is no

@@ -35,6 +35,38 @@ impl World {
         Self::furnish(api, slug).await
     }
 
+    /// A new world (slug `unique(prefix)`) in the state `op` starts from:
+    /// pending for approve and reject (created by the CLI's `--pending`:
+    /// the API creates active tenants), suspended for reactivate, active
+    /// otherwise.
+    pub async fn create_for(
+        server: &crate::support::TestServer,
+        api: &Api,
+        prefix: &str,
+        op: Op,
+    ) -> Self {
+        use crate::support::Cli;
+        let slug = unique(prefix);
+        match op {
+            Op::ApproveTenant | Op::RejectTenant => {
+                server.cli_json(&["tenant", "create", &slug, "--pending", "--json"], None);
+                Self::furnish(api, &slug).await
+            }
+            Op::ReactivateTenant => {
+                let w = Self::create(api, &slug).await;
+                let res = api
+                    .send(Req::post(
+                        &format!("/api/v1/tenants/{slug}/suspend"),
+                        &json!({"reason": "before reactivation"}),
+                    ))
+                    .await;
+                assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+                w
+            }
+            _ => Self::create(api, &slug).await,
+        }
+    }
+
     /// New objects in the existing tenant `slug`.
     pub async fn furnish(api: &Api, slug: &str) -> Self {
         let base = format!("/api/v1/tenants/{slug}");
@@ -124,10 +156,13 @@ pub fn body_of(op: Op) -> Option<Value> {
         Op::UpdateUser => Some(json!({"name": "Renamed"})),
         Op::CreateRole => Some(json!({"name": unique("newrole"), "description": "d"})),
         Op::UpdateRole => Some(json!({"description": "changed"})),
+        Op::RejectTenant | Op::SuspendTenant => Some(json!({"reason": "scripted"})),
         Op::OpenApi
         | Op::ListTenants
         | Op::GetTenant
         | Op::DeleteTenant
+        | Op::ApproveTenant
+        | Op::ReactivateTenant
         | Op::ListClients
         | Op::GetClient
         | Op::DeleteClient
