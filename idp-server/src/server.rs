@@ -366,14 +366,26 @@ async fn serve<S: Backend>(
         Ok(Ok(collected)) => {
             router::route(&app, http::Request::from_parts(parts, collected.to_bytes())).await
         }
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            router::payload_too_large(&app.base_path, uri.path(), limits.max_body_bytes)
-        }
-        Ok(Err(_)) => crate::connection_limits::unreadable_body(),
-        Err(_) => crate::connection_limits::request_timeout(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => closing(
+            router::payload_too_large(&app.base_path, uri.path(), limits.max_body_bytes),
+        ),
+        Ok(Err(_)) => closing(crate::connection_limits::unreadable_body()),
+        Err(_) => closing(crate::connection_limits::request_timeout()),
     };
     record_request(&app, &method, uri.path(), res.status(), started.elapsed());
     Ok(res.map(Full::new))
+}
+
+/// `res` with `Connection: close` (RFC 9112 §9.6): the request's body was
+/// not read to its end, so the connection cannot carry another request;
+/// the header tells the client not to reuse it (hyper closes it after the
+/// response), instead of the client's next request on it failing.
+fn closing(mut res: http::Response<Bytes>) -> http::Response<Bytes> {
+    res.headers_mut().insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+    res
 }
 
 /// Times the request in `sso_http_request_duration_seconds` and writes its

@@ -181,6 +181,15 @@ async fn a_body_over_the_limit_is_413() {
     let big = json!({"slug": "big", "name": "x".repeat(200 * 1024)});
     let res = api.send(Req::post("/api/v1/tenants", &big)).await;
     assert_problem(&res, StatusCode::PAYLOAD_TOO_LARGE);
+    // The rest of the body was never read: the client is told not to
+    // reuse the connection, so its next request (below, on the same
+    // client) does not fail on a connection the server closed.
+    assert_eq!(
+        res.header("connection").as_deref(),
+        Some("close"),
+        "{:?}",
+        res.headers
+    );
     let res = api.send(Req::get("/api/v1/tenants/big")).await;
     assert_problem(&res, StatusCode::NOT_FOUND);
 }
