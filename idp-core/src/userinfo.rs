@@ -63,7 +63,7 @@ fn header_safe(description: &str) -> String {
 }
 
 /// RFC 6750 §3: the challenge, with the error code when there is one.
-fn challenge(tenant: &TenantContext, error: Option<&OAuthError>) -> Response<Bytes> {
+pub(crate) fn challenge(tenant: &TenantContext, error: Option<&OAuthError>) -> Response<Bytes> {
     let mut value = format!("Bearer realm=\"{}\"", tenant.issuer);
     let (status, body) = match error {
         Some(e) => {

@@ -100,12 +100,18 @@ CREATE POLICY tenant_isolation ON user_roles
     USING (tenant_id = current_setting('idp.tenant', true))
     WITH CHECK (tenant_id = current_setting('idp.tenant', true));
 
+-- Events are read and appended by their tenant or the registry; only the
+-- registry (the retention purge) deletes, and nothing updates (no policy,
+-- no grant): a tenant-scoped transaction cannot remove its tenant's log.
 ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON audit_events
+CREATE POLICY tenant_reads ON audit_events FOR SELECT
     USING (tenant_id = current_setting('idp.tenant', true)
-           OR current_setting('idp.registry', true) = 'on')
+           OR current_setting('idp.registry', true) = 'on');
+CREATE POLICY tenant_appends ON audit_events FOR INSERT
     WITH CHECK (tenant_id = current_setting('idp.tenant', true)
                 OR current_setting('idp.registry', true) = 'on');
+CREATE POLICY registry_purges ON audit_events FOR DELETE
+    USING (current_setting('idp.registry', true) = 'on');
 
 DO $$
 DECLARE t text;

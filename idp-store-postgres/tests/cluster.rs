@@ -210,6 +210,18 @@ async fn row_level_security_hides_every_row_without_the_tenant_setting() -> Outc
         .await;
     assert!(rewritten.is_err(), "an audit event was rewritten");
     owner.batch_execute("ROLLBACK").await?;
+    // A tenant's transaction cannot delete its events: only the registry
+    // (the retention purge) does.
+    owner.batch_execute("BEGIN").await?;
+    owner
+        .execute(
+            "SELECT set_config('idp.tenant', $1, true)",
+            &[&acme.id.as_str()],
+        )
+        .await?;
+    let erased = owner.execute("DELETE FROM audit_events", &[]).await?;
+    assert_eq!(erased, 0, "a tenant deleted its audit events");
+    owner.batch_execute("ROLLBACK").await?;
     // Writing another tenant's row under one tenant's setting is refused.
     owner.batch_execute("BEGIN").await?;
     owner

@@ -26,12 +26,7 @@ pub fn parse_rfc3339(text: &str) -> Option<UnixTime> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let num = |from: usize, to: usize| -> Option<i64> {
-        let s = text.get(from..to)?;
-        s.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| s.parse().ok())?
-    };
+    let num = |from: usize, to: usize| num_in(text, from, to);
     let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
     let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
@@ -60,8 +55,7 @@ pub fn parse_rfc3339(text: &str) -> Option<UnixTime> {
             if r.len() != 6 || r[3] != b':' {
                 return None;
             }
-            let h: i64 = rest.get(1..3)?.parse().ok()?;
-            let m: i64 = rest.get(4..6)?.parse().ok()?;
+            let (h, m) = (num_in(rest, 1, 3)?, num_in(rest, 4, 6)?);
             if h > 23 || m > 59 {
                 return None;
             }
@@ -71,6 +65,14 @@ pub fn parse_rfc3339(text: &str) -> Option<UnixTime> {
     // A leap second counts as the second before the next minute.
     let second = second.min(59);
     Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+/// The digits (and nothing else: no sign) of `text[from..to]` as a number.
+fn num_in(text: &str, from: usize, to: usize) -> Option<i64> {
+    let s = text.get(from..to)?;
+    s.bytes()
+        .all(|c| c.is_ascii_digit())
+        .then(|| s.parse().ok())?
 }
 
 fn is_leap(year: i64) -> bool {
@@ -143,6 +145,9 @@ mod tests {
             "2026-12-05T06:30:00.Z",
             "2026-12-05T06:30:00+0100",
             "+026-12-05T06:30:00Z",
+            "2026-12-05T06:30:00++1:00",
+            "2026-12-05T06:30:00+-1:00",
+            "2026-12-05T06:30:00+01:+0",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }

@@ -311,15 +311,8 @@ pub(crate) fn answer(tenant: &super::TenantContext, endpoint: Endpoint) -> Optio
                     state.refusal(&tenant.record.slug).description
                 ),
             );
-            let mut res = wire::json_no_store(error.code.status(), wire::error_body(&error));
-            let challenge = format!(
-                "Bearer realm=\"{}\", error=\"invalid_token\", error_description=\"{}\"",
-                tenant.issuer, error.description
-            );
-            if let Ok(v) = HeaderValue::from_str(&challenge) {
-                res.headers_mut().insert(http::header::WWW_AUTHENTICATE, v);
-            }
-            Some(res)
+            // The RFC 6750 §3 challenge userinfo answers with.
+            Some(crate::userinfo::challenge(tenant, Some(&error)))
         }
     }
 }

@@ -18,7 +18,7 @@ mod keys;
 pub mod openapi;
 mod problem;
 mod query;
-mod representation;
+pub(crate) mod representation;
 mod roles;
 pub mod routes;
 mod schema;

@@ -88,9 +88,7 @@ fn parse_duration(text: &str) -> Result<i64, String> {
 }
 
 fn now() -> UnixTime {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    idp_core::clock::Clock::now(&idp_core::clock::SystemClock)
 }
 
 /// A record as lists show it: never the key.

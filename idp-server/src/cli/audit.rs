@@ -5,7 +5,7 @@ use super::{PageArgs, print_page};
 use crate::backend::Backend;
 use idp_core::Provider;
 use idp_core::clock::{UnixTime, parse_rfc3339};
-use idp_core::store::{AuditEvent, AuditFilter};
+use idp_core::store::AuditFilter;
 
 /// Audit log commands.
 #[derive(clap::Subcommand, Debug)]
@@ -45,23 +45,6 @@ fn parse_time(text: &str) -> Result<UnixTime, String> {
     })
 }
 
-/// An event as the admin API shows it.
-fn event_json(e: &AuditEvent) -> serde_json::Value {
-    let changes: serde_json::Value =
-        serde_json::from_str(&e.changes).unwrap_or(serde_json::Value::Null);
-    serde_json::json!({
-        "id": e.id,
-        "time": e.time,
-        "actor": { "kind": e.actor_kind, "id": e.actor_id, "name": e.actor_name },
-        "action": e.action,
-        "tenant": e.tenant,
-        "target": { "kind": e.target_kind, "id": e.target_id },
-        "address": e.address,
-        "request_id": e.request_id,
-        "changes": changes,
-    })
-}
-
 pub(super) async fn run<S: Backend>(
     provider: &Provider<S>,
     command: AuditCommand,
@@ -87,23 +70,27 @@ pub(super) async fn run<S: Backend>(
             return Ok(());
         }
         println!(
-            "{:>6} {:>10} {:<24} {:<24} {:<12} target",
+            "{:>6} {:<20} {:<24} {:<24} {:<12} target",
             "id", "time", "actor", "action", "tenant"
         );
     }
-    print_page(page.json, events.map(|e| event_json(&e)), |e| {
-        let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_owned();
-        format!(
-            "{:>6} {:>10} {:<24} {:<24} {:<12} {}:{}",
-            e["id"],
-            e["time"],
-            format!("{}:{}", text(&e["actor"]["kind"]), text(&e["actor"]["id"])),
-            text(&e["action"]),
-            text(&e["tenant"]),
-            text(&e["target"]["kind"]),
-            text(&e["target"]["id"]),
-        )
-    });
+    print_page(
+        page.json,
+        events.map(|e| crate::api::representation::audit_event(&e)),
+        |e| {
+            let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_owned();
+            format!(
+                "{:>6} {:<20} {:<24} {:<24} {:<12} {}:{}",
+                text(&e["id"]),
+                text(&e["time"]),
+                format!("{}:{}", text(&e["actor"]["kind"]), text(&e["actor"]["id"])),
+                text(&e["action"]),
+                text(&e["tenant"]),
+                text(&e["target"]["kind"]),
+                text(&e["target"]["id"]),
+            )
+        },
+    );
     Ok(())
 }
 

@@ -222,6 +222,14 @@ async fn keys_are_created_listed_attenuated_revoked_and_audited() {
     // changed nothing and recorded nothing), never the key.
     let events = db.json(&["audit", "list", "--action", "api_key", "--json"]);
     let events = events["items"].as_array().expect("items");
+    // The same shape as the admin API's: ids as strings, RFC 3339 times.
+    for e in events {
+        let time = e["time"].as_str().unwrap_or_default();
+        assert!(
+            e["id"].is_string() && time.ends_with('Z') && time.len() == 20,
+            "{e}"
+        );
+    }
     let actions: Vec<&str> = events.iter().filter_map(|e| e["action"].as_str()).collect();
     assert_eq!(
         actions,

@@ -269,4 +269,34 @@ async fn a_tenant_key_sees_only_its_tenant_in_lists() {
         .send(super::Req::get("/api/v1/audit-events?tenant=bravo").token(&key.key))
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+
+    // bravo is deleted and its slug taken again by another organisation:
+    // a key for the new bravo reads the new bravo's events only.
+    let res = api.send(super::Req::delete("/api/v1/tenants/bravo")).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    api.create(
+        "/api/v1/tenants",
+        &serde_json::json!({"slug": "bravo", "name": "Bravo again"}),
+    )
+    .await;
+    let new_bravo = create_key(&server, &["--tenant", "bravo"]);
+    for query in ["limit=200", "tenant=bravo&limit=200"] {
+        let res = api
+            .send(super::Req::get(&format!("/api/v1/audit-events?{query}")).token(&new_bravo.key))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let actions: Vec<String> = res.json()["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| super::text(&e["action"]))
+            .collect();
+        assert_eq!(
+            actions,
+            ["tenant.create", "api_key.create"],
+            "{query}: {}",
+            res.body
+        );
+    }
 }
