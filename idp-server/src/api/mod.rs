@@ -274,7 +274,7 @@ async fn answer<S: Backend>(
     };
     // The lifecycle is the platform's: a key that may not write outside
     // a tenant (one limited to tenants) may not move one, even its own.
-    if op.transition().is_some()
+    if op.is_platform_operation()
         && !key.permits(&AccessRequest {
             operation: Operation::Write,
             tenant: None,
@@ -283,7 +283,7 @@ async fn answer<S: Backend>(
         })
     {
         return Err(Problem::forbidden(
-            "approving, rejecting, suspending and reactivating tenants are platform operations; this API key is limited to tenants",
+            "this is a platform operation (approving, rejecting, suspending or reactivating tenants, and whatever is not one tenant's); this API key is limited to tenants",
         ));
     }
     if let Err(wait) = app.limits.admin_api(&record.id) {

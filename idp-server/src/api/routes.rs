@@ -233,6 +233,13 @@ impl Op {
             _ => None,
         }
     }
+
+    /// Whether the operation is the platform's rather than one tenant's
+    /// (even when its path names a tenant): refused to a credential
+    /// limited to tenants. Every new platform-wide route belongs here.
+    pub fn is_platform_operation(self) -> bool {
+        self.transition().is_some()
+    }
 }
 
 /// The path parameters of a matched route.
