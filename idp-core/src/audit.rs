@@ -25,6 +25,9 @@ pub enum ActorKind {
     Cli,
     /// The server itself (scheduled jobs).
     System,
+    /// Someone signing an organisation up at `/signup`: the new admin's
+    /// email (id and name), with the request's address.
+    Signup,
 }
 
 impl ActorKind {
@@ -35,6 +38,7 @@ impl ActorKind {
             Self::Operator => "operator",
             Self::Cli => "cli",
             Self::System => "system",
+            Self::Signup => "signup",
         }
     }
 }
@@ -87,6 +91,19 @@ impl AuditContext {
             },
             address: None,
             request_id: None,
+        }
+    }
+
+    /// A sign-up at `/signup` by `email`, from `address`.
+    pub fn signup(email: &str, address: Option<String>, request_id: Option<String>) -> Self {
+        Self {
+            actor: Actor {
+                kind: ActorKind::Signup,
+                id: email.to_owned(),
+                name: email.to_owned(),
+            },
+            address,
+            request_id,
         }
     }
 
@@ -230,6 +247,11 @@ actions! {
     ApiKeyCreate => "api_key.create",
     /// An admin API key was revoked.
     ApiKeyRevoke => "api_key.revoke",
+    /// An organisation signed up at `/signup` (its tenant, its first admin
+    /// and their role, in one change).
+    TenantSignup => "tenant.signup",
+    /// The platform's settings changed (who may sign up).
+    PlatformSettingsUpdate => "platform.settings.update",
 }
 
 /// The object a change was made to.

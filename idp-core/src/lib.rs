@@ -91,6 +91,7 @@ pub mod revocation;
 pub mod roles_claim;
 pub mod scope;
 pub mod session;
+pub mod signup;
 pub mod store;
 pub mod subject;
 pub mod telemetry;

@@ -3,12 +3,12 @@
 //! by the same functions the port method of the same name runs, so an
 //! audited change is exactly the unaudited one.
 
-use crate::{admin, api_keys, clients, roles, sessions, tenants, users};
+use crate::{admin, api_keys, clients, platform_settings, roles, sessions, tenants, users};
 use idp_core::clock::UnixTime;
 use idp_core::ids::{ClientId, SessionId, TenantId, UserId};
 use idp_core::store::{
-    AdminChange, ApiKeyRecord, Applied, ClientRecord, RoleRecord, SigningKeyRecord, TenantRecord,
-    UserRecord,
+    AdminChange, ApiKeyRecord, Applied, ClientRecord, PlatformSettings, RoleRecord,
+    SigningKeyRecord, TenantRecord, UserRecord,
 };
 use idp_core::tenant::state::TenantState;
 use rusqlite::{Connection, Result};
@@ -40,6 +40,15 @@ pub(crate) enum OwnedChange {
     UnassignRole(TenantId, UserId, String),
     CreateApiKey(ApiKeyRecord),
     RevokeApiKey(String, UnixTime),
+    UpdatePlatformSettings(PlatformSettings),
+    /// Tenant, its keys, the platform tenant, the admin, their role.
+    SignUp(
+        TenantRecord,
+        Vec<SigningKeyRecord>,
+        TenantId,
+        UserRecord,
+        RoleRecord,
+    ),
 }
 
 impl From<AdminChange<'_>> for OwnedChange {
@@ -111,6 +120,22 @@ impl From<AdminChange<'_>> for OwnedChange {
             }
             C::CreateApiKey { key } => Self::CreateApiKey(key.clone()),
             C::RevokeApiKey { id, at } => Self::RevokeApiKey(id.to_owned(), at),
+            C::UpdatePlatformSettings { settings } => {
+                Self::UpdatePlatformSettings(settings.clone())
+            }
+            C::SignUp {
+                tenant,
+                keys,
+                platform,
+                user,
+                role,
+            } => Self::SignUp(
+                tenant.clone(),
+                keys.to_vec(),
+                platform.clone(),
+                user.clone(),
+                role.clone(),
+            ),
         }
     }
 }
@@ -198,6 +223,14 @@ impl OwnedChange {
                 Applied::Done(1)
             }
             Self::RevokeApiKey(id, at) => counted(api_keys::revoke(conn, id, *at)?),
+            Self::UpdatePlatformSettings(settings) => {
+                platform_settings::replace(conn, settings)?;
+                Applied::Done(1)
+            }
+            Self::SignUp(tenant, keys, platform, user, role) => {
+                platform_settings::sign_up(conn, tenant, keys, platform, user, role)?;
+                Applied::Done(1)
+            }
         })
     }
 }

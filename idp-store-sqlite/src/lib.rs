@@ -44,6 +44,7 @@ mod health;
 mod idempotency;
 mod migrations;
 mod operations;
+mod platform_settings;
 mod port;
 mod purge;
 mod pushed;

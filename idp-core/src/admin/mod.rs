@@ -27,8 +27,10 @@ mod idempotency;
 mod keys;
 mod lifecycle;
 mod page;
+mod platform_settings;
 mod roles;
 mod sessions;
+mod signup;
 mod tenants;
 mod users;
 
@@ -39,7 +41,9 @@ pub use error::{AdminError, FieldError, ObjectKind};
 pub use idempotency::{IDEMPOTENCY_LIFETIME, IdempotencyClaim, IdempotentRequest, IdempotentStart};
 pub use keys::KeyInfo;
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
+pub use platform_settings::PlatformSettingsUpdate;
 pub use roles::NewRole;
+pub use signup::{SignUpError, SignUpRequest, SignedUp, org_admin_role};
 pub use tenants::{NewTenant, TenantUpdate};
 pub use users::UserUpdate;
 

@@ -20,7 +20,7 @@
 //! The bodies are plain `pub async fn`s, one file per part of the port
 //! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`, `pushed`,
 //! `revocations`, `devices`, `deliveries`, `maintenance`, `admin`,
-//! `audit`, `audit_log`, `roles`, `api_keys`, `idempotency`). To add one: write it in its
+//! `audit`, `audit_log`, `roles`, `api_keys`, `idempotency`, `platform`). To add one: write it in its
 //! part's file and add its name to that part's line in
 //! `__store_contract_list!`.
 
@@ -35,6 +35,7 @@ pub mod grants;
 pub mod idempotency;
 pub mod keys;
 pub mod maintenance;
+pub mod platform;
 pub mod pushed;
 pub mod revocations;
 pub mod roles;
@@ -231,6 +232,7 @@ macro_rules! __store_contract_list {
             idempotency: idempotency_key_is_claimed_then_completed,
                 idempotency_key_is_released_or_replaced, idempotency_purge_is_bounded_and_strict,
                 racing_claims_have_one_winner;
+            platform: platform_settings_round_trip, signup_is_one_transaction;
             maintenance: purge_goes_strictly_before_the_cutoff, purge_batches_are_bounded,
                 purge_of_sessions_and_their_records, purge_is_scoped_by_tenant;
         }

@@ -10,7 +10,7 @@
 //! reference a deletion would cascade through.
 
 use super::{ClientRecord, SigningKeyRecord, StoreResult, TenantRecord, UserRecord};
-use super::{api_keys::ApiKeyRecord, roles::RoleRecord};
+use super::{api_keys::ApiKeyRecord, platform_settings::PlatformSettings, roles::RoleRecord};
 use crate::clock::UnixTime;
 use crate::ids::{ClientId, SessionId, TenantId, UserId};
 use crate::tenant::state::TenantState;
@@ -24,7 +24,7 @@ pub struct AuditEvent {
     pub id: i64,
     /// When the change was made.
     pub time: UnixTime,
-    /// Who made it: `api_key`, `operator`, `cli` or `system`.
+    /// Who made it: `api_key`, `operator`, `cli`, `system` or `signup`.
     pub actor_kind: String,
     /// The API key's id, the operator's user id, the OS user for `cli`.
     pub actor_id: String,
@@ -238,6 +238,28 @@ pub enum AdminChange<'a> {
         id: &'a str,
         /// When.
         at: UnixTime,
+    },
+    /// Replaces the platform's settings (creating their row the first time).
+    UpdatePlatformSettings {
+        /// The new settings.
+        settings: &'a PlatformSettings,
+    },
+    /// An organisation's sign-up (`crate::signup`): creates `tenant` with
+    /// its `keys`, and in the `platform` tenant creates `role` unless a
+    /// role of that name exists, creates `user` and assigns `role` to
+    /// them, all at once. A taken slug or a taken email is
+    /// `Err(Conflict)` and nothing is written.
+    SignUp {
+        /// The new tenant.
+        tenant: &'a TenantRecord,
+        /// Its first signing keys.
+        keys: &'a [SigningKeyRecord],
+        /// The platform tenant, where its admin account lives.
+        platform: &'a TenantId,
+        /// The organisation's first admin, a user of the platform tenant.
+        user: &'a UserRecord,
+        /// The role that makes them the organisation's admin.
+        role: &'a RoleRecord,
     },
 }
 

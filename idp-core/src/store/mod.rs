@@ -7,7 +7,8 @@
 //! [`Maintenance`] and [`AdminStore`] (what only the admin service needs: pages, updates,
 //! deletions that end what depended on the deleted row), [`AuditStore`]
 //! (audited changes and the audit log), [`RoleStore`], [`ApiKeyStore`] and
-//! [`IdempotencyStore`] (the admin API's).
+//! [`IdempotencyStore`] (the admin API's), [`PlatformSettingsStore`] (the
+//! platform's own settings: who may sign up).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
 //! type that implements every part is a `Store` without further code.
 //!
@@ -33,6 +34,7 @@ mod idempotency;
 mod keys;
 mod maintenance;
 mod operations;
+mod platform_settings;
 mod pushed;
 mod records;
 mod revocations;
@@ -53,6 +55,7 @@ pub use idempotency::{IdempotencyRecord, IdempotencyStore};
 pub use keys::KeyStore;
 pub use maintenance::{Expiring, Maintenance};
 pub use operations::{CheckpointMode, CheckpointReport, OperationError, Operations, PoolState};
+pub use platform_settings::{PlatformSettings, PlatformSettingsStore};
 pub use pushed::PushedRequestStore;
 pub use records::*;
 pub use revocations::RevocationStore;
@@ -128,6 +131,7 @@ pub trait Store:
     + RoleStore
     + ApiKeyStore
     + IdempotencyStore
+    + PlatformSettingsStore
     + 'static
 {
 }
@@ -149,6 +153,7 @@ impl<T> Store for T where
         + RoleStore
         + ApiKeyStore
         + IdempotencyStore
+        + PlatformSettingsStore
         + 'static
 {
 }
