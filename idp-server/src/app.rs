@@ -27,6 +27,8 @@ pub struct App<S: Backend> {
     pub admin_api: Option<crate::api::AdminApi<S>>,
     /// BASE_URL, without a trailing slash.
     pub base_url: String,
+    /// The sign-up page's proof of work and spent challenges (`/signup`).
+    pub signup: crate::pages::signup::SignupGuard,
 }
 
 /// Loads the master key and builds the provider over `store`. In
@@ -107,6 +109,7 @@ impl<S: Backend> App<S> {
             trusted_proxies: Default::default(),
             http_limits: Default::default(),
             metrics: Default::default(),
+            signup: Default::default(),
         }
     }
 }

@@ -63,6 +63,9 @@ pub struct Flags {
     /// Serve /metrics only on this address (its own listener; the main one answers 404 there) [env: METRICS_ADDR] [default: the main listener]
     #[arg(long)]
     pub metrics_addr: Option<String>,
+    /// Leading zero bits the sign-up form's proof of work needs (each one doubles a browser's work; 18 is about a second on a phone) [env: SIGNUP_POW_BITS] [default: 18]
+    #[arg(long)]
+    pub signup_pow_bits: Option<String>,
     /// Brute-force and request-rate limits.
     #[command(flatten)]
     pub rate_limits: crate::rate_limit::RateLimitFlags,
@@ -136,6 +139,8 @@ pub struct Config {
     /// `METRICS_ADDR` and `METRICS_TOKEN` (environment only, never a flag:
     /// a flag shows in the process list).
     pub metrics: crate::metrics::access::MetricsSettings,
+    /// `SIGNUP_POW_BITS`: the sign-up form's proof of work.
+    pub signup_pow: idp_core::signup::pow::ProofOfWork,
 }
 
 /// Where the server's certificate chain and private key come from. Both are
@@ -226,6 +231,25 @@ impl std::fmt::Debug for TlsConfig {
                 .field("private_key", &format_args!("(redacted)"))
                 .finish(),
         }
+    }
+}
+
+/// `SIGNUP_POW_BITS`: 0 to 32 leading zero bits (0 turns the proof of
+/// work off, for tests and closed networks).
+fn signup_pow(value: Option<String>) -> Result<idp_core::signup::pow::ProofOfWork, ConfigError> {
+    use idp_core::signup::pow::{MAX_BITS, ProofOfWork};
+    let Some(v) = value else {
+        return Ok(ProofOfWork::default());
+    };
+    match v.trim().parse::<u8>() {
+        Ok(bits) if bits <= MAX_BITS => Ok(ProofOfWork {
+            bits,
+            ..ProofOfWork::default()
+        }),
+        _ => Err(ConfigError::new(
+            "SIGNUP_POW_BITS",
+            format!("'{v}' must be a whole number from 0 to {MAX_BITS}"),
+        )),
     }
 }
 
@@ -366,6 +390,7 @@ impl Config {
                 "ALLOW_INSECURE_REDIRECT_URIS",
             ),
         )?;
+        let signup_pow = signup_pow(get(&flags.signup_pow_bits, "SIGNUP_POW_BITS"))?;
         let database_url = get(&flags.database_url, "DATABASE_URL")
             .unwrap_or_else(|| "sqlite:./data/idp.db".into());
         // An unknown scheme stops here, before anything touches the disk.
@@ -392,6 +417,7 @@ impl Config {
             http_limits: Default::default(),
             allow_insecure_redirect_uris,
             metrics,
+            signup_pow,
         })
     }
 
@@ -415,6 +441,7 @@ impl Config {
             http_limits: Default::default(),
             allow_insecure_redirect_uris: false,
             metrics: Default::default(),
+            signup_pow: Default::default(),
         }
     }
 

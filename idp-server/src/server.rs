@@ -164,6 +164,7 @@ async fn start_over<S: Backend>(
     app.trusted_proxies = config.trust_proxy.clone();
     app.http_limits = config.http_limits;
     app.metrics = config.metrics.clone();
+    app.signup = crate::pages::signup::SignupGuard::new(config.signup_pow);
     // The admin API's key root is created on first start, before serving.
     let admin_api = crate::api::AdminApi::load(app.provider.admin())
         .await

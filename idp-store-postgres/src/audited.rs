@@ -9,7 +9,7 @@
 //! transaction, which rolls back: nothing is written.
 
 use crate::{PostgresStore, admin, api_keys, audit, roles, sessions, tenants};
-use crate::{clients, users};
+use crate::{clients, platform_settings, users};
 use crate::{db_error, registry_transaction, tenant_transaction};
 use deadpool_postgres::Transaction;
 use idp_core::ids::TenantId;
@@ -28,7 +28,9 @@ enum Scope<'a> {
 fn scope<'a>(change: &AdminChange<'a>) -> Scope<'a> {
     use AdminChange as C;
     match *change {
-        C::CreateTenant { tenant, .. } | C::UpdateTenant { tenant } => Scope::Registry(&tenant.id),
+        C::CreateTenant { tenant, .. }
+        | C::UpdateTenant { tenant }
+        | C::SignUp { tenant, .. } => Scope::Registry(&tenant.id),
         C::DeleteTenant { tenant } | C::ChangeTenantState { tenant, .. } => Scope::Registry(tenant),
         C::CreateClient { tenant, .. }
         | C::UpdateClient { tenant, .. }
@@ -44,7 +46,9 @@ fn scope<'a>(change: &AdminChange<'a>) -> Scope<'a> {
         | C::DeleteRole { tenant, .. }
         | C::AssignRole { tenant, .. }
         | C::UnassignRole { tenant, .. } => Scope::Tenant(tenant),
-        C::CreateApiKey { .. } | C::RevokeApiKey { .. } => Scope::Platform,
+        C::CreateApiKey { .. } | C::RevokeApiKey { .. } | C::UpdatePlatformSettings { .. } => {
+            Scope::Platform
+        }
     }
 }
 
@@ -139,6 +143,16 @@ async fn make(tx: &Transaction<'_>, change: AdminChange<'_>) -> StoreResult<Appl
         }
         C::CreateApiKey { key } => api_keys::create_api_key_in(tx, key).await?,
         C::RevokeApiKey { id, at } => api_keys::revoke_api_key_in(tx, id, at).await?,
+        C::UpdatePlatformSettings { settings } => {
+            platform_settings::replace_in(tx, settings).await?
+        }
+        C::SignUp {
+            tenant,
+            keys,
+            platform,
+            user,
+            role,
+        } => platform_settings::sign_up_in(tx, tenant, keys, platform, user, role).await?,
     })
 }
 

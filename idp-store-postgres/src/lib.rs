@@ -47,6 +47,7 @@ mod jobs;
 mod login_failures;
 mod migrations;
 mod operations;
+mod platform_settings;
 mod purge;
 mod pushed;
 mod revocations;

@@ -16,6 +16,7 @@ mod clients;
 mod etag;
 mod keys;
 pub mod openapi;
+mod platform;
 mod problem;
 mod query;
 pub(crate) mod representation;
@@ -276,7 +277,9 @@ async fn answer<S: Backend>(
     // a tenant (one limited to tenants) may not move one, even its own.
     if op.is_platform_operation()
         && !key.permits(&AccessRequest {
-            operation: Operation::Write,
+            // A platform read (the settings) needs a key that may read
+            // outside tenants; a move or change, one that may write there.
+            operation,
             tenant: None,
             path,
             now,
@@ -455,6 +458,8 @@ async fn dispatch<S: Backend>(call: &Call<'_, S>, op: Op) -> Result<Reply, Probl
         Op::ListKeys => keys::list(call).await,
         Op::RotateKeys => keys::rotate(call).await,
         Op::ListAuditEvents => audit::list(call).await,
+        Op::GetPlatformSettings => platform::get(call).await,
+        Op::UpdatePlatformSettings => platform::update(call).await,
     }
 }
 

@@ -54,6 +54,8 @@ use utoipa::OpenApi;
     schema::SigningKeyPage,
     schema::RotatedKeys,
     schema::AuditEventPage,
+    schema::PlatformSettings,
+    schema::PlatformSettingsPatch,
 )))]
 struct Schemas;
 
@@ -262,5 +264,19 @@ fn describe(op: Op) -> Describe {
             ])
             .hides_tenants()
             .ok("AuditEventPage"),
+        Op::GetPlatformSettings => d(
+            "getPlatformSettings",
+            "Show the platform's settings (platform operators)",
+            "Platform",
+        )
+        .single("PlatformSettings"),
+        Op::UpdatePlatformSettings => d(
+            "updatePlatformSettings",
+            "Change the platform's settings, such as who may sign up (platform operators)",
+            "Platform",
+        )
+        .body(Body::MergePatch("PlatformSettingsPatch"))
+        .if_match()
+        .single("PlatformSettings"),
     }
 }

@@ -122,3 +122,11 @@ pub fn audit_event(e: &AuditEvent) -> Value {
         "changes": changes,
     })
 }
+
+/// The platform's settings (`/platform/settings`).
+pub fn platform_settings(s: &idp_core::store::PlatformSettings) -> Value {
+    serde_json::json!({
+        "signup": s.signup.as_str(),
+        "updated_at": opt_time(s.updated_at),
+    })
+}

@@ -76,6 +76,10 @@ pub enum Op {
     RotateKeys,
     /// The audit log.
     ListAuditEvents,
+    /// The platform's settings (platform).
+    GetPlatformSettings,
+    /// Change the platform's settings (platform).
+    UpdatePlatformSettings,
 }
 
 /// One route: a method, a path template under `/api/v1` (`{name}` is one
@@ -218,6 +222,16 @@ pub const ROUTES: &[Route] = &[
         Op::RotateKeys,
     ),
     route(Method::GET, "/api/v1/audit-events", Op::ListAuditEvents),
+    route(
+        Method::GET,
+        "/api/v1/platform/settings",
+        Op::GetPlatformSettings,
+    ),
+    route(
+        Method::PATCH,
+        "/api/v1/platform/settings",
+        Op::UpdatePlatformSettings,
+    ),
 ];
 
 impl Op {
@@ -239,6 +253,7 @@ impl Op {
     /// limited to tenants. Every new platform-wide route belongs here.
     pub fn is_platform_operation(self) -> bool {
         self.transition().is_some()
+            || matches!(self, Self::GetPlatformSettings | Self::UpdatePlatformSettings)
     }
 }
 

@@ -148,6 +148,33 @@ pub struct TenantPatch {
     dynamic_registration: Option<bool>,
 }
 
+/// Who may sign an organisation up at `/signup`: nobody (`closed`),
+/// anyone with an operator's approval (`approval`, the default: the
+/// tenant waits `pending`), or anyone at once (`open`).
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupMode {
+    Closed,
+    Approval,
+    Open,
+}
+
+/// The platform's settings.
+#[derive(ToSchema)]
+pub struct PlatformSettings {
+    signup: SignupMode,
+    /// When they last changed; null while they are the defaults.
+    #[schema(required = true, format = DateTime)]
+    updated_at: Option<String>,
+}
+
+/// `PATCH /platform/settings` (merge patch).
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSettingsPatch {
+    signup: Option<SignupMode>,
+}
+
 /// A client's registration.
 #[derive(ToSchema)]
 pub struct Client {

@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod device;
 pub mod interaction;
 pub mod logout;
+pub mod signup;
 
 use askama::Template;
 use bytes::Bytes;

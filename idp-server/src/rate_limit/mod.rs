@@ -21,6 +21,7 @@
 //! | authorization requests, per address | client IP, all tenants | every `/authorize` request | 10/s | 429 |
 //! | pending interactions, per address | client IP, all tenants | interactions nobody signed in through yet | 50 | 429 |
 //! | dynamic registration, per address | client IP, all tenants | every `/register` POST | 10/min | 429 |
+//! | organisation sign-up, per address | client IP | every `/signup` POST | 5/min | 429 page |
 //!
 //! A failure lockout refuses the key with 429: it starts at
 //! `RATE_LIMIT_LOCKOUT` seconds and doubles with each further failure up to
@@ -106,6 +107,9 @@ pub struct RateLimitFlags {
     /// Admin API requests per second per API key, bursts of twice that; 0 = no limit [env: RATE_LIMIT_ADMIN_API] [default: 20]
     #[arg(long)]
     pub rate_limit_admin_api: Option<String>,
+    /// Organisation sign-up attempts (form posts to /signup) per minute per client address; 0 = no limit [env: RATE_LIMIT_SIGNUP] [default: 5]
+    #[arg(long)]
+    pub rate_limit_signup: Option<String>,
 }
 
 /// The resolved limits (module docs describe each).
@@ -141,6 +145,8 @@ pub struct RateLimitSettings {
     pub register_per_ip: u32,
     /// `RATE_LIMIT_ADMIN_API`, admin API requests per second per API key.
     pub admin_api_per_key: u32,
+    /// `RATE_LIMIT_SIGNUP`, sign-up attempts per minute per address.
+    pub signup_per_ip: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -161,6 +167,7 @@ impl Default for RateLimitSettings {
             pending_interactions_per_ip: idp_core::provider::DEFAULT_PENDING_INTERACTIONS,
             register_per_ip: 10,
             admin_api_per_key: 20,
+            signup_per_ip: 5,
         }
     }
 }
@@ -285,6 +292,11 @@ impl RateLimitSettings {
                 &flags.rate_limit_admin_api,
                 "RATE_LIMIT_ADMIN_API",
                 d.admin_api_per_key,
+            )?,
+            signup_per_ip: number(
+                &flags.rate_limit_signup,
+                "RATE_LIMIT_SIGNUP",
+                d.signup_per_ip,
             )?,
         })
     }

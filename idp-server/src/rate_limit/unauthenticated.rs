@@ -32,6 +32,8 @@ use super::volume::RateGate;
 pub(super) struct OpenLimits {
     authorize: Option<RateGate>,
     register: Option<RateGate>,
+    /// Organisation sign-ups (`/signup` form posts).
+    signup: Option<RateGate>,
     /// Whether idp-core is told who sent an authorization request, so that
     /// it applies the pending-interaction cap.
     pending_cap: bool,
@@ -46,6 +48,9 @@ impl OpenLimits {
                 .flatten(),
             register: on
                 .then(|| RateGate::per_minute(settings.register_per_ip))
+                .flatten(),
+            signup: on
+                .then(|| RateGate::per_minute(settings.signup_per_ip))
                 .flatten(),
             pending_cap: on && settings.pending_interactions_per_ip > 0,
         }
@@ -80,6 +85,18 @@ fn authorize_refused(wait: Duration) -> Response<Bytes> {
 }
 
 impl Limits {
+    /// `Err(wait)` when the address `ip` is over `RATE_LIMIT_SIGNUP` (every
+    /// sign-up form post counts, taken or not); exempt addresses pass.
+    pub fn signup(&self, ip: Option<std::net::IpAddr>) -> Result<(), Duration> {
+        let Some(gate) = &self.unauthenticated.signup else {
+            return Ok(());
+        };
+        match ip.filter(|ip| !self.exempt.contains(*ip)) {
+            Some(ip) => gate.check(self.key(KeyKind::Address, "", super::AddressKey::from(ip))),
+            None => Ok(()),
+        }
+    }
+
     /// The 429 (with `Retry-After`) for `req` if its address is over a
     /// limit; else `None`, and an authorization request is marked with its
     /// requester for idp-core's pending-interaction cap.
