@@ -3,7 +3,7 @@
 //! server is running, over whichever store `DATABASE_URL` names.
 //!
 //! One file per noun (`tenant`, `client`, `user`, `session`, `api-key`,
-//! `audit`, `backup`, `health`), each with its clap types and its `run`. The server's settings
+//! `audit`, `backup`, `health`, `platform`), each with its clap types and its `run`. The server's settings
 //! are options of `serve` only; every command takes `--database-url`; an
 //! administration command reads the few other settings it needs
 //! (`ENCRYPTION_KEY`, `BASE_URL`, the outbound policy) from the environment,
@@ -17,6 +17,7 @@ mod backup;
 mod client;
 pub mod exit;
 mod health;
+mod platform;
 mod session;
 mod tenant;
 mod user;
@@ -80,6 +81,9 @@ pub enum Command {
     /// Ask the running server whether it is ready (GET /health/ready):
     /// exit 0 if so, 1 if not (for container health checks).
     Health(health::HealthArgs),
+    /// Show or change the platform's own settings (who may sign up at /signup).
+    #[command(subcommand)]
+    Platform(platform::PlatformCommand),
 }
 
 /// Where requests the CLI makes itself may go (the same policy as the
@@ -273,7 +277,7 @@ pub async fn run(database_url: Option<String>, mut command: Command) -> Result<(
         Command::ApiKey(api_key::ApiKeyCommand::Attenuate(args)) => {
             return api_key::attenuate(args);
         }
-        Command::ApiKey(_) | Command::Audit(_) => {}
+        Command::ApiKey(_) | Command::Audit(_) | Command::Platform(_) => {}
     }
     let config = Config::resolve(&flags)?;
     let database_url = config.database_url.clone();
@@ -303,6 +307,7 @@ impl WithStore for Admin {
                 Command::Session(c) => session::run(&provider(&config, store)?, c).await,
                 Command::ApiKey(c) => api_key::run(&provider(&config, store)?, c).await,
                 Command::Audit(c) => audit::run(&provider(&config, store)?, c).await,
+                Command::Platform(c) => platform::run(&provider(&config, store)?, c).await,
             }
         }
     }

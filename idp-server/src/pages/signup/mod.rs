@@ -168,7 +168,7 @@ async fn submit<S: Backend>(
     if !csrf::verify(req.headers(), &params) {
         return csrf_failed();
     }
-    let field = |name: &str| {
+    let field = |name: &'static str| {
         params
             .single(name)
             .ok()

@@ -37,6 +37,9 @@ fn expected(route: &Route, w: &World, answer: &Value) -> (&'static str, &'static
         Op::CreateRole => ("role.create", "role", created("name")),
         Op::UpdateRole => ("role.update", "role", w.role.clone()),
         Op::DeleteRole => ("role.delete", "role", w.role.clone()),
+        Op::UpdatePlatformSettings => {
+            ("platform.settings.update", "platform", "settings".to_owned())
+        }
         Op::OpenApi
         | Op::ListTenants
         | Op::GetTenant
@@ -49,7 +52,8 @@ fn expected(route: &Route, w: &World, answer: &Value) -> (&'static str, &'static
         | Op::GetRole
         | Op::ListUserRoles
         | Op::ListKeys
-        | Op::ListAuditEvents => panic!("{:?} is not a change", route.op),
+        | Op::ListAuditEvents
+        | Op::GetPlatformSettings => panic!("{:?} is not a change", route.op),
     }
 }
 
@@ -87,10 +91,11 @@ async fn every_mutating_route_writes_its_event() {
             secrets.push(s.to_owned());
         }
         let (action, target_kind, target_id) = expected(route, &w, &answer);
-        let tenant = if route.op == Op::CreateTenant {
-            target_id.clone()
-        } else {
-            w.slug.clone()
+        let tenant = match route.op {
+            Op::CreateTenant => json!(target_id),
+            // The platform's settings belong to no tenant.
+            Op::UpdatePlatformSettings => Value::Null,
+            _ => json!(w.slug),
         };
         let events: Vec<Value> = api
             .audit(&format!("actor={}", api.key.id))
@@ -106,7 +111,7 @@ async fn every_mutating_route_writes_its_event() {
             json!({"kind": "api_key", "id": api.key.id, "name": "full"}),
             "{what}: {e}"
         );
-        assert_eq!(e["tenant"], json!(tenant), "{what}: {e}");
+        assert_eq!(e["tenant"], tenant, "{what}: {e}");
         assert_eq!(
             e["target"],
             json!({"kind": target_kind, "id": target_id}),

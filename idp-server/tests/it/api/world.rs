@@ -157,6 +157,7 @@ pub fn body_of(op: Op) -> Option<Value> {
         Op::CreateRole => Some(json!({"name": unique("newrole"), "description": "d"})),
         Op::UpdateRole => Some(json!({"description": "changed"})),
         Op::RejectTenant | Op::SuspendTenant => Some(json!({"reason": "scripted"})),
+        Op::UpdatePlatformSettings => Some(json!({"signup": "open"})),
         Op::OpenApi
         | Op::ListTenants
         | Op::GetTenant
@@ -180,7 +181,8 @@ pub fn body_of(op: Op) -> Option<Value> {
         | Op::UnassignRole
         | Op::ListKeys
         | Op::RotateKeys
-        | Op::ListAuditEvents => None,
+        | Op::ListAuditEvents
+        | Op::GetPlatformSettings => None,
     }
 }
 
