@@ -27,6 +27,7 @@ mod idempotency;
 mod keys;
 mod lifecycle;
 mod page;
+mod platform;
 mod roles;
 mod sessions;
 mod tenants;
