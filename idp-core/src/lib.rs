@@ -37,6 +37,7 @@
 //! - [`id_token`], [`access_token`] (RFC 9068 JWT), [`userinfo`], [`discovery`], [`jwks`].
 //! - [`admin`]: the administration service ([`Admin`], from
 //!   [`Provider::admin`]): tenants, clients, users, sessions, keys.
+//! - [`platform`]: the reserved tenant `platform` and its operators' roles.
 //! - [`tenant`], [`client`], [`user`], [`session`]: registries; [`email`]: the
 //!   canonical form of the email addresses users sign in with.
 //! - [`logout`] (RP-Initiated Logout) and [`channel_logout`] (telling the
@@ -83,6 +84,7 @@ pub mod key_rotation;
 pub mod logout;
 pub mod logout_retry;
 pub mod outbound;
+pub mod platform;
 pub mod provider;
 pub mod purge;
 pub mod registration;

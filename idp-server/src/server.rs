@@ -164,6 +164,13 @@ async fn start_over<S: Backend>(
     app.trusted_proxies = config.trust_proxy.clone();
     app.http_limits = config.http_limits;
     app.metrics = config.metrics.clone();
+    // The platform tenant and its roles exist from the first start.
+    app.provider.admin().ensure_platform().await.map_err(|e| {
+        ConfigError::new(
+            "DATABASE_URL",
+            format!("cannot create the platform tenant: {e}"),
+        )
+    })?;
     app.signup = crate::pages::signup::SignupGuard::new(config.signup_pow);
     // The admin API's key root is created on first start, before serving.
     let admin_api = crate::api::AdminApi::load(app.provider.admin())

@@ -31,7 +31,9 @@ fn scope<'a>(change: &AdminChange<'a>) -> Scope<'a> {
         C::CreateTenant { tenant, .. }
         | C::UpdateTenant { tenant }
         | C::SignUp { tenant, .. } => Scope::Registry(&tenant.id),
-        C::DeleteTenant { tenant } | C::ChangeTenantState { tenant, .. } => Scope::Registry(tenant),
+        C::DeleteTenant { tenant }
+        | C::DeleteOrganisation { tenant, .. }
+        | C::ChangeTenantState { tenant, .. } => Scope::Registry(tenant),
         C::CreateClient { tenant, .. }
         | C::UpdateClient { tenant, .. }
         | C::RemoveClient { tenant, .. }
@@ -89,6 +91,22 @@ async fn make(tx: &Transaction<'_>, change: AdminChange<'_>) -> StoreResult<Appl
             at,
         } => done_if(tenants::change_state_in(tx, tenant, from, to, reason, at).await?),
         C::DeleteTenant { tenant } => done_if(tenants::delete_tenant_in(tx, tenant).await?),
+        C::DeleteOrganisation {
+            tenant,
+            platform,
+            roles: names,
+        } => {
+            if !tenants::delete_tenant_in(tx, tenant).await? {
+                return Ok(Applied::Missing);
+            }
+            // The platform's roles are the platform tenant's rows: the
+            // rest of this transaction sees that tenant instead.
+            crate::scoped::enter_tenant(tx, platform).await?;
+            for name in names {
+                roles::delete_role_in(tx, platform, name).await?;
+            }
+            Applied::Done(1)
+        }
         C::CreateClient { tenant, client } => {
             Applied::Done(clients::create_client_in(tx, tenant, client).await?)
         }

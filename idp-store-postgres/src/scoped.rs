@@ -177,6 +177,20 @@ pub(crate) async fn registry_transaction<'a>(
     Ok(tx)
 }
 
+/// Moves a transaction to `tenant`'s rows from here on (a registry
+/// change that also touches another tenant's rows: deleting an
+/// organisation deletes the platform tenant's roles named after it).
+pub(crate) async fn enter_tenant(
+    tx: &deadpool_postgres::Transaction<'_>,
+    tenant: &TenantId,
+) -> StoreResult<()> {
+    let set = tx.prepare_cached(SET_TENANT).await.map_err(db_error)?;
+    tx.query(&set, &[&tenant.as_str()])
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
 /// Widens a transaction begun by [`tenant_transaction`] to the registry
 /// and platform tables from here on (the audit log's append, after the
 /// change it records was made under the tenant alone).

@@ -20,6 +20,8 @@ pub(crate) enum OwnedChange {
     /// Tenant, from, to, reason, at.
     ChangeTenantState(TenantId, TenantState, TenantState, Option<String>, UnixTime),
     DeleteTenant(TenantId),
+    /// Tenant, platform tenant, platform roles.
+    DeleteOrganisation(TenantId, TenantId, Vec<String>),
     CreateClient(TenantId, ClientRecord),
     UpdateClient(TenantId, ClientRecord),
     RemoveClient(TenantId, ClientId, UnixTime),
@@ -65,6 +67,11 @@ impl From<AdminChange<'_>> for OwnedChange {
                 at,
             } => Self::ChangeTenantState(tenant.clone(), from, to, reason.map(str::to_owned), at),
             C::DeleteTenant { tenant } => Self::DeleteTenant(tenant.clone()),
+            C::DeleteOrganisation {
+                tenant,
+                platform,
+                roles,
+            } => Self::DeleteOrganisation(tenant.clone(), platform.clone(), roles.to_vec()),
             C::CreateClient { tenant, client } => {
                 Self::CreateClient(tenant.clone(), client.clone())
             }
@@ -175,6 +182,15 @@ impl OwnedChange {
                 *at,
             )?),
             Self::DeleteTenant(tenant) => found(admin::delete_tenant(conn, tenant)?),
+            Self::DeleteOrganisation(tenant, platform, names) => {
+                if !admin::delete_tenant(conn, tenant)? {
+                    return Ok(Applied::Missing);
+                }
+                for name in names {
+                    roles::delete(conn, platform, name)?;
+                }
+                Applied::Done(1)
+            }
             Self::CreateClient(tenant, client) => {
                 clients::create(conn, tenant, client)?;
                 Applied::Done(1)

@@ -27,6 +27,8 @@ impl<S: Store> Admin<S> {
         transition: Transition,
         reason: Option<&str>,
     ) -> Result<TenantRecord, AdminError> {
+        // The platform tenant is always active: it has no lifecycle.
+        crate::platform::refuse_platform(slug, transition.past())?;
         let reason = if transition.needs_reason() {
             let text = reason.unwrap_or_default();
             check_reason(text).map_err(|why| AdminError::invalid("reason", why))?;

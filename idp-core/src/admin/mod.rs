@@ -27,6 +27,7 @@ mod idempotency;
 mod keys;
 mod lifecycle;
 mod page;
+mod platform;
 mod platform_settings;
 mod roles;
 mod sessions;
@@ -43,7 +44,7 @@ pub use keys::KeyInfo;
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
 pub use platform_settings::PlatformSettingsUpdate;
 pub use roles::NewRole;
-pub use signup::{SignUpError, SignUpRequest, SignedUp, org_admin_role};
+pub use signup::{SignUpError, SignUpRequest, SignedUp};
 pub use tenants::{NewTenant, TenantUpdate};
 pub use users::UserUpdate;
 

@@ -16,22 +16,16 @@ use crate::audit::{AuditAction, AuditContext, Changes, Target};
 use crate::crypto::envelope::DataKey;
 use crate::email::EmailAddress;
 use crate::ids::{TenantId, UserId};
+use crate::platform::{OrgRole, PLATFORM_SLUG};
 use crate::signup::SignupMode;
 use crate::store::{AdminChange, RoleRecord, Store, StoreError, TenantRecord, UserRecord};
 use crate::tenant::new_signing_keys;
 use crate::tenant::state::TenantState;
 
-/// The reserved tenant whose users are the platform's operators.
-const PLATFORM_SLUG: &str = "platform";
 /// Shortest and longest password a sign-up may choose (the upper bound
 /// keeps argon2id's input small).
 const MIN_PASSWORD: usize = 8;
 const MAX_PASSWORD: usize = 1024;
-
-/// The role that makes a platform user the admin of the organisation `slug`.
-pub fn org_admin_role(slug: &str) -> String {
-    format!("org-admin:{slug}")
-}
 
 /// What someone signing up gives.
 #[derive(Clone, Default)]
@@ -191,7 +185,7 @@ impl<S: Store> Admin<S> {
             updated_at: now,
         };
         let role = RoleRecord {
-            name: org_admin_role(&tenant.slug),
+            name: OrgRole::Admin.name_for(&tenant.slug),
             description: format!("Administers the organisation '{}'", tenant.slug),
             created_at: now,
         };

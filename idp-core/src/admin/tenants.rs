@@ -59,8 +59,27 @@ impl<S: Store> Admin<S> {
     ) -> Result<TenantRecord, AdminError> {
         let mut problems = Problems::default();
         problems.absorb(validate_slug(&new.slug))?;
+        if crate::platform::is_platform(&new.slug) {
+            problems.check(
+                "slug",
+                Err(format!(
+                    "'{}' is reserved for the platform's own tenant",
+                    new.slug
+                )),
+            );
+        }
         problems.check("name", check_name(&new.name));
         problems.finish()?;
+        self.insert_tenant(ctx, new).await
+    }
+
+    /// Creates a tenant whose slug and name were checked (the platform
+    /// tenant comes here directly).
+    pub(super) async fn insert_tenant(
+        &self,
+        ctx: &AuditContext,
+        new: NewTenant,
+    ) -> Result<TenantRecord, AdminError> {
         let now = self.clock.now();
         let id = TenantId::generate();
         let data_key = DataKey::generate();
@@ -174,7 +193,11 @@ impl<S: Store> Admin<S> {
     /// Deletes the tenant `slug` and everything in it: its keys, clients,
     /// users, sessions, codes, tokens and consents. Its issuer answers 404
     /// at once in this process. This cannot be undone.
+    /// The platform tenant cannot be deleted; the platform roles of the
+    /// organisation (`org-admin:{slug}`, `org-viewer:{slug}`) go with it,
+    /// in the same transaction, so a reused slug inherits nothing.
     pub async fn delete_tenant(&self, ctx: &AuditContext, slug: &str) -> Result<(), AdminError> {
+        crate::platform::refuse_platform(slug, "deleted")?;
         let record = self.get_tenant(slug).await?;
         let event = ctx.event_in(
             AuditAction::TenantDelete,
@@ -183,7 +206,19 @@ impl<S: Store> Admin<S> {
             Changes::none(),
             self.clock.now(),
         );
-        let change = AdminChange::DeleteTenant { tenant: &record.id };
+        let platform = self
+            .store
+            .tenant_by_slug(crate::platform::PLATFORM_SLUG)
+            .await?;
+        let roles = crate::platform::org_role_names(slug);
+        let change = match &platform {
+            Some(platform) => AdminChange::DeleteOrganisation {
+                tenant: &record.id,
+                platform: &platform.id,
+                roles: &roles,
+            },
+            None => AdminChange::DeleteTenant { tenant: &record.id },
+        };
         let applied = self.store.apply_audited(change, &event).await?;
         self.tenants.forget(slug);
         if applied == Applied::Missing {

@@ -244,3 +244,56 @@ pub async fn deletions_remove_assignments<S: Store>(store: Arc<S>) -> Outcome {
     }
     Ok(())
 }
+
+/// Deleting an organisation deletes, in the same transaction, the
+/// platform tenant's roles named after it and their assignments (a reused
+/// slug inherits nothing), and leaves the platform's other roles alone; a
+/// missing organisation is `Missing` and deletes no role.
+pub async fn deleting_an_organisation_deletes_its_platform_roles<S: Store>(
+    store: Arc<S>,
+) -> Outcome {
+    let (platform, org) = two_tenants(&*store).await?;
+    store
+        .create_user(&platform, &user("op", "op@example.com"))
+        .await?;
+    let names = ["org-admin:b", "org-viewer:b", "org-admin:c", "owner"];
+    for name in names {
+        create_role(&*store, &platform, name).await?;
+        assert_eq!(
+            assign(&*store, &platform, "op", name).await?,
+            Applied::Done(1)
+        );
+    }
+    let roles = crate::platform::org_role_names("b");
+    let missing = TenantId::new("tid-none");
+    let delete = AdminChange::DeleteOrganisation {
+        tenant: &missing,
+        platform: &platform,
+        roles: &roles,
+    };
+    assert_eq!(
+        audited(&*store, delete, "tenant.delete", Some("b")).await??,
+        Applied::Missing
+    );
+    assert_eq!(
+        store.user_roles(&platform, &UserId::new("op")).await?.len(),
+        4
+    );
+    let delete = AdminChange::DeleteOrganisation {
+        tenant: &org,
+        platform: &platform,
+        roles: &roles,
+    };
+    assert_eq!(
+        audited(&*store, delete, "tenant.delete", Some("b")).await??,
+        Applied::Done(1)
+    );
+    assert!(store.tenant_by_slug("b").await?.is_none());
+    assert_eq!(
+        store.user_roles(&platform, &UserId::new("op")).await?,
+        ["org-admin:c", "owner"]
+    );
+    assert!(store.role(&platform, "org-viewer:b").await?.is_none());
+    assert!(store.role(&platform, "org-admin:c").await?.is_some());
+    Ok(())
+}

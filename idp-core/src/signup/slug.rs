@@ -6,9 +6,10 @@
 
 use crate::admin::AdminError;
 
-/// The longest slug a sign-up may take: the role that makes its admin an
-/// organisation admin, `org-viewer:{slug}` (the longer of the two prefixes,
-/// 11 characters), must fit the 64-character role-name rule.
+/// The longest slug a sign-up may take: its organisation roles
+/// ([`OrgRole`](crate::platform::OrgRole); `org-viewer:{slug}` is the
+/// longer, 11 characters before the slug) must fit the 64-character
+/// role-name rule.
 pub const MAX_LEN: usize = 64 - "org-viewer:".len();
 
 /// Words no sign-up may take as its slug: the platform's own paths and
@@ -55,7 +56,7 @@ pub fn check(slug: &str) -> Result<(), AdminError> {
             format!("a sign-up slug has at most {MAX_LEN} characters"),
         ));
     }
-    if RESERVED.contains(&slug) {
+    if RESERVED.contains(&slug) || crate::platform::is_platform(slug) {
         return Err(AdminError::invalid(
             "slug",
             format!("'{slug}' is reserved; choose another name"),
@@ -76,5 +77,12 @@ mod tests {
         }
         assert!(check(&"a".repeat(MAX_LEN)).is_ok());
         assert!(check(&"a".repeat(MAX_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn the_longest_slug_fits_its_organisation_roles() {
+        for role in crate::platform::OrgRole::ALL {
+            assert!(role.name_for(&"a".repeat(MAX_LEN)).len() <= 64, "{role:?}");
+        }
     }
 }

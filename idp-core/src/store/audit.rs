@@ -102,6 +102,19 @@ pub enum AdminChange<'a> {
         /// The tenant.
         tenant: &'a TenantId,
     },
+    /// [`AdminChange::DeleteTenant`] of an organisation, and in the same
+    /// transaction the platform tenant's roles named `roles` (the
+    /// organisation's `org-admin:{slug}` and `org-viewer:{slug}`) with their
+    /// assignments; `Missing` (nothing written) if there is no such tenant.
+    /// Roles already gone are not an error.
+    DeleteOrganisation {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The platform tenant.
+        platform: &'a TenantId,
+        /// The platform roles to delete with it.
+        roles: &'a [String],
+    },
     /// [`ClientStore::create_client`](super::ClientStore::create_client).
     CreateClient {
         /// The tenant.

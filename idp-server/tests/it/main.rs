@@ -38,6 +38,7 @@ mod operations;
 mod pairwise;
 mod par;
 mod pkce;
+mod platform;
 // The PostgreSQL store is in the default build (cargo feature `postgres`).
 #[cfg(feature = "postgres")]
 mod postgres;
