@@ -54,6 +54,7 @@ mod revocation;
 mod roles_claim;
 mod security_headers;
 mod sessions;
+mod signup;
 mod sso_prompt;
 mod ssrf;
 mod startup;

@@ -123,6 +123,7 @@ pub fn response(schema: &str) -> Value {
             "request_id": "req-7f3a",
             "changes": {"name": "Billing"},
         })),
+        "PlatformSettings" => json!({"signup": "approval", "updated_at": TIME}),
         _ => json!({}),
     }
 }
@@ -133,6 +134,7 @@ pub fn request(schema: &str) -> Value {
         "NewTenant" => json!({"slug": "acme", "name": "Acme"}),
         "TenantPatch" => json!({"name": "Acme Corp"}),
         "StateReason" => json!({"reason": "Unpaid invoice INV-2026-014"}),
+        "PlatformSettingsPatch" => json!({"signup": "open"}),
         "NewClient" => json!({
             "name": "Billing",
             "redirect_uris": ["https://billing.example.com/callback"],
