@@ -25,7 +25,8 @@ pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<By
             crate::metrics::metrics(app, req.method(), req.headers()).await
         }
         _ if pages::signup::page(&app.base_path, path).is_some() => {
-            let page = pages::signup::page(&app.base_path, path).unwrap_or(pages::signup::Page::Form);
+            let page =
+                pages::signup::page(&app.base_path, path).unwrap_or(pages::signup::Page::Form);
             pages::signup::serve(app, req, page).await
         }
         _ if api_path(&app.base_path, path).is_some() => {

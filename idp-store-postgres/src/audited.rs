@@ -28,9 +28,9 @@ enum Scope<'a> {
 fn scope<'a>(change: &AdminChange<'a>) -> Scope<'a> {
     use AdminChange as C;
     match *change {
-        C::CreateTenant { tenant, .. }
-        | C::UpdateTenant { tenant }
-        | C::SignUp { tenant, .. } => Scope::Registry(&tenant.id),
+        C::CreateTenant { tenant, .. } | C::UpdateTenant { tenant } | C::SignUp { tenant, .. } => {
+            Scope::Registry(&tenant.id)
+        }
         C::DeleteTenant { tenant }
         | C::DeleteOrganisation { tenant, .. }
         | C::ChangeTenantState { tenant, .. } => Scope::Registry(tenant),

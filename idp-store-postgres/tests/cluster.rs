@@ -433,7 +433,8 @@ async fn stores_migrating_at_once_apply_each_migration_once() -> Outcome {
             &[],
         )
         .await?;
-    let (rows, distinct, last): (i64, i64, i32) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    let (rows, distinct, last): (i64, i64, i32) =
+        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
     assert_eq!(rows, distinct);
     assert_eq!(last, idp_store_postgres::SCHEMA_VERSION);
     Ok(())

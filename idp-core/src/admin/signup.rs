@@ -121,7 +121,10 @@ impl<S: Store> Admin<S> {
         }
         let admin_name = req.admin_name.filter(|n| !n.trim().is_empty());
         if let Some(name) = &admin_name {
-            problems.check("admin_name", crate::client::display_name::check("name", name));
+            problems.check(
+                "admin_name",
+                crate::client::display_name::check("name", name),
+            );
         }
         problems.check("password", check_password(&req.password));
         problems.finish()?;

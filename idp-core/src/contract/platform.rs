@@ -88,7 +88,12 @@ pub async fn signup_is_one_transaction<S: Store>(store: Arc<S>) -> Outcome {
     assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
     assert!(store.tenant_by_slug("globex").await?.is_none());
     assert!(store.signing_keys(&other.id).await?.is_empty());
-    assert!(store.role(&platform.id, "org-admin:globex").await?.is_none());
+    assert!(
+        store
+            .role(&platform.id, "org-admin:globex")
+            .await?
+            .is_none()
+    );
     // The same slug with a new email: nothing either.
     let mut same_slug = tenant("acme2");
     same_slug.slug = "acme".to_owned();

@@ -253,7 +253,10 @@ impl Op {
     /// limited to tenants. Every new platform-wide route belongs here.
     pub fn is_platform_operation(self) -> bool {
         self.transition().is_some()
-            || matches!(self, Self::GetPlatformSettings | Self::UpdatePlatformSettings)
+            || matches!(
+                self,
+                Self::GetPlatformSettings | Self::UpdatePlatformSettings
+            )
     }
 }
 

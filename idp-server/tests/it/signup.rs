@@ -159,14 +159,20 @@ async fn the_platform_setting_opens_and_closes_signup() {
     assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
     assert!(res.body.contains("Sign-up is closed"), "{}", res.body);
     let res = browser
-        .post_form(&format!("{}/signup", server.base_url), &person("acme", "a@acme.example"))
+        .post_form(
+            &format!("{}/signup", server.base_url),
+            &person("acme", "a@acme.example"),
+        )
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
 
     // The CLI reads and changes the same setting, audited as the CLI.
     let v = server.cli_json(&["platform", "settings", "--json"], None);
     assert_eq!(v["signup"], "closed", "{v}");
-    let v = server.cli_json(&["platform", "settings", "--signup", "open", "--json"], None);
+    let v = server.cli_json(
+        &["platform", "settings", "--signup", "open", "--json"],
+        None,
+    );
     assert_eq!(v["signup"], "open", "{v}");
     assert!(v["updated_at"].is_string(), "{v}");
     let out = server.cli(&["platform", "settings", "--signup", "maybe"], None);
@@ -189,7 +195,10 @@ async fn the_platform_setting_opens_and_closes_signup() {
         json!({"signup": "closed", "previous_signup": "approval"})
     );
     assert_eq!(events[1]["actor"]["kind"], "cli");
-    assert_eq!(events[1]["target"], json!({"kind": "platform", "id": "settings"}));
+    assert_eq!(
+        events[1]["target"],
+        json!({"kind": "platform", "id": "settings"})
+    );
 
     // A key limited to a tenant may neither read nor change them.
     server.create_tenant("acme");
@@ -217,11 +226,19 @@ async fn a_signup_waits_for_approval_then_its_users_sign_in() {
     let issuer = server.issuer("acme");
     assert!(res.body.contains(&issuer), "{}", res.body);
     let t = api.get("/api/v1/tenants/acme").await;
-    assert_eq!((&t["state"], &t["name"]), (&json!("pending"), &json!("Acme Widgets")), "{t}");
+    assert_eq!(
+        (&t["state"], &t["name"]),
+        (&json!("pending"), &json!("Acme Widgets")),
+        "{t}"
+    );
 
     // Its admin is a platform user holding org-admin:acme.
     let admins = api
-        .all("/api/v1/tenants/platform/users", "email=ada%40acme.example", 10)
+        .all(
+            "/api/v1/tenants/platform/users",
+            "email=ada%40acme.example",
+            10,
+        )
         .await;
     assert_eq!(admins.len(), 1, "{admins:?}");
     let admin = &admins[0];
@@ -259,7 +276,10 @@ async fn a_signup_waits_for_approval_then_its_users_sign_in() {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     let res = api
-        .send(Req::new(reqwest::Method::POST, "/api/v1/tenants/acme/approve"))
+        .send(Req::new(
+            reqwest::Method::POST,
+            "/api/v1/tenants/acme/approve",
+        ))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     rp.assert_signs_in(&user).await;
@@ -309,7 +329,9 @@ async fn signup_refuses_bad_proofs_reused_challenges_forgeries_and_bots() {
 
     // A solved challenge counts once, whatever became of the attempt.
     let nonce = form.solve();
-    let res = form.send(&browser, &nonce, &person("admin", "ada@acme.example")).await;
+    let res = form
+        .send(&browser, &nonce, &person("admin", "ada@acme.example"))
+        .await;
     assert_field_error(&res, StatusCode::UNPROCESSABLE_ENTITY, "slug", "reserved");
     let res = form.send(&browser, &nonce, &fields).await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
@@ -335,12 +357,11 @@ async fn signup_refuses_bad_proofs_reused_challenges_forgeries_and_bots() {
 
     // No CSRF field, or none matching the cookie: 403.
     let fresh = Signup::open(&browser, &server.base_url).await;
-    let mut no_csrf: Vec<(&str, &str)> = vec![
-        ("pow_challenge", ""),
-        ("pow_nonce", "1"),
-    ];
+    let mut no_csrf: Vec<(&str, &str)> = vec![("pow_challenge", ""), ("pow_nonce", "1")];
     no_csrf.extend(fields.iter().copied());
-    let res = browser.post_form(fresh.form.action.as_str(), &no_csrf).await;
+    let res = browser
+        .post_form(fresh.form.action.as_str(), &no_csrf)
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     let res = Browser::new()
         .post_form(fresh.form.action.as_str(), &no_csrf)
@@ -388,7 +409,12 @@ async fn signup_applies_the_slug_rules_and_refuses_taken_names() {
         )
         .await;
     assert_field_error(&res, StatusCode::UNPROCESSABLE_ENTITY, "email", "");
-    assert_field_error(&res, StatusCode::UNPROCESSABLE_ENTITY, "password", "at least 8");
+    assert_field_error(
+        &res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "password",
+        "at least 8",
+    );
 
     let res = sign_up(&server.base_url, "acme", "ada@acme.example").await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
@@ -416,11 +442,15 @@ async fn signup_attempts_are_rate_limited_per_address() {
     let browser = Browser::new();
     for _ in 0..2 {
         let form = Signup::open(&browser, &server.base_url).await;
-        let res = form.submit(&browser, &person("admin", "ada@acme.example")).await;
+        let res = form
+            .submit(&browser, &person("admin", "ada@acme.example"))
+            .await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
     }
     let form = Signup::open(&browser, &server.base_url).await;
-    let res = form.submit(&browser, &person("acme", "ada@acme.example")).await;
+    let res = form
+        .submit(&browser, &person("acme", "ada@acme.example"))
+        .await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.body);
     assert!(res.header("retry-after").is_some(), "{:?}", res.headers);
     // The form itself still opens.
@@ -448,8 +478,13 @@ async fn the_proof_of_work_script_is_served_and_signup_logs_no_password() {
     assert!(script.body.contains("pow_nonce"), "{}", script.body);
     let res = sign_up(&proc.base_url, "acme", "ada@acme.example").await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let logs = proc.logs_with("/signup", std::time::Duration::from_secs(5)).await;
-    assert!(!logs.contains(SECRET), "the password is in the log:\n{logs}");
+    let logs = proc
+        .logs_with("/signup", std::time::Duration::from_secs(5))
+        .await;
+    assert!(
+        !logs.contains(SECRET),
+        "the password is in the log:\n{logs}"
+    );
     let v: Value = proc.cli_json(&["tenant", "list", "--json"], None);
     assert!(v.to_string().contains("\"acme\""), "{v}");
 }

@@ -136,7 +136,13 @@ pub async fn serve<S: Backend>(app: &App<S>, req: Request<Bytes>, page: Page) ->
     let path = format!("{}{PATH}", app.base_path);
     let token = csrf::token(req.headers(), &path, app.secure_cookies);
     match *req.method() {
-        Method::GET | Method::HEAD => form(app, &token, &Fields::default(), &Errors::default(), StatusCode::OK),
+        Method::GET | Method::HEAD => form(
+            app,
+            &token,
+            &Fields::default(),
+            &Errors::default(),
+            StatusCode::OK,
+        ),
         Method::POST => submit(app, &req, &token).await,
         _ => message_for(
             "Sign up",
@@ -183,14 +189,25 @@ async fn submit<S: Backend>(
         admin_name: field("admin_name").trim().to_owned(),
     };
     if !field(HONEYPOT).is_empty() {
-        let errors = Errors::form("This form could not be accepted. Leave the field marked \u{201c}leave this field empty\u{201d} empty.");
-        return form(app, token, &fields, &errors, StatusCode::UNPROCESSABLE_ENTITY);
+        let errors = Errors::form(
+            "This form could not be accepted. Leave the field marked \u{201c}leave this field empty\u{201d} empty.",
+        );
+        return form(
+            app,
+            token,
+            &fields,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     let key = &app.provider.config().master_key;
     let now = app.provider.admin().now();
     let challenge = field("pow_challenge");
     let nonce = field("pow_nonce");
-    if let Err(refusal) = app.signup.accept(key, &token.value, &challenge, &nonce, now) {
+    if let Err(refusal) = app
+        .signup
+        .accept(key, &token.value, &challenge, &nonce, now)
+    {
         let (status, message) = match refusal {
             Refusal::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -37,9 +37,11 @@ fn expected(route: &Route, w: &World, answer: &Value) -> (&'static str, &'static
         Op::CreateRole => ("role.create", "role", created("name")),
         Op::UpdateRole => ("role.update", "role", w.role.clone()),
         Op::DeleteRole => ("role.delete", "role", w.role.clone()),
-        Op::UpdatePlatformSettings => {
-            ("platform.settings.update", "platform", "settings".to_owned())
-        }
+        Op::UpdatePlatformSettings => (
+            "platform.settings.update",
+            "platform",
+            "settings".to_owned(),
+        ),
         Op::OpenApi
         | Op::ListTenants
         | Op::GetTenant
