@@ -123,7 +123,15 @@ impl Errors {
 /// Serves `/signup` and its script.
 pub async fn serve<S: Backend>(app: &App<S>, req: Request<Bytes>, page: Page) -> Response<Bytes> {
     if page == Page::Script {
-        return script();
+        return match *req.method() {
+            Method::GET | Method::HEAD => script(),
+            _ => message_for(
+                "Sign up",
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Not allowed",
+                "This page cannot be used that way.",
+            ),
+        };
     }
     let admin = app.provider.admin();
     let mode = match admin.platform_settings().await {
