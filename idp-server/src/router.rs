@@ -1,5 +1,6 @@
-//! Routing: platform endpoints (health), the pages this server renders
-//! (login, consent, device, logout), and everything else to the protocol engine.
+//! Routing: platform endpoints (health, `/signup`, the admin API), the
+//! pages this server renders (login, consent, device, logout), and
+//! everything else to the protocol engine.
 
 use crate::app::App;
 use crate::backend::Backend;

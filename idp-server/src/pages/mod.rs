@@ -1,9 +1,11 @@
 //! The pages a person sees: login and consent ([`interaction`]), device code
 //! entry ([`device`]), logout confirmation and the signed-out page with its
-//! front-channel iframes ([`logout`]). They render what idp-core hands them
-//! and hand the answers back; no protocol decision is made here. Plain HTML
-//! forms, no JavaScript, stable ids (`username`, `password`, `user_code`,
-//! `allow`, `deny`) for browser automation.
+//! front-channel iframes ([`logout`]), organisation sign-up ([`signup`]).
+//! They render what idp-core hands them and hand the answers back; no
+//! protocol decision is made here. Plain HTML forms, no JavaScript (but for
+//! the sign-up form's proof of work, a script the binary serves), stable ids
+//! (`username`, `password`, `user_code`, `allow`, `deny`) for browser
+//! automation.
 
 pub mod csrf;
 pub mod device;

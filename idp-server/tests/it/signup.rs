@@ -20,14 +20,14 @@ use serde_json::{Value, json};
 const SECRET: &str = "Sign-Up-Password-7f3a9c";
 
 /// The sign-up form of a page, and what a person fills in.
-struct Signup {
-    form: Form,
+pub(crate) struct Signup {
+    pub(crate) form: Form,
     bits: u32,
 }
 
 impl Signup {
     /// Opens `/signup` in `browser`; it must show the form.
-    async fn open(browser: &Browser, base_url: &str) -> Self {
+    pub(crate) async fn open(browser: &Browser, base_url: &str) -> Self {
         let page = browser.get(&format!("{base_url}/signup")).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         let csp = page.header("content-security-policy").unwrap_or_default();
@@ -58,7 +58,7 @@ impl Signup {
 
     /// A nonce solving the challenge: SHA-256(challenge ":" nonce) starts
     /// with `bits` zero bits.
-    fn solve(&self) -> String {
+    pub(crate) fn solve(&self) -> String {
         let challenge = self.challenge();
         (0u64..)
             .map(|n| n.to_string())
@@ -67,7 +67,12 @@ impl Signup {
     }
 
     /// Posts the form with `fields` and the proof of work `nonce`.
-    async fn send(&self, browser: &Browser, nonce: &str, fields: &[(&str, &str)]) -> Resp {
+    pub(crate) async fn send(
+        &self,
+        browser: &Browser,
+        nonce: &str,
+        fields: &[(&str, &str)],
+    ) -> Resp {
         let mut all: Vec<(String, String)> = self
             .form
             .hidden()
@@ -99,7 +104,7 @@ fn leading_zeros(challenge: &str, nonce: &str) -> u32 {
 }
 
 /// The fields of a sign-up of `slug` by `email`.
-fn person<'a>(slug: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn person<'a>(slug: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("slug", slug),
         ("name", "Acme Widgets"),

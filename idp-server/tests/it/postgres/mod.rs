@@ -18,6 +18,7 @@ mod cli;
 mod faults;
 mod instances;
 mod lockout;
+mod signup;
 
 use crate::support::*;
 use idp_store_postgres::scratch::ScratchDatabase;
