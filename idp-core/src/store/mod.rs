@@ -7,7 +7,8 @@
 //! [`Maintenance`] and [`AdminStore`] (what only the admin service needs: pages, updates,
 //! deletions that end what depended on the deleted row), [`AuditStore`]
 //! (audited changes and the audit log), [`RoleStore`], [`ApiKeyStore`] and
-//! [`IdempotencyStore`] (the admin API's).
+//! [`IdempotencyStore`] (the admin API's), and [`AnalyticsStore`] (sign-in
+//! events and their roll-ups).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
 //! type that implements every part is a `Store` without further code.
 //!
@@ -22,6 +23,7 @@
 //! [`Provider`]: crate::Provider
 
 mod admin;
+mod analytics;
 mod api_keys;
 mod audit;
 mod changes;
@@ -42,6 +44,7 @@ mod tenants;
 mod users;
 
 pub use admin::AdminStore;
+pub use analytics::{AnalyticsStore, DayRollup, SignInEvent};
 pub use api_keys::{ApiKeyRecord, ApiKeyStore};
 pub use audit::{AdminChange, Applied, AuditEvent, AuditFilter, AuditStore};
 pub use changes::{ChangeListener, ChangeWatch, Held, JobLease, StoreChange};
@@ -128,6 +131,7 @@ pub trait Store:
     + RoleStore
     + ApiKeyStore
     + IdempotencyStore
+    + AnalyticsStore
     + 'static
 {
 }
@@ -149,6 +153,7 @@ impl<T> Store for T where
         + RoleStore
         + ApiKeyStore
         + IdempotencyStore
+        + AnalyticsStore
         + 'static
 {
 }
