@@ -31,6 +31,7 @@
 //!   backup).
 
 mod admin;
+mod analytics;
 mod admin_change;
 mod api_keys;
 mod audit;
