@@ -12,8 +12,8 @@
 //!
 //! Raw events older than the retention period are deleted, but never one
 //! of a day not yet rebuilt for the last time (before the roll-up's
-//! grace): a roll-up job that was off keeps the events it has yet to
-//! count. The monthly user sets go with the raw events of their month;
+//! grace), nor any of a tenant never rolled up: a roll-up job that is off
+//! keeps the events it has yet to count. The monthly user sets go with the raw events of their month;
 //! the counts stay.
 
 use super::calendar::{Day, Month};
@@ -60,13 +60,15 @@ pub fn days_to_rebuild(
 }
 
 /// The cut-off before which raw events may go at `now`: the retention
-/// period, but never past the first day a roll-up will rebuild again.
-pub fn purge_cutoff(retention: i64, rolled_until: Option<UnixTime>, now: UnixTime) -> UnixTime {
-    let by_retention = now - retention.max(0);
-    match rolled_until {
-        Some(until) => by_retention.min(Day::of(until - LATE_EVENTS_GRACE).start()),
-        None => by_retention,
-    }
+/// period, but never past the first day a roll-up will rebuild again;
+/// `None` (keep them all) for a tenant never rolled up.
+pub fn purge_cutoff(
+    retention: i64,
+    rolled_until: Option<UnixTime>,
+    now: UnixTime,
+) -> Option<UnixTime> {
+    let until = rolled_until?;
+    Some((now - retention.max(0)).min(Day::of(until - LATE_EVENTS_GRACE).start()))
 }
 
 impl<S: Store> Admin<S> {
@@ -112,7 +114,9 @@ impl<S: Store> Admin<S> {
         let mut total = 0;
         for tenant in self.store().list_tenants().await? {
             let until = self.store().rolled_up_until(&tenant.id).await?;
-            let before = purge_cutoff(retention, until, now);
+            let Some(before) = purge_cutoff(retention, until, now) else {
+                continue;
+            };
             loop {
                 let n = self
                     .store()
@@ -164,12 +168,13 @@ mod tests {
     #[test]
     fn the_purge_never_passes_what_is_not_rolled_up() {
         let now = 100 * DAY + 5_000;
-        assert_eq!(purge_cutoff(90 * DAY, Some(now), now), now - 90 * DAY);
+        assert_eq!(purge_cutoff(90 * DAY, Some(now), now), Some(now - 90 * DAY));
         // Rolled up last 95 days ago: keep the events of that day onwards.
         assert_eq!(
             purge_cutoff(90 * DAY, Some(5 * DAY + 700), now),
-            5 * DAY
+            Some(5 * DAY)
         );
-        assert_eq!(purge_cutoff(90 * DAY, None, now), now - 90 * DAY);
+        // Never rolled up (the job is off, or has yet to run): keep all.
+        assert_eq!(purge_cutoff(90 * DAY, None, now), None);
     }
 }

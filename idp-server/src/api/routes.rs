@@ -76,6 +76,10 @@ pub enum Op {
     RotateKeys,
     /// The audit log.
     ListAuditEvents,
+    /// A tenant's sign-in analytics.
+    TenantAnalytics,
+    /// The platform's sign-in analytics, over every tenant (platform).
+    PlatformAnalytics,
 }
 
 /// One route: a method, a path template under `/api/v1` (`{name}` is one
@@ -218,6 +222,12 @@ pub const ROUTES: &[Route] = &[
         Op::RotateKeys,
     ),
     route(Method::GET, "/api/v1/audit-events", Op::ListAuditEvents),
+    route(
+        Method::GET,
+        "/api/v1/tenants/{slug}/analytics",
+        Op::TenantAnalytics,
+    ),
+    route(Method::GET, "/api/v1/analytics", Op::PlatformAnalytics),
 ];
 
 impl Op {
@@ -238,7 +248,7 @@ impl Op {
     /// (even when its path names a tenant): refused to a credential
     /// limited to tenants. Every new platform-wide route belongs here.
     pub fn is_platform_operation(self) -> bool {
-        self.transition().is_some()
+        self.transition().is_some() || self == Self::PlatformAnalytics
     }
 }
 

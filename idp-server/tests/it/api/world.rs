@@ -180,7 +180,9 @@ pub fn body_of(op: Op) -> Option<Value> {
         | Op::UnassignRole
         | Op::ListKeys
         | Op::RotateKeys
-        | Op::ListAuditEvents => None,
+        | Op::ListAuditEvents
+        | Op::TenantAnalytics
+        | Op::PlatformAnalytics => None,
     }
 }
 
