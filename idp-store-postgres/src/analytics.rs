@@ -87,7 +87,14 @@ impl AnalyticsStore for PostgresStore {
             let user = e.user_id.as_ref().map(|u| u.as_str());
             tx.execute(
                 &insert,
-                &[&tenant.as_str(), &e.time, &e.failure, &client, &e.method, &user],
+                &[
+                    &tenant.as_str(),
+                    &e.time,
+                    &e.failure,
+                    &client,
+                    &e.method,
+                    &user,
+                ],
             )
             .await
             .map_err(db_error)?;
@@ -158,7 +165,12 @@ impl AnalyticsStore for PostgresStore {
         tx.commit().await.map_err(db_error)
     }
 
-    async fn day_rollups(&self, tenant: &TenantId, from: Day, to: Day) -> StoreResult<Vec<DayRollup>> {
+    async fn day_rollups(
+        &self,
+        tenant: &TenantId,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<DayRollup>> {
         let (t, f, l) = (tenant.as_str(), from.number(), to.number());
         let rows = self
             .tenant_query(
@@ -254,7 +266,12 @@ impl AnalyticsStore for PostgresStore {
             .collect()
     }
 
-    async fn purge_sign_ins(&self, tenant: &TenantId, before: UnixTime, limit: u32) -> StoreResult<u64> {
+    async fn purge_sign_ins(
+        &self,
+        tenant: &TenantId,
+        before: UnixTime,
+        limit: u32,
+    ) -> StoreResult<u64> {
         self.tenant_execute(
             tenant,
             "DELETE FROM analytics_events WHERE ctid = ANY (ARRAY (

@@ -116,7 +116,12 @@ impl AnalyticsStore for SqliteStore {
         .await
     }
 
-    async fn day_rollups(&self, tenant: &TenantId, from: Day, to: Day) -> StoreResult<Vec<DayRollup>> {
+    async fn day_rollups(
+        &self,
+        tenant: &TenantId,
+        from: Day,
+        to: Day,
+    ) -> StoreResult<Vec<DayRollup>> {
         let tenant = tenant.clone();
         self.run(move |c| {
             let range = params![tenant.as_str(), from.number(), to.number()];
@@ -141,7 +146,11 @@ impl AnalyticsStore for SqliteStore {
                  WHERE tenant_id = ?1 AND day BETWEEN ?2 AND ?3 AND kind = 'failure'",
             )?;
             let rows = failures.query_map(range, |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
             })?;
             for row in rows {
                 let (day, reason, n) = row?;
@@ -198,7 +207,12 @@ impl AnalyticsStore for SqliteStore {
         .await
     }
 
-    async fn purge_sign_ins(&self, tenant: &TenantId, before: UnixTime, limit: u32) -> StoreResult<u64> {
+    async fn purge_sign_ins(
+        &self,
+        tenant: &TenantId,
+        before: UnixTime,
+        limit: u32,
+    ) -> StoreResult<u64> {
         let tenant = tenant.clone();
         self.run(move |c| {
             let n = c
@@ -217,7 +231,9 @@ impl AnalyticsStore for SqliteStore {
         let tenant = tenant.clone();
         self.run(move |c| {
             let n = c
-                .prepare_cached("DELETE FROM analytics_month_users WHERE tenant_id = ?1 AND month < ?2")?
+                .prepare_cached(
+                    "DELETE FROM analytics_month_users WHERE tenant_id = ?1 AND month < ?2",
+                )?
                 .execute(params![tenant.as_str(), before.number()])?;
             Ok(n as u64)
         })

@@ -31,8 +31,8 @@
 //!   backup).
 
 mod admin;
-mod analytics;
 mod admin_change;
+mod analytics;
 mod api_keys;
 mod audit;
 mod backup;

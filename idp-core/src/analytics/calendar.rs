@@ -60,7 +60,7 @@ impl Day {
     /// Parses `YYYY-MM-DD` (a real date of 1970 to 9999).
     pub fn parse(text: &str) -> Option<Self> {
         let b = text.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        if !text.is_ascii() || b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
         }
         let year = digits(&text[0..4])?;
@@ -117,7 +117,12 @@ impl Month {
 
 impl fmt::Display for Month {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.0.div_euclid(12), self.0.rem_euclid(12) + 1)
+        write!(
+            f,
+            "{:04}-{:02}",
+            self.0.div_euclid(12),
+            self.0.rem_euclid(12) + 1
+        )
     }
 }
 
@@ -143,7 +148,10 @@ mod tests {
         assert_eq!(Day::of(day.start()), day);
         assert_eq!(Day::of(day.end() - 1), day);
         assert_eq!(Day::of(day.end()), day.plus(1));
-        assert_eq!(Day::parse("2024-02-29").map(|d| d.to_string()), Some("2024-02-29".into()));
+        assert_eq!(
+            Day::parse("2024-02-29").map(|d| d.to_string()),
+            Some("2024-02-29".into())
+        );
         for bad in [
             "2025-02-29",
             "2026-13-01",

@@ -149,7 +149,10 @@ impl<S: Store> Admin<S> {
     }
 
     /// The platform's series over `range`: the sum over every tenant.
-    pub async fn platform_analytics(&self, range: DateRange) -> Result<AnalyticsReport, AdminError> {
+    pub async fn platform_analytics(
+        &self,
+        range: DateRange,
+    ) -> Result<AnalyticsReport, AdminError> {
         let tenants = self.store().list_tenants().await?;
         self.analytics_of(&tenants, range).await
     }

@@ -154,8 +154,10 @@ mod tests {
         // Just after midnight, yesterday is rebuilt once more.
         let now = 100 * DAY + 100;
         assert_eq!(days(Some(now - 60), 0, now), [99, 100]);
-        // The server was down for two days.
-        assert_eq!(days(Some(now - 2 * DAY), 0, now), [98, 99, 100]);
+        // The server was down for two days (its last run just after
+        // midnight: the grace reaches back into the day before).
+        assert_eq!(days(Some(now - 2 * DAY), 0, now), [97, 98, 99, 100]);
+        assert_eq!(days(Some(now - 2 * DAY + 600), 0, now), [98, 99, 100]);
         // A first run starts from the oldest thing to count, at most
         // MAX_BACKFILL_DAYS back.
         assert_eq!(days(None, 97 * DAY + 7, now), [97, 98, 99, 100]);

@@ -3,10 +3,10 @@
 //! what, and approves or denies. The embedding application renders the
 //! pages; the rules (code lookup, the attempt limit, sessions) are here.
 
-use crate::analytics::buffer::Outcome as SignIn;
-use crate::analytics::{FailureReason, SignInMethod};
 use super::user_code;
 use crate::abuse::{self, Attempt, AttemptResult, Subject};
+use crate::analytics::buffer::Outcome as SignIn;
+use crate::analytics::{FailureReason, SignInMethod};
 use crate::error::OAuthError;
 use crate::provider::Provider;
 use crate::scope::Scopes;

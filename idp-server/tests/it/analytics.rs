@@ -142,7 +142,11 @@ async fn scripted_sign_ins_give_exact_series_per_tenant_and_platform() {
         assert_eq!(d["failures"], json!({}), "{d}");
     }
     let months = acme["months"].as_array().cloned().unwrap_or_default();
-    assert_eq!(months.last().map(|m| m["active_users"].clone()), Some(json!(2)), "{acme}");
+    assert_eq!(
+        months.last().map(|m| m["active_users"].clone()),
+        Some(json!(2)),
+        "{acme}"
+    );
     assert_eq!(
         acme["top_clients"],
         json!([
@@ -170,7 +174,10 @@ async fn scripted_sign_ins_give_exact_series_per_tenant_and_platform() {
     .await;
     assert!(matches(&today(&platform), &expected_platform), "{platform}");
     let months = platform["months"].as_array().cloned().unwrap_or_default();
-    assert_eq!(months.last().map(|m| m["active_users"].clone()), Some(json!(3)));
+    assert_eq!(
+        months.last().map(|m| m["active_users"].clone()),
+        Some(json!(3))
+    );
     assert_eq!(
         platform["top_clients"],
         json!([
