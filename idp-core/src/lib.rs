@@ -54,6 +54,7 @@ pub mod abuse;
 pub mod access_token;
 pub mod acr;
 pub mod admin;
+pub mod analytics;
 pub mod api_key;
 pub mod audit;
 pub mod authorize;

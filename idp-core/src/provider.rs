@@ -218,6 +218,8 @@ pub struct Provider<S: Store> {
     pub(crate) abuse: Arc<dyn AbuseLimits>,
     /// The host's timer, for slowdowns.
     pub(crate) sleep: Option<Sleep>,
+    /// Sign-in events not yet written ([`crate::analytics::buffer`]).
+    pub(crate) sign_ins: crate::analytics::buffer::SignInBuffer,
 }
 
 impl<S: Store> Provider<S> {
@@ -244,6 +246,7 @@ impl<S: Store> Provider<S> {
             pending,
             abuse,
             sleep: None,
+            sign_ins: Default::default(),
         }
     }
 

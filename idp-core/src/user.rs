@@ -1,6 +1,7 @@
 //! The tenant's user registry: creating users, checking passwords, and the
 //! claims each scope releases (OIDC Core §5.4).
 
+use crate::analytics::FailureReason;
 use crate::crypto::password;
 use crate::email::EmailAddress;
 use crate::ids::TenantId;
@@ -54,19 +55,23 @@ impl<S: Store> Provider<S> {
     /// form nor the metrics tell which accounts exist. A disabled user
     /// ([`crate::admin::Admin::disable_user`]) fails the same way, after the
     /// same work.
+    ///
+    /// The caller learns why a sign-in failed, for the tenant's analytics
+    /// only ([`crate::analytics::FailureReason`]); the person at the form
+    /// never does.
     pub(crate) async fn check_password(
         &self,
         tenant: &TenantId,
         email: &str,
         password: &str,
-    ) -> Result<Option<UserRecord>, crate::error::OAuthError> {
+    ) -> Result<Result<UserRecord, FailureReason>, crate::error::OAuthError> {
         let user = match EmailAddress::parse(email) {
             Ok(email) => self.store.user_by_email(tenant, &email).await?,
             Err(_) => None,
         };
         let password = password.to_owned();
         let phc = user.as_ref().and_then(|u| u.password_hash.clone());
-        let ok = match phc {
+        let verified = match phc {
             Some(phc) => {
                 self.offload(move || password::verify(&password, &phc))
                     .await?
@@ -77,10 +82,16 @@ impl<S: Store> Provider<S> {
                 false
             }
         };
-        let ok = ok && user.as_ref().is_some_and(|u| !u.disabled);
-        if !ok {
+        let outcome = match user {
+            None => Err(FailureReason::UnknownUser),
+            Some(u) if u.password_hash.is_none() => Err(FailureReason::NoPassword),
+            Some(_) if !verified => Err(FailureReason::WrongPassword),
+            Some(u) if u.disabled => Err(FailureReason::Disabled),
+            Some(u) => Ok(u),
+        };
+        if outcome.is_err() {
             LoginFailure::InvalidCredentials.record();
         }
-        Ok(user.filter(|_| ok))
+        Ok(outcome)
     }
 }

@@ -45,6 +45,12 @@ pub struct Flags {
     /// Days audit events are kept; 0 keeps them forever [env: AUDIT_RETENTION_DAYS] [default: 365]
     #[arg(long)]
     pub audit_retention_days: Option<String>,
+    /// Days raw sign-in events are kept for analytics (their daily roll-ups stay); 0 keeps them forever [env: ANALYTICS_RETENTION_DAYS] [default: 90]
+    #[arg(long)]
+    pub analytics_retention_days: Option<String>,
+    /// Seconds between rebuilds of the analytics roll-ups; 0 disables [env: ANALYTICS_ROLLUP_INTERVAL_SECONDS] [default: 300]
+    #[arg(long)]
+    pub analytics_rollup_interval_seconds: Option<String>,
     /// Seconds a rotation's new signing keys are published in the JWKS before they sign; 0 activates them at once [env: KEY_PUBLICATION_SECONDS] [default: 3600]
     #[arg(long)]
     pub key_publication_seconds: Option<String>,
@@ -375,7 +381,14 @@ impl Config {
                 "LOGOUT_RETRY_INTERVAL_SECONDS",
             ),
         )?
-        .with_audit_retention(get(&flags.audit_retention_days, "AUDIT_RETENTION_DAYS"))?;
+        .with_audit_retention(get(&flags.audit_retention_days, "AUDIT_RETENTION_DAYS"))?
+        .with_analytics(
+            get(&flags.analytics_retention_days, "ANALYTICS_RETENTION_DAYS"),
+            get(
+                &flags.analytics_rollup_interval_seconds,
+                "ANALYTICS_ROLLUP_INTERVAL_SECONDS",
+            ),
+        )?;
         let lifetimes = idp_core::Lifetimes {
             key_publication: key_publication(get(
                 &flags.key_publication_seconds,

@@ -1,7 +1,8 @@
 //! Background jobs inside the server process: purge of expired rows, the
 //! store's checkpoint (SQLite: of its WAL), scheduled signing-key rotation (with removal of retired keys
 //! once their tokens have expired), and retries of back-channel logout
-//! deliveries that failed.
+//! deliveries that failed, and analytics: the flush of sign-in events
+//! recorded behind the login path, and their daily roll-ups.
 //!
 //! One task runs them one at a time, each on its own interval counted from
 //! the end of its previous run, the first run one interval after start. What
@@ -34,6 +35,8 @@ const MAX_ROTATION_DAYS: u64 = 3650;
 const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 365;
 /// Longest audit retention accepted, short of forever (0): a hundred years.
 const MAX_AUDIT_RETENTION_DAYS: u64 = 36_500;
+/// How long raw sign-in events are kept by default (their roll-ups stay).
+const DEFAULT_ANALYTICS_RETENTION_DAYS: u64 = 90;
 
 /// When the jobs run.
 #[derive(Clone, Debug)]
@@ -60,6 +63,18 @@ pub struct JobsConfig {
     /// `AUDIT_RETENTION_DAYS` as seconds (default 365 days): the purge
     /// deletes audit events older than this; `None` (0) keeps them forever.
     pub audit_retention: Option<i64>,
+    /// How often this instance writes the sign-in events it recorded
+    /// (five seconds; tests shorten it); `None` records nothing durable
+    /// until shutdown. Every instance flushes its own: no lease.
+    pub analytics_flush_interval: Option<Duration>,
+    /// `ANALYTICS_ROLLUP_INTERVAL_SECONDS` (default 300): how often the
+    /// daily roll-ups are rebuilt; `None` (0) disables them (the API then
+    /// serves the last roll-up's figures).
+    pub analytics_rollup_interval: Option<Duration>,
+    /// `ANALYTICS_RETENTION_DAYS` as seconds (default 90 days): the purge
+    /// deletes raw sign-in events older than this, once rolled up; `None`
+    /// (0) keeps them forever. Roll-ups are kept as long as the tenant.
+    pub analytics_retention: Option<i64>,
 }
 
 impl Default for JobsConfig {
@@ -72,6 +87,9 @@ impl Default for JobsConfig {
             logout_retry_interval: Some(Duration::from_secs(30)),
             clock_skew: idp_core::purge::DEFAULT_CLOCK_SKEW,
             audit_retention: Some(DEFAULT_AUDIT_RETENTION_DAYS as i64 * 24 * 3600),
+            analytics_flush_interval: Some(Duration::from_secs(5)),
+            analytics_rollup_interval: Some(Duration::from_secs(300)),
+            analytics_retention: Some(DEFAULT_ANALYTICS_RETENTION_DAYS as i64 * 24 * 3600),
         }
     }
 }
@@ -130,6 +148,34 @@ impl JobsConfig {
         }
         Ok(self)
     }
+
+    /// Sets `ANALYTICS_RETENTION_DAYS` (`None`: unset, 90 days; `0`:
+    /// forever) and `ANALYTICS_ROLLUP_INTERVAL_SECONDS` (`None`: 300; `0`: off).
+    pub fn with_analytics(
+        mut self,
+        retention_days: Option<String>,
+        rollup_interval: Option<String>,
+    ) -> Result<Self, ConfigError> {
+        if let Some(v) = retention_days {
+            let days = parse_bounded(
+                &v,
+                "ANALYTICS_RETENTION_DAYS",
+                MAX_AUDIT_RETENTION_DAYS,
+                "days",
+            )?;
+            self.analytics_retention = (days > 0).then(|| days as i64 * 24 * 3600);
+        }
+        if let Some(v) = rollup_interval {
+            let n = parse_bounded(
+                &v,
+                "ANALYTICS_ROLLUP_INTERVAL_SECONDS",
+                MAX_INTERVAL_SECONDS,
+                "seconds",
+            )?;
+            self.analytics_rollup_interval = (n > 0).then(|| Duration::from_secs(n));
+        }
+        Ok(self)
+    }
 }
 
 /// A whole number from 0 to `max`.
@@ -159,6 +205,8 @@ enum Job {
     Checkpoint,
     KeyRotation,
     LogoutRetry,
+    AnalyticsFlush,
+    AnalyticsRollup,
 }
 
 impl Job {
@@ -168,7 +216,15 @@ impl Job {
             Self::Checkpoint => "checkpoint",
             Self::KeyRotation => "key_rotation",
             Self::LogoutRetry => "logout_retry",
+            Self::AnalyticsFlush => "analytics_flush",
+            Self::AnalyticsRollup => "analytics_rollup",
         }
+    }
+
+    /// Whether one instance at a time runs it: all but the flush, whose
+    /// events are each instance's own.
+    const fn leased(self) -> bool {
+        !matches!(self, Self::AnalyticsFlush)
     }
 }
 
@@ -212,6 +268,8 @@ async fn schedule<S: Backend>(
         (Job::Checkpoint, config.checkpoint_interval),
         (Job::KeyRotation, Some(config.key_check_interval)),
         (Job::LogoutRetry, config.logout_retry_interval),
+        (Job::AnalyticsFlush, config.analytics_flush_interval),
+        (Job::AnalyticsRollup, config.analytics_rollup_interval),
     ]
     .into_iter()
     .filter_map(|(job, every)| every.map(|every| (job, every, started + every)))
@@ -259,22 +317,27 @@ async fn schedule<S: Backend>(
 async fn run_job<S: Backend>(app: &App<S>, config: &JobsConfig, job: Job) {
     let started = Instant::now();
     // One instance at a time across the cluster (a no-op on SQLite).
-    let _lease = match app.provider.store().job_lease(job.as_str()).await {
-        Ok(Some(lease)) => lease,
-        Ok(None) => {
-            tracing::debug!(job = job.as_str(), "another instance runs this job now");
-            return;
-        }
-        Err(e) => {
-            tracing::warn!(job = job.as_str(), error = %e, "cannot take the job's lease; skipped");
-            return;
-        }
+    let _lease = match job.leased() {
+        false => None,
+        true => match app.provider.store().job_lease(job.as_str()).await {
+            Ok(Some(lease)) => Some(lease),
+            Ok(None) => {
+                tracing::debug!(job = job.as_str(), "another instance runs this job now");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(job = job.as_str(), error = %e, "cannot take the job's lease; skipped");
+                return;
+            }
+        },
     };
     match job {
         Job::Purge => purge(app, config).await,
         Job::Checkpoint => checkpoint(app).await,
         Job::KeyRotation => rotate_keys(app, config).await,
         Job::LogoutRetry => retry_logouts(app).await,
+        Job::AnalyticsFlush => flush_sign_ins(app).await,
+        Job::AnalyticsRollup => roll_up_analytics(app).await,
     }
     metrics::histogram!(crate::metrics::JOB_DURATION, "job" => job.as_str())
         .record(started.elapsed().as_secs_f64());
@@ -330,6 +393,59 @@ async fn purge<S: Backend>(app: &App<S>, config: &JobsConfig) {
             Err(e) => {
                 tracing::warn!(job = "purge", error = %e, "audit purge failed; next run retries")
             }
+        }
+    }
+    if let Some(retention) = config.analytics_retention {
+        match admin.purge_analytics(retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                job = "purge",
+                sign_in_events = n,
+                "sign-in events past retention purged"
+            ),
+            Err(e) => {
+                tracing::warn!(job = "purge", error = %e, "analytics purge failed; next run retries")
+            }
+        }
+    }
+}
+
+/// Writes the sign-in events this instance recorded (also called once at
+/// shutdown).
+pub(crate) async fn flush_sign_ins<S: Backend>(app: &App<S>) {
+    let report = app.provider.flush_sign_ins().await;
+    if report.dropped > 0 {
+        tracing::warn!(
+            job = "analytics_flush",
+            dropped = report.dropped,
+            "sign-in events dropped (buffer full or refused by the store)"
+        );
+    }
+    if report.written > 0 || report.retained > 0 {
+        tracing::debug!(
+            job = "analytics_flush",
+            written = report.written,
+            retained = report.retained,
+            "sign-in events flushed"
+        );
+    }
+}
+
+async fn roll_up_analytics<S: Backend>(app: &App<S>) {
+    match app.provider.admin().roll_up_analytics().await {
+        Ok(report) => {
+            for (tenant, error) in &report.failed {
+                tracing::warn!(job = "analytics_rollup", %tenant, %error, "analytics roll-up failed for a tenant");
+            }
+            tracing::debug!(
+                job = "analytics_rollup",
+                tenants = report.tenants,
+                days = report.days,
+                "analytics rolled up"
+            );
+        }
+        Err(e) => {
+            tracing::warn!(job = "analytics_rollup", error = %e, "analytics roll-up failed; next run retries")
         }
     }
 }
@@ -456,6 +572,25 @@ mod tests {
         assert_eq!(retention("30"), Ok(Some(30 * 86400)));
         assert_eq!(retention("forever"), Err("AUDIT_RETENTION_DAYS"));
         assert_eq!(JobsConfig::default().audit_retention, Some(365 * 86400));
+        let analytics = |days: &str, every: &str| {
+            JobsConfig::default()
+                .with_analytics(Some(days.into()), Some(every.into()))
+                .map(|c| (c.analytics_retention, c.analytics_rollup_interval))
+                .map_err(|e| e.setting)
+        };
+        assert_eq!(analytics("0", "0"), Ok((None, None)));
+        assert_eq!(
+            analytics("30", "60"),
+            Ok((Some(30 * 86400), Some(Duration::from_secs(60))))
+        );
+        assert_eq!(analytics("x", "60"), Err("ANALYTICS_RETENTION_DAYS"));
+        assert_eq!(
+            analytics("1", "604801"),
+            Err("ANALYTICS_ROLLUP_INTERVAL_SECONDS")
+        );
+        let d = JobsConfig::default();
+        assert_eq!(d.analytics_retention, Some(90 * 86400));
+        assert_eq!(d.analytics_rollup_interval, Some(Duration::from_secs(300)));
         for (p, ck, k, l, setting) in [
             ("x", "1", "1", "1", "PURGE_INTERVAL_SECONDS"),
             ("-1", "1", "1", "1", "PURGE_INTERVAL_SECONDS"),

@@ -330,6 +330,8 @@ async fn accept_loop<S: Backend>(
     let drained = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown());
     // The background jobs stop while requests drain, before the last checkpoint.
     let _ = tokio::join!(drained, jobs.stop());
+    // Sign-in events recorded since the last flush (analytics, write-behind).
+    crate::jobs::flush_sign_ins(&app).await;
     let _ = app.provider.store().checkpoint(CheckpointMode::Final).await;
 }
 

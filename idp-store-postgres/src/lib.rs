@@ -33,6 +33,7 @@
 //! - `scratch`: throw-away databases for tests.
 
 mod admin;
+mod analytics;
 mod api_keys;
 mod audit;
 mod audited;

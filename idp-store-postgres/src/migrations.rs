@@ -23,10 +23,13 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("../migrations/0002_admin_api.sql")),
     (3, include_str!("../migrations/0003_tenant_state.sql")),
     (6, include_str!("../migrations/0006_platform_settings.sql")),
+    (7, include_str!("../migrations/0007_analytics.sql")),
 ];
 
-/// The schema version this binary writes: the number of its last migration.
-pub const SCHEMA_VERSION: i32 = 6;
+/// The schema version this binary writes: the number of its last migration
+/// (numbers are assigned per branch, so the list may have a gap until the
+/// branches holding the numbers between are merged).
+pub const SCHEMA_VERSION: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// The advisory lock key migrations hold ("idp-migr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6964_702d_6d69_6772;
@@ -57,6 +60,12 @@ const APP_TABLES: &[&str] = &[
     "api_key_root",
     "idempotency_keys",
     "platform_settings",
+    "analytics_events",
+    "analytics_days",
+    "analytics_day_counts",
+    "analytics_month_users",
+    "analytics_months",
+    "analytics_rollups",
 ];
 
 /// Tables the application role may read, append to and delete from (the

@@ -32,6 +32,7 @@
 
 mod admin;
 mod admin_change;
+mod analytics;
 mod api_keys;
 mod audit;
 mod backup;

@@ -13,6 +13,8 @@ use super::pending::{self, Requester};
 use super::request::AuthorizationRequest;
 use super::{bounds, response};
 use crate::abuse::{self, Attempt, AttemptResult, Subject};
+use crate::analytics::buffer::Outcome as SignIn;
+use crate::analytics::{FailureReason, SignInMethod};
 use crate::crypto::{random, secret::SecretHash};
 use crate::endpoint::Endpoint;
 use crate::error::{ErrorCode, OAuthError};
@@ -292,19 +294,26 @@ impl<S: Store> Provider<S> {
             subject: Subject::Account(&account),
             address: from,
         };
+        let (tenant_id, client_id) = (&l.tenant.record.id, &l.request.client_id);
         if let Err(retry_after) = self.admit(&attempt).await {
             LoginFailure::RateLimited.record();
+            let failed = SignIn::Failed(FailureReason::RateLimited, None);
+            self.record_sign_in(tenant_id, client_id, SignInMethod::Password, failed);
             let view = self.view(&l, None).await?;
             return Ok(LoginOutcome::Locked { view, retry_after });
         }
-        let Some(user) = self
-            .check_password(&l.tenant.record.id, email, password)
-            .await?
-        else {
-            self.settle(&attempt, AttemptResult::Failed).await;
-            return Ok(LoginOutcome::Rejected(self.view(&l, None).await?));
+        let user = match self.check_password(tenant_id, email, password).await? {
+            Ok(user) => user,
+            Err(reason) => {
+                self.settle(&attempt, AttemptResult::Failed).await;
+                let failed = SignIn::Failed(reason, None);
+                self.record_sign_in(tenant_id, client_id, SignInMethod::Password, failed);
+                return Ok(LoginOutcome::Rejected(self.view(&l, None).await?));
+            }
         };
         self.settle(&attempt, AttemptResult::Succeeded).await;
+        let signed_in = SignIn::Succeeded(&user.id);
+        self.record_sign_in(tenant_id, client_id, SignInMethod::Password, signed_in);
         let (session, cookie) = self.start_session(&l.tenant, &user).await?;
         // Someone signed in through it: no longer an anonymous request.
         self.pending.release(&l.id_hash);

@@ -25,4 +25,5 @@ impl Clock for SystemClock {
 }
 
 mod rfc3339;
+pub(crate) use rfc3339::{civil_from_days, days_from_civil, days_in_month};
 pub use rfc3339::{format_rfc3339, parse_rfc3339};

@@ -20,11 +20,13 @@
 //! The bodies are plain `pub async fn`s, one file per part of the port
 //! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`, `pushed`,
 //! `revocations`, `devices`, `deliveries`, `maintenance`, `admin`,
-//! `audit`, `audit_log`, `roles`, `api_keys`, `idempotency`, `platform`). To add one: write it in its
+//! `audit`, `audit_log`, `roles`, `api_keys`, `idempotency`, `platform`,
+//! `analytics`). To add one: write it in its
 //! part's file and add its name to that part's line in
 //! `__store_contract_list!`.
 
 pub mod admin;
+pub mod analytics;
 pub mod api_keys;
 pub mod audit;
 pub mod audit_log;
@@ -236,6 +238,8 @@ macro_rules! __store_contract_list {
             platform: platform_settings_round_trip, signup_is_one_transaction;
             maintenance: purge_goes_strictly_before_the_cutoff, purge_batches_are_bounded,
                 purge_of_sessions_and_their_records, purge_is_scoped_by_tenant;
+            analytics: sign_ins_roll_up_per_day, sign_in_purge_keeps_rollups,
+                analytics_are_scoped_by_tenant;
         }
     };
 }

@@ -5,6 +5,8 @@
 
 use super::user_code;
 use crate::abuse::{self, Attempt, AttemptResult, Subject};
+use crate::analytics::buffer::Outcome as SignIn;
+use crate::analytics::{FailureReason, SignInMethod};
 use crate::error::OAuthError;
 use crate::provider::Provider;
 use crate::scope::Scopes;
@@ -214,19 +216,26 @@ impl<S: Store> Provider<S> {
             subject: Subject::Account(&account),
             address: who.ip.as_deref().and_then(|ip| ip.parse().ok()),
         };
+        let (tenant_id, client_id) = (&f.tenant.record.id, &f.record.client_id);
         if let Err(retry_after) = self.admit(&attempt).await {
             LoginFailure::RateLimited.record();
+            let failed = SignIn::Failed(FailureReason::RateLimited, None);
+            self.record_sign_in(tenant_id, client_id, SignInMethod::Password, failed);
             let view = self.device_view(&f, None).await?;
             return Ok(DeviceSignIn::Locked { view, retry_after });
         }
-        let Some(user) = self
-            .check_password(&f.tenant.record.id, email, password)
-            .await?
-        else {
-            self.settle(&attempt, AttemptResult::Failed).await;
-            return Ok(DeviceSignIn::Rejected(self.device_view(&f, None).await?));
+        let user = match self.check_password(tenant_id, email, password).await? {
+            Ok(user) => user,
+            Err(reason) => {
+                self.settle(&attempt, AttemptResult::Failed).await;
+                let failed = SignIn::Failed(reason, None);
+                self.record_sign_in(tenant_id, client_id, SignInMethod::Password, failed);
+                return Ok(DeviceSignIn::Rejected(self.device_view(&f, None).await?));
+            }
         };
         self.settle(&attempt, AttemptResult::Succeeded).await;
+        let signed_in = SignIn::Succeeded(&user.id);
+        self.record_sign_in(tenant_id, client_id, SignInMethod::Password, signed_in);
         let (_session, set_cookie) = self.start_session(&f.tenant, &user).await?;
         Ok(DeviceSignIn::SignedIn {
             view: self.device_view(&f, Some(user.email)).await?,

@@ -8,7 +8,8 @@
 //! deletions that end what depended on the deleted row), [`AuditStore`]
 //! (audited changes and the audit log), [`RoleStore`], [`ApiKeyStore`] and
 //! [`IdempotencyStore`] (the admin API's), [`PlatformSettingsStore`] (the
-//! platform's own settings: who may sign up).
+//! platform's own settings: who may sign up) and [`AnalyticsStore`]
+//! (sign-in events and their roll-ups).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
 //! type that implements every part is a `Store` without further code.
 //!
@@ -23,6 +24,7 @@
 //! [`Provider`]: crate::Provider
 
 mod admin;
+mod analytics;
 mod api_keys;
 mod audit;
 mod changes;
@@ -44,6 +46,7 @@ mod tenants;
 mod users;
 
 pub use admin::AdminStore;
+pub use analytics::{AnalyticsStore, DayRollup, SignInEvent};
 pub use api_keys::{ApiKeyRecord, ApiKeyStore};
 pub use audit::{AdminChange, Applied, AuditEvent, AuditFilter, AuditStore};
 pub use changes::{ChangeListener, ChangeWatch, Held, JobLease, StoreChange};
@@ -132,6 +135,7 @@ pub trait Store:
     + ApiKeyStore
     + IdempotencyStore
     + PlatformSettingsStore
+    + AnalyticsStore
     + 'static
 {
 }
@@ -154,6 +158,7 @@ impl<T> Store for T where
         + ApiKeyStore
         + IdempotencyStore
         + PlatformSettingsStore
+        + AnalyticsStore
         + 'static
 {
 }

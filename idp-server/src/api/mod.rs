@@ -10,6 +10,7 @@
 //! Every change is made as the key ([`AuditContext::api_key`]) and so
 //! lands in the audit log with the request's address and id.
 
+mod analytics;
 mod audit;
 mod body;
 mod clients;
@@ -273,12 +274,12 @@ async fn answer<S: Backend>(
         Err(Denied::Hidden) => return Err(Problem::not_found("no such tenant")),
         Err(Denied::Unavailable) => return Err(Problem::unavailable()),
     };
-    // The lifecycle is the platform's: a key that may not write outside
-    // a tenant (one limited to tenants) may not move one, even its own.
+    // The lifecycle is the platform's: a key that may not act outside a
+    // tenant (one limited to tenants) may not move one, even its own, nor
+    // read the platform's analytics. Checked for the request's own
+    // operation, so a read-only platform key reads them.
     if op.is_platform_operation()
         && !key.permits(&AccessRequest {
-            // A platform read (the settings) needs a key that may read
-            // outside tenants; a move or change, one that may write there.
             operation,
             tenant: None,
             path,
@@ -286,7 +287,7 @@ async fn answer<S: Backend>(
         })
     {
         return Err(Problem::forbidden(
-            "this is a platform operation (approving, rejecting, suspending or reactivating tenants, and whatever is not one tenant's); this API key is limited to tenants",
+            "this is a platform operation (approving, rejecting, suspending or reactivating tenants, platform-wide analytics, and whatever is not one tenant's); this API key is limited to tenants",
         ));
     }
     if let Err(wait) = app.limits.admin_api(&record.id) {
@@ -460,6 +461,8 @@ async fn dispatch<S: Backend>(call: &Call<'_, S>, op: Op) -> Result<Reply, Probl
         Op::ListAuditEvents => audit::list(call).await,
         Op::GetPlatformSettings => platform::get(call).await,
         Op::UpdatePlatformSettings => platform::update(call).await,
+        Op::TenantAnalytics => analytics::tenant(call).await,
+        Op::PlatformAnalytics => analytics::platform(call).await,
     }
 }
 

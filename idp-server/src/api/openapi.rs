@@ -56,6 +56,7 @@ use utoipa::OpenApi;
     schema::AuditEventPage,
     schema::PlatformSettings,
     schema::PlatformSettingsPatch,
+    schema::Analytics,
 )))]
 struct Schemas;
 
@@ -77,7 +78,7 @@ fn build() -> Value {
         .title("idp admin API")
         .version("1")
         .description(Some(
-            "Tenants, clients, users, roles, signing keys and the audit log of the \
+            "Tenants, clients, users, roles, signing keys, the audit log and sign-in analytics of the \
              identity provider. Authenticate with an API key (a Biscuit token) as \
              `Authorization: Bearer`. Errors are RFC 9457 problems.",
         ))
@@ -278,5 +279,19 @@ fn describe(op: Op) -> Describe {
         .body(Body::MergePatch("PlatformSettingsPatch"))
         .if_match()
         .single("PlatformSettings"),
+        Op::TenantAnalytics => d(
+            "getTenantAnalytics",
+            "A tenant's sign-ins per day (UTC), monthly active users and top clients, as of the last roll-up",
+            "Analytics",
+        )
+        .query(&[Query::From, Query::To])
+        .ok("Analytics"),
+        Op::PlatformAnalytics => d(
+            "getPlatformAnalytics",
+            "Sign-ins over every tenant per day (UTC), monthly active users and top clients, as of the last roll-up (platform operators)",
+            "Analytics",
+        )
+        .query(&[Query::From, Query::To])
+        .ok("Analytics"),
     }
 }

@@ -80,6 +80,10 @@ pub enum Op {
     GetPlatformSettings,
     /// Change the platform's settings (platform).
     UpdatePlatformSettings,
+    /// A tenant's sign-in analytics.
+    TenantAnalytics,
+    /// The platform's sign-in analytics, over every tenant (platform).
+    PlatformAnalytics,
 }
 
 /// One route: a method, a path template under `/api/v1` (`{name}` is one
@@ -232,6 +236,12 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/platform/settings",
         Op::UpdatePlatformSettings,
     ),
+    route(
+        Method::GET,
+        "/api/v1/tenants/{slug}/analytics",
+        Op::TenantAnalytics,
+    ),
+    route(Method::GET, "/api/v1/analytics", Op::PlatformAnalytics),
 ];
 
 impl Op {
@@ -255,7 +265,9 @@ impl Op {
         self.transition().is_some()
             || matches!(
                 self,
-                Self::GetPlatformSettings | Self::UpdatePlatformSettings
+                Self::GetPlatformSettings
+                    | Self::UpdatePlatformSettings
+                    | Self::PlatformAnalytics
             )
     }
 }

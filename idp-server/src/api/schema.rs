@@ -446,3 +446,53 @@ page!(
     "A tenant's signing keys (one page)."
 );
 page!(AuditEventPage, AuditEvent, "A page of audit events.");
+
+/// One day of the analytics series (UTC).
+#[derive(ToSchema)]
+pub struct AnalyticsDay {
+    #[schema(format = Date, example = "2026-12-05")]
+    date: String,
+    /// Successful sign-ins.
+    logins: u64,
+    /// Users created that day.
+    signups: u64,
+    /// Distinct users who signed in that day.
+    active_users: u64,
+    /// Failed sign-ins by reason (`unknown_user`, `no_password`,
+    /// `wrong_password`, `disabled`, `rate_limited`); reasons that did not
+    /// occur are left out.
+    failures: std::collections::BTreeMap<String, u64>,
+}
+
+/// Distinct users who signed in during a whole calendar month (UTC).
+#[derive(ToSchema)]
+pub struct AnalyticsMonth {
+    /// `YYYY-MM`.
+    #[schema(example = "2026-12")]
+    month: String,
+    active_users: u64,
+}
+
+/// A client and its successful sign-ins over the range.
+#[derive(ToSchema)]
+pub struct AnalyticsClient {
+    /// The client's tenant (slug).
+    tenant: String,
+    client_id: String,
+    logins: u64,
+}
+
+/// Sign-in analytics over a range of days, as of the last roll-up.
+#[derive(ToSchema)]
+pub struct Analytics {
+    #[schema(format = Date)]
+    from: String,
+    #[schema(format = Date)]
+    to: String,
+    /// Every day of the range, in order.
+    days: Vec<AnalyticsDay>,
+    /// Every month the range touches, in order.
+    months: Vec<AnalyticsMonth>,
+    /// The ten clients most signed in to, most first.
+    top_clients: Vec<AnalyticsClient>,
+}

@@ -9,6 +9,7 @@ mod abuse;
 mod acr;
 mod admin_cascade;
 mod admin_cli;
+mod analytics;
 mod api;
 mod api_key_cli;
 mod api_openapi;

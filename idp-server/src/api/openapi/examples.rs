@@ -108,6 +108,21 @@ pub fn response(schema: &str) -> Value {
             "activates_at": TIME,
             "retired_at": null,
         })),
+        "Analytics" => json!({
+            "from": "2026-01-14",
+            "to": "2026-01-15",
+            "days": [
+                {"date": "2026-01-14", "logins": 41, "signups": 3, "active_users": 37,
+                 "failures": {"wrong_password": 4}},
+                {"date": "2026-01-15", "logins": 52, "signups": 1, "active_users": 44,
+                 "failures": {"wrong_password": 6, "unknown_user": 2, "rate_limited": 1}},
+            ],
+            "months": [{"month": "2026-01", "active_users": 312}],
+            "top_clients": [
+                {"tenant": "acme", "client_id": "c_5mQz2kq8Jr1", "logins": 70},
+                {"tenant": "acme", "client_id": "c_9hTz4mW2pQ7", "logins": 23},
+            ],
+        }),
         "RotatedKeys" => json!({
             "kids": ["k-2026-02-01-es256", "k-2026-02-01-rs256"],
             "activates_at": "2026-02-01T10:30:00Z",

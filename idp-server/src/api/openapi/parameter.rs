@@ -26,6 +26,10 @@ pub(super) enum Query {
     Since,
     /// `immediately`: new signing keys sign at once.
     Immediately,
+    /// `from`: the first day of an analytics range.
+    From,
+    /// `to`: the last day of an analytics range.
+    To,
 }
 
 /// A path parameter: one segment of unreserved characters (the route
@@ -65,6 +69,14 @@ pub(super) fn path_parameter(name: &str) -> Parameter {
 
 pub(super) fn query_parameter(q: Query) -> Parameter {
     let string = || ObjectBuilder::new().schema_type(Type::String).build();
+    let date = || {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                KnownFormat::Date,
+            )))
+            .build()
+    };
     let (name, description, schema, example) = match q {
         Query::Limit => (
             "limit",
@@ -134,6 +146,19 @@ pub(super) fn query_parameter(q: Query) -> Parameter {
              publication delay",
             ObjectBuilder::new().schema_type(Type::Boolean).build(),
             json!(false),
+        ),
+        Query::From => (
+            "from",
+            "The first day (UTC, included); default: 29 days before `to`. \
+             At most 366 days from `from` to `to`",
+            date(),
+            json!("2026-11-06"),
+        ),
+        Query::To => (
+            "to",
+            "The last day (UTC, included); default: today",
+            date(),
+            json!("2026-12-05"),
         ),
     };
     ParameterBuilder::new()

@@ -117,6 +117,13 @@ fn assert_shape(op: Op, v: &Value, what: &str) {
             );
         }
         Op::OpenApi => assert!(v.is_object(), "{what}: {v}"),
+        Op::TenantAnalytics | Op::PlatformAnalytics => {
+            // The default range: 30 days ending today.
+            assert_eq!(v["days"].as_array().map(Vec::len), Some(30), "{what}: {v}");
+            assert!(v["days"][29]["failures"].is_object(), "{what}: {v}");
+            assert!(v["months"].is_array(), "{what}: {v}");
+            assert!(v["top_clients"].is_array(), "{what}: {v}");
+        }
         _ => {
             assert!(v.is_object(), "{what}: {v}");
             assert!(

@@ -182,7 +182,9 @@ pub fn body_of(op: Op) -> Option<Value> {
         | Op::ListKeys
         | Op::RotateKeys
         | Op::ListAuditEvents
-        | Op::GetPlatformSettings => None,
+        | Op::GetPlatformSettings
+        | Op::TenantAnalytics
+        | Op::PlatformAnalytics => None,
     }
 }
 

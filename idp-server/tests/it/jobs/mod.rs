@@ -24,6 +24,9 @@ fn quiet_jobs() -> JobsConfig {
         logout_retry_interval: None,
         clock_skew: 0,
         audit_retention: None,
+        analytics_flush_interval: None,
+        analytics_rollup_interval: None,
+        analytics_retention: None,
     }
 }
 
@@ -71,6 +74,9 @@ async fn jobs_are_measured_and_stop_with_the_server() {
         logout_retry_interval: Some(Duration::from_millis(50)),
         clock_skew: 0,
         audit_retention: None,
+        analytics_flush_interval: None,
+        analytics_rollup_interval: None,
+        analytics_retention: None,
     };
     let running = idp_server::server::start(config)
         .await

@@ -23,6 +23,13 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
     let conn = rusqlite::Connection::open(db_path(&server.database_url)).expect("open");
     conn.execute_batch(
         "DROP TABLE platform_settings;
+         DROP TABLE analytics_events;
+         DROP TABLE analytics_days;
+         DROP TABLE analytics_day_counts;
+         DROP TABLE analytics_month_users;
+         DROP TABLE analytics_months;
+         DROP TABLE analytics_rollups;
+         DROP INDEX users_by_created_at;
          ALTER TABLE tenants DROP COLUMN state;
          ALTER TABLE tenants DROP COLUMN state_reason;
          ALTER TABLE tenants DROP COLUMN state_changed_at;

@@ -14,6 +14,7 @@
 //!   pool.
 
 mod admin_api;
+mod analytics;
 mod cli;
 mod faults;
 mod instances;
