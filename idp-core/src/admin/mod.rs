@@ -28,6 +28,7 @@ mod keys;
 mod lifecycle;
 mod page;
 mod platform;
+pub mod policy;
 mod roles;
 mod sessions;
 mod tenants;

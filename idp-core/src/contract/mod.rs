@@ -226,7 +226,7 @@ macro_rules! __store_contract_list {
             roles: roles_round_trip_and_page, role_names_are_unique_per_tenant,
                 roles_are_scoped_by_tenant, role_assignment_is_counted,
                 deletions_remove_assignments,
-                deleting_an_organisation_deletes_its_platform_roles;
+                deleting_an_organisation_deletes_its_platform_roles, role_holders_are_listed;
             api_keys: api_key_root_first_wins, api_keys_round_trip_and_page,
                 api_key_revocation_is_recorded_once;
             idempotency: idempotency_key_is_claimed_then_completed,

@@ -125,6 +125,9 @@ impl OperatorRole {
         let (prefix, slug) = name.split_once(':')?;
         let role = OrgRole::ALL.into_iter().find(|r| r.prefix() == prefix)?;
         crate::tenant::validate_slug(slug).ok()?;
+        if is_platform(slug) {
+            return None;
+        }
         Some(Self::Org(role, slug.to_owned()))
     }
 
