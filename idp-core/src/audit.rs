@@ -108,6 +108,25 @@ impl AuditContext {
         }
     }
 
+    /// An operator signed in through the platform tenant: their user id
+    /// and email.
+    pub fn operator(
+        user_id: &str,
+        email: &str,
+        address: Option<String>,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            actor: Actor {
+                kind: ActorKind::Operator,
+                id: user_id.to_owned(),
+                name: email.to_owned(),
+            },
+            address,
+            request_id,
+        }
+    }
+
     /// The event for `action` on `target` in `tenant` (if inside one) at `time`.
     pub(crate) fn event(
         &self,

@@ -15,6 +15,10 @@
 //! platform roles are created idempotently by
 //! [`Admin::ensure_platform`](crate::Admin::ensure_platform).
 
+mod operator;
+
+pub use operator::Operator;
+
 /// The reserved slug of the platform tenant: refused to `tenant create`;
 /// the tenant cannot be deleted, suspended or rejected.
 pub const PLATFORM_SLUG: &str = "platform";

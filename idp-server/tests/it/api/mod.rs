@@ -14,6 +14,7 @@ mod datalog;
 mod errors;
 mod idempotency;
 mod load;
+mod operators;
 mod resources;
 mod scopes;
 mod sessions;
