@@ -55,6 +55,7 @@ mod scoped;
 pub mod scratch;
 mod sessions;
 mod settings;
+mod setup_links;
 mod tenants;
 mod tls;
 mod users;

@@ -22,10 +22,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_admin_api.sql")),
     (3, include_str!("../migrations/0003_tenant_state.sql")),
+    (4, include_str!("../migrations/0004_setup_links.sql")),
 ];
 
 /// The schema version this binary writes: the number of its last migration.
-pub const SCHEMA_VERSION: i32 = 3;
+pub const SCHEMA_VERSION: i32 = 4;
 
 /// The advisory lock key migrations hold ("idp-migr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6964_702d_6d69_6772;
@@ -55,6 +56,7 @@ const APP_TABLES: &[&str] = &[
     "api_keys",
     "api_key_root",
     "idempotency_keys",
+    "setup_links",
 ];
 
 /// Tables the application role may read, append to and delete from (the

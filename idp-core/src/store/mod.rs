@@ -38,6 +38,7 @@ mod records;
 mod revocations;
 mod roles;
 mod sessions;
+mod setup_links;
 mod tenants;
 mod users;
 
@@ -58,6 +59,7 @@ pub use records::*;
 pub use revocations::RevocationStore;
 pub use roles::{RoleRecord, RoleStore};
 pub use sessions::SessionStore;
+pub use setup_links::{SetupLinkRecord, SetupLinkStore};
 pub use tenants::TenantStore;
 pub use users::UserStore;
 
@@ -128,6 +130,7 @@ pub trait Store:
     + RoleStore
     + ApiKeyStore
     + IdempotencyStore
+    + SetupLinkStore
     + 'static
 {
 }
@@ -149,6 +152,7 @@ impl<T> Store for T where
         + RoleStore
         + ApiKeyStore
         + IdempotencyStore
+        + SetupLinkStore
         + 'static
 {
 }
