@@ -227,6 +227,8 @@ actions! {
     UserEnable => "user.enable",
     /// A user's password was set.
     UserPasswordSet => "user.password.set",
+    /// A one-time set-up link was issued to a user (the link is never recorded).
+    UserSetupLink => "user.setup_link",
     /// A user was deleted.
     UserDelete => "user.delete",
     /// Every session and grant of a user was revoked.

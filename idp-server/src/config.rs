@@ -63,6 +63,9 @@ pub struct Flags {
     /// Serve /metrics only on this address (its own listener; the main one answers 404 there) [env: METRICS_ADDR] [default: the main listener]
     #[arg(long)]
     pub metrics_addr: Option<String>,
+    /// Email of the platform owner, created on first start; a one-time set-up link is logged while they have no password [env: PLATFORM_OWNER_EMAIL]
+    #[arg(long)]
+    pub platform_owner_email: Option<String>,
     /// Brute-force and request-rate limits.
     #[command(flatten)]
     pub rate_limits: crate::rate_limit::RateLimitFlags,
@@ -136,6 +139,8 @@ pub struct Config {
     /// `METRICS_ADDR` and `METRICS_TOKEN` (environment only, never a flag:
     /// a flag shows in the process list).
     pub metrics: crate::metrics::access::MetricsSettings,
+    /// `PLATFORM_OWNER_EMAIL`: the platform owner, created on first start.
+    pub platform_owner_email: Option<String>,
 }
 
 /// Where the server's certificate chain and private key come from. Both are
@@ -392,6 +397,8 @@ impl Config {
             http_limits: Default::default(),
             allow_insecure_redirect_uris,
             metrics,
+            platform_owner_email: get(&flags.platform_owner_email, "PLATFORM_OWNER_EMAIL")
+                .filter(|e| !e.trim().is_empty()),
         })
     }
 
@@ -415,6 +422,7 @@ impl Config {
             http_limits: Default::default(),
             allow_insecure_redirect_uris: false,
             metrics: Default::default(),
+            platform_owner_email: None,
         }
     }
 

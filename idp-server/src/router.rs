@@ -24,6 +24,7 @@ pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<By
         "/metrics" if app.metrics.on_main_listener() => {
             crate::metrics::metrics(app, req.method(), req.headers()).await
         }
+        _ if path == pages::setup::path(&app.base_path) => pages::setup::setup(app, req).await,
         _ if api_path(&app.base_path, path).is_some() => {
             let path = api_path(&app.base_path, path)
                 .unwrap_or_default()

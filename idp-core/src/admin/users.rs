@@ -37,7 +37,7 @@ fn clean_name(name: Option<String>) -> Option<String> {
 
 impl<S: Store> Admin<S> {
     /// Hashes a password with argon2id, off the executor.
-    async fn hash_password(&self, pw: String) -> Result<String, AdminError> {
+    pub(super) async fn hash_password(&self, pw: String) -> Result<String, AdminError> {
         if pw.is_empty() {
             return Err(AdminError::invalid(
                 "password",

@@ -15,6 +15,7 @@ mod errors;
 mod idempotency;
 mod load;
 mod operators;
+mod owner;
 mod resources;
 mod scopes;
 mod sessions;
