@@ -111,7 +111,7 @@ impl<S: Backend> Call<'_, S> {
 /// The credential a request was authenticated with.
 enum Credential {
     /// An admin API key and its record.
-    Key(VerifiedKey, ApiKeyRecord),
+    Key(Box<(VerifiedKey, ApiKeyRecord)>),
     /// An operator's access token.
     Operator(Operator),
 }
@@ -267,10 +267,10 @@ async fn answer<S: Backend>(
             .authenticate_api_key(&api.verifier, token)
             .await
             .map_err(denied)?;
-        Credential::Key(key, record)
+        Credential::Key(Box::new((key, record)))
     };
     let principal = match &credential {
-        Credential::Key(key, _) => Principal::ApiKey(key),
+        Credential::Key(found) => Principal::ApiKey(&found.0),
         Credential::Operator(operator) => Principal::Operator(&operator.roles),
     };
     let kind = action_kind(&api.admin, op, &params).await?;
@@ -297,9 +297,9 @@ async fn answer<S: Backend>(
         .map(|c| c.0.to_string());
     let request_id = Some(request_id.to_owned());
     let (ctx, caller) = match &credential {
-        Credential::Key(_, record) => (
-            AuditContext::api_key(&record.id, &record.name, address, request_id),
-            record.id.clone(),
+        Credential::Key(found) => (
+            AuditContext::api_key(&found.1.id, &found.1.name, address, request_id),
+            found.1.id.clone(),
         ),
         Credential::Operator(o) => (
             AuditContext::operator(o.user_id.as_str(), &o.email, address, request_id),

@@ -22,7 +22,7 @@ enum Role {
     Auditor,
     OrgAdminA,
     OrgViewerA,
-    NoRole,
+    Nothing,
 }
 
 const ROLES: [Role; 6] = [
@@ -31,7 +31,7 @@ const ROLES: [Role; 6] = [
     Role::Auditor,
     Role::OrgAdminA,
     Role::OrgViewerA,
-    Role::NoRole,
+    Role::Nothing,
 ];
 
 impl Role {
@@ -42,7 +42,7 @@ impl Role {
             Self::Auditor => &["auditor"],
             Self::OrgAdminA => &["org-admin:alpha"],
             Self::OrgViewerA => &["org-viewer:alpha"],
-            Self::NoRole => &[],
+            Self::Nothing => &[],
         }
     }
 }
@@ -153,7 +153,7 @@ fn expect(role: Role, route: &Route, target: Target) -> Option<StatusCode> {
         Role::Owner | Role::Admin => None,
         Role::Auditor if write => Some(StatusCode::FORBIDDEN),
         Role::Auditor => None,
-        Role::NoRole => Some(StatusCode::FORBIDDEN),
+        Role::Nothing => Some(StatusCode::FORBIDDEN),
         Role::OrgAdminA | Role::OrgViewerA => match (has_tenant, target) {
             (true, Target::B) => Some(StatusCode::NOT_FOUND),
             _ if platform_or_lifecycle => Some(StatusCode::FORBIDDEN),
