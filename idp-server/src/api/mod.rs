@@ -1,14 +1,18 @@
 //! The admin REST API at `/api/v1` (design.md "Admin API"): JSON over
 //! HTTP on the [`Admin`] service, authorized by Biscuit API keys
-//! ([`idp_core::api_key`]), errors as RFC 9457 problems, described by the
-//! OpenAPI document at `/api/v1/openapi.json`.
+//! ([`idp_core::api_key`]) or operators' access tokens of the platform
+//! tenant ([`idp_core::platform`]) through one policy
+//! ([`idp_core::admin::policy`]), errors as RFC 9457 problems, described
+//! by the OpenAPI document at `/api/v1/openapi.json`.
 //!
 //! A request goes through, in order: the route table ([`routes`]), the
-//! credential (`Authorization: Bearer`), the key's Biscuit authorizer with
-//! the request's facts (read or write, tenant, path, time), the per-key
-//! rate limit, `Idempotency-Key` for creates, then the operation's handler.
-//! Every change is made as the key ([`AuditContext::api_key`]) and so
-//! lands in the audit log with the request's address and id.
+//! credential (`Authorization: Bearer`: a Biscuit key, or a JWT access
+//! token of an operator), the policy with the request's action (read or
+//! write, tenant, kind), the per-key or per-operator rate limit,
+//! `Idempotency-Key` for creates, then the operation's handler. Every
+//! change is made as the key ([`AuditContext::api_key`]) or the operator
+//! ([`AuditContext::operator`]) and so lands in the audit log with the
+//! request's address and id.
 
 mod audit;
 mod body;
