@@ -76,8 +76,9 @@ fn build() -> Value {
         .version("1")
         .description(Some(
             "Tenants, clients, users, roles, signing keys and the audit log of the \
-             identity provider. Authenticate with an API key (a Biscuit token) as \
-             `Authorization: Bearer`. Errors are RFC 9457 problems.",
+             identity provider. Authenticate with an API key (a Biscuit token) or \
+             an operator's access token as `Authorization: Bearer`. Errors are \
+             RFC 9457 problems.",
         ))
         .build();
     let mut components = doc.components.take().unwrap_or_default();
