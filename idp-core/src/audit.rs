@@ -125,6 +125,25 @@ impl AuditContext {
         }
     }
 
+    /// An operator signed in through the platform tenant: their user id
+    /// and email.
+    pub fn operator(
+        user_id: &str,
+        email: &str,
+        address: Option<String>,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            actor: Actor {
+                kind: ActorKind::Operator,
+                id: user_id.to_owned(),
+                name: email.to_owned(),
+            },
+            address,
+            request_id,
+        }
+    }
+
     /// The event for `action` on `target` in `tenant` (if inside one) at `time`.
     pub(crate) fn event(
         &self,
@@ -225,6 +244,8 @@ actions! {
     UserEnable => "user.enable",
     /// A user's password was set.
     UserPasswordSet => "user.password.set",
+    /// A one-time set-up link was issued to a user (the link is never recorded).
+    UserSetupLink => "user.setup_link",
     /// A user was deleted.
     UserDelete => "user.delete",
     /// Every session and grant of a user was revoked.

@@ -72,6 +72,9 @@ pub struct Flags {
     /// Leading zero bits the sign-up form's proof of work needs (each one doubles a browser's work; 18 is about a second on a phone) [env: SIGNUP_POW_BITS] [default: 18]
     #[arg(long)]
     pub signup_pow_bits: Option<String>,
+    /// Email of the platform owner, created on first start; a one-time set-up link is logged while they have no password [env: PLATFORM_OWNER_EMAIL]
+    #[arg(long)]
+    pub platform_owner_email: Option<String>,
     /// Brute-force and request-rate limits.
     #[command(flatten)]
     pub rate_limits: crate::rate_limit::RateLimitFlags,
@@ -147,6 +150,8 @@ pub struct Config {
     pub metrics: crate::metrics::access::MetricsSettings,
     /// `SIGNUP_POW_BITS`: the sign-up form's proof of work.
     pub signup_pow: idp_core::signup::pow::ProofOfWork,
+    /// `PLATFORM_OWNER_EMAIL`: the platform owner, created on first start.
+    pub platform_owner_email: Option<String>,
 }
 
 /// Where the server's certificate chain and private key come from. Both are
@@ -431,6 +436,8 @@ impl Config {
             allow_insecure_redirect_uris,
             metrics,
             signup_pow,
+            platform_owner_email: get(&flags.platform_owner_email, "PLATFORM_OWNER_EMAIL")
+                .filter(|e| !e.trim().is_empty()),
         })
     }
 
@@ -455,6 +462,7 @@ impl Config {
             allow_insecure_redirect_uris: false,
             metrics: Default::default(),
             signup_pow: Default::default(),
+            platform_owner_email: None,
         }
     }
 

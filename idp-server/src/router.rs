@@ -30,6 +30,7 @@ pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<By
                 pages::signup::page(&app.base_path, path).unwrap_or(pages::signup::Page::Form);
             pages::signup::serve(app, req, page).await
         }
+        _ if path == pages::setup::path(&app.base_path) => pages::setup::setup(app, req).await,
         _ if api_path(&app.base_path, path).is_some() => {
             let path = api_path(&app.base_path, path)
                 .unwrap_or_default()

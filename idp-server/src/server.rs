@@ -172,6 +172,29 @@ async fn start_over<S: Backend>(
         )
     })?;
     app.signup = crate::pages::signup::SignupGuard::new(config.signup_pow);
+    // PLATFORM_OWNER_EMAIL: the owner on first start, and a set-up link
+    // logged (once per start, while none works and no password is set).
+    if let Some(email) = &config.platform_owner_email {
+        let link = app
+            .provider
+            .admin()
+            .ensure_owner(email)
+            .await
+            .map_err(|e| {
+                ConfigError::new(
+                    "PLATFORM_OWNER_EMAIL",
+                    format!("cannot create the platform owner: {e}"),
+                )
+            })?;
+        if let Some(link) = link {
+            tracing::warn!(
+                owner = %email,
+                setup_link = %link.url,
+                valid_seconds = idp_core::admin::SETUP_LINK_LIFETIME,
+                "the platform owner has no password yet: open this one-time set-up link to choose one"
+            );
+        }
+    }
     // The admin API's key root is created on first start, before serving.
     let admin_api = crate::api::AdminApi::load(app.provider.admin())
         .await

@@ -47,7 +47,9 @@ fn scope<'a>(change: &AdminChange<'a>) -> Scope<'a> {
         | C::UpdateRole { tenant, .. }
         | C::DeleteRole { tenant, .. }
         | C::AssignRole { tenant, .. }
-        | C::UnassignRole { tenant, .. } => Scope::Tenant(tenant),
+        | C::UnassignRole { tenant, .. }
+        | C::CreateSetupLink { tenant, .. }
+        | C::RedeemSetupLink { tenant, .. } => Scope::Tenant(tenant),
         C::CreateApiKey { .. } | C::RevokeApiKey { .. } | C::UpdatePlatformSettings { .. } => {
             Scope::Platform
         }
@@ -91,6 +93,21 @@ async fn make(tx: &Transaction<'_>, change: AdminChange<'_>) -> StoreResult<Appl
             at,
         } => done_if(tenants::change_state_in(tx, tenant, from, to, reason, at).await?),
         C::DeleteTenant { tenant } => done_if(tenants::delete_tenant_in(tx, tenant).await?),
+        C::CreateSetupLink { tenant, link } => {
+            crate::setup_links::create_in(tx, tenant, link).await?;
+            Applied::Done(1)
+        }
+        C::RedeemSetupLink {
+            tenant,
+            token_hash,
+            user,
+            at,
+        } => {
+            if !crate::setup_links::use_in(tx, tenant, token_hash, &user.id, at).await? {
+                return Ok(Applied::Missing);
+            }
+            done_if(admin::update_user_in(tx, tenant, user).await?)
+        }
         C::DeleteOrganisation {
             tenant,
             platform,

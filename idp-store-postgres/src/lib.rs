@@ -57,6 +57,7 @@ mod scoped;
 pub mod scratch;
 mod sessions;
 mod settings;
+mod setup_links;
 mod tenants;
 mod tls;
 mod users;

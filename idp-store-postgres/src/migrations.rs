@@ -22,13 +22,12 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_admin_api.sql")),
     (3, include_str!("../migrations/0003_tenant_state.sql")),
+    (4, include_str!("../migrations/0004_setup_links.sql")),
     (6, include_str!("../migrations/0006_platform_settings.sql")),
     (7, include_str!("../migrations/0007_analytics.sql")),
 ];
 
-/// The schema version this binary writes: the number of its last migration
-/// (numbers are assigned per branch, so the list may have a gap until the
-/// branches holding the numbers between are merged).
+/// The schema version this binary writes: the number of its last migration.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// The advisory lock key migrations hold ("idp-migr" in ASCII).
@@ -59,6 +58,7 @@ const APP_TABLES: &[&str] = &[
     "api_keys",
     "api_key_root",
     "idempotency_keys",
+    "setup_links",
     "platform_settings",
     "analytics_events",
     "analytics_days",

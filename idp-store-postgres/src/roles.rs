@@ -59,6 +59,25 @@ impl RoleStore for PostgresStore {
             .map(|r| r.try_get(0).map_err(db_error))
             .collect()
     }
+
+    async fn role_holders(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<UserId>> {
+        let rows = self
+            .tenant_query(
+                tenant,
+                "SELECT user_id FROM user_roles WHERE tenant_id = $1 AND role = $2
+                 ORDER BY user_id LIMIT $3",
+                &[&tenant.as_str(), &name, &(limit as i64)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<_, String>(0).map(UserId::new).map_err(db_error))
+            .collect()
+    }
 }
 
 /// A new role; a duplicate name is a conflict on `name`.

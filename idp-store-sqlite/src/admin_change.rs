@@ -20,6 +20,9 @@ pub(crate) enum OwnedChange {
     /// Tenant, from, to, reason, at.
     ChangeTenantState(TenantId, TenantState, TenantState, Option<String>, UnixTime),
     DeleteTenant(TenantId),
+    CreateSetupLink(TenantId, idp_core::store::SetupLinkRecord),
+    /// Tenant, token hash, user (with the new password), at.
+    RedeemSetupLink(TenantId, String, UserRecord, UnixTime),
     /// Tenant, platform tenant, platform roles.
     DeleteOrganisation(TenantId, TenantId, Vec<String>),
     CreateClient(TenantId, ClientRecord),
@@ -67,6 +70,15 @@ impl From<AdminChange<'_>> for OwnedChange {
                 at,
             } => Self::ChangeTenantState(tenant.clone(), from, to, reason.map(str::to_owned), at),
             C::DeleteTenant { tenant } => Self::DeleteTenant(tenant.clone()),
+            C::CreateSetupLink { tenant, link } => {
+                Self::CreateSetupLink(tenant.clone(), link.clone())
+            }
+            C::RedeemSetupLink {
+                tenant,
+                token_hash,
+                user,
+                at,
+            } => Self::RedeemSetupLink(tenant.clone(), token_hash.to_owned(), user.clone(), at),
             C::DeleteOrganisation {
                 tenant,
                 platform,
@@ -182,6 +194,16 @@ impl OwnedChange {
                 *at,
             )?),
             Self::DeleteTenant(tenant) => found(admin::delete_tenant(conn, tenant)?),
+            Self::CreateSetupLink(tenant, link) => {
+                crate::setup_links::create(conn, tenant, link)?;
+                Applied::Done(1)
+            }
+            Self::RedeemSetupLink(tenant, hash, user, at) => {
+                if !crate::setup_links::use_link(conn, tenant, hash, &user.id, *at)? {
+                    return Ok(Applied::Missing);
+                }
+                found(admin::update_user(conn, tenant, user)?)
+            }
             Self::DeleteOrganisation(tenant, platform, names) => {
                 if !admin::delete_tenant(conn, tenant)? {
                     return Ok(Applied::Missing);

@@ -52,6 +52,7 @@ mod pushed;
 mod roles;
 mod session_clients;
 mod sessions;
+mod setup_links;
 mod stats;
 mod tenants;
 mod users;

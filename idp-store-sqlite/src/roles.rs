@@ -134,4 +134,24 @@ impl RoleStore for SqliteStore {
         })
         .await
     }
+
+    async fn role_holders(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<UserId>> {
+        let (tenant, name) = (tenant.clone(), name.to_owned());
+        self.run(move |c| {
+            c.prepare_cached(
+                "SELECT user_id FROM user_roles WHERE tenant_id = ?1 AND role = ?2
+                 ORDER BY user_id LIMIT ?3",
+            )?
+            .query_map(params![tenant.as_str(), name, limit as i64], |r| {
+                r.get::<_, String>(0).map(UserId::new)
+            })?
+            .collect()
+        })
+        .await
+    }
 }

@@ -198,6 +198,20 @@ impl<S: Store> Admin<S> {
         token: &str,
         req: &AccessRequest<'_>,
     ) -> Result<(VerifiedKey, ApiKeyRecord), Denied> {
+        let (key, record) = self.authenticate_api_key(verifier, token).await?;
+        key.decide(req)?;
+        Ok((key, record))
+    }
+
+    /// Authenticates `token`: the signature chain (`verifier`) and the
+    /// key's record (unknown or revoked keys are refused; the token's
+    /// authority block must be the record's). What the key may do is
+    /// [`crate::admin::policy`]'s.
+    pub async fn authenticate_api_key(
+        &self,
+        verifier: &ApiKeyVerifier,
+        token: &str,
+    ) -> Result<(VerifiedKey, ApiKeyRecord), Denied> {
         let key = verifier.verify(token)?;
         let record = match self.store.api_key(key.key_id()).await {
             Ok(Some(record)) => record,
@@ -213,7 +227,6 @@ impl<S: Store> Admin<S> {
         if record.revoked_at.is_some() {
             return Err(Denied::Unauthenticated("revoked"));
         }
-        key.decide(req)?;
         Ok((key, record))
     }
 }

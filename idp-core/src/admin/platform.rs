@@ -7,6 +7,7 @@ use super::error::AdminError;
 use super::roles::NewRole;
 use super::tenants::NewTenant;
 use crate::audit::AuditContext;
+use crate::ids::{TenantId, UserId};
 use crate::platform::{PLATFORM_SLUG, PlatformRole};
 use crate::store::{Store, TenantRecord};
 
@@ -42,5 +43,65 @@ impl<S: Store> Admin<S> {
             }
         }
         Ok(tenant)
+    }
+}
+
+impl<S: Store> Admin<S> {
+    /// Refuses (409) what would leave the platform without an owner:
+    /// taking the `owner` role from, disabling or deleting the user `user`
+    /// of the tenant `slug` while they are the only owner. Other tenants'
+    /// users and other roles pass.
+    pub(super) async fn keep_an_owner(
+        &self,
+        tenant: &TenantId,
+        slug: &str,
+        user: &UserId,
+    ) -> Result<(), AdminError> {
+        if !crate::platform::is_platform(slug) {
+            return Ok(());
+        }
+        let owner = PlatformRole::Owner.as_str();
+        let holders = self.store.role_holders(tenant, owner, 2).await?;
+        if holders.len() == 1 && holders.iter().any(|h| h == user) {
+            return Err(AdminError::WrongState {
+                what: format!(
+                    "user '{user}' is the platform's only owner: make another user owner first"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether a change in the tenant `slug` acts on an owner (what only
+    /// an owner may do, [`crate::admin::policy::ActionKind::OnOwner`]):
+    /// assigning or taking the role `owner` (`role`), or changing,
+    /// disabling or deleting (`changes_user`) a user of the platform who
+    /// holds it. A user or tenant that does not exist is no owner (the
+    /// operation then answers 404 itself).
+    pub async fn touches_owner(
+        &self,
+        slug: &str,
+        user: Option<&str>,
+        role: Option<&str>,
+        changes_user: bool,
+    ) -> Result<bool, AdminError> {
+        if !crate::platform::is_platform(slug) {
+            return Ok(false);
+        }
+        let owner = PlatformRole::Owner.as_str();
+        if role == Some(owner) {
+            return Ok(true);
+        }
+        let (Some(user), true) = (user, changes_user) else {
+            return Ok(false);
+        };
+        let Some(tenant) = self.store.tenant_by_slug(slug).await? else {
+            return Ok(false);
+        };
+        let roles = self
+            .store
+            .user_roles(&tenant.id, &UserId::new(user))
+            .await?;
+        Ok(roles.iter().any(|r| r == owner))
     }
 }

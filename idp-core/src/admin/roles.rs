@@ -214,6 +214,10 @@ impl<S: Store> Admin<S> {
     ) -> Result<(), AdminError> {
         let tenant = self.tenant(slug).await?;
         let user = self.get_user(slug, user_id).await?;
+        if name == crate::platform::PlatformRole::Owner.as_str() {
+            self.keep_an_owner(&tenant.record.id, slug, &user.id)
+                .await?;
+        }
         let event = ctx.event(
             AuditAction::RoleUnassign,
             Some(&tenant),

@@ -37,7 +37,7 @@ fn clean_name(name: Option<String>) -> Option<String> {
 
 impl<S: Store> Admin<S> {
     /// Hashes a password with argon2id, off the executor.
-    async fn hash_password(&self, pw: String) -> Result<String, AdminError> {
+    pub(super) async fn hash_password(&self, pw: String) -> Result<String, AdminError> {
         if pw.is_empty() {
             return Err(AdminError::invalid(
                 "password",
@@ -188,6 +188,8 @@ impl<S: Store> Admin<S> {
         let tenant = self.tenant(slug).await?;
         let mut user = self.user_in(&tenant.record.id, id).await?;
         if !user.disabled {
+            self.keep_an_owner(&tenant.record.id, slug, &user.id)
+                .await?;
             user.disabled = true;
             let changes = Changes::none().set("disabled", true);
             self.save_user(ctx, &tenant, &mut user, AuditAction::UserDisable, changes)
@@ -252,6 +254,8 @@ impl<S: Store> Admin<S> {
     ) -> Result<(), AdminError> {
         let tenant = self.tenant(slug).await?;
         let user = self.user_in(&tenant.record.id, id).await?;
+        self.keep_an_owner(&tenant.record.id, slug, &user.id)
+            .await?;
         let now = self.clock.now();
         let sessions = self
             .store

@@ -297,3 +297,33 @@ pub async fn deleting_an_organisation_deletes_its_platform_roles<S: Store>(
     assert!(store.role(&platform, "org-admin:c").await?.is_some());
     Ok(())
 }
+
+/// A role's holders come by user id, at most the limit, in their tenant only.
+pub async fn role_holders_are_listed<S: Store>(store: Arc<S>) -> Outcome {
+    let (a, b) = two_tenants(&*store).await?;
+    for t in [&a, &b] {
+        create_role(&*store, t, "owner").await?;
+        create_role(&*store, t, "other").await?;
+    }
+    for id in ["u3", "u1", "u2"] {
+        store
+            .create_user(&a, &user(id, &format!("{id}@example.com")))
+            .await?;
+    }
+    store.create_user(&b, &user("u9", "u9@example.com")).await?;
+    assert!(store.role_holders(&a, "owner", 2).await?.is_empty());
+    for id in ["u3", "u1"] {
+        assign(&*store, &a, id, "owner").await?;
+    }
+    assign(&*store, &a, "u2", "other").await?;
+    assign(&*store, &b, "u9", "owner").await?;
+    let ids = |v: Vec<UserId>| {
+        v.into_iter()
+            .map(|u| u.as_str().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(store.role_holders(&a, "owner", 5).await?), ["u1", "u3"]);
+    assert_eq!(ids(store.role_holders(&a, "owner", 1).await?), ["u1"]);
+    assert_eq!(ids(store.role_holders(&b, "owner", 5).await?), ["u9"]);
+    Ok(())
+}

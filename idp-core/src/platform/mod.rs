@@ -15,6 +15,10 @@
 //! platform roles are created idempotently by
 //! [`Admin::ensure_platform`](crate::Admin::ensure_platform).
 
+mod operator;
+
+pub use operator::Operator;
+
 /// The reserved slug of the platform tenant: refused to `tenant create`;
 /// the tenant cannot be deleted, suspended or rejected.
 pub const PLATFORM_SLUG: &str = "platform";
@@ -125,6 +129,9 @@ impl OperatorRole {
         let (prefix, slug) = name.split_once(':')?;
         let role = OrgRole::ALL.into_iter().find(|r| r.prefix() == prefix)?;
         crate::tenant::validate_slug(slug).ok()?;
+        if is_platform(slug) {
+            return None;
+        }
         Some(Self::Org(role, slug.to_owned()))
     }
 

@@ -10,7 +10,10 @@
 //! reference a deletion would cascade through.
 
 use super::{ClientRecord, SigningKeyRecord, StoreResult, TenantRecord, UserRecord};
-use super::{api_keys::ApiKeyRecord, platform_settings::PlatformSettings, roles::RoleRecord};
+use super::{
+    api_keys::ApiKeyRecord, platform_settings::PlatformSettings, roles::RoleRecord,
+    setup_links::SetupLinkRecord,
+};
 use crate::clock::UnixTime;
 use crate::ids::{ClientId, SessionId, TenantId, UserId};
 use crate::tenant::state::TenantState;
@@ -114,6 +117,29 @@ pub enum AdminChange<'a> {
         platform: &'a TenantId,
         /// The platform roles to delete with it.
         roles: &'a [String],
+    },
+    /// Stores a new set-up link: `Done(1)`.
+    CreateSetupLink {
+        /// The tenant (the platform).
+        tenant: &'a TenantId,
+        /// The link.
+        link: &'a SetupLinkRecord,
+    },
+    /// Uses a set-up link and stores the user's new password, both or
+    /// neither: marks the link used at `at` if it is unused and unexpired
+    /// then (compare-and-swap: of two racing uses one wins), then stores
+    /// `user` as [`AdminStore::update_user`](super::AdminStore::update_user)
+    /// does; `Missing` (nothing written) if the link is used, expired or
+    /// not the user's, or the user is gone.
+    RedeemSetupLink {
+        /// The tenant (the platform).
+        tenant: &'a TenantId,
+        /// The link's token hash.
+        token_hash: &'a str,
+        /// The user, with the new password hash.
+        user: &'a UserRecord,
+        /// Now.
+        at: UnixTime,
     },
     /// [`ClientStore::create_client`](super::ClientStore::create_client).
     CreateClient {

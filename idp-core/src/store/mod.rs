@@ -42,6 +42,7 @@ mod records;
 mod revocations;
 mod roles;
 mod sessions;
+mod setup_links;
 mod tenants;
 mod users;
 
@@ -64,6 +65,7 @@ pub use records::*;
 pub use revocations::RevocationStore;
 pub use roles::{RoleRecord, RoleStore};
 pub use sessions::SessionStore;
+pub use setup_links::{SetupLinkRecord, SetupLinkStore};
 pub use tenants::TenantStore;
 pub use users::UserStore;
 
@@ -136,6 +138,7 @@ pub trait Store:
     + IdempotencyStore
     + PlatformSettingsStore
     + AnalyticsStore
+    + SetupLinkStore
     + 'static
 {
 }
@@ -159,6 +162,7 @@ impl<T> Store for T where
         + IdempotencyStore
         + PlatformSettingsStore
         + AnalyticsStore
+        + SetupLinkStore
         + 'static
 {
 }

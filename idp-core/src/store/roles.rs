@@ -40,4 +40,12 @@ pub trait RoleStore: Send + Sync {
         tenant: &TenantId,
         user: &UserId,
     ) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
+    /// The users holding the role `name`, by id, at most `limit` (the
+    /// rule that keeps at least one platform owner asks for two).
+    fn role_holders(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<UserId>>> + Send;
 }

@@ -1,14 +1,18 @@
 //! The admin REST API at `/api/v1` (design.md "Admin API"): JSON over
 //! HTTP on the [`Admin`] service, authorized by Biscuit API keys
-//! ([`idp_core::api_key`]), errors as RFC 9457 problems, described by the
-//! OpenAPI document at `/api/v1/openapi.json`.
+//! ([`idp_core::api_key`]) or operators' access tokens of the platform
+//! tenant ([`idp_core::platform`]) through one policy
+//! ([`idp_core::admin::policy`]), errors as RFC 9457 problems, described
+//! by the OpenAPI document at `/api/v1/openapi.json`.
 //!
 //! A request goes through, in order: the route table ([`routes`]), the
-//! credential (`Authorization: Bearer`), the key's Biscuit authorizer with
-//! the request's facts (read or write, tenant, path, time), the per-key
-//! rate limit, `Idempotency-Key` for creates, then the operation's handler.
-//! Every change is made as the key ([`AuditContext::api_key`]) and so
-//! lands in the audit log with the request's address and id.
+//! credential (`Authorization: Bearer`: a Biscuit key, or a JWT access
+//! token of an operator), the policy with the request's action (read or
+//! write, tenant, kind), the per-key or per-operator rate limit,
+//! `Idempotency-Key` for creates, then the operation's handler. Every
+//! change is made as the key ([`AuditContext::api_key`]) or the operator
+//! ([`AuditContext::operator`]) and so lands in the audit log with the
+//! request's address and id.
 
 mod analytics;
 mod audit;
@@ -31,7 +35,10 @@ use crate::app::App;
 use crate::backend::Backend;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use idp_core::api_key::{AccessRequest, ApiKeyVerifier, Denied, Operation, VerifiedKey};
+use idp_core::admin::policy::{self, Action, ActionKind, Principal, Verdict};
+use idp_core::api_key::{ApiKeyVerifier, Denied, Operation, VerifiedKey};
+use idp_core::platform::Operator;
+use idp_core::store::ApiKeyRecord;
 use idp_core::{Admin, AuditContext};
 use problem::Problem;
 use routes::{Matched, Op, Params};
@@ -71,7 +78,9 @@ pub(crate) struct Call<'a, S: Backend> {
     ctx: AuditContext,
     req: &'a Request<Bytes>,
     params: Params<'a>,
-    key: &'a VerifiedKey,
+    principal: Principal<'a>,
+    /// Who calls, for `Idempotency-Key` (`key id` or `operator:{user id}`).
+    caller: &'a str,
     path: &'a str,
     base_url: &'a str,
     now: idp_core::clock::UnixTime,
@@ -101,13 +110,16 @@ impl<S: Backend> Call<'_, S> {
     }
 
     fn may_read_in(&self, tenant: Option<&str>) -> bool {
-        self.key.permits(&AccessRequest {
-            operation: Operation::Read,
-            tenant,
-            path: self.path,
-            now: self.now,
-        })
+        policy::may_read(self.principal, tenant, self.path, self.now)
     }
+}
+
+/// The credential a request was authenticated with.
+enum Credential {
+    /// An admin API key and its record.
+    Key(Box<(VerifiedKey, ApiKeyRecord)>),
+    /// An operator's access token.
+    Operator(Operator),
 }
 
 /// A handler's answer.
@@ -240,76 +252,78 @@ async fn answer<S: Backend>(
     } else {
         Operation::Write
     };
-    let access = AccessRequest {
+    let denied = |d: Denied| match d {
+        Denied::Unauthenticated(reason) => Problem::unauthenticated(reason, true),
+        Denied::Forbidden => Problem::forbidden("this credential may not do this"),
+        Denied::Hidden => Problem::not_found("no such tenant"),
+        Denied::Unavailable => Problem::unavailable(),
+    };
+    // A Biscuit (URL-safe base64) has no '.'; an access token (a JWT) has.
+    let credential = if token.contains('.') {
+        let audience = format!("{}{PREFIX}", app.base_url);
+        let operator = app
+            .provider
+            .authenticate_operator(token, &audience)
+            .await
+            .map_err(denied)?;
+        Credential::Operator(operator)
+    } else {
+        let (key, record) = api
+            .admin
+            .authenticate_api_key(&api.verifier, token)
+            .await
+            .map_err(denied)?;
+        Credential::Key(Box::new((key, record)))
+    };
+    let principal = match &credential {
+        Credential::Key(found) => Principal::ApiKey(&found.0),
+        Credential::Operator(operator) => Principal::Operator(&operator.roles),
+    };
+    let kind = action_kind(&api.admin, op, &params).await?;
+    let action = Action {
         operation,
         tenant: params.slug,
+        kind,
         path,
         now,
     };
-    let (key, record) = match api
-        .admin
-        .authorize_api_key(&api.verifier, token, &access)
-        .await
-    {
-        Ok(found) => found,
-        Err(Denied::Unauthenticated(reason)) => return Err(Problem::unauthenticated(reason, true)),
-        Err(Denied::Forbidden) if lists_across_tenants(op) => {
-            // A key limited to some tenants may still list across tenants:
-            // the handler shows only what the key may read. `Forbidden`
-            // comes only after the key was authenticated (signature,
-            // record, not revoked), so its record is there.
-            let key = api
-                .verifier
-                .verify(token)
-                .map_err(|_| Problem::unauthenticated("invalid key", true))?;
-            let record = api.admin.get_api_key(key.key_id()).await?;
-            if record.revoked_at.is_some() {
-                return Err(Problem::unauthenticated("revoked", true));
-            }
-            (key, record)
+    let verdict = policy::decide(principal, &action).map_err(|d| match d {
+        Denied::Forbidden if kind.is_platform_operation() => Problem::forbidden(
+            "this is a platform operation (creating, approving, rejecting, suspending or reactivating tenants); this credential is limited to tenants",
+        ),
+        Denied::Forbidden if kind == ActionKind::OnOwner => {
+            Problem::forbidden("only an owner may act on the platform's owners")
         }
-        Err(Denied::Forbidden) => {
-            return Err(Problem::forbidden("this API key may not do this"));
-        }
-        Err(Denied::Hidden) => return Err(Problem::not_found("no such tenant")),
-        Err(Denied::Unavailable) => return Err(Problem::unavailable()),
-    };
-    // The lifecycle is the platform's: a key that may not act outside a
-    // tenant (one limited to tenants) may not move one, even its own, nor
-    // read the platform's analytics. Checked for the request's own
-    // operation, so a read-only platform key reads them.
-    if op.is_platform_operation()
-        && !key.permits(&AccessRequest {
-            operation,
-            tenant: None,
-            path,
-            now,
-        })
-    {
-        return Err(Problem::forbidden(
-            "this is a platform operation (approving, rejecting, suspending or reactivating tenants, platform-wide analytics, and whatever is not one tenant's); this API key is limited to tenants",
-        ));
-    }
-    if let Err(wait) = app.limits.admin_api(&record.id) {
-        return Err(Problem::too_many_requests(
-            crate::rate_limit::retry_after_secs(wait),
-        ));
-    }
+        other => denied(other),
+    })?;
+    debug_assert!(verdict == Verdict::Allowed || kind == ActionKind::AcrossTenants);
     let address = req
         .extensions()
         .get::<crate::forwarded::ClientAddr>()
         .map(|c| c.0.to_string());
+    let request_id = Some(request_id.to_owned());
+    let (ctx, caller) = match &credential {
+        Credential::Key(found) => (
+            AuditContext::api_key(&found.1.id, &found.1.name, address, request_id),
+            found.1.id.clone(),
+        ),
+        Credential::Operator(o) => (
+            AuditContext::operator(o.user_id.as_str(), &o.email, address, request_id),
+            format!("operator:{}", o.user_id),
+        ),
+    };
+    if let Err(wait) = app.limits.admin_api(&caller) {
+        return Err(Problem::too_many_requests(
+            crate::rate_limit::retry_after_secs(wait),
+        ));
+    }
     let call = Call {
         admin: &api.admin,
-        ctx: AuditContext::api_key(
-            &record.id,
-            &record.name,
-            address,
-            Some(request_id.to_owned()),
-        ),
+        ctx,
         req,
         params,
-        key: &key,
+        principal,
+        caller: &caller,
         path,
         base_url: &app.base_url,
         now,
@@ -337,10 +351,34 @@ fn is_change_to_existing(method: &Method, op: Op) -> bool {
     *method != Method::GET && !is_create(op)
 }
 
-/// The reads about no one tenant whose handlers filter what they show by
-/// the key's own tenant checks (`Call::may_read`).
-fn lists_across_tenants(op: Op) -> bool {
-    matches!(op, Op::ListTenants | Op::ListAuditEvents)
+/// What kind of action the operation is, for the policy: the platform's
+/// operations, tenant deletion, lists across tenants, and changes that act
+/// on an owner (which the admin service finds out: `touches_owner`).
+async fn action_kind<S: Backend>(
+    admin: &Admin<S>,
+    op: Op,
+    params: &Params<'_>,
+) -> Result<ActionKind, Problem> {
+    let slug = params.slug.unwrap_or_default();
+    let on_owner = match op {
+        Op::AssignRole | Op::UnassignRole => {
+            admin
+                .touches_owner(slug, params.user, params.role, false)
+                .await?
+        }
+        Op::UpdateUser | Op::DeleteUser => {
+            admin.touches_owner(slug, params.user, None, true).await?
+        }
+        _ => false,
+    };
+    Ok(match op {
+        _ if on_owner => ActionKind::OnOwner,
+        Op::ListTenants | Op::ListAuditEvents => ActionKind::AcrossTenants,
+        Op::CreateTenant => ActionKind::CreateTenant,
+        Op::DeleteTenant => ActionKind::DeleteTenant,
+        _ if op.transition().is_some() => ActionKind::Lifecycle,
+        _ => ActionKind::Ordinary,
+    })
 }
 
 /// The operations that create an object: the ones `Idempotency-Key` applies to.
@@ -359,7 +397,7 @@ async fn idempotent<S: Backend>(
 ) -> Result<Response<Bytes>, Problem> {
     use idp_core::admin::{IdempotentRequest, IdempotentStart};
     let request = IdempotentRequest {
-        caller: call.key.key_id(),
+        caller: call.caller,
         method: call.req.method().as_str(),
         path: call.path,
         key: idempotency_key,
@@ -405,7 +443,10 @@ async fn idempotent<S: Backend>(
 /// The bearer token (RFC 6750 §2.1).
 fn bearer(req: &Request<Bytes>) -> Result<&str, Problem> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return Err(Problem::unauthenticated("an API key is required", false));
+        return Err(Problem::unauthenticated(
+            "an API key or an operator's access token is required",
+            false,
+        ));
     };
     let text = value
         .to_str()

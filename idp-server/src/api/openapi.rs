@@ -78,8 +78,9 @@ fn build() -> Value {
         .title("idp admin API")
         .version("1")
         .description(Some(
-            "Tenants, clients, users, roles, signing keys, the audit log and sign-in analytics of the \
-             identity provider. Authenticate with an API key (a Biscuit token) as \
+            "Tenants, clients, users, roles, signing keys, the audit log, the platform's \
+             settings and sign-in analytics of the identity provider. Authenticate with an \
+             API key (a Biscuit token) or an operator's access token as \
              `Authorization: Bearer`. Errors are RFC 9457 problems.",
         ))
         .build();

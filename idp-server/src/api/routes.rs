@@ -258,9 +258,10 @@ impl Op {
         }
     }
 
-    /// Whether the operation is the platform's rather than one tenant's
-    /// (even when its path names a tenant): refused to a credential
-    /// limited to tenants. Every new platform-wide route belongs here.
+    /// Whether the operation is a lifecycle move, the platform's even when
+    /// its path names a tenant. What each credential may do is decided by
+    /// `idp_core::admin::policy` from the kind `api::action_kind` gives
+    /// every route: a new platform-wide route belongs there.
     pub fn is_platform_operation(self) -> bool {
         self.transition().is_some()
             || matches!(

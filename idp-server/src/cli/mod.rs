@@ -18,6 +18,7 @@ mod client;
 pub mod exit;
 mod health;
 mod platform;
+mod owner;
 mod session;
 mod tenant;
 mod user;
@@ -76,6 +77,9 @@ pub enum Command {
     /// Read the audit log: every change made through the admin API, the CLI or the console.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Make the platform owner (`owner create --email EMAIL [--password-stdin]`).
+    #[command(subcommand)]
+    Owner(owner::OwnerCommand),
     /// Write a consistent copy of the database while the server runs (SQLite).
     Backup(backup::BackupArgs),
     /// Ask the running server whether it is ready (GET /health/ready):
@@ -272,6 +276,7 @@ pub async fn run(database_url: Option<String>, mut command: Command) -> Result<(
         Command::Session(c) => c.settings(&mut flags),
         Command::Backup(args) => backup::check_destination(&args.path)?,
         Command::User(c) => c.read_password()?,
+        Command::Owner(c) => c.read_password()?,
         Command::Tenant(c) => c.settings(&mut flags),
         // Offline: reads a key on stdin, opens no database.
         Command::ApiKey(api_key::ApiKeyCommand::Attenuate(args)) => {
@@ -308,6 +313,7 @@ impl WithStore for Admin {
                 Command::ApiKey(c) => api_key::run(&provider(&config, store)?, c).await,
                 Command::Audit(c) => audit::run(&provider(&config, store)?, c).await,
                 Command::Platform(c) => platform::run(&provider(&config, store)?, c).await,
+                Command::Owner(c) => owner::run(&provider(&config, store)?, c).await,
             }
         }
     }

@@ -12,6 +12,7 @@ pub mod device;
 pub mod interaction;
 pub mod logout;
 pub mod signup;
+pub mod setup;
 
 use askama::Template;
 use bytes::Bytes;
@@ -50,6 +51,17 @@ pub(crate) struct MessagePage<'a> {
     pub(crate) tenant_name: &'a str,
     pub(crate) title: &'a str,
     pub(crate) message: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+pub(crate) struct SetupPage<'a> {
+    pub(crate) tenant_name: &'a str,
+    pub(crate) action: String,
+    pub(crate) csrf: &'a str,
+    pub(crate) token: &'a str,
+    pub(crate) email: &'a str,
+    pub(crate) error: Option<&'a str>,
 }
 
 #[derive(Template)]

@@ -34,10 +34,12 @@ pub(super) fn problem_name(status: u16) -> &'static str {
 pub fn add_shared(components: &mut Components) {
     let bearer = HttpBuilder::new()
         .scheme(HttpAuthScheme::Bearer)
-        .bearer_format("Biscuit")
+        .bearer_format("Biscuit or JWT")
         .description(Some(
             "An API key (`idp-server api-key create`): a Biscuit token, possibly \
-             attenuated offline.",
+             attenuated offline; or an operator's access token issued by the \
+             `platform` tenant for the audience `{BASE_URL}/api/v1` (RFC 8707 \
+             `resource`), authorized by the operator's roles.",
         ))
         .build();
     components

@@ -44,7 +44,7 @@ impl CreateArgs {
 }
 
 /// The first line of standard input, which must not be empty.
-pub(super) fn read_password_line() -> Result<String, CliError> {
+pub(crate) fn read_password_line() -> Result<String, CliError> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).map_err(|e| {
         CliError::Failed(format!("cannot read the password from standard input: {e}"))
@@ -61,6 +61,18 @@ pub(super) fn read_password_line() -> Result<String, CliError> {
 /// A password read from standard input; `Debug` never shows it.
 #[derive(Clone, Default)]
 pub struct Password(Option<String>);
+
+impl Password {
+    /// A password that was read.
+    pub fn new(password: String) -> Self {
+        Self(Some(password))
+    }
+
+    /// The password, if one was read, leaving none.
+    pub fn take(&mut self) -> Option<String> {
+        self.0.take()
+    }
+}
 
 impl std::fmt::Debug for Password {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

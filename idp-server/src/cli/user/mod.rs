@@ -1,6 +1,8 @@
 //! `idp-server user create|list|get|update|disable|enable|set-password|delete`.
 
 mod create;
+
+pub(super) use create::{Password, read_password_line};
 mod manage;
 
 use super::CliError;

@@ -14,6 +14,8 @@ mod datalog;
 mod errors;
 mod idempotency;
 mod load;
+mod operators;
+mod owner;
 mod resources;
 mod scopes;
 mod sessions;

@@ -30,6 +30,7 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
          DROP TABLE analytics_months;
          DROP TABLE analytics_rollups;
          DROP INDEX users_by_created_at;
+         DROP TABLE setup_links;
          ALTER TABLE tenants DROP COLUMN state;
          ALTER TABLE tenants DROP COLUMN state_reason;
          ALTER TABLE tenants DROP COLUMN state_changed_at;
