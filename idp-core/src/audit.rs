@@ -230,6 +230,15 @@ actions! {
     ApiKeyCreate => "api_key.create",
     /// An admin API key was revoked.
     ApiKeyRevoke => "api_key.revoke",
+    /// A tier was created.
+    TierCreate => "tier.create",
+    /// A tier's limits changed.
+    TierUpdate => "tier.update",
+    /// A tier was deleted.
+    TierDelete => "tier.delete",
+    /// A client registered itself (RFC 7591), or was registered by anyone
+    /// the tenant lets register.
+    ClientRegister => "client.register",
 }
 
 /// The object a change was made to.

@@ -13,6 +13,8 @@
 //!   at once by this process; other processes follow within their cache
 //!   lifetimes (`Lifetimes::tenant_cache`, `Lifetimes::client_cache`).
 //! - Deleting an object ends what depended on it: see each `delete`.
+//! - Creates of users, clients and tenant API keys are held to the
+//!   tenant's tier ([`crate::tier`]).
 //!
 //! - Every change is made by someone: each writing method takes an
 //!   [`AuditContext`](crate::audit::AuditContext), and the change and its
@@ -30,6 +32,7 @@ mod page;
 mod roles;
 mod sessions;
 mod tenants;
+mod tiers;
 mod users;
 
 pub use crate::key_rotation::{Activation, KeyState, RotatedKeys};
@@ -41,6 +44,7 @@ pub use keys::KeyInfo;
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest};
 pub use roles::NewRole;
 pub use tenants::{NewTenant, TenantUpdate};
+pub use tiers::{NewTier, TenantUsage, TierUpdate};
 pub use users::UserUpdate;
 
 use crate::client::directory::ClientDirectory;

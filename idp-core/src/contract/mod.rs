@@ -20,7 +20,7 @@
 //! The bodies are plain `pub async fn`s, one file per part of the port
 //! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`, `pushed`,
 //! `revocations`, `devices`, `deliveries`, `maintenance`, `admin`,
-//! `audit`, `audit_log`, `roles`, `api_keys`, `idempotency`). To add one: write it in its
+//! `audit`, `audit_log`, `roles`, `api_keys`, `idempotency`, `tiers`). To add one: write it in its
 //! part's file and add its name to that part's line in
 //! `__store_contract_list!`.
 
@@ -41,6 +41,7 @@ pub mod roles;
 pub mod samples;
 pub mod sessions;
 pub mod tenants;
+pub mod tiers;
 pub mod users;
 
 use crate::store::{Store, StoreResult};
@@ -231,6 +232,9 @@ macro_rules! __store_contract_list {
             idempotency: idempotency_key_is_claimed_then_completed,
                 idempotency_key_is_released_or_replaced, idempotency_purge_is_bounded_and_strict,
                 racing_claims_have_one_winner;
+            tiers: tiers_round_trip_and_page, tier_assignment_is_per_tenant_and_blocks_deletion,
+                counts_are_scoped_by_tenant, within_limit_creates_only_under_the_limit,
+                racing_creates_within_a_limit_have_one_winner;
             maintenance: purge_goes_strictly_before_the_cutoff, purge_batches_are_bounded,
                 purge_of_sessions_and_their_records, purge_is_scoped_by_tenant;
         }

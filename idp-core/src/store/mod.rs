@@ -7,7 +7,8 @@
 //! [`Maintenance`] and [`AdminStore`] (what only the admin service needs: pages, updates,
 //! deletions that end what depended on the deleted row), [`AuditStore`]
 //! (audited changes and the audit log), [`RoleStore`], [`ApiKeyStore`] and
-//! [`IdempotencyStore`] (the admin API's).
+//! [`IdempotencyStore`] (the admin API's), [`TierStore`] (tiers and what
+//! their limits count).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
 //! type that implements every part is a `Store` without further code.
 //!
@@ -39,6 +40,7 @@ mod revocations;
 mod roles;
 mod sessions;
 mod tenants;
+mod tiers;
 mod users;
 
 pub use admin::AdminStore;
@@ -59,6 +61,7 @@ pub use revocations::RevocationStore;
 pub use roles::{RoleRecord, RoleStore};
 pub use sessions::SessionStore;
 pub use tenants::TenantStore;
+pub use tiers::{Counted, TierRecord, TierStore};
 pub use users::UserStore;
 
 /// Why a store call failed.
@@ -128,6 +131,7 @@ pub trait Store:
     + RoleStore
     + ApiKeyStore
     + IdempotencyStore
+    + TierStore
     + 'static
 {
 }
@@ -149,6 +153,7 @@ impl<T> Store for T where
         + RoleStore
         + ApiKeyStore
         + IdempotencyStore
+        + TierStore
         + 'static
 {
 }
