@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (15, include_str!("../migrations/0015_admin_api.sql")),
     (16, include_str!("../migrations/0016_tenant_state.sql")),
+    (18, include_str!("../migrations/0018_tiers.sql")),
 ];
 
 /// The schema version this binary writes and understands: the number of
