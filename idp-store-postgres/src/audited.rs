@@ -9,7 +9,7 @@
 //! transaction, which rolls back: nothing is written.
 
 use crate::{PostgresStore, admin, api_keys, audit, roles, sessions, tenants};
-use crate::{clients, users};
+use crate::{clients, tiers, users};
 use crate::{db_error, registry_transaction, tenant_transaction};
 use deadpool_postgres::Transaction;
 use idp_core::ids::TenantId;
@@ -45,6 +45,10 @@ fn scope<'a>(change: &AdminChange<'a>) -> Scope<'a> {
         | C::AssignRole { tenant, .. }
         | C::UnassignRole { tenant, .. } => Scope::Tenant(tenant),
         C::CreateApiKey { .. } | C::RevokeApiKey { .. } => Scope::Platform,
+        C::CreateTier { .. } | C::UpdateTier { .. } | C::DeleteTier { .. } => Scope::Platform,
+        C::AssignTier { tenant, .. } => Scope::Registry(tenant),
+        // The count runs where the create does.
+        C::WithinLimit { change, .. } => scope(change),
     }
 }
 
@@ -139,6 +143,18 @@ async fn make(tx: &Transaction<'_>, change: AdminChange<'_>) -> StoreResult<Appl
         }
         C::CreateApiKey { key } => api_keys::create_api_key_in(tx, key).await?,
         C::RevokeApiKey { id, at } => api_keys::revoke_api_key_in(tx, id, at).await?,
+        C::CreateTier { tier } => tiers::create_tier_in(tx, tier).await?,
+        C::UpdateTier { tier } => tiers::update_tier_in(tx, tier).await?,
+        C::DeleteTier { name } => tiers::delete_tier_in(tx, name).await?,
+        C::AssignTier { tenant, tier } => tiers::assign_tier_in(tx, tenant, tier).await?,
+        C::WithinLimit {
+            counted,
+            limit,
+            change,
+        } => match tiers::lock_and_count_in(tx, counted).await? {
+            n if n >= limit => Applied::LimitReached(n),
+            _ => Box::pin(make(tx, *change)).await?,
+        },
     })
 }
 

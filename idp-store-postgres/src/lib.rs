@@ -56,6 +56,7 @@ pub mod scratch;
 mod sessions;
 mod settings;
 mod tenants;
+mod tiers;
 mod tls;
 mod users;
 

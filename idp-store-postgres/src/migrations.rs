@@ -22,10 +22,13 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_admin_api.sql")),
     (3, include_str!("../migrations/0003_tenant_state.sql")),
+    (5, include_str!("../migrations/0005_tiers.sql")),
 ];
 
-/// The schema version this binary writes: the number of its last migration.
-pub const SCHEMA_VERSION: i32 = 3;
+/// The schema version this binary writes: the number of its last migration
+/// (numbers are assigned per branch, so the list may have a gap until the
+/// branches holding the numbers between are merged).
+pub const SCHEMA_VERSION: i32 = 5;
 
 /// The advisory lock key migrations hold ("idp-migr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6964_702d_6d69_6772;
@@ -55,6 +58,7 @@ const APP_TABLES: &[&str] = &[
     "api_keys",
     "api_key_root",
     "idempotency_keys",
+    "tiers",
 ];
 
 /// Tables the application role may read, append to and delete from (the
