@@ -23,6 +23,7 @@ mod roles;
 pub mod routes;
 mod schema;
 mod tenants;
+mod tiers;
 mod users;
 
 use crate::app::App;
@@ -96,6 +97,22 @@ impl<S: Backend> Call<'_, S> {
     /// keys): only a key not limited to tenants.
     fn may_read_platform(&self) -> bool {
         self.may_read_in(None)
+    }
+
+    /// Whether the key may do platform operations of this request's kind
+    /// (read or write): a key not limited to tenants.
+    fn may_act_on_platform(&self) -> bool {
+        let operation = if *self.req.method() == Method::GET {
+            Operation::Read
+        } else {
+            Operation::Write
+        };
+        self.key.permits(&AccessRequest {
+            operation,
+            tenant: None,
+            path: self.path,
+            now: self.now,
+        })
     }
 
     fn may_read_in(&self, tenant: Option<&str>) -> bool {
@@ -272,19 +289,18 @@ async fn answer<S: Backend>(
         Err(Denied::Hidden) => return Err(Problem::not_found("no such tenant")),
         Err(Denied::Unavailable) => return Err(Problem::unavailable()),
     };
-    // The lifecycle is the platform's: a key that may not write outside
-    // a tenant (one limited to tenants) may not move one, even its own.
+    // The lifecycle and tiers are the platform's: a key that may not do
+    // this outside a tenant (one limited to tenants) may not, even for its
+    // own tenant.
     if op.is_platform_operation()
         && !key.permits(&AccessRequest {
-            operation: Operation::Write,
+            operation,
             tenant: None,
             path,
             now,
         })
     {
-        return Err(Problem::forbidden(
-            "this is a platform operation (approving, rejecting, suspending or reactivating tenants, and whatever is not one tenant's); this API key is limited to tenants",
-        ));
+        return Err(Problem::forbidden(PLATFORM_ONLY));
     }
     if let Err(wait) = app.limits.admin_api(&record.id) {
         return Err(Problem::too_many_requests(
@@ -327,6 +343,9 @@ async fn answer<S: Backend>(
     Ok(dispatch(&call, op).await?.into_response())
 }
 
+/// Why a key limited to tenants is refused a platform operation.
+const PLATFORM_ONLY: &str = "this is a platform operation (approving, rejecting, suspending or reactivating tenants, tiers and their assignment, and whatever is not one tenant's); this API key is limited to tenants";
+
 /// Whether the request changes an object that exists (what `If-Match`
 /// guards): every write but a create.
 fn is_change_to_existing(method: &Method, op: Op) -> bool {
@@ -343,7 +362,7 @@ fn lists_across_tenants(op: Op) -> bool {
 fn is_create(op: Op) -> bool {
     matches!(
         op,
-        Op::CreateTenant | Op::CreateClient | Op::CreateUser | Op::CreateRole
+        Op::CreateTenant | Op::CreateClient | Op::CreateUser | Op::CreateRole | Op::CreateTier
     )
 }
 
@@ -455,6 +474,13 @@ async fn dispatch<S: Backend>(call: &Call<'_, S>, op: Op) -> Result<Reply, Probl
         Op::ListKeys => keys::list(call).await,
         Op::RotateKeys => keys::rotate(call).await,
         Op::ListAuditEvents => audit::list(call).await,
+        Op::ListTiers => tiers::list(call).await,
+        Op::CreateTier => tiers::create(call).await,
+        Op::GetTier => tiers::get(call).await,
+        Op::UpdateTier => tiers::update(call).await,
+        Op::DeleteTier => tiers::delete(call).await,
+        Op::GetTenantUsage => tiers::usage(call).await,
+        Op::ExportUsers => Err(Problem::not_found("no such resource in the admin API")),
     }
 }
 

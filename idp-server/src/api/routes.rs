@@ -76,6 +76,20 @@ pub enum Op {
     RotateKeys,
     /// The audit log.
     ListAuditEvents,
+    /// Tiers (platform).
+    ListTiers,
+    /// Create a tier (platform).
+    CreateTier,
+    /// One tier (platform).
+    GetTier,
+    /// Change a tier's limits (platform).
+    UpdateTier,
+    /// Delete a tier no tenant is assigned to (platform).
+    DeleteTier,
+    /// A tenant's tier, limits and usage.
+    GetTenantUsage,
+    /// Every user of a tenant, streamed as JSON Lines or CSV.
+    ExportUsers,
 }
 
 /// One route: a method, a path template under `/api/v1` (`{name}` is one
@@ -152,7 +166,18 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/tenants/{slug}/clients/{client_id}/secret",
         Op::RotateClientSecret,
     ),
+    route(
+        Method::GET,
+        "/api/v1/tenants/{slug}/usage",
+        Op::GetTenantUsage,
+    ),
     route(Method::GET, "/api/v1/tenants/{slug}/users", Op::ListUsers),
+    // Before `/users/{id}`, which would match `export` as an id.
+    route(
+        Method::GET,
+        "/api/v1/tenants/{slug}/users/export",
+        Op::ExportUsers,
+    ),
     route(Method::POST, "/api/v1/tenants/{slug}/users", Op::CreateUser),
     route(
         Method::GET,
@@ -218,6 +243,11 @@ pub const ROUTES: &[Route] = &[
         Op::RotateKeys,
     ),
     route(Method::GET, "/api/v1/audit-events", Op::ListAuditEvents),
+    route(Method::GET, "/api/v1/tiers", Op::ListTiers),
+    route(Method::POST, "/api/v1/tiers", Op::CreateTier),
+    route(Method::GET, "/api/v1/tiers/{tier}", Op::GetTier),
+    route(Method::PATCH, "/api/v1/tiers/{tier}", Op::UpdateTier),
+    route(Method::DELETE, "/api/v1/tiers/{tier}", Op::DeleteTier),
 ];
 
 impl Op {
@@ -238,7 +268,15 @@ impl Op {
     /// (even when its path names a tenant): refused to a credential
     /// limited to tenants. Every new platform-wide route belongs here.
     pub fn is_platform_operation(self) -> bool {
-        self.transition().is_some()
+        self.transition().is_some() || self.is_tier_operation()
+    }
+
+    /// Whether the operation reads or changes tiers (the platform's).
+    pub fn is_tier_operation(self) -> bool {
+        matches!(
+            self,
+            Self::ListTiers | Self::CreateTier | Self::GetTier | Self::UpdateTier | Self::DeleteTier
+        )
     }
 }
 
@@ -253,6 +291,8 @@ pub struct Params<'a> {
     pub user: Option<&'a str>,
     /// `{role}`.
     pub role: Option<&'a str>,
+    /// `{tier}`: a tier's name.
+    pub tier: Option<&'a str>,
 }
 
 /// How a path matched the table.
@@ -304,6 +344,7 @@ fn match_path<'a>(template: &str, path: &'a str) -> Option<Params<'a>> {
                     "slug" => params.slug = Some(got),
                     "client_id" => params.client_id = Some(got),
                     "id" => params.user = Some(got),
+                    "tier" => params.tier = Some(got),
                     _ => params.role = Some(got),
                 }
             }

@@ -123,6 +123,14 @@ pub fn response(schema: &str) -> Value {
             "request_id": "req-7f3a",
             "changes": {"name": "Billing"},
         })),
+        "Tier" => json!({"name": "free", "users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1, "created_at": "2026-01-05T09:30:00Z", "updated_at": "2026-01-05T09:30:00Z"}),
+        "TierPage" => page(json!({"name": "free", "users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1, "created_at": "2026-01-05T09:30:00Z", "updated_at": "2026-01-05T09:30:00Z"})),
+        "TenantUsage" => json!({
+            "tenant": "acme",
+            "tier": "free",
+            "limits": {"users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1},
+            "usage": {"users": 412, "clients": 5, "upstreams": 0, "api_keys": 1},
+        }),
         _ => json!({}),
     }
 }
@@ -143,6 +151,8 @@ pub fn request(schema: &str) -> Value {
         "UserPatch" => json!({"disabled": true}),
         "NewRole" => json!({"name": "billing-admin", "description": "Manages invoices"}),
         "RolePatch" => json!({"description": "Manages invoices and refunds"}),
+        "NewTier" => json!({"name": "free", "users": 1000, "clients": 5, "api_keys": 1}),
+        "TierPatch" => json!({"users": 5000, "api_keys": null}),
         _ => json!({}),
     }
 }
