@@ -74,9 +74,9 @@ pub(crate) fn update(conn: &Connection, t: &TierRecord) -> Result<bool> {
 /// `db_error` turns into a conflict.
 pub(crate) const IN_USE: &str = "tier in use";
 
-/// Deletes a tier; whether it existed. One a tenant names is refused
-/// (the foreign key would refuse it too, with no way to tell it from
-/// another key's failure): a conflict.
+/// Deletes a tier; whether it existed. One a tenant names is refused: a
+/// conflict (migration 18 has no foreign key; the caller's transaction is
+/// the only writer, so no assignment races this check).
 pub(crate) fn delete(conn: &Connection, name: &str) -> Result<bool> {
     let in_use: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM tenants WHERE tier = ?1)",

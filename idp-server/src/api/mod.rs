@@ -14,6 +14,7 @@ mod audit;
 mod body;
 mod clients;
 mod etag;
+mod export;
 mod keys;
 pub mod openapi;
 mod problem;
@@ -335,6 +336,10 @@ async fn answer<S: Backend>(
             .map_err(|_| Problem::malformed("Idempotency-Key must be visible ASCII"))?;
         return idempotent(&call, op, idempotency_key).await;
     }
+    if op == Op::ExportUsers {
+        // Streamed: its own response, not a `Reply`.
+        return export::serve(&call).await;
+    }
     let _one_change_at_a_time = if is_change_to_existing(req.method(), op) {
         Some(api.changes.lock().await)
     } else {
@@ -480,7 +485,8 @@ async fn dispatch<S: Backend>(call: &Call<'_, S>, op: Op) -> Result<Reply, Probl
         Op::UpdateTier => tiers::update(call).await,
         Op::DeleteTier => tiers::delete(call).await,
         Op::GetTenantUsage => tiers::usage(call).await,
-        Op::ExportUsers => Err(Problem::not_found("no such resource in the admin API")),
+        // Served by `export::serve` before dispatch (it streams).
+        Op::ExportUsers => Err(Problem::internal()),
     }
 }
 

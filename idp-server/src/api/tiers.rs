@@ -35,6 +35,12 @@ pub(super) async fn list<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> 
 pub(super) async fn create<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
     let mut f = body::object(c.req, BodyKind::Json)?;
     let name = f.string("name");
+    if let Err(reason) = idp_core::tier::check_name(&name)
+        && !name.is_empty()
+    {
+        // Reported with the body's other faults, in one round.
+        f.invalid("name", reason);
+    }
     let mut limits = Limits::default();
     for (limit, value) in read_limits(&mut f) {
         limits.set(limit, value);

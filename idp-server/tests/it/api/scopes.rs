@@ -75,7 +75,7 @@ fn expect(kind: Kind, route: &Route, target: Target) -> Expect {
         return Success; // public
     }
     let has_tenant = route.path.contains("{slug}");
-    let platform = route.op.transition().is_some();
+    let platform = route.op.is_platform_operation();
     match kind {
         Kind::Nothing
         | Kind::Garbage
@@ -100,8 +100,8 @@ fn expect(kind: Kind, route: &Route, target: Target) -> Expect {
             (true, Target::A) => Success,
             (true, Target::B) => Status(StatusCode::NOT_FOUND),
             // Lists across tenants show only alpha's; a new tenant is no
-            // tenant the key is limited to.
-            (false, _) if is_write(route) => Status(StatusCode::FORBIDDEN),
+            // tenant the key is limited to; tiers are the platform's.
+            (false, _) if is_write(route) || platform => Status(StatusCode::FORBIDDEN),
             (false, _) => Success,
         },
     }

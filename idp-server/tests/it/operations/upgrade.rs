@@ -22,7 +22,10 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
     // is older than alice, so creation order alone would give it her address.
     let conn = rusqlite::Connection::open(db_path(&server.database_url)).expect("open");
     conn.execute_batch(
-        "ALTER TABLE tenants DROP COLUMN state;
+        "DROP INDEX tenants_by_tier;
+         ALTER TABLE tenants DROP COLUMN tier;
+         DROP TABLE tiers;
+         ALTER TABLE tenants DROP COLUMN state;
          ALTER TABLE tenants DROP COLUMN state_reason;
          ALTER TABLE tenants DROP COLUMN state_changed_at;
          DROP TABLE audit_events;
