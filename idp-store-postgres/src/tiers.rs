@@ -85,7 +85,10 @@ pub(crate) async fn update_tier_in(tx: &Transaction<'_>, t: &TierRecord) -> Stor
 /// Deletes a tier; `Missing` if none; a conflict (by the foreign key,
 /// which also holds against a racing assignment) while a tenant names it.
 pub(crate) async fn delete_tier_in(tx: &Transaction<'_>, name: &str) -> StoreResult<Applied> {
-    match tx.execute("DELETE FROM tiers WHERE name = $1", &[&name]).await {
+    match tx
+        .execute("DELETE FROM tiers WHERE name = $1", &[&name])
+        .await
+    {
         Ok(n) => Ok(done_or_missing(n)),
         Err(e) if e.code() == Some(&SqlState::FOREIGN_KEY_VIOLATION) => {
             Err(StoreError::Conflict("tier".to_owned()))
@@ -102,7 +105,10 @@ pub(crate) async fn assign_tier_in(
 ) -> StoreResult<Applied> {
     if let Some(name) = tier {
         let row = tx
-            .query_one("SELECT EXISTS (SELECT 1 FROM tiers WHERE name = $1)", &[&name])
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM tiers WHERE name = $1)",
+                &[&name],
+            )
             .await
             .map_err(db_error)?;
         if !row.try_get::<_, bool>(0).map_err(db_error)? {
@@ -143,12 +149,18 @@ pub(crate) async fn lock_and_count_in(
     .map_err(db_error)?;
     let row = match counted {
         Counted::Users(t) => {
-            tx.query_one("SELECT count(*) FROM users WHERE tenant_id = $1", &[&t.as_str()])
-                .await
+            tx.query_one(
+                "SELECT count(*) FROM users WHERE tenant_id = $1",
+                &[&t.as_str()],
+            )
+            .await
         }
         Counted::Clients(t) => {
-            tx.query_one("SELECT count(*) FROM clients WHERE tenant_id = $1", &[&t.as_str()])
-                .await
+            tx.query_one(
+                "SELECT count(*) FROM clients WHERE tenant_id = $1",
+                &[&t.as_str()],
+            )
+            .await
         }
         Counted::ApiKeys { tenant, now } => {
             tx.query_one(
@@ -177,7 +189,10 @@ impl TierStore for PostgresStore {
 
     async fn tier(&self, name: &str) -> StoreResult<Option<TierRecord>> {
         let rows = self
-            .registry_query(&format!("SELECT {COLUMNS} FROM tiers WHERE name = $1"), &[&name])
+            .registry_query(
+                &format!("SELECT {COLUMNS} FROM tiers WHERE name = $1"),
+                &[&name],
+            )
             .await?;
         rows.first().map(from_row).transpose()
     }
@@ -198,12 +213,20 @@ impl TierStore for PostgresStore {
     async fn count(&self, counted: Counted<'_>) -> StoreResult<u64> {
         let rows = match counted {
             Counted::Users(t) => {
-                self.tenant_query(t, "SELECT count(*) FROM users WHERE tenant_id = $1", &[&t.as_str()])
-                    .await?
+                self.tenant_query(
+                    t,
+                    "SELECT count(*) FROM users WHERE tenant_id = $1",
+                    &[&t.as_str()],
+                )
+                .await?
             }
             Counted::Clients(t) => {
-                self.tenant_query(t, "SELECT count(*) FROM clients WHERE tenant_id = $1", &[&t.as_str()])
-                    .await?
+                self.tenant_query(
+                    t,
+                    "SELECT count(*) FROM clients WHERE tenant_id = $1",
+                    &[&t.as_str()],
+                )
+                .await?
             }
             Counted::ApiKeys { tenant, now } => {
                 self.registry_query(

@@ -428,7 +428,10 @@ async fn stores_migrating_at_once_apply_each_migration_once() -> Outcome {
     let versions: i64 = owner
         // Each migration once (the version is the key); the last is the
         // binary's (numbers may have gaps: they are assigned per branch).
-        .query_one("SELECT max(version)::bigint FROM idp_schema_migrations", &[])
+        .query_one(
+            "SELECT max(version)::bigint FROM idp_schema_migrations",
+            &[],
+        )
         .await?
         .try_get(0)?;
     assert_eq!(versions, i64::from(idp_store_postgres::SCHEMA_VERSION));

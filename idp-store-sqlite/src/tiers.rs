@@ -19,7 +19,8 @@ fn limit(v: Option<u64>) -> Option<i64> {
 
 fn from_row(r: &Row<'_>) -> Result<TierRecord> {
     let read = |i| -> Result<Option<u64>> {
-        Ok(r.get::<_, Option<i64>>(i)?.map(|v| u64::try_from(v).unwrap_or(0)))
+        Ok(r.get::<_, Option<i64>>(i)?
+            .map(|v| u64::try_from(v).unwrap_or(0)))
     };
     Ok(TierRecord {
         name: r.get(0)?,

@@ -82,7 +82,11 @@ impl ExportFormat {
                     format_rfc3339(user.created_at),
                     roles.join(" "),
                 ];
-                let mut line = cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(",");
+                let mut line = cells
+                    .iter()
+                    .map(|c| csv_cell(c))
+                    .collect::<Vec<_>>()
+                    .join(",");
                 line.push_str("\r\n");
                 line
             }
@@ -116,7 +120,9 @@ pub struct UserExport<S: Store> {
 
 impl<S: Store> UserExport<S> {
     /// The next page of users with their roles, by id; `None` at the end.
-    pub async fn next_page(&mut self) -> Result<Option<Vec<(UserRecord, Vec<String>)>>, AdminError> {
+    pub async fn next_page(
+        &mut self,
+    ) -> Result<Option<Vec<(UserRecord, Vec<String>)>>, AdminError> {
         if self.done {
             return Ok(None);
         }
@@ -164,7 +170,10 @@ mod tests {
         assert_eq!(csv_cell("+1"), "'+1");
         assert_eq!(csv_cell("-1"), "'-1");
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\",\"y\")"), "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
+        );
         assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
     }
 

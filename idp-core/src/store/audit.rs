@@ -9,9 +9,9 @@
 //! slug), so they hold the tenant's slug and id as plain values, not as a
 //! reference a deletion would cascade through.
 
+use super::tiers::{Counted, TierRecord};
 use super::{ClientRecord, SigningKeyRecord, StoreResult, TenantRecord, UserRecord};
 use super::{api_keys::ApiKeyRecord, roles::RoleRecord};
-use super::tiers::{Counted, TierRecord};
 use crate::clock::UnixTime;
 use crate::ids::{ClientId, SessionId, TenantId, UserId};
 use crate::tenant::state::TenantState;

@@ -12,7 +12,12 @@ use std::fmt::Display;
 
 /// What a limit counts in the tenant `id` (slug `slug`); `None` for what
 /// is not counted yet (upstreams).
-fn counted<'a>(limit: Limit, id: &'a TenantId, slug: &'a str, now: UnixTime) -> Option<Counted<'a>> {
+fn counted<'a>(
+    limit: Limit,
+    id: &'a TenantId,
+    slug: &'a str,
+    now: UnixTime,
+) -> Option<Counted<'a>> {
     match limit {
         Limit::Users => Some(Counted::Users(id)),
         Limit::Clients => Some(Counted::Clients(id)),

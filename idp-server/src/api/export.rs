@@ -6,9 +6,9 @@
 //! parameter (`jsonl` by default), not content negotiation: a link or a
 //! `curl` gets the same file.
 
+use super::Call;
 use super::problem::Problem;
 use super::query::Query;
-use super::Call;
 use crate::backend::Backend;
 use crate::streamed::Streamed;
 use bytes::Bytes;
@@ -40,7 +40,12 @@ pub(super) async fn serve<S: Backend>(c: &Call<'_, S>) -> Result<Response<Bytes>
     let disposition = format!("attachment; filename=\"{slug}-users.{extension}\"");
     tokio::spawn(async move {
         let header = format.header();
-        if !header.is_empty() && tx.send(Ok(Bytes::from_static(header.as_bytes()))).await.is_err() {
+        if !header.is_empty()
+            && tx
+                .send(Ok(Bytes::from_static(header.as_bytes())))
+                .await
+                .is_err()
+        {
             return;
         }
         loop {

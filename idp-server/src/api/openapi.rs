@@ -267,9 +267,13 @@ fn describe(op: Op) -> Describe {
             ])
             .hides_tenants()
             .ok("AuditEventPage"),
-        Op::ListTiers => d("listTiers", "List tiers, by name (platform operators)", "Tiers")
-            .query(PAGE)
-            .ok("TierPage"),
+        Op::ListTiers => d(
+            "listTiers",
+            "List tiers, by name (platform operators)",
+            "Tiers",
+        )
+        .query(PAGE)
+        .ok("TierPage"),
         Op::CreateTier => d("createTier", "Create a tier (platform operators)", "Tiers")
             .body(Body::Json("NewTier"))
             .create("Tier"),

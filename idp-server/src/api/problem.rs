@@ -19,8 +19,9 @@ pub struct Problem {
     title: &'static str,
     detail: String,
     errors: Vec<FieldError>,
-    /// Extension members (RFC 9457 §3.2), e.g. the limit a create passed.
-    members: serde_json::Map<String, serde_json::Value>,
+    /// Extension members (RFC 9457 §3.2), e.g. the limit a create passed
+    /// (boxed: most problems have none, and every `Result` carries one).
+    members: Option<Box<serde_json::Map<String, serde_json::Value>>>,
     headers: Vec<(header::HeaderName, String)>,
 }
 
@@ -37,7 +38,7 @@ impl Problem {
             title,
             detail: detail.into(),
             errors: Vec::new(),
-            members: serde_json::Map::new(),
+            members: None,
             headers: Vec::new(),
         }
     }
@@ -108,9 +109,11 @@ impl Problem {
             "Limit exceeded",
             format!("the tenant's tier allows {allowed} {limit}; it has {usage}"),
         );
-        p.members.insert("limit".into(), json!(limit.as_str()));
-        p.members.insert("allowed".into(), json!(allowed));
-        p.members.insert("usage".into(), json!(usage));
+        let mut members = serde_json::Map::new();
+        members.insert("limit".into(), json!(limit.as_str()));
+        members.insert("allowed".into(), json!(allowed));
+        members.insert("usage".into(), json!(usage));
+        p.members = Some(Box::new(members));
         p
     }
 
@@ -212,7 +215,7 @@ impl Problem {
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
-        for (name, value) in self.members {
+        for (name, value) in self.members.map(|m| *m).unwrap_or_default() {
             body[name] = value;
         }
         if !self.errors.is_empty() {

@@ -275,7 +275,11 @@ impl Op {
     pub fn is_tier_operation(self) -> bool {
         matches!(
             self,
-            Self::ListTiers | Self::CreateTier | Self::GetTier | Self::UpdateTier | Self::DeleteTier
+            Self::ListTiers
+                | Self::CreateTier
+                | Self::GetTier
+                | Self::UpdateTier
+                | Self::DeleteTier
         )
     }
 }

@@ -46,7 +46,10 @@ pub(super) async fn create<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem
         limits.set(limit, value);
     }
     f.finish()?;
-    let t = c.admin.create_tier(&c.ctx, NewTier { name, limits }).await?;
+    let t = c
+        .admin
+        .create_tier(&c.ctx, NewTier { name, limits })
+        .await?;
     Ok(Reply::created(representation::tier(&t)))
 }
 

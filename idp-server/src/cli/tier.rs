@@ -195,7 +195,10 @@ pub(super) async fn usage<S: Backend>(
         print_json(&doc);
         return Ok(());
     }
-    println!("tier: {}", doc["tier"].as_str().unwrap_or("none (unlimited)"));
+    println!(
+        "tier: {}",
+        doc["tier"].as_str().unwrap_or("none (unlimited)")
+    );
     for limit in Limit::ALL {
         let allowed = u
             .limits()

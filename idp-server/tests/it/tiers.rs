@@ -42,7 +42,10 @@ fn assert_limit(res: &Resp, limit: &str, allowed: u64, usage: u64) {
     assert_eq!(p["allowed"], allowed, "{p}");
     assert_eq!(p["usage"], usage, "{p}");
     let detail = p["detail"].as_str().unwrap_or("");
-    assert!(detail.contains(&format!("allows {allowed} {limit}")), "{detail}");
+    assert!(
+        detail.contains(&format!("allows {allowed} {limit}")),
+        "{detail}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,7 +59,10 @@ async fn tiers_round_trip_and_an_assigned_tier_cannot_be_deleted() {
         (&json!(3), &Value::Null, &Value::Null, &Value::Null)
     );
     let res = api
-        .send(Req::patch("/api/v1/tiers/free", &json!({"users": 5, "api_keys": 0})))
+        .send(Req::patch(
+            "/api/v1/tiers/free",
+            &json!({"users": 5, "api_keys": 0}),
+        ))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["users"], 5);
@@ -67,33 +73,56 @@ async fn tiers_round_trip_and_an_assigned_tier_cannot_be_deleted() {
     assert_eq!(usage["tier"], "free");
     assert_eq!(usage["limits"]["users"], 5);
     assert_eq!(usage["limits"]["api_keys"], 0);
-    assert_eq!(usage["usage"], json!({"users": 0, "clients": 0, "upstreams": 0, "api_keys": 0}));
+    assert_eq!(
+        usage["usage"],
+        json!({"users": 0, "clients": 0, "upstreams": 0, "api_keys": 0})
+    );
 
     let refused = api.send(Req::delete("/api/v1/tiers/free")).await;
     let p = assert_problem(&refused, StatusCode::CONFLICT);
-    assert!(p["detail"].as_str().unwrap_or("").contains("assigned"), "{p}");
+    assert!(
+        p["detail"].as_str().unwrap_or("").contains("assigned"),
+        "{p}"
+    );
     let res = api
         .send(Req::patch("/api/v1/tenants/acme", &json!({"tier": null})))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    assert_eq!(api.get("/api/v1/tenants/acme/usage").await["tier"], Value::Null);
+    assert_eq!(
+        api.get("/api/v1/tenants/acme/usage").await["tier"],
+        Value::Null
+    );
     let res = api.send(Req::delete("/api/v1/tiers/free")).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
-    assert_problem(&api.send(Req::get("/api/v1/tiers/free")).await, StatusCode::NOT_FOUND);
+    assert_problem(
+        &api.send(Req::get("/api/v1/tiers/free")).await,
+        StatusCode::NOT_FOUND,
+    );
     let res = api
         .send(Req::patch("/api/v1/tenants/acme", &json!({"tier": "free"})))
         .await;
     assert_problem(&res, StatusCode::NOT_FOUND);
     let res = api
-        .send(Req::post("/api/v1/tiers", &json!({"name": "Bad Name", "users": -1})))
+        .send(Req::post(
+            "/api/v1/tiers",
+            &json!({"name": "Bad Name", "users": -1}),
+        ))
         .await;
     let p = assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = p["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str()).collect();
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
     assert!(fields.contains(&"users") && fields.contains(&"name"), "{p}");
 
     // Every change audited.
     for action in ["tier.create", "tier.update", "tier.delete", "tenant.update"] {
-        assert!(!api.audit(&format!("action={action}")).await.is_empty(), "{action}");
+        assert!(
+            !api.audit(&format!("action={action}")).await.is_empty(),
+            "{action}"
+        );
     }
 }
 
@@ -105,7 +134,9 @@ async fn creates_past_a_limit_are_refused_through_the_api() {
     for i in 0..2 {
         api.create("/api/v1/tenants/acme/users", &new_user(i)).await;
     }
-    let res = api.send(Req::post("/api/v1/tenants/acme/users", &new_user(9))).await;
+    let res = api
+        .send(Req::post("/api/v1/tenants/acme/users", &new_user(9)))
+        .await;
     assert_limit(&res, "users", 2, 2);
     api.create(
         "/api/v1/tenants/acme/clients",
@@ -123,7 +154,9 @@ async fn creates_past_a_limit_are_refused_through_the_api() {
     assert_eq!(usage["usage"]["users"], 2);
     assert_eq!(usage["usage"]["clients"], 1);
     // Raising the limit lets the next create through at once.
-    let res = api.send(Req::patch("/api/v1/tiers/small", &json!({"users": null}))).await;
+    let res = api
+        .send(Req::patch("/api/v1/tiers/small", &json!({"users": null})))
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     api.create("/api/v1/tenants/acme/users", &new_user(9)).await;
 }
@@ -144,7 +177,8 @@ async fn concurrent_creates_at_the_limit_make_exactly_one() {
             let (api, start) = (std::sync::Arc::clone(&api), std::sync::Arc::clone(&start));
             tokio::spawn(async move {
                 start.wait().await;
-                api.send(Req::post("/api/v1/tenants/acme/users", &new_user(i))).await
+                api.send(Req::post("/api/v1/tenants/acme/users", &new_user(i)))
+                    .await
             })
         })
         .collect();
@@ -152,34 +186,88 @@ async fn concurrent_creates_at_the_limit_make_exactly_one() {
     for r in racers {
         results.push(r.await.expect("racer"));
     }
-    let made = results.iter().filter(|r| r.status == StatusCode::CREATED).count();
-    assert_eq!(made, 1, "{:?}", results.iter().map(|r| r.status).collect::<Vec<_>>());
+    let made = results
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(
+        made,
+        1,
+        "{:?}",
+        results.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
     for r in results.iter().filter(|r| r.status != StatusCode::CREATED) {
         assert_limit(r, "users", 5, 5);
     }
-    assert_eq!(api.get("/api/v1/tenants/acme/usage").await["usage"]["users"], 5);
+    assert_eq!(
+        api.get("/api/v1/tenants/acme/usage").await["usage"]["users"],
+        5
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_refuses_past_a_limit_with_status_4() {
     let server = api_server().await;
-    let made = server.cli_json(&["tier", "create", "tiny", "--users", "1", "--api-keys", "1", "--json"], None);
-    assert_eq!((made["name"].as_str(), made["users"].as_u64()), (Some("tiny"), Some(1)));
+    let made = server.cli_json(
+        &[
+            "tier",
+            "create",
+            "tiny",
+            "--users",
+            "1",
+            "--api-keys",
+            "1",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(
+        (made["name"].as_str(), made["users"].as_u64()),
+        (Some("tiny"), Some(1))
+    );
     server.cli_json(&["tenant", "create", "acme", "--json"], None);
     let out = server.cli(&["tenant", "set-tier", "acme", "tiny"], None);
     assert!(out.success, "{}", out.stderr);
-    let out = server.cli(&["user", "create", "--tenant", "acme", "--email", "a@example.com"], None);
+    let out = server.cli(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "a@example.com",
+        ],
+        None,
+    );
     assert!(out.success, "{}", out.stderr);
-    let out = server.cli(&["user", "create", "--tenant", "acme", "--email", "b@example.com"], None);
+    let out = server.cli(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "b@example.com",
+        ],
+        None,
+    );
     assert_eq!(out.code, Some(4), "{} {}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("allows 1 users; it has 1"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("allows 1 users; it has 1"),
+        "{}",
+        out.stderr
+    );
 
     // API keys limited to the tenant count; others do not.
     create_key(&server, &["--tenant", "acme"]);
     create_key(&server, &[]);
     let out = server.cli(&["api-key", "create", "--tenant", "acme", "--json"], None);
     assert_eq!(out.code, Some(4), "{} {}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("allows 1 api_keys; it has 1"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("allows 1 api_keys; it has 1"),
+        "{}",
+        out.stderr
+    );
 
     let usage = server.cli_json(&["tenant", "usage", "acme", "--json"], None);
     assert_eq!(usage["usage"]["users"], 1);
@@ -188,7 +276,17 @@ async fn the_cli_refuses_past_a_limit_with_status_4() {
     assert_eq!(out.code, Some(4), "{}", out.stderr);
     let out = server.cli(&["tier", "update", "tiny", "--users", "unlimited"], None);
     assert!(out.success, "{}", out.stderr);
-    let out = server.cli(&["user", "create", "--tenant", "acme", "--email", "b@example.com"], None);
+    let out = server.cli(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--email",
+            "b@example.com",
+        ],
+        None,
+    );
     assert!(out.success, "{}", out.stderr);
     let out = server.cli(&["tenant", "set-tier", "acme", "--none"], None);
     assert!(out.success, "{}", out.stderr);
@@ -206,7 +304,10 @@ async fn dynamic_registration_past_the_limit_is_refused() {
     let api = Api::new(&server);
     tenant_on_tier(&api, "open", "one-app", json!({"clients": 1})).await;
     let endpoints = discover(&format!("{}/t/open", server.base_url)).await;
-    let register = endpoints.doc["registration_endpoint"].as_str().unwrap_or("").to_owned();
+    let register = endpoints.doc["registration_endpoint"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
     let post = || async {
         plain_client()
             .post(&register)
@@ -222,7 +323,10 @@ async fn dynamic_registration_past_the_limit_is_refused() {
     let body: Value = second.json().await.expect("JSON error");
     assert_eq!(body["error"], "access_denied", "{body}");
     assert!(
-        body["error_description"].as_str().unwrap_or("").contains("allows 1 clients; it has 1"),
+        body["error_description"]
+            .as_str()
+            .unwrap_or("")
+            .contains("allows 1 clients; it has 1"),
         "{body}"
     );
     let events = api.audit("action=client.register").await;
@@ -250,7 +354,9 @@ async fn tiers_are_platform_operations() {
         let res = api.send(as_tenant(req)).await;
         assert_problem(&res, StatusCode::FORBIDDEN);
     }
-    let res = api.send(as_tenant(Req::get("/api/v1/tenants/acme/usage"))).await;
+    let res = api
+        .send(as_tenant(Req::get("/api/v1/tenants/acme/usage")))
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["tier"], "free");
     assert_eq!(text(&api.get("/api/v1/tiers/free").await["users"]), "");

@@ -17,7 +17,9 @@ const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
 /// Tenant `acme` with [`USERS`] users (one named like a formula, one with
 /// a comma and quotes), the first holding role `admin`.
 async fn seeded(api: &Api, database_url: &str) -> Vec<String> {
-    let t = api.create("/api/v1/tenants", &json!({"slug": "acme"})).await;
+    let t = api
+        .create("/api/v1/tenants", &json!({"slug": "acme"}))
+        .await;
     let tenant = TenantId::new(text(&t["id"]));
     let users: Vec<UserRecord> = (0..USERS)
         .map(|i| UserRecord {
@@ -37,18 +39,32 @@ async fn seeded(api: &Api, database_url: &str) -> Vec<String> {
         })
         .collect();
     let store = SqliteStore::open(database_url).expect("the database opens a second time");
-    store.create_users(&tenant, &users).await.expect("bulk users");
-    api.create("/api/v1/tenants/acme/roles", &json!({"name": "admin"})).await;
+    store
+        .create_users(&tenant, &users)
+        .await
+        .expect("bulk users");
+    api.create("/api/v1/tenants/acme/roles", &json!({"name": "admin"}))
+        .await;
     let res = api
-        .send(Req::new(reqwest::Method::PUT, "/api/v1/tenants/acme/users/u00000/roles/admin"))
+        .send(Req::new(
+            reqwest::Method::PUT,
+            "/api/v1/tenants/acme/users/u00000/roles/admin",
+        ))
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    users.into_iter().map(|u| u.id.as_str().to_owned()).collect()
+    users
+        .into_iter()
+        .map(|u| u.id.as_str().to_owned())
+        .collect()
 }
 
 /// Reads an export as a client does: status, headers, how many reads the
 /// body took, and the body.
-async fn export(api: &Api, query: &str, key: &str) -> (StatusCode, reqwest::header::HeaderMap, usize, String) {
+async fn export(
+    api: &Api,
+    query: &str,
+    key: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, usize, String) {
     let url = format!("{}/api/v1/tenants/acme/users/export{query}", api.base_url);
     let mut res = crate::support::plain_client()
         .get(url)
@@ -62,7 +78,12 @@ async fn export(api: &Api, query: &str, key: &str) -> (StatusCode, reqwest::head
         reads += 1;
         body.extend_from_slice(&chunk);
     }
-    (status, headers, reads, String::from_utf8(body).expect("UTF-8"))
+    (
+        status,
+        headers,
+        reads,
+        String::from_utf8(body).expect("UTF-8"),
+    )
 }
 
 /// Parses RFC 4180 CSV (CRLF records, quoted fields with doubled quotes).
@@ -90,7 +111,10 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
             }
         }
     }
-    assert!(!quoted && cell.is_empty() && row.is_empty(), "CSV ends mid-record");
+    assert!(
+        !quoted && cell.is_empty() && row.is_empty(),
+        "CSV ends mid-record"
+    );
     rows
 }
 
@@ -106,7 +130,10 @@ async fn five_thousand_users_stream_as_json_lines_and_csv() {
     assert_eq!(headers["transfer-encoding"], "chunked");
     assert!(headers.get("content-length").is_none());
     assert!(reads > 1, "the body came in {reads} read(s)");
-    assert!(!body.contains("argon2") && !body.contains("password"), "a secret leaked");
+    assert!(
+        !body.contains("argon2") && !body.contains("password"),
+        "a secret leaked"
+    );
     let lines: Vec<Value> = body
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
@@ -117,32 +144,72 @@ async fn five_thousand_users_stream_as_json_lines_and_csv() {
     assert_eq!(lines[0]["roles"], json!(["admin"]));
     assert_eq!(lines[4]["disabled"], true);
     assert_eq!(lines[7]["created_at"], "2023-11-14T22:13:27Z");
-    let mut fields: Vec<&String> = lines[0].as_object().map(|o| o.keys().collect()).unwrap_or_default();
+    let mut fields: Vec<&String> = lines[0]
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
     fields.sort();
-    assert_eq!(fields, ["created_at", "disabled", "email", "email_verified", "id", "name", "roles"]);
+    assert_eq!(
+        fields,
+        [
+            "created_at",
+            "disabled",
+            "email",
+            "email_verified",
+            "id",
+            "name",
+            "roles"
+        ]
+    );
 
     let (status, headers, _, body) = export(&api, "?format=csv", &api.key.key).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(headers["content-type"].to_str().unwrap_or("").starts_with("text/csv"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/csv")
+    );
     assert!(!body.contains("argon2"), "a secret leaked");
     let rows = parse_csv(&body);
     assert_eq!(rows.len(), USERS + 1);
-    assert_eq!(rows[0], ["id", "email", "email_verified", "name", "disabled", "created_at", "roles"]);
+    assert_eq!(
+        rows[0],
+        [
+            "id",
+            "email",
+            "email_verified",
+            "name",
+            "disabled",
+            "created_at",
+            "roles"
+        ]
+    );
     assert_eq!(rows[1][6], "admin");
     assert_eq!(rows[2][3], "'=HYPERLINK(\"http://evil.example\",\"click\")");
     assert_eq!(rows[3][3], "Lovelace, \"Ada\"");
     assert_eq!(rows[4][3], "'-2+3");
     assert!(rows.iter().all(|r| r.len() == 7));
-    assert!(rows.iter().skip(1).all(|r| !r[3].starts_with(['=', '+', '-', '@'])));
+    assert!(
+        rows.iter()
+            .skip(1)
+            .all(|r| !r[3].starts_with(['=', '+', '-', '@']))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_is_a_tenant_read() {
     let server = api_server().await;
     let api = Api::new(&server);
-    api.create("/api/v1/tenants", &json!({"slug": "acme"})).await;
-    api.create("/api/v1/tenants", &json!({"slug": "other"})).await;
-    api.create("/api/v1/tenants/acme/users", &json!({"email": "a@example.com"})).await;
+    api.create("/api/v1/tenants", &json!({"slug": "acme"}))
+        .await;
+    api.create("/api/v1/tenants", &json!({"slug": "other"}))
+        .await;
+    api.create(
+        "/api/v1/tenants/acme/users",
+        &json!({"email": "a@example.com"}),
+    )
+    .await;
     let reader = create_key(&server, &["--tenant", "acme", "--read-only"]);
     let (status, _, _, body) = export(&api, "?format=jsonl", &reader.key).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -151,9 +218,13 @@ async fn an_export_is_a_tenant_read() {
         .send(Req::get("/api/v1/tenants/other/users/export").token(&reader.key))
         .await;
     assert_problem(&res, StatusCode::NOT_FOUND);
-    let res = api.send(Req::get("/api/v1/tenants/acme/users/export?format=xml")).await;
+    let res = api
+        .send(Req::get("/api/v1/tenants/acme/users/export?format=xml"))
+        .await;
     let p = assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["field"], "format", "{p}");
-    let res = api.send(Req::get("/api/v1/tenants/nope/users/export")).await;
+    let res = api
+        .send(Req::get("/api/v1/tenants/nope/users/export"))
+        .await;
     assert_problem(&res, StatusCode::NOT_FOUND);
 }

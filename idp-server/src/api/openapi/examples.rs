@@ -123,8 +123,12 @@ pub fn response(schema: &str) -> Value {
             "request_id": "req-7f3a",
             "changes": {"name": "Billing"},
         })),
-        "Tier" => json!({"name": "free", "users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1, "created_at": "2026-01-05T09:30:00Z", "updated_at": "2026-01-05T09:30:00Z"}),
-        "TierPage" => page(json!({"name": "free", "users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1, "created_at": "2026-01-05T09:30:00Z", "updated_at": "2026-01-05T09:30:00Z"})),
+        "Tier" => {
+            json!({"name": "free", "users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1, "created_at": "2026-01-05T09:30:00Z", "updated_at": "2026-01-05T09:30:00Z"})
+        }
+        "TierPage" => page(
+            json!({"name": "free", "users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1, "created_at": "2026-01-05T09:30:00Z", "updated_at": "2026-01-05T09:30:00Z"}),
+        ),
         "TenantUsage" => json!({
             "tenant": "acme",
             "tier": "free",

@@ -97,7 +97,10 @@ impl World {
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         let tier = unique("tier");
         let res = api
-            .send(Req::post("/api/v1/tiers", &json!({"name": tier, "users": 1000})))
+            .send(Req::post(
+                "/api/v1/tiers",
+                &json!({"name": tier, "users": 1000}),
+            ))
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         Self {
