@@ -68,6 +68,7 @@ async fn assert_gone(api: &Api, w: &World, op: Op, what: &str) {
         Op::DeleteClient => format!("{base}/clients/{}", w.client_id),
         Op::DeleteUser => format!("{base}/users/{}", w.user_id),
         Op::DeleteRole => format!("{base}/roles/{}", w.role),
+        Op::DeleteTier => format!("/api/v1/tiers/{}", w.tier),
         _ => {
             let roles = api.get(&format!("{base}/users/{}/roles", w.user_id)).await;
             assert_eq!(roles["items"], json!([]), "{what}: {roles}");
