@@ -273,6 +273,15 @@ actions! {
     TenantSignup => "tenant.signup",
     /// The platform's settings changed (who may sign up).
     PlatformSettingsUpdate => "platform.settings.update",
+    /// A tier was created.
+    TierCreate => "tier.create",
+    /// A tier's limits changed.
+    TierUpdate => "tier.update",
+    /// A tier was deleted.
+    TierDelete => "tier.delete",
+    /// A client registered itself (RFC 7591), or was registered by anyone
+    /// the tenant lets register.
+    ClientRegister => "client.register",
 }
 
 /// The object a change was made to.

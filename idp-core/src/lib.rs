@@ -99,6 +99,7 @@ pub mod store;
 pub mod subject;
 pub mod telemetry;
 pub mod tenant;
+pub mod tier;
 mod token;
 pub mod user;
 pub mod userinfo;

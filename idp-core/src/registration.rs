@@ -330,10 +330,16 @@ impl<S: Store> Provider<S> {
                 metadata: Value::Object(echoed).to_string(),
             };
             let CreatedClient { client, secret } = self
-                .insert_client(&tenant.record.id, new, Some(registration))
+                .insert_client(tenant, new, Some(registration))
                 .await
                 .map_err(|e| match e {
                     e @ AdminError::Invalid(_) => metadata_error(e.to_string()),
+                    // RFC 7591 §3.2.2 has no code for a policy refusal and
+                    // lets a server use others: `access_denied` (RFC 6749
+                    // §5.2's sense, status 400), naming the limit.
+                    e @ AdminError::LimitExceeded { .. } => {
+                        OAuthError::with(ErrorCode::AccessDenied, e.to_string())
+                    }
                     AdminError::Unavailable(msg) => StoreError::Unavailable(msg).into(),
                     other => OAuthError::server(other),
                 })?;

@@ -19,3 +19,4 @@ pub mod password_pool;
 pub mod rate_limit;
 pub mod router;
 pub mod server;
+pub mod streamed;

@@ -8,7 +8,7 @@ use crate::config::{Config, ConfigError, TlsConfig, default_base_url};
 use crate::metrics::route::{self, MethodLabel, Route};
 use crate::router;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -388,7 +388,7 @@ async fn serve_connection<S: Backend, C>(
 async fn serve<S: Backend>(
     app: Arc<App<S>>,
     req: http::Request<Incoming>,
-) -> Result<http::Response<Full<Bytes>>, Infallible> {
+) -> Result<http::Response<crate::streamed::ResponseBody>, Infallible> {
     let started = std::time::Instant::now();
     // Cheap clones (shared buffers): the request moves into the router.
     let (method, uri) = (req.method().clone(), req.uri().clone());
@@ -406,7 +406,8 @@ async fn serve<S: Backend>(
         Err(_) => closing(crate::connection_limits::request_timeout()),
     };
     record_request(&app, &method, uri.path(), res.status(), started.elapsed());
-    Ok(res.map(Full::new))
+    // Whole, or (the users export) streamed chunk by chunk.
+    Ok(crate::streamed::into_body(res))
 }
 
 /// `res` with `Connection: close` (RFC 9112 §9.6): the request's body was

@@ -9,7 +9,7 @@
 //! transaction, which rolls back: nothing is written.
 
 use crate::{PostgresStore, admin, api_keys, audit, roles, sessions, tenants};
-use crate::{clients, platform_settings, users};
+use crate::{clients, platform_settings, tiers, users};
 use crate::{db_error, registry_transaction, tenant_transaction};
 use deadpool_postgres::Transaction;
 use idp_core::ids::TenantId;
@@ -53,6 +53,10 @@ fn scope<'a>(change: &AdminChange<'a>) -> Scope<'a> {
         C::CreateApiKey { .. } | C::RevokeApiKey { .. } | C::UpdatePlatformSettings { .. } => {
             Scope::Platform
         }
+        C::CreateTier { .. } | C::UpdateTier { .. } | C::DeleteTier { .. } => Scope::Platform,
+        C::AssignTier { tenant, .. } => Scope::Registry(tenant),
+        // The count runs where the create does.
+        C::WithinLimit { change, .. } => scope(change),
     }
 }
 
@@ -188,6 +192,18 @@ async fn make(tx: &Transaction<'_>, change: AdminChange<'_>) -> StoreResult<Appl
             user,
             role,
         } => platform_settings::sign_up_in(tx, tenant, keys, platform, user, role).await?,
+        C::CreateTier { tier } => tiers::create_tier_in(tx, tier).await?,
+        C::UpdateTier { tier } => tiers::update_tier_in(tx, tier).await?,
+        C::DeleteTier { name } => tiers::delete_tier_in(tx, name).await?,
+        C::AssignTier { tenant, tier } => tiers::assign_tier_in(tx, tenant, tier).await?,
+        C::WithinLimit {
+            counted,
+            limit,
+            change,
+        } => match tiers::lock_and_count_in(tx, counted).await? {
+            n if n >= limit => Applied::LimitReached(n),
+            _ => Box::pin(make(tx, *change)).await?,
+        },
     })
 }
 

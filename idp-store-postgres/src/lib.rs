@@ -59,6 +59,7 @@ mod sessions;
 mod settings;
 mod setup_links;
 mod tenants;
+mod tiers;
 mod tls;
 mod users;
 

@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("../migrations/0002_admin_api.sql")),
     (3, include_str!("../migrations/0003_tenant_state.sql")),
     (4, include_str!("../migrations/0004_setup_links.sql")),
+    (5, include_str!("../migrations/0005_tiers.sql")),
     (6, include_str!("../migrations/0006_platform_settings.sql")),
     (7, include_str!("../migrations/0007_analytics.sql")),
 ];
@@ -59,6 +60,7 @@ const APP_TABLES: &[&str] = &[
     "api_key_root",
     "idempotency_keys",
     "setup_links",
+    "tiers",
     "platform_settings",
     "analytics_events",
     "analytics_days",

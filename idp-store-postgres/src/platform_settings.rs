@@ -81,6 +81,6 @@ pub(crate) async fn sign_up_in(
     users::create_user_in(tx, platform, user).await?;
     match roles::assign_role_in(tx, platform, &user.id, &role.name, user.created_at).await? {
         Applied::Done(_) => Ok(Applied::Done(1)),
-        Applied::Missing => Ok(Applied::Missing),
+        other => Ok(other),
     }
 }

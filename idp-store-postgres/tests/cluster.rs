@@ -425,17 +425,15 @@ async fn stores_migrating_at_once_apply_each_migration_once() -> Outcome {
         start.await??;
     }
     let owner = owner(&db).await?;
-    // Each migration applied once, the last being the binary's version.
-    let (versions, distinct, last): (i64, i64, i32) = {
-        let row = owner
-            .query_one(
-                "SELECT count(*), count(DISTINCT version), max(version) FROM idp_schema_migrations",
-                &[],
-            )
-            .await?;
-        (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)
-    };
-    assert_eq!(versions, distinct);
-    assert_eq!(last, idp_store_postgres::SCHEMA_VERSION);
+    let versions: i64 = owner
+        // Each migration once (the version is the key); the last is the
+        // binary's (numbers may have gaps: they are assigned per branch).
+        .query_one(
+            "SELECT max(version)::bigint FROM idp_schema_migrations",
+            &[],
+        )
+        .await?
+        .try_get(0)?;
+    assert_eq!(versions, i64::from(idp_store_postgres::SCHEMA_VERSION));
     Ok(())
 }

@@ -3,12 +3,13 @@
 //! by the same functions the port method of the same name runs, so an
 //! audited change is exactly the unaudited one.
 
+use crate::tiers::{self, OwnedCounted};
 use crate::{admin, api_keys, clients, platform_settings, roles, sessions, tenants, users};
 use idp_core::clock::UnixTime;
 use idp_core::ids::{ClientId, SessionId, TenantId, UserId};
 use idp_core::store::{
     AdminChange, ApiKeyRecord, Applied, ClientRecord, PlatformSettings, RoleRecord,
-    SigningKeyRecord, TenantRecord, UserRecord,
+    SigningKeyRecord, TenantRecord, TierRecord, UserRecord,
 };
 use idp_core::tenant::state::TenantState;
 use rusqlite::{Connection, Result};
@@ -54,6 +55,13 @@ pub(crate) enum OwnedChange {
         UserRecord,
         RoleRecord,
     ),
+    CreateTier(TierRecord),
+    UpdateTier(TierRecord),
+    DeleteTier(String),
+    /// Tenant, tier.
+    AssignTier(TenantId, Option<String>),
+    /// What is counted, the limit, the create.
+    WithinLimit(OwnedCounted, u64, Box<OwnedChange>),
 }
 
 impl From<AdminChange<'_>> for OwnedChange {
@@ -155,6 +163,17 @@ impl From<AdminChange<'_>> for OwnedChange {
                 user.clone(),
                 role.clone(),
             ),
+            C::CreateTier { tier } => Self::CreateTier(tier.clone()),
+            C::UpdateTier { tier } => Self::UpdateTier(tier.clone()),
+            C::DeleteTier { name } => Self::DeleteTier(name.to_owned()),
+            C::AssignTier { tenant, tier } => {
+                Self::AssignTier(tenant.clone(), tier.map(str::to_owned))
+            }
+            C::WithinLimit {
+                counted,
+                limit,
+                change,
+            } => Self::WithinLimit(counted.into(), limit, Box::new((*change).into())),
         }
     }
 }
@@ -269,6 +288,19 @@ impl OwnedChange {
                 platform_settings::sign_up(conn, tenant, keys, platform, user, role)?;
                 Applied::Done(1)
             }
+            Self::CreateTier(tier) => {
+                tiers::create(conn, tier)?;
+                Applied::Done(1)
+            }
+            Self::UpdateTier(tier) => found(tiers::update(conn, tier)?),
+            Self::DeleteTier(name) => found(tiers::delete(conn, name)?),
+            Self::AssignTier(tenant, tier) => found(tiers::assign(conn, tenant, tier.as_deref())?),
+            // The caller's transaction is IMMEDIATE: no other writer runs
+            // between the count and the create.
+            Self::WithinLimit(what, limit, change) => match tiers::count(conn, what)? {
+                n if n >= *limit => Applied::LimitReached(n),
+                _ => change.apply(conn)?,
+            },
         })
     }
 }

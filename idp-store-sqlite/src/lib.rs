@@ -55,6 +55,7 @@ mod sessions;
 mod setup_links;
 mod stats;
 mod tenants;
+mod tiers;
 mod users;
 
 #[cfg(test)]
@@ -273,7 +274,8 @@ fn parse_location(location: &str) -> Result<PathBuf, OpenError> {
 }
 
 /// Maps an SQLite error to the port's error: a UNIQUE or PRIMARY KEY
-/// violation becomes [`StoreError::Conflict`] naming the field, anything else
+/// violation becomes [`StoreError::Conflict`] naming the field (so does
+/// deleting a tier still assigned), anything else
 /// [`StoreError::Backend`].
 pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(failure, message) = &e {
@@ -283,6 +285,12 @@ pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
         );
         if unique {
             return conflict_field(message.as_deref().unwrap_or(""));
+        }
+        // A tier a tenant still names cannot go (`tiers::delete`).
+        if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
+            && message.as_deref() == Some(tiers::IN_USE)
+        {
+            return StoreError::Conflict("tier".to_owned());
         }
     }
     StoreError::Backend(e.to_string())

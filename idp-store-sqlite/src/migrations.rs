@@ -38,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_admin_api.sql")),
     (16, include_str!("../migrations/0016_tenant_state.sql")),
     (17, include_str!("../migrations/0017_setup_links.sql")),
+    (18, include_str!("../migrations/0018_tiers.sql")),
     (19, include_str!("../migrations/0019_platform_settings.sql")),
     (20, include_str!("../migrations/0020_analytics.sql")),
 ];

@@ -128,10 +128,29 @@ impl<S: Store> Admin<S> {
                 .time("expires_at", record.expires_at),
             now,
         );
-        self.store
-            .apply_audited(AdminChange::CreateApiKey { key: &record }, &event)
-            .await
-            .map_err(AdminError::conflict_as(format!("api key '{}'", record.id)))?;
+        let change = AdminChange::CreateApiKey { key: &record };
+        let what = format!("api key '{}'", record.id);
+        match &tenant {
+            // A key limited to a tenant counts against its tier.
+            Some(t) => {
+                crate::tier::apply_within_limit(
+                    &*self.store,
+                    (&t.record.id, &t.record.slug),
+                    crate::tier::Limit::ApiKeys,
+                    change,
+                    &event,
+                    now,
+                    what,
+                )
+                .await?;
+            }
+            None => {
+                self.store
+                    .apply_audited(change, &event)
+                    .await
+                    .map_err(AdminError::conflict_as(what))?;
+            }
+        }
         Ok(IssuedApiKey {
             record,
             key: minted.key,

@@ -92,7 +92,16 @@ impl<S: Store> Admin<S> {
             tenant: &tenant.record.id,
             client: c,
         };
-        self.store.apply_audited(change, &event).await?;
+        crate::tier::apply_within_limit(
+            &*self.store,
+            (&tenant.record.id, &tenant.record.slug),
+            crate::tier::Limit::Clients,
+            change,
+            &event,
+            self.clock.now(),
+            format!("client '{}'", c.id),
+        )
+        .await?;
         // Its web origins answer preflights at once in this process.
         self.clients.forget_origins(&tenant.record.id);
         Ok(created)

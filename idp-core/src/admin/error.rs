@@ -27,6 +27,8 @@ pub enum ObjectKind {
     Role,
     /// An admin API key, by id.
     ApiKey,
+    /// A tier, by name.
+    Tier,
 }
 
 impl ObjectKind {
@@ -39,6 +41,7 @@ impl ObjectKind {
             Self::Session => "session",
             Self::Role => "role",
             Self::ApiKey => "api key",
+            Self::Tier => "tier",
         }
     }
 }
@@ -78,6 +81,18 @@ pub enum AdminError {
         /// What is wrong, e.g. `tenant 'acme' is active: only a pending
         /// tenant can be approved`.
         what: String,
+    },
+    /// Creating the object would pass a limit of the tenant's tier
+    /// ([`crate::tier`]): a conflict with the tenant's plan (HTTP 409
+    /// `limit-exceeded`, CLI status 4).
+    #[error("the tenant's tier allows {allowed} {limit}; it has {usage}")]
+    LimitExceeded {
+        /// Which limit.
+        limit: crate::tier::Limit,
+        /// What the tier allows.
+        allowed: u64,
+        /// How many there are now.
+        usage: u64,
     },
     /// Some input is invalid: every field found wrong, at least one.
     #[error("{}", join_reasons(.0))]

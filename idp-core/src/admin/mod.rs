@@ -13,6 +13,8 @@
 //!   at once by this process; other processes follow within their cache
 //!   lifetimes (`Lifetimes::tenant_cache`, `Lifetimes::client_cache`).
 //! - Deleting an object ends what depended on it: see each `delete`.
+//! - Creates of users, clients and tenant API keys are held to the
+//!   tenant's tier ([`crate::tier`]).
 //!
 //! - Every change is made by someone: each writing method takes an
 //!   [`AuditContext`](crate::audit::AuditContext), and the change and its
@@ -23,6 +25,7 @@ mod api_keys;
 mod audit_log;
 mod clients;
 mod error;
+mod export;
 mod idempotency;
 mod keys;
 mod lifecycle;
@@ -35,12 +38,14 @@ mod roles;
 mod sessions;
 mod signup;
 mod tenants;
+mod tiers;
 mod users;
 
 pub use crate::key_rotation::{Activation, KeyState, RotatedKeys};
 pub use api_keys::{IssuedApiKey, NewApiKey};
 pub use clients::{ClientUpdate, DEFAULT_SECRET_GRACE, RotatedSecret};
 pub use error::{AdminError, FieldError, ObjectKind};
+pub use export::{EXPORT_PAGE, ExportFormat, UserExport};
 pub use idempotency::{IDEMPOTENCY_LIFETIME, IdempotencyClaim, IdempotentRequest, IdempotentStart};
 pub use keys::KeyInfo;
 pub use owners::{CreatedOwner, SETUP_LINK_LIFETIME, SetupLink};
@@ -49,6 +54,7 @@ pub use platform_settings::PlatformSettingsUpdate;
 pub use roles::NewRole;
 pub use signup::{SignUpError, SignUpRequest, SignedUp};
 pub use tenants::{NewTenant, TenantUpdate};
+pub use tiers::{NewTier, TenantUsage, TierUpdate};
 pub use users::UserUpdate;
 
 use crate::client::directory::ClientDirectory;

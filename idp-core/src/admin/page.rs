@@ -26,6 +26,7 @@ pub(crate) enum List {
     Roles,
     ApiKeys,
     AuditEvents,
+    Tiers,
 }
 
 impl List {
@@ -42,6 +43,7 @@ impl List {
             Self::Roles => "roles",
             Self::ApiKeys => "api_keys",
             Self::AuditEvents => "audit_events",
+            Self::Tiers => "tiers",
         }
     }
 }

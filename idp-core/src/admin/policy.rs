@@ -42,6 +42,11 @@ pub enum ActionKind {
     Lifecycle,
     /// Deleting a tenant: never an organisation admin's.
     DeleteTenant,
+    /// The platform's own objects and settings, even when the path names a
+    /// tenant: tiers and a tenant's tier, who may sign up, analytics over
+    /// every tenant. Platform operators only (an auditor reads), and keys
+    /// not limited to tenants, for the request's own read or write.
+    Platform,
     /// Acting on an owner: assigning or taking the `owner` role, changing,
     /// disabling or deleting a user who holds it
     /// ([`Admin::touches_owner`](crate::Admin::touches_owner)).
@@ -52,7 +57,7 @@ impl ActionKind {
     /// Whether only the platform's operators (not an organisation's) may
     /// do it, and only keys not limited to tenants.
     pub const fn is_platform_operation(self) -> bool {
-        matches!(self, Self::CreateTenant | Self::Lifecycle)
+        matches!(self, Self::CreateTenant | Self::Lifecycle | Self::Platform)
     }
 }
 
@@ -187,14 +192,14 @@ pub fn decide(principal: Principal, action: &Action) -> Result<Verdict, Denied> 
                 }
                 Err(denied) => return Err(denied),
             }
-            // The platform's operations need a key that may write outside
-            // any tenant (not one limited to tenants, even its own).
-            let platform_write = AccessRequest {
-                operation: Operation::Write,
+            // The platform's operations need a key that may do as much
+            // outside any tenant (not one limited to tenants, even its
+            // own): a read-only platform key reads the platform's.
+            let outside_tenants = AccessRequest {
                 tenant: None,
                 ..action.request()
             };
-            if action.kind.is_platform_operation() && !key.permits(&platform_write) {
+            if action.kind.is_platform_operation() && !key.permits(&outside_tenants) {
                 return Err(Denied::Forbidden);
             }
             Ok(Verdict::Allowed)
@@ -237,7 +242,7 @@ mod tests {
     #[test]
     fn every_role_times_every_kind_of_operation() {
         // (operation, tenant, kind) per column.
-        let actions: [(&str, Operation, Option<&str>, ActionKind); 12] = [
+        let actions: [(&str, Operation, Option<&str>, ActionKind); 14] = [
             ("read acme", Read, Some("acme"), Ordinary),
             ("write acme", Write, Some("acme"), Ordinary),
             ("read beta", Read, Some("beta"), Ordinary),
@@ -250,25 +255,27 @@ mod tests {
             ("write platform", Write, Some("platform"), Ordinary),
             ("act on owner", Write, Some("platform"), OnOwner),
             ("read owner", Read, Some("platform"), OnOwner),
+            ("read tiers", Read, None, Platform),
+            ("set acme's tier", Write, Some("acme"), Platform),
         ];
         #[rustfmt::skip]
-        let table: [(&[&str], [&str; 12]); 8] = [
+        let table: [(&[&str], [&str; 14]); 8] = [
             (&["owner"],
-             ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
+             ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"]),
             (&["admin"],
-             ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "403", "ok"]),
+             ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "403", "ok", "ok", "ok"]),
             (&["auditor"],
-             ["ok", "403", "ok", "403", "403", "403", "403", "ok", "ok", "403", "403", "ok"]),
+             ["ok", "403", "ok", "403", "403", "403", "403", "ok", "ok", "403", "403", "ok", "ok", "403"]),
             (&["org-admin:acme"],
-             ["ok", "ok", "404", "404", "403", "403", "403", "filtered", "404", "404", "404", "404"]),
+             ["ok", "ok", "404", "404", "403", "403", "403", "filtered", "404", "404", "404", "404", "403", "403"]),
             (&["org-viewer:acme"],
-             ["ok", "403", "404", "404", "403", "403", "403", "filtered", "404", "404", "404", "404"]),
+             ["ok", "403", "404", "404", "403", "403", "403", "filtered", "404", "404", "404", "404", "403", "403"]),
             (&["auditor", "org-admin:acme"],
-             ["ok", "ok", "ok", "403", "403", "403", "403", "ok", "ok", "403", "403", "ok"]),
+             ["ok", "ok", "ok", "403", "403", "403", "403", "ok", "ok", "403", "403", "ok", "ok", "403"]),
             (&["billing", "org-admin:platform"],
-             ["403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403"]),
+             ["403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403"]),
             (&[],
-             ["403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403"]),
+             ["403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403", "403"]),
         ];
         for (names, expected) in table {
             let roles = OperatorRoles::from_names(names.iter().copied());

@@ -199,7 +199,10 @@ impl<S: Store> Admin<S> {
         match self.store.apply_audited(change, &event).await? {
             Applied::Done(n) => Ok(n > 0),
             // Deleted between the reads and the write.
-            Applied::Missing => Err(AdminError::not_found(ObjectKind::Role, name)),
+            // (`LimitReached` answers only `WithinLimit`, not asked here.)
+            Applied::Missing | Applied::LimitReached(_) => {
+                Err(AdminError::not_found(ObjectKind::Role, name))
+            }
         }
     }
 

@@ -108,7 +108,7 @@ impl<S: Store> Admin<S> {
         };
         let revoked = match self.store.apply_audited(change, &event).await? {
             Applied::Done(n) => n,
-            Applied::Missing => 0,
+            Applied::Missing | Applied::LimitReached(_) => 0,
         };
         self.notify_ended(tenant, &sessions).await;
         Ok(revoked)

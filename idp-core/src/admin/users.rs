@@ -92,10 +92,16 @@ impl<S: Store> Admin<S> {
             tenant: &tenant.record.id,
             user: &user,
         };
-        self.store
-            .apply_audited(change, &event)
-            .await
-            .map_err(AdminError::conflict_as(format!("user '{email}'")))?;
+        crate::tier::apply_within_limit(
+            &*self.store,
+            (&tenant.record.id, &tenant.record.slug),
+            crate::tier::Limit::Users,
+            change,
+            &event,
+            now,
+            format!("user '{email}'"),
+        )
+        .await?;
         Ok(user)
     }
 

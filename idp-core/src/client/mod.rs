@@ -200,11 +200,13 @@ impl<S: Store> Provider<S> {
     /// registration; operators go through [`crate::admin::Admin::create_client`]).
     pub(crate) async fn insert_client(
         &self,
-        tenant: &crate::ids::TenantId,
+        tenant: &crate::tenant::TenantContext,
         new: NewClient,
         registration: Option<SelfRegistration>,
     ) -> Result<CreatedClient, AdminError> {
-        let created = build(&self.config, self.clock.now(), new, registration)?;
+        use crate::audit::{AuditAction, AuditContext, Changes, Target};
+        let now = self.clock.now();
+        let created = build(&self.config, now, new, registration)?;
         let c = &created.client;
         sector_identifier::verify(
             self.fetch.as_ref(),
@@ -212,9 +214,33 @@ impl<S: Store> Provider<S> {
             &c.redirect_uris,
         )
         .await?;
-        self.store.create_client(tenant, &created.client).await?;
+        // Audited like an operator's create (never the secret), and
+        // counted against the tenant's tier like one.
+        let event = AuditContext::system("dynamic-registration").event(
+            AuditAction::ClientRegister,
+            Some(tenant),
+            Target::new("client", c.id.as_str()),
+            Changes::none()
+                .set("name", &c.name)
+                .set("redirect_uris", &c.redirect_uris),
+            now,
+        );
+        let change = crate::store::AdminChange::CreateClient {
+            tenant: &tenant.record.id,
+            client: c,
+        };
+        crate::tier::apply_within_limit(
+            &*self.store,
+            (&tenant.record.id, &tenant.record.slug),
+            crate::tier::Limit::Clients,
+            change,
+            &event,
+            now,
+            format!("client '{}'", c.id),
+        )
+        .await?;
         // Its web origins answer preflights at once in this process.
-        self.clients.forget_origins(tenant);
+        self.clients.forget_origins(&tenant.record.id);
         Ok(created)
     }
 }

@@ -21,7 +21,7 @@
 //! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`, `pushed`,
 //! `revocations`, `devices`, `deliveries`, `maintenance`, `admin`,
 //! `audit`, `audit_log`, `roles`, `api_keys`, `idempotency`, `platform`,
-//! `analytics`). To add one: write it in its
+//! `analytics`, `tiers`). To add one: write it in its
 //! part's file and add its name to that part's line in
 //! `__store_contract_list!`.
 
@@ -45,6 +45,7 @@ pub mod samples;
 pub mod sessions;
 pub mod setup_links;
 pub mod tenants;
+pub mod tiers;
 pub mod users;
 
 use crate::store::{Store, StoreResult};
@@ -238,6 +239,9 @@ macro_rules! __store_contract_list {
                 idempotency_key_is_released_or_replaced, idempotency_purge_is_bounded_and_strict,
                 racing_claims_have_one_winner;
             platform: platform_settings_round_trip, signup_is_one_transaction;
+            tiers: tiers_round_trip_and_page, tier_assignment_is_per_tenant_and_blocks_deletion,
+                counts_are_scoped_by_tenant, within_limit_creates_only_under_the_limit,
+                racing_creates_within_a_limit_have_one_winner;
             maintenance: purge_goes_strictly_before_the_cutoff, purge_batches_are_bounded,
                 purge_of_sessions_and_their_records, purge_is_scoped_by_tenant;
             analytics: sign_ins_roll_up_per_day, sign_in_purge_keeps_rollups,

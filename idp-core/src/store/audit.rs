@@ -9,6 +9,7 @@
 //! slug), so they hold the tenant's slug and id as plain values, not as a
 //! reference a deletion would cascade through.
 
+use super::tiers::{Counted, TierRecord};
 use super::{ClientRecord, SigningKeyRecord, StoreResult, TenantRecord, UserRecord};
 use super::{
     api_keys::ApiKeyRecord, platform_settings::PlatformSettings, roles::RoleRecord,
@@ -300,6 +301,44 @@ pub enum AdminChange<'a> {
         /// The role that makes them the organisation's admin.
         role: &'a RoleRecord,
     },
+    /// A new tier; `Conflict` on a duplicate name.
+    CreateTier {
+        /// The tier.
+        tier: &'a TierRecord,
+    },
+    /// Replaces the tier's limits and `updated_at`; `Missing` if none.
+    UpdateTier {
+        /// The tier with its new limits.
+        tier: &'a TierRecord,
+    },
+    /// Deletes a tier: `Missing` if there is none, `Err(Conflict)` (and
+    /// nothing deleted) while a tenant is assigned to it.
+    DeleteTier {
+        /// The tier's name.
+        name: &'a str,
+    },
+    /// Assigns the tier `tier` to the tenant (`None`: no tier, unlimited);
+    /// `Missing` if there is no such tenant or no such tier.
+    AssignTier {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The tier's name, or none.
+        tier: Option<&'a str>,
+    },
+    /// Makes `change` (a create) only if fewer than `limit` of `counted`
+    /// exist: the count and the change are one transaction, serialized
+    /// with every other `WithinLimit` on the same tenant (`counted`'s), so
+    /// concurrent creates cannot together pass the limit. At the limit or
+    /// past it: `LimitReached(count)` and nothing written. The change must
+    /// not itself be a `WithinLimit`.
+    WithinLimit {
+        /// What the limit counts.
+        counted: Counted<'a>,
+        /// The most there may be after the change.
+        limit: u64,
+        /// The create to make.
+        change: &'a AdminChange<'a>,
+    },
 }
 
 /// What [`AuditStore::apply_audited`] did.
@@ -311,6 +350,9 @@ pub enum Applied {
     /// The change's target does not exist (or the compare-and-swap lost):
     /// nothing was changed and no event appended.
     Missing,
+    /// [`AdminChange::WithinLimit`]: the limit was reached, with this many
+    /// counted; nothing was changed and no event appended.
+    LimitReached(u64),
 }
 
 /// The audit log and audited changes: part of [`Store`](super::Store).

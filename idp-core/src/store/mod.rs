@@ -8,8 +8,9 @@
 //! deletions that end what depended on the deleted row), [`AuditStore`]
 //! (audited changes and the audit log), [`RoleStore`], [`ApiKeyStore`] and
 //! [`IdempotencyStore`] (the admin API's), [`PlatformSettingsStore`] (the
-//! platform's own settings: who may sign up) and [`AnalyticsStore`]
-//! (sign-in events and their roll-ups).
+//! platform's own settings: who may sign up), [`AnalyticsStore`] (sign-in
+//! events and their roll-ups), [`TierStore`] (tiers and what their limits
+//! count).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
 //! type that implements every part is a `Store` without further code.
 //!
@@ -44,6 +45,7 @@ mod roles;
 mod sessions;
 mod setup_links;
 mod tenants;
+mod tiers;
 mod users;
 
 pub use admin::AdminStore;
@@ -67,6 +69,7 @@ pub use roles::{RoleRecord, RoleStore};
 pub use sessions::SessionStore;
 pub use setup_links::{SetupLinkRecord, SetupLinkStore};
 pub use tenants::TenantStore;
+pub use tiers::{Counted, TierRecord, TierStore};
 pub use users::UserStore;
 
 /// Why a store call failed.
@@ -139,6 +142,7 @@ pub trait Store:
     + PlatformSettingsStore
     + AnalyticsStore
     + SetupLinkStore
+    + TierStore
     + 'static
 {
 }
@@ -163,6 +167,7 @@ impl<T> Store for T where
         + PlatformSettingsStore
         + AnalyticsStore
         + SetupLinkStore
+        + TierStore
         + 'static
 {
 }

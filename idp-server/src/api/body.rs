@@ -109,6 +109,20 @@ impl Fields {
         }
     }
 
+    /// A merge-patch count (a limit): `None` if absent, `Some(None)` if
+    /// `null`, else a non-negative integer.
+    pub fn nullable_count(&mut self, field: &str) -> Option<Option<u64>> {
+        match self.map.remove(field) {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::Number(n)) if n.as_u64().is_some() => Some(n.as_u64()),
+            Some(_) => {
+                self.wrong(field, "must be a non-negative integer or null");
+                None
+            }
+        }
+    }
+
     /// An optional boolean.
     pub fn opt_bool(&mut self, field: &str) -> Option<bool> {
         match self.map.remove(field) {

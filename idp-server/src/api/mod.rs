@@ -19,6 +19,7 @@ mod audit;
 mod body;
 mod clients;
 mod etag;
+mod export;
 mod keys;
 pub mod openapi;
 mod platform;
@@ -29,6 +30,7 @@ mod roles;
 pub mod routes;
 mod schema;
 mod tenants;
+mod tiers;
 mod users;
 
 use crate::app::App;
@@ -107,6 +109,19 @@ impl<S: Backend> Call<'_, S> {
     /// keys): only a key not limited to tenants.
     fn may_read_platform(&self) -> bool {
         self.may_read_in(None)
+    }
+
+    /// Whether the caller may change the platform's side of this tenant
+    /// (its tier): a platform operation, decided by the one policy.
+    fn may_act_on_platform(&self) -> bool {
+        let action = Action {
+            operation: Operation::Write,
+            tenant: self.params.slug,
+            kind: ActionKind::Platform,
+            path: self.path,
+            now: self.now,
+        };
+        policy::decide(self.principal, &action).is_ok()
     }
 
     fn may_read_in(&self, tenant: Option<&str>) -> bool {
@@ -288,9 +303,7 @@ async fn answer<S: Backend>(
         now,
     };
     let verdict = policy::decide(principal, &action).map_err(|d| match d {
-        Denied::Forbidden if kind.is_platform_operation() => Problem::forbidden(
-            "this is a platform operation (creating, approving, rejecting, suspending or reactivating tenants); this credential is limited to tenants",
-        ),
+        Denied::Forbidden if kind.is_platform_operation() => Problem::forbidden(PLATFORM_ONLY),
         Denied::Forbidden if kind == ActionKind::OnOwner => {
             Problem::forbidden("only an owner may act on the platform's owners")
         }
@@ -337,6 +350,10 @@ async fn answer<S: Backend>(
             .map_err(|_| Problem::malformed("Idempotency-Key must be visible ASCII"))?;
         return idempotent(&call, op, idempotency_key).await;
     }
+    if op == Op::ExportUsers {
+        // Streamed: its own response, not a `Reply`.
+        return export::serve(&call).await;
+    }
     let _one_change_at_a_time = if is_change_to_existing(req.method(), op) {
         Some(api.changes.lock().await)
     } else {
@@ -344,6 +361,9 @@ async fn answer<S: Backend>(
     };
     Ok(dispatch(&call, op).await?.into_response())
 }
+
+/// Why a key limited to tenants is refused a platform operation.
+const PLATFORM_ONLY: &str = "this is a platform operation (creating, approving, rejecting, suspending or reactivating tenants, tiers and a tenant's tier, the platform's settings, analytics over every tenant); this credential is limited to tenants or may not do it";
 
 /// Whether the request changes an object that exists (what `If-Match`
 /// guards): every write but a create.
@@ -377,6 +397,7 @@ async fn action_kind<S: Backend>(
         Op::CreateTenant => ActionKind::CreateTenant,
         Op::DeleteTenant => ActionKind::DeleteTenant,
         _ if op.transition().is_some() => ActionKind::Lifecycle,
+        _ if op.is_platform_operation() => ActionKind::Platform,
         _ => ActionKind::Ordinary,
     })
 }
@@ -385,7 +406,7 @@ async fn action_kind<S: Backend>(
 fn is_create(op: Op) -> bool {
     matches!(
         op,
-        Op::CreateTenant | Op::CreateClient | Op::CreateUser | Op::CreateRole
+        Op::CreateTenant | Op::CreateClient | Op::CreateUser | Op::CreateRole | Op::CreateTier
     )
 }
 
@@ -504,6 +525,14 @@ async fn dispatch<S: Backend>(call: &Call<'_, S>, op: Op) -> Result<Reply, Probl
         Op::UpdatePlatformSettings => platform::update(call).await,
         Op::TenantAnalytics => analytics::tenant(call).await,
         Op::PlatformAnalytics => analytics::platform(call).await,
+        Op::ListTiers => tiers::list(call).await,
+        Op::CreateTier => tiers::create(call).await,
+        Op::GetTier => tiers::get(call).await,
+        Op::UpdateTier => tiers::update(call).await,
+        Op::DeleteTier => tiers::delete(call).await,
+        Op::GetTenantUsage => tiers::usage(call).await,
+        // Served by `export::serve` before dispatch (it streams).
+        Op::ExportUsers => Err(Problem::internal()),
     }
 }
 

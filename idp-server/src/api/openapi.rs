@@ -57,6 +57,11 @@ use utoipa::OpenApi;
     schema::PlatformSettings,
     schema::PlatformSettingsPatch,
     schema::Analytics,
+    schema::Tier,
+    schema::NewTier,
+    schema::TierPatch,
+    schema::TierPage,
+    schema::TenantUsage,
 )))]
 struct Schemas;
 
@@ -294,5 +299,45 @@ fn describe(op: Op) -> Describe {
         )
         .query(&[Query::From, Query::To])
         .ok("Analytics"),
+        Op::ListTiers => d(
+            "listTiers",
+            "List tiers, by name (platform operators)",
+            "Tiers",
+        )
+        .query(PAGE)
+        .ok("TierPage"),
+        Op::CreateTier => d("createTier", "Create a tier (platform operators)", "Tiers")
+            .body(Body::Json("NewTier"))
+            .create("Tier"),
+        Op::GetTier => d("getTier", "Show a tier (platform operators)", "Tiers").single("Tier"),
+        Op::UpdateTier => d(
+            "updateTier",
+            "Change a tier's limits (platform operators)",
+            "Tiers",
+        )
+        .body(Body::MergePatch("TierPatch"))
+        .if_match()
+        .single("Tier"),
+        Op::DeleteTier => d(
+            "deleteTier",
+            "Delete a tier; 409 while a tenant is assigned to it (platform operators)",
+            "Tiers",
+        )
+        .if_match()
+        .conflicts()
+        .no_content(),
+        Op::GetTenantUsage => d(
+            "getTenantUsage",
+            "A tenant's tier, limits and current usage",
+            "Tiers",
+        )
+        .ok("TenantUsage"),
+        Op::ExportUsers => d(
+            "exportUsers",
+            "Every user of a tenant, without secrets, streamed as JSON Lines or CSV",
+            "Users",
+        )
+        .query(&[Query::Format])
+        .export(),
     }
 }

@@ -19,6 +19,9 @@ pub struct Problem {
     title: &'static str,
     detail: String,
     errors: Vec<FieldError>,
+    /// Extension members (RFC 9457 §3.2), e.g. the limit a create passed
+    /// (boxed: most problems have none, and every `Result` carries one).
+    members: Option<Box<serde_json::Map<String, serde_json::Value>>>,
     headers: Vec<(header::HeaderName, String)>,
 }
 
@@ -35,6 +38,7 @@ impl Problem {
             title,
             detail: detail.into(),
             errors: Vec::new(),
+            members: None,
             headers: Vec::new(),
         }
     }
@@ -93,6 +97,24 @@ impl Problem {
     /// 409: a duplicate, or a concurrent request.
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+    }
+
+    /// 409 `limit-exceeded`: the create would pass a limit of the
+    /// tenant's tier; the members `limit`, `allowed` and `usage` say which,
+    /// what the tier allows and how many there are.
+    pub fn limit_exceeded(limit: idp_core::tier::Limit, allowed: u64, usage: u64) -> Self {
+        let mut p = Self::new(
+            StatusCode::CONFLICT,
+            "limit-exceeded",
+            "Limit exceeded",
+            format!("the tenant's tier allows {allowed} {limit}; it has {usage}"),
+        );
+        let mut members = serde_json::Map::new();
+        members.insert("limit".into(), json!(limit.as_str()));
+        members.insert("allowed".into(), json!(allowed));
+        members.insert("usage".into(), json!(usage));
+        p.members = Some(Box::new(members));
+        p
     }
 
     /// 412: `If-Match` names another version.
@@ -193,6 +215,9 @@ impl Problem {
             "status": self.status.as_u16(),
             "detail": self.detail,
         });
+        for (name, value) in self.members.map(|m| *m).unwrap_or_default() {
+            body[name] = value;
+        }
         if !self.errors.is_empty() {
             body["errors"] = self
                 .errors
@@ -224,6 +249,11 @@ impl From<AdminError> for Problem {
             AdminError::Conflict { .. } | AdminError::WrongState { .. } => {
                 Self::conflict(e.to_string())
             }
+            AdminError::LimitExceeded {
+                limit,
+                allowed,
+                usage,
+            } => Self::limit_exceeded(limit, allowed, usage),
             AdminError::Invalid(errors) => Self::invalid(errors),
             AdminError::Forbidden { reason } => Self::forbidden(reason),
             AdminError::Unavailable(cause) => {

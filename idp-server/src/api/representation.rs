@@ -130,3 +130,36 @@ pub fn platform_settings(s: &idp_core::store::PlatformSettings) -> Value {
         "updated_at": opt_time(s.updated_at),
     })
 }
+
+/// A tier: its limits, `null` for unlimited.
+pub fn tier(t: &idp_core::store::TierRecord) -> Value {
+    let mut v = limits(&t.limits);
+    v["name"] = json!(t.name);
+    v["created_at"] = time(t.created_at);
+    v["updated_at"] = time(t.updated_at);
+    v
+}
+
+/// Limits by name (`users`, `clients`, `upstreams`, `api_keys`), `null`
+/// for unlimited.
+pub fn limits(l: &idp_core::tier::Limits) -> Value {
+    let mut v = json!({});
+    for limit in idp_core::tier::Limit::ALL {
+        v[limit.as_str()] = json!(l.get(limit));
+    }
+    v
+}
+
+/// A tenant's tier, its limits and its usage of each.
+pub fn usage(slug: &str, u: &idp_core::admin::TenantUsage) -> Value {
+    let mut usage = json!({});
+    for limit in idp_core::tier::Limit::ALL {
+        usage[limit.as_str()] = json!(u.usage.get(limit));
+    }
+    json!({
+        "tenant": slug,
+        "tier": u.tier.as_ref().map(|t| t.name.as_str()),
+        "limits": limits(&u.limits()),
+        "usage": usage,
+    })
+}

@@ -84,6 +84,20 @@ pub enum Op {
     TenantAnalytics,
     /// The platform's sign-in analytics, over every tenant (platform).
     PlatformAnalytics,
+    /// Tiers (platform).
+    ListTiers,
+    /// Create a tier (platform).
+    CreateTier,
+    /// One tier (platform).
+    GetTier,
+    /// Change a tier's limits (platform).
+    UpdateTier,
+    /// Delete a tier no tenant is assigned to (platform).
+    DeleteTier,
+    /// A tenant's tier, limits and usage.
+    GetTenantUsage,
+    /// Every user of a tenant, streamed as JSON Lines or CSV.
+    ExportUsers,
 }
 
 /// One route: a method, a path template under `/api/v1` (`{name}` is one
@@ -160,7 +174,18 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/tenants/{slug}/clients/{client_id}/secret",
         Op::RotateClientSecret,
     ),
+    route(
+        Method::GET,
+        "/api/v1/tenants/{slug}/usage",
+        Op::GetTenantUsage,
+    ),
     route(Method::GET, "/api/v1/tenants/{slug}/users", Op::ListUsers),
+    // Before `/users/{id}`, which would match `export` as an id.
+    route(
+        Method::GET,
+        "/api/v1/tenants/{slug}/users/export",
+        Op::ExportUsers,
+    ),
     route(Method::POST, "/api/v1/tenants/{slug}/users", Op::CreateUser),
     route(
         Method::GET,
@@ -258,18 +283,33 @@ impl Op {
         }
     }
 
-    /// Whether the operation is a lifecycle move, the platform's even when
-    /// its path names a tenant. What each credential may do is decided by
-    /// `idp_core::admin::policy` from the kind `api::action_kind` gives
-    /// every route: a new platform-wide route belongs there.
+    /// Whether the operation is the platform's rather than one tenant's:
+    /// a lifecycle move (even though its path names a tenant), tiers, the
+    /// platform's settings, analytics over every tenant. What each
+    /// credential may do is decided by `idp_core::admin::policy` from the
+    /// kind `api::action_kind` gives every route: a new platform-wide route
+    /// belongs here.
     pub fn is_platform_operation(self) -> bool {
         self.transition().is_some()
+            || self.is_tier_operation()
             || matches!(
                 self,
                 Self::GetPlatformSettings
                     | Self::UpdatePlatformSettings
                     | Self::PlatformAnalytics
             )
+    }
+
+    /// Whether the operation reads or changes tiers (the platform's).
+    pub fn is_tier_operation(self) -> bool {
+        matches!(
+            self,
+            Self::ListTiers
+                | Self::CreateTier
+                | Self::GetTier
+                | Self::UpdateTier
+                | Self::DeleteTier
+        )
     }
 }
 
@@ -284,6 +324,8 @@ pub struct Params<'a> {
     pub user: Option<&'a str>,
     /// `{role}`.
     pub role: Option<&'a str>,
+    /// `{tier}`: a tier's name.
+    pub tier: Option<&'a str>,
 }
 
 /// How a path matched the table.
@@ -335,6 +377,7 @@ fn match_path<'a>(template: &str, path: &'a str) -> Option<Params<'a>> {
                     "slug" => params.slug = Some(got),
                     "client_id" => params.client_id = Some(got),
                     "id" => params.user = Some(got),
+                    "tier" => params.tier = Some(got),
                     _ => params.role = Some(got),
                 }
             }

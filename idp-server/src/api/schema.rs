@@ -79,6 +79,16 @@ pub struct Problem {
     /// Each invalid field (422 only).
     #[schema(nullable = false)]
     errors: Option<Vec<FieldError>>,
+    /// `limit-exceeded` (409) only: which limit of the tenant's tier:
+    /// `users`, `clients`, `upstreams` or `api_keys`.
+    #[schema(nullable = false)]
+    limit: Option<String>,
+    /// `limit-exceeded` only: what the tier allows.
+    #[schema(nullable = false)]
+    allowed: Option<u64>,
+    /// `limit-exceeded` only: how many the tenant has now.
+    #[schema(nullable = false)]
+    usage: Option<u64>,
 }
 
 /// One invalid field or parameter.
@@ -146,6 +156,86 @@ pub struct NewTenant {
 pub struct TenantPatch {
     name: Option<String>,
     dynamic_registration: Option<bool>,
+    /// Assigns this tier (`null`: none, unlimited). A platform operation:
+    /// refused (403) to a key limited to tenants.
+    tier: Option<String>,
+}
+
+/// A tier: named limits assigned to tenants. A `null` limit is unlimited.
+#[derive(ToSchema)]
+pub struct Tier {
+    name: String,
+    #[schema(required = true)]
+    users: Option<u64>,
+    #[schema(required = true)]
+    clients: Option<u64>,
+    /// Upstream identity providers (stored; not counted yet).
+    #[schema(required = true)]
+    upstreams: Option<u64>,
+    /// Admin API keys limited to the tenant, live (neither revoked nor expired).
+    #[schema(required = true)]
+    api_keys: Option<u64>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+}
+
+/// `POST /tiers`: an absent or `null` limit is unlimited.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTier {
+    /// 1 to 64 of `a-z`, `0-9`, `-`, `_`, starting with a letter or digit.
+    #[schema(pattern = "^[a-z0-9][a-z0-9_-]{0,63}$")]
+    name: String,
+    users: Option<u64>,
+    clients: Option<u64>,
+    upstreams: Option<u64>,
+    api_keys: Option<u64>,
+}
+
+/// `PATCH /tiers/{tier}` (merge patch: a limit set to `null` is unlimited).
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TierPatch {
+    users: Option<u64>,
+    clients: Option<u64>,
+    upstreams: Option<u64>,
+    api_keys: Option<u64>,
+}
+
+/// Limits by name; `null` is unlimited.
+#[derive(ToSchema)]
+pub struct Limits {
+    #[schema(required = true)]
+    users: Option<u64>,
+    #[schema(required = true)]
+    clients: Option<u64>,
+    #[schema(required = true)]
+    upstreams: Option<u64>,
+    #[schema(required = true)]
+    api_keys: Option<u64>,
+}
+
+/// How many of each limited object a tenant has now.
+#[derive(ToSchema)]
+pub struct Usage {
+    users: u64,
+    clients: u64,
+    /// Always 0 until upstream providers exist.
+    upstreams: u64,
+    api_keys: u64,
+}
+
+/// `GET /tenants/{slug}/usage`: the tenant's tier (`null`: none,
+/// unlimited), the limits that apply and its usage.
+#[derive(ToSchema)]
+pub struct TenantUsage {
+    tenant: String,
+    #[schema(required = true)]
+    tier: Option<String>,
+    limits: Limits,
+    usage: Usage,
 }
 
 /// Who may sign an organisation up at `/signup`: nobody (`closed`),
@@ -496,3 +586,4 @@ pub struct Analytics {
     /// The ten clients most signed in to, most first.
     top_clients: Vec<AnalyticsClient>,
 }
+page!(TierPage, Tier, "A page of tiers.");

@@ -49,20 +49,31 @@ pub(super) async fn get<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
     Ok(Reply::ok(representation::tenant(&t, c.base_url)))
 }
 
-/// `PATCH /tenants/{slug}` `{name?, dynamic_registration?}` (merge patch).
+/// `PATCH /tenants/{slug}` `{name?, dynamic_registration?, tier?}` (merge
+/// patch). `tier` (a tier's name, or `null` for none) is a platform
+/// operation: refused (403) to a key limited to tenants, even its own.
 pub(super) async fn update<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
     let mut f = body::object(c.req, BodyKind::MergePatch)?;
     let update = TenantUpdate {
         name: f.nullable_string("name").map(Option::unwrap_or_default),
         dynamic_registration: f.opt_bool("dynamic_registration"),
     };
+    let tier = f.nullable_string("tier");
     f.finish()?;
+    if tier.is_some() && !c.may_act_on_platform() {
+        return Err(Problem::forbidden(super::PLATFORM_ONLY));
+    }
     let current = c.admin.get_tenant(c.slug()).await?;
     etag::check_if_match(
         c.req,
         &etag::of(&representation::tenant(&current, c.base_url)),
     )?;
     let t = c.admin.update_tenant(&c.ctx, c.slug(), update).await?;
+    if let Some(tier) = tier {
+        c.admin
+            .set_tenant_tier(&c.ctx, c.slug(), tier.as_deref())
+            .await?;
+    }
     Ok(Reply::ok(representation::tenant(&t, c.base_url)))
 }
 

@@ -19,8 +19,9 @@ pub enum Exit {
     Usage = 2,
     /// The tenant, client, user or session named does not exist.
     NotFound = 3,
-    /// What is to be created already exists, or the object's state does
-    /// not allow the change (approving an active tenant).
+    /// What is to be created already exists, the object's state does not
+    /// allow the change (approving an active tenant), or the tenant's tier
+    /// allows no more of it.
     Conflict = 4,
     /// The database cannot be opened or does not answer for now; retrying
     /// later may succeed.
@@ -41,7 +42,7 @@ Exit status:
   1  failure (storage, I/O; `health`: the server is not ready; `serve`: it could not start)
   2  usage: an invalid argument, value or setting
   3  not found: no such tenant, client, user or session
-  4  conflict: it already exists, or its state does not allow the change
+  4  conflict: it already exists, its state does not allow the change, or a tier limit is reached
   5  database unavailable: it cannot be opened or does not answer";
 
 /// The exit status for a failed administration command.
@@ -56,7 +57,9 @@ pub fn status(error: &CliError) -> Exit {
         CliError::Admin(e) => match e {
             AdminError::NotFound { .. } => Exit::NotFound,
             AdminError::Invalid(_) => Exit::Usage,
-            AdminError::Conflict { .. } | AdminError::WrongState { .. } => Exit::Conflict,
+            AdminError::Conflict { .. }
+            | AdminError::WrongState { .. }
+            | AdminError::LimitExceeded { .. } => Exit::Conflict,
             AdminError::Unavailable(_) => Exit::Unavailable,
             // The CLI runs with the operator's full rights; a refusal is a
             // failure like any other the operator cannot fix by retrying.
@@ -97,6 +100,14 @@ mod tests {
             (
                 AdminError::WrongState {
                     what: "tenant 'acme' is active".into(),
+                },
+                Exit::Conflict,
+            ),
+            (
+                AdminError::LimitExceeded {
+                    limit: idp_core::tier::Limit::Users,
+                    allowed: 3,
+                    usage: 3,
                 },
                 Exit::Conflict,
             ),

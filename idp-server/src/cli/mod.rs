@@ -2,8 +2,8 @@
 //! administration commands that work on the same database whether or not a
 //! server is running, over whichever store `DATABASE_URL` names.
 //!
-//! One file per noun (`tenant`, `client`, `user`, `session`, `api-key`,
-//! `audit`, `backup`, `health`, `platform`), each with its clap types and its `run`. The server's settings
+//! One file per noun (`tenant`, `tier`, `client`, `user`, `session`, `api-key`,
+//! `audit`, `backup`, `health`, `platform`, `owner`), each with its clap types and its `run`. The server's settings
 //! are options of `serve` only; every command takes `--database-url`; an
 //! administration command reads the few other settings it needs
 //! (`ENCRYPTION_KEY`, `BASE_URL`, the outbound policy) from the environment,
@@ -21,6 +21,7 @@ mod platform;
 mod owner;
 mod session;
 mod tenant;
+mod tier;
 mod user;
 
 use crate::app::build_provider;
@@ -63,6 +64,10 @@ pub enum Command {
     Tenant(tenant::TenantCommand),
     /// Register, list, show, change and delete clients (applications that
     /// sign users in or call APIs); rotate their secrets.
+    /// Tiers: named limits (users, clients, upstreams, API keys) assigned
+    /// to tenants with `tenant set-tier`.
+    #[command(subcommand)]
+    Tier(tier::TierCommand),
     #[command(subcommand)]
     Client(Box<client::ClientCommand>),
     /// Create, list, show, change, disable, enable and delete users; set passwords.
@@ -282,7 +287,7 @@ pub async fn run(database_url: Option<String>, mut command: Command) -> Result<(
         Command::ApiKey(api_key::ApiKeyCommand::Attenuate(args)) => {
             return api_key::attenuate(args);
         }
-        Command::ApiKey(_) | Command::Audit(_) | Command::Platform(_) => {}
+        Command::ApiKey(_) | Command::Audit(_) | Command::Platform(_) | Command::Tier(_) => {}
     }
     let config = Config::resolve(&flags)?;
     let database_url = config.database_url.clone();
@@ -307,6 +312,7 @@ impl WithStore for Admin {
                 Command::Serve(_) | Command::Health(_) => Ok(()),
                 Command::Backup(args) => backup::run(&store, &args.path).await,
                 Command::Tenant(c) => tenant::run(&provider(&config, store)?, c).await,
+                Command::Tier(c) => tier::run(&provider(&config, store)?, c).await,
                 Command::Client(c) => client::run(&provider(&config, store)?, *c).await,
                 Command::User(c) => user::run(&provider(&config, store)?, c).await,
                 Command::Session(c) => session::run(&provider(&config, store)?, c).await,

@@ -1,4 +1,5 @@
-//! `idp-server tenant create|list|get|update|delete|keys|rotate-keys` and
+//! `idp-server tenant create|list|get|update|delete|keys|rotate-keys`
+//! (`set-tier` and `usage` are [`super::tier`]'s) and
 //! the organisation lifecycle, `approve|reject|suspend|reactivate`.
 
 use super::{CliError, PageArgs, print_json, print_object, print_page};
@@ -91,6 +92,17 @@ pub enum TenantCommand {
         /// Open (on) or close (off) `{issuer}/register` (RFC 7591).
         #[arg(long, value_name = "ON_OFF", value_parser = ["on", "off"])]
         dynamic_registration: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Assign a tier to a tenant (`--none`: no tier, unlimited); every
+    /// later create is held to its limits.
+    SetTier(super::tier::SetTierArgs),
+    /// Show the tenant's tier, limits and current usage.
+    Usage {
+        /// Tenant slug.
+        slug: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -196,6 +208,8 @@ pub(super) async fn run<S: Backend>(
                 println!("issuer: {base_url}/t/{}", t.slug);
             }
         }
+        TenantCommand::SetTier(args) => super::tier::set_tier(provider, args).await?,
+        TenantCommand::Usage { slug, json } => super::tier::usage(provider, &slug, json).await?,
         TenantCommand::Approve(args) => {
             move_tenant(&admin, Transition::Approve, args, &base_url).await?
         }

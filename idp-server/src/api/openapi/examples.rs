@@ -139,6 +139,18 @@ pub fn response(schema: &str) -> Value {
             "changes": {"name": "Billing"},
         })),
         "PlatformSettings" => json!({"signup": "approval", "updated_at": TIME}),
+        "Tier" => {
+            json!({"name": "free", "users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1, "created_at": "2026-01-05T09:30:00Z", "updated_at": "2026-01-05T09:30:00Z"})
+        }
+        "TierPage" => page(
+            json!({"name": "free", "users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1, "created_at": "2026-01-05T09:30:00Z", "updated_at": "2026-01-05T09:30:00Z"}),
+        ),
+        "TenantUsage" => json!({
+            "tenant": "acme",
+            "tier": "free",
+            "limits": {"users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1},
+            "usage": {"users": 412, "clients": 5, "upstreams": 0, "api_keys": 1},
+        }),
         _ => json!({}),
     }
 }
@@ -160,6 +172,8 @@ pub fn request(schema: &str) -> Value {
         "UserPatch" => json!({"disabled": true}),
         "NewRole" => json!({"name": "billing-admin", "description": "Manages invoices"}),
         "RolePatch" => json!({"description": "Manages invoices and refunds"}),
+        "NewTier" => json!({"name": "free", "users": 1000, "clients": 5, "api_keys": 1}),
+        "TierPatch" => json!({"users": 5000, "api_keys": null}),
         _ => json!({}),
     }
 }

@@ -39,6 +39,8 @@ enum Success {
     NoContent,
     /// 200: the OpenAPI document.
     Document,
+    /// 200: an export, streamed (JSON Lines or CSV).
+    Export,
 }
 
 /// An operation's description, built by chained calls.
@@ -142,6 +144,12 @@ impl Describe {
         self
     }
 
+    /// 200 with an export streamed as JSON Lines or CSV.
+    pub fn export(mut self) -> Self {
+        self.success = Success::Export;
+        self
+    }
+
     /// The OpenAPI document itself.
     pub fn document(mut self) -> Self {
         self.success = Success::Document;
@@ -197,6 +205,31 @@ impl Describe {
                 "204",
                 ResponseBuilder::new()
                     .description("Done")
+                    .header("X-Request-Id", request_id_header())
+                    .build(),
+            ),
+            Success::Export => op.response(
+                "200",
+                ResponseBuilder::new()
+                    .description(
+                        "The export, streamed (chunked): one JSON object per line, or \
+                         CSV with a header row",
+                    )
+                    .content(
+                        "application/x-ndjson",
+                        ContentBuilder::new()
+                            .schema(Some(object_schema(Type::String, None)))
+                            .example(Some(json!(
+                                "{\"id\":\"u_8c4f2a9b1d3e\",\"email\":\"ada@example.com\"}\n"
+                            )))
+                            .build(),
+                    )
+                    .content(
+                        "text/csv",
+                        ContentBuilder::new()
+                            .schema(Some(object_schema(Type::String, None)))
+                            .build(),
+                    )
                     .header("X-Request-Id", request_id_header())
                     .build(),
             ),

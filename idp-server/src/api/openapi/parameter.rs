@@ -30,6 +30,8 @@ pub(super) enum Query {
     From,
     /// `to`: the last day of an analytics range.
     To,
+    /// `format`: an export's format.
+    Format,
 }
 
 /// A path parameter: one segment of unreserved characters (the route
@@ -46,6 +48,7 @@ pub(super) fn path_parameter(name: &str) -> Parameter {
         ),
         "client_id" => ("The client's `client_id`", "c_5mQz2kq8Jr1", UNRESERVED),
         "id" => ("The user's id", "u_8c4f2a9b1d3e", UNRESERVED),
+        "tier" => ("The tier's name", "free", "^[a-z0-9][a-z0-9_-]{0,63}$"),
         _ => (
             "The role's name",
             "billing-admin",
@@ -140,6 +143,16 @@ pub(super) fn query_parameter(q: Query) -> Parameter {
                 .example(Some(json!("2026-01-01T00:00:00Z")))
                 .build();
         }
+        Query::Format => (
+            "format",
+            "`jsonl` (JSON Lines, the default) or `csv` (RFC 4180, with a header row)",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["jsonl", "csv"]))
+                .default(Some(json!("jsonl")))
+                .build(),
+            json!("csv"),
+        ),
         Query::Immediately => (
             "immediately",
             "The new keys sign at once (a compromised key) instead of after the \

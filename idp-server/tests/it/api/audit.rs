@@ -42,7 +42,14 @@ fn expected(route: &Route, w: &World, answer: &Value) -> (&'static str, &'static
             "platform",
             "settings".to_owned(),
         ),
+        Op::CreateTier => ("tier.create", "tier", created("name")),
+        Op::UpdateTier => ("tier.update", "tier", w.tier.clone()),
+        Op::DeleteTier => ("tier.delete", "tier", w.tier.clone()),
         Op::OpenApi
+        | Op::ListTiers
+        | Op::GetTier
+        | Op::GetTenantUsage
+        | Op::ExportUsers
         | Op::ListTenants
         | Op::GetTenant
         | Op::ListClients
@@ -95,11 +102,13 @@ async fn every_mutating_route_writes_its_event() {
             secrets.push(s.to_owned());
         }
         let (action, target_kind, target_id) = expected(route, &w, &answer);
-        let tenant = match route.op {
-            Op::CreateTenant => json!(target_id),
-            // The platform's settings belong to no tenant.
-            Op::UpdatePlatformSettings => Value::Null,
-            _ => json!(w.slug),
+        let tenant = if route.op == Op::CreateTenant {
+            json!(target_id.clone())
+        } else if route.op.is_tier_operation() || route.op == Op::UpdatePlatformSettings {
+            // Tiers and the platform's settings are the platform's, in no tenant.
+            Value::Null
+        } else {
+            json!(w.slug.clone())
         };
         let events: Vec<Value> = api
             .audit(&format!("actor={}", api.key.id))

@@ -100,9 +100,8 @@ fn expect(kind: Kind, route: &Route, target: Target) -> Expect {
             (true, Target::A) => Success,
             (true, Target::B) => Status(StatusCode::NOT_FOUND),
             // Lists across tenants show only alpha's; a new tenant is no
-            // tenant the key is limited to; the platform's settings and
-            // analytics are
-            // no tenant's.
+            // tenant the key is limited to; tiers, the platform's settings
+            // and analytics are no tenant's.
             (false, _) if is_write(route) || platform => Status(StatusCode::FORBIDDEN),
             (false, _) => Success,
         },

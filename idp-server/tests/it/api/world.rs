@@ -25,6 +25,8 @@ pub struct World {
     pub user_id: String,
     /// A role's name, assigned to the user.
     pub role: String,
+    /// A tier's name (tiers are the platform's: one made for this world).
+    pub tier: String,
 }
 
 impl World {
@@ -93,11 +95,20 @@ impl World {
             ))
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let tier = unique("tier");
+        let res = api
+            .send(Req::post(
+                "/api/v1/tiers",
+                &json!({"name": tier, "users": 1000}),
+            ))
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
         Self {
             slug: slug.to_owned(),
             client_id: super::text(&client["client_id"]),
             user_id,
             role,
+            tier,
         }
     }
 
@@ -109,6 +120,7 @@ impl World {
             .replace("{client_id}", &self.client_id)
             .replace("{id}", &self.user_id)
             .replace("{role}", &self.role)
+            .replace("{tier}", &self.tier)
     }
 
     /// The request that exercises `route` here (with the full key).
@@ -158,7 +170,14 @@ pub fn body_of(op: Op) -> Option<Value> {
         Op::UpdateRole => Some(json!({"description": "changed"})),
         Op::RejectTenant | Op::SuspendTenant => Some(json!({"reason": "scripted"})),
         Op::UpdatePlatformSettings => Some(json!({"signup": "open"})),
+        Op::CreateTier => Some(json!({"name": unique("newtier"), "users": 100})),
+        Op::UpdateTier => Some(json!({"users": 50})),
         Op::OpenApi
+        | Op::ListTiers
+        | Op::GetTier
+        | Op::DeleteTier
+        | Op::GetTenantUsage
+        | Op::ExportUsers
         | Op::ListTenants
         | Op::GetTenant
         | Op::DeleteTenant
@@ -191,10 +210,10 @@ pub fn body_of(op: Op) -> Option<Value> {
 /// The statuses that mean `op` succeeded.
 pub fn success(op: Op) -> &'static [StatusCode] {
     match op {
-        Op::CreateTenant | Op::CreateClient | Op::CreateUser | Op::CreateRole => {
+        Op::CreateTenant | Op::CreateClient | Op::CreateUser | Op::CreateRole | Op::CreateTier => {
             &[StatusCode::CREATED]
         }
-        Op::DeleteTenant | Op::DeleteClient | Op::DeleteUser | Op::DeleteRole => {
+        Op::DeleteTenant | Op::DeleteClient | Op::DeleteUser | Op::DeleteRole | Op::DeleteTier => {
             &[StatusCode::NO_CONTENT]
         }
         Op::UnassignRole => &[StatusCode::NO_CONTENT],

@@ -31,6 +31,9 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
          DROP TABLE analytics_rollups;
          DROP INDEX users_by_created_at;
          DROP TABLE setup_links;
+         DROP INDEX tenants_by_tier;
+         ALTER TABLE tenants DROP COLUMN tier;
+         DROP TABLE tiers;
          ALTER TABLE tenants DROP COLUMN state;
          ALTER TABLE tenants DROP COLUMN state_reason;
          ALTER TABLE tenants DROP COLUMN state_changed_at;
