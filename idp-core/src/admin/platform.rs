@@ -75,8 +75,8 @@ impl<S: Store> Admin<S> {
     /// Whether a change in the tenant `slug` acts on an owner (what only
     /// an owner may do, [`crate::admin::policy::ActionKind::OnOwner`]):
     /// assigning or taking the role `owner` (`role`), or changing,
-    /// disabling or deleting (`changes_user`) a user of the platform who
-    /// holds it. A user or tenant that does not exist is no owner (the
+    /// disabling, deleting or signing out (`changes_user`) a user of the
+    /// platform who holds it. A user or tenant that does not exist is no owner (the
     /// operation then answers 404 itself).
     pub async fn touches_owner(
         &self,

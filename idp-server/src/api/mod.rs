@@ -386,7 +386,8 @@ async fn action_kind<S: Backend>(
                 .touches_owner(slug, params.user, params.role, false)
                 .await?
         }
-        Op::UpdateUser | Op::DeleteUser => {
+        // Signing an owner out everywhere is acting on them too.
+        Op::UpdateUser | Op::DeleteUser | Op::RevokeUserSessions => {
             admin.touches_owner(slug, params.user, None, true).await?
         }
         _ => false,

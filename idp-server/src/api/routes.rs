@@ -267,6 +267,11 @@ pub const ROUTES: &[Route] = &[
         Op::TenantAnalytics,
     ),
     route(Method::GET, "/api/v1/analytics", Op::PlatformAnalytics),
+    route(Method::GET, "/api/v1/tiers", Op::ListTiers),
+    route(Method::POST, "/api/v1/tiers", Op::CreateTier),
+    route(Method::GET, "/api/v1/tiers/{tier}", Op::GetTier),
+    route(Method::PATCH, "/api/v1/tiers/{tier}", Op::UpdateTier),
+    route(Method::DELETE, "/api/v1/tiers/{tier}", Op::DeleteTier),
 ];
 
 impl Op {
@@ -294,9 +299,7 @@ impl Op {
             || self.is_tier_operation()
             || matches!(
                 self,
-                Self::GetPlatformSettings
-                    | Self::UpdatePlatformSettings
-                    | Self::PlatformAnalytics
+                Self::GetPlatformSettings | Self::UpdatePlatformSettings | Self::PlatformAnalytics
             )
     }
 

@@ -11,8 +11,8 @@ pub mod csrf;
 pub mod device;
 pub mod interaction;
 pub mod logout;
-pub mod signup;
 pub mod setup;
+pub mod signup;
 
 use askama::Template;
 use bytes::Bytes;

@@ -147,8 +147,10 @@ fn expect(role: Role, route: &Route, target: Target) -> Option<StatusCode> {
     }
     let has_tenant = route.path.contains("{slug}");
     let write = is_write(route);
+    // Creating and deleting tenants, their lifecycle, tiers, the
+    // platform's settings and analytics over every tenant.
     let platform_or_lifecycle =
-        matches!(route.op, Op::CreateTenant | Op::DeleteTenant) || route.op.transition().is_some();
+        matches!(route.op, Op::CreateTenant | Op::DeleteTenant) || route.op.is_platform_operation();
     match role {
         Role::Owner | Role::Admin => None,
         Role::Auditor if write => Some(StatusCode::FORBIDDEN),
@@ -289,6 +291,10 @@ async fn an_operator_token_works_until_their_sessions_are_revoked() {
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     let owner_path = format!("/api/v1/tenants/platform/users/{}", owner.id);
     let res = api.send(Req::delete(&owner_path).token(&token)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    // Nor sign an owner out everywhere.
+    let owner_sessions = format!("{owner_path}/sessions");
+    let res = api.send(Req::delete(&owner_sessions).token(&token)).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     let owner_token = console.token(&owner).await;
     let own_role = format!("/api/v1/tenants/platform/users/{}/roles/owner", owner.id);

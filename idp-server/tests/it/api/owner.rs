@@ -139,3 +139,42 @@ async fn platform_owner_email_creates_the_owner_on_first_start() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_set_up_link_is_refused() {
+    let server = api_server().await;
+    let created = owner_create(&server, "late@platform.example", None);
+    let link = text(&created["setup_link"]);
+    let browser = Browser::new();
+    let page = browser.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let form = page
+        .form_with("name=\"password_confirm\"")
+        .unwrap_or_else(|| panic!("no set-up form: {}", page.body));
+    // An hour and a second later, as the database sees it: the link's
+    // expiry moved into the past (the server has no clock to move).
+    let db = server.database_url.trim_start_matches("sqlite:");
+    let conn = rusqlite::Connection::open(db).expect("open the database");
+    let moved = conn
+        .execute(
+            "UPDATE setup_links SET expires_at = created_at - 1 WHERE used_at IS NULL",
+            [],
+        )
+        .expect("expire the link");
+    assert_eq!(moved, 1);
+    drop(conn);
+    let res = browser.get(&link).await;
+    assert_eq!(res.status, StatusCode::GONE, "{}", res.body);
+    assert!(res.body.contains("no longer valid"), "{}", res.body);
+    // The form opened before the expiry cannot use it either.
+    let pw = "A passphrase too late";
+    let res = browser
+        .submit(&form, &[("password", pw), ("password_confirm", pw)])
+        .await;
+    assert_eq!(res.status, StatusCode::GONE, "{}", res.body);
+    // And no password was set.
+    let sets = Api::new(&server)
+        .audit("action=user.password.set&tenant=platform")
+        .await;
+    assert!(sets.is_empty(), "{sets:?}");
+}
