@@ -13,13 +13,11 @@
 use super::Admin;
 use super::error::{AdminError, Problems};
 use crate::audit::{AuditAction, AuditContext, Changes, Target};
-use crate::crypto::envelope::DataKey;
 use crate::email::EmailAddress;
-use crate::ids::{TenantId, UserId};
+use crate::ids::UserId;
 use crate::platform::{OrgRole, PLATFORM_SLUG};
 use crate::signup::SignupMode;
 use crate::store::{AdminChange, RoleRecord, Store, StoreError, TenantRecord, UserRecord};
-use crate::tenant::new_signing_keys;
 use crate::tenant::state::TenantState;
 
 /// Shortest and longest password a sign-up may choose (the upper bound
@@ -151,32 +149,9 @@ impl<S: Store> Admin<S> {
             .await?
             .map_err(|e| AdminError::Internal(e.to_string()))?;
         let now = self.clock.now();
-        let id = TenantId::generate();
-        let data_key = DataKey::generate();
-        let wrapped = self
-            .config
-            .master_key
-            .wrap(&data_key, id.as_str())
-            .map_err(|e| AdminError::Internal(e.to_string()))?;
-        let key_tenant = id.clone();
-        let keys = self
-            .offload(move || new_signing_keys(&data_key, &key_tenant, now, now))
-            .await??;
-        let tenant = TenantRecord {
-            id,
-            name: if req.name.trim().is_empty() {
-                req.slug.clone()
-            } else {
-                req.name
-            },
-            slug: req.slug,
-            wrapped_data_key: wrapped,
-            dynamic_registration: false,
-            created_at: now,
-            state,
-            state_reason: None,
-            state_changed_at: None,
-        };
+        let (tenant, keys) = self
+            .new_tenant_record(req.slug, req.name, state, now)
+            .await?;
         let user = UserRecord {
             id: UserId::generate(),
             email: email.as_str().to_owned(),

@@ -6,7 +6,7 @@ use super::page::{List, Page, PageRequest};
 use crate::audit::{AuditAction, AuditContext, Changes, Target};
 use crate::crypto::envelope::DataKey;
 use crate::ids::TenantId;
-use crate::store::{AdminChange, Applied, Store, TenantRecord};
+use crate::store::{AdminChange, Applied, SigningKeyRecord, Store, TenantRecord};
 use crate::tenant::state::TenantState;
 use crate::tenant::{new_signing_keys, validate_slug};
 
@@ -73,14 +73,17 @@ impl<S: Store> Admin<S> {
         self.insert_tenant(ctx, new).await
     }
 
-    /// Creates a tenant whose slug and name were checked (the platform
-    /// tenant comes here directly).
-    pub(super) async fn insert_tenant(
+    /// A new tenant's record (its data key generated and sealed under the
+    /// master key, dynamic registration off) and its first signing keys,
+    /// which sign at once: nobody can have cached its JWKS yet. Nothing is
+    /// stored. An empty `name` is the slug.
+    pub(super) async fn new_tenant_record(
         &self,
-        ctx: &AuditContext,
-        new: NewTenant,
-    ) -> Result<TenantRecord, AdminError> {
-        let now = self.clock.now();
+        slug: String,
+        name: String,
+        state: TenantState,
+        now: crate::clock::UnixTime,
+    ) -> Result<(TenantRecord, Vec<SigningKeyRecord>), AdminError> {
         let id = TenantId::generate();
         let data_key = DataKey::generate();
         let wrapped = self
@@ -89,30 +92,44 @@ impl<S: Store> Admin<S> {
             .wrap(&data_key, id.as_str())
             .map_err(|e| AdminError::Internal(e.to_string()))?;
         let key_tenant = id.clone();
-        // A new tenant's first keys sign at once: nobody can have cached
-        // its JWKS yet.
         let keys = self
             .offload(move || new_signing_keys(&data_key, &key_tenant, now, now))
             .await??;
         let record = TenantRecord {
             id,
-            name: if new.name.is_empty() {
-                new.slug.clone()
+            name: if name.trim().is_empty() {
+                slug.clone()
             } else {
-                new.name
+                name
             },
-            slug: new.slug,
+            slug,
             wrapped_data_key: wrapped,
-            dynamic_registration: new.dynamic_registration,
+            dynamic_registration: false,
             created_at: now,
-            state: if new.pending {
-                TenantState::Pending
-            } else {
-                TenantState::Active
-            },
+            state,
             state_reason: None,
             state_changed_at: None,
         };
+        Ok((record, keys))
+    }
+
+    /// Creates a tenant whose slug and name were checked (the platform
+    /// tenant comes here directly).
+    pub(super) async fn insert_tenant(
+        &self,
+        ctx: &AuditContext,
+        new: NewTenant,
+    ) -> Result<TenantRecord, AdminError> {
+        let now = self.clock.now();
+        let state = if new.pending {
+            TenantState::Pending
+        } else {
+            TenantState::Active
+        };
+        let (mut record, keys) = self
+            .new_tenant_record(new.slug, new.name, state, now)
+            .await?;
+        record.dynamic_registration = new.dynamic_registration;
         let event = ctx.event_in(
             AuditAction::TenantCreate,
             Some((&record.slug, &record.id)),
