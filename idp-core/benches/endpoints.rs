@@ -406,7 +406,8 @@ fn endpoints(c: &mut Criterion) {
         b.iter_batched(
             || assert!(!f.sign_in(&f.interaction(), "wrong")),
             |()| assert_eq!(f.rt.block_on(f.provider.flush_sign_ins()).written, 1),
-            BatchSize::SmallInput,
+            // One setup, then its flush: a batch would queue several.
+            BatchSize::PerIteration,
         )
     });
     g.finish();
