@@ -72,6 +72,7 @@ pub mod email;
 pub mod email_index;
 pub mod endpoint;
 pub mod error;
+pub mod first_party;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod id_token;

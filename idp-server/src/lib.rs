@@ -1,7 +1,8 @@
 //! # idp-server
 //!
 //! The self-hostable idp server: configuration, the HTTP server around
-//! `idp-core`, the login and consent pages, health endpoints and the CLI.
+//! `idp-core`, the login and consent pages, the admin console, health
+//! endpoints and the CLI.
 
 pub mod api;
 pub mod app;
@@ -9,6 +10,7 @@ pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod connection_limits;
+pub mod console;
 pub mod forwarded;
 pub mod health;
 pub mod jobs;

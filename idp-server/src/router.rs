@@ -1,4 +1,5 @@
-//! Routing: platform endpoints (health, `/signup`, the admin API), the
+//! Routing: platform endpoints (health, `/signup`, the admin API, the
+//! console at `/admin`, `/` redirecting to it), the
 //! pages this server renders (login, consent, device, logout), and
 //! everything else to the protocol engine.
 
@@ -31,6 +32,15 @@ pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<By
             pages::signup::serve(app, req, page).await
         }
         _ if path == pages::setup::path(&app.base_path) => pages::setup::setup(app, req).await,
+        // The root opens the console.
+        _ if is_root(&app.base_path, path) => idp_core::wire::redirect(
+            &format!("{}{}", app.base_path, crate::console::PREFIX),
+            StatusCode::FOUND,
+        ),
+        _ if crate::console::is_console_path(&app.base_path, path) => {
+            let path = path.to_owned();
+            crate::console::serve(app, req, &path).await
+        }
         _ if api_path(&app.base_path, path).is_some() => {
             let path = api_path(&app.base_path, path)
                 .unwrap_or_default()
@@ -57,6 +67,12 @@ pub async fn route<S: Backend>(app: &App<S>, req: Request<Bytes>) -> Response<By
     idp_core::wire::security_headers(h);
     security_defaults(h, hsts);
     res
+}
+
+/// Whether `path` is BASE_URL's root (`/`, or its path with or without `/`).
+fn is_root(base_path: &str, path: &str) -> bool {
+    path.strip_prefix(base_path)
+        .is_some_and(|rest| rest.is_empty() || rest == "/")
 }
 
 /// The admin API path (`/api/v1/...`) under BASE_URL's path, if `path` is one.

@@ -26,6 +26,7 @@ mod audit_log;
 mod clients;
 mod error;
 mod export;
+mod first_party;
 mod idempotency;
 mod keys;
 mod lifecycle;

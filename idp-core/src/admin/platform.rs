@@ -42,6 +42,9 @@ impl<S: Store> Admin<S> {
                 Err(e) => return Err(e),
             }
         }
+        // The console signs operators in as a client of the platform.
+        self.ensure_first_party_client(PLATFORM_SLUG, crate::first_party::FirstParty::Console)
+            .await?;
         Ok(tenant)
     }
 }
@@ -103,5 +106,19 @@ impl<S: Store> Admin<S> {
             .user_roles(&tenant.id, &UserId::new(user))
             .await?;
         Ok(roles.iter().any(|r| r == owner))
+    }
+
+    /// Whether the platform has an owner yet (the console's first-run
+    /// page explains how to make one while it has not).
+    pub async fn platform_has_owner(&self) -> Result<bool, AdminError> {
+        let Some(tenant) = self.store.tenant_by_slug(PLATFORM_SLUG).await? else {
+            return Ok(false);
+        };
+        let owner = PlatformRole::Owner.as_str();
+        Ok(!self
+            .store
+            .role_holders(&tenant.id, owner, 1)
+            .await?
+            .is_empty())
     }
 }

@@ -225,6 +225,10 @@ impl<S: Store> Provider<S> {
         if request.prompt.consent {
             return Ok(true);
         }
+        // The provider's own console and account page ask no consent.
+        if crate::first_party::FirstParty::of(&tenant.record.slug, client.id.as_str()).is_some() {
+            return Ok(false);
+        }
         let granted = self
             .store
             .consent(&tenant.record.id, &session.user_id, &client.id)

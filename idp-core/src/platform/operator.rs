@@ -64,9 +64,45 @@ impl<S: Store> Provider<S> {
             ));
         }
         let user_id = claims.user(&tenant).ok_or(refused)?;
+        self.operator(&tenant, &user_id).await
+    }
+
+    /// The operator signed in to the console by the platform session
+    /// `session` (its public id, the ID token's `sid`) of the user `user`:
+    /// the session must be live (not ended, revoked or expired) and the
+    /// user's, the platform active and the user not disabled; otherwise
+    /// [`Denied::Unauthenticated`]. Read on every console request, so a
+    /// sign-out, a revocation or a disabled account ends console access at
+    /// once, on every instance.
+    pub async fn operator_in_session(&self, session: &str, user: &str) -> Result<Operator, Denied> {
+        let refused = Denied::Unauthenticated("not signed in to the console");
+        let tenant = match self.tenant(PLATFORM_SLUG).await {
+            Ok(Some(tenant)) if tenant.record.state == TenantState::Active => tenant,
+            Ok(_) => return Err(refused),
+            Err(e) if e.code.is_server_side() => return Err(Denied::Unavailable),
+            Err(_) => return Err(refused),
+        };
+        let now = self.clock.now();
+        let live = self
+            .store()
+            .session(&tenant.record.id, &crate::ids::SessionId::new(session), now)
+            .await
+            .map_err(unavailable)?
+            .filter(|s| s.user_id.as_str() == user)
+            .ok_or(refused)?;
+        self.operator(&tenant, &live.user_id).await
+    }
+
+    /// The platform user `user_id` as an operator, if not disabled.
+    async fn operator(
+        &self,
+        tenant: &crate::tenant::TenantContext,
+        user_id: &UserId,
+    ) -> Result<Operator, Denied> {
+        let refused = Denied::Unauthenticated("not an active operator");
         let store = self.store();
         let user = store
-            .user(&tenant.record.id, &user_id)
+            .user(&tenant.record.id, user_id)
             .await
             .map_err(unavailable)?
             .filter(|u| !u.disabled)

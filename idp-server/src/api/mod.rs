@@ -129,6 +129,12 @@ impl<S: Backend> Call<'_, S> {
     }
 }
 
+/// The operator the console signed in, as the credential of a request
+/// the console makes in process ([`crate::console`]); no request from the
+/// network can carry it (it is a request extension, not a header).
+#[derive(Clone, Debug)]
+pub(crate) struct ConsoleOperator(pub(crate) Operator);
+
 /// The credential a request was authenticated with.
 enum Credential {
     /// An admin API key and its record.
@@ -260,7 +266,6 @@ async fn answer<S: Backend>(
         let doc = openapi::document(&app.base_url);
         return Ok(json_response(StatusCode::OK, Bytes::from(doc.to_string())));
     }
-    let token = bearer(req)?;
     let now = api.admin.now();
     let operation = if *req.method() == Method::GET {
         Operation::Read
@@ -273,8 +278,17 @@ async fn answer<S: Backend>(
         Denied::Hidden => Problem::not_found("no such tenant"),
         Denied::Unavailable => Problem::unavailable(),
     };
-    // A Biscuit (URL-safe base64) has no '.'; an access token (a JWT) has.
-    let credential = if token.contains('.') {
+    // The console calls in process for the operator it signed in; from
+    // the network a request carries a Bearer. A Biscuit (URL-safe base64)
+    // has no '.'; an access token (a JWT) has.
+    let console = req.extensions().get::<ConsoleOperator>();
+    let token = match console {
+        Some(_) => "",
+        None => bearer(req)?,
+    };
+    let credential = if let Some(ConsoleOperator(operator)) = console {
+        Credential::Operator(operator.clone())
+    } else if token.contains('.') {
         let audience = format!("{}{PREFIX}", app.base_url);
         let operator = app
             .provider

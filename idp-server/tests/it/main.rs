@@ -20,6 +20,7 @@ mod cli;
 mod client_cache;
 mod client_credentials;
 mod code_flow;
+mod console;
 mod cors;
 mod device;
 mod device_logout;

@@ -14,13 +14,13 @@ mod datalog;
 mod errors;
 mod idempotency;
 mod load;
-mod operators;
+pub mod operators;
 mod owner;
 mod resources;
 mod scopes;
 mod sessions;
 mod updates;
-mod world;
+pub mod world;
 
 use crate::support::*;
 use reqwest::{Method, StatusCode};
