@@ -4,6 +4,9 @@
 //! token. One file per screen; the browser tests in headless Chromium are
 //! in `browser`.
 
+mod clients;
+mod keys;
+mod roles;
 mod sign_in;
 
 use crate::api::operators::operator;
