@@ -5,6 +5,9 @@
 //! in `browser`.
 
 mod browser;
+mod clients;
+mod keys;
+mod roles;
 mod sign_in;
 
 use crate::api::operators::operator;
