@@ -109,6 +109,7 @@ impl<S: Backend> Console<'_, S> {
 
     /// The POSTed form, if its CSRF token matches; otherwise the 403 page
     /// to answer with.
+    #[allow(clippy::result_large_err)]
     pub(crate) fn form(&self, req: &Request<Bytes>) -> Result<Params, Response<Bytes>> {
         let form = Params::parse(req.body());
         if csrf::verify(req.headers(), &form) {
