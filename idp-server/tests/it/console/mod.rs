@@ -5,6 +5,10 @@
 //! in `browser`.
 
 mod audit;
+mod browser;
+mod clients;
+mod keys;
+mod roles;
 mod sign_in;
 mod users;
 
