@@ -81,8 +81,9 @@ impl Filters {
             .join("&")
     }
 
+    /// Whether any filter is given (the page size is none).
     fn any(&self) -> bool {
-        self.values().iter().any(|v| !v.is_empty())
+        self.values()[..5].iter().any(|v| !v.is_empty())
     }
 }
 

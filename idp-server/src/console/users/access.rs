@@ -7,7 +7,7 @@ use super::user::{Failed, page};
 use super::{Paths, confirm, field, is_about_the_form};
 use crate::backend::Backend;
 use crate::console::Console;
-use crate::console::api::{Refused, encode};
+use crate::console::api::{Refused, segment};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 
@@ -31,7 +31,7 @@ pub(super) async fn assign<S: Backend>(
         };
         return page(c, at, id, refused.status, Failed::Role(refused)).await;
     }
-    let path = format!("{}/roles/{}", at.api_user(id), encode(&role));
+    let path = format!("{}/roles/{}", at.api_user(id), segment(&role));
     match c.send(Method::PUT, &path, None).await {
         Ok(_) => c.done(&at.user_rest(id), &format!("Role {role} assigned")),
         // An unknown role is a 404 of the role, not of the page: say so
@@ -54,7 +54,7 @@ pub(super) async fn unassign<S: Backend>(
     if let Err(res) = c.form(req) {
         return res;
     }
-    let path = format!("{}/roles/{}", at.api_user(id), encode(role));
+    let path = format!("{}/roles/{}", at.api_user(id), segment(role));
     match c.send(Method::DELETE, &path, None).await {
         Ok(_) => c.done(&at.user_rest(id), &format!("Role {role} removed")),
         Err(r) if is_about_the_form(&r) => c.failed(&at.user_rest(id), &r.summary(&[])),
@@ -120,7 +120,7 @@ pub(super) async fn sign_out_one<S: Backend>(
     if let Err(res) = c.form(req) {
         return res;
     }
-    let path = format!("{}/sessions/{}", at.api_user(id), encode(sid));
+    let path = format!("{}/sessions/{}", at.api_user(id), segment(sid));
     match c.send(Method::DELETE, &path, None).await {
         Ok(_) => c.done(&at.user_rest(id), "Session signed out"),
         // Gone already (expired, signed out elsewhere): nothing left to do.

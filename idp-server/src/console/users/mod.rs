@@ -15,7 +15,7 @@ mod list;
 mod user;
 
 use super::Console;
-use super::api::{Refused, encode};
+use super::api::{Refused, segment};
 use super::page::{Layout, Section, Tab};
 use crate::backend::Backend;
 use askama::Template;
@@ -73,28 +73,28 @@ pub(super) struct Paths {
 
 impl Paths {
     fn new<S: Backend>(c: &Console<'_, S>, slug: &str) -> Self {
-        let rest = format!("/tenants/{}/users", encode(slug));
+        let rest = format!("/tenants/{}/users", segment(slug));
         Self {
             slug: slug.to_owned(),
             console: super::path_of(c.app, &rest),
-            api: format!("/api/v1/tenants/{}/users", encode(slug)),
+            api: format!("/api/v1/tenants/{}/users", segment(slug)),
             rest,
         }
     }
 
     /// The console path of the user `id` (absolute).
     fn user(&self, id: &str) -> String {
-        format!("{}/{}", self.console, encode(id))
+        format!("{}/{}", self.console, segment(id))
     }
 
     /// The same, for [`Console::done`].
     fn user_rest(&self, id: &str) -> String {
-        format!("{}/{}", self.rest, encode(id))
+        format!("{}/{}", self.rest, segment(id))
     }
 
     /// The admin API path of the user `id`.
     fn api_user(&self, id: &str) -> String {
-        format!("{}/{}", self.api, encode(id))
+        format!("{}/{}", self.api, segment(id))
     }
 }
 

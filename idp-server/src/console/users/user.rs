@@ -6,7 +6,7 @@
 use super::{Paths, UserView, confirm, field, is_about_the_form, raw, text, when};
 use crate::backend::Backend;
 use crate::console::Console;
-use crate::console::api::{Refused, encode};
+use crate::console::api::{Refused, encode, segment};
 use crate::console::page::{Layout, Section, Tab};
 use askama::Template;
 use bytes::Bytes;
@@ -161,7 +161,7 @@ async fn read_access<S: Backend>(
         })
         .unwrap_or_default();
     let mut all = Vec::new();
-    let mut path = format!("/api/v1/tenants/{}/roles?limit=200", encode(&at.slug));
+    let mut path = format!("/api/v1/tenants/{}/roles?limit=200", segment(&at.slug));
     for _ in 0..ROLE_PAGES {
         let page = c.get(&path).await?;
         if let Some(items) = page["items"].as_array() {
@@ -171,7 +171,7 @@ async fn read_access<S: Backend>(
             Some(next) => {
                 path = format!(
                     "/api/v1/tenants/{}/roles?limit=200&cursor={}",
-                    encode(&at.slug),
+                    segment(&at.slug),
                     encode(next)
                 );
             }

@@ -179,3 +179,37 @@ async fn the_consoles_changes_are_the_operators_and_an_org_admin_sees_only_their
         page.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_screen_is_accessible_and_filters_with_the_keyboard() {
+    let server = api_server().await;
+    let api = Api::new(&server);
+    two_organisations(&api, 2).await;
+    let owner = crate::api::operators::operator(&server, &api, &["owner"]).await;
+    let browser = Chromium::start().await;
+    super::browser::keyboard_sign_in(&browser, &server.base_url, &owner).await;
+    browser
+        .goto(&format!("{}/admin/audit?limit=5", server.base_url))
+        .await;
+    browser.wait_for("#events").await;
+    capture(&browser, "audit").await;
+    browser.tab_to("#tenant").await;
+    browser.type_text("x").await;
+    browser.tab_to("#action").await;
+    browser.type_text("user.create").await;
+    browser.press(ENTER).await;
+    browser.wait_for("a.button.secondary").await;
+    let url = browser.url().await;
+    assert!(
+        url.contains("tenant=x") && url.contains("action=user.create"),
+        "{url}"
+    );
+    let rows = browser
+        .run(
+            "return document.querySelectorAll('#events tbody tr').length;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(rows, json!(2), "{}", browser.source().await);
+    capture(&browser, "audit-filtered").await;
+}

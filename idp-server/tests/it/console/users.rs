@@ -116,6 +116,33 @@ async fn an_owner_creates_a_user_who_signs_in_and_is_signed_out_everywhere() {
     assert_eq!(assigned[0]["actor"]["id"], console.user.id.as_str());
     assert_eq!(assigned[0]["target"]["id"], id.as_str(), "{assigned:?}");
 
+    // A role whose name holds a colon goes and comes back through the path.
+    api.create(
+        "/api/v1/tenants/acme/roles",
+        &json!({"name": "billing:admin"}),
+    )
+    .await;
+    let page = console
+        .post_and_follow(&format!("{user_path}/roles"), &[("role", "billing:admin")])
+        .await;
+    assert!(
+        page.body.contains("Role billing:admin assigned"),
+        "{}",
+        page.body
+    );
+    let page = console
+        .post_and_follow(&format!("{user_path}/roles/billing:admin/remove"), &[])
+        .await;
+    assert!(
+        page.body.contains("Role billing:admin removed"),
+        "{}",
+        page.body
+    );
+    let roles = api
+        .get(&format!("/api/v1/tenants/acme/users/{id}/roles"))
+        .await;
+    assert_eq!(roles["items"], json!(["editor"]));
+
     // A password, never shown back.
     let password = "carol's new passphrase 7";
     assert!(
@@ -568,4 +595,60 @@ async fn a_form_without_its_csrf_token_is_refused() {
     );
     let users = api.get("/api/v1/tenants/acme/users").await;
     assert_eq!(users["items"].as_array().map(Vec::len), Some(1), "{users}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_users_screens_are_accessible_and_work_with_the_keyboard() {
+    let (env, api) = world().await;
+    api.create("/api/v1/tenants/acme/roles", &json!({"name": "editor"}))
+        .await;
+    let path = format!("/api/v1/tenants/acme/users/{}/roles/editor", env.user.id);
+    let res = api.send(Req::new(reqwest::Method::PUT, &path)).await;
+    assert!(res.status.is_success(), "{}", res.body);
+    // A live session of alice's for her page to show.
+    env.rp(&env.client).await.assert_signs_in(&env.user).await;
+    let owner = crate::api::operators::operator(&env.server, &api, &["owner"]).await;
+    let browser = Chromium::start().await;
+    let base = &env.server.base_url;
+    super::browser::keyboard_sign_in(&browser, base, &owner).await;
+
+    browser.goto(&format!("{base}{USERS}")).await;
+    browser.wait_for("#new-user").await;
+    capture(&browser, "users").await;
+    // Creating a user with the keyboard alone.
+    browser.tab_to("#new-user").await;
+    browser.press(ENTER).await;
+    browser.wait_for("#create").await;
+    capture(&browser, "user-new").await;
+    browser.tab_to("#email").await;
+    browser.type_text("dora@acme.example").await;
+    browser.tab_to("#name").await;
+    browser.type_text("Dora").await;
+    browser.press(ENTER).await;
+    let email = browser.text(&browser.wait_for("#user-email").await).await;
+    assert_eq!(email, "dora@acme.example");
+    let dora = api
+        .get("/api/v1/tenants/acme/users?email=dora%40acme.example")
+        .await;
+    assert_eq!(dora["items"][0]["name"], "Dora", "{dora}");
+
+    let alice = format!("{base}{USERS}/{}", env.user.id);
+    browser.goto(&alice).await;
+    browser.wait_for("#sessions").await;
+    capture(&browser, "user").await;
+    for (page, name) in [
+        ("disable", "user-disable"),
+        ("sessions/revoke", "user-sign-out"),
+        ("delete", "user-delete"),
+    ] {
+        browser.goto(&format!("{alice}/{page}")).await;
+        browser.wait_for("#confirm").await;
+        capture(&browser, name).await;
+    }
+    // Signing her out everywhere from its confirmation page, by keyboard.
+    browser.goto(&format!("{alice}/sessions/revoke")).await;
+    browser.wait_for("#confirm").await;
+    browser.tab_to("#confirm").await;
+    browser.press(ENTER).await;
+    browser.wait_for("#no-sessions").await;
 }
