@@ -119,6 +119,10 @@ impl AuditStore for PostgresStore {
             params.push(since);
             conditions.push(format!("time >= ${}", params.len()));
         }
+        if let Some(until) = &filter.until {
+            params.push(until);
+            conditions.push(format!("time < ${}", params.len()));
+        }
         params.push(&limit);
         let sql = format!(
             "SELECT {COLUMNS} FROM audit_events WHERE {} ORDER BY id LIMIT ${}",

@@ -87,6 +87,9 @@ fn list(
     if let Some(since) = filter.since {
         condition("time >= ?", Value::Integer(since));
     }
+    if let Some(until) = filter.until {
+        condition("time < ?", Value::Integer(until));
+    }
     values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
     let sql = format!(
         "SELECT {COLUMNS} FROM audit_events WHERE {} ORDER BY id LIMIT ?{}",

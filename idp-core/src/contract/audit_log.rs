@@ -78,11 +78,23 @@ pub async fn events_filter_and_page<S: Store>(store: Arc<S>) -> Outcome {
         ..AuditFilter::default()
     };
     assert_eq!(listed(since).await?, [400, 500, 600]);
+    let until = AuditFilter {
+        until: Some(400),
+        ..AuditFilter::default()
+    };
+    assert_eq!(listed(until).await?, [100, 200, 300]);
+    let range = AuditFilter {
+        since: Some(200),
+        until: Some(500),
+        ..AuditFilter::default()
+    };
+    assert_eq!(listed(range).await?, [200, 300, 400]);
     let all_of = AuditFilter {
         tenant: text("a"),
         actor: text("key-1"),
         action: text("client"),
         since: Some(100),
+        until: Some(200),
     };
     assert_eq!(listed(all_of).await?, [100]);
     let none = AuditFilter {

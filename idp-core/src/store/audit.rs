@@ -66,6 +66,9 @@ pub struct AuditFilter {
     pub action: Option<String>,
     /// Events at or after this time.
     pub since: Option<UnixTime>,
+    /// Events before this time (with `since`, the half-open range
+    /// `[since, until)`).
+    pub until: Option<UnixTime>,
 }
 
 /// An administrative change, made by [`AuditStore::apply_audited`] exactly

@@ -1,4 +1,4 @@
-//! `GET /api/v1/audit-events?tenant&actor&action&since&limit&cursor`: the
+//! `GET /api/v1/audit-events?tenant&actor&action&since&until&limit&cursor`: the
 //! audit log, oldest first. Append-only: no route changes or deletes an
 //! event.
 
@@ -15,21 +15,14 @@ use std::collections::HashMap;
 /// Lists events; a key limited to some tenants sees only their events.
 pub(super) async fn list<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
     let mut q = Query::parse(c.req.uri().query());
-    let since = match q.take("since") {
-        None => None,
-        Some(text) => {
-            let parsed = parse_rfc3339(&text).or_else(|| text.parse::<i64>().ok());
-            if parsed.is_none() {
-                q.invalid("since", "must be an RFC 3339 date-time or Unix seconds");
-            }
-            parsed
-        }
-    };
+    let since = time(&mut q, "since");
+    let until = time(&mut q, "until");
     let filter = AuditFilter {
         tenant: q.take("tenant"),
         actor: q.take("actor"),
         action: q.take("action"),
         since,
+        until,
     };
     let page = q.page();
     q.finish()?;
@@ -67,4 +60,15 @@ pub(super) async fn list<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> 
         next_cursor: page.next_cursor,
     };
     Ok(Reply::list(page_json(visible, representation::audit_event)))
+}
+
+/// The time parameter `name` (RFC 3339 or Unix seconds), if given; an
+/// invalid one is recorded in `q`.
+fn time(q: &mut Query, name: &str) -> Option<i64> {
+    let text = q.take(name)?;
+    let parsed = parse_rfc3339(&text).or_else(|| text.parse::<i64>().ok());
+    if parsed.is_none() {
+        q.invalid(name, "must be an RFC 3339 date-time or Unix seconds");
+    }
+    parsed
 }

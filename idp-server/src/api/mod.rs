@@ -401,7 +401,7 @@ async fn action_kind<S: Backend>(
                 .await?
         }
         // Signing an owner out everywhere is acting on them too.
-        Op::UpdateUser | Op::DeleteUser | Op::RevokeUserSessions => {
+        Op::UpdateUser | Op::DeleteUser | Op::RevokeUserSessions | Op::RevokeUserSession => {
             admin.touches_owner(slug, params.user, None, true).await?
         }
         _ => false,
@@ -525,6 +525,7 @@ async fn dispatch<S: Backend>(call: &Call<'_, S>, op: Op) -> Result<Reply, Probl
         Op::DeleteUser => users::delete(call).await,
         Op::ListUserSessions => users::sessions(call).await,
         Op::RevokeUserSessions => users::revoke_sessions(call).await,
+        Op::RevokeUserSession => users::revoke_session(call).await,
         Op::ListRoles => roles::list(call).await,
         Op::CreateRole => roles::create(call).await,
         Op::GetRole => roles::get(call).await,

@@ -221,6 +221,12 @@ fn describe(op: Op) -> Describe {
             "Users",
         )
         .ok("RevokedSessions"),
+        Op::RevokeUserSession => d(
+            "revokeUserSession",
+            "Revoke one of a user's sessions and the refresh tokens issued in it; 404 if it is not a live session of this user",
+            "Users",
+        )
+        .no_content(),
         Op::ListRoles => d("listRoles", "List a tenant's roles", "Roles")
             .query(PAGE)
             .ok("RolePage"),
@@ -266,6 +272,7 @@ fn describe(op: Op) -> Describe {
                 Query::Actor,
                 Query::Action,
                 Query::Since,
+                Query::Until,
                 Query::Limit,
                 Query::Cursor,
             ])

@@ -54,6 +54,8 @@ pub enum Op {
     ListUserSessions,
     /// Revoke every session and grant of a user.
     RevokeUserSessions,
+    /// Revoke one session of a user (and the refresh tokens issued in it).
+    RevokeUserSession,
     /// A tenant's roles.
     ListRoles,
     /// Create a role.
@@ -213,6 +215,11 @@ pub const ROUTES: &[Route] = &[
         Op::RevokeUserSessions,
     ),
     route(
+        Method::DELETE,
+        "/api/v1/tenants/{slug}/users/{id}/sessions/{sid}",
+        Op::RevokeUserSession,
+    ),
+    route(
         Method::GET,
         "/api/v1/tenants/{slug}/users/{id}/roles",
         Op::ListUserRoles,
@@ -329,6 +336,8 @@ pub struct Params<'a> {
     pub role: Option<&'a str>,
     /// `{tier}`: a tier's name.
     pub tier: Option<&'a str>,
+    /// `{sid}`: a login session's id.
+    pub session: Option<&'a str>,
 }
 
 /// How a path matched the table.
@@ -381,6 +390,7 @@ fn match_path<'a>(template: &str, path: &'a str) -> Option<Params<'a>> {
                     "client_id" => params.client_id = Some(got),
                     "id" => params.user = Some(got),
                     "tier" => params.tier = Some(got),
+                    "sid" => params.session = Some(got),
                     _ => params.role = Some(got),
                 }
             }

@@ -1,4 +1,4 @@
-//! `/api/v1/tenants/{slug}/users[/{id}[/sessions]]`.
+//! `/api/v1/tenants/{slug}/users[/{id}[/sessions[/{sid}]]]`.
 
 use super::body::{self, BodyKind};
 use super::problem::Problem;
@@ -128,4 +128,18 @@ pub(super) async fn revoke_sessions<S: Backend>(c: &Call<'_, S>) -> Result<Reply
         body: json!({"revoked_sessions": revoked}),
         etag: false,
     })
+}
+
+/// `DELETE .../users/{id}/sessions/{sid}`: revokes one session of the user
+/// (its refresh tokens, `offline_access` ones included, with it); 404 if
+/// `sid` is not a live session of this user, so a session of another user
+/// cannot be ended through this one's path.
+pub(super) async fn revoke_session<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
+    let sid = c.params.session.unwrap_or_default();
+    let live = c.admin.list_sessions(c.slug(), user_id(c)).await?;
+    if !live.iter().any(|s| s.id == sid) {
+        return Err(Problem::not_found("no such session of this user"));
+    }
+    c.admin.revoke_session(&c.ctx, c.slug(), sid).await?;
+    Ok(Reply::NoContent)
 }

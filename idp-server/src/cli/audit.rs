@@ -28,6 +28,9 @@ pub enum AuditCommand {
         /// Only events at or after this time: RFC 3339 (2026-01-31T12:00:00Z) or Unix seconds.
         #[arg(long, value_name = "TIME", value_parser = parse_time)]
         since: Option<UnixTime>,
+        /// Only events before this time: RFC 3339 or Unix seconds.
+        #[arg(long, value_name = "TIME", value_parser = parse_time)]
+        until: Option<UnixTime>,
         /// Which page.
         #[command(flatten)]
         page: PageArgs,
@@ -55,6 +58,7 @@ pub(super) async fn run<S: Backend>(
         actor,
         action,
         since,
+        until,
         page,
     } = command;
     let filter = AuditFilter {
@@ -62,6 +66,7 @@ pub(super) async fn run<S: Backend>(
         actor,
         action,
         since,
+        until,
     };
     let events = admin.audit_events(&filter, &page.request()).await?;
     if !page.json {

@@ -262,6 +262,14 @@ async fn keys_are_created_listed_attenuated_revoked_and_audited() {
     let later = db.json(&["audit", "list", "--since", "2999-01-01T00:00:00Z", "--json"]);
     assert_eq!(later["items"].as_array().map(Vec::len), Some(0));
     db.expect(&["audit", "list", "--since", "yesterday"], 2);
+    let earlier = db.json(&["audit", "list", "--until", "2000-01-01T00:00:00Z", "--json"]);
+    assert_eq!(earlier["items"].as_array().map(Vec::len), Some(0));
+    let before = db.json(&["audit", "list", "--until", "2999-01-01T00:00:00Z", "--json"]);
+    assert!(
+        before["items"].as_array().is_some_and(|i| !i.is_empty()),
+        "{before}"
+    );
+    db.expect(&["audit", "list", "--until", "tomorrow"], 2);
 
     // No output other than create's and attenuate's ever holds a key.
     let outputs = [

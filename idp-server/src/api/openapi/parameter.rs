@@ -24,6 +24,8 @@ pub(super) enum Query {
     Action,
     /// `since`: audit events from this time.
     Since,
+    /// `until`: audit events before this time.
+    Until,
     /// `immediately`: new signing keys sign at once.
     Immediately,
     /// `from`: the first day of an analytics range.
@@ -49,6 +51,11 @@ pub(super) fn path_parameter(name: &str) -> Parameter {
         "client_id" => ("The client's `client_id`", "c_5mQz2kq8Jr1", UNRESERVED),
         "id" => ("The user's id", "u_8c4f2a9b1d3e", UNRESERVED),
         "tier" => ("The tier's name", "free", "^[a-z0-9][a-z0-9_-]{0,63}$"),
+        "sid" => (
+            "The session's id (the `id` of `GET .../sessions`)",
+            "Yq3kz8Vn2LmRx7Tb4PwQ9a",
+            UNRESERVED,
+        ),
         _ => (
             "The role's name",
             "billing-admin",
@@ -123,25 +130,18 @@ pub(super) fn query_parameter(q: Query) -> Parameter {
             json!("client.create"),
         ),
         Query::Since => {
-            let since = AnyOfBuilder::new()
-                .item(object_schema(Type::String, Some(KnownFormat::DateTime)))
-                .item(RefOr::T(Schema::Object(
-                    ObjectBuilder::new()
-                        .schema_type(Type::String)
-                        .pattern(Some("^-?[0-9]{1,18}$"))
-                        .build(),
-                )))
-                .build();
-            return ParameterBuilder::new()
-                .name("since")
-                .parameter_in(ParameterIn::Query)
-                .required(Required::False)
-                .description(Some(
-                    "Only events at or after this time: RFC 3339, or Unix seconds",
-                ))
-                .schema(Some(RefOr::T(Schema::AnyOf(since))))
-                .example(Some(json!("2026-01-01T00:00:00Z")))
-                .build();
+            return time_parameter(
+                "since",
+                "Only events at or after this time: RFC 3339, or Unix seconds",
+                "2026-01-01T00:00:00Z",
+            );
+        }
+        Query::Until => {
+            return time_parameter(
+                "until",
+                "Only events before this time: RFC 3339, or Unix seconds",
+                "2026-02-01T00:00:00Z",
+            );
         }
         Query::Format => (
             "format",
@@ -181,6 +181,27 @@ pub(super) fn query_parameter(q: Query) -> Parameter {
         .description(Some(description))
         .schema(Some(RefOr::T(Schema::Object(schema))))
         .example(Some(example))
+        .build()
+}
+
+/// A query parameter that is a time: RFC 3339 or Unix seconds.
+fn time_parameter(name: &str, description: &str, example: &str) -> Parameter {
+    let time = AnyOfBuilder::new()
+        .item(object_schema(Type::String, Some(KnownFormat::DateTime)))
+        .item(RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^-?[0-9]{1,18}$"))
+                .build(),
+        )))
+        .build();
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(RefOr::T(Schema::AnyOf(time))))
+        .example(Some(json!(example)))
         .build()
 }
 

@@ -32,6 +32,7 @@ fn expected(route: &Route, w: &World, answer: &Value) -> (&'static str, &'static
         Op::UpdateUser => ("user.update", "user", w.user_id.clone()),
         Op::DeleteUser => ("user.delete", "user", w.user_id.clone()),
         Op::RevokeUserSessions => ("user.sessions.revoke", "user", w.user_id.clone()),
+        Op::RevokeUserSession => ("session.revoke", "session", w.session.clone()),
         Op::AssignRole => ("role.assign", "user", w.user_id.clone()),
         Op::UnassignRole => ("role.unassign", "user", w.user_id.clone()),
         Op::CreateRole => ("role.create", "role", created("name")),
@@ -229,8 +230,10 @@ async fn the_log_filters_pages_and_cannot_be_changed() {
     for e in &paged {
         assert_eq!(e["tenant"], "alpha", "{e}");
     }
+    // The two worlds' clients, and the console the platform registers
+    // for itself on start.
     let clients = api.audit("action=client").await;
-    assert_eq!(clients.len(), 2, "{clients:?}");
+    assert_eq!(clients.len(), 3, "{clients:?}");
     for e in &clients {
         assert_eq!(e["action"], "client.create", "{e}");
     }
@@ -265,6 +268,21 @@ async fn the_log_filters_pages_and_cannot_be_changed() {
     assert!(since.contains(e));
     let res = api
         .send(Req::get("/api/v1/audit-events?since=yesterday"))
+        .await;
+    assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY);
+    // `until`, before it: the distant past has nothing, the far future
+    // everything, and `[t, t)` is empty while `[t, far future)` has it.
+    assert!(api.audit("until=2000-01-01T00:00:00Z").await.is_empty());
+    assert_eq!(api.audit("until=2999-01-01T00:00:00Z").await, all);
+    let t = super::urlencoding(&text(&e["time"]));
+    let empty = api.audit(&format!("since={t}&until={t}")).await;
+    assert!(empty.is_empty(), "{empty:?}");
+    let range = api
+        .audit(&format!("since={t}&until=2999-01-01T00:00:00Z"))
+        .await;
+    assert_eq!(range, since);
+    let res = api
+        .send(Req::get("/api/v1/audit-events?until=tomorrow"))
         .await;
     assert_problem(&res, StatusCode::UNPROCESSABLE_ENTITY);
 

@@ -196,7 +196,9 @@ async fn every_route_times_every_operator_role() {
                     (Target::A, None) if route.op == Op::DeleteTenant => {
                         World::create(&api, &unique("gone")).await
                     }
-                    (Target::A, None) if is_write(route) => World::furnish(&api, "alpha").await,
+                    (Target::A, None) if is_write(route) => {
+                        World::furnish_for(&api, "alpha", route.op).await
+                    }
                     (Target::A, _) => alpha.clone(),
                 };
                 let req = world.request(route).auth(Auth::Token(token.clone()));

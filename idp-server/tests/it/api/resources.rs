@@ -69,6 +69,13 @@ async fn assert_gone(api: &Api, w: &World, op: Op, what: &str) {
         Op::DeleteUser => format!("{base}/users/{}", w.user_id),
         Op::DeleteRole => format!("{base}/roles/{}", w.role),
         Op::DeleteTier => format!("/api/v1/tiers/{}", w.tier),
+        Op::RevokeUserSession => {
+            let live = api
+                .get(&format!("{base}/users/{}/sessions", w.user_id))
+                .await;
+            assert_eq!(live["items"], json!([]), "{what}: {live}");
+            return;
+        }
         _ => {
             let roles = api.get(&format!("{base}/users/{}/roles", w.user_id)).await;
             assert_eq!(roles["items"], json!([]), "{what}: {roles}");

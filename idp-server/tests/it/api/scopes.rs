@@ -187,7 +187,7 @@ async fn every_route_times_every_kind_of_key() {
                         if route.op == Op::DeleteTenant {
                             alpha.clone()
                         } else {
-                            World::furnish(&api, "alpha").await
+                            World::furnish_for(&api, "alpha", route.op).await
                         }
                     }
                     (Target::A, _) => alpha.clone(),

@@ -27,6 +27,9 @@ pub struct World {
     pub role: String,
     /// A tier's name (tiers are the platform's: one made for this world).
     pub tier: String,
+    /// A live session of the user once [`Self::sign_in`] made one; until
+    /// then an id no session has.
+    pub session: String,
 }
 
 impl World {
@@ -53,6 +56,11 @@ impl World {
             Op::ApproveTenant | Op::RejectTenant => {
                 server.cli_json(&["tenant", "create", &slug, "--pending", "--json"], None);
                 Self::furnish(api, &slug).await
+            }
+            Op::RevokeUserSession => {
+                let mut w = Self::create(api, &slug).await;
+                w.sign_in(api).await;
+                w
             }
             Op::ReactivateTenant => {
                 let w = Self::create(api, &slug).await;
@@ -109,7 +117,49 @@ impl World {
             user_id,
             role,
             tier,
+            session: "no-such-session".to_owned(),
         }
+    }
+
+    /// [`Self::furnish`], with the user signed in when `op` revokes one
+    /// session (it needs a live one to succeed).
+    pub async fn furnish_for(api: &Api, slug: &str, op: Op) -> Self {
+        let mut w = Self::furnish(api, slug).await;
+        if op == Op::RevokeUserSession {
+            w.sign_in(api).await;
+        }
+        w
+    }
+
+    /// Signs the user in at the tenant: a password set through the API,
+    /// then the login form of an authorization request of the world's
+    /// client submitted in a fresh browser. The live session this makes
+    /// becomes [`Self::session`].
+    pub async fn sign_in(&mut self, api: &Api) {
+        use crate::support::{Browser, RawAuthorize, discover, pkce_pair};
+        let password = "world user's password";
+        let user = format!("/api/v1/tenants/{}/users/{}", self.slug, self.user_id);
+        let res = api
+            .send(Req::patch(&user, &json!({"password": password})))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let email = super::text(&res.json()["email"]);
+        let endpoints = discover(&format!("{}/t/{}", api.base_url, self.slug)).await;
+        let (_, challenge) = pkce_pair();
+        let auth = RawAuthorize::code_with_pkce(&endpoints, &self.client_id, &challenge, "world");
+        let browser = Browser::new();
+        let res = browser.get(&auth.url()).await;
+        let page = browser.get(res.redirect().as_str()).await;
+        let res = browser.submit_login(&page, &email, password).await;
+        assert!(
+            res.status.is_redirection(),
+            "login: {} {}",
+            res.status,
+            res.body
+        );
+        let live = api.get(&format!("{user}/sessions")).await;
+        self.session = super::text(&live["items"][0]["id"]);
+        assert!(!self.session.is_empty(), "no session after login: {live}");
     }
 
     /// `route`'s template with this world's objects in it.
@@ -121,6 +171,7 @@ impl World {
             .replace("{id}", &self.user_id)
             .replace("{role}", &self.role)
             .replace("{tier}", &self.tier)
+            .replace("{sid}", &self.session)
     }
 
     /// The request that exercises `route` here (with the full key).
@@ -192,6 +243,7 @@ pub fn body_of(op: Op) -> Option<Value> {
         | Op::DeleteUser
         | Op::ListUserSessions
         | Op::RevokeUserSessions
+        | Op::RevokeUserSession
         | Op::ListRoles
         | Op::GetRole
         | Op::DeleteRole
@@ -216,7 +268,7 @@ pub fn success(op: Op) -> &'static [StatusCode] {
         Op::DeleteTenant | Op::DeleteClient | Op::DeleteUser | Op::DeleteRole | Op::DeleteTier => {
             &[StatusCode::NO_CONTENT]
         }
-        Op::UnassignRole => &[StatusCode::NO_CONTENT],
+        Op::UnassignRole | Op::RevokeUserSession => &[StatusCode::NO_CONTENT],
         // Assigning a role the user already has is a no-op.
         Op::AssignRole => &[StatusCode::OK, StatusCode::CREATED],
         _ => &[StatusCode::OK],

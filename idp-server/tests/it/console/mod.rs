@@ -4,11 +4,13 @@
 //! token. One file per screen; the browser tests in headless Chromium are
 //! in `browser`.
 
+mod audit;
 mod browser;
 mod clients;
 mod keys;
 mod roles;
 mod sign_in;
+mod users;
 
 use crate::api::operators::operator;
 use crate::api::{Api, api_server};
@@ -111,4 +113,25 @@ impl Console {
         );
         self.browser.get(res.redirect().as_str()).await
     }
+}
+
+/// The `href` of the first link whose tag holds `marker` (an
+/// `id="…"` or `rel="…"`), HTML entities of URLs decoded.
+pub fn link(page: &Resp, marker: &str) -> Option<String> {
+    let at = page.body.find(marker)?;
+    let start = page.body[..at].rfind("<a ")?;
+    let tag = &page.body[start..at];
+    let href = tag.split("href=\"").nth(1)?.split('"').next()?;
+    let mut href = href.to_owned();
+    for (entity, c) in [
+        ("&#38;", "&"),
+        ("&#x26;", "&"),
+        ("&#47;", "/"),
+        ("&#x2f;", "/"),
+        ("&#61;", "="),
+        ("&amp;", "&"),
+    ] {
+        href = href.replace(entity, c);
+    }
+    Some(href)
 }
