@@ -4,7 +4,10 @@
 //! token. One file per screen; the browser tests in headless Chromium are
 //! in `browser`.
 
+mod dashboard;
+mod settings;
 mod sign_in;
+mod tenants;
 
 use crate::api::operators::operator;
 use crate::api::{Api, api_server};
