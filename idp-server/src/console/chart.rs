@@ -16,7 +16,7 @@
 /// The drawing's width in SVG units (it scales to its container).
 const WIDTH: u32 = 720;
 /// Room for the value axis's labels on the left of a column chart.
-const LEFT: f64 = 44.0;
+const LEFT: f64 = 50.0;
 /// Room above the highest bar.
 const TOP: f64 = 10.0;
 /// Room for the date labels under a column chart.
@@ -26,7 +26,7 @@ const PLOT: f64 = 160.0;
 /// Height of one row of a row chart.
 const ROW: f64 = 28.0;
 /// Room for a row chart's labels on the left.
-const ROW_LABEL: f64 = 150.0;
+const ROW_LABEL: f64 = 190.0;
 /// Room for a row chart's values on the right.
 const ROW_VALUE: f64 = 60.0;
 

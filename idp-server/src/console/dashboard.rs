@@ -19,7 +19,7 @@ use crate::backend::Backend;
 use askama::Template;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
-use idp_core::analytics::Day;
+use idp_core::analytics::{Day, FailureReason};
 use idp_core::wire::Params;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -313,7 +313,7 @@ fn activity(report: &Value) -> Vec<Card> {
         cards.push(Card {
             label: "Active users",
             value: active.to_string(),
-            hint: Some("in the last month shown".to_owned()),
+            hint: Some("this month".to_owned()),
         });
     }
     cards
@@ -341,7 +341,10 @@ fn charts(report: &Value) -> Vec<BarChart> {
     };
     let reasons = failures(days)
         .into_iter()
-        .map(|(label, value)| Point { label, value })
+        .map(|(reason, value)| Point {
+            label: reason_label(&reason),
+            value,
+        })
         .collect();
     vec![
         chart::columns(
@@ -371,6 +374,22 @@ fn charts(report: &Value) -> Vec<BarChart> {
             "failed sign-ins",
         ),
     ]
+}
+
+/// A failure reason in words (`wrong_password`: "Wrong password"); one
+/// this console does not know yet is shown as the API names it.
+fn reason_label(reason: &str) -> String {
+    let known = FailureReason::ALL
+        .into_iter()
+        .find(|r| r.as_str() == reason);
+    match known {
+        Some(FailureReason::UnknownUser) => "Unknown email".to_owned(),
+        Some(FailureReason::NoPassword) => "No password set".to_owned(),
+        Some(FailureReason::WrongPassword) => "Wrong password".to_owned(),
+        Some(FailureReason::Disabled) => "Account disabled".to_owned(),
+        Some(FailureReason::RateLimited) => "Too many attempts".to_owned(),
+        None => reason.to_owned(),
+    }
 }
 
 fn top_clients<S: Backend>(c: &Console<'_, S>, report: &Value) -> Vec<TopClient> {

@@ -139,7 +139,7 @@ async fn charts_and_their_tables_show_the_analytics_series() {
     );
     assert_eq!(
         table_rows(&page.body, "numbers-failures"),
-        [["wrong_password", "1"]]
+        [["Wrong password", "1"]]
     );
     let top = table_rows(&page.body, "top-clients");
     assert_eq!(top, [[client.client_id.clone(), "2".to_owned()]]);

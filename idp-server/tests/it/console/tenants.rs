@@ -240,6 +240,16 @@ async fn an_operator_creates_searches_renames_and_sets_a_tier() {
         .await;
     assert!(page.body.contains("<h1>Bravo Ltd</h1>"), "{}", page.body);
     assert_eq!(api.get("/api/v1/tenants/bravo").await["name"], "Bravo Ltd");
+    let res = console
+        .post("/admin/tenants/bravo", &[("name", "Bravo\u{202e}Ltd")])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(
+        res.body
+            .contains("<p class=\"field-error\" id=\"name-error\">")
+    );
+    assert!(res.body.contains("aria-describedby=\"name-error\""));
+    assert_eq!(api.get("/api/v1/tenants/bravo").await["name"], "Bravo Ltd");
 
     let page = console.get("/admin/tenants/bravo").await;
     assert!(page.body.contains("<option value=\"small\">small</option>"));
@@ -393,4 +403,39 @@ async fn a_post_without_the_csrf_token_changes_nothing() {
     assert_eq!(state(&api, "beta").await, "pending");
     let res = api.send(Req::get("/api/v1/tenants/sneaky")).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_pages_with_the_api_cursor_and_search_walks_the_pages() {
+    let (server, api) = console_server().await;
+    for i in 0..55 {
+        let slug = format!("org-{i:02}");
+        let res = api
+            .send(Req::post("/api/v1/tenants", &json!({"slug": slug})))
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
+    let console = Console::sign_in(&server, &api, &["owner"]).await;
+    let rows = |body: &str| body.matches("<tr data-slug=").count();
+    let first = console.get("/admin/tenants").await;
+    assert_eq!(rows(&first.body), 50, "{}", first.body);
+    assert!(first.body.contains("data-slug=\"org-00\""));
+    assert!(!first.body.contains("id=\"first-page\""));
+    let next = first
+        .body
+        .split("<a href=\"")
+        .find_map(|s| s.split_once("\" id=\"next-page\"").map(|(href, _)| href))
+        .unwrap_or_else(|| panic!("no next page: {}", first.body))
+        .replace("&amp;", "&");
+    let second = console.get(&next).await;
+    // 55 organisations and the platform's own: 6 on the second page.
+    assert_eq!(rows(&second.body), 6, "{}", second.body);
+    assert!(second.body.contains("data-slug=\"platform\""));
+    assert!(second.body.contains("id=\"first-page\""));
+    assert!(!second.body.contains("id=\"next-page\""));
+
+    // A search filters the whole list, not one page of it.
+    let found = console.get("/admin/tenants?q=org-5").await;
+    assert_eq!(rows(&found.body), 5, "{}", found.body);
+    assert!(found.body.contains("data-slug=\"org-54\""));
 }
