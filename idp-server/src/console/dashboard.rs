@@ -24,7 +24,7 @@ use idp_core::wire::Params;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The periods offered, in days; the first one the default is not.
+/// The periods offered, in days.
 const PERIODS: [i64; 3] = [7, 30, 90];
 /// The default period.
 const DEFAULT_DAYS: i64 = 30;
