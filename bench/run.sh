@@ -167,6 +167,7 @@ provision() { # BACKEND: a fresh database, the tenant, clients and users
     WEB_ID=$(echo "$WEB" | $HELPER field client_id)
     WEB_SECRET=$(echo "$WEB" | $HELPER field client_secret)
     printf 'bench-password' | "$IDP" user create --tenant bench --email bench@bench.test --password-stdin >&2
+    printf 'bench-password' | "$IDP" owner create --email ops@bench.test --password-stdin >&2
     "$DRIVER" seed --database "$DATABASE_URL" --tenant bench --users 999 --clients 98 --prefix small | record kind=seed phase=small
     CC_BASIC="Basic $(printf '%s:%s' "$CC_ID" "$CC_SECRET" | base64 -w0)"
     API_KEY=$("$IDP" api-key create --name bench --read-only --json | $HELPER field key)
@@ -254,6 +255,27 @@ measure_admin_api() { # PHASE
     CONC=$conc oha_load "API: user by email" idp "$phase" "${auth[@]}" "$api/users?email=bench%40bench.test"
 }
 
+# The console's pages (issue 18) as the platform's owner sees them, signed
+# in once through the platform's login page by the driver: an
+# organisation's users and clients (first page), a user found by email,
+# the organisation's overview (its usage counts), the dashboard and the
+# audit log. Each page reads through the admin API in process, so these
+# include the API's work; BENCH_API_CONCURRENCY in flight, as for the API.
+measure_console() { # PHASE
+    local phase=$1 cookie conc=${BENCH_API_CONCURRENCY:-4}
+    cookie=$(on_load_cpu "$DRIVER" console-cookie --base-url "$BASE_URL" \
+        --email ops@bench.test --password bench-password | $HELPER field cookie)
+    # A signed-out console answers 200 too (its sign-in page): make sure
+    # the session is the one measured.
+    curl -sf -H "cookie: $cookie" "$BASE_URL/admin/tenants/bench/users" | grep -q 'id="sign-out"' \
+        || { echo "bench: the console session was not accepted" >&2; exit 1; }
+    say "idp: console pages, $conc in flight ($phase)"
+    for page in tenants/bench/users tenants/bench/clients "tenants/bench/users?email=bench%40bench.test" \
+        tenants/bench "" audit; do
+        CONC=$conc oha_load "console: /admin/$page" idp "$phase" -H "cookie: $cookie" "$BASE_URL/admin/$page"
+    done
+}
+
 measure_idp() { # PHASE
     local phase=$1
     start_idp "$phase"
@@ -269,6 +291,7 @@ measure_idp() { # PHASE
     oha_load "discovery" idp "$phase" "$ISSUER/.well-known/openid-configuration"
     oha_load "JWKS" idp "$phase" "$ISSUER/jwks"
     measure_admin_api "$phase"
+    measure_console "$phase"
     say "idp: code exchange, refresh, password login ($phase)"
     on_load_cpu "$DRIVER" exchange "${TARGET[@]}" --secs "$SECS" --concurrency "$CONC" --count "$CODES" \
         | record_load idp "$phase"

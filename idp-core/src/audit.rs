@@ -28,10 +28,14 @@ pub enum ActorKind {
     /// Someone signing an organisation up at `/signup`: the new admin's
     /// email (id and name), with the request's address.
     Signup,
+    /// A user changing their own account at `{issuer}/account`; their
+    /// user id and email, in the tenant the event is in.
+    User,
 }
 
 impl ActorKind {
-    /// As stored and shown: `api_key`, `operator`, `cli`, `system`.
+    /// As stored and shown: `api_key`, `operator`, `cli`, `system`,
+    /// `signup`, `user`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::ApiKey => "api_key",
@@ -39,6 +43,7 @@ impl ActorKind {
             Self::Cli => "cli",
             Self::System => "system",
             Self::Signup => "signup",
+            Self::User => "user",
         }
     }
 }
@@ -136,6 +141,25 @@ impl AuditContext {
         Self {
             actor: Actor {
                 kind: ActorKind::Operator,
+                id: user_id.to_owned(),
+                name: email.to_owned(),
+            },
+            address,
+            request_id,
+        }
+    }
+
+    /// A user acting on their own account (the account page), signed in
+    /// to their tenant: their user id and email.
+    pub fn user(
+        user_id: &str,
+        email: &str,
+        address: Option<String>,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            actor: Actor {
+                kind: ActorKind::User,
                 id: user_id.to_owned(),
                 name: email.to_owned(),
             },

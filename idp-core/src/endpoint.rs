@@ -6,9 +6,10 @@
 //!
 //! Some endpoints are the host's: the pages a person sees (login and
 //! consent of an interaction, the device verification page, RP-Initiated
-//! Logout) are rendered by the embedding application, on top of
-//! [`Provider::interaction`], [`Provider::device_lookup`],
-//! [`Provider::logout_request`] and their siblings. The host says which of
+//! Logout, the user's account page) are rendered by the embedding
+//! application, on top of [`Provider::interaction`],
+//! [`Provider::device_lookup`], [`Provider::logout_request`],
+//! [`Provider::account_session`] and their siblings. The host says which of
 //! them it serves ([`ProviderConfig::host_endpoints`]); discovery names only
 //! those, so that no published URL answers 404.
 //!
@@ -16,6 +17,7 @@
 //! [`Provider::interaction`]: crate::Provider::interaction
 //! [`Provider::device_lookup`]: crate::Provider::device_lookup
 //! [`Provider::logout_request`]: crate::Provider::end_session
+//! [`Provider::account_session`]: crate::Provider::account_session
 //! [`ProviderConfig::host_endpoints`]: crate::ProviderConfig::host_endpoints
 
 use http::Method;
@@ -67,6 +69,23 @@ pub enum Endpoint {
     Logout,
     /// Its confirmation form.
     LogoutConfirm,
+    /// The user's own account page (`{issuer}/account`): profile,
+    /// password, sessions. It signs the user in as the tenant's
+    /// first-party client `account` ([`crate::first_party`]) when they
+    /// have no session, and works on [`crate::account`].
+    Account,
+    /// Where that sign-in returns (`{issuer}/account/callback`, the
+    /// client's redirect URI).
+    AccountCallback,
+    /// The profile form (the name).
+    AccountProfile,
+    /// The change-password form.
+    AccountPassword,
+    /// Signing out every other session of the user: a confirmation page
+    /// (GET) and its form (POST).
+    AccountSignOutOthers,
+    /// Signing out of this session.
+    AccountSignOut,
 }
 
 /// Who answers an endpoint.
@@ -95,7 +114,7 @@ const GET_PUT_DELETE: &[Method] = &[Method::GET, Method::PUT, Method::DELETE];
 
 impl Endpoint {
     /// Every endpoint, in table order.
-    pub const ALL: [Endpoint; 21] = [
+    pub const ALL: [Endpoint; 27] = [
         Self::Discovery,
         Self::AuthorizationServerMetadata,
         Self::Jwks,
@@ -117,6 +136,12 @@ impl Endpoint {
         Self::DeviceDecision,
         Self::Logout,
         Self::LogoutConfirm,
+        Self::Account,
+        Self::AccountCallback,
+        Self::AccountProfile,
+        Self::AccountPassword,
+        Self::AccountSignOutOthers,
+        Self::AccountSignOut,
     ];
 
     /// The table.
@@ -189,6 +214,37 @@ impl Endpoint {
             ),
             Self::Logout => ("/logout", "/t/{tenant}/logout", GET_POST, Host),
             Self::LogoutConfirm => ("/logout/confirm", "/t/{tenant}/logout/confirm", POST, Host),
+            Self::Account => ("/account", "/t/{tenant}/account", GET, Host),
+            Self::AccountCallback => (
+                "/account/callback",
+                "/t/{tenant}/account/callback",
+                GET,
+                Host,
+            ),
+            Self::AccountProfile => (
+                "/account/profile",
+                "/t/{tenant}/account/profile",
+                POST,
+                Host,
+            ),
+            Self::AccountPassword => (
+                "/account/password",
+                "/t/{tenant}/account/password",
+                POST,
+                Host,
+            ),
+            Self::AccountSignOutOthers => (
+                "/account/sign-out-others",
+                "/t/{tenant}/account/sign-out-others",
+                GET_POST,
+                Host,
+            ),
+            Self::AccountSignOut => (
+                "/account/sign-out",
+                "/t/{tenant}/account/sign-out",
+                POST,
+                Host,
+            ),
         };
         Row {
             path,
@@ -342,8 +398,20 @@ impl EndpointSet {
         .with(Endpoint::Logout)
         .with(Endpoint::LogoutConfirm);
 
+    /// The account page and its forms.
+    pub const ACCOUNT: Self = Self::EMPTY
+        .with(Endpoint::Account)
+        .with(Endpoint::AccountCallback)
+        .with(Endpoint::AccountProfile)
+        .with(Endpoint::AccountPassword)
+        .with(Endpoint::AccountSignOutOthers)
+        .with(Endpoint::AccountSignOut);
+
     /// Every page of the table (idp-server serves them all).
-    pub const ALL_PAGES: Self = Self::INTERACTION.union(Self::DEVICE).union(Self::LOGOUT);
+    pub const ALL_PAGES: Self = Self::INTERACTION
+        .union(Self::DEVICE)
+        .union(Self::LOGOUT)
+        .union(Self::ACCOUNT);
 
     /// This set and `e`.
     pub const fn with(self, e: Endpoint) -> Self {
@@ -407,6 +475,8 @@ mod tests {
             "/t/acme/token/x",
             "/t/acme/interaction/",
             "/t/acme/interaction/x/evil",
+            "/t/acme/account/",
+            "/t/acme/account/nope",
             "/idp/t/acme/token",
         ] {
             assert_eq!(Located::parse("", path), None, "{path}");

@@ -24,6 +24,11 @@ pub const CONSOLE: &str = "console";
 /// The account page's client id in every tenant.
 pub const ACCOUNT: &str = "account";
 
+/// Every first-party client id. A tier's client limit does not count
+/// them: they are the provider's, not the customer's (the stores' counts
+/// leave these ids out).
+pub const IDS: [&str; 2] = [CONSOLE, ACCOUNT];
+
 /// Which first-party client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FirstParty {

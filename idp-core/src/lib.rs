@@ -38,6 +38,8 @@
 //! - [`admin`]: the administration service ([`Admin`], from
 //!   [`Provider::admin`]): tenants, clients, users, sessions, keys.
 //! - [`platform`]: the reserved tenant `platform` and its operators' roles.
+//! - [`account`]: what a user may do on their own account page (profile,
+//!   password, sessions), which the host renders.
 //! - [`tenant`], [`client`], [`user`], [`session`]: registries; [`email`]: the
 //!   canonical form of the email addresses users sign in with.
 //! - [`logout`] (RP-Initiated Logout) and [`channel_logout`] (telling the
@@ -52,6 +54,7 @@
 
 pub mod abuse;
 pub mod access_token;
+pub mod account;
 pub mod acr;
 pub mod admin;
 pub mod analytics;

@@ -1,7 +1,7 @@
 //! Routing: platform endpoints (health, `/signup`, the admin API, the
 //! console at `/admin`, `/` redirecting to it), the
-//! pages this server renders (login, consent, device, logout), and
-//! everything else to the protocol engine.
+//! pages this server renders (login, consent, device, logout, the user's
+//! account page), and everything else to the protocol engine.
 
 use crate::app::App;
 use crate::backend::Backend;
@@ -110,6 +110,12 @@ async fn page<S: Backend>(
         Endpoint::DeviceDecision => device(app, req, slug, Some("decision")).await,
         Endpoint::Logout => logout(app, req, slug, false).await,
         Endpoint::LogoutConfirm => logout(app, req, slug, true).await,
+        Endpoint::Account
+        | Endpoint::AccountCallback
+        | Endpoint::AccountProfile
+        | Endpoint::AccountPassword
+        | Endpoint::AccountSignOutOthers
+        | Endpoint::AccountSignOut => pages::account::serve(app, req, slug, endpoint).await,
         // The provider's own endpoints never reach here.
         _ => crate::rate_limit::protocol(app, req).await,
     }

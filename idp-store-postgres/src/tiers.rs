@@ -155,10 +155,12 @@ pub(crate) async fn lock_and_count_in(
             )
             .await
         }
+        // The provider's own clients are not the tenant's to count.
         Counted::Clients(t) => {
+            let [a, b] = idp_core::first_party::IDS;
             tx.query_one(
-                "SELECT count(*) FROM clients WHERE tenant_id = $1",
-                &[&t.as_str()],
+                "SELECT count(*) FROM clients WHERE tenant_id = $1 AND id NOT IN ($2, $3)",
+                &[&t.as_str(), &a, &b],
             )
             .await
         }
@@ -221,10 +223,11 @@ impl TierStore for PostgresStore {
                 .await?
             }
             Counted::Clients(t) => {
+                let [a, b] = idp_core::first_party::IDS;
                 self.tenant_query(
                     t,
-                    "SELECT count(*) FROM clients WHERE tenant_id = $1",
-                    &[&t.as_str()],
+                    "SELECT count(*) FROM clients WHERE tenant_id = $1 AND id NOT IN ($2, $3)",
+                    &[&t.as_str(), &a, &b],
                 )
                 .await?
             }

@@ -118,9 +118,14 @@ pub(crate) fn count(conn: &Connection, counted: &OwnedCounted) -> Result<u64> {
         OwnedCounted::Users(t) => conn
             .prepare_cached("SELECT count(*) FROM users WHERE tenant_id = ?1")?
             .query_row([t.as_str()], |r| r.get(0))?,
-        OwnedCounted::Clients(t) => conn
-            .prepare_cached("SELECT count(*) FROM clients WHERE tenant_id = ?1")?
-            .query_row([t.as_str()], |r| r.get(0))?,
+        // The provider's own clients are not the tenant's to count.
+        OwnedCounted::Clients(t) => {
+            let [a, b] = idp_core::first_party::IDS;
+            conn.prepare_cached(
+                "SELECT count(*) FROM clients WHERE tenant_id = ?1 AND id NOT IN (?2, ?3)",
+            )?
+            .query_row(params![t.as_str(), a, b], |r| r.get(0))?
+        }
         OwnedCounted::ApiKeys(slug, now) => conn
             .prepare_cached(
                 "SELECT count(*) FROM api_keys WHERE tenant = ?1 AND revoked_at IS NULL

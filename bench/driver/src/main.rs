@@ -10,6 +10,7 @@
 //! one JSON line: `{"name","ok","errors","secs","rps","p50_ms","p99_ms"}`.
 
 mod baseline;
+mod console;
 mod flow;
 mod load;
 mod seed;
@@ -106,6 +107,17 @@ enum Command {
         #[command(flatten)]
         target: Target,
     },
+    /// Signs an operator in to the console (`/admin`) and prints
+    /// {"cookie": ...}: the session for the console's page loads.
+    ConsoleCookie {
+        /// BASE_URL.
+        #[arg(long)]
+        base_url: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+    },
     /// Bulk-seeds users and clients into a tenant through the store's batch
     /// methods (one transaction per batch), without a server.
     Seed {
@@ -141,6 +153,11 @@ fn main() -> anyhow::Result<()> {
         Command::Refresh { target, shape } => rt.block_on(flow::refresh(&target, shape)),
         Command::Login { target, shape } => rt.block_on(flow::login(&target, shape)),
         Command::UserToken { target } => rt.block_on(flow::user_token(&target)),
+        Command::ConsoleCookie {
+            base_url,
+            email,
+            password,
+        } => rt.block_on(console::console_cookie(&base_url, &email, &password)),
         Command::Seed {
             database,
             tenant,

@@ -20,11 +20,6 @@ use crate::signup::SignupMode;
 use crate::store::{AdminChange, RoleRecord, Store, StoreError, TenantRecord, UserRecord};
 use crate::tenant::state::TenantState;
 
-/// Shortest and longest password a sign-up may choose (the upper bound
-/// keeps argon2id's input small).
-const MIN_PASSWORD: usize = 8;
-const MAX_PASSWORD: usize = 1024;
-
 /// What someone signing up gives.
 #[derive(Clone, Default)]
 pub struct SignUpRequest {
@@ -82,19 +77,6 @@ impl From<StoreError> for SignUpError {
     }
 }
 
-fn check_password(password: &str) -> Result<(), String> {
-    let n = password.chars().count();
-    if n < MIN_PASSWORD {
-        return Err(format!(
-            "password must be at least {MIN_PASSWORD} characters"
-        ));
-    }
-    if password.len() > MAX_PASSWORD {
-        return Err(format!("password must be at most {MAX_PASSWORD} bytes"));
-    }
-    Ok(())
-}
-
 impl<S: Store> Admin<S> {
     /// Signs an organisation up; see the module documentation.
     pub async fn sign_up(
@@ -124,7 +106,10 @@ impl<S: Store> Admin<S> {
                 crate::client::display_name::check("name", name),
             );
         }
-        problems.check("password", check_password(&req.password));
+        problems.check(
+            "password",
+            crate::crypto::password::check_new("password", &req.password),
+        );
         problems.finish()?;
         let email = email.map_err(|e| AdminError::invalid("email", e.to_string()))?;
         let platform = self

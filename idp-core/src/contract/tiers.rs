@@ -139,7 +139,8 @@ pub async fn tier_assignment_is_per_tenant_and_blocks_deletion<S: Store>(store: 
     Ok(())
 }
 
-/// Counts are per tenant; API keys count while neither revoked nor expired.
+/// Counts are per tenant; API keys count while neither revoked nor
+/// expired; first-party clients never count.
 pub async fn counts_are_scoped_by_tenant<S: Store>(store: Arc<S>) -> Outcome {
     let (a, b) = two_tenants(&*store).await?;
     store.create_user(&a, &user("u1", "u1@example.com")).await?;
@@ -149,6 +150,11 @@ pub async fn counts_are_scoped_by_tenant<S: Store>(store: Arc<S>) -> Outcome {
     assert_eq!(store.count(Counted::Users(&a)).await?, 2);
     assert_eq!(store.count(Counted::Users(&b)).await?, 1);
     assert_eq!(store.count(Counted::Clients(&a)).await?, 0);
+    assert_eq!(store.count(Counted::Clients(&b)).await?, 1);
+    // The provider's own clients (crate::first_party) are not counted.
+    for id in crate::first_party::IDS {
+        store.create_client(&b, &client(id)).await?;
+    }
     assert_eq!(store.count(Counted::Clients(&b)).await?, 1);
 
     // api_key(_, true) is limited to tenant "a" and expires at 1.8e9.

@@ -11,6 +11,25 @@ use subtle::ConstantTimeEq;
 #[error("password hashing failed: {0}")]
 pub struct PasswordError(String);
 
+/// Shortest password a person may choose (signing up, changing it on the
+/// account page), in characters.
+pub const MIN_CHARS: usize = 8;
+/// Longest, in bytes: keeps argon2id's input small.
+pub const MAX_BYTES: usize = 1024;
+
+/// The rule for a password a person chooses: at least [`MIN_CHARS`]
+/// characters, at most [`MAX_BYTES`] bytes; `field` names it in the
+/// message (`password`, `new password`).
+pub fn check_new(field: &str, password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_CHARS {
+        return Err(format!("{field} must be at least {MIN_CHARS} characters"));
+    }
+    if password.len() > MAX_BYTES {
+        return Err(format!("{field} must be at most {MAX_BYTES} bytes"));
+    }
+    Ok(())
+}
+
 /// Hashes a password into a PHC string (`$argon2id$v=19$...`).
 pub fn hash(password: &str) -> Result<String, PasswordError> {
     Argon2::default()
@@ -71,6 +90,17 @@ pub fn verify_dummy(password: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chosen_passwords_have_a_length_rule() {
+        assert_eq!(
+            check_new("password", "short").err().as_deref(),
+            Some("password must be at least 8 characters")
+        );
+        // Characters, not bytes: eight accented letters are enough.
+        assert!(check_new("password", "éééééééé").is_ok());
+        assert!(check_new("new password", &"x".repeat(MAX_BYTES + 1)).is_err());
+    }
 
     #[test]
     fn argon2id_round_trip() -> Result<(), PasswordError> {

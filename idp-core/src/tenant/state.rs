@@ -243,7 +243,8 @@ pub enum Gate {
 ///
 /// Discovery and JWKS stay up, so relying parties keep verifying what was
 /// issued and fail gracefully; revocation stays up (it only takes access
-/// away, RFC 7009); logout stays up (a person may always sign out).
+/// away, RFC 7009); logout stays up (a person may always sign out, at the
+/// account page too, whose other pages close).
 pub fn gate(state: TenantState, endpoint: Endpoint) -> Gate {
     if state.is_active() {
         return Gate::Serve;
@@ -254,7 +255,8 @@ pub fn gate(state: TenantState, endpoint: Endpoint) -> Gate {
         | Endpoint::Jwks
         | Endpoint::Revoke
         | Endpoint::Logout
-        | Endpoint::LogoutConfirm => Gate::Serve,
+        | Endpoint::LogoutConfirm
+        | Endpoint::AccountSignOut => Gate::Serve,
         Endpoint::Authorize
         | Endpoint::Interaction
         | Endpoint::InteractionLogin
@@ -262,7 +264,12 @@ pub fn gate(state: TenantState, endpoint: Endpoint) -> Gate {
         | Endpoint::InteractionCancel
         | Endpoint::Device
         | Endpoint::DeviceLogin
-        | Endpoint::DeviceDecision => Gate::Page,
+        | Endpoint::DeviceDecision
+        | Endpoint::Account
+        | Endpoint::AccountCallback
+        | Endpoint::AccountProfile
+        | Endpoint::AccountPassword
+        | Endpoint::AccountSignOutOthers => Gate::Page,
         Endpoint::Token
         | Endpoint::DeviceAuthorization
         | Endpoint::PushedAuthorizationRequest
@@ -395,7 +402,7 @@ mod tests {
     }
 
     #[test]
-    fn a_tenant_that_is_not_active_keeps_only_its_documents_revocation_and_logout() {
+    fn a_tenant_that_is_not_active_keeps_only_its_documents_revocation_and_sign_out() {
         for s in [
             TenantState::Pending,
             TenantState::Rejected,
@@ -414,6 +421,7 @@ mod tests {
                     Endpoint::Revoke,
                     Endpoint::Logout,
                     Endpoint::LogoutConfirm,
+                    Endpoint::AccountSignOut,
                 ],
                 "{s:?}"
             );

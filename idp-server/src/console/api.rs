@@ -143,3 +143,31 @@ impl<S: Backend> Console<'_, S> {
 pub(crate) fn encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// `s` as one path segment of an API or console path: the characters the
+/// API's path parameters may hold (`A-Z a-z 0-9 - . _ ~ :`, so a role
+/// named `billing:admin` stays as it is) unchanged, any other
+/// percent-encoded (and then naming nothing the API holds).
+pub(crate) fn segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_keep_what_names_can_hold() {
+        assert_eq!(segment("billing:admin.v2_~-"), "billing:admin.v2_~-");
+        assert_eq!(segment("a/b c%"), "a%2Fb%20c%25");
+        assert_eq!(segment("é"), "%C3%A9");
+    }
+}

@@ -110,8 +110,8 @@ impl<S: Backend> Console<'_, S> {
 
     /// The POSTed form, if its CSRF token matches; otherwise the 403 page
     /// to answer with.
-    // The error is the response itself, answered at once: boxing it would
-    // only add an allocation to every refused form.
+    // The refusal is the page itself; boxing it would only move the
+    // allocation for a path that answers at once.
     #[allow(clippy::result_large_err)]
     pub(crate) fn form(&self, req: &Request<Bytes>) -> Result<Params, Response<Bytes>> {
         let form = Params::parse(req.body());

@@ -294,8 +294,8 @@ mod tests {
         }
         assert_eq!(
             labels.len(),
-            26,
-            "the labels of before the endpoint table, and /par"
+            32,
+            "the labels of before the endpoint table, /par and the account page's six"
         );
     }
 

@@ -1,12 +1,14 @@
 //! The pages a person sees: login and consent ([`interaction`]), device code
 //! entry ([`device`]), logout confirmation and the signed-out page with its
-//! front-channel iframes ([`logout`]), organisation sign-up ([`signup`]).
+//! front-channel iframes ([`logout`]), organisation sign-up ([`signup`]),
+//! the user's own account page ([`account`]).
 //! They render what idp-core hands them and hand the answers back; no
 //! protocol decision is made here. Plain HTML forms, no JavaScript (but for
 //! the sign-up form's proof of work, a script the binary serves), stable ids
 //! (`username`, `password`, `user_code`, `allow`, `deny`) for browser
 //! automation.
 
+pub mod account;
 pub mod csrf;
 pub mod device;
 pub mod interaction;

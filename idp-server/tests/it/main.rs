@@ -6,6 +6,7 @@
 mod support;
 
 mod abuse;
+mod account;
 mod acr;
 mod admin_cascade;
 mod admin_cli;

@@ -4,7 +4,11 @@
 //! token. One file per screen; the browser tests in headless Chromium are
 //! in `browser`.
 
+mod browser;
+mod clients;
 mod dashboard;
+mod keys;
+mod roles;
 mod settings;
 mod sign_in;
 mod tenants;

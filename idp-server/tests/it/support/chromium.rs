@@ -261,6 +261,140 @@ impl Chromium {
     }
 }
 
+impl Chromium {
+    /// Runs `script` in the page as a function body and returns what it
+    /// returns.
+    pub async fn run(&self, script: &str, args: Value) -> Value {
+        self.command(
+            reqwest::Method::POST,
+            &self.at("/execute/sync"),
+            json!({ "script": script, "args": args }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}"))
+    }
+
+    /// Resizes the window so that the page's viewport is `width` CSS pixels
+    /// wide (the window's frame is measured and added).
+    pub async fn set_width(&self, width: u32, height: u32) {
+        for _ in 0..3 {
+            let inner = self.run("return window.innerWidth;", json!([])).await;
+            let outer = self.run("return window.outerWidth;", json!([])).await;
+            let frame = outer
+                .as_u64()
+                .unwrap_or(0)
+                .saturating_sub(inner.as_u64().unwrap_or(0));
+            self.command(
+                reqwest::Method::POST,
+                &self.at("/window/rect"),
+                json!({ "width": u64::from(width) + frame, "height": height }),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("resizing the window: {e}"));
+            let now = self.run("return window.innerWidth;", json!([])).await;
+            if now.as_u64() == Some(u64::from(width)) {
+                return;
+            }
+        }
+    }
+
+    /// A PNG of the whole page as it is now: the viewport's width, the
+    /// document's height (DevTools' `Page.captureScreenshot` beyond the
+    /// viewport, through chromedriver).
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine;
+        let size = self
+            .run(
+                "return [window.innerWidth, Math.min(document.documentElement.scrollHeight, 6000)];",
+                json!([]),
+            )
+            .await;
+        let (width, height) = (
+            size[0].as_u64().unwrap_or(1280),
+            size[1].as_u64().unwrap_or(900),
+        );
+        let shot = self
+            .command(
+                reqwest::Method::POST,
+                &self.at("/goog/cdp/execute"),
+                json!({ "cmd": "Page.captureScreenshot", "params": {
+                    "format": "png", "captureBeyondViewport": true,
+                    "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 },
+                }}),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("screenshot: {e}"));
+        base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("screenshot is not base64: {e}"))
+    }
+
+    /// Presses `key` (a character, or a WebDriver key code such as
+    /// [`TAB`] or [`ENTER`]) on whatever has the focus.
+    pub async fn press(&self, key: &str) {
+        self.command(
+            reqwest::Method::POST,
+            &self.at("/actions"),
+            json!({ "actions": [{
+                "type": "key", "id": "keyboard",
+                "actions": [{ "type": "keyDown", "value": key }, { "type": "keyUp", "value": key }],
+            }]}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("pressing a key: {e}"));
+    }
+
+    /// Types `text` on the keyboard into whatever has the focus.
+    pub async fn type_text(&self, text: &str) {
+        let actions: Vec<Value> = text
+            .chars()
+            .flat_map(|c| {
+                let k = c.to_string();
+                [
+                    json!({ "type": "keyDown", "value": k }),
+                    json!({ "type": "keyUp", "value": k }),
+                ]
+            })
+            .collect();
+        self.command(
+            reqwest::Method::POST,
+            &self.at("/actions"),
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("typing: {e}"));
+    }
+
+    /// Presses Tab until the focused element matches `css` (at most 80
+    /// times), as someone using the keyboard alone would reach it.
+    pub async fn tab_to(&self, css: &str) {
+        for _ in 0..80 {
+            let focused = self
+                .run(
+                    "return document.activeElement && document.activeElement.matches(arguments[0]);",
+                    json!([css]),
+                )
+                .await;
+            if focused == Value::Bool(true) {
+                return;
+            }
+            self.press(TAB).await;
+        }
+        panic!(
+            "Tab never reached {css} at {}: {}",
+            self.url().await,
+            self.source().await
+        );
+    }
+}
+
+/// WebDriver's code of the Tab key.
+pub const TAB: &str = "\u{E004}";
+/// WebDriver's code of the Enter key.
+pub const ENTER: &str = "\u{E007}";
+/// WebDriver's code of the Space key.
+pub const SPACE: &str = "\u{E00D}";
+
 impl Drop for Chromium {
     /// Ends the session (which closes the browser) with a plain blocking
     /// request, then the driver.

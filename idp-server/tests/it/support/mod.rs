@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 mod authorize;
+mod axe;
 mod browser;
 mod chromium;
 mod http;
@@ -19,6 +20,7 @@ mod server;
 mod spa;
 
 pub use authorize::*;
+pub use axe::*;
 pub use browser::*;
 pub use chromium::*;
 pub use http::*;
