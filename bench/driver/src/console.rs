@@ -58,6 +58,9 @@ pub async fn console_cookie(base_url: &str, email: &str, password: &str) -> anyh
         .map(str::trim)
         .find(|c| c.starts_with("idp_console="))
         .ok_or_else(|| anyhow!("no console session cookie after signing in"))?;
-    println!("{}", serde_json::json!({ "cookie": format!("{session}; idp_csrf={CSRF}") }));
+    println!(
+        "{}",
+        serde_json::json!({ "cookie": format!("{session}; idp_csrf={CSRF}") })
+    );
     Ok(())
 }
