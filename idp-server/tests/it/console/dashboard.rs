@@ -4,7 +4,9 @@
 //! organisation and for the whole platform, over 7, 30 or 90 days.
 
 use super::Console;
+use super::browser::keyboard_sign_in;
 use crate::api::Api;
+use crate::api::operators::operator;
 use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -173,4 +175,27 @@ async fn charts_and_their_tables_show_the_analytics_series() {
     );
     let page = console.get("/admin?days=90").await;
     assert_eq!(table_rows(&page.body, "numbers-logins").len(), 90);
+
+    // In Chromium: accessible at both widths, and a chart's numbers open
+    // with the keyboard.
+    let owner = operator(&server, &api, &["owner"]).await;
+    let browser = Chromium::start().await;
+    keyboard_sign_in(&browser, &server.base_url, &owner).await;
+    browser
+        .goto(&format!("{}/admin?tenant=acme&days=7", server.base_url))
+        .await;
+    browser.wait_for("#chart-logins").await;
+    capture(&browser, "dashboard-organisation").await;
+    browser.tab_to("#logins-heading ~ details summary").await;
+    browser.press(ENTER).await;
+    let open = browser
+        .run(
+            "return document.querySelector('#logins-heading ~ details').open;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(open, Value::Bool(true));
+    browser.goto(&format!("{}/admin", server.base_url)).await;
+    browser.wait_for("#chart-logins").await;
+    capture(&browser, "dashboard-platform").await;
 }

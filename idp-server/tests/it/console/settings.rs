@@ -3,9 +3,11 @@
 //! field, no change without the CSRF token, and no settings at all for an
 //! organisation admin.
 
+use super::browser::keyboard_sign_in;
 use super::tenants::create_tier;
 use super::{Console, console_server};
 use crate::api::Req;
+use crate::api::operators::operator;
 use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -202,4 +204,57 @@ async fn a_tier_in_use_is_not_deleted_and_org_admins_have_no_settings() {
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
     assert_eq!(signup_mode(&api).await, "approval");
+}
+
+/// WebDriver's code of the Down arrow: the next radio of a group (Tab
+/// reaches only the checked one).
+const ARROW_DOWN: &str = "\u{E015}";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_the_sign_up_mode_changes_with_the_keyboard_on_accessible_pages() {
+    let (server, api) = console_server().await;
+    create_tier(&api, json!({"name": "small", "users": 10})).await;
+    let owner = operator(&server, &api, &["owner"]).await;
+    let browser = Chromium::start().await;
+    keyboard_sign_in(&browser, &server.base_url, &owner).await;
+    let base = &server.base_url;
+    for (path, ready, name) in [
+        ("/admin/settings/tiers/new", "#name", "tier-new"),
+        ("/admin/settings/tiers/small", "#users", "tier"),
+        (
+            "/admin/settings/tiers/small/delete",
+            "#confirm",
+            "tier-delete",
+        ),
+        ("/admin/settings", "#tiers", "settings"),
+    ] {
+        browser.goto(&format!("{base}{path}")).await;
+        browser.wait_for(ready).await;
+        capture(&browser, name).await;
+    }
+    // Approval is checked; the Down arrow moves to Open.
+    browser.tab_to("#signup-approval").await;
+    browser.press(ARROW_DOWN).await;
+    browser.tab_to("#save-signup").await;
+    browser.press(ENTER).await;
+    let notice = browser.wait_for(".notice.ok").await;
+    assert!(
+        browser
+            .text(&notice)
+            .await
+            .contains("Sign-up is now: Open.")
+    );
+    assert_eq!(signup_mode(&api).await, "open");
+
+    // A refused form, as the browser shows it: the reason beside the field.
+    browser
+        .goto(&format!("{base}/admin/settings/tiers/new"))
+        .await;
+    browser.wait_for("#name").await;
+    browser.tab_to("#name").await;
+    browser.type_text("Not A Name").await;
+    browser.tab_to("#save-tier").await;
+    browser.press(ENTER).await;
+    browser.wait_for("#name-error").await;
+    capture(&browser, "tier-refused").await;
 }

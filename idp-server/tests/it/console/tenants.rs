@@ -5,8 +5,10 @@
 //! changes anything, and a forged POST changes nothing; no change without
 //! the CSRF token.
 
+use super::browser::keyboard_sign_in;
 use super::{Console, console_server};
 use crate::api::Req;
+use crate::api::operators::operator;
 use crate::support::*;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -438,4 +440,48 @@ async fn the_list_pages_with_the_api_cursor_and_search_walks_the_pages() {
     let found = console.get("/admin/tenants?q=org-5").await;
     assert_eq!(rows(&found.body), 5, "{}", found.body);
     assert!(found.body.contains("data-slug=\"org-54\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_chromium_the_owner_approves_with_the_keyboard_on_accessible_pages() {
+    let (server, api) = console_server().await;
+    server.create_tenant("acme");
+    pending(&server, "beta");
+    let owner = operator(&server, &api, &["owner"]).await;
+    let browser = Chromium::start().await;
+    keyboard_sign_in(&browser, &server.base_url, &owner).await;
+    let base = &server.base_url;
+    for (path, ready, name) in [
+        ("/admin/tenants", "#tenants", "organisations"),
+        (
+            "/admin/tenants?state=pending",
+            "#tenants",
+            "organisations-pending",
+        ),
+        ("/admin/tenants/new", "#slug", "organisation-new"),
+        ("/admin/tenants/acme", "#issuer", "organisation"),
+        (
+            "/admin/tenants/acme/suspend",
+            "#reason",
+            "organisation-suspend",
+        ),
+        (
+            "/admin/tenants/acme/delete",
+            "#confirm",
+            "organisation-delete",
+        ),
+        ("/admin/tenants/beta", "#approve", "organisation-pending"),
+    ] {
+        browser.goto(&format!("{base}{path}")).await;
+        browser.wait_for(ready).await;
+        capture(&browser, name).await;
+    }
+    // On the pending organisation's page: Tab to Approve, Enter.
+    browser.tab_to("#approve").await;
+    browser.press(ENTER).await;
+    let notice = browser.wait_for(".notice.ok").await;
+    assert!(browser.text(&notice).await.contains("Approved: beta"));
+    assert_eq!(state(&api, "beta").await, "active");
+    let events = api.audit("tenant=beta&action=tenant.approve").await;
+    assert_eq!(events[0]["actor"]["id"], owner.id.as_str(), "{events:?}");
 }
