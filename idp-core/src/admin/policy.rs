@@ -117,6 +117,12 @@ impl OperatorRoles {
         self.platform.contains(&role)
     }
 
+    /// The organisations (slugs) in which they hold a role, in order: what
+    /// the console offers them to choose from.
+    pub fn organisations(&self) -> impl Iterator<Item = &str> {
+        self.orgs.keys().map(String::as_str)
+    }
+
     fn org(&self, slug: &str, role: OrgRole) -> bool {
         self.orgs.get(slug).is_some_and(|r| r.contains(&role))
     }

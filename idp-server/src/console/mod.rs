@@ -23,6 +23,7 @@
 pub(crate) mod api;
 pub(crate) mod assets;
 pub(crate) mod audit;
+pub(crate) mod chart;
 pub(crate) mod clients;
 pub(crate) mod dashboard;
 pub(crate) mod keys;

@@ -7,9 +7,12 @@
 mod audit;
 mod browser;
 mod clients;
+mod dashboard;
 mod keys;
 mod roles;
+mod settings;
 mod sign_in;
+mod tenants;
 mod users;
 
 use crate::api::operators::operator;
