@@ -79,6 +79,18 @@ impl<S: Backend> Console<'_, S> {
         self.allowed(Operation::Write, ActionKind::Ordinary, tenant)
     }
 
+    /// Whether the operator may see the organisation `tenant` at all (an
+    /// organisation admin or viewer: only theirs).
+    pub(crate) fn may_read(&self, tenant: &str) -> bool {
+        let now = self.app.provider.admin().now();
+        policy::may_read(
+            Principal::Operator(&self.operator.roles),
+            Some(tenant),
+            PREFIX,
+            now,
+        )
+    }
+
     /// Whether the operator may read the platform's own settings and tiers
     /// (owners, admins, auditors; not organisation admins).
     pub(crate) fn may_read_platform(&self) -> bool {
@@ -200,6 +212,29 @@ async fn screen<S: Backend>(
     req: &Request<Bytes>,
     path: &[&str],
 ) -> Response<Bytes> {
+    // An organisation the operator may not see does not exist for them,
+    // whatever the page (the API answers 404 alike); one they may see but
+    // not change refuses every form before anything is read from it. The
+    // organisation's own decisions (rename, tier, lifecycle) are left to
+    // the API's policy.
+    if let ["tenants", slug, rest @ ..] = path
+        && *slug != "new"
+    {
+        if !c.may_read(slug) {
+            return c.not_found();
+        }
+        let own_decision = matches!(
+            rest,
+            [] | ["tier" | "approve" | "reactivate" | "reject" | "suspend" | "delete"]
+        );
+        if *req.method() == Method::POST && !own_decision && !c.may_write(Some(slug)) {
+            return c.message(
+                StatusCode::FORBIDDEN,
+                "Not allowed",
+                "Your role lets you see this organisation, not change it.",
+            );
+        }
+    }
     match path {
         [] => dashboard::serve(c, req).await,
         ["tenants", slug, "clients", rest @ ..] => clients::serve(c, req, slug, rest).await,

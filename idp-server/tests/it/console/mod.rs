@@ -4,6 +4,7 @@
 //! token. One file per screen; the browser tests in headless Chromium are
 //! in `browser`.
 
+mod access;
 mod audit;
 mod browser;
 mod clients;
