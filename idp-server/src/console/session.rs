@@ -14,11 +14,9 @@
 use super::{PREFIX, path_of};
 use crate::app::App;
 use crate::backend::Backend;
-use aws_lc_rs::digest;
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
-use idp_core::crypto::random;
-use idp_core::first_party::FirstParty;
+use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
+use idp_core::first_party::{FirstParty, SIGN_IN_LIFETIME, SignInError};
 use idp_core::jose::{b64, b64_decode};
 use idp_core::platform::{Operator, PLATFORM_SLUG};
 use idp_core::session::{cookie, set_cookie};
@@ -28,11 +26,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) const SESSION_COOKIE: &str = "idp_console";
 /// The sign-in in progress (sealed [`Pending`]), for the callback only.
 const PENDING_COOKIE: &str = "idp_console_signin";
-/// How long a sign-in may take from the console's redirect to its callback.
-const PENDING_LIFETIME: i64 = 600;
 /// Where the master key binds each sealed cookie.
 const SESSION_SEAL: &str = "console/session";
-const PENDING_SEAL: &str = "console/sign-in";
 
 /// What the session cookie holds.
 #[derive(Serialize, Deserialize)]
@@ -41,16 +36,6 @@ struct Signed {
     sid: String,
     /// The operator's user id (the ID token's `sub`).
     sub: String,
-}
-
-/// What the sign-in cookie holds between the redirect and the callback.
-#[derive(Serialize, Deserialize)]
-struct Pending {
-    state: String,
-    nonce: String,
-    verifier: String,
-    /// The console page to return to (a path under `/admin`).
-    back_to: String,
 }
 
 /// The session a request's cookie names, as `(sid, user id)`, if the
@@ -79,102 +64,93 @@ pub(crate) async fn operator<S: Backend>(
 }
 
 /// `GET /admin/login`: starts a sign-in at the platform's authorization
-/// endpoint, remembering state, nonce and the PKCE verifier in a sealed
+/// endpoint (idp-core's first-party sign-in), the sign-in kept in a sealed
 /// cookie that only the callback receives.
 pub(crate) async fn start<S: Backend>(app: &App<S>, req: &Request<Bytes>) -> Response<Bytes> {
-    let admin = app.provider.admin();
-    if let Err(e) = admin
-        .ensure_first_party_client(PLATFORM_SLUG, FirstParty::Console)
-        .await
-    {
-        tracing::error!(error = %e, "the console's client cannot be made");
+    let Some(platform) = platform(app).await else {
         return super::page::unavailable();
-    }
+    };
     let back_to = idp_core::wire::Params::parse(req.uri().query().unwrap_or_default().as_bytes())
         .single("back_to")
         .ok()
         .flatten()
         .filter(|p| is_console_page(&app.base_path, p))
         .map_or_else(|| path_of(app, ""), str::to_owned);
-    let pending = Pending {
-        state: random::token(24),
-        nonce: random::token(24),
-        verifier: random::token(32),
-        back_to,
+    let started = match app
+        .provider
+        .begin_first_party_sign_in(&platform, FirstParty::Console, &back_to)
+        .await
+    {
+        Ok(started) => started,
+        Err(_) => return super::page::unavailable(),
     };
-    let challenge = b64(digest::digest(&digest::SHA256, pending.verifier.as_bytes()).as_ref());
-    let redirect_uri = FirstParty::Console.redirect_uri(&app.base_url, PLATFORM_SLUG);
-    let query: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("response_type", "code")
-        .append_pair("client_id", FirstParty::Console.client_id())
-        .append_pair("redirect_uri", &redirect_uri)
-        .append_pair("scope", "openid")
-        .append_pair("state", &pending.state)
-        .append_pair("nonce", &pending.nonce)
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256")
-        .finish();
-    let location = format!("{}/t/{PLATFORM_SLUG}/authorize?{query}", app.base_url);
-    let Some(sealed) = seal(app, &pending, PENDING_SEAL) else {
-        return super::page::unavailable();
-    };
-    let mut res = idp_core::wire::redirect(&location, StatusCode::SEE_OTHER);
+    let mut res = idp_core::wire::redirect(&started.location, StatusCode::SEE_OTHER);
     add_cookie(
         &mut res,
         &set_cookie(
             PENDING_COOKIE,
-            &sealed,
+            &started.sealed,
             &callback_path(app),
-            PENDING_LIFETIME,
+            SIGN_IN_LIFETIME,
             app.secure_cookies,
         ),
     );
     res
 }
 
-/// `GET /admin/callback`: checks `state`, redeems the code with the PKCE
-/// verifier at the platform's token endpoint (in process), checks the ID
-/// token's `nonce` and starts the console session on its `sid`.
+/// `GET /admin/callback`: finishes the sign-in (state, the code with its
+/// PKCE verifier, the ID token's nonce) and starts the console session on
+/// the platform session it opened. The sign-in cookie is spent either way.
 pub(crate) async fn callback<S: Backend>(app: &App<S>, req: &Request<Bytes>) -> Response<Bytes> {
-    let params = idp_core::wire::Params::parse(req.uri().query().unwrap_or_default().as_bytes());
-    let get = |name: &'static str| params.single(name).ok().flatten().unwrap_or_default();
-    let pending: Option<Pending> =
-        cookie(req.headers(), PENDING_COOKIE).and_then(|c| open(app, c, PENDING_SEAL));
-    let Some(pending) = pending else {
-        return super::page::signed_out_with(
-            app,
-            StatusCode::BAD_REQUEST,
-            "This sign-in has expired. Sign in again.",
-        );
+    let mut res = finish(app, req).await;
+    add_cookie(&mut res, &clear(PENDING_COOKIE, &callback_path(app), app));
+    res
+}
+
+async fn finish<S: Backend>(app: &App<S>, req: &Request<Bytes>) -> Response<Bytes> {
+    let Some(platform) = platform(app).await else {
+        return super::page::unavailable();
     };
-    if !get("error").is_empty() {
-        return super::page::signed_out_with(
-            app,
-            StatusCode::OK,
-            "Sign-in was cancelled. Sign in again when you are ready.",
-        );
-    }
-    let state = get("state");
-    if state.is_empty() || !idp_core::crypto::secret::SecretHash::of(&pending.state).matches(state)
+    let params = idp_core::wire::Params::parse(req.uri().query().unwrap_or_default().as_bytes());
+    let sealed = cookie(req.headers(), PENDING_COOKIE);
+    let signed_in = match app
+        .provider
+        .finish_first_party_sign_in(&platform, FirstParty::Console, sealed, &params)
+        .await
     {
-        return super::page::signed_out_with(
-            app,
-            StatusCode::BAD_REQUEST,
-            "This sign-in does not match the one this browser started. Sign in again.",
-        );
-    }
-    let Some(signed) = redeem(app, get("code"), &pending).await else {
-        return super::page::signed_out_with(
-            app,
-            StatusCode::BAD_REQUEST,
-            "The sign-in could not be completed. Sign in again.",
-        );
+        Ok(signed_in) => signed_in,
+        Err(e) => {
+            let (status, text) = match e {
+                SignInError::Expired => (
+                    StatusCode::BAD_REQUEST,
+                    "This sign-in has expired. Sign in again.",
+                ),
+                SignInError::Cancelled => (
+                    StatusCode::OK,
+                    "Sign-in was cancelled. Sign in again when you are ready.",
+                ),
+                SignInError::Mismatch => (
+                    StatusCode::BAD_REQUEST,
+                    "This sign-in does not match the one this browser started. Sign in again.",
+                ),
+                SignInError::Refused => (
+                    StatusCode::BAD_REQUEST,
+                    "The sign-in could not be completed. Sign in again.",
+                ),
+                SignInError::Unavailable => return super::page::unavailable(),
+            };
+            return super::page::signed_out_with(app, status, text);
+        }
+    };
+    let signed = Signed {
+        sid: signed_in.sid,
+        sub: signed_in.sub,
     };
     let Some(sealed) = seal(app, &signed, SESSION_SEAL) else {
         return super::page::unavailable();
     };
     let lifetime = app.provider.config().lifetimes.session;
-    let mut res = idp_core::wire::redirect(&pending.back_to, StatusCode::SEE_OTHER);
+    let mut res = idp_core::wire::redirect(&signed_in.back_to, StatusCode::SEE_OTHER);
     add_cookie(
         &mut res,
         &set_cookie(
@@ -185,47 +161,21 @@ pub(crate) async fn callback<S: Backend>(app: &App<S>, req: &Request<Bytes>) -> 
             app.secure_cookies,
         ),
     );
-    add_cookie(&mut res, &clear(PENDING_COOKIE, &callback_path(app), app));
     res
 }
 
-/// Redeems `code` at the platform's token endpoint and reads the session
-/// from the ID token (issued to this process just now, over no network).
-async fn redeem<S: Backend>(app: &App<S>, code: &str, pending: &Pending) -> Option<Signed> {
-    let redirect_uri = FirstParty::Console.redirect_uri(&app.base_url, PLATFORM_SLUG);
-    let form: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "authorization_code")
-        .append_pair("code", code)
-        .append_pair("redirect_uri", &redirect_uri)
-        .append_pair("client_id", FirstParty::Console.client_id())
-        .append_pair("code_verifier", &pending.verifier)
-        .finish();
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(format!("{}/t/{PLATFORM_SLUG}/token", app.base_path))
-        .header(
-            http::header::CONTENT_TYPE,
-            "application/x-www-form-urlencoded",
-        )
-        .body(Bytes::from(form))
-        .ok()?;
-    let res = app.provider.handle(req).await;
-    if res.status() != StatusCode::OK {
-        tracing::info!(status = %res.status(), "the console's code was refused");
-        return None;
+/// The platform tenant (made at every start).
+async fn platform<S: Backend>(
+    app: &App<S>,
+) -> Option<std::sync::Arc<idp_core::tenant::TenantContext>> {
+    match app.provider.tenant(PLATFORM_SLUG).await {
+        Ok(Some(platform)) => Some(platform),
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "the platform tenant cannot be read");
+            None
+        }
     }
-    let body: serde_json::Value = serde_json::from_slice(res.body()).ok()?;
-    let id_token = body["id_token"].as_str()?;
-    let claims: serde_json::Value =
-        serde_json::from_slice(&b64_decode(id_token.split('.').nth(1)?)?).ok()?;
-    if claims["nonce"].as_str() != Some(pending.nonce.as_str()) {
-        tracing::info!("the console's ID token has another nonce");
-        return None;
-    }
-    Some(Signed {
-        sid: claims["sid"].as_str()?.to_owned(),
-        sub: claims["sub"].as_str()?.to_owned(),
-    })
 }
 
 /// `POST /admin/logout` (CSRF checked by the caller): ends the platform

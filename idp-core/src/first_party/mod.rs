@@ -14,6 +14,10 @@
 //! the tenant's client list like any other, so what they are is never
 //! hidden; deleting one is harmless, it is made again when next needed.
 
+mod sign_in;
+
+pub use sign_in::{SIGN_IN_LIFETIME, SignInError, SignInStarted, SignedIn};
+
 use crate::ids::ClientId;
 use crate::jwks::SigningAlg;
 use crate::platform::is_platform;
