@@ -24,6 +24,16 @@ pub(crate) struct Refused {
 }
 
 impl Refused {
+    /// The console's own 422 for a form field left empty (`reason` shown
+    /// beside `field`), before anything is sent to the API.
+    pub(crate) fn invalid(field: &str, reason: &str) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            detail: reason.to_owned(),
+            fields: vec![(field.to_owned(), reason.to_owned())],
+        }
+    }
+
     /// The reason given for `field`, if it was named.
     pub(crate) fn field(&self, name: &str) -> Option<&str> {
         self.fields

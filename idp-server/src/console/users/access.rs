@@ -24,11 +24,7 @@ pub(super) async fn assign<S: Backend>(
     };
     let role = field(&form, "role");
     if role.is_empty() {
-        let refused = Refused {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            detail: "Choose a role.".to_owned(),
-            fields: vec![("role".to_owned(), "Choose a role.".to_owned())],
-        };
+        let refused = Refused::invalid("role", "Choose a role.");
         return page(c, at, id, refused.status, Failed::Role(refused)).await;
     }
     let path = format!("{}/roles/{}", at.api_user(id), segment(&role));

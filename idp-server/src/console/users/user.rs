@@ -239,11 +239,7 @@ pub(super) async fn set_password<S: Backend>(
     };
     let password = raw(&form, "password");
     if password.is_empty() {
-        let refused = Refused {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            detail: "Type the new password.".to_owned(),
-            fields: vec![("password".to_owned(), "Type the new password.".to_owned())],
-        };
+        let refused = Refused::invalid("password", "Type the new password.");
         return page(c, at, id, refused.status, Failed::Password(refused)).await;
     }
     let patch = json!({"password": password});
