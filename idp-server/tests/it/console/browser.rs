@@ -208,6 +208,25 @@ async fn the_owner_runs_an_organisation_from_the_console() {
     b.goto(&format!("{base}/admin/tenants/acme/keys")).await;
     b.wait_for("main table").await;
     capture(&b, "keys").await;
+    // The remaining screens and confirmation pages, each checked by axe.
+    for (path, name) in [
+        ("/admin/tenants/acme/keys/rotate", "keys-rotate"),
+        ("/admin/tenants/acme/roles/editor", "role"),
+        ("/admin/tenants/acme/roles/editor/delete", "role-delete"),
+        ("/admin/tenants/acme/users", "users"),
+        ("/admin/tenants/acme/users/USER/disable", "user-disable"),
+        ("/admin/tenants/acme/users/USER/delete", "user-delete"),
+        ("/admin/tenants/acme/clients/CLIENT/delete", "client-delete"),
+        ("/admin/tenants/new", "organisation-new"),
+        ("/admin/tenants/acme/suspend", "organisation-suspend"),
+        ("/admin/settings/tiers/new", "tier-new"),
+        ("/admin/nowhere", "not-found"),
+    ] {
+        let path = path.replace("USER", &user_id).replace("CLIENT", &client_id);
+        b.goto(&format!("{base}{path}")).await;
+        b.wait_for("main h1").await;
+        capture(&b, name).await;
+    }
     b.goto(&format!("{base}/admin/settings")).await;
     b.wait_for("#signup-heading").await;
     capture(&b, "settings").await;
