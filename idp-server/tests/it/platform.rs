@@ -20,8 +20,15 @@ async fn the_platform_tenant_exists_from_the_first_start_and_is_protected() {
     let roles = api.all("/api/v1/tenants/platform/roles", "", 50).await;
     let names: Vec<&str> = roles.iter().filter_map(|r| r["name"].as_str()).collect();
     assert_eq!(names, ["admin", "auditor", "owner"], "{roles:?}");
+    // The tenant, its three roles and the console's client.
     let events = api.audit("tenant=platform").await;
-    assert_eq!(events.len(), 4, "{events:?}");
+    assert_eq!(events.len(), 5, "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["action"] == "client.create" && e["target"]["id"] == "console"),
+        "{events:?}"
+    );
     assert!(
         events.iter().all(|e| e["actor"]["kind"] == "system"),
         "{events:?}"
