@@ -29,6 +29,8 @@ pub struct App<S: Backend> {
     pub base_url: String,
     /// The sign-up page's proof of work and spent challenges (`/signup`).
     pub signup: crate::pages::signup::SignupGuard,
+    /// The console's organisation usage counts of the last minute.
+    pub console_usage: crate::console::usage::UsageCache,
 }
 
 /// Loads the master key and builds the provider over `store`. In
@@ -110,6 +112,7 @@ impl<S: Backend> App<S> {
             http_limits: Default::default(),
             metrics: Default::default(),
             signup: Default::default(),
+            console_usage: Default::default(),
         }
     }
 }

@@ -134,8 +134,18 @@ impl<S: Backend> Console<'_, S> {
             req.extensions_mut().insert(addr);
         }
         let path = path.split('?').next().unwrap_or_default();
+        let write = req.method() != Method::GET;
         let res = crate::api::serve(self.app, req, path).await;
         let status = res.status();
+        // A change in an organisation may change what it counts.
+        if write
+            && status.is_success()
+            && let Some(slug) = path
+                .strip_prefix("/api/v1/tenants/")
+                .and_then(|rest| rest.split('/').next())
+        {
+            self.app.console_usage.forget(slug);
+        }
         let value = if res.body().is_empty() {
             Value::Null
         } else {

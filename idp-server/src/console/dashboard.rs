@@ -178,7 +178,7 @@ async fn tenant_page<S: Backend>(
     let report = c
         .get(&format!("{base}/analytics?from={from}&to={to}"))
         .await?;
-    let usage = c.get(&format!("{base}/usage")).await?;
+    let usage = c.usage(slug).await?;
     let name = tenant["name"].as_str().unwrap_or(slug).to_owned();
     let mut cards: Vec<Card> = [("Users", "users"), ("Clients", "clients")]
         .into_iter()

@@ -33,6 +33,7 @@ pub(crate) mod roles;
 pub(crate) mod session;
 pub(crate) mod settings;
 pub(crate) mod tenants;
+pub(crate) mod usage;
 pub(crate) mod users;
 
 use crate::app::App;

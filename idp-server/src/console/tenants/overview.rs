@@ -85,10 +85,7 @@ async fn show<S: Backend>(
         Ok(t) => Org::from_json(&t),
         Err(r) => return c.refused(&r),
     };
-    let usage = match c
-        .get(&format!("/api/v1/tenants/{}/usage", encode(slug)))
-        .await
-    {
+    let usage = match c.usage(slug).await {
         Ok(u) => u,
         Err(r) => return c.refused(&r),
     };

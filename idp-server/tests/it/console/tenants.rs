@@ -485,3 +485,36 @@ async fn in_chromium_the_owner_approves_with_the_keyboard_on_accessible_pages() 
     let events = api.audit("tenant=beta&action=tenant.approve").await;
     assert_eq!(events[0]["actor"]["id"], owner.id.as_str(), "{events:?}");
 }
+
+/// The users row of an overview's usage table: what it says is in use.
+fn users_in_use(body: &str) -> String {
+    let row = body
+        .split("<tr><td>Users</td><td>")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no users row: {body}"));
+    row.split(['<', ' ']).next().unwrap_or_default().to_owned()
+}
+
+/// The overview's counts are kept for a minute (counting a large
+/// organisation's users is slow), but a change made in the console shows
+/// at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_counts_follow_the_consoles_own_changes_at_once() {
+    let (server, api) = console_server().await;
+    server.cli_json(&["tenant", "create", "alpha", "--json"], None);
+    let console = Console::sign_in(&server, &api, &["owner"]).await;
+    let page = console.get("/admin/tenants/alpha").await;
+    assert_eq!(users_in_use(&page.body), "0");
+    // Made elsewhere: the cached count may lag (up to a minute).
+    server.create_user("alpha", "cli@alpha.test", "Cli", PASSWORD);
+    // Made in the console: counted again at once.
+    let res = console
+        .post(
+            "/admin/tenants/alpha/users",
+            &[("email", "ui@alpha.test"), ("name", "Ui")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = console.get("/admin/tenants/alpha").await;
+    assert_eq!(users_in_use(&page.body), "2");
+}
