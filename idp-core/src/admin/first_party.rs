@@ -23,11 +23,17 @@ impl<S: Store> Admin<S> {
         if which == FirstParty::Console && !is_platform(slug) {
             return Err(AdminError::not_found(ObjectKind::Client, CONSOLE));
         }
-        let tenant = self.tenant(slug).await?;
+        // The record only: loading the tenant's keys is not needed here
+        // (and at every start it would load the platform's).
+        let tenant = self
+            .store
+            .tenant_by_slug(slug)
+            .await?
+            .ok_or_else(|| AdminError::not_found(ObjectKind::Tenant, slug))?;
         let redirect_uri = which.redirect_uri(&self.config.base_url, slug);
         let now = self.clock.now();
         let id = ClientId::new(which.client_id());
-        let existing = self.store.client(&tenant.record.id, &id).await?;
+        let existing = self.store.client(&tenant.id, &id).await?;
         if let Some(client) = &existing
             && client.redirect_uris == [redirect_uri.clone()]
             && client.secret_hash.is_none()
@@ -44,21 +50,21 @@ impl<S: Store> Admin<S> {
             None => (
                 AuditAction::ClientCreate,
                 AdminChange::CreateClient {
-                    tenant: &tenant.record.id,
+                    tenant: &tenant.id,
                     client: &client,
                 },
             ),
             Some(_) => (
                 AuditAction::ClientUpdate,
                 AdminChange::UpdateClient {
-                    tenant: &tenant.record.id,
+                    tenant: &tenant.id,
                     client: &client,
                 },
             ),
         };
-        let event = ctx.event(
+        let event = ctx.event_in(
             action,
-            Some(&tenant),
+            Some((&tenant.slug, &tenant.id)),
             Target::new("client", which.client_id()),
             Changes::none()
                 .set("name", which.name())
@@ -67,12 +73,12 @@ impl<S: Store> Admin<S> {
         );
         if let Err(e) = self.store.apply_audited(change, &event).await {
             // Another process may have made it at the same moment.
-            if self.store.client(&tenant.record.id, &id).await?.is_none() {
+            if self.store.client(&tenant.id, &id).await?.is_none() {
                 return Err(e.into());
             }
             tracing::debug!(error = %e, "first-party client made by another process");
         }
-        self.clients.forget(&tenant.record.id, &id);
+        self.clients.forget(&tenant.id, &id);
         Ok(client)
     }
 }
