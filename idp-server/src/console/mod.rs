@@ -219,7 +219,7 @@ async fn screen<S: Backend>(
     // organisation's own decisions (rename, tier, lifecycle) are left to
     // the API's policy.
     if let ["tenants", slug, rest @ ..] = path
-        && *slug != "new"
+        && *slug != "_new"
     {
         if !c.may_read(slug) {
             return c.not_found();

@@ -86,7 +86,8 @@ pub(crate) async fn serve<S: Backend>(
     match (post, rest) {
         (false, []) => page(c, req, StatusCode::OK, None).await,
         (true, ["signup"]) => signup(c, req).await,
-        (false, ["tiers", "new"]) => tiers::new_form(c),
+        // No tier name starts with `_`: a tier named `new` keeps its page.
+        (false, ["tiers", "_new"]) => tiers::new_form(c),
         (true, ["tiers"]) => tiers::create(c, req).await,
         (false, ["tiers", name]) => tiers::edit_form(c, name).await,
         (true, ["tiers", name]) => tiers::update(c, req, name).await,

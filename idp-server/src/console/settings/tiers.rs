@@ -1,4 +1,4 @@
-//! Tiers (`/admin/settings/tiers…`): create (`GET …/new`, `POST
+//! Tiers (`/admin/settings/tiers…`): create (`GET …/_new`, `POST
 //! /admin/settings/tiers` → `POST /api/v1/tiers`), edit (`GET|POST
 //! …/tiers/{name}` → `PATCH /api/v1/tiers/{name}`), delete with a
 //! confirmation page (`GET|POST …/tiers/{name}/delete` → `DELETE`; the API
@@ -146,7 +146,7 @@ fn limits_body(form: &Params) -> Map<String, Value> {
         .collect()
 }
 
-/// `GET /admin/settings/tiers/new`.
+/// `GET /admin/settings/tiers/_new`.
 pub(super) fn new_form<S: Backend>(c: &Console<'_, S>) -> Response<Bytes> {
     if !c.may_write_platform() {
         return not_allowed(c);

@@ -1,7 +1,7 @@
 //! `GET /admin/tenants`: the organisations, searched by ID or name prefix
 //! (`?q=`), filtered by state (`?state=pending` is the approvals queue,
 //! with its count on its tab), paginated with the API's cursor; pending
-//! ones can be approved from the list. `GET /admin/tenants/new` and
+//! ones can be approved from the list. `GET /admin/tenants/_new` and
 //! `POST /admin/tenants`: create one (`POST /api/v1/tenants`).
 
 use super::{Org, PLATFORM, WALK_PAGE, Walk, org_path, value, walk};
@@ -184,7 +184,7 @@ fn new_page<S: Backend>(c: &Console<'_, S>, slug: &str, name: &str) -> NewPage {
     }
 }
 
-/// `GET /admin/tenants/new`.
+/// `GET /admin/tenants/_new`.
 pub(super) fn new_form<S: Backend>(c: &Console<'_, S>) -> Response<Bytes> {
     if !c.allowed(Operation::Write, ActionKind::CreateTenant, None) {
         return not_allowed(c);

@@ -51,7 +51,9 @@ pub(crate) async fn serve<S: Backend>(
     match (post, rest) {
         (false, []) => list::page(c, req).await,
         (true, []) => list::create(c, req).await,
-        (false, ["new"]) => list::new_form(c),
+        // `_new`: no slug holds `_`, so an organisation named `new` keeps
+        // its own page.
+        (false, ["_new"]) => list::new_form(c),
         (false, [slug]) => overview::page(c, slug).await,
         (true, [slug]) => overview::rename(c, req, slug).await,
         (true, [slug, "tier"]) => overview::set_tier(c, req, slug).await,

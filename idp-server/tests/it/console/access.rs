@@ -87,7 +87,7 @@ const PAGES: &[(&str, Kind)] = &[
 const PLATFORM_PAGES: &[(&str, Kind)] = &[
     ("/admin/settings", Kind::PlatformView),
     ("/admin/settings/tiers/gold", Kind::PlatformView),
-    ("/admin/settings/tiers/new", Kind::PlatformChangePage),
+    ("/admin/settings/tiers/_new", Kind::PlatformChangePage),
     (
         "/admin/settings/tiers/gold/delete",
         Kind::PlatformChangePage,

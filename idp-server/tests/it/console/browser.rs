@@ -217,9 +217,9 @@ async fn the_owner_runs_an_organisation_from_the_console() {
         ("/admin/tenants/acme/users/USER/disable", "user-disable"),
         ("/admin/tenants/acme/users/USER/delete", "user-delete"),
         ("/admin/tenants/acme/clients/CLIENT/delete", "client-delete"),
-        ("/admin/tenants/new", "organisation-new"),
+        ("/admin/tenants/_new", "organisation-new"),
         ("/admin/tenants/acme/suspend", "organisation-suspend"),
-        ("/admin/settings/tiers/new", "tier-new"),
+        ("/admin/settings/tiers/_new", "tier-new"),
         ("/admin/nowhere", "not-found"),
     ] {
         let path = path.replace("USER", &user_id).replace("CLIENT", &client_id);

@@ -75,7 +75,7 @@ async fn the_owner_changes_the_sign_up_mode() {
 async fn a_tier_is_created_edited_and_deleted() {
     let (server, api) = console_server().await;
     let console = Console::sign_in(&server, &api, &["admin"]).await;
-    let form = console.get("/admin/settings/tiers/new").await;
+    let form = console.get("/admin/settings/tiers/_new").await;
     assert!(form.body.contains("<label for=\"users\">"), "{}", form.body);
 
     let page = console
@@ -219,7 +219,7 @@ async fn in_chromium_the_sign_up_mode_changes_with_the_keyboard_on_accessible_pa
     keyboard_sign_in(&browser, &server.base_url, &owner).await;
     let base = &server.base_url;
     for (path, ready, name) in [
-        ("/admin/settings/tiers/new", "#name", "tier-new"),
+        ("/admin/settings/tiers/_new", "#name", "tier-new"),
         ("/admin/settings/tiers/small", "#users", "tier"),
         (
             "/admin/settings/tiers/small/delete",
@@ -248,7 +248,7 @@ async fn in_chromium_the_sign_up_mode_changes_with_the_keyboard_on_accessible_pa
 
     // A refused form, as the browser shows it: the reason beside the field.
     browser
-        .goto(&format!("{base}/admin/settings/tiers/new"))
+        .goto(&format!("{base}/admin/settings/tiers/_new"))
         .await;
     browser.wait_for("#name").await;
     browser.tab_to("#name").await;

@@ -187,7 +187,7 @@ async fn an_operator_creates_searches_renames_and_sets_a_tier() {
     create_tier(&api, json!({"name": "small", "users": 5})).await;
     let console = Console::sign_in(&server, &api, &["admin"]).await;
 
-    let form = console.get("/admin/tenants/new").await;
+    let form = console.get("/admin/tenants/_new").await;
     assert!(form.body.contains("<label for=\"slug\">"), "{}", form.body);
     let page = console
         .post_and_follow(
@@ -458,7 +458,7 @@ async fn in_chromium_the_owner_approves_with_the_keyboard_on_accessible_pages() 
             "#tenants",
             "organisations-pending",
         ),
-        ("/admin/tenants/new", "#slug", "organisation-new"),
+        ("/admin/tenants/_new", "#slug", "organisation-new"),
         ("/admin/tenants/acme", "#issuer", "organisation"),
         (
             "/admin/tenants/acme/suspend",
@@ -517,4 +517,35 @@ async fn usage_counts_follow_the_consoles_own_changes_at_once() {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let page = console.get("/admin/tenants/alpha").await;
     assert_eq!(users_in_use(&page.body), "2");
+}
+
+/// The create pages sit at `_new`, a name no organisation or tier can
+/// have: an organisation and a tier both named `new` open their own pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_and_a_tier_named_new_have_their_own_pages() {
+    let (server, api) = console_server().await;
+    server.cli_json(
+        &["tenant", "create", "new", "--name", "Newco", "--json"],
+        None,
+    );
+    let res = api
+        .send(Req::post(
+            "/api/v1/tiers",
+            &json!({"name": "new", "users": 7}),
+        ))
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let console = Console::sign_in(&server, &api, &["owner"]).await;
+    let page = console.get("/admin/tenants/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Newco") && page.body.contains("id=\"issuer\""),
+        "{}",
+        page.body
+    );
+    let page = console.get("/admin/settings/tiers/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("value=\"7\""), "{}", page.body);
+    let page = console.get("/admin/tenants/_new").await;
+    assert!(page.body.contains("id=\"slug\""), "{}", page.body);
 }
