@@ -61,6 +61,12 @@ string_id!(
     SessionId
 );
 string_id!(
+    /// An upstream identity provider of one tenant (GitHub, Google,
+    /// Microsoft or any OpenID Provider); it never changes, since the
+    /// callback URL registered at the upstream names it.
+    UpstreamId
+);
+string_id!(
     /// One authorization grant: the code and every refresh token rotated from it
     /// share this id, so a reuse can revoke them together (RFC 6749 §4.1.2, §10.4).
     GrantId

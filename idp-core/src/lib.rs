@@ -105,6 +105,7 @@ pub mod telemetry;
 pub mod tenant;
 pub mod tier;
 mod token;
+pub mod upstream;
 pub mod user;
 pub mod userinfo;
 pub mod wire;

@@ -220,6 +220,8 @@ pub struct Provider<S: Store> {
     pub(crate) sleep: Option<Sleep>,
     /// Sign-in events not yet written ([`crate::analytics::buffer`]).
     pub(crate) sign_ins: crate::analytics::buffer::SignInBuffer,
+    /// The relying party towards tenants' upstreams ([`crate::upstream`]).
+    pub(crate) upstreams: Arc<crate::upstream::relying_party::RelyingParty>,
 }
 
 impl<S: Store> Provider<S> {
@@ -247,6 +249,7 @@ impl<S: Store> Provider<S> {
             abuse,
             sleep: None,
             sign_ins: Default::default(),
+            upstreams: Arc::new(crate::upstream::relying_party::RelyingParty::new(None)),
         }
     }
 
@@ -267,6 +270,16 @@ impl<S: Store> Provider<S> {
     /// Lets the provider fetch clients' `jwks_uri` documents through `fetch`.
     pub fn with_fetch(mut self, fetch: Fetch) -> Self {
         self.fetch = Some(fetch);
+        self
+    }
+
+    /// Lets the provider reach tenants' upstream identity providers through
+    /// `http` ([`crate::upstream`]); without it, upstream sign-ins fail as
+    /// unreachable.
+    pub fn with_upstream_http(mut self, http: crate::upstream::UpstreamHttp) -> Self {
+        self.upstreams = Arc::new(crate::upstream::relying_party::RelyingParty::new(Some(
+            http,
+        )));
         self
     }
 

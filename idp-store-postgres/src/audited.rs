@@ -49,7 +49,13 @@ fn scope<'a>(change: &AdminChange<'a>) -> Scope<'a> {
         | C::AssignRole { tenant, .. }
         | C::UnassignRole { tenant, .. }
         | C::CreateSetupLink { tenant, .. }
-        | C::RedeemSetupLink { tenant, .. } => Scope::Tenant(tenant),
+        | C::RedeemSetupLink { tenant, .. }
+        | C::CreateUpstream { tenant, .. }
+        | C::UpdateUpstream { tenant, .. }
+        | C::DeleteUpstream { tenant, .. }
+        | C::LinkIdentity { tenant, .. }
+        | C::CreateUserWithIdentity { tenant, .. }
+        | C::UnlinkIdentity { tenant, .. } => Scope::Tenant(tenant),
         C::CreateApiKey { .. } | C::RevokeApiKey { .. } | C::UpdatePlatformSettings { .. } => {
             Scope::Platform
         }
@@ -196,6 +202,16 @@ async fn make(tx: &Transaction<'_>, change: AdminChange<'_>) -> StoreResult<Appl
         C::UpdateTier { tier } => tiers::update_tier_in(tx, tier).await?,
         C::DeleteTier { name } => tiers::delete_tier_in(tx, name).await?,
         C::AssignTier { tenant, tier } => tiers::assign_tier_in(tx, tenant, tier).await?,
+        C::CreateUpstream { .. }
+        | C::UpdateUpstream { .. }
+        | C::DeleteUpstream { .. }
+        | C::LinkIdentity { .. }
+        | C::CreateUserWithIdentity { .. }
+        | C::UnlinkIdentity { .. } => {
+            return Err(idp_core::store::StoreError::Backend(
+                "upstreams are not stored yet".into(),
+            ));
+        }
         C::WithinLimit {
             counted,
             limit,

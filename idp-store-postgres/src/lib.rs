@@ -61,6 +61,7 @@ mod setup_links;
 mod tenants;
 mod tiers;
 mod tls;
+mod upstreams;
 mod users;
 
 pub use changes::{Change, ChangeFeed};

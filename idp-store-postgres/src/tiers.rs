@@ -129,7 +129,9 @@ pub(crate) async fn assign_tier_in(
 /// tenant: every `WithinLimit` on it takes it for its transaction.
 fn lock_key(counted: &Counted<'_>) -> String {
     match counted {
-        Counted::Users(t) | Counted::Clients(t) => format!("idp.limit:{}", t.as_str()),
+        Counted::Users(t) | Counted::Clients(t) | Counted::Upstreams(t) => {
+            format!("idp.limit:{}", t.as_str())
+        }
         Counted::ApiKeys { tenant, .. } => format!("idp.limit.api_keys:{tenant}"),
     }
 }
@@ -161,6 +163,13 @@ pub(crate) async fn lock_and_count_in(
             tx.query_one(
                 "SELECT count(*) FROM clients WHERE tenant_id = $1 AND id NOT IN ($2, $3)",
                 &[&t.as_str(), &a, &b],
+            )
+            .await
+        }
+        Counted::Upstreams(t) => {
+            tx.query_one(
+                "SELECT count(*) FROM upstreams WHERE tenant_id = $1",
+                &[&t.as_str()],
             )
             .await
         }
@@ -228,6 +237,14 @@ impl TierStore for PostgresStore {
                     t,
                     "SELECT count(*) FROM clients WHERE tenant_id = $1 AND id NOT IN ($2, $3)",
                     &[&t.as_str(), &a, &b],
+                )
+                .await?
+            }
+            Counted::Upstreams(t) => {
+                self.tenant_query(
+                    t,
+                    "SELECT count(*) FROM upstreams WHERE tenant_id = $1",
+                    &[&t.as_str()],
                 )
                 .await?
             }

@@ -58,6 +58,8 @@ pub(crate) enum OwnedChange {
     CreateTier(TierRecord),
     UpdateTier(TierRecord),
     DeleteTier(String),
+    /// Upstream login's changes (issue 19): not stored yet.
+    UpstreamNotYet,
     /// Tenant, tier.
     AssignTier(TenantId, Option<String>),
     /// What is counted, the limit, the create.
@@ -169,6 +171,12 @@ impl From<AdminChange<'_>> for OwnedChange {
             C::AssignTier { tenant, tier } => {
                 Self::AssignTier(tenant.clone(), tier.map(str::to_owned))
             }
+            C::CreateUpstream { .. }
+            | C::UpdateUpstream { .. }
+            | C::DeleteUpstream { .. }
+            | C::LinkIdentity { .. }
+            | C::CreateUserWithIdentity { .. }
+            | C::UnlinkIdentity { .. } => Self::UpstreamNotYet,
             C::WithinLimit {
                 counted,
                 limit,
@@ -295,6 +303,7 @@ impl OwnedChange {
             Self::UpdateTier(tier) => found(tiers::update(conn, tier)?),
             Self::DeleteTier(name) => found(tiers::delete(conn, name)?),
             Self::AssignTier(tenant, tier) => found(tiers::assign(conn, tenant, tier.as_deref())?),
+            Self::UpstreamNotYet => return Err(rusqlite::Error::InvalidQuery),
             // The caller's transaction is IMMEDIATE: no other writer runs
             // between the count and the create.
             Self::WithinLimit(what, limit, change) => match tiers::count(conn, what)? {

@@ -56,6 +56,7 @@ mod setup_links;
 mod stats;
 mod tenants;
 mod tiers;
+mod upstreams;
 mod users;
 
 #[cfg(test)]

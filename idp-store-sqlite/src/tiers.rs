@@ -126,6 +126,9 @@ pub(crate) fn count(conn: &Connection, counted: &OwnedCounted) -> Result<u64> {
             )?
             .query_row(params![t.as_str(), a, b], |r| r.get(0))?
         }
+        OwnedCounted::Upstreams(t) => conn
+            .prepare_cached("SELECT count(*) FROM upstreams WHERE tenant_id = ?1")?
+            .query_row([t.as_str()], |r| r.get(0))?,
         OwnedCounted::ApiKeys(slug, now) => conn
             .prepare_cached(
                 "SELECT count(*) FROM api_keys WHERE tenant = ?1 AND revoked_at IS NULL
@@ -141,6 +144,7 @@ pub(crate) fn count(conn: &Connection, counted: &OwnedCounted) -> Result<u64> {
 pub(crate) enum OwnedCounted {
     Users(TenantId),
     Clients(TenantId),
+    Upstreams(TenantId),
     /// Tenant slug, now.
     ApiKeys(String, i64),
 }
@@ -150,6 +154,7 @@ impl From<Counted<'_>> for OwnedCounted {
         match c {
             Counted::Users(t) => Self::Users(t.clone()),
             Counted::Clients(t) => Self::Clients(t.clone()),
+            Counted::Upstreams(t) => Self::Upstreams(t.clone()),
             Counted::ApiKeys { tenant, now } => Self::ApiKeys(tenant.to_owned(), now),
         }
     }

@@ -10,13 +10,14 @@
 //! reference a deletion would cascade through.
 
 use super::tiers::{Counted, TierRecord};
+use super::upstreams::{LinkedIdentityRecord, UpstreamRecord};
 use super::{ClientRecord, SigningKeyRecord, StoreResult, TenantRecord, UserRecord};
 use super::{
     api_keys::ApiKeyRecord, platform_settings::PlatformSettings, roles::RoleRecord,
     setup_links::SetupLinkRecord,
 };
 use crate::clock::UnixTime;
-use crate::ids::{ClientId, SessionId, TenantId, UserId};
+use crate::ids::{ClientId, SessionId, TenantId, UpstreamId, UserId};
 use crate::tenant::state::TenantState;
 use std::future::Future;
 
@@ -327,6 +328,61 @@ pub enum AdminChange<'a> {
         tenant: &'a TenantId,
         /// The tier's name, or none.
         tier: Option<&'a str>,
+    },
+    /// Stores a new upstream; `Conflict` if its id exists.
+    CreateUpstream {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The new upstream.
+        upstream: &'a UpstreamRecord,
+    },
+    /// Replaces the stored upstream `upstream.id` (every field but `id`,
+    /// `kind` and `created_at`); `Missing` if there is none.
+    UpdateUpstream {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The changed upstream.
+        upstream: &'a UpstreamRecord,
+    },
+    /// Deletes the upstream, its linked identities and its flights;
+    /// `Missing` if there is none.
+    DeleteUpstream {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The upstream.
+        upstream: &'a UpstreamId,
+    },
+    /// Links an identity to an existing user; `Conflict` if the
+    /// (upstream, subject) is linked already, `Missing` if the user or the
+    /// upstream does not exist.
+    LinkIdentity {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The identity.
+        identity: &'a LinkedIdentityRecord,
+    },
+    /// Creates a user and links the identity to it in one transaction (a
+    /// first sign-in through an upstream); `Conflict` if the email or the
+    /// (upstream, subject) exists, `Missing` if the upstream does not.
+    CreateUserWithIdentity {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The new user.
+        user: &'a UserRecord,
+        /// The identity (its `user_id` is the new user's).
+        identity: &'a LinkedIdentityRecord,
+    },
+    /// Unlinks the identity (upstream, subject) from `user`; `Missing` if
+    /// it is not linked to that user.
+    UnlinkIdentity {
+        /// The tenant.
+        tenant: &'a TenantId,
+        /// The user.
+        user: &'a UserId,
+        /// The upstream.
+        upstream: &'a UpstreamId,
+        /// The upstream's key for the person.
+        subject: &'a str,
     },
     /// Makes `change` (a create) only if fewer than `limit` of `counted`
     /// exist: the count and the change are one transaction, serialized

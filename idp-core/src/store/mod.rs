@@ -10,7 +10,8 @@
 //! [`IdempotencyStore`] (the admin API's), [`PlatformSettingsStore`] (the
 //! platform's own settings: who may sign up), [`AnalyticsStore`] (sign-in
 //! events and their roll-ups), [`TierStore`] (tiers and what their limits
-//! count).
+//! count), [`UpstreamStore`] (upstream login: upstreams, linked identities,
+//! flights).
 //! [`Store`] is all of them together, and what the [`Provider`] needs; a
 //! type that implements every part is a `Store` without further code.
 //!
@@ -46,6 +47,7 @@ mod sessions;
 mod setup_links;
 mod tenants;
 mod tiers;
+mod upstreams;
 mod users;
 
 pub use admin::AdminStore;
@@ -70,6 +72,7 @@ pub use sessions::SessionStore;
 pub use setup_links::{SetupLinkRecord, SetupLinkStore};
 pub use tenants::TenantStore;
 pub use tiers::{Counted, TierRecord, TierStore};
+pub use upstreams::{LinkedIdentityRecord, UpstreamFlightRecord, UpstreamRecord, UpstreamStore};
 pub use users::UserStore;
 
 /// Why a store call failed.
@@ -143,6 +146,7 @@ pub trait Store:
     + AnalyticsStore
     + SetupLinkStore
     + TierStore
+    + UpstreamStore
     + 'static
 {
 }
@@ -168,6 +172,7 @@ impl<T> Store for T where
         + AnalyticsStore
         + SetupLinkStore
         + TierStore
+        + UpstreamStore
         + 'static
 {
 }

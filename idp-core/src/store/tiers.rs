@@ -32,6 +32,8 @@ pub enum Counted<'a> {
     Users(&'a TenantId),
     /// The tenant's clients.
     Clients(&'a TenantId),
+    /// The tenant's upstreams.
+    Upstreams(&'a TenantId),
     /// API keys limited to the tenant with this slug, not revoked and not
     /// expired at `now`.
     ApiKeys {
