@@ -306,6 +306,19 @@ actions! {
     /// A client registered itself (RFC 7591), or was registered by anyone
     /// the tenant lets register.
     ClientRegister => "client.register",
+    /// An upstream identity provider was added to a tenant.
+    UpstreamCreate => "upstream.create",
+    /// An upstream's name, credentials or rules changed.
+    UpstreamUpdate => "upstream.update",
+    /// An upstream was deleted (with the identities linked through it).
+    UpstreamDelete => "upstream.delete",
+    /// A user was created by a first sign-in through an upstream, with the
+    /// identity linked.
+    UserCreateFromUpstream => "user.create.upstream",
+    /// An upstream identity was linked to a user.
+    UserIdentityLink => "user.identity.link",
+    /// An upstream identity was unlinked from a user.
+    UserIdentityUnlink => "user.identity.unlink",
 }
 
 /// The object a change was made to.
