@@ -216,11 +216,11 @@ mod tests {
 
     #[test]
     fn github_com_uses_the_api_host_and_ghes_its_api_path() {
-        let com = Endpoints::of(None).unwrap();
+        let com = Endpoints::of(None).expect("github.com");
         assert_eq!(com.authorize, "https://github.com/login/oauth/authorize");
         assert_eq!(com.token, "https://github.com/login/oauth/access_token");
         assert_eq!(com.api, "https://api.github.com");
-        let ghes = Endpoints::of(Some("https://git.corp.example/")).unwrap();
+        let ghes = Endpoints::of(Some("https://git.corp.example/")).expect("GHES");
         assert_eq!(
             ghes.authorize,
             "https://git.corp.example/login/oauth/authorize"

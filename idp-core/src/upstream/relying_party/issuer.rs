@@ -174,7 +174,7 @@ mod tests {
     #[test]
     fn single_tenant_issuers_follow_the_normal_rule() {
         let issuer = format!("https://login.microsoftonline.com/{TID}/v2.0");
-        let rule = ms(&issuer, &issuer).unwrap();
+        let rule = ms(&issuer, &issuer).expect("single tenant");
         assert_eq!(rule, IssuerRule::Exact(vec![issuer.clone()]));
         assert_eq!(rule.check(&issuer, Some(TID)), Ok(()));
         assert!(
@@ -215,7 +215,7 @@ mod tests {
             "https://accounts.google.com",
             "https://accounts.google.com",
         )
-        .unwrap();
+        .expect("google");
         assert_eq!(rule.check("accounts.google.com", None), Ok(()));
         assert_eq!(rule.check("https://accounts.google.com", None), Ok(()));
         assert!(

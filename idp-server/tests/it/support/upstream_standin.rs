@@ -134,6 +134,10 @@ struct Grant {
     challenge: Option<String>,
 }
 
+/// A token request as the stand-in got it: its `Authorization` header and
+/// its form.
+pub type TokenRequest = (Option<String>, HashMap<String, String>);
+
 struct State {
     shape: Shape,
     base: String,
@@ -146,7 +150,7 @@ struct State {
     tokens: Mutex<HashMap<String, ()>>,
     hits: Mutex<Vec<String>>,
     authorize_queries: Mutex<Vec<HashMap<String, String>>>,
-    token_forms: Mutex<Vec<(Option<String>, HashMap<String, String>)>>,
+    token_forms: Mutex<Vec<TokenRequest>>,
 }
 
 /// A running stand-in. Dropping it stops it.
@@ -285,7 +289,7 @@ impl StandIn {
     }
 
     /// Every token request: its `Authorization` header and form, in order.
-    pub fn token_requests(&self) -> Vec<(Option<String>, HashMap<String, String>)> {
+    pub fn token_requests(&self) -> Vec<TokenRequest> {
         self.state.token_forms.lock().expect("log").clone()
     }
 
