@@ -25,6 +25,9 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
         "DROP TABLE upstream_flights;
          DROP TABLE linked_identities;
          DROP TABLE upstreams;
+         ALTER TABLE sessions DROP COLUMN amr;
+         ALTER TABLE codes DROP COLUMN amr;
+         ALTER TABLE refresh_tokens DROP COLUMN amr;
          DROP TABLE platform_settings;
          DROP TABLE analytics_events;
          DROP TABLE analytics_days;
