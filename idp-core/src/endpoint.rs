@@ -272,12 +272,7 @@ impl Endpoint {
                 Host,
             ),
             Self::AccountLink => ("/account/link", "/t/{tenant}/account/link", POST, Host),
-            Self::AccountUnlink => (
-                "/account/unlink",
-                "/t/{tenant}/account/unlink",
-                POST,
-                Host,
-            ),
+            Self::AccountUnlink => ("/account/unlink", "/t/{tenant}/account/unlink", POST, Host),
         };
         Row {
             path,

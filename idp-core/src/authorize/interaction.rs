@@ -176,11 +176,7 @@ impl<S: Store> Provider<S> {
         ))
     }
 
-    pub(crate) async fn load_interaction(
-        &self,
-        slug: &str,
-        id: &str,
-    ) -> Result<Loaded, PageError> {
+    pub(crate) async fn load_interaction(&self, slug: &str, id: &str) -> Result<Loaded, PageError> {
         let tenant = self.tenant(slug).await?.ok_or(PageError::UnknownTenant)?;
         let id_hash = SecretHash::of(id);
         let record = self
@@ -343,7 +339,9 @@ impl<S: Store> Provider<S> {
         let signed_in = SignIn::Succeeded(&user.id);
         self.record_sign_in(tenant_id, client_id, SignInMethod::Password, signed_in);
         self.link_pending(&l.tenant, id, &user, from, headers).await;
-        Ok(LoginOutcome::Continue(self.finish_login(&l, id, &user).await?))
+        Ok(LoginOutcome::Continue(
+            self.finish_login(&l, id, &user).await?,
+        ))
     }
 
     /// Someone signed in through the interaction `id` as `user` (a password

@@ -307,7 +307,7 @@ mod tests {
         assert!(!f.bound_to(Some("other")));
         assert!(!f.bound_to(None));
         assert_ne!(f.nonce, f.pkce_verifier);
-        let json = serde_json::to_string(&Sealed::Trip(f)).unwrap();
+        let json = serde_json::to_string(&Sealed::Trip(f)).expect("serializes");
         assert!(!json.contains("cookie-value"));
     }
 

@@ -25,8 +25,7 @@ use crate::email::EmailAddress;
 use crate::ids::UserId;
 use crate::provider::Provider;
 use crate::store::{
-    AdminChange, Applied, LinkedIdentityRecord, Store, StoreError, UpstreamRecord,
-    UserRecord,
+    AdminChange, Applied, LinkedIdentityRecord, Store, StoreError, UpstreamRecord, UserRecord,
 };
 use crate::tenant::TenantContext;
 use std::net::IpAddr;
@@ -151,7 +150,10 @@ impl<S: Store> Provider<S> {
         let Some(email) = email else {
             return Ok(Resolved::NoEmail);
         };
-        match self.create_from_upstream(tenant, upstream, asserted, &email, from).await {
+        match self
+            .create_from_upstream(tenant, upstream, asserted, &email, from)
+            .await
+        {
             Ok(Some(user)) => Ok(Resolved::User(user)),
             Ok(None) => Ok(Resolved::UpstreamGone),
             Err(AdminError::LimitExceeded { .. }) => Ok(Resolved::LimitReached),

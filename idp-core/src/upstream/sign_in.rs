@@ -260,7 +260,9 @@ impl<S: Store> Provider<S> {
             &upstream.id,
             &upstream.sealed_client_secret,
         )
-        .map_err(|_| UpstreamFailure::Misconfigured("the client secret does not open".into()).into())
+        .map_err(|_| {
+            UpstreamFailure::Misconfigured("the client secret does not open".into()).into()
+        })
     }
 
     /// Stores a flight to `upstream_id` for `purpose` and answers the 303
@@ -449,7 +451,10 @@ impl<S: Store> Provider<S> {
             (upstream.kind, get("iss"), upstream.issuer.as_deref())
             && iss.trim_end_matches('/') != expected.trim_end_matches('/')
         {
-            return Err(UpstreamFailure::BadIdToken("the callback's iss is not the upstream's".into()).into());
+            return Err(UpstreamFailure::BadIdToken(
+                "the callback's iss is not the upstream's".into(),
+            )
+            .into());
         }
         let secret = self.open_secret(tenant, &upstream)?;
         let redirect_uri = self.upstream_callback_url(&tenant.record.slug, &upstream.id);
@@ -471,8 +476,15 @@ impl<S: Store> Provider<S> {
                     .await
             }
             Purpose::Link { user, session } => {
-                self.link_through(tenant, &upstream, &asserted, (&user, &session), headers, from)
-                    .await
+                self.link_through(
+                    tenant,
+                    &upstream,
+                    &asserted,
+                    (&user, &session),
+                    headers,
+                    from,
+                )
+                .await
             }
         }
     }
@@ -599,7 +611,10 @@ impl<S: Store> Provider<S> {
         }
         let upstream = match self
             .store
-            .upstream(&tenant.record.id, &UpstreamId::new(pending.upstream.as_str()))
+            .upstream(
+                &tenant.record.id,
+                &UpstreamId::new(pending.upstream.as_str()),
+            )
             .await
         {
             Ok(Some(u)) => u,

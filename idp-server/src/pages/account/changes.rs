@@ -157,10 +157,7 @@ struct ContinuePage {
 /// answer is a page that goes on to the upstream (a redirect would be
 /// blocked by the account pages' `form-action 'self'`), with the binding
 /// cookie.
-pub(crate) async fn link<S: Backend>(
-    page: &Page<'_, S>,
-    req: &Request<Bytes>,
-) -> Response<Bytes> {
+pub(crate) async fn link<S: Backend>(page: &Page<'_, S>, req: &Request<Bytes>) -> Response<Bytes> {
     let form = Params::parse(req.body());
     let upstream = field(&form, "upstream");
     let started = page
@@ -184,7 +181,8 @@ pub(crate) async fn link<S: Backend>(
     };
     let mut res = page.render(StatusCode::OK, &body);
     for c in redirect.headers().get_all(http::header::SET_COOKIE) {
-        res.headers_mut().append(http::header::SET_COOKIE, c.clone());
+        res.headers_mut()
+            .append(http::header::SET_COOKIE, c.clone());
     }
     res
 }

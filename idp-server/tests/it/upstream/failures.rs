@@ -4,7 +4,10 @@
 use super::*;
 
 fn callback(w: &World, query: &str) -> String {
-    format!("{}/upstream/{UPSTREAM}/callback?{query}", w.env.tenant.issuer)
+    format!(
+        "{}/upstream/{UPSTREAM}/callback?{query}",
+        w.env.tenant.issuer
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -14,15 +17,20 @@ async fn a_missing_or_unknown_state_is_refused() {
     for query in ["", "?code=abc", "?state=&code=abc", "?state=nope&code=abc"] {
         let res = Browser::new().get(&format!("{base}{query}")).await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{query}: {}", res.body);
-        assert!(res.body.contains("expired or was already used"), "{}", res.body);
+        assert!(
+            res.body.contains("expired or was already used"),
+            "{}",
+            res.body
+        );
     }
-    let res = Browser::new()
-        .post_form(&base, &[("state", "x")])
-        .await;
+    let res = Browser::new().post_form(&base, &[("state", "x")]).await;
     assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
     // An unknown tenant's callback.
     let res = Browser::new()
-        .get(&format!("{}/t/nobody/upstream/x/callback?state=a", env.server.base_url))
+        .get(&format!(
+            "{}/t/nobody/upstream/x/callback?state=a",
+            env.server.base_url
+        ))
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
 }
@@ -51,10 +59,17 @@ async fn cancelling_at_the_upstream_leads_back_to_the_login_page() {
     let w = World::new(true, false).await;
     let (browser, at_b, login) = begin(&w).await;
     let res = browser
-        .get(&callback(&w, &format!("state={}&error=access_denied", state_of(&at_b))))
+        .get(&callback(
+            &w,
+            &format!("state={}&error=access_denied", state_of(&at_b)),
+        ))
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
-    assert!(res.body.contains("You cancelled the sign-in."), "{}", res.body);
+    assert!(
+        res.body.contains("You cancelled the sign-in."),
+        "{}",
+        res.body
+    );
     assert!(res.body.contains(login.path()), "a link back: {}", res.body);
 }
 
@@ -77,7 +92,11 @@ async fn an_upstream_deleted_mid_flight_is_a_clear_404() {
     let (browser, at_b, _) = begin(&w).await;
     let store =
         idp_store_sqlite::SqliteStore::open(&w.env.server.database_url).expect("open the store");
-    let tenant = store.tenant_by_slug("acme").await.unwrap().unwrap();
+    let tenant = store
+        .tenant_by_slug("acme")
+        .await
+        .expect("read the tenant")
+        .expect("acme exists");
     let event = AuditEvent {
         id: 0,
         time: 2,
@@ -104,7 +123,10 @@ async fn an_upstream_deleted_mid_flight_is_a_clear_404() {
         .await
         .expect("deleted");
     let res = browser
-        .get(&callback(&w, &format!("state={}&code=abc", state_of(&at_b))))
+        .get(&callback(
+            &w,
+            &format!("state={}&code=abc", state_of(&at_b)),
+        ))
         .await;
     // Its flights went with it.
     assert!(
@@ -121,7 +143,10 @@ async fn an_upstream_that_is_down_is_a_502_with_a_way_back() {
     let env = Env::new().await;
     // Nothing listens there.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let dead = format!("http://127.0.0.1:{}", closed.local_addr().expect("addr").port());
+    let dead = format!(
+        "http://127.0.0.1:{}",
+        closed.local_addr().expect("addr").port()
+    );
     drop(closed);
     create_upstream(
         &env.server,
@@ -140,7 +165,9 @@ async fn an_upstream_that_is_down_is_a_502_with_a_way_back() {
     let rp = env.rp(&env.client).await;
     let browser = Browser::new();
     let (_, page) = rp.open_login(&browser, &AuthOptions::default()).await;
-    let form = page.form_with("value=\"down\"").expect("Continue with Down");
+    let form = page
+        .form_with("value=\"down\"")
+        .expect("Continue with Down");
     let res = browser.submit(&form, &[]).await;
     assert_eq!(res.status, StatusCode::BAD_GATEWAY, "{}", res.body);
     assert!(res.body.contains("could not be reached"), "{}", res.body);

@@ -22,7 +22,9 @@ async fn an_unverified_email_of_an_existing_user_never_links() {
     assert!(page.is_login_page(), "{}", page.body);
     assert!(page.body.contains("id=\"notice\""), "{}", page.body);
     assert!(
-        browser.cookie(&w.env.tenant.issuer, "idp_session").is_none(),
+        browser
+            .cookie(&w.env.tenant.issuer, "idp_session")
+            .is_none(),
         "not signed in"
     );
 }
@@ -46,11 +48,10 @@ async fn sign_in_first_then_the_identity_is_linked_in_the_same_browser() {
     let (req, page) = w.rp.open_login(&other, &AuthOptions::default()).await;
     let answer = w.continue_with_beta(&other, &page, &alice_at_beta).await;
     let (cb, _) = other.finish(answer, REDIRECT_URI, &w.env.user).await;
-    let tokens = w
-        .rp
-        .exchange(&cb.code(), req.verifier.as_deref())
-        .await
-        .expect("the code redeems");
+    let tokens =
+        w.rp.exchange(&cb.code(), req.verifier.as_deref())
+            .await
+            .expect("the code redeems");
     let claims = w.rp.verify_id_token(&tokens, Some(&req.nonce), RS256);
     assert_eq!(claims.subject().as_str(), w.env.user.id);
 }
@@ -90,7 +91,9 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
     let account = format!("{}/account", w.env.tenant.issuer);
     let res = browser.get(&account).await;
     let page = if res.status.is_redirection() {
-        let (cb, _) = browser.finish(res, &format!("{account}/callback"), &w.env.user).await;
+        let (cb, _) = browser
+            .finish(res, &format!("{account}/callback"), &w.env.user)
+            .await;
         browser.get(cb.url.as_str()).await
     } else {
         res
@@ -101,7 +104,15 @@ async fn the_last_way_to_sign_in_cannot_be_unlinked() {
         page
     };
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("id=\"linked-identities\""), "{}", page.body);
-    assert!(page.body.contains("Your only way to sign in"), "{}", page.body);
+    assert!(
+        page.body.contains("id=\"linked-identities\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("Your only way to sign in"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("id=\"unlink-"), "{}", page.body);
 }
