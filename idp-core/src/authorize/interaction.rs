@@ -339,21 +339,24 @@ impl<S: Store> Provider<S> {
         let signed_in = SignIn::Succeeded(&user.id);
         self.record_sign_in(tenant_id, client_id, SignInMethod::Password, signed_in);
         self.link_pending(&l.tenant, id, &user, from, headers).await;
+        let amr = crate::acr::PASSWORD_AMR.to_owned();
         Ok(LoginOutcome::Continue(
-            self.finish_login(&l, id, &user).await?,
+            self.finish_login(&l, id, &user, amr).await?,
         ))
     }
 
     /// Someone signed in through the interaction `id` as `user` (a password
-    /// or an upstream): starts the session and continues to consent or
-    /// straight back to the client with a code.
+    /// or an upstream), authenticated by `amr` ([`crate::acr`]): starts the
+    /// session and continues to consent or straight back to the client
+    /// with a code.
     pub(crate) async fn finish_login(
         &self,
         l: &Loaded,
         id: &str,
         user: &crate::store::UserRecord,
+        amr: String,
     ) -> Result<Response<Bytes>, PageError> {
-        let (session, cookie) = self.start_session(&l.tenant, user).await?;
+        let (session, cookie) = self.start_session(&l.tenant, user, amr).await?;
         // Someone signed in through it: no longer an anonymous request.
         self.pending.release(&l.id_hash);
         let client = self

@@ -186,13 +186,6 @@ impl UpstreamFailure {
     }
 }
 
-/// The `amr` values (RFC 8176) of a session started through an upstream
-/// of `kind`: `fed` (federated) and the kind. The one place that says it,
-/// for the session's `amr` to carry.
-pub fn amr(kind: UpstreamKind) -> Vec<String> {
-    vec!["fed".to_owned(), kind.as_str().to_owned()]
-}
-
 impl<S: crate::store::Store> Provider<S> {
     /// The callback URL of an upstream, to register at the upstream:
     /// `{issuer}/upstream/{id}/callback`.

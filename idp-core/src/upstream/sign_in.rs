@@ -537,8 +537,8 @@ impl<S: Store> Provider<S> {
             SignInMethod::Upstream,
             signed_in,
         );
-        // The session's `amr` is `super::amr(upstream.kind)`.
-        self.finish_login(&l, interaction, &user)
+        let amr = crate::acr::federated_amr(upstream.kind);
+        self.finish_login(&l, interaction, &user, amr)
             .await
             .map_err(|e| match e {
                 crate::authorize::interaction::PageError::UnknownInteraction => {
