@@ -266,7 +266,11 @@ async fn continue_with_and_link_reach_an_upstream_on_another_origin_in_chromium(
     s.b.press(ENTER).await;
     let claims = s.code_to_claims(&req).await;
     assert_eq!(claims["amr"], json!(["fed", "oidc"]), "{claims}");
-    assert_eq!(s.standin.hits("/o/oauth2/v2/auth"), 1, "the browser reached it");
+    assert_eq!(
+        s.standin.hits("/o/oauth2/v2/auth"),
+        1,
+        "the browser reached it"
+    );
     let listed = s.open_account(None).await;
     assert!(listed.contains("Elsewhere"), "{listed}");
 
@@ -276,13 +280,11 @@ async fn continue_with_and_link_reach_an_upstream_on_another_origin_in_chromium(
         b: Chromium::start().await,
         ..s
     };
-    alice
-        .standin
-        .set_user(StandInUser {
-            subject: "another-subject".into(),
-            email: Some("alice.elsewhere@upstream.example".into()),
-            ..StandInUser::default()
-        });
+    alice.standin.set_user(StandInUser {
+        subject: "another-subject".into(),
+        email: Some("alice.elsewhere@upstream.example".into()),
+        ..StandInUser::default()
+    });
     let listed = alice.open_account(Some(&alice.w.env.user)).await;
     assert!(!listed.contains("Elsewhere"), "{listed}");
     let link = alice.b.wait_for(&format!("#link-{ELSEWHERE}")).await;
@@ -305,7 +307,12 @@ async fn the_account_page_links_and_unlinks_beta_in_chromium() {
     s.b.tab_to(&format!("#link-{UPSTREAM}")).await;
     s.b.press(ENTER).await;
     s.sign_in_at_beta(&alice_at_beta).await;
-    walk(&s.b, &format!("{}?", s.account()), Some("#linked-identities")).await;
+    walk(
+        &s.b,
+        &format!("{}?", s.account()),
+        Some("#linked-identities"),
+    )
+    .await;
     let listed = s.identities().await;
     assert!(listed.contains("Beta"), "{listed}");
     assert!(listed.contains("alice.beta@beta.example"), "{listed}");
