@@ -2,6 +2,7 @@
 //! tenant's upstreams (GitHub, Google, Microsoft, any OpenID Provider), the
 //! sign-in round trip and account linking.
 
+mod browser;
 mod failures;
 mod flow;
 mod linking;
