@@ -531,6 +531,46 @@ impl<S: Store> Admin<S> {
         Ok(())
     }
 
+    /// At each start with `PLATFORM_{GITHUB,GOOGLE,MICROSOFT}_CLIENT_ID`
+    /// and `_SECRET`: creates the platform tenant's upstream of `kind` (as
+    /// `system`) unless it has one of that kind already, so operators sign
+    /// in to `/admin` with it. Sign-up is off (operators are made by
+    /// operators) and automatic linking on (an existing operator, such as
+    /// the owner, is found by the verified email the upstream asserts).
+    /// `Some` with the new upstream (its callback URL to register) when it
+    /// was created; `None` when one existed.
+    pub async fn ensure_platform_upstream(
+        &self,
+        kind: UpstreamKind,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<Option<UpstreamInfo>, AdminError> {
+        let slug = crate::platform::PLATFORM_SLUG;
+        self.ensure_platform().await?;
+        let mut page = PageRequest::limit(super::MAX_LIMIT);
+        loop {
+            let found = self.list_upstreams(slug, &page).await?;
+            if found.items.iter().any(|u| u.kind == kind) {
+                return Ok(None);
+            }
+            match found.next_cursor {
+                Some(cursor) => page = PageRequest::after(cursor, Some(super::MAX_LIMIT)),
+                None => break,
+            }
+        }
+        let name = match kind {
+            UpstreamKind::Oidc => "OpenID Provider",
+            UpstreamKind::Github => "GitHub",
+            UpstreamKind::Google => "Google",
+            UpstreamKind::Microsoft => "Microsoft",
+        };
+        let mut new = NewUpstream::new(kind, name, client_id, client_secret);
+        new.signup = false;
+        new.auto_link = true;
+        let ctx = AuditContext::system("platform-upstreams");
+        self.create_upstream(&ctx, slug, new).await.map(Some)
+    }
+
     /// The stored upstream `id`, or `NotFound`.
     async fn upstream_record(
         &self,
