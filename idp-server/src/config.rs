@@ -654,6 +654,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn platform_upstreams_come_in_pairs() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let none = platform_upstreams(env(&[])).map(|v| v.len());
+        assert_eq!(none.ok(), Some(0));
+        let both = platform_upstreams(env(&[
+            ("PLATFORM_GITHUB_CLIENT_ID", "id"),
+            ("PLATFORM_GITHUB_CLIENT_SECRET", "s3cret"),
+        ]));
+        let found = both.unwrap_or_default();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, idp_core::upstream::UpstreamKind::Github);
+        assert!(!format!("{found:?}").contains("s3cret"));
+        let half = platform_upstreams(env(&[("PLATFORM_MICROSOFT_CLIENT_SECRET", "s")]));
+        assert!(half.is_err_and(|e| e.to_string().contains("PLATFORM_MICROSOFT_CLIENT_ID")));
+    }
+
+    #[test]
     fn dotenv_lines() -> std::io::Result<()> {
         let dir = tempfile::tempdir()?;
         let p = dir.path().join(".env");

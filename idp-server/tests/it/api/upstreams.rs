@@ -426,3 +426,243 @@ async fn linked_identities_are_listed_and_never_the_last_unlinked() {
         StatusCode::NOT_FOUND,
     );
 }
+
+/// `upstream create|list|get|update|delete` through the real binary: the
+/// secret on standard input only, `--json` with `id` and `callback_url`,
+/// exit status 2 for bad input, the audit log's actor `cli`; the secret in
+/// no output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_manages_upstreams() {
+    use crate::support::Cli;
+    let server = api_server().await;
+    let api = Api::new(&server);
+    server.cli_json(&["tenant", "create", "acme", "--json"], None);
+    let mut outputs = String::new();
+    let create = [
+        "upstream",
+        "create",
+        "--tenant",
+        "acme",
+        "--kind",
+        "github",
+        "--name",
+        "GitHub",
+        "--client-id",
+        "gh-cli",
+        "--client-secret-stdin",
+        "--json",
+    ];
+    let out = server.cli(&create, Some(&format!("{SECRET}\n")));
+    assert!(out.success, "{}", out.stderr);
+    outputs.push_str(&out.stdout);
+    outputs.push_str(&out.stderr);
+    let created = out.json(&create);
+    let id = text(&created["id"]);
+    assert_eq!(
+        created["callback_url"],
+        json!(format!("{}/t/acme/upstream/{id}/callback", server.base_url))
+    );
+    assert_eq!(
+        (&created["signup"], &created["auto_link"]),
+        (&json!(true), &json!(false))
+    );
+
+    let out = server.cli(
+        &[
+            "upstream",
+            "create",
+            "--tenant",
+            "acme",
+            "--kind",
+            "oidc",
+            "--name",
+            "Corp",
+            "--client-id",
+            "c",
+            "--client-secret-stdin",
+            "--no-signup",
+            "--auto-link",
+        ],
+        Some(&format!("{SECRET}\n")),
+    );
+    assert_eq!(out.code, Some(2), "{} {}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("issuer"), "{}", out.stderr);
+    outputs.push_str(&out.stderr);
+    // No secret on standard input: refused before anything is stored.
+    let out = server.cli(&create, Some("\n"));
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let out = server.cli(
+        &[
+            "upstream",
+            "create",
+            "--tenant",
+            "acme",
+            "--kind",
+            "saml",
+            "--name",
+            "X",
+            "--client-id",
+            "c",
+            "--client-secret-stdin",
+        ],
+        Some("s\n"),
+    );
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+
+    let listed = server.cli_json(&["upstream", "list", "--tenant", "acme", "--json"], None);
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    assert_eq!(listed["items"][0]["callback_url"], created["callback_url"]);
+    outputs.push_str(&listed.to_string());
+
+    let new_secret = "cli-rotated-secret-4Lm";
+    let update = [
+        "upstream",
+        "update",
+        &id,
+        "--tenant",
+        "acme",
+        "--name",
+        "GitHub Corp",
+        "--client-secret-stdin",
+        "--auto-link",
+        "on",
+        "--signup",
+        "off",
+        "--json",
+    ];
+    let out = server.cli(&update, Some(&format!("{new_secret}\n")));
+    assert!(out.success, "{}", out.stderr);
+    outputs.push_str(&out.stdout);
+    let changed = out.json(&update);
+    assert_eq!(changed["name"], "GitHub Corp");
+    assert_eq!(
+        (&changed["signup"], &changed["auto_link"]),
+        (&json!(false), &json!(true))
+    );
+    assert_eq!(changed["id"], json!(id));
+    let out = server.cli(&["upstream", "update", &id, "--tenant", "acme"], None);
+    assert_eq!(out.code, Some(2), "nothing to change: {}", out.stderr);
+    let got = server.cli_json(
+        &["upstream", "get", &id, "--tenant", "acme", "--json"],
+        None,
+    );
+    outputs.push_str(&got.to_string());
+
+    let out = server.cli(&["upstream", "delete", &id, "--tenant", "acme"], None);
+    assert!(out.success, "{}", out.stderr);
+    let out = server.cli(&["upstream", "delete", &id, "--tenant", "acme"], None);
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    let listed = server.cli_json(&["upstream", "list", "--tenant", "acme", "--json"], None);
+    assert_eq!(listed["items"], json!([]));
+
+    let events = api.audit("tenant=acme").await;
+    let upstream_events: Vec<&Value> = events
+        .iter()
+        .filter(|e| text(&e["action"]).starts_with("upstream."))
+        .collect();
+    let actions: Vec<String> = upstream_events.iter().map(|e| text(&e["action"])).collect();
+    assert_eq!(
+        actions,
+        ["upstream.create", "upstream.update", "upstream.delete"]
+    );
+    assert!(
+        upstream_events.iter().all(|e| e["actor"]["kind"] == "cli"),
+        "{upstream_events:?}"
+    );
+    let all = format!(
+        "{outputs}{}",
+        serde_json::to_string(&events).unwrap_or_default()
+    );
+    for s in [SECRET, new_secret] {
+        assert!(
+            !all.contains(s),
+            "a secret in the CLI's output or the audit log"
+        );
+    }
+}
+
+/// `PLATFORM_GITHUB_CLIENT_ID`/`_SECRET` create the platform's GitHub
+/// upstream on first start (sign-up off, automatic linking on, actor
+/// `system`), log its callback URL and never the secret (at debug level),
+/// and a restart creates no second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platforms_upstream_comes_from_the_environment_once() {
+    use crate::support::{Cli, ServerProcess};
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let env = [
+        ("PLATFORM_GITHUB_CLIENT_ID", "platform-gh-client"),
+        ("PLATFORM_GITHUB_CLIENT_SECRET", SECRET),
+        ("LOG_LEVEL", "debug"),
+    ];
+    let first = ServerProcess::spawn(dir.path(), &env);
+    let listed = first.cli_json(
+        &["upstream", "list", "--tenant", "platform", "--json"],
+        None,
+    );
+    let items = listed["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{listed}");
+    let u = &items[0];
+    assert_eq!(u["kind"], "github");
+    assert_eq!(u["client_id"], "platform-gh-client");
+    assert_eq!(
+        (&u["signup"], &u["auto_link"]),
+        (&json!(false), &json!(true))
+    );
+    let callback = text(&u["callback_url"]);
+    let logs = first
+        .logs_with(&callback, std::time::Duration::from_secs(5))
+        .await;
+    assert!(
+        logs.contains(&callback),
+        "the callback URL is not logged: {logs}"
+    );
+    assert!(!logs.contains(SECRET), "the secret in the log");
+    let events = first.cli_json(&["audit", "list", "--json"], None);
+    let create = events["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["action"] == "upstream.create")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(create["actor"]["kind"], "system", "{events}");
+    assert!(!events.to_string().contains(SECRET));
+    drop(first);
+
+    let again = ServerProcess::spawn(dir.path(), &env);
+    let listed = again.cli_json(
+        &["upstream", "list", "--tenant", "platform", "--json"],
+        None,
+    );
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    assert_eq!(listed["items"][0]["id"], u["id"]);
+    let logs = again.logs();
+    assert!(!logs.contains(SECRET), "the secret in the log");
+    drop(again);
+
+    // One of the pair without the other refuses to start, naming it.
+    let out = crate::support::idp_command(dir.path())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite:{}", dir.path().join("idp.db").display()),
+        )
+        .env("ENCRYPTION_KEY", crate::support::KEY_HEX)
+        .env("SERVER_PORT", "0")
+        .env("PLATFORM_GOOGLE_CLIENT_ID", "only-the-id")
+        .output()
+        .expect("the idp-server binary runs");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("PLATFORM_GOOGLE_CLIENT_SECRET"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
