@@ -3,10 +3,16 @@
 //! `acr` claim of the `claims` parameter, §5.5.1.1).
 //!
 //! Values:
-//! - `amr` (RFC 8176 §2): `["pwd"]` for a password login, the only way a
-//!   user signs in today.
+//! - `amr` (RFC 8176 §2): `["pwd"]` for a password login; `["fed", KIND]`
+//!   for a sign-in through a tenant's upstream identity provider (`fed` as
+//!   in federated, then the upstream's kind: `github`, `google`,
+//!   `microsoft`, `oidc`). The session keeps its method, and every code and
+//!   refresh token issued in it a copy, so an SSO login or a refresh reports
+//!   how the user actually authenticated.
 //! - `acr`: [`PASSWORD`] (`urn:idp:acr:pwd`), single-factor password
-//!   authentication; the only value in `acr_values_supported`.
+//!   authentication, the only value in `acr_values_supported`; a federated
+//!   sign-in reports [`FEDERATED`] (`urn:idp:acr:fed`): the assurance is the
+//!   upstream's, which this provider cannot vouch for.
 //!
 //! Requests:
 //! - `acr_values` is voluntary: honoured as far as possible (the ID token
@@ -18,9 +24,7 @@
 //!   Authentication Requirements 1.0 §2; Core §5.5.1.1 treats it as a
 //!   failed authentication), before any login page is shown.
 //!
-//! Not here yet: storing the method with the session (every session starts
-//! with a password, so SSO logins report the same context); the MFA issue
-//! adds `mfa`/`otp`/`hwk` and keeps them with the session.
+//! Not here yet: the MFA issue adds `mfa`/`otp`/`hwk`.
 
 use crate::error::{ErrorCode, OAuthError};
 use crate::wire::Params;
@@ -29,25 +33,33 @@ use serde_json::Value;
 /// The `acr` of a single-factor password login.
 pub const PASSWORD: &str = "urn:idp:acr:pwd";
 
+/// The `acr` of a sign-in through an upstream identity provider.
+pub const FEDERATED: &str = "urn:idp:acr:fed";
+
+/// The stored `amr` of a password login.
+pub const PASSWORD_AMR: &str = "pwd";
+
+/// The stored `amr` of a sign-in through an upstream of `kind`.
+pub fn federated_amr(kind: crate::upstream::UpstreamKind) -> String {
+    format!("fed {}", kind.as_str())
+}
+
+/// The `acr` reported for a stored `amr` (space-separated values).
+pub fn acr_of(amr: &str) -> &'static str {
+    if amr.split(' ').any(|v| v == "fed") {
+        FEDERATED
+    } else {
+        PASSWORD
+    }
+}
+
+/// The `amr` claim's values of a stored `amr`.
+pub fn amr_values(amr: &str) -> Vec<&str> {
+    amr.split(' ').filter(|v| !v.is_empty()).collect()
+}
+
 /// `acr_values_supported` (OIDC Discovery §3).
 pub const SUPPORTED: [&str; 1] = [PASSWORD];
-
-/// How a session's user authenticated: what its ID tokens report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AuthenticationContext {
-    /// The `acr` claim.
-    pub acr: &'static str,
-    /// The `amr` claim (RFC 8176 values).
-    pub amr: &'static [&'static str],
-}
-
-impl AuthenticationContext {
-    /// A password login.
-    pub const PASSWORD: Self = Self {
-        acr: PASSWORD,
-        amr: &["pwd"],
-    };
-}
 
 /// The description of an essential `acr` that cannot be met.
 pub const UNMET: &str = "the essential acr requested cannot be satisfied";
@@ -95,6 +107,15 @@ mod tests {
 
     fn check(query: &str) -> Result<(), OAuthError> {
         check_acr(&Params::parse(query.as_bytes()))
+    }
+
+    #[test]
+    fn a_stored_amr_gives_its_claims() {
+        assert_eq!(acr_of(PASSWORD_AMR), PASSWORD);
+        assert_eq!(amr_values(PASSWORD_AMR), ["pwd"]);
+        let fed = federated_amr(crate::upstream::UpstreamKind::Github);
+        assert_eq!(acr_of(&fed), FEDERATED);
+        assert_eq!(amr_values(&fed), ["fed", "github"]);
     }
 
     #[test]

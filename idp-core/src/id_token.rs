@@ -25,7 +25,7 @@ struct IdTokenClaims<'a> {
     sid: &'a str,
     azp: &'a str,
     acr: &'static str,
-    amr: &'static [&'static str],
+    amr: Vec<&'a str>,
     /// With the `roles` scope ([`crate::roles_claim`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     roles: Option<&'a [String]>,
@@ -44,6 +44,8 @@ pub struct IdTokenInput<'a> {
     pub client: &'a ClientRecord,
     /// Time of the authentication.
     pub auth_time: UnixTime,
+    /// How the user authenticated: the session's stored `amr` ([`crate::acr`]).
+    pub amr: &'a str,
     /// The request's nonce (absent on refresh).
     pub nonce: Option<&'a str>,
     /// The session id.
@@ -78,9 +80,8 @@ pub fn sign(tenant: &TenantContext, input: IdTokenInput<'_>) -> Result<String, O
         at_hash: jose::half_hash(alg, input.access_token),
         sid: input.sid,
         azp: input.client.id.as_str(),
-        // Every session starts with a password today (see crate::acr).
-        acr: crate::acr::AuthenticationContext::PASSWORD.acr,
-        amr: crate::acr::AuthenticationContext::PASSWORD.amr,
+        acr: crate::acr::acr_of(input.amr),
+        amr: crate::acr::amr_values(input.amr),
         roles: input.roles,
         requested: crate::claims::values_of(input.user, input.requested),
     };

@@ -51,13 +51,15 @@ impl<S: Store> Provider<S> {
             .await?)
     }
 
-    /// Starts a new session for `user` (a fresh id on every login, so a
-    /// session id planted before login is worthless) and returns it with its
+    /// Starts a new session for `user`, who authenticated by `amr` (stored,
+    /// space-separated: [`crate::acr`]), with a fresh id on every login, so
+    /// a session id planted before login is worthless; returns it with its
     /// `Set-Cookie` header value.
     pub(crate) async fn start_session(
         &self,
         tenant: &TenantContext,
         user: &UserRecord,
+        amr: String,
     ) -> Result<(SessionRecord, String), OAuthError> {
         let now = self.clock.now();
         let secret = random::secret();
@@ -67,6 +69,7 @@ impl<S: Store> Provider<S> {
             secret_hash: SecretHash::of(&secret),
             user_id: user.id.clone(),
             auth_time: now,
+            amr,
             created_at: now,
             expires_at: now + lifetime,
         };

@@ -18,25 +18,25 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 const CODE_COLUMNS: &str = "code_hash, grant_id, client_id, user_id, session_id, redirect_uri,
-    scope, nonce, code_challenge, auth_time, expires_at, claims, resource";
+    scope, nonce, code_challenge, auth_time, expires_at, claims, resource, amr";
 
 const TOKEN_COLUMNS: &str = "token_hash, grant_id, client_id, user_id, session_id, scope,
-    auth_time, issued_at, expires_at, consumed_at, revoked, claims, resource";
+    auth_time, issued_at, expires_at, consumed_at, revoked, claims, resource, amr";
 
-/// Stores a refresh token ($1 tenant, $2 … $14 as [`token_params`]) from
+/// Stores a refresh token ($1 tenant, $2 … $15 as [`TokenParams::list`]) from
 /// the rows of `source`; revoked if its grant or its session was revoked.
 fn insert_token(source: &str) -> String {
     format!(
         "INSERT INTO refresh_tokens
            (tenant_id, token_hash, grant_id, client_id, user_id, session_id, scope,
-            auth_time, issued_at, expires_at, consumed_at, revoked, claims, resource)
+            auth_time, issued_at, expires_at, consumed_at, revoked, claims, resource, amr)
          SELECT $1::text, $2::bytea, $3::text, $4::text, $5::text, $6::text, $7::text,
                 $8::bigint, $9::bigint, $10::bigint, $11::bigint,
                 $12::boolean
                 OR EXISTS (SELECT 1 FROM revoked_grants WHERE tenant_id = $1 AND grant_id = $3)
                 OR EXISTS (SELECT 1 FROM sessions
                            WHERE tenant_id = $1 AND id = $6 AND revoked_at IS NOT NULL),
-                $13::text, $14::text
+                $13::text, $14::text, $15::text
          {source}"
     )
 }
@@ -71,10 +71,11 @@ impl GrantStore for PostgresStore {
             "WITH code AS (
                    INSERT INTO codes
                      (tenant_id, code_hash, grant_id, client_id, user_id, session_id, redirect_uri,
-                      scope, nonce, code_challenge, auth_time, expires_at, claims, resource)
+                      scope, nonce, code_challenge, auth_time, expires_at, claims, resource,
+                      amr)
                    SELECT $1::text, $2::bytea, $3::text, $4::text, $5::text, $6::text, $7::text,
                           $8::text, $9::text, $10::text, $11::bigint, $12::bigint, $13::text,
-                          $14::text
+                          $14::text, $16::text
                    WHERE NOT EXISTS (SELECT 1 FROM sessions
                                      WHERE tenant_id = $1 AND id = $6 AND revoked_at IS NOT NULL)
                  )
@@ -97,6 +98,7 @@ impl GrantStore for PostgresStore {
                 &c.claims,
                 &c.resource,
                 &now,
+                &c.amr,
             ],
         )
         .await
@@ -202,8 +204,8 @@ impl GrantStore for PostgresStore {
             &new.grant_key(),
             &format!(
                 "WITH consumed AS (
-                   UPDATE refresh_tokens SET consumed_at = $16
-                   WHERE tenant_id = $1 AND token_hash = $15 AND consumed_at IS NULL
+                   UPDATE refresh_tokens SET consumed_at = $17
+                   WHERE tenant_id = $1 AND token_hash = $16 AND consumed_at IS NULL
                      AND NOT revoked
                    RETURNING 1
                  )
@@ -246,8 +248,8 @@ impl<'a> TokenParams<'a> {
         }
     }
 
-    /// $1 … $14, in [`insert_token`]'s order.
-    fn list(&self) -> [&(dyn ToSql + Sync); 14] {
+    /// $1 … $15, in [`insert_token`]'s order.
+    fn list(&self) -> [&(dyn ToSql + Sync); 15] {
         let t = self.token;
         [
             &self.tenant,
@@ -264,6 +266,7 @@ impl<'a> TokenParams<'a> {
             &t.revoked,
             &t.claims,
             &t.resource,
+            &t.amr,
         ]
     }
 
@@ -288,6 +291,7 @@ fn code_from_row(r: &Row) -> StoreResult<CodeRecord> {
         expires_at: r.try_get(10).map_err(db_error)?,
         claims: r.try_get(11).map_err(db_error)?,
         resource: r.try_get(12).map_err(db_error)?,
+        amr: r.try_get(13).map_err(db_error)?,
     })
 }
 
@@ -306,5 +310,6 @@ fn token_from_row(r: &Row) -> StoreResult<RefreshTokenRecord> {
         revoked: r.try_get(10).map_err(db_error)?,
         claims: r.try_get(11).map_err(db_error)?,
         resource: r.try_get(12).map_err(db_error)?,
+        amr: r.try_get(13).map_err(db_error)?,
     })
 }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (5, include_str!("../migrations/0005_tiers.sql")),
     (6, include_str!("../migrations/0006_platform_settings.sql")),
     (7, include_str!("../migrations/0007_analytics.sql")),
+    (8, include_str!("../migrations/0008_amr.sql")),
 ];
 
 /// The schema version this binary writes: the number of its last migration.

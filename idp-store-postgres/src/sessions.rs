@@ -19,7 +19,7 @@ use idp_core::store::{
 };
 use tokio_postgres::Row;
 
-const SESSION_COLUMNS: &str = "id, secret_hash, user_id, auth_time, created_at, expires_at";
+const SESSION_COLUMNS: &str = "id, secret_hash, user_id, auth_time, created_at, expires_at, amr";
 
 /// Locks a session against revocation while a token or code is written
 /// for it (see the module's lock order); no row if there is no session.
@@ -82,8 +82,8 @@ impl SessionStore for PostgresStore {
         self.tenant_execute(
             tenant,
             "INSERT INTO sessions
-               (tenant_id, id, secret_hash, user_id, auth_time, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+               (tenant_id, id, secret_hash, user_id, auth_time, created_at, expires_at, amr)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 &tenant.as_str(),
                 &s.id.as_str(),
@@ -92,6 +92,7 @@ impl SessionStore for PostgresStore {
                 &s.auth_time,
                 &s.created_at,
                 &s.expires_at,
+                &s.amr,
             ],
         )
         .await
@@ -421,5 +422,6 @@ fn session_from_row(r: &Row) -> StoreResult<SessionRecord> {
         auth_time: r.try_get(3).map_err(db_error)?,
         created_at: r.try_get(4).map_err(db_error)?,
         expires_at: r.try_get(5).map_err(db_error)?,
+        amr: r.try_get(6).map_err(db_error)?,
     })
 }

@@ -18,8 +18,8 @@ pub(crate) fn create_code(conn: &Connection, tenant: &TenantId, c: &CodeRecord) 
     conn.prepare_cached(
         "INSERT INTO codes
            (tenant_id, code_hash, grant_id, client_id, user_id, session_id, redirect_uri,
-            scope, nonce, code_challenge, auth_time, expires_at, claims, resource)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+            scope, nonce, code_challenge, auth_time, expires_at, claims, resource, amr)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15
          WHERE NOT EXISTS (SELECT 1 FROM sessions
                            WHERE tenant_id = ?1 AND id = ?6 AND revoked_at IS NOT NULL)",
     )?
@@ -38,6 +38,7 @@ pub(crate) fn create_code(conn: &Connection, tenant: &TenantId, c: &CodeRecord) 
         c.expires_at,
         c.claims,
         c.resource,
+        c.amr,
     ])?;
     Ok(())
 }
@@ -54,7 +55,7 @@ pub(crate) fn take_code(
     let found = tx
         .prepare_cached(
             "SELECT code_hash, grant_id, client_id, user_id, session_id, redirect_uri, scope,
-                    nonce, code_challenge, auth_time, expires_at, consumed_at, claims, resource
+                    nonce, code_challenge, auth_time, expires_at, consumed_at, claims, resource, amr
              FROM codes WHERE tenant_id = ?1 AND code_hash = ?2",
         )?
         .query_row(params![tenant.as_str(), hash.as_bytes()], |r| {
@@ -92,6 +93,7 @@ fn code_from_row(r: &Row<'_>) -> Result<CodeRecord> {
         expires_at: r.get(10)?,
         claims: r.get(12)?,
         resource: r.get(13)?,
+        amr: r.get(14)?,
     })
 }
 
@@ -107,13 +109,13 @@ pub(crate) fn create_refresh_token(
     conn.prepare_cached(
         "INSERT INTO refresh_tokens
            (tenant_id, token_hash, grant_id, client_id, user_id, session_id, scope,
-            auth_time, issued_at, expires_at, consumed_at, revoked, claims, resource)
+            auth_time, issued_at, expires_at, consumed_at, revoked, claims, resource, amr)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
                  ?12
                  OR EXISTS (SELECT 1 FROM revoked_grants WHERE tenant_id = ?1 AND grant_id = ?3)
                  OR EXISTS (SELECT 1 FROM sessions
                             WHERE tenant_id = ?1 AND id = ?6 AND revoked_at IS NOT NULL),
-                 ?13, ?14)",
+                 ?13, ?14, ?15)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -130,6 +132,7 @@ pub(crate) fn create_refresh_token(
         t.revoked,
         t.claims,
         t.resource,
+        t.amr,
     ])?;
     Ok(())
 }
@@ -142,7 +145,7 @@ pub(crate) fn refresh_token(
 ) -> Result<Option<RefreshTokenRecord>> {
     conn.prepare_cached(
         "SELECT token_hash, grant_id, client_id, user_id, session_id, scope,
-                auth_time, issued_at, expires_at, consumed_at, revoked, claims, resource
+                auth_time, issued_at, expires_at, consumed_at, revoked, claims, resource, amr
          FROM refresh_tokens WHERE tenant_id = ?1 AND token_hash = ?2",
     )?
     .query_row(params![tenant.as_str(), hash.as_bytes()], |r| {
@@ -160,6 +163,7 @@ pub(crate) fn refresh_token(
             revoked: r.get(10)?,
             claims: r.get(11)?,
             resource: r.get(12)?,
+            amr: r.get(13)?,
         })
     })
     .optional()

@@ -7,7 +7,7 @@ use idp_core::ids::{ClientId, SessionId, TenantId, UserId};
 use idp_core::store::{ConsentRecord, InteractionRecord, SessionRecord};
 use rusqlite::{Connection, OptionalExtension, Result, Row, params};
 
-const SESSION_COLUMNS: &str = "id, secret_hash, user_id, auth_time, created_at, expires_at";
+const SESSION_COLUMNS: &str = "id, secret_hash, user_id, auth_time, created_at, expires_at, amr";
 
 /// Stores a new session.
 pub(crate) fn create_session(
@@ -17,8 +17,8 @@ pub(crate) fn create_session(
 ) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO sessions
-           (tenant_id, id, secret_hash, user_id, auth_time, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+           (tenant_id, id, secret_hash, user_id, auth_time, created_at, expires_at, amr)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         tenant.as_str(),
@@ -28,6 +28,7 @@ pub(crate) fn create_session(
         s.auth_time,
         s.created_at,
         s.expires_at,
+        s.amr,
     ])?;
     Ok(())
 }
@@ -165,6 +166,7 @@ fn session_from_row(r: &Row<'_>) -> Result<SessionRecord> {
         auth_time: r.get(3)?,
         created_at: r.get(4)?,
         expires_at: r.get(5)?,
+        amr: r.get(6)?,
     })
 }
 

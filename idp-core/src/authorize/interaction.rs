@@ -314,7 +314,9 @@ impl<S: Store> Provider<S> {
         self.settle(&attempt, AttemptResult::Succeeded).await;
         let signed_in = SignIn::Succeeded(&user.id);
         self.record_sign_in(tenant_id, client_id, SignInMethod::Password, signed_in);
-        let (session, cookie) = self.start_session(&l.tenant, &user).await?;
+        let (session, cookie) = self
+            .start_session(&l.tenant, &user, crate::acr::PASSWORD_AMR.into())
+            .await?;
         // Someone signed in through it: no longer an anonymous request.
         self.pending.release(&l.id_hash);
         let client = self

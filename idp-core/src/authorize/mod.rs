@@ -258,6 +258,7 @@ impl<S: Store> Provider<S> {
             code_challenge: request.code_challenge.clone(),
             claims: request.claims.as_ref().map(|c| c.to_json()),
             auth_time: session.auth_time,
+            amr: session.amr.clone(),
             expires_at: self.clock.now() + self.config.lifetimes.code,
             resource: request.resource.clone(),
         };

@@ -115,6 +115,7 @@ mod tests {
             secret_hash: SecretHash::of("x"),
             user_id: UserId::new("u1"),
             auth_time,
+            amr: "pwd".to_owned(),
             created_at: auth_time,
             expires_at: auth_time + 1000,
         }

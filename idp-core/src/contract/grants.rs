@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 fn assert_same_code(got: &CodeRecord, want: &CodeRecord) {
     assert_eq!(got.code_hash, want.code_hash);
+    assert_eq!(got.amr, want.amr);
     assert_eq!(got.grant_id, want.grant_id);
     assert_eq!(got.client_id, want.client_id);
     assert_eq!(got.user_id, want.user_id);
@@ -25,6 +26,7 @@ fn assert_same_code(got: &CodeRecord, want: &CodeRecord) {
 
 fn assert_same_token(got: &RefreshTokenRecord, want: &RefreshTokenRecord) {
     assert_eq!(got.token_hash, want.token_hash);
+    assert_eq!(got.amr, want.amr);
     assert_eq!(got.grant_id, want.grant_id);
     assert_eq!(got.client_id, want.client_id);
     assert_eq!(got.user_id, want.user_id);

@@ -131,6 +131,7 @@ pub fn session(id: &str, cookie: &str, expires_at: i64) -> SessionRecord {
         secret_hash: SecretHash::of(cookie),
         user_id: UserId::new("u1"),
         auth_time: 1_000,
+        amr: "fed github".to_owned(),
         created_at: 900,
         expires_at,
     }
@@ -150,6 +151,7 @@ pub fn code(code: &str, grant: &str) -> CodeRecord {
         code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned()),
         claims: Some(r#"{"userinfo":{"name":null}}"#.to_owned()),
         auth_time: 1_000,
+        amr: "fed oidc".to_owned(),
         expires_at: 1_060,
         resource: Some("https://api.example/ https://orders.example/v1".to_owned()),
     }
@@ -166,6 +168,7 @@ pub fn refresh(token: &str, grant: &str) -> RefreshTokenRecord {
         scope: "openid offline_access".to_owned(),
         claims: Some(r#"{"id_token":{"email":null}}"#.to_owned()),
         auth_time: 1_000,
+        amr: "fed google".to_owned(),
         issued_at: 1_100,
         expires_at: 100_000,
         consumed_at: None,

@@ -20,6 +20,7 @@ fn assert_same(got: &SessionRecord, want: &SessionRecord) {
     assert_eq!(got.secret_hash, want.secret_hash);
     assert_eq!(got.user_id, want.user_id);
     assert_eq!(got.auth_time, want.auth_time);
+    assert_eq!(got.amr, want.amr);
     assert_eq!(got.created_at, want.created_at);
     assert_eq!(got.expires_at, want.expires_at);
 }

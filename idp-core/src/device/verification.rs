@@ -236,7 +236,9 @@ impl<S: Store> Provider<S> {
         self.settle(&attempt, AttemptResult::Succeeded).await;
         let signed_in = SignIn::Succeeded(&user.id);
         self.record_sign_in(tenant_id, client_id, SignInMethod::Password, signed_in);
-        let (_session, set_cookie) = self.start_session(&f.tenant, &user).await?;
+        let (_session, set_cookie) = self
+            .start_session(&f.tenant, &user, crate::acr::PASSWORD_AMR.into())
+            .await?;
         Ok(DeviceSignIn::SignedIn {
             view: self.device_view(&f, Some(user.email)).await?,
             set_cookie,

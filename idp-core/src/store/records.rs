@@ -315,6 +315,9 @@ pub struct SessionRecord {
     pub user_id: UserId,
     /// When the user last authenticated (the `auth_time` claim).
     pub auth_time: UnixTime,
+    /// How: the `amr` values (RFC 8176), space-separated: `pwd`, or
+    /// `fed github` after a sign-in through an upstream ([`crate::acr`]).
+    pub amr: String,
     /// Creation time.
     pub created_at: UnixTime,
     /// Absolute expiry.
@@ -390,6 +393,8 @@ pub struct CodeRecord {
     pub claims: Option<String>,
     /// Time of the authentication.
     pub auth_time: UnixTime,
+    /// How the user authenticated: the session's `amr`, space-separated.
+    pub amr: String,
     /// Expiry (short: 60 s).
     pub expires_at: UnixTime,
     /// The resource indicators (RFC 8707) of the request, space-separated
@@ -427,6 +432,8 @@ pub struct RefreshTokenRecord {
     pub claims: Option<String>,
     /// Time of the original authentication.
     pub auth_time: UnixTime,
+    /// How the user authenticated then: the session's `amr`, space-separated.
+    pub amr: String,
     /// Issue time.
     pub issued_at: UnixTime,
     /// Expiry.

@@ -88,6 +88,7 @@ impl<S: Store> Provider<S> {
             session_id: &record.session_id,
             scopes: &scopes,
             auth_time: record.auth_time,
+            amr: &record.amr,
             nonce: record.nonce.as_deref(),
             claims: claims.as_ref(),
             resource: record.resource.as_deref(),

@@ -76,6 +76,13 @@ impl<S: Store> Provider<S> {
                     .user(tenant_id, user_id)
                     .await?
                     .ok_or(INVALID_CODE)?;
+                // How the approving user authenticated: their session's
+                // method (a password if the session has ended since).
+                let amr = self
+                    .store
+                    .session(tenant_id, session_id, now)
+                    .await?
+                    .map_or_else(|| crate::acr::PASSWORD_AMR.to_owned(), |s| s.amr);
                 let scopes = Scopes::from_stored(&record.scope);
                 // RFC 8707 §2.2: one of the client's audiences.
                 let audience = crate::resource::audience(client, None, params)?;
@@ -88,6 +95,7 @@ impl<S: Store> Provider<S> {
                     session_id,
                     scopes: &scopes,
                     auth_time,
+                    amr: &amr,
                     nonce: None,
                     claims: None,
                     resource: None,

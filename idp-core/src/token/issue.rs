@@ -36,6 +36,8 @@ pub(super) struct Grant<'a> {
     /// Scopes for the access token (may be narrower than the grant's).
     pub scopes: &'a Scopes,
     pub auth_time: UnixTime,
+    /// How the user authenticated (the session's stored `amr`).
+    pub amr: &'a str,
     pub nonce: Option<&'a str>,
     /// The `claims` request of the authorization.
     pub claims: Option<&'a ClaimsRequest>,
@@ -73,6 +75,7 @@ impl<S: Store> Provider<S> {
             scope: grant_scope.to_owned(),
             claims: g.claims.map(ClaimsRequest::to_json),
             auth_time: g.auth_time,
+            amr: g.amr.to_owned(),
             issued_at: now,
             expires_at: now + self.config.lifetimes.refresh_token,
             consumed_at: None,
@@ -155,6 +158,7 @@ impl<S: Store> Provider<S> {
                     user: g.user,
                     client: g.client,
                     auth_time: g.auth_time,
+                    amr: g.amr,
                     nonce: g.nonce,
                     sid: g.session_id.as_str(),
                     access_token: &access_token,

@@ -75,6 +75,7 @@ impl<S: Store> Provider<S> {
             session_id: &record.session_id,
             scopes: &scopes,
             auth_time: record.auth_time,
+            amr: &record.amr,
             nonce: None,
             claims: claims.as_ref(),
             resource: record.resource.as_deref(),

@@ -139,6 +139,7 @@ impl Fixture {
             secret_hash: SecretHash::of(cookie),
             user_id: user.clone(),
             auth_time: now,
+            amr: "pwd".into(),
             created_at: now,
             expires_at: now + expires_in,
         };
@@ -158,6 +159,7 @@ impl Fixture {
                     scope: "openid offline_access".into(),
                     claims: None,
                     auth_time: now,
+                    amr: "pwd".into(),
                     issued_at: now,
                     expires_at: now + 30 * 24 * 3600,
                     consumed_at: None,
