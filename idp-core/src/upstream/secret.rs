@@ -43,8 +43,8 @@ mod tests {
             UpstreamId::new("a"),
             UpstreamId::new("b"),
         );
-        let sealed = seal(&key, &t, &a, "s3cret").unwrap();
-        assert_eq!(open(&key, &t, &a, &sealed).unwrap(), "s3cret");
+        let sealed = seal(&key, &t, &a, "s3cret").expect("seals");
+        assert_eq!(open(&key, &t, &a, &sealed).expect("opens"), "s3cret");
         assert!(open(&key, &t, &b, &sealed).is_err());
         assert!(open(&key, &TenantId::new("u"), &a, &sealed).is_err());
         assert!(!sealed.windows(6).any(|w| w == b"s3cret"));
