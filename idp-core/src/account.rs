@@ -24,8 +24,12 @@
 //!   revocation: the session ends, the refresh tokens issued in it are
 //!   revoked and its relying parties are told through the back channel.
 //!
-//! Not here yet: changing the email (no verification exists), linked
-//! upstream identities (no upstream login exists), MFA.
+//! - list their linked upstream identities ([`Provider::account_identities`])
+//!   and unlink one ([`Provider::unlink_identity`]), never the last way to
+//!   sign in ([`crate::upstream::linking::may_unlink`]); linking another is
+//!   a round trip ([`Provider::begin_upstream_link`]).
+//!
+//! Not here yet: changing the email (no verification exists), MFA.
 
 use crate::abuse::{self, Attempt, AttemptResult, Subject};
 use crate::admin::{AdminError, FieldError, UserUpdate};
@@ -93,6 +97,11 @@ impl Account {
         self.user.password_hash.is_some()
     }
 
+    /// The tenant.
+    pub(crate) fn tenant_context(&self) -> &TenantContext {
+        &self.tenant
+    }
+
     /// Who acts when this user changes their account, from `from`.
     fn actor(&self, from: Option<IpAddr>) -> AuditContext {
         AuditContext::user(
@@ -102,6 +111,23 @@ impl Account {
             None,
         )
     }
+}
+
+/// One upstream identity linked to the user, as their account page lists it.
+#[derive(Clone, Debug)]
+pub struct AccountIdentity {
+    /// The upstream's id.
+    pub upstream_id: String,
+    /// The upstream's name.
+    pub upstream_name: String,
+    /// The upstream's key for the person (the unlink form names it).
+    pub subject: String,
+    /// The email the upstream last reported, to recognise it by.
+    pub email: Option<String>,
+    /// When it was linked.
+    pub created_at: crate::clock::UnixTime,
+    /// Whether unlinking it is allowed (never the last way to sign in).
+    pub may_unlink: bool,
 }
 
 /// One live session of the user, as their account page lists it.
@@ -397,5 +423,83 @@ impl<S: Store> Provider<S> {
             0,
             self.config.secure_cookies(),
         ))
+    }
+
+    /// The user's linked identities, by upstream then subject.
+    pub async fn account_identities(
+        &self,
+        account: &Account,
+    ) -> Result<Vec<AccountIdentity>, AccountError> {
+        let tid = &account.tenant.record.id;
+        let linked = self.store.identities_of_user(tid, &account.user.id).await?;
+        let may = crate::upstream::linking::may_unlink(account.has_password(), linked.len());
+        let mut out = Vec::with_capacity(linked.len());
+        for l in linked {
+            let name = self
+                .store
+                .upstream(tid, &l.upstream_id)
+                .await?
+                .map_or_else(|| l.upstream_id.as_str().to_owned(), |u| u.name);
+            out.push(AccountIdentity {
+                upstream_id: l.upstream_id.as_str().to_owned(),
+                upstream_name: name,
+                subject: l.subject,
+                email: l.email,
+                created_at: l.created_at,
+                may_unlink: may,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Unlinks the identity `subject` of `upstream` from the user (audited,
+    /// the user as actor), unless it is their last way to sign in.
+    pub async fn unlink_identity(
+        &self,
+        account: &Account,
+        upstream: &str,
+        subject: &str,
+        from: Option<IpAddr>,
+    ) -> Result<(), AccountError> {
+        let tid = &account.tenant.record.id;
+        let linked = self.store.identities_of_user(tid, &account.user.id).await?;
+        let Some(identity) = linked
+            .iter()
+            .find(|l| l.upstream_id.as_str() == upstream && l.subject == subject)
+        else {
+            return Err(AccountError::invalid(
+                "identity",
+                "this identity is not linked to your account",
+            ));
+        };
+        if !crate::upstream::linking::may_unlink(account.has_password(), linked.len()) {
+            return Err(AccountError::invalid(
+                "identity",
+                "this is your last way to sign in, so it cannot be unlinked",
+            ));
+        }
+        let now = self.clock.now();
+        let event = account.actor(from).event(
+            crate::audit::AuditAction::UserIdentityUnlink,
+            Some(&account.tenant),
+            crate::audit::Target::new("user", account.user_id()),
+            crate::audit::Changes::none()
+                .set("upstream", identity.upstream_id.as_str())
+                .set("subject", &identity.subject),
+            now,
+        );
+        let change = crate::store::AdminChange::UnlinkIdentity {
+            tenant: tid,
+            user: &account.user.id,
+            upstream: &identity.upstream_id,
+            subject: &identity.subject,
+        };
+        match self.store.apply_audited(change, &event).await? {
+            crate::store::Applied::Missing => Err(AccountError::invalid(
+                "identity",
+                "this identity is not linked to your account",
+            )),
+            _ => Ok(()),
+        }
     }
 }

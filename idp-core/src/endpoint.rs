@@ -86,6 +86,16 @@ pub enum Endpoint {
     AccountSignOutOthers,
     /// Signing out of this session.
     AccountSignOut,
+    /// "Continue with {name}" on the login page: starts a round trip
+    /// through one of the tenant's upstreams ([`crate::upstream::sign_in`]).
+    InteractionUpstream,
+    /// Where an upstream sends the browser back:
+    /// `{issuer}/upstream/{id}/callback`, `{id}` the upstream's.
+    UpstreamCallback,
+    /// Linking another upstream identity from the account page.
+    AccountLink,
+    /// Unlinking one.
+    AccountUnlink,
 }
 
 /// Who answers an endpoint.
@@ -114,7 +124,7 @@ const GET_PUT_DELETE: &[Method] = &[Method::GET, Method::PUT, Method::DELETE];
 
 impl Endpoint {
     /// Every endpoint, in table order.
-    pub const ALL: [Endpoint; 27] = [
+    pub const ALL: [Endpoint; 31] = [
         Self::Discovery,
         Self::AuthorizationServerMetadata,
         Self::Jwks,
@@ -142,6 +152,10 @@ impl Endpoint {
         Self::AccountPassword,
         Self::AccountSignOutOthers,
         Self::AccountSignOut,
+        Self::InteractionUpstream,
+        Self::UpstreamCallback,
+        Self::AccountLink,
+        Self::AccountUnlink,
     ];
 
     /// The table.
@@ -245,6 +259,20 @@ impl Endpoint {
                 POST,
                 Host,
             ),
+            Self::InteractionUpstream => (
+                "/interaction/{id}/upstream",
+                "/t/{tenant}/interaction/{id}/upstream",
+                POST,
+                Host,
+            ),
+            Self::UpstreamCallback => (
+                "/upstream/{id}/callback",
+                "/t/{tenant}/upstream/{id}/callback",
+                GET,
+                Host,
+            ),
+            Self::AccountLink => ("/account/link", "/t/{tenant}/account/link", POST, Host),
+            Self::AccountUnlink => ("/account/unlink", "/t/{tenant}/account/unlink", POST, Host),
         };
         Row {
             path,
@@ -314,9 +342,15 @@ impl Endpoint {
                 Some("login") => Self::InteractionLogin,
                 Some("consent") => Self::InteractionConsent,
                 Some("cancel") => Self::InteractionCancel,
+                Some("upstream") => Self::InteractionUpstream,
                 Some(_) => return None,
             };
             return (!id.is_empty()).then_some((endpoint, Some(id)));
+        }
+        if let Some(rest) = after_issuer.strip_prefix("/upstream/") {
+            let id = rest.strip_suffix("/callback")?;
+            return (!id.is_empty() && !id.contains('/'))
+                .then_some((Self::UpstreamCallback, Some(id)));
         }
         Self::ALL
             .into_iter()
@@ -405,13 +439,21 @@ impl EndpointSet {
         .with(Endpoint::AccountProfile)
         .with(Endpoint::AccountPassword)
         .with(Endpoint::AccountSignOutOthers)
-        .with(Endpoint::AccountSignOut);
+        .with(Endpoint::AccountSignOut)
+        .with(Endpoint::AccountLink)
+        .with(Endpoint::AccountUnlink);
+
+    /// Upstream login: "Continue with {name}" and the upstream's callback.
+    pub const UPSTREAM: Self = Self::EMPTY
+        .with(Endpoint::InteractionUpstream)
+        .with(Endpoint::UpstreamCallback);
 
     /// Every page of the table (idp-server serves them all).
     pub const ALL_PAGES: Self = Self::INTERACTION
         .union(Self::DEVICE)
         .union(Self::LOGOUT)
-        .union(Self::ACCOUNT);
+        .union(Self::ACCOUNT)
+        .union(Self::UPSTREAM);
 
     /// This set and `e`.
     pub const fn with(self, e: Endpoint) -> Self {
@@ -477,6 +519,9 @@ mod tests {
             "/t/acme/interaction/x/evil",
             "/t/acme/account/",
             "/t/acme/account/nope",
+            "/t/acme/upstream/x",
+            "/t/acme/upstream//callback",
+            "/t/acme/upstream/a/b/callback",
             "/idp/t/acme/token",
         ] {
             assert_eq!(Located::parse("", path), None, "{path}");

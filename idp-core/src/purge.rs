@@ -16,6 +16,7 @@
 //! | revoked access tokens and grants | `keep_until` | the token's (or the grant's last token's) `exp` |
 //! | client-assertion `jti`s | `expires_at` | RFC 7523 §3: an expired assertion is refused anyway |
 //! | pushed authorization requests | `expires_at` | RFC 9126 §4: an expired `request_uri` is refused anyway (a used one is already gone) |
+//! | upstream flights | `expires_at` | an expired flight is never taken (the callback fails as if its `state` were unknown); a finished one is already gone |
 
 use crate::clock::UnixTime;
 use crate::provider::{Lifetimes, Provider};
@@ -80,7 +81,8 @@ pub fn cutoff(kind: Expiring, now: UnixTime, lifetimes: &Lifetimes, clock_skew: 
         | Expiring::RevokedAccessTokens
         | Expiring::RevokedGrants
         | Expiring::ClientAssertions
-        | Expiring::PushedRequests => 0,
+        | Expiring::PushedRequests
+        | Expiring::UpstreamFlights => 0,
     };
     now - skew - kept_after.max(0)
 }

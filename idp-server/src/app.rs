@@ -91,6 +91,7 @@ pub fn build_provider<S: Backend>(
         .with_offload(crate::password_pool::offload())
         .with_sleep(std::sync::Arc::new(|d| Box::pin(tokio::time::sleep(d))))
         .with_fetch(outbound.fetch_hook())
+        .with_upstream_http(outbound.upstream_hook())
         .with_deliver(outbound.deliver_hook()))
 }
 

@@ -20,6 +20,7 @@ use crate::config::ConfigError;
 use bytes::Bytes;
 use idp_core::ip_block::IpBlocks;
 use idp_core::outbound::{OutboundPolicy, OutboundRefusal};
+use idp_core::upstream::UpstreamHttp;
 use idp_core::{Deliver, Fetch};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, SocketAddr};
@@ -192,6 +193,57 @@ impl OutboundClient {
             .await
             .map_err(causes)?;
         Ok(res.status().as_u16())
+    }
+
+    /// Sends `request` as it is (method, headers, body) and returns the
+    /// answer whatever its status: the same URL check, timeout, no
+    /// redirects (a 3xx comes back as it is) and size cap as [`Self::get`].
+    pub async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, OutboundError> {
+        let (parts, body) = request.into_parts();
+        let url = self.checked(&parts.uri.to_string())?;
+        let mut res = self
+            .http
+            .request(parts.method, url)
+            .headers(parts.headers)
+            .body(body)
+            .send()
+            .await
+            .map_err(causes)?;
+        let mut answer = http::Response::builder().status(res.status());
+        if let Some(headers) = answer.headers_mut() {
+            headers.extend(res.headers().iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = res.chunk().await.map_err(causes)? {
+            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                return Err(OutboundError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        answer
+            .body(body)
+            .map_err(|e| OutboundError::Transport(e.to_string()))
+    }
+
+    /// The core's [`UpstreamHttp`] hook (upstream login: discovery, key
+    /// sets, token requests, userinfo, GitHub's API). Its error names the
+    /// method, the URL without query, and the cause; never a header or the
+    /// body, which carry the client's secret, codes and tokens.
+    pub fn upstream_hook(&self) -> UpstreamHttp {
+        let client = self.clone();
+        Arc::new(move |request: http::Request<Vec<u8>>| {
+            let client = client.clone();
+            Box::pin(async move {
+                let (method, url) = (request.method().to_string(), request.uri().to_string());
+                client
+                    .send(request)
+                    .await
+                    .map_err(|e| describe(&method, &url, &e))
+            })
+        })
     }
 
     /// The core's [`Fetch`] hook (jwks_uri, request_uri). Its error names

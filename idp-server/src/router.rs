@@ -105,6 +105,8 @@ async fn page<S: Backend>(
         Endpoint::InteractionLogin => interaction(app, req, slug, id, Some("login")).await,
         Endpoint::InteractionConsent => interaction(app, req, slug, id, Some("consent")).await,
         Endpoint::InteractionCancel => interaction(app, req, slug, id, Some("cancel")).await,
+        Endpoint::InteractionUpstream => interaction(app, req, slug, id, Some("upstream")).await,
+        Endpoint::UpstreamCallback => pages::upstream::callback(app, req, slug, id).await,
         Endpoint::Device => device(app, req, slug, None).await,
         Endpoint::DeviceLogin => device(app, req, slug, Some("login")).await,
         Endpoint::DeviceDecision => device(app, req, slug, Some("decision")).await,
@@ -115,7 +117,9 @@ async fn page<S: Backend>(
         | Endpoint::AccountProfile
         | Endpoint::AccountPassword
         | Endpoint::AccountSignOutOthers
-        | Endpoint::AccountSignOut => pages::account::serve(app, req, slug, endpoint).await,
+        | Endpoint::AccountSignOut
+        | Endpoint::AccountLink
+        | Endpoint::AccountUnlink => pages::account::serve(app, req, slug, endpoint).await,
         // The provider's own endpoints never reach here.
         _ => crate::rate_limit::protocol(app, req).await,
     }

@@ -9,7 +9,7 @@
 //! transaction, which rolls back: nothing is written.
 
 use crate::{PostgresStore, admin, api_keys, audit, roles, sessions, tenants};
-use crate::{clients, platform_settings, tiers, users};
+use crate::{clients, platform_settings, tiers, upstreams, users};
 use crate::{db_error, registry_transaction, tenant_transaction};
 use deadpool_postgres::Transaction;
 use idp_core::ids::TenantId;
@@ -202,16 +202,29 @@ async fn make(tx: &Transaction<'_>, change: AdminChange<'_>) -> StoreResult<Appl
         C::UpdateTier { tier } => tiers::update_tier_in(tx, tier).await?,
         C::DeleteTier { name } => tiers::delete_tier_in(tx, name).await?,
         C::AssignTier { tenant, tier } => tiers::assign_tier_in(tx, tenant, tier).await?,
-        C::CreateUpstream { .. }
-        | C::UpdateUpstream { .. }
-        | C::DeleteUpstream { .. }
-        | C::LinkIdentity { .. }
-        | C::CreateUserWithIdentity { .. }
-        | C::UnlinkIdentity { .. } => {
-            return Err(idp_core::store::StoreError::Backend(
-                "upstreams are not stored yet".into(),
-            ));
+        C::CreateUpstream { tenant, upstream } => {
+            upstreams::create_upstream_in(tx, tenant, upstream).await?
         }
+        C::UpdateUpstream { tenant, upstream } => {
+            upstreams::update_upstream_in(tx, tenant, upstream).await?
+        }
+        C::DeleteUpstream { tenant, upstream } => {
+            upstreams::delete_upstream_in(tx, tenant, upstream).await?
+        }
+        C::LinkIdentity { tenant, identity } => {
+            upstreams::link_identity_in(tx, tenant, identity).await?
+        }
+        C::CreateUserWithIdentity {
+            tenant,
+            user,
+            identity,
+        } => upstreams::create_user_with_identity_in(tx, tenant, user, identity).await?,
+        C::UnlinkIdentity {
+            tenant,
+            user,
+            upstream,
+            subject,
+        } => upstreams::unlink_identity_in(tx, tenant, user, upstream, subject).await?,
         C::WithinLimit {
             counted,
             limit,

@@ -27,7 +27,7 @@ pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
     if let Some(db) = e.as_db_error() {
         let code = db.code();
         if *code == SqlState::UNIQUE_VIOLATION {
-            return conflict(db.table(), db.detail());
+            return conflict(db.table(), db.detail(), db.constraint());
         }
         let transient = [
             SqlState::QUERY_CANCELED,
@@ -52,13 +52,24 @@ pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
 
 /// The conflict a unique violation is about, from its detail
 /// (`Key (tenant_id, email)=(…) already exists.`), named as every store
-/// names it ([`StoreError::conflict_on`]).
-fn conflict(table: Option<&str>, detail: Option<&str>) -> StoreError {
-    let columns = detail
+/// names it ([`StoreError::conflict_on`]). Under row-level security the
+/// server leaves the detail out (it would show key values): then the
+/// constraint's name says which rule it was, for the rules callers tell
+/// apart ([`CONSTRAINTS`]).
+fn conflict(table: Option<&str>, detail: Option<&str>, constraint: Option<&str>) -> StoreError {
+    let table = table.unwrap_or("");
+    let from_detail = detail
         .and_then(|d| d.strip_prefix("Key ("))
         .and_then(|d| d.split_once(")="))
-        .map_or("", |(columns, _)| columns);
-    let table = table.unwrap_or("");
+        .map(|(columns, _)| columns);
+    let columns = from_detail
+        .or_else(|| {
+            CONSTRAINTS
+                .iter()
+                .find(|(name, _)| Some(*name) == constraint)
+                .map(|(_, columns)| *columns)
+        })
+        .unwrap_or("");
     StoreError::conflict_on(
         columns
             .split(',')
@@ -68,13 +79,26 @@ fn conflict(table: Option<&str>, detail: Option<&str>) -> StoreError {
     )
 }
 
+/// Unique constraints of tables under row-level security, and their
+/// columns as the detail would list them.
+const CONSTRAINTS: &[(&str, &str)] = &[
+    ("users_pkey", "tenant_id, id"),
+    ("users_tenant_id_email_key", "tenant_id, email"),
+    ("users_by_email_key", "tenant_id, email_key"),
+    ("clients_pkey", "tenant_id, id"),
+    ("roles_pkey", "tenant_id, name"),
+    ("upstreams_pkey", "tenant_id, id"),
+    ("linked_identities_pkey", "tenant_id, upstream_id, subject"),
+    ("upstream_flights_pkey", "tenant_id, state_hash"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::conflict;
     use idp_core::store::StoreError;
 
     fn conflict_field(table: Option<&str>, detail: Option<&str>) -> String {
-        match conflict(table, detail) {
+        match conflict(table, detail, None) {
             StoreError::Conflict(field) => field,
             other => other.to_string(),
         }
@@ -105,5 +129,21 @@ mod tests {
             "slug"
         );
         assert_eq!(conflict_field(None, None), "record");
+    }
+
+    #[test]
+    fn conflicts_hidden_by_row_level_security_are_named_by_constraint() {
+        let field = |table, constraint| match conflict(Some(table), None, Some(constraint)) {
+            StoreError::Conflict(field) => field,
+            other => other.to_string(),
+        };
+        assert_eq!(field("users", "users_by_email_key"), "email");
+        assert_eq!(field("users", "users_pkey"), "user id");
+        assert_eq!(
+            field("linked_identities", "linked_identities_pkey"),
+            "upstream_id, subject"
+        );
+        assert_eq!(field("upstreams", "upstreams_pkey"), "upstream id");
+        assert_eq!(field("sessions", "sessions_pkey"), "record");
     }
 }

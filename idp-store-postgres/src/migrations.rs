@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (6, include_str!("../migrations/0006_platform_settings.sql")),
     (7, include_str!("../migrations/0007_analytics.sql")),
     (8, include_str!("../migrations/0008_amr.sql")),
+    (9, include_str!("../migrations/0009_upstreams.sql")),
 ];
 
 /// The schema version this binary writes: the number of its last migration.
@@ -69,6 +70,9 @@ const APP_TABLES: &[&str] = &[
     "analytics_month_users",
     "analytics_months",
     "analytics_rollups",
+    "upstreams",
+    "linked_identities",
+    "upstream_flights",
 ];
 
 /// Tables the application role may read, append to and delete from (the

@@ -29,6 +29,7 @@ fn due_rows(kind: Expiring) -> (&'static str, &'static str) {
         Expiring::ClientAssertions => ("client_assertions", "expires_at < $2"),
         Expiring::SessionClients => ("session_clients", "created_at < $2"),
         Expiring::PushedRequests => ("pushed_requests", "expires_at < $2"),
+        Expiring::UpstreamFlights => ("upstream_flights", "expires_at < $2"),
     }
 }
 

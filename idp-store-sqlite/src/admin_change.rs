@@ -4,12 +4,14 @@
 //! audited change is exactly the unaudited one.
 
 use crate::tiers::{self, OwnedCounted};
-use crate::{admin, api_keys, clients, platform_settings, roles, sessions, tenants, users};
+use crate::{
+    admin, api_keys, clients, platform_settings, roles, sessions, tenants, upstreams, users,
+};
 use idp_core::clock::UnixTime;
-use idp_core::ids::{ClientId, SessionId, TenantId, UserId};
+use idp_core::ids::{ClientId, SessionId, TenantId, UpstreamId, UserId};
 use idp_core::store::{
-    AdminChange, ApiKeyRecord, Applied, ClientRecord, PlatformSettings, RoleRecord,
-    SigningKeyRecord, TenantRecord, TierRecord, UserRecord,
+    AdminChange, ApiKeyRecord, Applied, ClientRecord, LinkedIdentityRecord, PlatformSettings,
+    RoleRecord, SigningKeyRecord, TenantRecord, TierRecord, UpstreamRecord, UserRecord,
 };
 use idp_core::tenant::state::TenantState;
 use rusqlite::{Connection, Result};
@@ -58,8 +60,13 @@ pub(crate) enum OwnedChange {
     CreateTier(TierRecord),
     UpdateTier(TierRecord),
     DeleteTier(String),
-    /// Upstream login's changes (issue 19): not stored yet.
-    UpstreamNotYet,
+    CreateUpstream(TenantId, UpstreamRecord),
+    UpdateUpstream(TenantId, UpstreamRecord),
+    DeleteUpstream(TenantId, UpstreamId),
+    LinkIdentity(TenantId, LinkedIdentityRecord),
+    CreateUserWithIdentity(TenantId, UserRecord, LinkedIdentityRecord),
+    /// Tenant, user, upstream, subject.
+    UnlinkIdentity(TenantId, UserId, UpstreamId, String),
     /// Tenant, tier.
     AssignTier(TenantId, Option<String>),
     /// What is counted, the limit, the create.
@@ -171,12 +178,34 @@ impl From<AdminChange<'_>> for OwnedChange {
             C::AssignTier { tenant, tier } => {
                 Self::AssignTier(tenant.clone(), tier.map(str::to_owned))
             }
-            C::CreateUpstream { .. }
-            | C::UpdateUpstream { .. }
-            | C::DeleteUpstream { .. }
-            | C::LinkIdentity { .. }
-            | C::CreateUserWithIdentity { .. }
-            | C::UnlinkIdentity { .. } => Self::UpstreamNotYet,
+            C::CreateUpstream { tenant, upstream } => {
+                Self::CreateUpstream(tenant.clone(), upstream.clone())
+            }
+            C::UpdateUpstream { tenant, upstream } => {
+                Self::UpdateUpstream(tenant.clone(), upstream.clone())
+            }
+            C::DeleteUpstream { tenant, upstream } => {
+                Self::DeleteUpstream(tenant.clone(), upstream.clone())
+            }
+            C::LinkIdentity { tenant, identity } => {
+                Self::LinkIdentity(tenant.clone(), identity.clone())
+            }
+            C::CreateUserWithIdentity {
+                tenant,
+                user,
+                identity,
+            } => Self::CreateUserWithIdentity(tenant.clone(), user.clone(), identity.clone()),
+            C::UnlinkIdentity {
+                tenant,
+                user,
+                upstream,
+                subject,
+            } => Self::UnlinkIdentity(
+                tenant.clone(),
+                user.clone(),
+                upstream.clone(),
+                subject.to_owned(),
+            ),
             C::WithinLimit {
                 counted,
                 limit,
@@ -303,7 +332,23 @@ impl OwnedChange {
             Self::UpdateTier(tier) => found(tiers::update(conn, tier)?),
             Self::DeleteTier(name) => found(tiers::delete(conn, name)?),
             Self::AssignTier(tenant, tier) => found(tiers::assign(conn, tenant, tier.as_deref())?),
-            Self::UpstreamNotYet => return Err(rusqlite::Error::InvalidQuery),
+            Self::CreateUpstream(tenant, upstream) => {
+                upstreams::create(conn, tenant, upstream)?;
+                Applied::Done(1)
+            }
+            Self::UpdateUpstream(tenant, upstream) => {
+                found(upstreams::update(conn, tenant, upstream)?)
+            }
+            Self::DeleteUpstream(tenant, upstream) => {
+                found(upstreams::delete(conn, tenant, upstream)?)
+            }
+            Self::LinkIdentity(tenant, identity) => found(upstreams::link(conn, tenant, identity)?),
+            Self::CreateUserWithIdentity(tenant, user, identity) => found(
+                upstreams::create_user_with_identity(conn, tenant, user, identity)?,
+            ),
+            Self::UnlinkIdentity(tenant, user, upstream, subject) => {
+                found(upstreams::unlink(conn, tenant, user, upstream, subject)?)
+            }
             // The caller's transaction is IMMEDIATE: no other writer runs
             // between the count and the create.
             Self::WithinLimit(what, limit, change) => match tiers::count(conn, what)? {

@@ -10,6 +10,7 @@ use idp_core::crypto::secret::SecretHash;
 use idp_core::jwks::SigningAlg;
 use idp_core::store::{GrantType, SubjectType, TokenEndpointAuthMethod};
 use idp_core::tenant::state::TenantState;
+use idp_core::upstream::UpstreamKind;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 
 /// A [`SecretHash`] column.
@@ -72,6 +73,18 @@ impl FromSql for Subject {
         SubjectType::parse(name)
             .map(Subject)
             .ok_or_else(|| unknown("subject type", name))
+    }
+}
+
+/// An [`UpstreamKind`] column.
+pub(crate) struct Kind(pub UpstreamKind);
+
+impl FromSql for Kind {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let name = value.as_str()?;
+        UpstreamKind::parse(name)
+            .map(Kind)
+            .ok_or_else(|| unknown("upstream kind", name))
     }
 }
 

@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("../migrations/0019_platform_settings.sql")),
     (20, include_str!("../migrations/0020_analytics.sql")),
     (21, include_str!("../migrations/0021_amr.sql")),
+    (22, include_str!("../migrations/0022_upstreams.sql")),
 ];
 
 /// The schema version this binary writes and understands: the number of

@@ -79,6 +79,9 @@ impl FailureReason {
 pub enum SignInMethod {
     /// Email and password on the login page or the device verification page.
     Password,
+    /// Through one of the tenant's upstream identity providers
+    /// ([`crate::upstream`]).
+    Upstream,
 }
 
 impl SignInMethod {
@@ -86,6 +89,7 @@ impl SignInMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Password => "password",
+            Self::Upstream => "upstream",
         }
     }
 }

@@ -62,6 +62,9 @@ pub struct InteractionView {
     pub user_email: Option<String>,
     /// The tenant's issuer path, for cookie paths.
     pub tenant_path: String,
+    /// The tenant's upstreams, for "Continue with {name}" on the login
+    /// page ([`crate::upstream::sign_in`]).
+    pub upstreams: Vec<crate::upstream::sign_in::UpstreamChoice>,
 }
 
 /// [`InteractionView::redirect_host`] of `redirect_uri`.
@@ -121,11 +124,11 @@ pub enum LoginOutcome {
     Continue(Response<Bytes>),
 }
 
-struct Loaded {
-    tenant: Arc<TenantContext>,
-    id_hash: SecretHash,
-    record: InteractionRecord,
-    request: AuthorizationRequest,
+pub(crate) struct Loaded {
+    pub(crate) tenant: Arc<TenantContext>,
+    pub(crate) id_hash: SecretHash,
+    pub(crate) record: InteractionRecord,
+    pub(crate) request: AuthorizationRequest,
 }
 
 impl<S: Store> Provider<S> {
@@ -173,7 +176,7 @@ impl<S: Store> Provider<S> {
         ))
     }
 
-    async fn load_interaction(&self, slug: &str, id: &str) -> Result<Loaded, PageError> {
+    pub(crate) async fn load_interaction(&self, slug: &str, id: &str) -> Result<Loaded, PageError> {
         let tenant = self.tenant(slug).await?.ok_or(PageError::UnknownTenant)?;
         let id_hash = SecretHash::of(id);
         let record = self
@@ -238,6 +241,10 @@ impl<S: Store> Provider<S> {
             login_hint: l.request.login_hint.clone(),
             user_email,
             tenant_path: l.tenant.path.clone(),
+            upstreams: match l.record.session_id {
+                None => self.upstream_choices(&l.tenant).await,
+                Some(_) => Vec::new(),
+            },
         })
     }
 
@@ -287,6 +294,23 @@ impl<S: Store> Provider<S> {
         password: &str,
         from: Option<IpAddr>,
     ) -> Result<LoginOutcome, PageError> {
+        self.submit_login_from(slug, id, email, password, from, &HeaderMap::new())
+            .await
+    }
+
+    /// [`Provider::submit_login`] with the request's `headers`: an upstream
+    /// identity waiting on this interaction for its owner to sign in
+    /// ([`crate::upstream::linking`]) is linked to the user when this
+    /// browser is the one that brought it.
+    pub async fn submit_login_from(
+        &self,
+        slug: &str,
+        id: &str,
+        email: &str,
+        password: &str,
+        from: Option<IpAddr>,
+        headers: &HeaderMap,
+    ) -> Result<LoginOutcome, PageError> {
         let l = self.load_interaction(slug, id).await?;
         let account = abuse::account(email);
         let attempt = Attempt {
@@ -314,9 +338,25 @@ impl<S: Store> Provider<S> {
         self.settle(&attempt, AttemptResult::Succeeded).await;
         let signed_in = SignIn::Succeeded(&user.id);
         self.record_sign_in(tenant_id, client_id, SignInMethod::Password, signed_in);
-        let (session, cookie) = self
-            .start_session(&l.tenant, &user, crate::acr::PASSWORD_AMR.into())
-            .await?;
+        self.link_pending(&l.tenant, id, &user, from, headers).await;
+        let amr = crate::acr::PASSWORD_AMR.to_owned();
+        Ok(LoginOutcome::Continue(
+            self.finish_login(&l, id, &user, amr).await?,
+        ))
+    }
+
+    /// Someone signed in through the interaction `id` as `user` (a password
+    /// or an upstream), authenticated by `amr` ([`crate::acr`]): starts the
+    /// session and continues to consent or straight back to the client
+    /// with a code.
+    pub(crate) async fn finish_login(
+        &self,
+        l: &Loaded,
+        id: &str,
+        user: &crate::store::UserRecord,
+        amr: String,
+    ) -> Result<Response<Bytes>, PageError> {
+        let (session, cookie) = self.start_session(&l.tenant, user, amr).await?;
         // Someone signed in through it: no longer an anonymous request.
         self.pending.release(&l.id_hash);
         let client = self
@@ -344,7 +384,7 @@ impl<S: Store> Provider<S> {
         };
         let value = HeaderValue::from_str(&cookie).map_err(|_| PageError::Internal)?;
         res.headers_mut().append(http::header::SET_COOKIE, value);
-        Ok(LoginOutcome::Continue(res))
+        Ok(res)
     }
 
     /// Records the user's answer on the consent page and returns the client's

@@ -21,7 +21,7 @@
 //! (`tenants`, `keys`, `clients`, `users`, `sessions`, `grants`, `pushed`,
 //! `revocations`, `devices`, `deliveries`, `maintenance`, `admin`,
 //! `audit`, `audit_log`, `roles`, `api_keys`, `idempotency`, `platform`,
-//! `analytics`, `tiers`). To add one: write it in its
+//! `analytics`, `tiers`, `upstreams`). To add one: write it in its
 //! part's file and add its name to that part's line in
 //! `__store_contract_list!`.
 
@@ -46,6 +46,7 @@ pub mod sessions;
 pub mod setup_links;
 pub mod tenants;
 pub mod tiers;
+pub mod upstreams;
 pub mod users;
 
 use crate::store::{Store, StoreResult};
@@ -246,6 +247,11 @@ macro_rules! __store_contract_list {
                 purge_of_sessions_and_their_records, purge_is_scoped_by_tenant;
             analytics: sign_ins_roll_up_per_day, sign_in_purge_keeps_rollups,
                 analytics_are_scoped_by_tenant;
+            upstreams: upstreams_round_trip_and_page, upstream_deletion_cascades,
+                identities_link_and_unlink, touching_an_identity_records_the_sign_in,
+                user_with_identity_is_created_atomically,
+                user_and_tenant_deletion_remove_identities, flights_are_taken_once_before_expiry,
+                upstreams_are_counted_within_a_limit;
         }
     };
 }

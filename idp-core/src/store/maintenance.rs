@@ -41,12 +41,15 @@ pub enum Expiring {
     SessionClients,
     /// Pushed authorization requests (RFC 9126) never used, by `expires_at`.
     PushedRequests,
+    /// Round trips to an upstream nobody came back from (issue 19), by
+    /// `expires_at`.
+    UpstreamFlights,
 }
 
 impl Expiring {
     /// Every kind, in the order a purge runs them: sessions before the rows
     /// that hang off sessions.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::AuthorizationCodes,
         Self::Interactions,
         Self::DeviceCodes,
@@ -58,6 +61,7 @@ impl Expiring {
         Self::RevokedGrants,
         Self::ClientAssertions,
         Self::PushedRequests,
+        Self::UpstreamFlights,
     ];
 
     /// A stable name for logs and reports.
@@ -74,6 +78,7 @@ impl Expiring {
             Self::ClientAssertions => "client_assertions",
             Self::SessionClients => "session_clients",
             Self::PushedRequests => "pushed_requests",
+            Self::UpstreamFlights => "upstream_flights",
         }
     }
 }

@@ -269,7 +269,11 @@ pub fn gate(state: TenantState, endpoint: Endpoint) -> Gate {
         | Endpoint::AccountCallback
         | Endpoint::AccountProfile
         | Endpoint::AccountPassword
-        | Endpoint::AccountSignOutOthers => Gate::Page,
+        | Endpoint::AccountSignOutOthers
+        | Endpoint::InteractionUpstream
+        | Endpoint::UpstreamCallback
+        | Endpoint::AccountLink
+        | Endpoint::AccountUnlink => Gate::Page,
         Endpoint::Token
         | Endpoint::DeviceAuthorization
         | Endpoint::PushedAuthorizationRequest

@@ -101,7 +101,7 @@ impl UpstreamKind {
 pub struct Asserted {
     /// The upstream's stable key for the person, never an email: the ID
     /// token's `sub` (OIDC Core §2: unique per issuer), for Microsoft
-    /// `{tid}/{oid}`, for GitHub the numeric user id.
+    /// `{tid}:{oid}`, for GitHub the numeric user id.
     pub subject: String,
     /// The email the upstream reports, if any.
     pub email: Option<String>,

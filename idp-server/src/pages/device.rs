@@ -75,6 +75,9 @@ fn login_page(
         csrf: &token.value,
         username,
         error,
+        notice: None,
+        upstream_action: None,
+        upstreams: Vec::new(),
     };
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED

@@ -19,6 +19,7 @@ fn render_view(
     csrf: &csrf::CsrfToken,
     username: &str,
     error: Option<&str>,
+    notice: Option<&str>,
 ) -> Response<Bytes> {
     let base = format!("{}interaction/{id}", view.tenant_path);
     let body = match view.stage {
@@ -35,6 +36,13 @@ fn render_view(
                 username
             },
             error,
+            notice,
+            upstream_action: Some(format!("{base}/upstream")),
+            upstreams: view
+                .upstreams
+                .iter()
+                .map(|u| (u.id.as_str(), u.name.as_str()))
+                .collect(),
         }
         .render(),
         Stage::Consent => ConsentPage {
@@ -63,7 +71,11 @@ fn render_view(
     csrf::attach(html(status, body), csrf)
 }
 
-/// Serves `{issuer}/interaction/{id}[/login|/consent|/cancel]`.
+/// The notice after an upstream identity whose email belongs to an
+/// existing account could not be linked automatically.
+const SIGN_IN_FIRST: &str = "An account with this email already exists here. Sign in with your password to link the account you just used to it.";
+
+/// Serves `{issuer}/interaction/{id}[/login|/consent|/cancel|/upstream]`.
 pub async fn interaction<S: Backend>(
     app: &App<S>,
     req: Request<Bytes>,
@@ -77,11 +89,15 @@ pub async fn interaction<S: Backend>(
         (Method::GET, None) => match provider.interaction(slug, id, headers).await {
             Ok(view) => {
                 let token = csrf::token(headers, &view.tenant_path, app.secure_cookies);
-                render_view(&view, id, &token, "", None)
+                let query = Params::parse(req.uri().query().unwrap_or_default().as_bytes());
+                let notice = (query.single("notice").ok().flatten()
+                    == Some(idp_core::upstream::sign_in::NOTICE_SIGN_IN_FIRST))
+                .then_some(SIGN_IN_FIRST);
+                render_view(&view, id, &token, "", None, notice)
             }
             Err(e) => page_error(e),
         },
-        (Method::POST, Some(step @ ("login" | "consent" | "cancel"))) => {
+        (Method::POST, Some(step @ ("login" | "consent" | "cancel" | "upstream"))) => {
             let form = Params::parse(req.body());
             if !csrf::verify(headers, &form) {
                 if step == "login" {
@@ -99,14 +115,14 @@ pub async fn interaction<S: Backend>(
                     let password = form.single("password").ok().flatten().unwrap_or("");
                     let ip = req.extensions().get::<ClientAddr>().map(|c| c.0);
                     match provider
-                        .submit_login(slug, id, username, password, ip)
+                        .submit_login_from(slug, id, username, password, ip, headers)
                         .await
                     {
                         Ok(LoginOutcome::Continue(res)) => Ok(res),
                         Ok(LoginOutcome::Locked { view, retry_after }) => {
                             let token = csrf::token(headers, &view.tenant_path, app.secure_cookies);
                             let text = rate_limit::lockout_message(retry_after);
-                            let page = render_view(&view, id, &token, username, Some(&text));
+                            let page = render_view(&view, id, &token, username, Some(&text), None);
                             Ok(rate_limit::refused(page, retry_after))
                         }
                         Ok(LoginOutcome::Rejected(view)) => {
@@ -117,10 +133,21 @@ pub async fn interaction<S: Backend>(
                                 &token,
                                 username,
                                 Some("Wrong email or password."),
+                                None,
                             ))
                         }
                         Err(e) => Err(e),
                     }
+                }
+                "upstream" => {
+                    let upstream = form.single("upstream").ok().flatten().unwrap_or("");
+                    return match provider
+                        .begin_upstream_sign_in(slug, id, upstream, headers)
+                        .await
+                    {
+                        Ok(res) => res,
+                        Err(f) => super::upstream::failure_page(&f),
+                    };
                 }
                 "consent" => {
                     let approve = form.single("decision").ok().flatten() == Some("allow");

@@ -15,6 +15,7 @@ pub mod interaction;
 pub mod logout;
 pub mod setup;
 pub mod signup;
+pub mod upstream;
 
 use askama::Template;
 use bytes::Bytes;
@@ -32,6 +33,23 @@ pub(crate) struct LoginPage<'a> {
     pub(crate) csrf: &'a str,
     pub(crate) username: &'a str,
     pub(crate) error: Option<&'a str>,
+    /// A notice above the forms (the "sign in first to link" one).
+    pub(crate) notice: Option<&'a str>,
+    /// Where "Continue with {name}" posts; `None` where upstreams are not
+    /// offered (the device page).
+    pub(crate) upstream_action: Option<String>,
+    /// The tenant's upstreams: (id, name).
+    pub(crate) upstreams: Vec<(&'a str, &'a str)>,
+}
+
+#[derive(Template)]
+#[template(path = "upstream_failure.html")]
+pub(crate) struct UpstreamFailurePage<'a> {
+    pub(crate) tenant_name: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) message: &'a str,
+    /// Where to go back to: (href, text).
+    pub(crate) back: Option<(&'a str, &'a str)>,
 }
 
 #[derive(Template)]

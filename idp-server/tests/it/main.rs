@@ -67,5 +67,6 @@ mod tiers;
 mod tls;
 mod token_errors;
 mod unauthenticated_state;
+mod upstream;
 mod userinfo;
 mod users_export;

@@ -70,6 +70,11 @@ fn delete_sql(kind: Expiring) -> &'static str {
                SELECT request_uri_hash FROM pushed_requests
                WHERE tenant_id = ?1 AND expires_at < ?2 LIMIT ?3)"
         }
+        Expiring::UpstreamFlights => {
+            "DELETE FROM upstream_flights WHERE tenant_id = ?1 AND state_hash IN (
+               SELECT state_hash FROM upstream_flights
+               WHERE tenant_id = ?1 AND expires_at < ?2 LIMIT ?3)"
+        }
     }
 }
 

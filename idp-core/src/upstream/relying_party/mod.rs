@@ -8,9 +8,18 @@
 //! §3.1.3.7: signature, `iss`, `aud`, `exp`, `nonce`), then userinfo.
 //! GitHub is OAuth 2 plus its REST API (`/user`, `/user/emails`). Every
 //! request goes through the embedding application's [`UpstreamHttp`].
+//!
+//! Error texts ([`UpstreamFailure`]'s) name the endpoint and the failed
+//! check, never the client secret, the code, a token or the verifier.
+
+mod github;
+mod issuer;
+mod openid;
+mod transport;
 
 use super::{Asserted, UpstreamFailure, UpstreamHttp};
 use crate::store::UpstreamRecord;
+use transport::Transport;
 
 /// An upstream ready to use: its record and its opened client secret.
 #[derive(Clone, Copy)]
@@ -35,16 +44,26 @@ pub struct Outgoing<'a> {
 }
 
 /// The relying party: the transport and what it caches (discovery
-/// documents and key sets, per issuer).
+/// documents and key sets, per issuer, for a few minutes).
 pub struct RelyingParty {
-    http: Option<UpstreamHttp>,
+    http: Option<Transport>,
+    openid: openid::OpenId,
 }
 
 impl RelyingParty {
     /// A relying party sending through `http` (without one, every round
     /// trip fails as unreachable).
     pub fn new(http: Option<UpstreamHttp>) -> Self {
-        Self { http }
+        Self {
+            http: http.map(Transport),
+            openid: openid::OpenId::default(),
+        }
+    }
+
+    fn transport(&self) -> Result<&Transport, UpstreamFailure> {
+        self.http.as_ref().ok_or_else(|| {
+            UpstreamFailure::Unreachable("no outbound HTTP client is configured".into())
+        })
     }
 
     /// The URL to send the browser to.
@@ -53,8 +72,12 @@ impl RelyingParty {
         upstream: Configured<'_>,
         out: Outgoing<'_>,
     ) -> Result<String, UpstreamFailure> {
-        let _ = (&self.http, upstream, out);
-        Err(UpstreamFailure::Unreachable("not built yet".into()))
+        if upstream.record.kind.is_openid() {
+            let http = self.transport()?;
+            self.openid.authorization_url(http, upstream, out).await
+        } else {
+            github::authorization_url(upstream, out)
+        }
     }
 
     /// Redeems the callback's `code`: what the upstream vouches for.
@@ -64,7 +87,11 @@ impl RelyingParty {
         code: &str,
         out: Outgoing<'_>,
     ) -> Result<Asserted, UpstreamFailure> {
-        let _ = (&self.http, upstream, code, out);
-        Err(UpstreamFailure::Unreachable("not built yet".into()))
+        let http = self.transport()?;
+        if upstream.record.kind.is_openid() {
+            self.openid.redeem(http, upstream, code, out).await
+        } else {
+            github::redeem(http, upstream, code, out).await
+        }
     }
 }

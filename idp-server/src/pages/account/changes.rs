@@ -145,6 +145,71 @@ pub(crate) async fn sign_out<S: Backend>(
     res
 }
 
+#[derive(Template)]
+#[template(path = "account/continue.html")]
+struct ContinuePage {
+    layout: super::Layout,
+    href: String,
+}
+
+/// `POST {issuer}/account/link` `upstream`: begins a round trip through
+/// that upstream whose identity the callback links to this user. The
+/// answer is a page that goes on to the upstream (a redirect would be
+/// blocked by the account pages' `form-action 'self'`), with the binding
+/// cookie.
+pub(crate) async fn link<S: Backend>(page: &Page<'_, S>, req: &Request<Bytes>) -> Response<Bytes> {
+    let form = Params::parse(req.body());
+    let upstream = field(&form, "upstream");
+    let started = page
+        .app
+        .provider
+        .begin_upstream_link(page.account, upstream, req.headers())
+        .await;
+    let redirect = match started {
+        Ok(res) => res,
+        Err(f) => return crate::pages::upstream::failure_page(&f),
+    };
+    let href = redirect
+        .headers()
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = ContinuePage {
+        layout: page.layout("Link an account", None),
+        href,
+    };
+    let mut res = page.render(StatusCode::OK, &body);
+    for c in redirect.headers().get_all(http::header::SET_COOKIE) {
+        res.headers_mut()
+            .append(http::header::SET_COOKIE, c.clone());
+    }
+    res
+}
+
+/// `POST {issuer}/account/unlink` `upstream`, `subject`: unlinks that
+/// identity, never the last way to sign in.
+pub(crate) async fn unlink<S: Backend>(
+    page: &Page<'_, S>,
+    req: &Request<Bytes>,
+) -> Response<Bytes> {
+    let form = Params::parse(req.body());
+    let (upstream, subject) = (field(&form, "upstream"), field(&form, "subject"));
+    match page
+        .app
+        .provider
+        .unlink_identity(page.account, upstream, subject, page.from)
+        .await
+    {
+        Ok(()) => page.done("unlinked"),
+        Err(AccountError::Invalid(errors)) => {
+            let typed = Typed { name: None, errors };
+            overview::render(page, StatusCode::CONFLICT, &typed, None).await
+        }
+        Err(e) => super::failure(page.app, Some(page.tenant), &e),
+    }
+}
+
 /// A form field's value, empty when missing or repeated.
 fn field<'a>(form: &'a Params, name: &'static str) -> &'a str {
     form.single(name).ok().flatten().unwrap_or_default()

@@ -98,6 +98,8 @@ pub async fn serve<S: Backend>(
         Endpoint::AccountPassword => changes::password(&page, &req).await,
         Endpoint::AccountSignOutOthers => changes::sign_out_others(&page, &req).await,
         Endpoint::AccountSignOut => changes::sign_out(&page, &req).await,
+        Endpoint::AccountLink => changes::link(&page, &req).await,
+        Endpoint::AccountUnlink => changes::unlink(&page, &req).await,
         _ => plain_message(
             app,
             tenant,

@@ -1,7 +1,8 @@
 //! The account page itself (`GET {issuer}/account`): the profile form (the
 //! name; the email shown, read-only), the change-password form, the
 //! sessions (this browser first) with signing out of the others or of this
-//! one, and linked identities (none until upstream login exists). A form
+//! one, and linked identities (each with Unlink unless it is the last way
+//! to sign in; "Link {name}" for each upstream not linked yet). A form
 //! that failed shows the same page again with what was typed (never a
 //! password) and each error next to its field.
 
@@ -48,6 +49,16 @@ impl Time {
     }
 }
 
+/// One linked identity.
+pub(crate) struct IdentityRow {
+    pub(crate) upstream_id: String,
+    pub(crate) upstream_name: String,
+    pub(crate) subject: String,
+    pub(crate) email: String,
+    pub(crate) linked: Time,
+    pub(crate) may_unlink: bool,
+}
+
 /// One row of the sessions table.
 pub(crate) struct SessionRow {
     pub(crate) current: bool,
@@ -66,6 +77,10 @@ struct OverviewPage {
     min_password: usize,
     sessions: Vec<SessionRow>,
     others: usize,
+    identities: Vec<IdentityRow>,
+    /// Upstreams not linked yet: (id, name).
+    linkable: Vec<(String, String)>,
+    identity_error: Option<String>,
     name_error: Option<String>,
     current_password_error: Option<String>,
     new_password_error: Option<String>,
@@ -79,6 +94,8 @@ pub(crate) fn notice(done: &str) -> Option<Notice> {
         "profile" => "Your profile is saved.",
         "password" => "Your password is changed.",
         "others" => "Your other sessions are signed out.",
+        "linked" => "The account is linked: you can sign in with it.",
+        "unlinked" => "The account is unlinked.",
         _ => return None,
     };
     Some(Notice { kind: "ok", text })
@@ -104,6 +121,22 @@ pub(crate) async fn render<S: Backend>(
         Err(e) => return super::failure(page.app, Some(page.tenant), &e),
     };
     let others = sessions.iter().filter(|s| !s.current).count();
+    let provider = &page.app.provider;
+    let identities = match provider.account_identities(account).await {
+        Ok(identities) => identities,
+        Err(e) => {
+            // The rest of the page works without them.
+            tracing::warn!(error = %e, "linked identities could not be listed");
+            Vec::new()
+        }
+    };
+    let linkable = provider
+        .upstreams_of(account)
+        .await
+        .into_iter()
+        .filter(|u| !identities.iter().any(|i| i.upstream_id == u.id))
+        .map(|u| (u.id, u.name))
+        .collect();
     let body = OverviewPage {
         layout: page.layout("Your account", notice),
         name: typed
@@ -123,6 +156,19 @@ pub(crate) async fn render<S: Backend>(
             })
             .collect(),
         others,
+        identities: identities
+            .into_iter()
+            .map(|i| IdentityRow {
+                upstream_id: i.upstream_id,
+                upstream_name: i.upstream_name,
+                subject: i.subject,
+                email: i.email.unwrap_or_default(),
+                linked: Time::of(i.created_at),
+                may_unlink: i.may_unlink,
+            })
+            .collect(),
+        linkable,
+        identity_error: typed.error("identity"),
         name_error: typed.error("name"),
         current_password_error: typed.error("current_password"),
         new_password_error: typed.error("new_password"),

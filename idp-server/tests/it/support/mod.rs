@@ -18,6 +18,7 @@ mod receiver;
 mod rp;
 mod server;
 mod spa;
+mod upstream_standin;
 
 pub use authorize::*;
 pub use axe::*;
@@ -30,6 +31,7 @@ pub use receiver::*;
 pub use rp::*;
 pub use server::*;
 pub use spa::*;
+pub use upstream_standin::*;
 
 /// The master key every test server and CLI run uses.
 pub const KEY_HEX: &str = "abababababababababababababababababababababababababababababababab";
