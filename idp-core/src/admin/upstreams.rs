@@ -643,7 +643,9 @@ mod tests {
         assert!(check_name("a\nb").is_err());
         assert!(check_credential("client_secret", "").is_err());
         let long = "x".repeat(MAX_CREDENTIAL + 1);
-        let refused = check_credential("client_secret", &long).err().unwrap_or_default();
+        let refused = check_credential("client_secret", &long)
+            .err()
+            .unwrap_or_default();
         assert!(refused.contains("at most") && !refused.contains("xxx"));
     }
 

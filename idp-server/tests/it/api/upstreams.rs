@@ -272,8 +272,13 @@ async fn the_tier_limits_upstreams() {
     let api = Api::new(&server);
     api.create("/api/v1/tenants", &json!({"slug": "acme"}))
         .await;
-    api.create("/api/v1/tiers", &json!({"name": "one", "upstreams": 1}))
+    let res = api
+        .send(Req::post(
+            "/api/v1/tiers",
+            &json!({"name": "one", "upstreams": 1}),
+        ))
         .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let res = api
         .send(Req::patch("/api/v1/tenants/acme", &json!({"tier": "one"})))
         .await;
