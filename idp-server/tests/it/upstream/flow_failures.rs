@@ -286,8 +286,10 @@ async fn a_disabled_user_linked_to_an_upstream_identity_is_refused() {
         .as_str()
         .expect("sub")
         .to_owned();
-    w.proc
-        .cli_json(&["user", "disable", "--tenant", "acme", &sub, "--json"], None);
+    w.proc.cli_json(
+        &["user", "disable", "--tenant", "acme", &sub, "--json"],
+        None,
+    );
     let mark = w.proc.logs().len();
     let (res, login, _) = w.attempt(&google.base, UpstreamKind::Google, || {}).await;
     assert_failure_page(
@@ -341,10 +343,9 @@ async fn no_secret_of_an_upstream_round_trip_reaches_the_debug_log() {
     let mut secrets: Vec<(&'static str, String)> = Vec::new();
     for (standin, kind) in [(&github, UpstreamKind::Github), (&oidc, UpstreamKind::Oidc)] {
         let browser = Browser::new();
-        let (req, page) = w
-            .rp
-            .open_login(&browser, &AuthOptions::scopes(&["offline_access"]))
-            .await;
+        let (req, page) =
+            w.rp.open_login(&browser, &AuthOptions::scopes(&["offline_access"]))
+                .await;
         let answer = continue_with(&browser, &page, standin, kind).await;
         if let Some(c) = browser.cookie(&format!("{issuer}/upstream"), "idp_upstream") {
             secrets.push(("idp_upstream cookie", c));
@@ -377,6 +378,11 @@ async fn no_secret_of_an_upstream_round_trip_reaches_the_debug_log() {
     assert!(secrets.len() >= 15, "{}", secrets.len());
     let logs = w.proc.logs();
     assert!(logs.contains("\"level\":\"DEBUG\""), "debug level is on");
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("\"message\":\"request\"") && l.contains("/callback")),
+        "the callbacks are in the log:\n{logs}"
+    );
     for (what, secret) in &secrets {
         assert!(secret.len() >= 8, "{what} too short: {secret}");
         assert!(
@@ -437,11 +443,14 @@ async fn a_tenants_upstream_on_another_tenants_routes_is_a_404_and_creates_nothi
     // Nothing was redeemed or created.
     assert_eq!(w.standin.token_requests().len(), 0);
     assert!(w.identities().is_empty());
-    let users = w
-        .env
-        .server
-        .cli_json(&["user", "list", "--tenant", "beta", "--json"], None);
-    assert_eq!(users.as_array().map_or(0, Vec::len), 0, "{users}");
+    for (slug, count) in [("beta", 0), ("acme", 1)] {
+        let users = w
+            .env
+            .server
+            .cli_json(&["user", "list", "--tenant", slug, "--json"], None);
+        let items = users["items"].as_array().expect("a page of users");
+        assert_eq!(items.len(), count, "{slug}: {users}");
+    }
 
     // acme's own callback still works with that state.
     let answer = browser.get(callback.as_str()).await;

@@ -88,7 +88,9 @@ pub async fn continue_with(
     assert!(back.status.is_redirection(), "{}", back.body);
     let callback = back.redirect();
     assert!(
-        callback.path().ends_with(&format!("/upstream/{id}/callback")),
+        callback
+            .path()
+            .ends_with(&format!("/upstream/{id}/callback")),
         "{callback}"
     );
     browser.get(callback.as_str()).await
@@ -111,18 +113,25 @@ impl KindWorld {
 
     /// A whole sign-in through the upstream in `browser` with `opts`: the
     /// tokens and the ID token's claims (nonce checked).
-    pub async fn sign_in(&self, browser: &Browser, opts: &AuthOptions) -> (CoreTokenResponse, Value) {
+    pub async fn sign_in(
+        &self,
+        browser: &Browser,
+        opts: &AuthOptions,
+    ) -> (CoreTokenResponse, Value) {
         let (req, page) = self.rp.open_login(browser, opts).await;
         assert!(page.is_login_page(), "{}", page.body);
         let answer = continue_with(browser, &page, &self.standin, self.kind).await;
         let (cb, pages) = browser.finish(answer, REDIRECT_URI, &self.env.user).await;
-        assert!(!pages.contains(&"login"), "signed in by the upstream: {pages:?}");
+        assert!(
+            !pages.contains(&"login"),
+            "signed in by the upstream: {pages:?}"
+        );
         assert_eq!(cb.state.as_deref(), Some(req.state.as_str()));
-        let tokens =
-            self.rp
-                .exchange(&cb.code(), req.verifier.as_deref())
-                .await
-                .expect("the code redeems");
+        let tokens = self
+            .rp
+            .exchange(&cb.code(), req.verifier.as_deref())
+            .await
+            .expect("the code redeems");
         let claims = self.rp.verify_id_token(&tokens, Some(&req.nonce), RS256);
         assert_ne!(claims.subject().as_str(), self.env.user.id, "not alice");
         (tokens.clone(), jwt_parts(&id_token_of(&tokens)).1)
