@@ -204,6 +204,23 @@ pub async fn serve<S: Backend>(app: &App<S>, req: Request<Bytes>, path: &str) ->
         address: req.extensions().get::<ClientAddr>().copied(),
         notice: notice::read(req.headers()),
     };
+    // One page view or form post is one unit of the operator's admin API
+    // budget (`RATE_LIMIT_ADMIN_API`), however many API calls it makes in
+    // process (a search reads several pages): those calls are not counted
+    // again (`crate::api`).
+    let caller = crate::api::operator_caller(&console.operator);
+    if let Err(wait) = app.limits.admin_api(&caller) {
+        let mut res = console.message(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests",
+            "Too many requests in a short time. Wait a moment and try again; nothing was changed.",
+        );
+        let secs = crate::rate_limit::retry_after_secs(wait).to_string();
+        if let Ok(v) = http::HeaderValue::from_str(&secs) {
+            res.headers_mut().insert(http::header::RETRY_AFTER, v);
+        }
+        return res;
+    }
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     screen(&console, &req, &segments).await
 }

@@ -91,7 +91,6 @@ async fn a_revoked_or_disabled_operator_is_signed_out_at_once() {
 async fn a_forged_session_cookie_is_no_session_and_forms_need_csrf() {
     let (server, api) = console_server().await;
     let console = Console::sign_in(&server, &api, &["owner"]).await;
-    let forged = Browser::new();
     let url = format!("{}/admin", server.base_url);
     let http = reqwest::Client::new();
     let res = http
@@ -105,7 +104,6 @@ async fn a_forged_session_cookie_is_no_session_and_forms_need_csrf() {
         .expect("GET");
     let body = res.text().await.unwrap_or_default();
     assert!(body.contains("id=\"sign-in\""), "{body}");
-    drop(forged);
     // The sign-out form without its token is refused, and the session stays.
     let res = console
         .browser
@@ -114,4 +112,39 @@ async fn a_forged_session_cookie_is_no_session_and_forms_need_csrf() {
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     let page = console.get("/admin").await;
     assert!(page.body.contains(&console.user.email), "{}", page.body);
+}
+
+/// A console page is one unit of the operator's admin API budget however
+/// many API calls it makes in process; past the budget the console answers
+/// 429 with `Retry-After`, and the budget is the operator's (the API with
+/// their token shares it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_pages_count_once_against_the_operators_admin_api_budget() {
+    // 2 a second, bursts of 4, per API key and per operator.
+    let server = TestServer::start_config(|c| c.rate_limits.admin_api_per_key = 2).await;
+    let api = crate::api::Api::new(&server);
+    let console = Console::sign_in(&server, &api, &["owner"]).await;
+    // The dashboard and the organisations list each read several API
+    // resources (analytics, tenants, usage): one unit each.
+    for path in ["/admin", "/admin/tenants"] {
+        let page = console.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+    }
+    let mut limited = None;
+    for _ in 0..12 {
+        let page = console.get("/admin/tenants").await;
+        if page.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(page);
+            break;
+        }
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    }
+    let page = limited.expect("a burst of page views past the budget is limited");
+    assert!(page.body.contains("Too many requests"), "{}", page.body);
+    let wait: u64 = page.headers["retry-after"]
+        .to_str()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default();
+    assert!(wait >= 1, "{:?}", page.headers);
 }
