@@ -156,7 +156,12 @@ pub(crate) fn update_tenant(conn: &Connection, t: &TenantRecord) -> Result<bool>
     let n = conn.execute(
         "UPDATE tenants SET name = ?2, dynamic_registration = ?3, password_login = ?4
          WHERE id = ?1",
-        params![t.id.as_str(), t.name, t.dynamic_registration, t.password_login],
+        params![
+            t.id.as_str(),
+            t.name,
+            t.dynamic_registration,
+            t.password_login
+        ],
     )?;
     Ok(n == 1)
 }

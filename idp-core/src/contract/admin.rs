@@ -75,7 +75,11 @@ pub async fn tenant_update_and_delete<S: Store>(store: Arc<S>) -> Outcome {
     assert!(store.update_tenant(&t).await?);
     let got = store.tenant_by_slug("a").await?.ok_or("missing")?;
     assert_eq!(
-        (got.name.as_str(), got.dynamic_registration, got.password_login),
+        (
+            got.name.as_str(),
+            got.dynamic_registration,
+            got.password_login
+        ),
         ("Renamed", t.dynamic_registration, t.password_login)
     );
     for tid in [&a, &b] {

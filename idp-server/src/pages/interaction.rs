@@ -76,7 +76,8 @@ fn render_view(
 /// An upstream-only tenant's login page with no upstream to continue with
 /// (its last one was deleted): nobody can sign in until an administrator
 /// adds one or turns password login back on.
-const NO_WAY_IN: &str = "This organisation has no way to sign in set up yet. Ask its administrator.";
+const NO_WAY_IN: &str =
+    "This organisation has no way to sign in set up yet. Ask its administrator.";
 
 /// The notice after an upstream identity whose email belongs to an
 /// existing account could not be linked automatically.

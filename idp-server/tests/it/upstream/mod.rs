@@ -6,6 +6,7 @@ mod failures;
 mod flow;
 mod linking;
 mod relying_party;
+mod upstream_only;
 
 use crate::support::*;
 use idp_core::audit::AuditAction;
