@@ -152,6 +152,83 @@ pub struct Config {
     pub signup_pow: idp_core::signup::pow::ProofOfWork,
     /// `PLATFORM_OWNER_EMAIL`: the platform owner, created on first start.
     pub platform_owner_email: Option<String>,
+    /// `PLATFORM_{GITHUB,GOOGLE,MICROSOFT}_CLIENT_ID` and `_SECRET`
+    /// (environment only, never a flag): the platform tenant's upstreams,
+    /// created on first start.
+    pub platform_upstreams: Vec<PlatformUpstream>,
+}
+
+/// An upstream of the platform tenant given by the environment, so that
+/// operators sign in to `/admin` through it. `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PlatformUpstream {
+    /// GitHub, Google or Microsoft.
+    pub kind: idp_core::upstream::UpstreamKind,
+    /// `PLATFORM_{KIND}_CLIENT_ID`.
+    pub client_id: String,
+    /// `PLATFORM_{KIND}_CLIENT_SECRET`.
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for PlatformUpstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformUpstream")
+            .field("kind", &self.kind)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Each platform upstream's kind and variables.
+pub const PLATFORM_UPSTREAM_VARS: [(idp_core::upstream::UpstreamKind, &str, &str); 3] = [
+    (
+        idp_core::upstream::UpstreamKind::Github,
+        "PLATFORM_GITHUB_CLIENT_ID",
+        "PLATFORM_GITHUB_CLIENT_SECRET",
+    ),
+    (
+        idp_core::upstream::UpstreamKind::Google,
+        "PLATFORM_GOOGLE_CLIENT_ID",
+        "PLATFORM_GOOGLE_CLIENT_SECRET",
+    ),
+    (
+        idp_core::upstream::UpstreamKind::Microsoft,
+        "PLATFORM_MICROSOFT_CLIENT_ID",
+        "PLATFORM_MICROSOFT_CLIENT_SECRET",
+    ),
+];
+
+/// The platform upstreams `get` finds: for each of GitHub, Google and
+/// Microsoft, both `PLATFORM_{KIND}_CLIENT_ID` and `_CLIENT_SECRET`, or
+/// neither.
+fn platform_upstreams(
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<PlatformUpstream>, ConfigError> {
+    let mut found = Vec::new();
+    for (kind, id_var, secret_var) in PLATFORM_UPSTREAM_VARS {
+        match (get(id_var), get(secret_var)) {
+            (None, None) => {}
+            (Some(client_id), Some(client_secret)) => found.push(PlatformUpstream {
+                kind,
+                client_id: client_id.trim().to_owned(),
+                client_secret: client_secret.trim().to_owned(),
+            }),
+            (Some(_), None) => {
+                return Err(ConfigError::new(
+                    secret_var,
+                    format!("is required with {id_var}"),
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    id_var,
+                    format!("is required with {secret_var}"),
+                ));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Where the server's certificate chain and private key come from. Both are
@@ -438,6 +515,7 @@ impl Config {
             signup_pow,
             platform_owner_email: get(&flags.platform_owner_email, "PLATFORM_OWNER_EMAIL")
                 .filter(|e| !e.trim().is_empty()),
+            platform_upstreams: platform_upstreams(|name| get(&None, name))?,
         })
     }
 
@@ -463,6 +541,7 @@ impl Config {
             metrics: Default::default(),
             signup_pow: Default::default(),
             platform_owner_email: None,
+            platform_upstreams: Vec::new(),
         }
     }
 
@@ -573,6 +652,30 @@ fn write_private(path: &PathBuf, contents: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn platform_upstreams_come_in_pairs() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let none = platform_upstreams(env(&[])).map(|v| v.len());
+        assert_eq!(none.ok(), Some(0));
+        let both = platform_upstreams(env(&[
+            ("PLATFORM_GITHUB_CLIENT_ID", "id"),
+            ("PLATFORM_GITHUB_CLIENT_SECRET", "s3cret"),
+        ]));
+        let found = both.unwrap_or_default();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, idp_core::upstream::UpstreamKind::Github);
+        assert!(!format!("{found:?}").contains("s3cret"));
+        let half = platform_upstreams(env(&[("PLATFORM_MICROSOFT_CLIENT_SECRET", "s")]));
+        assert!(half.is_err_and(|e| e.to_string().contains("PLATFORM_MICROSOFT_CLIENT_ID")));
+    }
 
     #[test]
     fn dotenv_lines() -> std::io::Result<()> {

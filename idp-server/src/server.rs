@@ -195,6 +195,31 @@ async fn start_over<S: Backend>(
             );
         }
     }
+    // PLATFORM_{GITHUB,GOOGLE,MICROSOFT}_CLIENT_ID/_SECRET: the platform's
+    // upstreams on first start; the callback URL to register is logged
+    // (never the secret).
+    for upstream in &config.platform_upstreams {
+        let created = app
+            .provider
+            .admin()
+            .ensure_platform_upstream(upstream.kind, &upstream.client_id, &upstream.client_secret)
+            .await
+            .map_err(|e| {
+                let var = crate::config::PLATFORM_UPSTREAM_VARS
+                    .iter()
+                    .find(|(kind, _, _)| *kind == upstream.kind)
+                    .map_or("PLATFORM_GITHUB_CLIENT_ID", |(_, id, _)| *id);
+                ConfigError::new(var, format!("cannot create the platform's upstream: {e}"))
+            })?;
+        if let Some(u) = created {
+            tracing::warn!(
+                kind = u.kind.as_str(),
+                upstream = %u.id,
+                callback_url = %u.callback_url,
+                "created the platform's upstream: register this callback URL at the provider"
+            );
+        }
+    }
     // The admin API's key root is created on first start, before serving.
     let admin_api = crate::api::AdminApi::load(app.provider.admin())
         .await

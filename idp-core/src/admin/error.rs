@@ -29,6 +29,10 @@ pub enum ObjectKind {
     ApiKey,
     /// A tier, by name.
     Tier,
+    /// An upstream identity provider, by id.
+    Upstream,
+    /// An identity linked to a user, by `{upstream id}/{subject}`.
+    LinkedIdentity,
 }
 
 impl ObjectKind {
@@ -42,6 +46,8 @@ impl ObjectKind {
             Self::Role => "role",
             Self::ApiKey => "api key",
             Self::Tier => "tier",
+            Self::Upstream => "upstream",
+            Self::LinkedIdentity => "linked identity",
         }
     }
 }

@@ -13,8 +13,8 @@
 //!   at once by this process; other processes follow within their cache
 //!   lifetimes (`Lifetimes::tenant_cache`, `Lifetimes::client_cache`).
 //! - Deleting an object ends what depended on it: see each `delete`.
-//! - Creates of users, clients and tenant API keys are held to the
-//!   tenant's tier ([`crate::tier`]).
+//! - Creates of users, clients, upstreams and tenant API keys are held
+//!   to the tenant's tier ([`crate::tier`]).
 //!
 //! - Every change is made by someone: each writing method takes an
 //!   [`AuditContext`](crate::audit::AuditContext), and the change and its
@@ -40,6 +40,7 @@ mod sessions;
 mod signup;
 mod tenants;
 mod tiers;
+mod upstreams;
 mod users;
 
 pub use crate::key_rotation::{Activation, KeyState, RotatedKeys};
@@ -56,6 +57,7 @@ pub use roles::NewRole;
 pub use signup::{SignUpError, SignUpRequest, SignedUp};
 pub use tenants::{NewTenant, TenantUpdate};
 pub use tiers::{NewTier, TenantUsage, TierUpdate};
+pub use upstreams::{LinkedIdentity, NewUpstream, UpstreamInfo, UpstreamUpdate, parse_kind};
 pub use users::UserUpdate;
 
 use crate::client::directory::ClientDirectory;

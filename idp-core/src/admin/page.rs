@@ -27,6 +27,7 @@ pub(crate) enum List {
     ApiKeys,
     AuditEvents,
     Tiers,
+    Upstreams,
 }
 
 impl List {
@@ -44,6 +45,7 @@ impl List {
             Self::ApiKeys => "api_keys",
             Self::AuditEvents => "audit_events",
             Self::Tiers => "tiers",
+            Self::Upstreams => "upstreams",
         }
     }
 }

@@ -213,8 +213,7 @@ impl<S: Store> Admin<S> {
         let usage = Usage {
             users: self.store.count(Counted::Users(id)).await?,
             clients: self.store.count(Counted::Clients(id)).await?,
-            // Hook: upstream providers are not stored yet.
-            upstreams: 0,
+            upstreams: self.store.count(Counted::Upstreams(id)).await?,
             api_keys: self
                 .store
                 .count(Counted::ApiKeys { tenant: slug, now })

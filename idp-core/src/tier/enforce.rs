@@ -11,7 +11,7 @@ use crate::store::{AdminChange, Applied, AuditEvent, Counted, Store};
 use std::fmt::Display;
 
 /// What a limit counts in the tenant `id` (slug `slug`); `None` for what
-/// is not counted yet (upstreams).
+/// is not counted (none today).
 fn counted<'a>(
     limit: Limit,
     id: &'a TenantId,
@@ -22,7 +22,7 @@ fn counted<'a>(
         Limit::Users => Some(Counted::Users(id)),
         Limit::Clients => Some(Counted::Clients(id)),
         Limit::ApiKeys => Some(Counted::ApiKeys { tenant: slug, now }),
-        Limit::Upstreams => None,
+        Limit::Upstreams => Some(Counted::Upstreams(id)),
     }
 }
 

@@ -12,9 +12,6 @@
 //! ([`AdminChange::WithinLimit`](crate::store::AdminChange::WithinLimit)):
 //! the count and the insert are one transaction, serialized per tenant, so
 //! eight concurrent creates at `limit - 1` make exactly one object.
-//!
-//! Not supported yet: upstream providers do not exist, so their limit is
-//! stored and shown, and their usage is always 0 (see [`Limit::Upstreams`]).
 
 mod enforce;
 
@@ -32,12 +29,7 @@ pub enum Limit {
     Users,
     /// Clients of the tenant (created by operators or registered).
     Clients,
-    /// Upstream identity providers. They do not exist yet: the limit is
-    /// stored and shown, usage is 0, and nothing is checked against it.
-    /// Hook: once upstreams are created through an [`AdminChange`]
-    /// (crate::store::AdminChange), wrap that create in
-    /// `apply_within_limit(.., Limit::Upstreams, ..)` and add a
-    /// `Counted::Upstreams` to the stores.
+    /// Upstream identity providers of the tenant ([`crate::upstream`]).
     Upstreams,
     /// Admin API keys limited to the tenant (`api-key create --tenant`),
     /// neither revoked nor expired.
@@ -108,7 +100,7 @@ pub struct Usage {
     pub users: u64,
     /// Clients.
     pub clients: u64,
-    /// Upstream providers: always 0 until they exist.
+    /// Upstream providers.
     pub upstreams: u64,
     /// Live API keys limited to the tenant.
     pub api_keys: u64,

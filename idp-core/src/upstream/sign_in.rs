@@ -416,6 +416,13 @@ impl<S: Store> Provider<S> {
     ) -> Result<Response<Bytes>, Refusal> {
         let params = Params::parse(query);
         let get = |name: &'static str| params.single(name).ok().flatten();
+        // An upstream this tenant does not have (another tenant's, or one
+        // deleted) is a 404 before anything else: no flight is taken.
+        let upstream = self
+            .store
+            .upstream(&tenant.record.id, &UpstreamId::new(upstream_id))
+            .await?
+            .ok_or(UpstreamFailure::UnknownUpstream)?;
         let state = get("state")
             .filter(|s| !s.is_empty())
             .ok_or(UpstreamFailure::BadState)?;
@@ -441,11 +448,6 @@ impl<S: Store> Provider<S> {
         let code = get("code")
             .filter(|c| !c.is_empty())
             .ok_or_else(|| UpstreamFailure::UpstreamError("no code".into()))?;
-        let upstream = self
-            .store
-            .upstream(&tenant.record.id, &UpstreamId::new(upstream_id))
-            .await?
-            .ok_or(UpstreamFailure::UnknownUpstream)?;
         // RFC 9207 §2.4: an `iss` that is not the upstream's is a mix-up.
         if let (UpstreamKind::Oidc, Some(iss), Some(expected)) =
             (upstream.kind, get("iss"), upstream.issuer.as_deref())

@@ -31,6 +31,7 @@ pub mod routes;
 mod schema;
 mod tenants;
 mod tiers;
+mod upstreams;
 mod users;
 
 use crate::app::App;
@@ -401,9 +402,11 @@ async fn action_kind<S: Backend>(
                 .await?
         }
         // Signing an owner out everywhere is acting on them too.
-        Op::UpdateUser | Op::DeleteUser | Op::RevokeUserSessions | Op::RevokeUserSession => {
-            admin.touches_owner(slug, params.user, None, true).await?
-        }
+        Op::UpdateUser
+        | Op::DeleteUser
+        | Op::RevokeUserSessions
+        | Op::RevokeUserSession
+        | Op::UnlinkUserIdentity => admin.touches_owner(slug, params.user, None, true).await?,
         _ => false,
     };
     Ok(match op {
@@ -421,7 +424,12 @@ async fn action_kind<S: Backend>(
 fn is_create(op: Op) -> bool {
     matches!(
         op,
-        Op::CreateTenant | Op::CreateClient | Op::CreateUser | Op::CreateRole | Op::CreateTier
+        Op::CreateTenant
+            | Op::CreateClient
+            | Op::CreateUser
+            | Op::CreateRole
+            | Op::CreateTier
+            | Op::CreateUpstream
     )
 }
 
@@ -547,6 +555,13 @@ async fn dispatch<S: Backend>(call: &Call<'_, S>, op: Op) -> Result<Reply, Probl
         Op::UpdateTier => tiers::update(call).await,
         Op::DeleteTier => tiers::delete(call).await,
         Op::GetTenantUsage => tiers::usage(call).await,
+        Op::ListUpstreams => upstreams::list(call).await,
+        Op::CreateUpstream => upstreams::create(call).await,
+        Op::GetUpstream => upstreams::get(call).await,
+        Op::UpdateUpstream => upstreams::update(call).await,
+        Op::DeleteUpstream => upstreams::delete(call).await,
+        Op::ListUserIdentities => upstreams::of_user(call).await,
+        Op::UnlinkUserIdentity => upstreams::unlink(call).await,
         // Served by `export::serve` before dispatch (it streams).
         Op::ExportUsers => Err(Problem::internal()),
     }

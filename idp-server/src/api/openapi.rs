@@ -62,6 +62,11 @@ use utoipa::OpenApi;
     schema::TierPatch,
     schema::TierPage,
     schema::TenantUsage,
+    schema::Upstream,
+    schema::NewUpstream,
+    schema::UpstreamPatch,
+    schema::UpstreamPage,
+    schema::LinkedIdentityPage,
 )))]
 struct Schemas;
 
@@ -83,7 +88,7 @@ fn build() -> Value {
         .title("idp admin API")
         .version("1")
         .description(Some(
-            "Tenants, clients, users, roles, signing keys, the audit log, the platform's \
+            "Tenants, clients, users, roles, upstream identity providers, signing keys, the audit log, the platform's \
              settings and sign-in analytics of the identity provider. Authenticate with an \
              API key (a Biscuit token) or an operator's access token as \
              `Authorization: Bearer`. Errors are RFC 9457 problems.",
@@ -346,5 +351,48 @@ fn describe(op: Op) -> Describe {
         )
         .query(&[Query::Format])
         .export(),
+        Op::ListUpstreams => d(
+            "listUpstreams",
+            "List a tenant's upstream identity providers",
+            "Upstreams",
+        )
+        .query(PAGE)
+        .ok("UpstreamPage"),
+        Op::CreateUpstream => d(
+            "createUpstream",
+            "Add an upstream identity provider (GitHub, Google, Microsoft or any OpenID Provider); the answer has the callback URL to register there",
+            "Upstreams",
+        )
+        .body(Body::Json("NewUpstream"))
+        .create("Upstream"),
+        Op::GetUpstream => d("getUpstream", "Show an upstream", "Upstreams").single("Upstream"),
+        Op::UpdateUpstream => d(
+            "updateUpstream",
+            "Change an upstream's name, issuer, credentials or rules",
+            "Upstreams",
+        )
+        .body(Body::MergePatch("UpstreamPatch"))
+        .if_match()
+        .single("Upstream"),
+        Op::DeleteUpstream => d(
+            "deleteUpstream",
+            "Delete an upstream and the identities linked through it",
+            "Upstreams",
+        )
+        .if_match()
+        .no_content(),
+        Op::ListUserIdentities => d(
+            "listUserIdentities",
+            "List the upstream identities linked to a user",
+            "Users",
+        )
+        .ok("LinkedIdentityPage"),
+        Op::UnlinkUserIdentity => d(
+            "unlinkUserIdentity",
+            "Unlink an upstream identity from a user (the subject percent-encoded); 409 if it is their last way to sign in",
+            "Users",
+        )
+        .conflicts()
+        .no_content(),
     }
 }

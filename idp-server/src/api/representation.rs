@@ -164,3 +164,33 @@ pub fn usage(slug: &str, u: &idp_core::admin::TenantUsage) -> Value {
         "usage": usage,
     })
 }
+
+/// An upstream identity provider, without its client secret (never
+/// returned), with the callback URL to register at the upstream.
+pub fn upstream(u: &idp_core::admin::UpstreamInfo) -> Value {
+    json!({
+        "id": u.id.as_str(),
+        "kind": u.kind.as_str(),
+        "name": u.name,
+        "issuer": u.issuer,
+        "client_id": u.client_id,
+        "signup": u.signup,
+        "auto_link": u.auto_link,
+        "callback_url": u.callback_url,
+        "created_at": time(u.created_at),
+        "updated_at": time(u.updated_at),
+    })
+}
+
+/// An upstream identity linked to a user.
+pub fn linked_identity(i: &idp_core::admin::LinkedIdentity) -> Value {
+    json!({
+        "upstream_id": i.upstream_id.as_str(),
+        "upstream_name": i.upstream_name,
+        "kind": i.kind.as_str(),
+        "subject": i.subject,
+        "email": i.email,
+        "created_at": time(i.created_at),
+        "last_used_at": time(i.last_used_at),
+    })
+}

@@ -100,6 +100,20 @@ pub enum Op {
     GetTenantUsage,
     /// Every user of a tenant, streamed as JSON Lines or CSV.
     ExportUsers,
+    /// A tenant's upstream identity providers.
+    ListUpstreams,
+    /// Add an upstream identity provider.
+    CreateUpstream,
+    /// One upstream.
+    GetUpstream,
+    /// Change an upstream (name, credentials, rules).
+    UpdateUpstream,
+    /// Delete an upstream and the identities linked through it.
+    DeleteUpstream,
+    /// The upstream identities linked to a user.
+    ListUserIdentities,
+    /// Unlink an upstream identity from a user.
+    UnlinkUserIdentity,
 }
 
 /// One route: a method, a path template under `/api/v1` (`{name}` is one
@@ -251,6 +265,41 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/tenants/{slug}/roles/{role}",
         Op::DeleteRole,
     ),
+    route(
+        Method::GET,
+        "/api/v1/tenants/{slug}/users/{id}/identities",
+        Op::ListUserIdentities,
+    ),
+    route(
+        Method::DELETE,
+        "/api/v1/tenants/{slug}/users/{id}/identities/{upstream_id}/{subject}",
+        Op::UnlinkUserIdentity,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/tenants/{slug}/upstreams",
+        Op::ListUpstreams,
+    ),
+    route(
+        Method::POST,
+        "/api/v1/tenants/{slug}/upstreams",
+        Op::CreateUpstream,
+    ),
+    route(
+        Method::GET,
+        "/api/v1/tenants/{slug}/upstreams/{upstream_id}",
+        Op::GetUpstream,
+    ),
+    route(
+        Method::PATCH,
+        "/api/v1/tenants/{slug}/upstreams/{upstream_id}",
+        Op::UpdateUpstream,
+    ),
+    route(
+        Method::DELETE,
+        "/api/v1/tenants/{slug}/upstreams/{upstream_id}",
+        Op::DeleteUpstream,
+    ),
     route(Method::GET, "/api/v1/tenants/{slug}/keys", Op::ListKeys),
     route(
         Method::POST,
@@ -338,6 +387,11 @@ pub struct Params<'a> {
     pub tier: Option<&'a str>,
     /// `{sid}`: a login session's id.
     pub session: Option<&'a str>,
+    /// `{upstream_id}`: an upstream's id.
+    pub upstream: Option<&'a str>,
+    /// `{subject}`: an upstream's key for a person, percent-encoded
+    /// (RFC 3986 §2.1) as it may hold any character.
+    pub subject: Option<&'a str>,
 }
 
 /// How a path matched the table.
@@ -371,7 +425,9 @@ pub fn match_route<'a>(method: &Method, path: &'a str) -> Matched<'a> {
 
 /// Matches one template; a parameter is one non-empty segment of
 /// unreserved characters (ids, slugs and role names never need escaping,
-/// so a `%` or other character cannot name anything and does not match).
+/// so a `%` or other character cannot name anything and does not match),
+/// but `{subject}`, an upstream's key for a person, which may also hold
+/// percent-encoded octets (the handler decodes them).
 fn match_path<'a>(template: &str, path: &'a str) -> Option<Params<'a>> {
     let mut params = Params::default();
     let mut segments = path.split('/');
@@ -381,7 +437,11 @@ fn match_path<'a>(template: &str, path: &'a str) -> Option<Params<'a>> {
             None if expected == got => {}
             None => return None,
             Some(name) => {
-                let unreserved = |c: char| c.is_ascii_alphanumeric() || "-._~:".contains(c);
+                let unreserved = |c: char| {
+                    c.is_ascii_alphanumeric()
+                        || "-._~:".contains(c)
+                        || (name == "subject" && c == '%')
+                };
                 if got.is_empty() || !got.chars().all(unreserved) {
                     return None;
                 }
@@ -391,6 +451,8 @@ fn match_path<'a>(template: &str, path: &'a str) -> Option<Params<'a>> {
                     "id" => params.user = Some(got),
                     "tier" => params.tier = Some(got),
                     "sid" => params.session = Some(got),
+                    "upstream_id" => params.upstream = Some(got),
+                    "subject" => params.subject = Some(got),
                     _ => params.role = Some(got),
                 }
             }

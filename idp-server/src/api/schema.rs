@@ -596,3 +596,104 @@ pub struct Analytics {
     top_clients: Vec<AnalyticsClient>,
 }
 page!(TierPage, Tier, "A page of tiers.");
+
+/// What kind of upstream identity provider.
+#[derive(ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UpstreamKind {
+    Oidc,
+    Github,
+    Google,
+    Microsoft,
+}
+
+/// An upstream identity provider of a tenant (its client secret is never
+/// returned).
+#[derive(ToSchema)]
+pub struct Upstream {
+    id: String,
+    kind: UpstreamKind,
+    /// Shown on the login page as "Continue with {name}".
+    name: String,
+    /// The issuer (`oidc`), or GitHub Enterprise Server's base URL;
+    /// null: the kind's default.
+    #[schema(required = true, format = "uri")]
+    issuer: Option<String>,
+    client_id: String,
+    /// Whether a first sign-in creates a user.
+    signup: bool,
+    /// Whether a first sign-in with a verified email links to the user
+    /// with that email.
+    auto_link: bool,
+    /// The redirect URI to register at the upstream.
+    #[schema(format = "uri")]
+    callback_url: String,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+}
+
+/// `POST .../upstreams`.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUpstream {
+    kind: UpstreamKind,
+    #[schema(min_length = 1, max_length = 64)]
+    name: String,
+    /// Required for `oidc`: an https URL with no query or fragment (http
+    /// only where the server allows outbound http). For `github`, GitHub
+    /// Enterprise Server's base URL.
+    #[schema(format = "uri")]
+    issuer: Option<String>,
+    #[schema(min_length = 1, max_length = 1024)]
+    client_id: String,
+    /// Stored encrypted; never returned.
+    #[schema(min_length = 1, max_length = 1024, write_only)]
+    client_secret: String,
+    /// Default true.
+    signup: Option<bool>,
+    /// Default false.
+    auto_link: Option<bool>,
+}
+
+/// `PATCH .../upstreams/{upstream_id}` (merge patch; `issuer: null`
+/// returns to the kind's default; the kind never changes).
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamPatch {
+    #[schema(min_length = 1, max_length = 64)]
+    name: Option<String>,
+    #[schema(format = "uri")]
+    issuer: Option<String>,
+    #[schema(min_length = 1, max_length = 1024)]
+    client_id: Option<String>,
+    #[schema(min_length = 1, max_length = 1024, write_only)]
+    client_secret: Option<String>,
+    signup: Option<bool>,
+    auto_link: Option<bool>,
+}
+
+/// An upstream identity linked to a user.
+#[derive(ToSchema)]
+pub struct LinkedIdentity {
+    upstream_id: String,
+    upstream_name: String,
+    kind: UpstreamKind,
+    /// The upstream's key for the person.
+    subject: String,
+    /// The email the upstream reported at the last sign-in.
+    #[schema(required = true)]
+    email: Option<String>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    last_used_at: String,
+}
+
+page!(UpstreamPage, Upstream, "A page of upstreams.");
+page!(
+    LinkedIdentityPage,
+    LinkedIdentity,
+    "The identities linked to a user (one page)."
+);

@@ -2,7 +2,7 @@
 //! administration commands that work on the same database whether or not a
 //! server is running, over whichever store `DATABASE_URL` names.
 //!
-//! One file per noun (`tenant`, `tier`, `client`, `user`, `session`, `api-key`,
+//! One file per noun (`tenant`, `tier`, `client`, `user`, `upstream`, `session`, `api-key`,
 //! `audit`, `backup`, `health`, `platform`, `owner`), each with its clap types and its `run`. The server's settings
 //! are options of `serve` only; every command takes `--database-url`; an
 //! administration command reads the few other settings it needs
@@ -22,6 +22,7 @@ mod platform;
 mod session;
 mod tenant;
 mod tier;
+mod upstream;
 mod user;
 
 use crate::app::build_provider;
@@ -73,6 +74,10 @@ pub enum Command {
     /// Create, list, show, change, disable, enable and delete users; set passwords.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Add, list, show, change and delete a tenant's upstream identity
+    /// providers (GitHub, Google, Microsoft, any OpenID Provider).
+    #[command(subcommand)]
+    Upstream(upstream::UpstreamCommand),
     /// List and revoke users' login sessions.
     #[command(subcommand)]
     Session(session::SessionCommand),
@@ -283,6 +288,7 @@ pub async fn run(database_url: Option<String>, mut command: Command) -> Result<(
         Command::User(c) => c.read_password()?,
         Command::Owner(c) => c.read_password()?,
         Command::Tenant(c) => c.settings(&mut flags),
+        Command::Upstream(c) => c.prepare(&mut flags)?,
         // Offline: reads a key on stdin, opens no database.
         Command::ApiKey(api_key::ApiKeyCommand::Attenuate(args)) => {
             return api_key::attenuate(args);
@@ -315,6 +321,7 @@ impl WithStore for Admin {
                 Command::Tier(c) => tier::run(&provider(&config, store)?, c).await,
                 Command::Client(c) => client::run(&provider(&config, store)?, *c).await,
                 Command::User(c) => user::run(&provider(&config, store)?, c).await,
+                Command::Upstream(c) => upstream::run(&provider(&config, store)?, c).await,
                 Command::Session(c) => session::run(&provider(&config, store)?, c).await,
                 Command::ApiKey(c) => api_key::run(&provider(&config, store)?, c).await,
                 Command::Audit(c) => audit::run(&provider(&config, store)?, c).await,

@@ -36,7 +36,7 @@ pub struct LimitArgs {
     /// Most clients, operators' and self-registered (`unlimited` for no limit).
     #[arg(long, value_name = "N")]
     clients: Option<LimitValue>,
-    /// Most upstream identity providers (stored; not counted yet).
+    /// Most upstream identity providers (`unlimited` for no limit).
     #[arg(long, value_name = "N")]
     upstreams: Option<LimitValue>,
     /// Most live API keys limited to the tenant (`unlimited` for no limit).

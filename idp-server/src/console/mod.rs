@@ -17,7 +17,7 @@
 //!   on a page of their own.
 //!
 //! Screens, one module each: [`dashboard`], [`tenants`] (organisations,
-//! approvals, lifecycle, tier), [`clients`], [`users`], [`roles`],
+//! approvals, lifecycle, tier), [`clients`], [`users`], [`roles`], [`upstreams`],
 //! [`keys`], [`audit`], [`settings`] (sign-up mode, tiers).
 
 pub(crate) mod api;
@@ -33,6 +33,7 @@ pub(crate) mod roles;
 pub(crate) mod session;
 pub(crate) mod settings;
 pub(crate) mod tenants;
+pub(crate) mod upstreams;
 pub(crate) mod usage;
 pub(crate) mod users;
 
@@ -241,6 +242,7 @@ async fn screen<S: Backend>(
         ["tenants", slug, "clients", rest @ ..] => clients::serve(c, req, slug, rest).await,
         ["tenants", slug, "users", rest @ ..] => users::serve(c, req, slug, rest).await,
         ["tenants", slug, "roles", rest @ ..] => roles::serve(c, req, slug, rest).await,
+        ["tenants", slug, "upstreams", rest @ ..] => upstreams::serve(c, req, slug, rest).await,
         ["tenants", slug, "keys", rest @ ..] => keys::serve(c, req, slug, rest).await,
         ["tenants", rest @ ..] => tenants::serve(c, req, rest).await,
         ["audit"] => audit::serve(c, req).await,

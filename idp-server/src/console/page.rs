@@ -39,6 +39,8 @@ pub(crate) enum Tab {
     Users,
     /// `/admin/tenants/{slug}/roles`.
     Roles,
+    /// `/admin/tenants/{slug}/upstreams`.
+    Upstreams,
     /// `/admin/tenants/{slug}/keys`.
     Keys,
 }
@@ -116,6 +118,7 @@ impl<S: Backend> Console<'_, S> {
                 ("Clients", "/clients", Tab::Clients),
                 ("Users", "/users", Tab::Users),
                 ("Roles", "/roles", Tab::Roles),
+                ("Upstreams", "/upstreams", Tab::Upstreams),
                 ("Signing keys", "/keys", Tab::Keys),
             ]
             .into_iter()

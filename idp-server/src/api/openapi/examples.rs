@@ -67,6 +67,21 @@ fn role() -> Value {
     })
 }
 
+fn upstream() -> Value {
+    json!({
+        "id": "Jb6y2kQw9TzX1mLp4RvS8A",
+        "kind": "github",
+        "name": "GitHub",
+        "issuer": null,
+        "client_id": "Iv1.8a61f9b3a7aba766",
+        "signup": true,
+        "auto_link": false,
+        "callback_url": "https://id.example.com/t/acme/upstream/Jb6y2kQw9TzX1mLp4RvS8A/callback",
+        "created_at": TIME,
+        "updated_at": TIME,
+    })
+}
+
 fn page(item: Value) -> Value {
     json!({"items": [item], "next_cursor": null})
 }
@@ -152,6 +167,17 @@ pub fn response(schema: &str) -> Value {
             "limits": {"users": 1000, "clients": 5, "upstreams": 2, "api_keys": 1},
             "usage": {"users": 412, "clients": 5, "upstreams": 0, "api_keys": 1},
         }),
+        "Upstream" => upstream(),
+        "UpstreamPage" => page(upstream()),
+        "LinkedIdentityPage" => page(json!({
+            "upstream_id": "Jb6y2kQw9TzX1mLp4RvS8A",
+            "upstream_name": "GitHub",
+            "kind": "github",
+            "subject": "1234567",
+            "email": "ada@example.com",
+            "created_at": TIME,
+            "last_used_at": TIME,
+        })),
         _ => json!({}),
     }
 }
@@ -175,6 +201,15 @@ pub fn request(schema: &str) -> Value {
         "RolePatch" => json!({"description": "Manages invoices and refunds"}),
         "NewTier" => json!({"name": "free", "users": 1000, "clients": 5, "api_keys": 1}),
         "TierPatch" => json!({"users": 5000, "api_keys": null}),
+        "NewUpstream" => json!({
+            "kind": "github",
+            "name": "GitHub",
+            "client_id": "Iv1.8a61f9b3a7aba766",
+            "client_secret": "0123456789abcdef0123456789abcdef01234567",
+        }),
+        "UpstreamPatch" => {
+            json!({"client_secret": "fedcba9876543210fedcba9876543210fedcba98", "auto_link": true})
+        }
         _ => json!({}),
     }
 }

@@ -51,6 +51,12 @@ pub(super) fn path_parameter(name: &str) -> Parameter {
         "client_id" => ("The client's `client_id`", "c_5mQz2kq8Jr1", UNRESERVED),
         "id" => ("The user's id", "u_8c4f2a9b1d3e", UNRESERVED),
         "tier" => ("The tier's name", "free", "^[a-z0-9][a-z0-9_-]{0,63}$"),
+        "upstream_id" => ("The upstream's id", "Jb6y2kQw9TzX1mLp4RvS8A", UNRESERVED),
+        "subject" => (
+            "The upstream's key for the person (the `subject` of `GET .../identities`), percent-encoded",
+            "1234567",
+            "^([A-Za-z0-9._~:-]|%[0-9A-Fa-f]{2})+$",
+        ),
         "sid" => (
             "The session's id (the `id` of `GET .../sessions`)",
             "Yq3kz8Vn2LmRx7Tb4PwQ9a",

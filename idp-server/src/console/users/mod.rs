@@ -11,6 +11,7 @@
 //! deleting are confirmed on a page of their own.
 
 mod access;
+mod identities;
 mod list;
 mod user;
 
@@ -54,6 +55,12 @@ pub(crate) async fn serve<S: Backend>(
         }
         (Method::POST, [id, "sessions", sid, "revoke"]) => {
             access::sign_out_one(c, req, &at, id, sid).await
+        }
+        (Method::GET, [id, "identities", upstream, subject, "unlink"]) => {
+            identities::confirm_unlink(c, &at, id, upstream, subject).await
+        }
+        (Method::POST, [id, "identities", upstream, subject, "unlink"]) => {
+            identities::unlink(c, req, &at, id, upstream, subject).await
         }
         _ => c.not_found(),
     }

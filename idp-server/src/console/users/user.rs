@@ -51,6 +51,7 @@ struct UserPage {
     assignable: Vec<String>,
     role_error: Option<String>,
     sessions: Vec<SessionView>,
+    identities: Vec<super::identities::IdentityView>,
 }
 
 /// A form of the page the API refused: shown again with its reasons.
@@ -89,6 +90,10 @@ pub(super) async fn page<S: Backend>(
     };
     let (roles, sessions, all_roles) = match read_access(c, at, &api).await {
         Ok(read) => read,
+        Err(r) => return c.refused(&r),
+    };
+    let identities = match super::identities::read(c, &api).await {
+        Ok(linked) => linked,
         Err(r) => return c.refused(&r),
     };
     let mut profile = Profile {
@@ -133,6 +138,7 @@ pub(super) async fn page<S: Backend>(
         assignable,
         role_error,
         sessions,
+        identities,
     };
     c.render(status, &page)
 }

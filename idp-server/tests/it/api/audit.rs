@@ -46,7 +46,14 @@ fn expected(route: &Route, w: &World, answer: &Value) -> (&'static str, &'static
         Op::CreateTier => ("tier.create", "tier", created("name")),
         Op::UpdateTier => ("tier.update", "tier", w.tier.clone()),
         Op::DeleteTier => ("tier.delete", "tier", w.tier.clone()),
-        Op::OpenApi
+        Op::CreateUpstream => ("upstream.create", "upstream", created("id")),
+        Op::UpdateUpstream => ("upstream.update", "upstream", w.upstream.clone()),
+        Op::DeleteUpstream => ("upstream.delete", "upstream", w.upstream.clone()),
+        Op::UnlinkUserIdentity => ("user.identity.unlink", "user", w.user_id.clone()),
+        Op::ListUpstreams
+        | Op::GetUpstream
+        | Op::ListUserIdentities
+        | Op::OpenApi
         | Op::ListTiers
         | Op::GetTier
         | Op::GetTenantUsage

@@ -20,6 +20,7 @@ mod resources;
 mod scopes;
 mod sessions;
 mod updates;
+pub mod upstreams;
 pub mod world;
 
 use crate::support::*;
@@ -166,13 +167,18 @@ pub struct Api {
     pub base_url: String,
     /// A key without limits, made by `api-key create --name full`.
     pub key: Key,
+    /// The server's database, when the test has it (to link upstream
+    /// identities, which only a sign-in makes otherwise).
+    pub database_url: Option<String>,
     http: reqwest::Client,
 }
 
 impl Api {
     /// A full key on `server`.
     pub fn new(server: &TestServer) -> Self {
-        Self::on(&server.base_url, create_key(server, &["--name", "full"]))
+        let mut api = Self::on(&server.base_url, create_key(server, &["--name", "full"]));
+        api.database_url = Some(server.database_url.clone());
+        api
     }
 
     /// The API at `base_url`, with `key`.
@@ -180,6 +186,7 @@ impl Api {
         Self {
             base_url: base_url.to_owned(),
             key,
+            database_url: None,
             http: plain_client(),
         }
     }

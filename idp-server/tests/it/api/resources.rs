@@ -53,7 +53,7 @@ async fn every_route_succeeds_with_a_full_key() {
         assert_shape(route.op, &res.json(), &what);
         if matches!(
             route.op,
-            Op::GetTenant | Op::GetClient | Op::GetUser | Op::GetRole
+            Op::GetTenant | Op::GetClient | Op::GetUser | Op::GetRole | Op::GetUpstream
         ) {
             assert!(res.header("etag").is_some(), "{what}: no ETag");
         }
@@ -69,6 +69,19 @@ async fn assert_gone(api: &Api, w: &World, op: Op, what: &str) {
         Op::DeleteUser => format!("{base}/users/{}", w.user_id),
         Op::DeleteRole => format!("{base}/roles/{}", w.role),
         Op::DeleteTier => format!("/api/v1/tiers/{}", w.tier),
+        Op::DeleteUpstream => format!("{base}/upstreams/{}", w.upstream),
+        Op::UnlinkUserIdentity => {
+            let linked = api
+                .get(&format!("{base}/users/{}/identities", w.user_id))
+                .await;
+            assert_eq!(
+                linked["items"].as_array().map(Vec::len),
+                Some(1),
+                "{what}: {linked}"
+            );
+            assert_eq!(linked["items"][0]["subject"], "second", "{what}: {linked}");
+            return;
+        }
         Op::RevokeUserSession => {
             let live = api
                 .get(&format!("{base}/users/{}/sessions", w.user_id))
@@ -95,6 +108,8 @@ fn assert_shape(op: Op, v: &Value, what: &str) {
         | Op::ListRoles
         | Op::ListUserRoles
         | Op::ListKeys
+        | Op::ListUpstreams
+        | Op::ListUserIdentities
         | Op::ListAuditEvents => {
             assert!(v["items"].is_array(), "{what}: {v}");
             assert!(v.get("next_cursor").is_some(), "{what}: {v}");
@@ -109,6 +124,15 @@ fn assert_shape(op: Op, v: &Value, what: &str) {
         }
         Op::CreateTenant | Op::CreateUser | Op::CreateRole => {
             assert!(v["id"].is_string(), "{what}: {v}");
+        }
+        Op::CreateUpstream => {
+            assert!(v["id"].is_string(), "{what}: {v}");
+            assert!(
+                text(&v["callback_url"])
+                    .ends_with(&format!("/upstream/{}/callback", text(&v["id"]))),
+                "{what}: {v}"
+            );
+            assert!(v.get("client_secret").is_none(), "{what}: a secret in {v}");
         }
         Op::RotateClientSecret => {
             assert!(v["client_secret"].is_string(), "{what}: {v}");

@@ -30,6 +30,13 @@ pub struct World {
     /// A live session of the user once [`Self::sign_in`] made one; until
     /// then an id no session has.
     pub session: String,
+    /// An upstream's id.
+    pub upstream: String,
+    /// The subject of an identity of [`Self::upstream`] linked to the user
+    /// (with a second one, so unlinking it is allowed), percent-encoded
+    /// as its path segment; `no-such-subject` when the API has no store
+    /// to link through ([`Api::database_url`]).
+    pub subject: String,
 }
 
 impl World {
@@ -111,6 +118,29 @@ impl World {
             ))
             .await;
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let upstream = api
+            .create(
+                &format!("{base}/upstreams"),
+                &json!({
+                    "kind": "github",
+                    "name": "GitHub",
+                    "client_id": "world-client",
+                    "client_secret": "world upstream secret",
+                }),
+            )
+            .await;
+        let upstream = super::text(&upstream["id"]);
+        let subject = match &api.database_url {
+            Some(url) => {
+                let tenant = super::text(&api.get(&base).await["id"]);
+                let first = unique("tid/oid|");
+                for subject in [first.as_str(), "second"] {
+                    super::upstreams::link(url, &tenant, &upstream, subject, &user_id).await;
+                }
+                first.replace('/', "%2F").replace('|', "%7C")
+            }
+            None => "no-such-subject".to_owned(),
+        };
         Self {
             slug: slug.to_owned(),
             client_id: super::text(&client["client_id"]),
@@ -118,6 +148,8 @@ impl World {
             role,
             tier,
             session: "no-such-session".to_owned(),
+            upstream,
+            subject,
         }
     }
 
@@ -172,6 +204,8 @@ impl World {
             .replace("{role}", &self.role)
             .replace("{tier}", &self.tier)
             .replace("{sid}", &self.session)
+            .replace("{upstream_id}", &self.upstream)
+            .replace("{subject}", &self.subject)
     }
 
     /// The request that exercises `route` here (with the full key).
@@ -223,7 +257,22 @@ pub fn body_of(op: Op) -> Option<Value> {
         Op::UpdatePlatformSettings => Some(json!({"signup": "open"})),
         Op::CreateTier => Some(json!({"name": unique("newtier"), "users": 100})),
         Op::UpdateTier => Some(json!({"users": 50})),
-        Op::OpenApi
+        Op::CreateUpstream => Some(json!({
+            "kind": "oidc",
+            "name": "Corporate",
+            "issuer": "https://id.example.com",
+            "client_id": "another",
+            "client_secret": "another upstream secret",
+        })),
+        Op::UpdateUpstream => {
+            Some(json!({"name": "Renamed", "client_secret": "rotated upstream secret"}))
+        }
+        Op::ListUpstreams
+        | Op::GetUpstream
+        | Op::DeleteUpstream
+        | Op::ListUserIdentities
+        | Op::UnlinkUserIdentity
+        | Op::OpenApi
         | Op::ListTiers
         | Op::GetTier
         | Op::DeleteTier
@@ -262,13 +311,21 @@ pub fn body_of(op: Op) -> Option<Value> {
 /// The statuses that mean `op` succeeded.
 pub fn success(op: Op) -> &'static [StatusCode] {
     match op {
-        Op::CreateTenant | Op::CreateClient | Op::CreateUser | Op::CreateRole | Op::CreateTier => {
-            &[StatusCode::CREATED]
-        }
-        Op::DeleteTenant | Op::DeleteClient | Op::DeleteUser | Op::DeleteRole | Op::DeleteTier => {
+        Op::CreateTenant
+        | Op::CreateClient
+        | Op::CreateUser
+        | Op::CreateRole
+        | Op::CreateTier
+        | Op::CreateUpstream => &[StatusCode::CREATED],
+        Op::DeleteTenant
+        | Op::DeleteClient
+        | Op::DeleteUser
+        | Op::DeleteRole
+        | Op::DeleteTier
+        | Op::DeleteUpstream => &[StatusCode::NO_CONTENT],
+        Op::UnassignRole | Op::RevokeUserSession | Op::UnlinkUserIdentity => {
             &[StatusCode::NO_CONTENT]
         }
-        Op::UnassignRole | Op::RevokeUserSession => &[StatusCode::NO_CONTENT],
         // Assigning a role the user already has is a no-op.
         Op::AssignRole => &[StatusCode::OK, StatusCode::CREATED],
         _ => &[StatusCode::OK],

@@ -77,6 +77,13 @@ const PAGES: &[(&str, Kind)] = &[
     ("/roles", Kind::View),
     ("/roles/{role}", Kind::View),
     ("/roles/{role}/delete", Kind::ChangePage),
+    ("/upstreams", Kind::View),
+    ("/upstreams/{upstream}", Kind::View),
+    ("/upstreams/{upstream}/delete", Kind::ChangePage),
+    (
+        "/users/{user}/identities/{upstream}/{subject}/unlink",
+        Kind::ChangePage,
+    ),
     ("/keys", Kind::View),
     ("/keys/rotate", Kind::ChangePage),
     ("/suspend", Kind::LifecyclePage),
@@ -120,6 +127,13 @@ const FORMS: &[(&str, bool)] = &[
     ("/admin/tenants/{slug}/roles", false),
     ("/admin/tenants/{slug}/roles/{role}", false),
     ("/admin/tenants/{slug}/roles/{role}/delete", false),
+    ("/admin/tenants/{slug}/upstreams", false),
+    ("/admin/tenants/{slug}/upstreams/{upstream}", false),
+    ("/admin/tenants/{slug}/upstreams/{upstream}/delete", false),
+    (
+        "/admin/tenants/{slug}/users/{user}/identities/{upstream}/{subject}/unlink",
+        false,
+    ),
     ("/admin/tenants/{slug}/keys/rotate", false),
     ("/admin/tenants", true),
     ("/admin/settings/signup", true),
@@ -151,12 +165,15 @@ fn expect_page(role: Role, kind: Kind, bravo: bool) -> StatusCode {
 struct Objects {
     client: String,
     user: String,
+    upstream: String,
 }
 
 fn fill(path: &str, slug: &str, o: &Objects) -> String {
     path.replace("{slug}", slug)
         .replace("{client}", &o.client)
         .replace("{user}", &o.user)
+        .replace("{upstream}", &o.upstream)
+        .replace("{subject}", "sub-1")
         .replace("{role}", "editor")
 }
 
@@ -165,7 +182,7 @@ async fn every_console_route_times_every_operator_role() {
     let (server, api) = console_server().await;
     let mut objects = Vec::new();
     for slug in ["alpha", "bravo"] {
-        server.cli_json(&["tenant", "create", slug, "--json"], None);
+        let tenant = server.cli_json(&["tenant", "create", slug, "--json"], None);
         let client = server.cli_json(
             &[
                 "client",
@@ -186,9 +203,29 @@ async fn every_console_route_times_every_operator_role() {
             &serde_json::json!({"name": "editor"}),
         )
         .await;
+        let upstream = api
+            .create(
+                &format!("/api/v1/tenants/{slug}/upstreams"),
+                &serde_json::json!({"kind": "github", "name": "GitHub",
+                                    "client_id": "c", "client_secret": "s"}),
+            )
+            .await;
+        let upstream = upstream["id"].as_str().unwrap_or_default().to_owned();
+        let tenant_id = tenant["id"].as_str().unwrap_or_default();
+        for subject in ["sub-1", "sub-2"] {
+            crate::api::upstreams::link(
+                &server.database_url,
+                tenant_id,
+                &upstream,
+                subject,
+                &user.id,
+            )
+            .await;
+        }
         objects.push(Objects {
             client: client["client_id"].as_str().unwrap_or_default().to_owned(),
             user: user.id,
+            upstream,
         });
     }
     let res = api

@@ -14,6 +14,7 @@ mod roles;
 mod settings;
 mod sign_in;
 mod tenants;
+mod upstreams;
 mod users;
 
 use crate::api::operators::operator;

@@ -151,6 +151,7 @@ struct State {
     hits: Mutex<Vec<String>>,
     authorize_queries: Mutex<Vec<HashMap<String, String>>>,
     token_forms: Mutex<Vec<TokenRequest>>,
+    issued: Mutex<Vec<String>>,
 }
 
 /// A running stand-in. Dropping it stops it.
@@ -226,6 +227,7 @@ impl StandIn {
             hits: Mutex::default(),
             authorize_queries: Mutex::default(),
             token_forms: Mutex::default(),
+            issued: Mutex::default(),
         });
         let served = Arc::clone(&state);
         let task = tokio::spawn(async move {
@@ -291,6 +293,12 @@ impl StandIn {
     /// Every token request: its `Authorization` header and form, in order.
     pub fn token_requests(&self) -> Vec<TokenRequest> {
         self.state.token_forms.lock().expect("log").clone()
+    }
+
+    /// Every code, access token and ID token the stand-in issued, in
+    /// order: what must never appear in a log.
+    pub fn issued(&self) -> Vec<String> {
+        self.state.issued.lock().expect("log").clone()
     }
 
     /// The path of the JWK Set.
@@ -472,6 +480,7 @@ impl State {
             ));
         }
         let code = random_token();
+        self.issued.lock().expect("log").push(code.clone());
         self.codes.lock().expect("codes").insert(
             code.clone(),
             Grant {
@@ -553,6 +562,7 @@ impl State {
             return error(400, "invalid_grant");
         }
         let access_token = random_token();
+        self.issued.lock().expect("log").push(access_token.clone());
         self.tokens
             .lock()
             .expect("tokens")
@@ -565,6 +575,7 @@ impl State {
             );
         }
         let id_token = self.id_token(&grant, knobs);
+        self.issued.lock().expect("log").push(id_token.clone());
         json_response(
             200,
             &json!({"access_token": access_token, "token_type": "Bearer",

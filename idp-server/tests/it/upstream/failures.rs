@@ -12,7 +12,8 @@ fn callback(w: &World, query: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_or_unknown_state_is_refused() {
-    let env = Env::new().await;
+    let w = World::new(true, false).await;
+    let env = &w.env;
     let base = format!("{}/upstream/{UPSTREAM}/callback", env.tenant.issuer);
     for query in ["", "?code=abc", "?state=&code=abc", "?state=nope&code=abc"] {
         let res = Browser::new().get(&format!("{base}{query}")).await;

@@ -68,14 +68,14 @@ async fn without_sign_up_an_unknown_identity_gets_a_clear_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenants_upstream_is_not_usable_from_another_tenant() {
     let w = World::new(true, false).await;
-    // Tenant B has no upstream "beta-oidc": its callback knows no such flight,
-    // and its login page offers no such button.
+    // Tenant B has no upstream "beta-oidc": its callback is a 404, and its
+    // login page offers no such button.
     let callback = format!(
         "{}/upstream/{UPSTREAM}/callback?state=x&code=y",
         w.beta.issuer
     );
     let res = Browser::new().get(&callback).await;
-    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
     let beta_rp = Rp::discover(&w.beta.issuer, &w.beta_client).await;
     let browser = Browser::new();
     let req = beta_rp.auth_request(&AuthOptions::default());

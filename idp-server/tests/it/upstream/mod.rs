@@ -2,8 +2,11 @@
 //! tenant's upstreams (GitHub, Google, Microsoft, any OpenID Provider), the
 //! sign-in round trip and account linking.
 
+mod browser;
 mod failures;
 mod flow;
+mod flow_failures;
+mod kinds;
 mod linking;
 mod relying_party;
 mod upstream_only;
@@ -34,7 +37,19 @@ pub struct UpstreamSpec {
 /// Stores an `oidc` upstream of tenant `slug` through the store (sealed
 /// secret, audited change), as the admin service will.
 pub async fn create_upstream(server: &TestServer, slug: &str, spec: &UpstreamSpec) {
-    let store = idp_store_sqlite::SqliteStore::open(&server.database_url).expect("open the store");
+    create_upstream_of(&server.database_url, slug, UpstreamKind::Oidc, spec).await;
+}
+
+/// Stores an upstream of `kind` of tenant `slug` in the SQLite database
+/// `database_url` (a [`TestServer`]'s or a [`ServerProcess`]'s) through the
+/// store: sealed secret, audited change.
+pub async fn create_upstream_of(
+    database_url: &str,
+    slug: &str,
+    kind: UpstreamKind,
+    spec: &UpstreamSpec,
+) {
+    let store = idp_store_sqlite::SqliteStore::open(database_url).expect("open the store");
     let tenant = store
         .tenant_by_slug(slug)
         .await
@@ -49,7 +64,7 @@ pub async fn create_upstream(server: &TestServer, slug: &str, spec: &UpstreamSpe
         idp_core::upstream::secret::seal(&key, &tenant.id, &id, &spec.client_secret).expect("seal");
     let record = UpstreamRecord {
         id,
-        kind: UpstreamKind::Oidc,
+        kind,
         name: spec.name.to_owned(),
         issuer: Some(spec.issuer.clone()),
         client_id: spec.client_id.clone(),
