@@ -255,6 +255,20 @@ async fn upstream_only_the_account_page_has_no_password_and_the_last_identity_st
         "{}",
         unlinked.body
     );
+    // The admin API holds to the same rule, and an upstream-only tenant
+    // keeps its last upstream.
+    let path = format!(
+        "/api/v1/tenants/acme/users/{}/identities/{UPSTREAM}/{subject}",
+        w.env.user.id
+    );
+    let res = api.send(Req::delete(&path)).await;
+    assert_problem(&res, StatusCode::CONFLICT);
+    let res = api
+        .send(Req::delete(&format!(
+            "/api/v1/tenants/acme/upstreams/{UPSTREAM}"
+        )))
+        .await;
+    assert_problem(&res, StatusCode::CONFLICT);
     let page = account_page(&w, &browser).await;
     assert!(
         page.body.contains("Your only way to sign in"),
