@@ -97,6 +97,20 @@ impl Account {
         self.user.password_hash.is_some()
     }
 
+    /// Whether the tenant allows password login: off on an upstream-only
+    /// tenant, whose account page offers no password change.
+    pub fn password_login(&self) -> bool {
+        crate::upstream::password_login::allowed(&self.tenant.record)
+    }
+
+    /// Whether the user's password is a way to sign in: they have one and
+    /// the tenant allows password login (off on an upstream-only tenant,
+    /// [`crate::upstream::password_login`]). The account page offers a
+    /// password change only then.
+    pub fn password_signs_in(&self) -> bool {
+        crate::upstream::password_login::counts(&self.tenant.record, self.has_password())
+    }
+
     /// The tenant.
     pub(crate) fn tenant_context(&self) -> &TenantContext {
         &self.tenant
@@ -272,6 +286,12 @@ impl<S: Store> Provider<S> {
         new: &str,
         from: Option<IpAddr>,
     ) -> Result<(), AccountError> {
+        if !crate::upstream::password_login::allowed(&account.tenant.record) {
+            return Err(AccountError::invalid(
+                "new_password",
+                crate::upstream::password_login::CHANGE_REFUSED,
+            ));
+        }
         let mut problems = Vec::new();
         if let Err(reason) = password::check_new("new password", new) {
             problems.push(field_error("new_password", reason));
@@ -432,7 +452,7 @@ impl<S: Store> Provider<S> {
     ) -> Result<Vec<AccountIdentity>, AccountError> {
         let tid = &account.tenant.record.id;
         let linked = self.store.identities_of_user(tid, &account.user.id).await?;
-        let may = crate::upstream::linking::may_unlink(account.has_password(), linked.len());
+        let may = crate::upstream::linking::may_unlink(account.password_signs_in(), linked.len());
         let mut out = Vec::with_capacity(linked.len());
         for l in linked {
             let name = self
@@ -472,7 +492,7 @@ impl<S: Store> Provider<S> {
                 "this identity is not linked to your account",
             ));
         };
-        if !crate::upstream::linking::may_unlink(account.has_password(), linked.len()) {
+        if !crate::upstream::linking::may_unlink(account.password_signs_in(), linked.len()) {
             return Err(AccountError::invalid(
                 "identity",
                 "this is your last way to sign in, so it cannot be unlinked",

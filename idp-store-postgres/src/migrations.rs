@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (7, include_str!("../migrations/0007_analytics.sql")),
     (8, include_str!("../migrations/0008_amr.sql")),
     (9, include_str!("../migrations/0009_upstreams.sql")),
+    (10, include_str!("../migrations/0010_password_login.sql")),
 ];
 
 /// The schema version this binary writes: the number of its last migration.

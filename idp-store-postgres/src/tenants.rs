@@ -15,7 +15,7 @@ use idp_core::tenant::state::TenantState;
 use tokio_postgres::Row;
 
 /// The columns [`tenant_from_row`] reads, in order.
-pub(crate) const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at, dynamic_registration, state, state_reason, state_changed_at";
+pub(crate) const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at, dynamic_registration, state, state_reason, state_changed_at, password_login";
 
 impl TenantStore for PostgresStore {
     async fn create_tenant(
@@ -112,8 +112,8 @@ pub(crate) async fn create_tenant_in(
 ) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at, dynamic_registration,
-                              state, state_reason, state_changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                              state, state_reason, state_changed_at, password_login)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         &[
             &tenant.id.as_str(),
             &tenant.slug,
@@ -124,6 +124,7 @@ pub(crate) async fn create_tenant_in(
             &tenant.state.as_str(),
             &tenant.state_reason,
             &tenant.state_changed_at,
+            &tenant.password_login,
         ],
     )
     .await
@@ -190,11 +191,13 @@ pub(crate) async fn update_tenant_in(
 ) -> StoreResult<bool> {
     let n = tx
         .execute(
-            "UPDATE tenants SET name = $2, dynamic_registration = $3 WHERE id = $1",
+            "UPDATE tenants SET name = $2, dynamic_registration = $3, password_login = $4
+             WHERE id = $1",
             &[
                 &tenant.id.as_str(),
                 &tenant.name,
                 &tenant.dynamic_registration,
+                &tenant.password_login,
             ],
         )
         .await
@@ -284,6 +287,7 @@ pub(crate) fn tenant_from_row(r: &Row) -> StoreResult<TenantRecord> {
         },
         state_reason: r.try_get(7).map_err(db_error)?,
         state_changed_at: r.try_get(8).map_err(db_error)?,
+        password_login: r.try_get(9).map_err(db_error)?,
     })
 }
 

@@ -40,6 +40,7 @@ fn tenant(slug: &str) -> TenantRecord {
         state: idp_core::tenant::state::TenantState::Active,
         state_reason: None,
         state_changed_at: None,
+        password_login: true,
     }
 }
 

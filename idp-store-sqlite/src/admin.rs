@@ -150,11 +150,18 @@ pub(crate) fn remove_client_in(
     Ok(n == 1)
 }
 
-/// Replaces the tenant's name and registration switch; whether it exists.
+/// Replaces the tenant's name and its switches (dynamic registration,
+/// password login); whether it exists.
 pub(crate) fn update_tenant(conn: &Connection, t: &TenantRecord) -> Result<bool> {
     let n = conn.execute(
-        "UPDATE tenants SET name = ?2, dynamic_registration = ?3 WHERE id = ?1",
-        params![t.id.as_str(), t.name, t.dynamic_registration],
+        "UPDATE tenants SET name = ?2, dynamic_registration = ?3, password_login = ?4
+         WHERE id = ?1",
+        params![
+            t.id.as_str(),
+            t.name,
+            t.dynamic_registration,
+            t.password_login
+        ],
     )?;
     Ok(n == 1)
 }

@@ -43,6 +43,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("../migrations/0020_analytics.sql")),
     (21, include_str!("../migrations/0021_amr.sql")),
     (22, include_str!("../migrations/0022_upstreams.sql")),
+    (23, include_str!("../migrations/0023_password_login.sql")),
 ];
 
 /// The schema version this binary writes and understands: the number of

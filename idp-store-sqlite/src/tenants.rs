@@ -6,7 +6,7 @@ use idp_core::store::{SigningKeyRecord, TenantRecord};
 use idp_core::tenant::state::TenantState;
 use rusqlite::{Connection, OptionalExtension, Result, Row, TransactionBehavior, params};
 
-const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at, dynamic_registration, state, state_reason, state_changed_at";
+const TENANT_COLUMNS: &str = "id, slug, name, wrapped_data_key, created_at, dynamic_registration, state, state_reason, state_changed_at, password_login";
 
 /// Inserts the tenant and its keys in one transaction.
 pub(crate) fn create(
@@ -27,8 +27,8 @@ pub(crate) fn create_in(
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO tenants (id, slug, name, wrapped_data_key, created_at, dynamic_registration,
-                              state, state_reason, state_changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                              state, state_reason, state_changed_at, password_login)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             tenant.id.as_str(),
             tenant.slug,
@@ -39,6 +39,7 @@ pub(crate) fn create_in(
             tenant.state.as_str(),
             tenant.state_reason,
             tenant.state_changed_at,
+            tenant.password_login,
         ],
     )?;
     insert_keys(conn, &tenant.id, keys)
@@ -185,6 +186,7 @@ fn tenant_from_row(r: &Row<'_>) -> Result<TenantRecord> {
         state: r.get::<_, State>(6)?.0,
         state_reason: r.get(7)?,
         state_changed_at: r.get(8)?,
+        password_login: r.get(9)?,
     })
 }
 

@@ -1,4 +1,5 @@
-//! Tenants: create, read, list, change (name, dynamic registration), delete.
+//! Tenants: create, read, list, change (name, dynamic registration, password
+//! login), delete.
 
 use super::Admin;
 use super::error::{AdminError, ObjectKind, Problems};
@@ -22,6 +23,10 @@ pub struct NewTenant {
     /// Created `pending` (waiting for an operator's approval, as a sign-up
     /// is) rather than `active` ([`crate::tenant::state`]).
     pub pending: bool,
+    /// Asked to be created without password login: refused, since a new
+    /// tenant has no upstream to sign in with yet
+    /// ([`crate::upstream::password_login`]).
+    pub upstream_only: bool,
 }
 
 impl NewTenant {
@@ -32,6 +37,7 @@ impl NewTenant {
             name: name.to_owned(),
             dynamic_registration: false,
             pending: false,
+            upstream_only: false,
         }
     }
 }
@@ -43,6 +49,9 @@ pub struct TenantUpdate {
     pub name: Option<String>,
     /// Open or close `{issuer}/register`.
     pub dynamic_registration: Option<bool>,
+    /// Allow or refuse password login; off needs an upstream
+    /// ([`crate::upstream::password_login`]).
+    pub password_login: Option<bool>,
 }
 
 /// The tenant-name rule: the client-name rule, since it is shown on every page.
@@ -69,6 +78,10 @@ impl<S: Store> Admin<S> {
             );
         }
         problems.check("name", check_name(&new.name));
+        problems.check(
+            "password_login",
+            crate::upstream::password_login::check(!new.upstream_only, 0),
+        );
         problems.finish()?;
         self.insert_tenant(ctx, new).await
     }
@@ -109,6 +122,7 @@ impl<S: Store> Admin<S> {
             state,
             state_reason: None,
             state_changed_at: None,
+            password_login: true,
         };
         Ok((record, keys))
     }
@@ -179,7 +193,8 @@ impl<S: Store> Admin<S> {
         let mut record = self.get_tenant(slug).await?;
         let changes = Changes::none()
             .set_some("name", update.name.as_ref())
-            .set_some("dynamic_registration", update.dynamic_registration);
+            .set_some("dynamic_registration", update.dynamic_registration)
+            .set_some("password_login", update.password_login);
         if let Some(name) = update.name {
             check_name(&name).map_err(|reason| AdminError::invalid("name", reason))?;
             record.name = if name.is_empty() {
@@ -190,6 +205,14 @@ impl<S: Store> Admin<S> {
         }
         if let Some(open) = update.dynamic_registration {
             record.dynamic_registration = open;
+        }
+        if let Some(on) = update.password_login {
+            if !on && record.password_login {
+                let upstreams = self.store.upstreams_page(&record.id, None, 1).await?;
+                crate::upstream::password_login::check(on, upstreams.len())
+                    .map_err(|reason| AdminError::invalid("password_login", reason))?;
+            }
+            record.password_login = on;
         }
         let event = ctx.event_in(
             AuditAction::TenantUpdate,

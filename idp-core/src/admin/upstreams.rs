@@ -416,6 +416,21 @@ impl<S: Store> Admin<S> {
     ) -> Result<(), AdminError> {
         let tenant = self.tenant(slug).await?;
         let id = UpstreamId::new(id);
+        if !crate::upstream::password_login::allowed(&tenant.record) {
+            // An upstream-only tenant keeps one upstream at least: nobody
+            // could sign in otherwise.
+            let left = self
+                .store
+                .upstreams_page(&tenant.record.id, None, 2)
+                .await?;
+            if matches!(left.as_slice(), [only] if only.id == id) {
+                return Err(AdminError::WrongState {
+                    what: format!(
+                        "upstream '{id}' is the last way to sign in to tenant '{slug}', which has password login off; add another upstream or turn password login on first"
+                    ),
+                });
+            }
+        }
         let event = ctx.event(
             AuditAction::UpstreamDelete,
             Some(&tenant),
@@ -506,7 +521,10 @@ impl<S: Store> Admin<S> {
         {
             return Err(missing());
         }
-        if !crate::upstream::linking::may_unlink(user.password_hash.is_some(), linked.len()) {
+        // A password counts only where the tenant allows password login.
+        let has_password =
+            crate::upstream::password_login::counts(&tenant.record, user.password_hash.is_some());
+        if !crate::upstream::linking::may_unlink(has_password, linked.len()) {
             return Err(last_way_to_sign_in(&user.id));
         }
         let upstream = UpstreamId::new(upstream_id);
@@ -625,7 +643,7 @@ impl<S: Store> Admin<S> {
 fn last_way_to_sign_in(user: &UserId) -> AdminError {
     AdminError::WrongState {
         what: format!(
-            "never the last way to sign in: user '{user}' has no password and no other linked identity; set a password or link another identity first"
+            "never the last way to sign in: user '{user}' has no password (or the tenant has password login off) and no other linked identity; link another identity first"
         ),
     }
 }

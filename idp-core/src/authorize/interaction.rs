@@ -65,6 +65,11 @@ pub struct InteractionView {
     /// The tenant's upstreams, for "Continue with {name}" on the login
     /// page ([`crate::upstream::sign_in`]).
     pub upstreams: Vec<crate::upstream::sign_in::UpstreamChoice>,
+    /// Whether the login page has a password form: off on an upstream-only
+    /// tenant ([`crate::upstream::password_login`]). A
+    /// [`LoginOutcome::Rejected`] with this off was a password posted anyway,
+    /// refused unchecked.
+    pub password_login: bool,
 }
 
 /// [`InteractionView::redirect_host`] of `redirect_uri`.
@@ -108,7 +113,9 @@ impl From<crate::store::StoreError> for PageError {
 /// The result of a login form submission.
 #[derive(Debug)]
 pub enum LoginOutcome {
-    /// Wrong username or password: show the form again.
+    /// Wrong username or password: show the form again. On an
+    /// upstream-only tenant ([`InteractionView::password_login`] off), any
+    /// password: it was not checked.
     Rejected(InteractionView),
     /// Too many failed attempts from this address, or at this account from
     /// this address ([`crate::abuse`]): the password was not checked. Show
@@ -245,6 +252,7 @@ impl<S: Store> Provider<S> {
                 None => self.upstream_choices(&l.tenant).await,
                 Some(_) => Vec::new(),
             },
+            password_login: crate::upstream::password_login::allowed(&l.tenant.record),
         })
     }
 
@@ -312,6 +320,12 @@ impl<S: Store> Provider<S> {
         headers: &HeaderMap,
     ) -> Result<LoginOutcome, PageError> {
         let l = self.load_interaction(slug, id).await?;
+        if !crate::upstream::password_login::allowed(&l.tenant.record) {
+            // Upstream-only: the form is not offered; a password posted anyway
+            // is refused before it is checked (so it tells nothing about the
+            // account) and does not count against the abuse limits.
+            return Ok(LoginOutcome::Rejected(self.view(&l, None).await?));
+        }
         let account = abuse::account(email);
         let attempt = Attempt {
             tenant: &l.tenant.record.id,

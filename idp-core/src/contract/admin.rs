@@ -64,18 +64,23 @@ pub async fn pages_are_keyset_ordered_and_scoped<S: Store>(store: Arc<S>) -> Out
     Ok(())
 }
 
-/// A tenant's name and registration switch change; deleting it removes
+/// A tenant's name and switches (registration, password login) change; deleting it removes
 /// every row of it and nothing of another tenant.
 pub async fn tenant_update_and_delete<S: Store>(store: Arc<S>) -> Outcome {
     let (a, b) = two_tenants(&*store).await?;
     let mut t = store.tenant_by_slug("a").await?.ok_or("missing")?;
     t.name = "Renamed".to_owned();
     t.dynamic_registration = !t.dynamic_registration;
+    t.password_login = !t.password_login;
     assert!(store.update_tenant(&t).await?);
     let got = store.tenant_by_slug("a").await?.ok_or("missing")?;
     assert_eq!(
-        (got.name.as_str(), got.dynamic_registration),
-        ("Renamed", t.dynamic_registration)
+        (
+            got.name.as_str(),
+            got.dynamic_registration,
+            got.password_login
+        ),
+        ("Renamed", t.dynamic_registration, t.password_login)
     );
     for tid in [&a, &b] {
         store.create_client(tid, &client("c1")).await?;

@@ -35,6 +35,8 @@ pub fn tenant(slug: &str) -> TenantRecord {
         state: crate::tenant::state::TenantState::Active,
         state_reason: None,
         state_changed_at: None,
+        // "mid" is upstream-only, so the round trip sees both values.
+        password_login: slug != "mid",
     }
 }
 

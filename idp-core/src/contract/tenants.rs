@@ -20,6 +20,9 @@ pub async fn tenant_round_trips<S: Store>(store: Arc<S>) -> Outcome {
     assert_eq!(got.wrapped_data_key, want.wrapped_data_key);
     assert_eq!(got.dynamic_registration, want.dynamic_registration);
     assert_eq!(got.created_at, want.created_at);
+    assert!(got.password_login);
+    let mid = store.tenant_by_slug("mid").await?.ok_or("mid missing")?;
+    assert!(!mid.password_login, "an upstream-only tenant reads back so");
     let a = tenant("a");
     store.create_tenant(&a, &[]).await?;
     assert!(

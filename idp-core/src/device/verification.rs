@@ -31,6 +31,10 @@ pub struct DeviceView {
     pub user_code: String,
     /// The signed-in user, if the browser has a session.
     pub user_email: Option<String>,
+    /// Whether the sign-in form has a password form: off on an
+    /// upstream-only tenant ([`crate::upstream::password_login`]), whose
+    /// users sign in on its login page first.
+    pub password_login: bool,
 }
 
 /// Why the verification page cannot go on.
@@ -64,7 +68,8 @@ impl From<StoreError> for DeviceError {
 /// The result of the sign-in form on the verification page.
 #[derive(Debug)]
 pub enum DeviceSignIn {
-    /// Wrong email or password.
+    /// Wrong email or password; on an upstream-only tenant
+    /// ([`DeviceView::password_login`] off), any password, unchecked.
     Rejected(DeviceView),
     /// Too many failed attempts ([`crate::abuse`]): the password was not
     /// checked; show the form again with 429 and `Retry-After`.
@@ -161,6 +166,7 @@ impl<S: Store> Provider<S> {
                 .collect(),
             user_code: user_code::display(&f.record.user_code),
             user_email,
+            password_login: crate::upstream::password_login::allowed(&f.tenant.record),
         })
     }
 
@@ -210,6 +216,10 @@ impl<S: Store> Provider<S> {
         who: &Attempter,
     ) -> Result<DeviceSignIn, DeviceError> {
         let f = self.find_device_request(slug, typed, who).await?;
+        if !crate::upstream::password_login::allowed(&f.tenant.record) {
+            // Upstream-only: refused unchecked, as on the login page.
+            return Ok(DeviceSignIn::Rejected(self.device_view(&f, None).await?));
+        }
         let account = abuse::account(email);
         let attempt = Attempt {
             tenant: &f.tenant.record.id,

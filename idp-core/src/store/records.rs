@@ -29,6 +29,10 @@ pub struct TenantRecord {
     pub state_reason: Option<String>,
     /// When its state last changed; `None` if it never did (created so).
     pub state_changed_at: Option<UnixTime>,
+    /// Whether users may sign in with a password on the login page (and the
+    /// device verification page); off, the tenant is upstream-only: its users
+    /// sign in only through "Continue with" an upstream (issue 19).
+    pub password_login: bool,
 }
 
 impl ClientRecord {

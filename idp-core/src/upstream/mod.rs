@@ -14,6 +14,8 @@
 //!   user, an automatic link by verified email, or "sign in first");
 //! - [`sign_in`]: the login page's "Continue with {name}", the callback, and
 //!   linking from the account page;
+//! - [`password_login`]: upstream-only tenants, whose login page has no
+//!   password form;
 //! - [`secret`]: the upstream's client secret, sealed with the tenant's data
 //!   key.
 //!
@@ -22,6 +24,7 @@
 
 pub mod flight;
 pub mod linking;
+pub mod password_login;
 pub mod relying_party;
 pub mod secret;
 pub mod sign_in;

@@ -94,6 +94,7 @@ async fn an_update_is_served_at_once() -> TestResult {
             TenantUpdate {
                 name: Some("Acme Corp".into()),
                 dynamic_registration: Some(true),
+                ..TenantUpdate::default()
             },
         )
         .await?;

@@ -27,6 +27,7 @@ pub fn tenant(t: &TenantRecord, base_url: &str) -> Value {
         "name": t.name,
         "issuer": format!("{base_url}/t/{}", t.slug),
         "dynamic_registration": t.dynamic_registration,
+        "password_login": t.password_login,
         "created_at": time(t.created_at),
         "state": t.state.as_str(),
         "state_reason": t.state_reason,

@@ -107,6 +107,9 @@ pub struct Tenant {
     #[schema(format = "uri")]
     issuer: String,
     dynamic_registration: bool,
+    /// Whether users may sign in with a password on the login page; false:
+    /// upstream-only (only "Continue with" an upstream).
+    password_login: bool,
     #[schema(format = DateTime)]
     created_at: String,
     state: TenantState,
@@ -148,6 +151,9 @@ pub struct NewTenant {
     slug: String,
     name: Option<String>,
     dynamic_registration: Option<bool>,
+    /// Defaults to true; false is refused (422): a new tenant has no
+    /// upstream to sign in with yet.
+    password_login: Option<bool>,
 }
 
 /// `PATCH /tenants/{slug}` (merge patch: `name: null` resets it).
@@ -156,6 +162,9 @@ pub struct NewTenant {
 pub struct TenantPatch {
     name: Option<String>,
     dynamic_registration: Option<bool>,
+    /// Allow or refuse password login; false (upstream-only) is refused
+    /// (422) while the tenant has no upstream.
+    password_login: Option<bool>,
     /// Assigns this tier (`null`: none, unlimited). A platform operation:
     /// refused (403) to a key limited to tenants.
     tier: Option<String>,

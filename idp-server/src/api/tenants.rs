@@ -29,7 +29,8 @@ pub(super) async fn list<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> 
     })))
 }
 
-/// `POST /tenants` `{slug, name?, dynamic_registration?}`.
+/// `POST /tenants` `{slug, name?, dynamic_registration?, password_login?}`
+/// (`password_login: false` is refused: a new tenant has no upstream yet).
 pub(super) async fn create<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
     let mut f = body::object(c.req, BodyKind::Json)?;
     let new = NewTenant {
@@ -37,6 +38,7 @@ pub(super) async fn create<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem
         name: f.opt_string("name").unwrap_or_default(),
         dynamic_registration: f.opt_bool("dynamic_registration").unwrap_or(false),
         pending: false,
+        upstream_only: f.opt_bool("password_login") == Some(false),
     };
     f.finish()?;
     let t = c.admin.create_tenant(&c.ctx, new).await?;
@@ -49,14 +51,15 @@ pub(super) async fn get<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
     Ok(Reply::ok(representation::tenant(&t, c.base_url)))
 }
 
-/// `PATCH /tenants/{slug}` `{name?, dynamic_registration?, tier?}` (merge
-/// patch). `tier` (a tier's name, or `null` for none) is a platform
+/// `PATCH /tenants/{slug}` `{name?, dynamic_registration?, password_login?,
+/// tier?}` (merge patch; `password_login: false` needs an upstream). `tier` (a tier's name, or `null` for none) is a platform
 /// operation: refused (403) to a key limited to tenants, even its own.
 pub(super) async fn update<S: Backend>(c: &Call<'_, S>) -> Result<Reply, Problem> {
     let mut f = body::object(c.req, BodyKind::MergePatch)?;
     let update = TenantUpdate {
         name: f.nullable_string("name").map(Option::unwrap_or_default),
         dynamic_registration: f.opt_bool("dynamic_registration"),
+        password_login: f.opt_bool("password_login"),
     };
     let tier = f.nullable_string("tier");
     f.finish()?;

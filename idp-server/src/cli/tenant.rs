@@ -82,7 +82,8 @@ pub enum TenantCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change a tenant's name or whether anyone may register clients.
+    /// Change a tenant's name, whether anyone may register clients, or
+    /// whether its users may sign in with a password.
     Update {
         /// Tenant slug.
         slug: String,
@@ -92,6 +93,10 @@ pub enum TenantCommand {
         /// Open (on) or close (off) `{issuer}/register` (RFC 7591).
         #[arg(long, value_name = "ON_OFF", value_parser = ["on", "off"])]
         dynamic_registration: Option<String>,
+        /// Allow (on) or refuse (off) password login on the login page; off,
+        /// the tenant is upstream-only (refused while it has no upstream).
+        #[arg(long, value_name = "ON_OFF", value_parser = ["on", "off"])]
+        password_login: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -170,6 +175,7 @@ fn to_json(t: &TenantRecord, base_url: &str) -> serde_json::Value {
         "name": t.name,
         "issuer": format!("{base_url}/t/{}", t.slug),
         "dynamic_registration": t.dynamic_registration,
+        "password_login": t.password_login,
         "state": t.state.as_str(),
         "state_reason": t.state_reason,
         "state_changed_at": t.state_changed_at.map(utc),
@@ -198,6 +204,7 @@ pub(super) async fn run<S: Backend>(
                         name: name.unwrap_or_default(),
                         dynamic_registration,
                         pending,
+                        upstream_only: false,
                     },
                 )
                 .await?;
@@ -291,11 +298,13 @@ pub(super) async fn run<S: Backend>(
             slug,
             name,
             dynamic_registration,
+            password_login,
             json,
         } => {
             let update = TenantUpdate {
                 name,
                 dynamic_registration: dynamic_registration.map(|v| v == "on"),
+                password_login: password_login.map(|v| v == "on"),
             };
             let t = admin
                 .update_tenant(&super::operator(), &slug, update)

@@ -60,6 +60,10 @@ fn confirm_page(view: &DeviceView, token: &csrf::CsrfToken) -> Response<Bytes> {
     csrf::attach(render(StatusCode::OK, &page), token)
 }
 
+/// The device page of an upstream-only tenant, in place of the password
+/// form: it offers no upstream sign-in of its own.
+const NO_PASSWORD: &str = "This organisation does not use passwords. Sign in on one of its applications in this browser first, then enter the code again.";
+
 fn login_page(
     view: &DeviceView,
     token: &csrf::CsrfToken,
@@ -78,6 +82,8 @@ fn login_page(
         notice: None,
         upstream_action: None,
         upstreams: Vec::new(),
+        password_login: view.password_login,
+        no_password: Some(NO_PASSWORD),
     };
     let status = if error.is_some() {
         StatusCode::UNAUTHORIZED
@@ -146,7 +152,12 @@ pub async fn device<S: Backend>(
                 .await
                 .map(|outcome| match outcome {
                     DeviceSignIn::Rejected(view) => {
-                        login_page(&view, &token, username, Some("Wrong email or password."))
+                        let text = if view.password_login {
+                            "Wrong email or password."
+                        } else {
+                            "This organisation does not use passwords."
+                        };
+                        login_page(&view, &token, username, Some(text))
                     }
                     DeviceSignIn::Locked { view, retry_after } => {
                         let text = rate_limit::lockout_message(retry_after);

@@ -43,6 +43,8 @@ fn render_view(
                 .iter()
                 .map(|u| (u.id.as_str(), u.name.as_str()))
                 .collect(),
+            password_login: view.password_login,
+            no_password: view.upstreams.is_empty().then_some(NO_WAY_IN),
         }
         .render(),
         Stage::Consent => ConsentPage {
@@ -70,6 +72,12 @@ fn render_view(
     };
     csrf::attach(html(status, body), csrf)
 }
+
+/// An upstream-only tenant's login page with no upstream to continue with
+/// (its last one was deleted): nobody can sign in until an administrator
+/// adds one or turns password login back on.
+const NO_WAY_IN: &str =
+    "This organisation has no way to sign in set up yet. Ask its administrator.";
 
 /// The notice after an upstream identity whose email belongs to an
 /// existing account could not be linked automatically.
@@ -132,7 +140,11 @@ pub async fn interaction<S: Backend>(
                                 id,
                                 &token,
                                 username,
-                                Some("Wrong email or password."),
+                                Some(if view.password_login {
+                                    "Wrong email or password."
+                                } else {
+                                    idp_core::upstream::password_login::REFUSED
+                                }),
                                 None,
                             ))
                         }

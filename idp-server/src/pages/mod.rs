@@ -40,6 +40,11 @@ pub(crate) struct LoginPage<'a> {
     pub(crate) upstream_action: Option<String>,
     /// The tenant's upstreams: (id, name).
     pub(crate) upstreams: Vec<(&'a str, &'a str)>,
+    /// Whether the password form is shown: off on an upstream-only tenant
+    /// ([`idp_core::upstream::password_login`]).
+    pub(crate) password_login: bool,
+    /// What the page says instead of the password form, when it is off.
+    pub(crate) no_password: Option<&'a str>,
 }
 
 #[derive(Template)]

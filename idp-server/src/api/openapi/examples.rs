@@ -12,6 +12,7 @@ fn tenant() -> Value {
         "name": "Acme",
         "issuer": "https://id.example.com/t/acme",
         "dynamic_registration": false,
+        "password_login": true,
         "created_at": TIME,
         "state": "active",
         "state_reason": null,

@@ -74,6 +74,11 @@ struct OverviewPage {
     name: String,
     email: String,
     has_password: bool,
+    /// Whether the tenant allows password login (off: upstream-only, no
+    /// password form, [`idp_core::upstream::password_login`]).
+    password_login: bool,
+    /// What the page says instead of the form when it is off.
+    no_password_login: &'static str,
     min_password: usize,
     sessions: Vec<SessionRow>,
     others: usize,
@@ -145,6 +150,8 @@ pub(crate) async fn render<S: Backend>(
             .unwrap_or_else(|| account.name().unwrap_or_default().to_owned()),
         email: account.email().to_owned(),
         has_password: account.has_password(),
+        password_login: account.password_login(),
+        no_password_login: idp_core::upstream::password_login::CHANGE_REFUSED,
         min_password: MIN_CHARS,
         sessions: sessions
             .into_iter()

@@ -22,7 +22,8 @@ async fn a_database_with_look_alike_users_starts_and_reports_them() {
     // is older than alice, so creation order alone would give it her address.
     let conn = rusqlite::Connection::open(db_path(&server.database_url)).expect("open");
     conn.execute_batch(
-        "DROP TABLE upstream_flights;
+        "ALTER TABLE tenants DROP COLUMN password_login;
+         DROP TABLE upstream_flights;
          DROP TABLE linked_identities;
          DROP TABLE upstreams;
          ALTER TABLE sessions DROP COLUMN amr;

@@ -9,6 +9,7 @@ mod flow_failures;
 mod kinds;
 mod linking;
 mod relying_party;
+mod upstream_only;
 
 use crate::support::*;
 use idp_core::audit::AuditAction;
