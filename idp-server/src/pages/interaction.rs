@@ -83,6 +83,10 @@ const NO_WAY_IN: &str =
 /// existing account could not be linked automatically.
 const SIGN_IN_FIRST: &str = "An account with this email already exists here. Sign in with your password to link the account you just used to it.";
 
+/// [`SIGN_IN_FIRST`] where passwords are off (an upstream-only tenant): the
+/// person links from their account page once signed in the usual way.
+const SIGN_IN_FIRST_UPSTREAM_ONLY: &str = "An account with this email already exists here. Sign in the way you did before, then link the account you just used from your account page.";
+
 /// Serves `{issuer}/interaction/{id}[/login|/consent|/cancel|/upstream]`.
 pub async fn interaction<S: Backend>(
     app: &App<S>,
@@ -100,7 +104,11 @@ pub async fn interaction<S: Backend>(
                 let query = Params::parse(req.uri().query().unwrap_or_default().as_bytes());
                 let notice = (query.single("notice").ok().flatten()
                     == Some(idp_core::upstream::sign_in::NOTICE_SIGN_IN_FIRST))
-                .then_some(SIGN_IN_FIRST);
+                .then_some(if view.password_login {
+                    SIGN_IN_FIRST
+                } else {
+                    SIGN_IN_FIRST_UPSTREAM_ONLY
+                });
                 render_view(&view, id, &token, "", None, notice)
             }
             Err(e) => page_error(e),
