@@ -30,6 +30,8 @@ impl ProcWorld {
                 ("LOG_LEVEL", level),
                 ("OUTBOUND_ALLOW", "127.0.0.1/32,::1/128"),
                 ("OUTBOUND_ALLOW_HTTP", "on"),
+                // A checkpoint every second: a DEBUG line to prove the level.
+                ("CHECKPOINT_INTERVAL_SECONDS", "1"),
             ],
         );
         proc.create_tenant("acme");
@@ -376,7 +378,10 @@ async fn no_secret_of_an_upstream_round_trip_reaches_the_debug_log() {
         "the binding cookie was seen"
     );
     assert!(secrets.len() >= 15, "{}", secrets.len());
-    let logs = w.proc.logs();
+    let logs = w
+        .proc
+        .logs_with("\"level\":\"DEBUG\"", std::time::Duration::from_secs(10))
+        .await;
     assert!(logs.contains("\"level\":\"DEBUG\""), "debug level is on");
     assert!(
         logs.lines()
