@@ -294,8 +294,8 @@ mod tests {
         }
         assert_eq!(
             labels.len(),
-            32,
-            "the labels of before the endpoint table, /par and the account page's six"
+            36,
+            "the labels of before the endpoint table, /par, the account page's six and upstream login's four"
         );
     }
 
