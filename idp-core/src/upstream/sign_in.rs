@@ -594,6 +594,12 @@ impl<S: Store> Provider<S> {
         from: Option<IpAddr>,
         headers: &HeaderMap,
     ) {
+        // A pending link is bound to the browser that came back from the
+        // upstream: without its cookie there is none to look for, and a
+        // password sign-in costs no store round trip for it.
+        if cookie(headers, BINDING_COOKIE).is_none() {
+            return;
+        }
         let pending = match self.take_pending_link(tenant, interaction).await {
             Ok(Some(p)) => p,
             Ok(None) => return,
